@@ -1,0 +1,46 @@
+# QA Coach: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app run
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test lint translations bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall whenever the dependency list changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+run: export QA_CONFIG ?= development
+run: $(VENV)/.installed
+	$(BIN)/pybabel compile --quiet -d qa_app/translations
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	@echo "QA Coach on http://$(HOST):$(PORT)/login"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-test
+	$(BIN)/pybabel compile --quiet -d qa_app/translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+# Refresh the message catalogue after changing user-visible strings.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract --quiet -F babel.cfg -k _l -o qa_app/translations/messages.pot .
+	$(BIN)/pybabel update --quiet -i qa_app/translations/messages.pot -d qa_app/translations
+	$(BIN)/pybabel compile --quiet -d qa_app/translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

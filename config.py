@@ -1,0 +1,159 @@
+"""Configuration classes, read from environment variables only.
+
+`QA_CONFIG` chooses the class (`production` by default, `development` for `make run`).
+Every setting an operator may change is listed in README.md.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+
+# Values that are never acceptable as a production secret: empty, the Flask docs' examples,
+# and what people paste from tutorials.
+WEAK_SECRET_KEYS = frozenset({"", "dev", "secret", "changeme", "change-me", "secret-key", "default"})
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a configuration the app can start with."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Return a SQLAlchemy URL, mapping the `postgres://` forms hosting providers use to psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    TESTING = False
+    DEBUG = False
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        env = os.environ if environ is None else environ
+        self.SECRET_KEY = env.get("SECRET_KEY")
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            env.get("DATABASE_URL") or "sqlite:///qa_coach.sqlite"
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLITE_BUSY_TIMEOUT_MS = _int(env, "SQLITE_BUSY_TIMEOUT_MS", 15_000)
+
+        # Sessions: server-side session rows (auth.models.UserSession) carry the absolute
+        # lifetime; the signed cookie carries the last-activity time for the idle timeout.
+        self.SESSION_COOKIE_NAME = "qa_session"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = False
+        self.SESSION_IDLE_MINUTES = _int(env, "SESSION_IDLE_MINUTES", 60)
+        self.SESSION_ABSOLUTE_HOURS = _int(env, "SESSION_ABSOLUTE_HOURS", 12)
+        self.PERMANENT_SESSION_LIFETIME = timedelta(hours=self.SESSION_ABSOLUTE_HOURS)
+        self.REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+
+        # CSRF tokens live as long as the session, so a long scoring form never expires first.
+        self.WTF_CSRF_TIME_LIMIT = self.SESSION_ABSOLUTE_HOURS * 3600
+        self.WTF_I18N_ENABLED = True
+
+        self.SIGN_IN_MAX_FAILURES = _int(env, "SIGN_IN_MAX_FAILURES", 5)
+        self.SIGN_IN_LOCK_MINUTES = _int(env, "SIGN_IN_LOCK_MINUTES", 15)
+        self.PASSWORD_MIN_LENGTH = _int(env, "PASSWORD_MIN_LENGTH", 10)
+        self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD") or "scrypt"
+
+        self.MAX_CONTENT_LENGTH = _int(env, "MAX_UPLOAD_MB", 16) * 1024 * 1024
+
+        self.LANGUAGES = ["en"]
+        self.BABEL_DEFAULT_LOCALE = "en"
+        self.BABEL_DEFAULT_TIMEZONE = env.get("QA_TIMEZONE") or "UTC"
+        self.BOOTSTRAP_SERVE_LOCAL = True
+
+        self.DEMO_PASSWORD = "demo1234"  # noqa: S105 - the documented demo login, not a secret
+
+    def validate(self) -> None:
+        """Raise ConfigError when the settings cannot run safely."""
+
+
+class DevelopmentConfig(Config):
+    """`make run`: a local server with a per-checkout secret kept in instance/."""
+
+    ENV_NAME = "development"
+    DEBUG = False
+
+    def resolve_instance_secret(self, instance_path: str) -> None:
+        """Use SECRET_KEY from the environment, or a random one stored in instance/ once."""
+        if self.SECRET_KEY:
+            return
+        path = Path(instance_path) / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32), encoding="ascii")
+            path.chmod(0o600)
+        self.SECRET_KEY = path.read_text(encoding="ascii").strip()
+
+
+class TestingConfig(Config):
+    """The test suite: its own database, fast password hashes."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        super().__init__(environ)
+        env = os.environ if environ is None else environ
+        self.SECRET_KEY = "test-only-" + secrets.token_hex(8)
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            env.get("TEST_DATABASE_URL") or "sqlite://"
+        )
+        # Cheap hashes keep factories fast; production keeps scrypt.
+        self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+
+
+class ProductionConfig(Config):
+    """gunicorn behind a TLS proxy: secure cookies and a mandatory secret."""
+
+    ENV_NAME = "production"
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        super().__init__(environ)
+        self.SESSION_COOKIE_SECURE = True
+
+    def validate(self) -> None:
+        """Refuse a missing or well-known SECRET_KEY, with the fix in the message."""
+        key = self.SECRET_KEY or ""
+        if key.strip().lower() in WEAK_SECRET_KEYS or len(key) < 16:
+            raise ConfigError(
+                "SECRET_KEY is missing or too weak for production. Set the SECRET_KEY "
+                "environment variable to a long random value, for example the output of "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+            )
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "production": ProductionConfig,
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+}
+
+
+def config_from_environment(environ: Mapping[str, str] | None = None) -> Config:
+    """Build the configuration named by QA_CONFIG (default: production)."""
+    env = os.environ if environ is None else environ
+    name = (env.get("QA_CONFIG") or "production").strip().lower()
+    if name not in CONFIGS:
+        raise ConfigError(f"QA_CONFIG must be one of {', '.join(sorted(CONFIGS))}, got {name!r}")
+    return CONFIGS[name](env)

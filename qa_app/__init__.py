@@ -1,0 +1,76 @@
+"""QA Coach: quality assurance and coaching for contact centres."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from config import Config, DevelopmentConfig, config_from_environment
+
+
+def create_app(config: Config | type[Config] | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, errors, commands."""
+    app = Flask(__name__, instance_relative_config=True)
+    if config is None:
+        config = config_from_environment()
+    elif isinstance(config, type):
+        config = config()
+    if isinstance(config, DevelopmentConfig):
+        config.resolve_instance_secret(app.instance_path)
+    config.validate()
+    app.config.from_object(config)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions to this app and configure the database engine."""
+    from qa_app import models  # noqa: F401  (every model known before the engine is used)
+    from qa_app.database import configure_engine
+    from qa_app.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+    from qa_app.i18n import format_number, format_share, select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    babel.init_app(app, locale_selector=select_locale)
+    bootstrap.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    app.jinja_env.filters.update(number=format_number, share=format_share)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach every feature's blueprint."""
+    from qa_app.admin import bp as admin_bp
+    from qa_app.auth import bp as auth_bp
+    from qa_app.main import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_request_hooks(app: Flask) -> None:
+    """Error pages, security headers and template helpers."""
+    from qa_app.errors import register_error_handlers
+    from qa_app.security import register_security_headers
+    from qa_app.templating import register_template_helpers
+
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_template_helpers(app)
+
+
+def register_commands(app: Flask) -> None:
+    """The `flask --app run …` commands."""
+    from qa_app.cli import register_cli
+
+    register_cli(app)

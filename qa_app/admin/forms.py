@@ -1,0 +1,146 @@
+"""Forms for managing users and teams."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from qa_app.auth.models import Role, User
+from qa_app.extensions import db
+from qa_app.teams.models import Team
+from qa_app.templating import ROLE_NAMES
+
+ROLE_LABELS = ROLE_NAMES
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _team_choices() -> list[tuple[int, str]]:
+    return [(0, _l("No team"))] + list(
+        db.session.execute(sa.select(Team.id, Team.name).order_by(Team.name)).tuples()
+    )
+
+
+class UserForm(FlaskForm):
+    """Create or edit a user (an administrator's form)."""
+
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+        filters=[_strip],
+    )
+    display_name = StringField(
+        _l("Name"), validators=[DataRequired(), Length(max=120)], filters=[_strip]
+    )
+    role = SelectField(_l("Role"), choices=[(role.value, label) for role, label in
+                                             ROLE_LABELS.items()])
+    team_id = SelectField(
+        _l("Team (agents)"), coerce=int, validators=[Optional()],
+        description=_l("The team an agent belongs to. Supervisors are assigned on the team page."),
+    )
+    external_id = StringField(
+        _l("External id"),
+        validators=[Optional(), Length(max=64)],
+        filters=[_strip],
+        description=_l("The agent's login or id in the phone or ticket system, used to match "
+                       "statistics."),
+    )
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.team_id.choices = _team_choices()
+
+    def validate_email(self, field: Any) -> None:
+        """E-mail addresses are unique (compared lower-case)."""
+        email = (field.data or "").lower()
+        existing = db.session.scalar(sa.select(User.id).where(User.email == email))
+        if existing is not None and (self.user is None or existing != self.user.id):
+            raise ValidationError(_l("Another user already has this e-mail address."))
+
+    def validate_external_id(self, field: Any) -> None:
+        """External ids are unique: statistics are matched on them."""
+        if not field.data:
+            return
+        existing = db.session.scalar(sa.select(User.id).where(User.external_id == field.data))
+        if existing is not None and (self.user is None or existing != self.user.id):
+            raise ValidationError(_l("Another user already has this external id."))
+
+    def validate_team_id(self, field: Any) -> None:
+        """Only agents belong to a team."""
+        if field.data and self.role.data != Role.AGENT:
+            raise ValidationError(_l("Only agents belong to a team; leave this empty."))
+
+
+class UserFilterForm(FlaskForm):
+    """Search and filter the user list (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
+    role = SelectField(_l("Role"), choices=[("", _l("All roles"))] + [
+        (role.value, label) for role, label in ROLE_LABELS.items()], validators=[Optional()])
+    team_id = SelectField(_l("Team"), coerce=int, validators=[Optional()])
+    include_inactive = BooleanField(_l("Include deactivated users"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.team_id.choices = [(0, _l("All teams"))] + _team_choices()[1:]
+
+
+class TeamForm(FlaskForm):
+    """Create or edit a team and choose its supervisors and agents."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)], filters=[_strip])
+    supervisor_ids = SelectMultipleField(_l("Supervisors"), coerce=int)
+    agent_ids = SelectMultipleField(
+        _l("Agents"), coerce=int,
+        description=_l("Selecting an agent of another team moves them to this one."),
+    )
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args: Any, team: Team | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.team = team
+        self.supervisor_ids.choices = self._people(Role.SUPERVISOR)
+        self.agent_ids.choices = self._people(Role.AGENT)
+
+    @staticmethod
+    def _people(role: Role) -> list[tuple[int, str]]:
+        rows = db.session.execute(
+            sa.select(User.id, User.display_name, User.email, Team.name)
+            .outerjoin(Team, Team.id == User.team_id)
+            .where(User.role == role, User.active.is_(True))
+            .order_by(User.display_name)
+        )
+        return [
+            (user_id, f"{name} <{email}>" + (f" · {team}" if team and role == Role.AGENT else ""))
+            for user_id, name, email, team in rows
+        ]
+
+    def validate_name(self, field: Any) -> None:
+        """Team names are unique."""
+        existing = db.session.scalar(sa.select(Team.id).where(Team.name == field.data))
+        if existing is not None and (self.team is None or existing != self.team.id):
+            raise ValidationError(_l("Another team already has this name."))
+
+    def validate_supervisor_ids(self, field: Any) -> None:
+        """A team needs at least one supervisor."""
+        if not field.data:
+            raise ValidationError(_l("Choose at least one supervisor."))

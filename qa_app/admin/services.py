@@ -1,0 +1,187 @@
+"""Managing users and teams: every change audited, every rule checked here, not in views."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from qa_app.audit.services import changed_fields, record_event
+from qa_app.auth.models import Role, User
+from qa_app.auth.passwords import hash_password
+from qa_app.auth.services import clear_sign_in_lock, normalise_email, revoke_sessions
+from qa_app.extensions import db
+from qa_app.teams.models import Team
+
+# No look-alike characters: temporary passwords are read aloud or typed from a screen.
+TEMPORARY_PASSWORD_ALPHABET = "".join(
+    c for c in string.ascii_letters + string.digits if c not in "0O1lI"
+)
+
+
+class AdminRuleError(ValueError):
+    """A change an administrator asked for would break a rule (message is user-facing)."""
+
+
+@dataclass(frozen=True)
+class UserData:
+    """The editable fields of a user."""
+
+    email: str
+    display_name: str
+    role: Role
+    team_id: int | None = None
+    external_id: str | None = None
+
+
+def temporary_password() -> str:
+    """A random 14-character password to hand over once."""
+    return "".join(secrets.choice(TEMPORARY_PASSWORD_ALPHABET) for _ in range(14))
+
+
+def user_snapshot(user: User) -> dict[str, Any]:
+    """The audited fields of a user."""
+    return {
+        "email": user.email,
+        "display_name": user.display_name,
+        "role": user.role,
+        "team_id": user.team_id,
+        "external_id": user.external_id,
+        "active": user.active,
+    }
+
+
+def create_user(data: UserData, password: str | None = None) -> tuple[User, str | None]:
+    """Create a user; without `password`, a temporary one is made and must be changed.
+
+    Returns the user and the temporary password (None when `password` was given).
+    """
+    temporary = None if password else temporary_password()
+    user = User(
+        email=normalise_email(data.email),
+        display_name=data.display_name,
+        role=data.role.value,
+        team_id=data.team_id if data.role == Role.AGENT else None,
+        external_id=data.external_id or None,
+        password_hash=hash_password(password or temporary or ""),
+        must_change_password=temporary is not None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    record_event("user.created", "user", user.id, after=user_snapshot(user))
+    return user, temporary
+
+
+def _check_admin_kept(user: User, actor: User, *, new_role: str, active: bool) -> None:
+    """Nobody removes their own admin rights, and the centre keeps one active admin."""
+    if user.role != Role.ADMIN or (new_role == Role.ADMIN and active):
+        return
+    if user.id == actor.id:
+        raise AdminRuleError(_l("You cannot remove your own administrator rights or "
+                                 "deactivate yourself; ask another administrator."))
+    other_admins = db.session.scalar(
+        sa.select(sa.func.count(User.id)).where(
+            User.role == Role.ADMIN, User.active.is_(True), User.id != user.id
+        )
+    )
+    if not other_admins:
+        raise AdminRuleError(_l("The centre must keep at least one active administrator."))
+
+
+def update_user(user: User, data: UserData, actor: User) -> None:
+    """Change a user's e-mail, name, role, team and external id.
+
+    Leaving the agent role clears the team; leaving the supervisor role drops supervised teams.
+    """
+    _check_admin_kept(user, actor, new_role=data.role.value, active=user.active)
+    before = user_snapshot(user)
+    user.email = normalise_email(data.email)
+    user.display_name = data.display_name
+    user.role = data.role.value
+    user.team_id = data.team_id if data.role == Role.AGENT else None
+    user.external_id = data.external_id or None
+    if data.role != Role.SUPERVISOR:
+        user.supervised_teams.clear()
+    old, new = changed_fields(before, user_snapshot(user))
+    if new:
+        record_event("user.updated", "user", user.id, before=old, after=new)
+
+
+def set_user_active(user: User, active: bool, actor: User) -> None:
+    """Deactivate (signing the user out everywhere) or reactivate a user."""
+    if user.active == active:
+        return
+    _check_admin_kept(user, actor, new_role=user.role, active=active)
+    user.active = active
+    if not active:
+        revoke_sessions(user)
+    record_event(
+        "user.reactivated" if active else "user.deactivated", "user", user.id,
+        before={"active": not active}, after={"active": active},
+    )
+
+
+def reset_password(user: User) -> str:
+    """Give a user a temporary password to change at next sign-in; unlocks the account."""
+    password = temporary_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    revoke_sessions(user)
+    clear_sign_in_lock(user.email)
+    record_event("user.password_reset", "user", user.id)
+    return password
+
+
+def team_snapshot(team: Team) -> dict[str, Any]:
+    """The audited fields of a team."""
+    return {
+        "name": team.name,
+        "supervisor_ids": sorted(user.id for user in team.supervisors),
+        "agent_ids": sorted(user.id for user in team.agents),
+    }
+
+
+def _users_with_role(user_ids: list[int], role: Role) -> list[User]:
+    if not user_ids:
+        return []
+    users = list(
+        db.session.scalars(sa.select(User).where(User.id.in_(user_ids), User.role == role))
+    )
+    if len(users) != len(set(user_ids)):
+        raise AdminRuleError(_l("Every selected person must be an existing %(role)s.", role=role.value))
+    return users
+
+
+def save_team(
+    team: Team | None, name: str, supervisor_ids: list[int], agent_ids: list[int]
+) -> Team:
+    """Create or update a team with exactly these supervisors and agents.
+
+    Agents chosen here leave their previous team; agents left out leave this team.
+    """
+    if not supervisor_ids:
+        raise AdminRuleError(_l("A team needs at least one supervisor."))
+    supervisors = _users_with_role(supervisor_ids, Role.SUPERVISOR)
+    agents = _users_with_role(agent_ids, Role.AGENT)
+    if team is None:
+        team = Team(name=name)
+        db.session.add(team)
+        before: dict[str, Any] = {}
+    else:
+        before = team_snapshot(team)
+        team.name = name
+    team.supervisors = supervisors
+    team.agents = agents
+    db.session.flush()
+    after = team_snapshot(team)
+    if not before:
+        record_event("team.created", "team", team.id, after=after)
+    else:
+        old, new = changed_fields(before, after)
+        if new:
+            record_event("team.updated", "team", team.id, before=old, after=new)
+    return team

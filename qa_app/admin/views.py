@@ -1,0 +1,180 @@
+"""Administration pages: thin views over admin.services."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from qa_app.access import role_required
+from qa_app.admin import bp
+from qa_app.admin.forms import ROLE_LABELS, TeamForm, UserFilterForm, UserForm
+from qa_app.admin.services import (
+    AdminRuleError,
+    UserData,
+    create_user,
+    reset_password,
+    save_team,
+    set_user_active,
+    update_user,
+)
+from qa_app.auth.forms import PostForm
+from qa_app.auth.models import Role, User
+from qa_app.extensions import db
+from qa_app.main.services import team_overviews
+from qa_app.teams.models import Team
+
+USERS_PER_PAGE = 50
+
+
+def _user_data(form: UserForm) -> UserData:
+    return UserData(
+        email=form.email.data,
+        display_name=form.display_name.data,
+        role=Role(form.role.data),
+        team_id=form.team_id.data or None,
+        external_id=form.external_id.data or None,
+    )
+
+
+@bp.route("/users")
+@role_required(Role.ADMIN)
+def users() -> ResponseReturnValue:
+    """All users, searchable and filtered by role, team and status."""
+    form = UserFilterForm(request.args)
+    query = sa.select(User).options(sa.orm.joinedload(User.team)).order_by(User.display_name)
+    if form.validate():
+        if form.q.data:
+            pattern = f"%{form.q.data.strip().lower()}%"
+            query = query.where(
+                sa.or_(
+                    sa.func.lower(User.display_name).like(pattern),
+                    User.email.like(pattern),
+                    sa.func.lower(User.external_id).like(pattern),
+                )
+            )
+        if form.role.data:
+            query = query.where(User.role == form.role.data)
+        if form.team_id.data:
+            query = query.where(User.team_id == form.team_id.data)
+        if not form.include_inactive.data:
+            query = query.where(User.active.is_(True))
+    else:
+        query = query.where(User.active.is_(True))
+    page = db.paginate(query, per_page=USERS_PER_PAGE, error_out=False)
+    return render_template(
+        "admin/users.html", page=page, form=form, role_labels=ROLE_LABELS, post_form=PostForm()
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"], endpoint="create_user")
+@role_required(Role.ADMIN)
+def create_user_page() -> ResponseReturnValue:
+    """Create a user with a temporary password shown once."""
+    form = UserForm()
+    if form.validate_on_submit():
+        user, password = create_user(_user_data(form))
+        db.session.commit()
+        return render_template("admin/password_shown.html", user=user, password=password,
+                               created=True)
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_user(user_id: int) -> ResponseReturnValue:
+    """Edit a user's e-mail, name, role, team and external id."""
+    user = db.get_or_404(User, user_id)
+    form = UserForm(obj=user, user=user)
+    if request.method == "GET":
+        form.team_id.data = user.team_id or 0
+    if form.validate_on_submit():
+        try:
+            update_user(user, _user_data(form), current_user)
+        except AdminRuleError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(_("Saved %(name)s.", name=user.display_name), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user, post_form=PostForm())
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@role_required(Role.ADMIN)
+def set_active(user_id: int) -> ResponseReturnValue:
+    """Deactivate or reactivate a user (`active` = 1 or 0)."""
+    user = db.get_or_404(User, user_id)
+    form = PostForm()
+    if form.validate_on_submit():
+        active = request.form.get("active") == "1"
+        try:
+            set_user_active(user, active, current_user)
+        except AdminRuleError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            if active:
+                flash(_("%(name)s can sign in again.", name=user.display_name), "success")
+            else:
+                flash(_("%(name)s is deactivated and signed out.", name=user.display_name),
+                      "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/reset-password", methods=["POST"], endpoint="reset_password")
+@role_required(Role.ADMIN)
+def reset_user_password(user_id: int) -> ResponseReturnValue:
+    """Give the user a temporary password, shown once on the next page."""
+    user = db.get_or_404(User, user_id)
+    form = PostForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    password = reset_password(user)
+    db.session.commit()
+    return render_template("admin/password_shown.html", user=user, password=password,
+                           created=False)
+
+
+@bp.route("/teams")
+@role_required(Role.ADMIN)
+def teams() -> ResponseReturnValue:
+    """All teams with their supervisors and agent counts."""
+    return render_template("admin/teams.html", teams=team_overviews(current_user))
+
+
+@bp.route("/teams/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def create_team() -> ResponseReturnValue:
+    """Create a team with its supervisors and agents."""
+    return _team_form(None)
+
+
+@bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_team(team_id: int) -> ResponseReturnValue:
+    """Rename a team and change its supervisors and agents."""
+    return _team_form(db.get_or_404(Team, team_id))
+
+
+def _team_form(team: Team | None) -> ResponseReturnValue:
+    form = TeamForm(obj=team, team=team)
+    if team is not None and request.method == "GET":
+        form.supervisor_ids.data = [user.id for user in team.supervisors]
+        form.agent_ids.data = [user.id for user in team.agents]
+    if form.validate_on_submit():
+        try:
+            team = save_team(team, form.name.data, form.supervisor_ids.data,
+                             form.agent_ids.data)
+        except AdminRuleError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(_("Saved team %(name)s.", name=team.name), "success")
+            return redirect(url_for("admin.teams"))
+    return render_template("admin/team_form.html", form=form, team=team)

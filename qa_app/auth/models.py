@@ -1,0 +1,108 @@
+"""Accounts: users, their roles, server-side sign-in sessions and sign-in throttling."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from qa_app.database import UTCDateTime, utcnow
+from qa_app.extensions import db
+
+if TYPE_CHECKING:
+    from qa_app.teams.models import Team
+
+
+class Role(enum.StrEnum):
+    """What a user is in the contact centre; decides which pages they may open."""
+
+    ADMIN = "admin"
+    MANAGER = "manager"
+    SUPERVISOR = "supervisor"
+    AGENT = "agent"
+
+
+ROLE_VALUES = tuple(role.value for role in Role)
+
+
+class User(UserMixin, db.Model):
+    """A person who signs in: admin, manager, supervisor or agent."""
+
+    __tablename__ = "user"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "role IN ({})".format(", ".join(f"'{value}'" for value in ROLE_VALUES)), name="role"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(16), index=True)
+    # Agents belong to one team; supervisors are linked through `team_supervisor` instead.
+    team_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("team.id", ondelete="SET NULL"), index=True
+    )
+    external_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    locale: Mapped[str | None] = mapped_column(sa.String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    team: Mapped[Team | None] = relationship(back_populates="agents", foreign_keys=[team_id])
+    supervised_teams: Mapped[list[Team]] = relationship(
+        secondary="team_supervisor", back_populates="supervisors", order_by="Team.name"
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def role_enum(self) -> Role:
+        """The role as an enum member."""
+        return Role(self.role)
+
+    def has_role(self, *roles: Role) -> bool:
+        """True when the user holds one of `roles`."""
+        return self.role in roles
+
+
+class UserSession(db.Model):
+    """One signed-in browser. The cookie holds a random token; only its hash is stored.
+
+    Logging out revokes the row, so a copy of the cookie taken earlier no longer works.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(200))
+
+    user: Mapped[User] = relationship()
+
+
+class SignInThrottle(db.Model):
+    """Failed sign-ins per e-mail address (known or not), to lock out password guessing."""
+
+    __tablename__ = "sign_in_throttle"
+
+    email: Mapped[str] = mapped_column(sa.String(254), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

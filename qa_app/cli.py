@@ -1,0 +1,92 @@
+"""`flask --app run …` commands: thin wrappers over services, one commit each."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from qa_app.admin.services import UserData, create_user
+from qa_app.audit.services import record_event
+from qa_app.auth.models import ROLE_VALUES, Role, User
+from qa_app.auth.passwords import password_problems
+from qa_app.demo import has_users, seed_demo
+from qa_app.extensions import db
+from qa_app.teams.models import Team
+
+
+def _read_password() -> str:
+    """Prompt twice on a terminal; otherwise read one line from standard input."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    line = click.get_text_stream("stdin").readline()
+    return line.rstrip("\r\n")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLE_VALUES), required=True, help="The user's role.")
+@click.option("--team", "team_name", help="Team name (agents only).")
+@click.option("--name", "display_name", help="Display name (default: from the e-mail).")
+def create_user_command(email: str, role: str, team_name: str | None,
+                        display_name: str | None) -> None:
+    """Create a user; the password is read from a prompt or from standard input."""
+    email = email.strip().lower()
+    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise click.ClickException(f"A user with the e-mail {email} already exists.")
+    team_id = None
+    if team_name:
+        if role != Role.AGENT:
+            raise click.ClickException("--team is for agents; assign supervisors to teams in "
+                                       "the admin pages.")
+        team_id = db.session.scalar(sa.select(Team.id).where(Team.name == team_name))
+        if team_id is None:
+            names = ", ".join(db.session.scalars(sa.select(Team.name).order_by(Team.name)))
+            raise click.ClickException(
+                f"No team named {team_name!r}. Existing teams: {names or 'none'}."
+            )
+    password = _read_password()
+    problems = password_problems(password, email=email)
+    if problems:
+        raise click.ClickException("Password refused: " + " ".join(problems))
+    name = display_name or email.split("@")[0].replace(".", " ").title()
+    user, _ = create_user(UserData(email, name, Role(role), team_id), password=password)
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+
+
+@click.command("seed-demo")
+@click.option("--seed", default=1, show_default=True, help="Random seed for names.")
+@click.option("--if-empty", is_flag=True,
+              help="Seed only when the database has no users yet (first start).")
+def seed_demo_command(seed: int, if_empty: bool) -> None:
+    """Create the demo organisation (idempotent) and print the demo logins."""
+    if if_empty and has_users():
+        demo_admin = db.session.scalar(sa.select(User.id).where(User.email == "admin@demo.test"))
+        if demo_admin is None:
+            click.echo("The database already has users; demo data not seeded.")
+            return
+    password = current_app.config["DEMO_PASSWORD"]
+    summary = seed_demo(seed=seed, password=password)
+    if summary.created_users or summary.created_teams:
+        record_event("demo.seeded", "system", None,
+                     after={"users": summary.created_users, "teams": summary.created_teams})
+    db.session.commit()
+    click.echo(f"Demo data: {summary.created_users} users and {summary.created_teams} teams "
+               "created.")
+    click.echo(f"Demo logins (password {password}):")
+    shown = [login for login in summary.logins if login.role != Role.AGENT][:5]
+    shown += [login for login in summary.logins if login.role == Role.AGENT][:2]
+    for login in shown:
+        team = f"  ({login.team})" if login.team else ""
+        click.echo(f"  {login.role:<10} {login.email:<26} {login.name}{team}")
+    agents = sum(1 for login in summary.logins if login.role == Role.AGENT)
+    click.echo(f"  … and {agents - 2} more agents: agent03@demo.test to agent{agents:02d}@demo.test")
+
+
+def register_cli(app: Flask) -> None:
+    """Add the project's commands to `flask`."""
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)

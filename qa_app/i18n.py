@@ -1,0 +1,46 @@
+"""Language and time-zone choice, and number formatting for templates."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_babel import format_decimal, format_percent
+from flask_login import current_user
+
+# The name of each supported language in that language, for the language menu.
+LANGUAGE_NAMES = {
+    "en": "English",
+    "de": "Deutsch",
+    "pl": "Polski",
+    "fi": "Suomi",
+    "nb": "Norsk bokmål",
+}
+
+
+def supported_languages() -> list[tuple[str, str]]:
+    """(code, name) for each language the app has a catalogue for."""
+    return [(code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]]
+
+
+def select_locale() -> str | None:
+    """The signed-in user's chosen language, else the browser's best supported one."""
+    languages = current_app.config["LANGUAGES"]
+    user = current_user
+    if user and user.is_authenticated and user.locale in languages:
+        return user.locale
+    return request.accept_languages.best_match(languages) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"
+    ]
+
+
+def format_number(value: float | int | None, digits: int = 1) -> str:
+    """A number in the user's locale; "–" for no data (never 0)."""
+    if value is None:
+        return "–"
+    return format_decimal(value, format=f"#,##0.{'0' * digits}" if digits else "#,##0")
+
+
+def format_share(value: float | None, digits: int = 0) -> str:
+    """A fraction (0..1) as a percentage in the user's locale; "–" for no data."""
+    if value is None:
+        return "–"
+    return format_percent(value, format=f"#,##0.{'0' * digits}%" if digits else "#,##0%")

@@ -1,0 +1,101 @@
+"""Figures for the home pages, computed in the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from qa_app.access import teams_visible_to
+from qa_app.audit.models import AuditEvent
+from qa_app.auth.models import Role, User
+from qa_app.extensions import db
+from qa_app.teams.models import Team, team_supervisor
+
+
+@dataclass(frozen=True)
+class TeamOverview:
+    """One row of a team table: the team, its supervisors' names and its active agents."""
+
+    team_id: int
+    name: str
+    supervisor_names: list[str]
+    agent_count: int
+
+
+def team_overviews(user: User) -> list[TeamOverview]:
+    """The teams `user` may see, each with supervisors and active agent count (3 queries)."""
+    teams = db.session.execute(teams_visible_to(user).with_only_columns(Team.id, Team.name)).all()
+    team_ids = [team.id for team in teams]
+    counts = dict(
+        db.session.execute(
+            sa.select(User.team_id, sa.func.count(User.id))
+            .where(User.team_id.in_(team_ids), User.role == Role.AGENT, User.active.is_(True))
+            .group_by(User.team_id)
+        ).all()
+    )
+    supervisors: dict[int, list[str]] = {team_id: [] for team_id in team_ids}
+    rows = db.session.execute(
+        sa.select(team_supervisor.c.team_id, User.display_name)
+        .join(User, User.id == team_supervisor.c.user_id)
+        .where(team_supervisor.c.team_id.in_(team_ids))
+        .order_by(User.display_name)
+    )
+    for team_id, name in rows:
+        supervisors[team_id].append(name)
+    return [
+        TeamOverview(team.id, team.name, supervisors[team.id], counts.get(team.id, 0))
+        for team in teams
+    ]
+
+
+def users_by_role() -> dict[str, int]:
+    """Active users per role across the centre."""
+    rows = db.session.execute(
+        sa.select(User.role, sa.func.count(User.id))
+        .where(User.active.is_(True))
+        .group_by(User.role)
+    )
+    counts = dict.fromkeys((role.value for role in Role), 0)
+    counts.update(dict(rows.all()))
+    return counts
+
+
+def recent_audit_events(limit: int = 10) -> list[tuple[AuditEvent, str | None]]:
+    """The newest audit events with the actor's name."""
+    rows = db.session.execute(
+        sa.select(AuditEvent, User.display_name)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    )
+    return [(event, name) for event, name in rows]
+
+
+def team_members(team_id: int) -> list[User]:
+    """The active agents of a team, by name."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.team_id == team_id, User.role == Role.AGENT, User.active.is_(True))
+            .order_by(User.display_name)
+        )
+    )
+
+
+def visible_agents_by_team(user: User) -> list[tuple[Team, list[User]]]:
+    """Each team `user` may see with its active agents, in two queries."""
+    teams = list(db.session.scalars(teams_visible_to(user)))
+    agents = db.session.scalars(
+        sa.select(User)
+        .where(
+            User.team_id.in_([team.id for team in teams]),
+            User.role == Role.AGENT,
+            User.active.is_(True),
+        )
+        .order_by(User.display_name)
+    )
+    by_team: dict[int, list[User]] = {team.id: [] for team in teams}
+    for agent in agents:
+        by_team[agent.team_id].append(agent)  # type: ignore[index]
+    return [(team, by_team[team.id]) for team in teams]

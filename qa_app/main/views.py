@@ -1,0 +1,52 @@
+"""Home pages: what each role sees first after signing in."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import jsonify, render_template
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from qa_app.access import public, role_required
+from qa_app.auth.models import Role
+from qa_app.extensions import db
+from qa_app.main import bp
+from qa_app.main.services import (
+    recent_audit_events,
+    team_members,
+    team_overviews,
+    users_by_role,
+    visible_agents_by_team,
+)
+
+
+@bp.route("/")
+@role_required()
+def index() -> ResponseReturnValue:
+    """The signed-in user's home page, by role."""
+    role = current_user.role
+    if role == Role.ADMIN:
+        return render_template(
+            "main/home_admin.html", counts=users_by_role(), events=recent_audit_events()
+        )
+    if role == Role.MANAGER:
+        return render_template("main/home_manager.html", teams=team_overviews(current_user))
+    if role == Role.SUPERVISOR:
+        return render_template(
+            "main/home_supervisor.html", teams=visible_agents_by_team(current_user)
+        )
+    team = current_user.team
+    return render_template(
+        "main/home_agent.html",
+        team=team,
+        supervisors=team.supervisors if team else [],
+        teammates=team_members(team.id) if team else [],
+    )
+
+
+@bp.route("/healthz")
+@public
+def health() -> ResponseReturnValue:
+    """For load balancers: 200 when the database answers."""
+    db.session.execute(sa.text("SELECT 1"))
+    return jsonify(status="ok")
