@@ -23,14 +23,14 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 run: export QA_CONFIG ?= development
 run: $(VENV)/.installed
-	$(BIN)/pybabel compile --quiet -d qa_app/translations
+	$(BIN)/pybabel -q compile -d qa_app/translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	@echo "QA Coach on http://$(HOST):$(PORT)/login"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test
-	$(BIN)/pybabel compile --quiet -d qa_app/translations
+	$(BIN)/pybabel -q compile -d qa_app/translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
@@ -38,9 +38,11 @@ lint: $(VENV)/.installed-test
 
 # Refresh the message catalogue after changing user-visible strings.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel extract --quiet -F babel.cfg -k _l -o qa_app/translations/messages.pot .
-	$(BIN)/pybabel update --quiet -i qa_app/translations/messages.pot -d qa_app/translations
-	$(BIN)/pybabel compile --quiet -d qa_app/translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l --no-location --sort-output \
+		-o qa_app/translations/messages.pot .
+	$(BIN)/pybabel -q update --ignore-obsolete -i qa_app/translations/messages.pot \
+		-d qa_app/translations
+	$(BIN)/pybabel -q compile -d qa_app/translations
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

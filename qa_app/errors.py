@@ -40,6 +40,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _server_error(error: Exception) -> ResponseReturnValue:
         db.session.rollback()
+        if app.testing and not app.config.get("RENDER_SERVER_ERRORS"):
+            raise error  # let the test show the real traceback
         app.logger.exception("Unhandled error")
         message = _("Something went wrong on our side. Nothing was saved; please try again.")
         return render_template("errors/error.html", code=500, message=message), 500

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app, request
-from flask_babel import format_decimal, format_percent
+from flask_babel import format_decimal, format_percent, get_locale
 from flask_login import current_user
 
 # The name of each supported language in that language, for the language menu.
@@ -40,7 +42,11 @@ def format_number(value: float | int | None, digits: int = 1) -> str:
 
 
 def format_share(value: float | None, digits: int = 0) -> str:
-    """A fraction (0..1) as a percentage in the user's locale; "–" for no data."""
+    """A fraction (0..1) as a percentage in the user's locale ("82,5 %"); "–" for no data."""
     if value is None:
         return "–"
-    return format_percent(value, format=f"#,##0.{'0' * digits}%" if digits else "#,##0%")
+    pattern = get_locale().percent_formats[None].pattern.split(";")[0]
+    if digits:
+        # Give the locale's own pattern (spacing, sign position) a fixed number of decimals.
+        pattern = re.sub(r"0(?!.*0)", "0." + "0" * digits, pattern, count=1)
+    return format_percent(value, format=pattern)

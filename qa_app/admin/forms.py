@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    SelectChoice,
     BooleanField,
     EmailField,
     SelectField,
@@ -19,20 +20,15 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
+from qa_app.forms import strip_whitespace, to_choices
 from qa_app.teams.models import Team
 from qa_app.templating import ROLE_NAMES
 
 ROLE_LABELS = ROLE_NAMES
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
-def _team_choices() -> list[tuple[int, str]]:
-    return [(0, _l("No team"))] + list(
-        db.session.execute(sa.select(Team.id, Team.name).order_by(Team.name)).tuples()
-    )
+def _teams() -> list[tuple[int, str]]:
+    return [tuple(row) for row in db.session.execute(sa.select(Team.id, Team.name).order_by(Team.name))]
 
 
 class UserForm(FlaskForm):
@@ -41,13 +37,13 @@ class UserForm(FlaskForm):
     email = EmailField(
         _l("E-mail"),
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
-        filters=[_strip],
+        filters=[strip_whitespace],
     )
     display_name = StringField(
-        _l("Name"), validators=[DataRequired(), Length(max=120)], filters=[_strip]
+        _l("Name"), validators=[DataRequired(), Length(max=120)], filters=[strip_whitespace]
     )
-    role = SelectField(_l("Role"), choices=[(role.value, label) for role, label in
-                                             ROLE_LABELS.items()])
+    role = SelectField(_l("Role"), choices=to_choices(
+        (role.value, label) for role, label in ROLE_LABELS.items()))
     team_id = SelectField(
         _l("Team (agents)"), coerce=int, validators=[Optional()],
         description=_l("The team an agent belongs to. Supervisors are assigned on the team page."),
@@ -55,7 +51,7 @@ class UserForm(FlaskForm):
     external_id = StringField(
         _l("External id"),
         validators=[Optional(), Length(max=64)],
-        filters=[_strip],
+        filters=[strip_whitespace],
         description=_l("The agent's login or id in the phone or ticket system, used to match "
                        "statistics."),
     )
@@ -64,7 +60,7 @@ class UserForm(FlaskForm):
     def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.team_id.choices = _team_choices()
+        self.team_id.choices = to_choices([(0, _l("No team")), *_teams()])
 
     def validate_email(self, field: Any) -> None:
         """E-mail addresses are unique (compared lower-case)."""
@@ -94,20 +90,20 @@ class UserFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
-    role = SelectField(_l("Role"), choices=[("", _l("All roles"))] + [
-        (role.value, label) for role, label in ROLE_LABELS.items()], validators=[Optional()])
+    role = SelectField(_l("Role"), choices=to_choices(
+        [("", _l("All roles")), *ROLE_LABELS.items()]), validators=[Optional()])
     team_id = SelectField(_l("Team"), coerce=int, validators=[Optional()])
     include_inactive = BooleanField(_l("Include deactivated users"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.team_id.choices = [(0, _l("All teams"))] + _team_choices()[1:]
+        self.team_id.choices = to_choices([(0, _l("All teams")), *_teams()])
 
 
 class TeamForm(FlaskForm):
     """Create or edit a team and choose its supervisors and agents."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)], filters=[_strip])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)], filters=[strip_whitespace])
     supervisor_ids = SelectMultipleField(_l("Supervisors"), coerce=int)
     agent_ids = SelectMultipleField(
         _l("Agents"), coerce=int,
@@ -122,17 +118,17 @@ class TeamForm(FlaskForm):
         self.agent_ids.choices = self._people(Role.AGENT)
 
     @staticmethod
-    def _people(role: Role) -> list[tuple[int, str]]:
+    def _people(role: Role) -> list[SelectChoice]:
         rows = db.session.execute(
             sa.select(User.id, User.display_name, User.email, Team.name)
             .outerjoin(Team, Team.id == User.team_id)
             .where(User.role == role, User.active.is_(True))
             .order_by(User.display_name)
         )
-        return [
+        return to_choices(
             (user_id, f"{name} <{email}>" + (f" · {team}" if team and role == Role.AGENT else ""))
             for user_id, name, email, team in rows
-        ]
+        )
 
     def validate_name(self, field: Any) -> None:
         """Team names are unique."""

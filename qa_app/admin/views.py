@@ -20,7 +20,7 @@ from qa_app.admin.services import (
     set_user_active,
     update_user,
 )
-from qa_app.auth.forms import PostForm
+from qa_app.forms import PostForm
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
 from qa_app.main.services import team_overviews

@@ -23,10 +23,6 @@ class SignInForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class PostForm(FlaskForm):
-    """An empty form: the CSRF token for a POST-only button (sign out, deactivate …)."""
-
-
 def validate_new_password(form: FlaskForm, field: Any) -> None:
     """WTForms validator applying the password policy."""
     email = getattr(form, "policy_email", None)

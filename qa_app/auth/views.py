@@ -12,7 +12,8 @@ from flask_login import current_user, login_user, logout_user
 
 from qa_app.access import public, role_required
 from qa_app.auth import bp
-from qa_app.auth.forms import ChangePasswordForm, LanguageForm, PostForm, SignInForm
+from qa_app.auth.forms import ChangePasswordForm, LanguageForm, SignInForm
+from qa_app.forms import PostForm, to_choices
 from qa_app.auth.models import User
 from qa_app.auth.services import (
     SignInOutcome,
@@ -145,7 +146,7 @@ def _render_account(
     password_form: ChangePasswordForm | None = None, language_form: LanguageForm | None = None
 ) -> str:
     language_form = language_form or LanguageForm(locale=current_user.locale or "")
-    language_form.locale.choices = [("", _("As my browser says"))] + supported_languages()
+    language_form.locale.choices = to_choices([("", _("As my browser says")), *supported_languages()])
     return render_template(
         "auth/account.html",
         password_form=password_form or ChangePasswordForm(),
@@ -178,7 +179,7 @@ def change_password_view() -> ResponseReturnValue:
 def set_language() -> ResponseReturnValue:
     """Choose the interface language (or follow the browser)."""
     form = LanguageForm()
-    form.locale.choices = [("", "")] + supported_languages()
+    form.locale.choices = to_choices([("", ""), *supported_languages()])
     if form.validate_on_submit():
         current_user.locale = form.locale.data or None
         db.session.commit()

@@ -1,0 +1,225 @@
+"""Fixtures: an app per test on SQLite and on PostgreSQL, clean tables, signed-in clients.
+
+Every test that touches the database runs twice, as `[sqlite]` and `[postgresql]`. The
+PostgreSQL run needs TEST_DATABASE_URL; without it those variants skip with a reason,
+except under CI=true, where they fail instead (`.ci/run` starts a throw-away cluster).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from config import TestingConfig, normalise_database_url
+from qa_app import create_app
+from qa_app.auth.models import Role, User
+from qa_app.auth.passwords import hash_password
+from qa_app.extensions import db
+from qa_app.teams.models import Team
+
+PASSWORD = "correct horse battery staple"
+CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
+                        r'type="hidden" name="csrf_token" value="([^"]+)"')
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The URL of an empty test database of each kind."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'qa_test.sqlite'}"
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        if _in_ci():
+            pytest.fail("CI=true but TEST_DATABASE_URL is not set: PostgreSQL tests must run")
+        pytest.skip("PostgreSQL variant: set TEST_DATABASE_URL=postgresql+psycopg://… to run it")
+    return normalise_database_url(url)
+
+
+def make_config(database_url: str, **overrides: Any) -> TestingConfig:
+    """A TestingConfig pointing at `database_url`."""
+    config = TestingConfig({})
+    config.SQLALCHEMY_DATABASE_URI = database_url
+    for key, value in overrides.items():
+        setattr(config, key, value)
+    return config
+
+
+def _drop_everything(connection: sa.Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+    else:
+        metadata = sa.MetaData()
+        metadata.reflect(connection)
+        metadata.drop_all(connection)
+
+
+@pytest.fixture(scope="session")
+def migrated_schema(database_url: str) -> str:
+    """Build the schema once per database with the real migrations (not create_all)."""
+    app = create_app(make_config(database_url))
+    with app.app_context():
+        with db.engine.begin() as connection:
+            _drop_everything(connection)
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def _empty_tables() -> None:
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{name}"' for name in tables)
+            connection.exec_driver_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+        else:
+            for name in tables:
+                connection.exec_driver_sql(f'DELETE FROM "{name}"')
+
+
+@pytest.fixture
+def app(migrated_schema: str) -> Iterator[Flask]:
+    """A fresh application on the migrated database; every table is emptied afterwards."""
+    application = create_app(make_config(migrated_schema))
+    yield application
+    with application.app_context():
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_context(app: Flask) -> Iterator[None]:
+    """An application context for tests that call services directly."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """An anonymous browser."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    """A runner for the `flask` CLI commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_team(app: Flask) -> Callable[..., Team]:
+    """Create a team: make_team("Billing", supervisors=[user], agents=[user])."""
+    counter = iter(range(1, 10_000))
+
+    def factory(name: str | None = None, supervisors: list[User] = (),  # type: ignore[assignment]
+                agents: list[User] = ()) -> Team:  # type: ignore[assignment]
+        with app.app_context():
+            team = Team(name=name or f"Team {next(counter)}")
+            db.session.add(team)
+            team.supervisors = [db.session.merge(user) for user in supervisors]
+            for agent in agents:
+                db.session.merge(agent).team = team
+            db.session.commit()
+            db.session.refresh(team)
+            db.session.expunge(team)
+            return team
+
+    return factory
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    """Create a user: make_user(role=Role.AGENT, team=team, email=…, active=…)."""
+    counter = iter(range(1, 10_000))
+
+    def factory(role: Role = Role.AGENT, team: Team | None = None, **overrides: Any) -> User:
+        number = next(counter)
+        with app.app_context():
+            values: dict[str, Any] = {
+                "email": f"{role.value}{number}@example.test",
+                "display_name": f"{role.value.title()} {number}",
+                "role": role.value,
+                "password_hash": hash_password(overrides.pop("password", PASSWORD)),
+                "team_id": team.id if team is not None else None,
+            }
+            values.update(overrides)
+            user = User(**values)
+            db.session.add(user)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            return user
+
+    return factory
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token of the client's session, read from a page's form."""
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_INPUT.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
+def sign_in(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
+    """Post the sign-in form with a valid CSRF token."""
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"email": email, "password": password,
+                                       "csrf_token": token})
+
+
+def post_form(client: FlaskClient, path: str, data: dict[str, Any] | None = None,
+              token_from: str = "/account", **kwargs: Any) -> Any:
+    """POST a form as a signed-in browser would, with the session's CSRF token."""
+    payload = dict(data or {})
+    payload["csrf_token"] = csrf_token(client, token_from)
+    return client.post(path, data=payload, **kwargs)
+
+
+@pytest.fixture
+def sign_in_as(app: Flask) -> Callable[[User], FlaskClient]:
+    """A new browser signed in as `user`."""
+
+    def factory(user: User) -> FlaskClient:
+        browser = app.test_client()
+        response = sign_in(browser, user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return browser
+
+    return factory
+
+
+@pytest.fixture
+def org(make_team: Callable[..., Team], make_user: Callable[..., User]) -> dict[str, Any]:
+    """A small centre: two teams (A, B), each with a supervisor and two agents, plus an admin,
+    a manager and a supervisor without a team."""
+    sup_a = make_user(Role.SUPERVISOR, email="sup.a@example.test")
+    sup_b = make_user(Role.SUPERVISOR, email="sup.b@example.test")
+    team_a = make_team("Team A", supervisors=[sup_a])
+    team_b = make_team("Team B", supervisors=[sup_b])
+    return {
+        "admin": make_user(Role.ADMIN, email="admin@example.test"),
+        "manager": make_user(Role.MANAGER, email="manager@example.test"),
+        "supervisor_a": sup_a,
+        "supervisor_b": sup_b,
+        "supervisor_none": make_user(Role.SUPERVISOR, email="sup.none@example.test"),
+        "team_a": team_a,
+        "team_b": team_b,
+        "agent_a1": make_user(Role.AGENT, team_a, email="a1@example.test"),
+        "agent_a2": make_user(Role.AGENT, team_a, email="a2@example.test"),
+        "agent_b1": make_user(Role.AGENT, team_b, email="b1@example.test"),
+        "agent_b2": make_user(Role.AGENT, team_b, email="b2@example.test"),
+    }

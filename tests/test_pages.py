@@ -1,0 +1,110 @@
+"""Security headers, friendly error pages, the layout and the role-specific home pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from qa_app.auth.models import Role
+
+
+def test_security_headers(client: Any) -> None:
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "object-src 'none'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_pages_have_no_inline_script_or_style(client: Any, org: dict[str, Any],
+                                              sign_in_as: Any) -> None:
+    pages = [client.get("/login")]
+    admin = sign_in_as(org["admin"])
+    pages += [admin.get(path) for path in ("/", "/admin/users", "/admin/teams", "/account")]
+    for page in pages:
+        html = page.get_data(as_text=True)
+        assert "<script>" not in html and "<style" not in html and " style=" not in html
+        assert " onclick=" not in html
+
+
+def test_bootstrap_is_served_locally(client: Any) -> None:
+    html = client.get("/login").get_data(as_text=True)
+    assert "cdn." not in html and "https://" not in html
+    for path in ("css/bootstrap.min.css", "umd/popper.min.js", "js/bootstrap.min.js"):
+        response = client.get(f"/bootstrap/static/{path}")
+        assert response.status_code == 200, path
+        response.close()
+
+
+def test_not_found_page_is_friendly(client: Any) -> None:
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "There is nothing here" in response.get_data(as_text=True)
+
+
+def test_forbidden_page_is_friendly(org: dict[str, Any], sign_in_as: Any) -> None:
+    response = sign_in_as(org["agent_a1"]).get("/admin/users")
+    assert response.status_code == 403
+    assert "You do not have permission" in response.get_data(as_text=True)
+
+
+def test_server_error_page_rolls_back(app: Flask, client: Any) -> None:
+    app.config["RENDER_SERVER_ERRORS"] = True
+
+    @app.route("/boom")
+    def boom() -> str:
+        raise RuntimeError("boom")
+
+    boom.allowed_roles = None  # type: ignore[attr-defined]
+    response = client.get("/boom")
+    assert response.status_code == 500
+    assert "Nothing was saved" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("who", "heading", "links"),
+    [
+        ("admin", "Administration", ["/admin/users", "/admin/teams"]),
+        ("manager", "Centre overview", []),
+        ("supervisor_a", "My teams", []),
+        ("agent_a1", "Hello,", []),
+    ],
+)
+def test_home_page_by_role(who: str, heading: str, links: list[str], org: dict[str, Any],
+                           sign_in_as: Any) -> None:
+    html = sign_in_as(org[who]).get("/").get_data(as_text=True)
+    assert heading in html
+    for link in links:
+        assert f'href="{link}"' in html
+    if who != "admin":
+        assert 'href="/admin/users"' not in html
+
+
+def test_supervisor_home_lists_only_own_teams(org: dict[str, Any], sign_in_as: Any) -> None:
+    html = sign_in_as(org["supervisor_a"]).get("/").get_data(as_text=True)
+    assert "a1@example.test" in html and "a2@example.test" in html
+    assert "b1@example.test" not in html and "Team B" not in html
+
+
+def test_agent_home_shows_own_team(org: dict[str, Any], sign_in_as: Any) -> None:
+    html = sign_in_as(org["agent_b1"]).get("/").get_data(as_text=True)
+    assert "Team B" in html
+    assert "Team A" not in html
+
+
+def test_health_check(client: Any) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+def test_forms_have_labels(client: Any) -> None:
+    html = client.get("/login").get_data(as_text=True)
+    assert '<label class="form-label" for="email">' in html
+    assert '<label class="form-label" for="password">' in html

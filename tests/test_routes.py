@@ -1,0 +1,111 @@
+"""Who may open what: every route of the URL map, for every role.
+
+A new route without an entry in ROUTES fails `test_every_route_is_in_the_matrix`, so access
+is decided on purpose, not by accident.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from qa_app.auth.models import Role
+from tests.conftest import csrf_token, sign_in
+
+ANONYMOUS = "anonymous"
+ALL = frozenset(Role)
+ADMIN = frozenset({Role.ADMIN})
+# Endpoints served by Flask and Bootstrap-Flask for static files.
+STATIC_ENDPOINTS = {"static", "bootstrap.static"}
+
+
+@dataclass(frozen=True)
+class Route:
+    """How to call an endpoint and which roles may (None = open to anyone)."""
+
+    method: str
+    path: str  # formatted with the `org` fixture's ids
+    allowed: frozenset[Role] | None
+
+
+ROUTES: dict[str, Route] = {
+    "auth.login": Route("GET", "/login", None),
+    "main.health": Route("GET", "/healthz", None),
+    "main.index": Route("GET", "/", ALL),
+    "auth.account": Route("GET", "/account", ALL),
+    "auth.logout": Route("POST", "/logout", ALL),
+    "auth.change_password": Route("POST", "/account/password", ALL),
+    "auth.set_language": Route("POST", "/account/language", ALL),
+    "admin.users": Route("GET", "/admin/users", ADMIN),
+    "admin.create_user": Route("GET", "/admin/users/new", ADMIN),
+    "admin.edit_user": Route("GET", "/admin/users/{agent_b1}", ADMIN),
+    "admin.set_active": Route("POST", "/admin/users/{agent_b1}/active", ADMIN),
+    "admin.reset_password": Route("POST", "/admin/users/{agent_b1}/reset-password", ADMIN),
+    "admin.teams": Route("GET", "/admin/teams", ADMIN),
+    "admin.create_team": Route("GET", "/admin/teams/new", ADMIN),
+    "admin.edit_team": Route("GET", "/admin/teams/{team_b}", ADMIN),
+}
+
+SIGNED_IN_AS = {
+    Role.ADMIN: "admin",
+    Role.MANAGER: "manager",
+    Role.SUPERVISOR: "supervisor_a",
+    Role.AGENT: "agent_a1",
+}
+
+
+def test_every_route_is_in_the_matrix(app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - STATIC_ENDPOINTS
+    assert endpoints - set(ROUTES) == set(), "add the new routes to ROUTES"
+    assert set(ROUTES) - endpoints == set(), "remove routes that no longer exist"
+
+
+def test_every_view_declares_its_access(app: Flask) -> None:
+    undeclared = [
+        endpoint for endpoint, view in app.view_functions.items()
+        if endpoint not in STATIC_ENDPOINTS and not hasattr(view, "allowed_roles")
+    ]
+    assert undeclared == [], "decorate these views with role_required(...) or public"
+
+
+def test_declared_roles_match_the_matrix(app: Flask) -> None:
+    declared = {
+        endpoint: app.view_functions[endpoint].allowed_roles for endpoint in ROUTES
+    }
+    assert declared == {endpoint: route.allowed for endpoint, route in ROUTES.items()}
+
+
+def _path(route: Route, org: dict[str, Any]) -> str:
+    ids = {key: getattr(value, "id", None) for key, value in org.items()}
+    return route.path.format(**ids)
+
+
+@pytest.mark.parametrize("who", [ANONYMOUS, *Role])
+@pytest.mark.parametrize("endpoint", sorted(ROUTES))
+def test_access(endpoint: str, who: str, app: Flask, org: dict[str, Any]) -> None:
+    route = ROUTES[endpoint]
+    client = app.test_client()
+    if who != ANONYMOUS:
+        assert sign_in(client, org[SIGNED_IN_AS[Role(who)]].email).status_code == 302
+    data = {}
+    if route.method == "POST":
+        data["csrf_token"] = csrf_token(client, "/login" if who == ANONYMOUS else "/account")
+    response = client.open(_path(route, org), method=route.method, data=data)
+
+    if route.allowed is None:
+        expected_ok = True
+    elif who == ANONYMOUS:
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login")
+        return
+    else:
+        expected_ok = Role(who) in route.allowed
+
+    if expected_ok:
+        assert response.status_code in (200, 302, 400), response.status_code
+        assert not response.headers.get("Location", "").startswith("/login?")
+    else:
+        assert response.status_code == 403
