@@ -35,6 +35,7 @@ test: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # Refresh the message catalogue after changing user-visible strings.
 translations: $(VENV)/.installed

@@ -14,7 +14,9 @@ from pathlib import Path
 
 # Values that are never acceptable as a production secret: empty, the Flask docs' examples,
 # and what people paste from tutorials.
-WEAK_SECRET_KEYS = frozenset({"", "dev", "secret", "changeme", "change-me", "secret-key", "default"})
+WEAK_SECRET_KEYS = frozenset(
+    {"", "dev", "secret", "changeme", "change-me", "secret-key", "default"}
+)
 
 
 class ConfigError(RuntimeError):
@@ -22,7 +24,7 @@ class ConfigError(RuntimeError):
 
 
 def normalise_database_url(url: str) -> str:
-    """Return a SQLAlchemy URL, mapping the `postgres://` forms hosting providers use to psycopg 3."""
+    """Return a SQLAlchemy URL; the `postgres://` forms hosting providers give map to psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
@@ -120,7 +122,7 @@ class TestingConfig(Config):
             env.get("TEST_DATABASE_URL") or "sqlite://"
         )
         # Cheap hashes keep factories fast; production keeps scrypt.
-        self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+        self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name
 
 
 class ProductionConfig(Config):

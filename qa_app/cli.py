@@ -30,8 +30,9 @@ def _read_password() -> str:
 @click.option("--role", type=click.Choice(ROLE_VALUES), required=True, help="The user's role.")
 @click.option("--team", "team_name", help="Team name (agents only).")
 @click.option("--name", "display_name", help="Display name (default: from the e-mail).")
-def create_user_command(email: str, role: str, team_name: str | None,
-                        display_name: str | None) -> None:
+def create_user_command(
+    email: str, role: str, team_name: str | None, display_name: str | None
+) -> None:
     """Create a user; the password is read from a prompt or from standard input."""
     email = email.strip().lower()
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
@@ -39,8 +40,9 @@ def create_user_command(email: str, role: str, team_name: str | None,
     team_id = None
     if team_name:
         if role != Role.AGENT:
-            raise click.ClickException("--team is for agents; assign supervisors to teams in "
-                                       "the admin pages.")
+            raise click.ClickException(
+                "--team is for agents; assign supervisors to teams in the admin pages."
+            )
         team_id = db.session.scalar(sa.select(Team.id).where(Team.name == team_name))
         if team_id is None:
             names = ", ".join(db.session.scalars(sa.select(Team.name).order_by(Team.name)))
@@ -59,8 +61,9 @@ def create_user_command(email: str, role: str, team_name: str | None,
 
 @click.command("seed-demo")
 @click.option("--seed", default=1, show_default=True, help="Random seed for names.")
-@click.option("--if-empty", is_flag=True,
-              help="Seed only when the database has no users yet (first start).")
+@click.option(
+    "--if-empty", is_flag=True, help="Seed only when the database has no users yet (first start)."
+)
 def seed_demo_command(seed: int, if_empty: bool) -> None:
     """Create the demo organisation (idempotent) and print the demo logins."""
     if if_empty and has_users():
@@ -71,11 +74,16 @@ def seed_demo_command(seed: int, if_empty: bool) -> None:
     password = current_app.config["DEMO_PASSWORD"]
     summary = seed_demo(seed=seed, password=password)
     if summary.created_users or summary.created_teams:
-        record_event("demo.seeded", "system", None,
-                     after={"users": summary.created_users, "teams": summary.created_teams})
+        record_event(
+            "demo.seeded",
+            "system",
+            None,
+            after={"users": summary.created_users, "teams": summary.created_teams},
+        )
     db.session.commit()
-    click.echo(f"Demo data: {summary.created_users} users and {summary.created_teams} teams "
-               "created.")
+    click.echo(
+        f"Demo data: {summary.created_users} users and {summary.created_teams} teams created."
+    )
     click.echo(f"Demo logins (password {password}):")
     shown = [login for login in summary.logins if login.role != Role.AGENT][:5]
     shown += [login for login in summary.logins if login.role == Role.AGENT][:2]
@@ -83,7 +91,9 @@ def seed_demo_command(seed: int, if_empty: bool) -> None:
         team = f"  ({login.team})" if login.team else ""
         click.echo(f"  {login.role:<10} {login.email:<26} {login.name}{team}")
     agents = sum(1 for login in summary.logins if login.role == Role.AGENT)
-    click.echo(f"  … and {agents - 2} more agents: agent03@demo.test to agent{agents:02d}@demo.test")
+    click.echo(
+        f"  … and {agents - 2} more agents: agent03@demo.test to agent{agents:02d}@demo.test"
+    )
 
 
 def register_cli(app: Flask) -> None:

@@ -21,17 +21,78 @@ AGENTS_PER_TEAM = 10
 
 # Contact centres we aim at work in English, German, Polish, Finnish and Norwegian.
 FIRST_NAMES = (
-    "Anna", "Lukas", "Sophie", "Jonas", "Marta", "Piotr", "Aino", "Eero", "Ingrid", "Lars",
-    "Emily", "James", "Lea", "Felix", "Zofia", "Kacper", "Helmi", "Ville", "Sigrid", "Magnus",
-    "Olivia", "Daniel", "Hannah", "Tobias", "Agnieszka", "Tomasz", "Venla", "Juho", "Nora",
-    "Henrik", "Grace", "Samuel", "Mia", "Paul", "Karolina", "Michał", "Emmi", "Mikko", "Ida",
+    "Anna",
+    "Lukas",
+    "Sophie",
+    "Jonas",
+    "Marta",
+    "Piotr",
+    "Aino",
+    "Eero",
+    "Ingrid",
+    "Lars",
+    "Emily",
+    "James",
+    "Lea",
+    "Felix",
+    "Zofia",
+    "Kacper",
+    "Helmi",
+    "Ville",
+    "Sigrid",
+    "Magnus",
+    "Olivia",
+    "Daniel",
+    "Hannah",
+    "Tobias",
+    "Agnieszka",
+    "Tomasz",
+    "Venla",
+    "Juho",
+    "Nora",
+    "Henrik",
+    "Grace",
+    "Samuel",
+    "Mia",
+    "Paul",
+    "Karolina",
+    "Michał",
+    "Emmi",
+    "Mikko",
+    "Ida",
     "Sander",
 )
 LAST_NAMES = (
-    "Schneider", "Müller", "Weber", "Fischer", "Nowak", "Kowalski", "Wiśniewska", "Wójcik",
-    "Korhonen", "Virtanen", "Mäkinen", "Nieminen", "Hansen", "Johansen", "Olsen", "Larsen",
-    "Smith", "Taylor", "Brown", "Wilson", "Becker", "Hoffmann", "Kamińska", "Lewandowski",
-    "Hämäläinen", "Laine", "Berg", "Haugen", "Walker", "Clarke",
+    "Schneider",
+    "Müller",
+    "Weber",
+    "Fischer",
+    "Nowak",
+    "Kowalski",
+    "Wiśniewska",
+    "Wójcik",
+    "Korhonen",
+    "Virtanen",
+    "Mäkinen",
+    "Nieminen",
+    "Hansen",
+    "Johansen",
+    "Olsen",
+    "Larsen",
+    "Smith",
+    "Taylor",
+    "Brown",
+    "Wilson",
+    "Becker",
+    "Hoffmann",
+    "Kamińska",
+    "Lewandowski",
+    "Hämäläinen",
+    "Laine",
+    "Berg",
+    "Haugen",
+    "Walker",
+    "Clarke",
 )
 
 
@@ -56,7 +117,9 @@ class DemoSummary:
 
 def demo_email(role: Role, number: int) -> str:
     """The demo address: `agent@demo.test` for the first of a role, then `agent02@…`."""
-    return f"{role.value}@{DEMO_DOMAIN}" if number == 1 else f"{role.value}{number:02d}@{DEMO_DOMAIN}"
+    return (
+        f"{role.value}@{DEMO_DOMAIN}" if number == 1 else f"{role.value}{number:02d}@{DEMO_DOMAIN}"
+    )
 
 
 def _people(rng: random.Random, count: int) -> list[str]:
@@ -83,22 +146,30 @@ def seed_demo(seed: int = 1, password: str = "demo1234") -> DemoSummary:  # noqa
         user.email: user
         for user in db.session.scalars(sa.select(User).where(User.email.like(f"%@{DEMO_DOMAIN}")))
     }
-    teams = {team.name: team for team in db.session.scalars(
-        sa.select(Team).where(Team.name.in_(TEAM_NAMES)))}
+    teams = {
+        team.name: team
+        for team in db.session.scalars(sa.select(Team).where(Team.name.in_(TEAM_NAMES)))
+    }
 
     def person(role: Role, number: int, team: Team | None = None) -> User:
         email = demo_email(role, number)
         name = next(names)
         user = existing.get(email)
         if user is None:
-            user = User(email=email, display_name=name, role=role.value,
-                        password_hash=password_hash, team=team if role == Role.AGENT else None,
-                        external_id=f"{10000 + number}" if role == Role.AGENT else None)
+            user = User(
+                email=email,
+                display_name=name,
+                role=role.value,
+                password_hash=password_hash,
+                team=team if role == Role.AGENT else None,
+                external_id=f"{10000 + number}" if role == Role.AGENT else None,
+            )
             db.session.add(user)
             existing[email] = user
             summary.created_users += 1
-        summary.logins.append(DemoLogin(email, role.value, user.display_name,
-                                        team.name if team else None))
+        summary.logins.append(
+            DemoLogin(email, role.value, user.display_name, team.name if team else None)
+        )
         return user
 
     person(Role.ADMIN, 1)

@@ -29,9 +29,9 @@ def select_locale() -> str | None:
     user = current_user
     if user and user.is_authenticated and user.locale in languages:
         return user.locale
-    return request.accept_languages.best_match(languages) or current_app.config[
-        "BABEL_DEFAULT_LOCALE"
-    ]
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
 
 
 def format_number(value: float | int | None, digits: int = 1) -> str:

@@ -28,8 +28,11 @@ def nav_items() -> list[tuple[str, str]]:
     """The navigation entries the signed-in user may open."""
     if not current_user.is_authenticated:
         return []
-    return [(endpoint, str(label)) for endpoint, label, roles in NAVIGATION
-            if current_user.role in roles]
+    return [
+        (endpoint, str(label))
+        for endpoint, label, roles in NAVIGATION
+        if current_user.role in roles
+    ]
 
 
 def role_label(role: str) -> str:
@@ -47,5 +50,8 @@ def url_with_page(page: int) -> str:
 def register_template_helpers(app: Flask) -> None:
     """Expose the helpers to every template."""
     app.jinja_env.globals.update(
-        nav_items=nav_items, role_label=role_label, url_with_page=url_with_page, current_locale=lambda: str(get_locale())
+        nav_items=nav_items,
+        role_label=role_label,
+        url_with_page=url_with_page,
+        current_locale=lambda: str(get_locale()),
     )

@@ -26,8 +26,10 @@ from qa_app.extensions import db
 from qa_app.teams.models import Team
 
 PASSWORD = "correct horse battery staple"
-CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
-                        r'type="hidden" name="csrf_token" value="([^"]+)"')
+CSRF_INPUT = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|'
+    r'type="hidden" name="csrf_token" value="([^"]+)"'
+)
 
 
 def _in_ci() -> bool:
@@ -86,7 +88,7 @@ def _empty_tables() -> None:
             connection.exec_driver_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
         else:
             for name in tables:
-                connection.exec_driver_sql(f'DELETE FROM "{name}"')
+                connection.exec_driver_sql(f'DELETE FROM "{name}"')  # noqa: S608 - our table names
 
 
 @pytest.fixture
@@ -124,8 +126,11 @@ def make_team(app: Flask) -> Callable[..., Team]:
     """Create a team: make_team("Billing", supervisors=[user], agents=[user])."""
     counter = iter(range(1, 10_000))
 
-    def factory(name: str | None = None, supervisors: list[User] = (),  # type: ignore[assignment]
-                agents: list[User] = ()) -> Team:  # type: ignore[assignment]
+    def factory(
+        name: str | None = None,
+        supervisors: list[User] = (),  # type: ignore[assignment]
+        agents: list[User] = (),
+    ) -> Team:  # type: ignore[assignment]
         with app.app_context():
             team = Team(name=name or f"Team {next(counter)}")
             db.session.add(team)
@@ -177,12 +182,16 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
 def sign_in(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
     """Post the sign-in form with a valid CSRF token."""
     token = csrf_token(client, "/login")
-    return client.post("/login", data={"email": email, "password": password,
-                                       "csrf_token": token})
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
 
 
-def post_form(client: FlaskClient, path: str, data: dict[str, Any] | None = None,
-              token_from: str = "/account", **kwargs: Any) -> Any:
+def post_form(
+    client: FlaskClient,
+    path: str,
+    data: dict[str, Any] | None = None,
+    token_from: str = "/account",  # noqa: S107 - a path
+    **kwargs: Any,
+) -> Any:
     """POST a form as a signed-in browser would, with the session's CSRF token."""
     payload = dict(data or {})
     payload["csrf_token"] = csrf_token(client, token_from)

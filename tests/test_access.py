@@ -43,8 +43,9 @@ ALL_AGENTS = {"a1@example.test", "a2@example.test", "b1@example.test", "b2@examp
         ("agent_b2", {"b2@example.test"}),
     ],
 )
-def test_agents_visible_to(who: str, expected: set[str], org: dict[str, Any],
-                           app_context: None) -> None:
+def test_agents_visible_to(
+    who: str, expected: set[str], org: dict[str, Any], app_context: None
+) -> None:
     assert _emails(agents_visible_to(_user(org, who))) == expected
 
 
@@ -58,14 +59,16 @@ def test_agents_visible_to(who: str, expected: set[str], org: dict[str, Any],
         ("agent_b1", {"Team B"}),
     ],
 )
-def test_teams_visible_to(who: str, expected: set[str], org: dict[str, Any],
-                          app_context: None) -> None:
+def test_teams_visible_to(
+    who: str, expected: set[str], org: dict[str, Any], app_context: None
+) -> None:
     names = {team.name for team in db.session.scalars(teams_visible_to(_user(org, who)))}
     assert names == expected
 
 
-def test_supervisor_of_two_teams_sees_both(org: dict[str, Any], make_team: Any,
-                                           make_user: Any, app: Flask) -> None:
+def test_supervisor_of_two_teams_sees_both(
+    org: dict[str, Any], make_team: Any, make_user: Any, app: Flask
+) -> None:
     extra_agent = make_user(Role.AGENT, email="c1@example.test")
     make_team("Team C", supervisors=[org["supervisor_a"]], agents=[extra_agent])
     with app.app_context():
@@ -89,8 +92,9 @@ def test_agents_visible_never_include_other_roles(org: dict[str, Any], app_conte
         ("supervisor_a", "supervisor_b", False),  # not an agent at all
     ],
 )
-def test_can_see_agent(who: str, agent: str, expected: bool, org: dict[str, Any],
-                       app_context: None) -> None:
+def test_can_see_agent(
+    who: str, agent: str, expected: bool, org: dict[str, Any], app_context: None
+) -> None:
     assert can_see_agent(_user(org, who), org[agent].id) is expected
 
 

@@ -36,8 +36,9 @@ def test_email_is_case_and_space_insensitive(client: Any, agent: User) -> None:
 
 
 @pytest.mark.parametrize("email", ["agent@example.test", "nobody@example.test"])
-def test_wrong_password_and_unknown_user_get_the_same_answer(client: Any, agent: User,
-                                                            email: str) -> None:
+def test_wrong_password_and_unknown_user_get_the_same_answer(
+    client: Any, agent: User, email: str
+) -> None:
     response = sign_in(client, email, "not the password")
     assert response.status_code == 401
     assert WRONG in response.get_data(as_text=True)
@@ -172,11 +173,15 @@ def test_cookie_flags(client: Any, agent: User) -> None:
         ("javascript:alert(1)", "/"),
     ],
 )
-def test_next_redirects_only_to_local_paths(client: Any, agent: User, next_url: str,
-                                            expected: str) -> None:
+def test_next_redirects_only_to_local_paths(
+    client: Any, agent: User, next_url: str, expected: str
+) -> None:
     token = csrf_token(client)
-    response = client.post("/login", query_string={"next": next_url},
-                           data={"email": agent.email, "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login",
+        query_string={"next": next_url},
+        data={"email": agent.email, "password": PASSWORD, "csrf_token": token},
+    )
     assert response.headers["Location"] == expected
 
 
@@ -191,8 +196,11 @@ def test_change_password(app: Flask, client: Any, agent: User) -> None:
     other_browser = app.test_client()
     sign_in(other_browser, agent.email)
     new = "a much better passphrase"
-    response = post_form(client, "/account/password", {
-        "current_password": PASSWORD, "new_password": new, "confirm": new})
+    response = post_form(
+        client,
+        "/account/password",
+        {"current_password": PASSWORD, "new_password": new, "confirm": new},
+    )
     assert response.status_code == 302
     assert client.get("/").status_code == 200  # this browser stays signed in
     assert other_browser.get("/").status_code == 302  # the other one is signed out
@@ -202,25 +210,32 @@ def test_change_password(app: Flask, client: Any, agent: User) -> None:
 @pytest.mark.parametrize(
     ("current", "new", "confirm", "message"),
     [
-        ("wrong", "a much better passphrase", "a much better passphrase",
-         "This is not your current password."),
+        (
+            "wrong",
+            "a much better passphrase",
+            "a much better passphrase",
+            "This is not your current password.",
+        ),
         (PASSWORD, "short1", "short1", "Use at least 10 characters."),
         (PASSWORD, "password123", "password123", "too common"),
         (PASSWORD, "a much better passphrase", "something else", "The passwords differ."),
         (PASSWORD, "aaaaaaaaaaaa", "aaaaaaaaaaaa", "Use more different characters."),
     ],
 )
-def test_change_password_is_validated(client: Any, agent: User, current: str, new: str,
-                                      confirm: str, message: str) -> None:
+def test_change_password_is_validated(
+    client: Any, agent: User, current: str, new: str, confirm: str, message: str
+) -> None:
     sign_in(client, agent.email)
-    response = post_form(client, "/account/password", {
-        "current_password": current, "new_password": new, "confirm": confirm})
+    response = post_form(
+        client,
+        "/account/password",
+        {"current_password": current, "new_password": new, "confirm": confirm},
+    )
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
 
 
-def test_temporary_password_must_be_changed_first(app: Flask, client: Any,
-                                                  make_user: Any) -> None:
+def test_temporary_password_must_be_changed_first(app: Flask, client: Any, make_user: Any) -> None:
     user = make_user(Role.SUPERVISOR, must_change_password=True)
     sign_in(client, user.email)
     response = client.get("/")
@@ -228,8 +243,11 @@ def test_temporary_password_must_be_changed_first(app: Flask, client: Any,
     assert response.headers["Location"] == "/account"
     assert client.get("/account").status_code == 200
     new = "my own secret phrase"
-    post_form(client, "/account/password", {
-        "current_password": PASSWORD, "new_password": new, "confirm": new})
+    post_form(
+        client,
+        "/account/password",
+        {"current_password": PASSWORD, "new_password": new, "confirm": new},
+    )
     assert client.get("/").status_code == 200
 
 
@@ -246,6 +264,9 @@ def test_sign_in_is_audited(app: Flask, client: Any, agent: User) -> None:
     sign_in(client, agent.email)
     with app.app_context():
         events = db.session.execute(
-            sa.select(AuditEvent.action, AuditEvent.actor_id).order_by(AuditEvent.id)).all()
+            sa.select(AuditEvent.action, AuditEvent.actor_id).order_by(AuditEvent.id)
+        ).all()
     assert [tuple(event) for event in events] == [
-        ("auth.sign_in_failed", agent.id), ("auth.signed_in", agent.id)]
+        ("auth.sign_in_failed", agent.id),
+        ("auth.signed_in", agent.id),
+    ]

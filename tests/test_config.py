@@ -68,4 +68,4 @@ def test_sqlite_in_instance_by_default() -> None:
 )
 def test_database_url_uses_psycopg3(url: str, expected: str) -> None:
     assert normalise_database_url(url) == expected
-    assert ProductionConfig({"DATABASE_URL": url}).SQLALCHEMY_DATABASE_URI == expected
+    assert expected == ProductionConfig({"DATABASE_URL": url}).SQLALCHEMY_DATABASE_URI

@@ -39,16 +39,22 @@ def test_sqlite_pragmas(sqlite_app: Flask) -> None:
 
 
 def test_foreign_keys_are_enforced(app: Flask, app_context: None) -> None:
-    db.session.add(User(email="x@example.test", display_name="X", role=Role.AGENT,
-                        password_hash="x", team_id=999))
+    db.session.add(
+        User(
+            email="x@example.test",
+            display_name="X",
+            role=Role.AGENT,
+            password_hash="x",
+            team_id=999,
+        )
+    )
     with pytest.raises(sa.exc.IntegrityError):
         db.session.commit()
     db.session.rollback()
 
 
 def test_role_is_checked_by_the_database(app: Flask, app_context: None) -> None:
-    db.session.add(User(email="x@example.test", display_name="X", role="owner",
-                        password_hash="x"))
+    db.session.add(User(email="x@example.test", display_name="X", role="owner", password_hash="x"))
     with pytest.raises(sa.exc.IntegrityError):
         db.session.commit()
     db.session.rollback()
@@ -58,8 +64,9 @@ def test_write_transactions_begin_immediately(sqlite_app: Flask) -> None:
     app = sqlite_app
     statements: list[str] = []
     with app.app_context():
-        sa.event.listen(db.engine, "before_cursor_execute",
-                        lambda *args: statements.append(args[2]))
+        sa.event.listen(
+            db.engine, "before_cursor_execute", lambda *args: statements.append(args[2])
+        )
         with app.test_request_context("/", method="POST"):
             db.session.execute(sa.select(1))
             db.session.rollback()
@@ -85,8 +92,7 @@ def test_concurrent_writers_wait_instead_of_failing(app: Flask, make_user: Any) 
                 for _ in range(10):
                     row = db.session.get(User, user.id)
                     row.display_name = f"worker {number}"
-                    db.session.add(AuditEvent(action="test", entity_type="user",
-                                              entity_id=user.id))
+                    db.session.add(AuditEvent(action="test", entity_type="user", entity_id=user.id))
                     db.session.commit()
                 db.session.remove()
         except BaseException as error:  # noqa: BLE001 - reported below
@@ -115,7 +121,9 @@ def test_timestamps_come_back_aware_in_utc(app: Flask, app_context: None) -> Non
 
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="naive"):
-        UTCDateTime().process_bind_param(datetime(2026, 1, 1), sa.create_engine("sqlite://").dialect)
+        UTCDateTime().process_bind_param(
+            datetime(2026, 1, 1), sa.create_engine("sqlite://").dialect
+        )
 
 
 def test_audit_events_are_append_only(app: Flask, app_context: None) -> None:

@@ -23,8 +23,7 @@ ENTITY = re.compile(r"&[a-z]+;|&#\d+;")
 
 def _extracted_messages() -> set[str]:
     method_map = [("qa_app/**.py", "python"), ("qa_app/templates/**.html", "jinja2")]
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None,
-                "_l": None}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
     found = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map=method_map, keywords=keywords
@@ -46,8 +45,9 @@ def test_templates_have_no_untranslated_text(template: Path, app: Flask) -> None
     """Text between tags must come from {{ _(…) }}, not be written into the template."""
     source = template.read_text("utf-8")
     # Keep the template's own text; every Jinja expression or statement becomes a marker.
-    text = "".join(value if token == "data" else "§"
-                   for _line, token, value in app.jinja_env.lex(source))
+    text = "".join(
+        value if token == "data" else "§" for _line, token, value in app.jinja_env.lex(source)
+    )
     text = ENTITY.sub(" ", TAG.sub(" ", text))
     assert re.findall(r"[A-Za-zÀ-ž]{2,}", text) == []
 

@@ -7,8 +7,6 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from qa_app.auth.models import Role
-
 
 def test_security_headers(client: Any) -> None:
     response = client.get("/login")
@@ -22,8 +20,9 @@ def test_security_headers(client: Any) -> None:
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_pages_have_no_inline_script_or_style(client: Any, org: dict[str, Any],
-                                              sign_in_as: Any) -> None:
+def test_pages_have_no_inline_script_or_style(
+    client: Any, org: dict[str, Any], sign_in_as: Any
+) -> None:
     pages = [client.get("/login")]
     admin = sign_in_as(org["admin"])
     pages += [admin.get(path) for path in ("/", "/admin/users", "/admin/teams", "/account")]
@@ -76,8 +75,9 @@ def test_server_error_page_rolls_back(app: Flask, client: Any) -> None:
         ("agent_a1", "Hello,", []),
     ],
 )
-def test_home_page_by_role(who: str, heading: str, links: list[str], org: dict[str, Any],
-                           sign_in_as: Any) -> None:
+def test_home_page_by_role(
+    who: str, heading: str, links: list[str], org: dict[str, Any], sign_in_as: Any
+) -> None:
     html = sign_in_as(org[who]).get("/").get_data(as_text=True)
     assert heading in html
     for link in links:

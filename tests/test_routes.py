@@ -65,16 +65,15 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
 
 def test_every_view_declares_its_access(app: Flask) -> None:
     undeclared = [
-        endpoint for endpoint, view in app.view_functions.items()
+        endpoint
+        for endpoint, view in app.view_functions.items()
         if endpoint not in STATIC_ENDPOINTS and not hasattr(view, "allowed_roles")
     ]
     assert undeclared == [], "decorate these views with role_required(...) or public"
 
 
 def test_declared_roles_match_the_matrix(app: Flask) -> None:
-    declared = {
-        endpoint: app.view_functions[endpoint].allowed_roles for endpoint in ROUTES
-    }
+    declared = {endpoint: app.view_functions[endpoint].allowed_roles for endpoint in ROUTES}
     assert declared == {endpoint: route.allowed for endpoint, route in ROUTES.items()}
 
 

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    SelectChoice,
     BooleanField,
     EmailField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -28,7 +28,9 @@ ROLE_LABELS = ROLE_NAMES
 
 
 def _teams() -> list[tuple[int, str]]:
-    return [tuple(row) for row in db.session.execute(sa.select(Team.id, Team.name).order_by(Team.name))]
+    return [
+        tuple(row) for row in db.session.execute(sa.select(Team.id, Team.name).order_by(Team.name))
+    ]
 
 
 class UserForm(FlaskForm):
@@ -42,18 +44,22 @@ class UserForm(FlaskForm):
     display_name = StringField(
         _l("Name"), validators=[DataRequired(), Length(max=120)], filters=[strip_whitespace]
     )
-    role = SelectField(_l("Role"), choices=to_choices(
-        (role.value, label) for role, label in ROLE_LABELS.items()))
+    role = SelectField(
+        _l("Role"), choices=to_choices((role.value, label) for role, label in ROLE_LABELS.items())
+    )
     team_id = SelectField(
-        _l("Team (agents)"), coerce=int, validators=[Optional()],
+        _l("Team (agents)"),
+        coerce=int,
+        validators=[Optional()],
         description=_l("The team an agent belongs to. Supervisors are assigned on the team page."),
     )
     external_id = StringField(
         _l("External id"),
         validators=[Optional(), Length(max=64)],
         filters=[strip_whitespace],
-        description=_l("The agent's login or id in the phone or ticket system, used to match "
-                       "statistics."),
+        description=_l(
+            "The agent's login or id in the phone or ticket system, used to match statistics."
+        ),
     )
     submit = SubmitField(_l("Save"))
 
@@ -90,8 +96,11 @@ class UserFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
-    role = SelectField(_l("Role"), choices=to_choices(
-        [("", _l("All roles")), *ROLE_LABELS.items()]), validators=[Optional()])
+    role = SelectField(
+        _l("Role"),
+        choices=to_choices([("", _l("All roles")), *ROLE_LABELS.items()]),
+        validators=[Optional()],
+    )
     team_id = SelectField(_l("Team"), coerce=int, validators=[Optional()])
     include_inactive = BooleanField(_l("Include deactivated users"))
 
@@ -103,10 +112,13 @@ class UserFilterForm(FlaskForm):
 class TeamForm(FlaskForm):
     """Create or edit a team and choose its supervisors and agents."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)], filters=[strip_whitespace])
+    name = StringField(
+        _l("Name"), validators=[DataRequired(), Length(max=80)], filters=[strip_whitespace]
+    )
     supervisor_ids = SelectMultipleField(_l("Supervisors"), coerce=int)
     agent_ids = SelectMultipleField(
-        _l("Agents"), coerce=int,
+        _l("Agents"),
+        coerce=int,
         description=_l("Selecting an agent of another team moves them to this one."),
     )
     submit = SubmitField(_l("Save"))

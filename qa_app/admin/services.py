@@ -81,8 +81,12 @@ def _check_admin_kept(user: User, actor: User, *, new_role: str, active: bool) -
     if user.role != Role.ADMIN or (new_role == Role.ADMIN and active):
         return
     if user.id == actor.id:
-        raise AdminRuleError(_l("You cannot remove your own administrator rights or "
-                                 "deactivate yourself; ask another administrator."))
+        raise AdminRuleError(
+            _l(
+                "You cannot remove your own administrator rights or "
+                "deactivate yourself; ask another administrator."
+            )
+        )
     other_admins = db.session.scalar(
         sa.select(sa.func.count(User.id)).where(
             User.role == Role.ADMIN, User.active.is_(True), User.id != user.id
@@ -120,8 +124,11 @@ def set_user_active(user: User, active: bool, actor: User) -> None:
     if not active:
         revoke_sessions(user)
     record_event(
-        "user.reactivated" if active else "user.deactivated", "user", user.id,
-        before={"active": not active}, after={"active": active},
+        "user.reactivated" if active else "user.deactivated",
+        "user",
+        user.id,
+        before={"active": not active},
+        after={"active": active},
     )
 
 
@@ -152,7 +159,9 @@ def _users_with_role(user_ids: list[int], role: Role) -> list[User]:
         db.session.scalars(sa.select(User).where(User.id.in_(user_ids), User.role == role))
     )
     if len(users) != len(set(user_ids)):
-        raise AdminRuleError(_l("Every selected person must be an existing %(role)s.", role=role.value))
+        raise AdminRuleError(
+            _l("Every selected person must be an existing %(role)s.", role=role.value)
+        )
     return users
 
 

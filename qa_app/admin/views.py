@@ -20,9 +20,9 @@ from qa_app.admin.services import (
     set_user_active,
     update_user,
 )
-from qa_app.forms import PostForm
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
+from qa_app.forms import PostForm
 from qa_app.main.services import team_overviews
 from qa_app.teams.models import Team
 
@@ -77,8 +77,9 @@ def create_user_page() -> ResponseReturnValue:
     if form.validate_on_submit():
         user, password = create_user(_user_data(form))
         db.session.commit()
-        return render_template("admin/password_shown.html", user=user, password=password,
-                               created=True)
+        return render_template(
+            "admin/password_shown.html", user=user, password=password, created=True
+        )
     return render_template("admin/user_form.html", form=form, user=None)
 
 
@@ -121,8 +122,9 @@ def set_active(user_id: int) -> ResponseReturnValue:
             if active:
                 flash(_("%(name)s can sign in again.", name=user.display_name), "success")
             else:
-                flash(_("%(name)s is deactivated and signed out.", name=user.display_name),
-                      "success")
+                flash(
+                    _("%(name)s is deactivated and signed out.", name=user.display_name), "success"
+                )
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
@@ -136,8 +138,7 @@ def reset_user_password(user_id: int) -> ResponseReturnValue:
         return redirect(url_for("admin.edit_user", user_id=user.id))
     password = reset_password(user)
     db.session.commit()
-    return render_template("admin/password_shown.html", user=user, password=password,
-                           created=False)
+    return render_template("admin/password_shown.html", user=user, password=password, created=False)
 
 
 @bp.route("/teams")
@@ -168,8 +169,7 @@ def _team_form(team: Team | None) -> ResponseReturnValue:
         form.agent_ids.data = [user.id for user in team.agents]
     if form.validate_on_submit():
         try:
-            team = save_team(team, form.name.data, form.supervisor_ids.data,
-                             form.agent_ids.data)
+            team = save_team(team, form.name.data, form.supervisor_ids.data, form.agent_ids.data)
         except AdminRuleError as error:
             db.session.rollback()
             flash(str(error), "danger")

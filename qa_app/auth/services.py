@@ -65,8 +65,9 @@ def authenticate(email: str, password: str) -> SignInResult:
     now = utcnow()
     throttle = db.session.get(SignInThrottle, email)
     if throttle and throttle.locked_until and throttle.locked_until > now:
-        return SignInResult(SignInOutcome.LOCKED, locked_minutes=_minutes_until(
-            throttle.locked_until, now))
+        return SignInResult(
+            SignInOutcome.LOCKED, locked_minutes=_minutes_until(throttle.locked_until, now)
+        )
 
     user = user_by_email(email)
     password_ok = verify_password(user.password_hash if user else _dummy_hash(), password)
@@ -97,8 +98,9 @@ def _register_failure(
         throttle.locked_until = now + window
         if user is not None:
             record_event("auth.locked", "user", user.id, actor_id=user.id)
-        return SignInResult(SignInOutcome.LOCKED, locked_minutes=_minutes_until(
-            throttle.locked_until, now))
+        return SignInResult(
+            SignInOutcome.LOCKED, locked_minutes=_minutes_until(throttle.locked_until, now)
+        )
     return SignInResult(SignInOutcome.INVALID)
 
 

@@ -13,7 +13,6 @@ from flask_login import current_user, login_user, logout_user
 from qa_app.access import public, role_required
 from qa_app.auth import bp
 from qa_app.auth.forms import ChangePasswordForm, LanguageForm, SignInForm
-from qa_app.forms import PostForm, to_choices
 from qa_app.auth.models import User
 from qa_app.auth.services import (
     SignInOutcome,
@@ -24,6 +23,7 @@ from qa_app.auth.services import (
     user_for_session,
 )
 from qa_app.extensions import db, login_manager
+from qa_app.forms import PostForm, to_choices
 from qa_app.i18n import supported_languages
 
 # Pages a user who must change their password may still open.
@@ -53,8 +53,9 @@ def load_user(user_id: str) -> User | None:
 def unauthorized() -> ResponseReturnValue:
     """Send anonymous visitors to sign in, saying why when their session ran out."""
     if g.get("session_timed_out"):
-        flash(_("You were signed out after a period of inactivity. Please sign in again."),
-              "warning")
+        flash(
+            _("You were signed out after a period of inactivity. Please sign in again."), "warning"
+        )
     else:
         flash(_("Please sign in to open this page."), "info")
     session.pop("_user_id", None)
@@ -146,7 +147,9 @@ def _render_account(
     password_form: ChangePasswordForm | None = None, language_form: LanguageForm | None = None
 ) -> str:
     language_form = language_form or LanguageForm(locale=current_user.locale or "")
-    language_form.locale.choices = to_choices([("", _("As my browser says")), *supported_languages()])
+    language_form.locale.choices = to_choices(
+        [("", _("As my browser says")), *supported_languages()]
+    )
     return render_template(
         "auth/account.html",
         password_form=password_form or ChangePasswordForm(),
