@@ -77,6 +77,7 @@ class Config:
         self.PASSWORD_MIN_LENGTH = _int(env, "PASSWORD_MIN_LENGTH", 10)
         self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD") or "scrypt"
 
+        self.PROXY_FIX_HOPS = _int(env, "PROXY_FIX_HOPS", 0)
         self.MAX_CONTENT_LENGTH = _int(env, "MAX_UPLOAD_MB", 16) * 1024 * 1024
 
         self.LANGUAGES = ["en"]

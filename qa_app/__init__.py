@@ -61,11 +61,12 @@ def register_blueprints(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     """Error pages, security headers and template helpers."""
     from qa_app.errors import register_error_handlers
-    from qa_app.security import register_security_headers
+    from qa_app.security import register_security_headers, trust_reverse_proxy
     from qa_app.templating import register_template_helpers
 
     register_error_handlers(app)
     register_security_headers(app)
+    trust_reverse_proxy(app)
     register_template_helpers(app)
 
 

@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
+from wtforms import SelectChoice, SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class PostForm(FlaskForm):
@@ -21,3 +22,10 @@ def strip_whitespace(value: Any) -> Any:
 def to_choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
     """(value, label) pairs as the SelectChoice objects WTForms 3.3 expects."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as checkboxes: one stray click cannot clear a whole selection."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

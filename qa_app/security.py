@@ -1,8 +1,9 @@
-"""HTTP security headers on every response."""
+"""HTTP security headers on every response, and trusting a reverse proxy's headers."""
 
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # No inline script or style anywhere: every script is a file under /static.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -35,3 +36,16 @@ def register_security_headers(app: Flask) -> None:
             # Evaluations are personnel records: never store a page in a shared cache.
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+def trust_reverse_proxy(app: Flask) -> None:
+    """Behind PROXY_FIX_HOPS reverse proxies, take client address and scheme from X-Forwarded-*.
+
+    Off by default: trusting these headers without a proxy would let clients forge their
+    address in the audit trail.
+    """
+    hops = app.config.get("PROXY_FIX_HOPS", 0)
+    if hops:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )

@@ -270,3 +270,24 @@ def test_sign_in_is_audited(app: Flask, client: Any, agent: User) -> None:
         ("auth.sign_in_failed", agent.id),
         ("auth.signed_in", agent.id),
     ]
+
+
+@pytest.mark.parametrize(("hops", "expected_ip"), [(0, "127.0.0.1"), (1, "203.0.113.7")])
+def test_client_address_behind_a_proxy(
+    make_user: Any, migrated_schema: str, hops: int, expected_ip: str
+) -> None:
+    from qa_app import create_app
+    from tests.conftest import make_config
+
+    app = create_app(make_config(migrated_schema, PROXY_FIX_HOPS=hops))
+    user = make_user(Role.AGENT)
+    client = app.test_client()
+    token = csrf_token(client)
+    client.post(
+        "/login",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": token},
+        headers={"X-Forwarded-For": "203.0.113.7"},
+    )
+    with app.app_context():
+        assert db.session.scalar(sa.select(UserSession.ip_address)) == expected_ip
+        db.engine.dispose()

@@ -12,7 +12,6 @@ from wtforms import (
     EmailField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
 )
@@ -20,7 +19,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
-from qa_app.forms import strip_whitespace, to_choices
+from qa_app.forms import MultiCheckboxField, strip_whitespace, to_choices
 from qa_app.teams.models import Team
 from qa_app.templating import ROLE_NAMES
 
@@ -115,8 +114,8 @@ class TeamForm(FlaskForm):
     name = StringField(
         _l("Name"), validators=[DataRequired(), Length(max=80)], filters=[strip_whitespace]
     )
-    supervisor_ids = SelectMultipleField(_l("Supervisors"), coerce=int)
-    agent_ids = SelectMultipleField(
+    supervisor_ids = MultiCheckboxField(_l("Supervisors"), coerce=int)
+    agent_ids = MultiCheckboxField(
         _l("Agents"),
         coerce=int,
         description=_l("Selecting an agent of another team moves them to this one."),

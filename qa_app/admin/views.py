@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -44,15 +44,19 @@ def _user_data(form: UserForm) -> UserData:
 def users() -> ResponseReturnValue:
     """All users, searchable and filtered by role, team and status."""
     form = UserFilterForm(request.args)
-    query = sa.select(User).options(sa.orm.joinedload(User.team)).order_by(User.display_name)
+    query = (
+        sa.select(User)
+        .options(sa.orm.joinedload(User.team), sa.orm.selectinload(User.supervised_teams))
+        .order_by(User.display_name)
+    )
     if form.validate():
         if form.q.data:
-            pattern = f"%{form.q.data.strip().lower()}%"
+            text = form.q.data.strip().lower()
             query = query.where(
                 sa.or_(
-                    sa.func.lower(User.display_name).like(pattern),
-                    User.email.like(pattern),
-                    sa.func.lower(User.external_id).like(pattern),
+                    sa.func.lower(User.display_name).contains(text, autoescape=True),
+                    User.email.contains(text, autoescape=True),
+                    sa.func.lower(User.external_id).contains(text, autoescape=True),
                 )
             )
         if form.role.data:
@@ -110,8 +114,10 @@ def set_active(user_id: int) -> ResponseReturnValue:
     """Deactivate or reactivate a user (`active` = 1 or 0)."""
     user = db.get_or_404(User, user_id)
     form = PostForm()
+    if request.form.get("active") not in ("0", "1"):
+        abort(400)
     if form.validate_on_submit():
-        active = request.form.get("active") == "1"
+        active = request.form["active"] == "1"
         try:
             set_user_active(user, active, current_user)
         except AdminRuleError as error:

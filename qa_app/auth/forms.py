@@ -16,9 +16,15 @@ from qa_app.auth.passwords import PASSWORD_MAX_LENGTH, password_problems, verify
 class SignInForm(FlaskForm):
     """E-mail and password."""
 
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username", "autofocus": True},
+    )
     password = PasswordField(
-        _l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)]
+        _l("Password"),
+        validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
     )
     submit = SubmitField(_l("Sign in"))
 
@@ -34,13 +40,20 @@ def validate_new_password(form: FlaskForm, field: Any) -> None:
 class ChangePasswordForm(FlaskForm):
     """The signed-in user replaces their password."""
 
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
     new_password = PasswordField(
-        _l("New password"), validators=[DataRequired(), validate_new_password]
+        _l("New password"),
+        validators=[DataRequired(), validate_new_password],
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Change password"))
 
