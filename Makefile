@@ -25,6 +25,7 @@ run: export QA_CONFIG ?= development
 run: $(VENV)/.installed
 	$(BIN)/pybabel -q compile -d qa_app/translations
 	$(FLASK) db upgrade
+	$(FLASK) scorecards sync
 	$(FLASK) seed-demo --if-empty
 	@echo "QA Coach on http://$(HOST):$(PORT)/login"
 	$(FLASK) run --host $(HOST) --port $(PORT)

@@ -85,6 +85,9 @@ class Config:
         self.BABEL_DEFAULT_TIMEZONE = env.get("QA_TIMEZONE") or "UTC"
         self.BOOTSTRAP_SERVE_LOCAL = True
 
+        self.SCORECARDS_DIR = env.get("SCORECARDS_DIR") or str(
+            Path(__file__).resolve().parent / "scorecards"
+        )
         self.DEMO_PASSWORD = "demo1234"  # noqa: S105 - the documented demo login, not a secret
 
     def validate(self) -> None:

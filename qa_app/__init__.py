@@ -49,13 +49,17 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach every feature's blueprint."""
-    from qa_app.admin import bp as admin_bp
-    from qa_app.auth import bp as auth_bp
-    from qa_app.main import bp as main_bp
+    from qa_app.admin.views import bp as admin_bp
+    from qa_app.auth.views import bp as auth_bp
+    from qa_app.main.views import bp as main_bp
+    from qa_app.scorecards.builder_views import bp as scorecard_builder_bp
+    from qa_app.scorecards.views import bp as scorecards_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(scorecards_bp, url_prefix="/scorecards")
+    app.register_blueprint(scorecard_builder_bp, url_prefix="/scorecards")
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from qa_app.admin.services import UserData, create_user
 from qa_app.audit.services import record_event
@@ -14,6 +16,8 @@ from qa_app.auth.models import ROLE_VALUES, Role, User
 from qa_app.auth.passwords import password_problems
 from qa_app.demo import has_users, seed_demo
 from qa_app.extensions import db
+from qa_app.scorecards.definition import DefinitionError
+from qa_app.scorecards.services import sync_scorecard_files
 from qa_app.teams.models import Team
 
 
@@ -21,11 +25,12 @@ def _read_password() -> str:
     """Prompt twice on a terminal; otherwise read one line from standard input."""
     if sys.stdin is not None and sys.stdin.isatty():
         return click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    line = click.get_text_stream("stdin").readline()
+    line = sys.stdin.readline() if sys.stdin is not None else ""
     return line.rstrip("\r\n")
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLE_VALUES), required=True, help="The user's role.")
 @click.option("--team", "team_name", help="Team name (agents only).")
@@ -60,6 +65,7 @@ def create_user_command(
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--seed", default=1, show_default=True, help="Random seed for names.")
 @click.option(
     "--if-empty", is_flag=True, help="Seed only when the database has no users yet (first start)."
@@ -96,7 +102,44 @@ def seed_demo_command(seed: int, if_empty: bool) -> None:
     )
 
 
+scorecards_group = AppGroup("scorecards", help="Scorecard files.")
+
+
+@scorecards_group.command("sync")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of scorecard files (default: SCORECARDS_DIR or ./scorecards).",
+)
+def scorecards_sync_command(directory: Path | None) -> None:
+    """Validate every scorecard file, then load new and changed ones as new versions."""
+    directory = directory or Path(current_app.config["SCORECARDS_DIR"])
+    try:
+        report = sync_scorecard_files(directory)
+    except DefinitionError as error:
+        db.session.rollback()
+        click.echo(
+            f"Nothing was loaded: {len(error.problems)} problem(s) in {directory}:", err=True
+        )
+        for problem in error.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    for slug in report.created:
+        click.echo(f"  new scorecard   {slug} (version 1)")
+    for slug, number in report.new_versions:
+        click.echo(f"  new version     {slug} (version {number})")
+    for slug, reason in report.skipped:
+        click.echo(f"  skipped         {slug}: {reason}")
+    click.echo(
+        f"Scorecards: {len(report.created)} new, {len(report.new_versions)} updated, "
+        f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped."
+    )
+
+
 def register_cli(app: Flask) -> None:
     """Add the project's commands to `flask`."""
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(scorecards_group)

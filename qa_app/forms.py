@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectMultipleField
+from wtforms import SelectChoice, SelectMultipleField, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -17,6 +19,23 @@ class PostForm(FlaskForm):
 def strip_whitespace(value: Any) -> Any:
     """WTForms filter: trim text input."""
     return value.strip() if isinstance(value, str) else value
+
+
+# An e-mail address here is a sign-in name, never used to send mail: accept internal domains
+# (corp.local, demo.test) that strict validators refuse, but not spaces or a second @.
+EMAIL_ADDRESS = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)*$")
+
+
+def email_address(_form: FlaskForm, field: Any) -> None:
+    """WTForms validator: something@domain, internal domains allowed."""
+    if field.data and not EMAIL_ADDRESS.match(field.data):
+        raise ValidationError(_l("Enter an e-mail address such as name@example.com."))
+
+
+def greater_than_zero(_form: FlaskForm, field: Any) -> None:
+    """WTForms validator: an optional number that, when given, is above 0."""
+    if field.data is not None and field.data <= 0:
+        raise ValidationError(_l("Must be greater than 0."))
 
 
 def to_choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import format_decimal, format_percent, get_locale
 from flask_login import current_user
 
@@ -26,6 +26,8 @@ def supported_languages() -> list[tuple[str, str]]:
 def select_locale() -> str | None:
     """The signed-in user's chosen language, else the browser's best supported one."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     user = current_user
     if user and user.is_authenticated and user.locale in languages:
         return user.locale

@@ -2,6 +2,18 @@
 
 from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import Role, SignInThrottle, User, UserSession
+from qa_app.scorecards.models import Scorecard, ScorecardCriterion, ScorecardVersion
 from qa_app.teams.models import Team, team_supervisor
 
-__all__ = ["AuditEvent", "Role", "SignInThrottle", "Team", "User", "UserSession", "team_supervisor"]
+__all__ = [
+    "AuditEvent",
+    "Role",
+    "Scorecard",
+    "ScorecardCriterion",
+    "ScorecardVersion",
+    "SignInThrottle",
+    "Team",
+    "User",
+    "UserSession",
+    "team_supervisor",
+]

@@ -12,6 +12,7 @@ from qa_app.auth.models import Role
 # (endpoint, label, roles that see it). Later features add their pages here.
 NAVIGATION = [
     ("main.index", _l("Home"), frozenset(Role)),
+    ("scorecards.index", _l("Scorecards"), frozenset({Role.ADMIN, Role.MANAGER, Role.SUPERVISOR})),
     ("admin.users", _l("Users"), frozenset({Role.ADMIN})),
     ("admin.teams", _l("Teams"), frozenset({Role.ADMIN})),
 ]

@@ -232,3 +232,58 @@ def org(make_team: Callable[..., Team], make_user: Callable[..., User]) -> dict[
         "agent_b1": make_user(Role.AGENT, team_b, email="b1@example.test"),
         "agent_b2": make_user(Role.AGENT, team_b, email="b2@example.test"),
     }
+
+
+SCORECARD_TOML = """
+name = "Test call"
+slug = "test-call"
+channels = ["phone"]
+pass_mark = 80
+
+[[sections]]
+title = "Opening"
+
+[[sections.criteria]]
+key = "greeting"
+label = "Greeting"
+guidance = "Names the brand and themselves."
+kind = "yes_no"
+training = ["greeting-opening"]
+
+[[sections.criteria]]
+key = "empathy"
+label = "Empathy"
+guidance = "Acknowledges the customer's situation."
+kind = "scale"
+weight = 2
+training = ["empathy-statements"]
+"""
+
+
+@pytest.fixture
+def make_scorecard(app: Flask) -> Callable[..., Any]:
+    """Publish a scorecard from TOML text (version 1); returns its slug."""
+    from qa_app.scorecards.definition import parse_toml
+    from qa_app.scorecards.models import Scorecard
+    from qa_app.scorecards.services import publish_version
+
+    def factory(text: str = SCORECARD_TOML, *, draft: bool = False) -> str:
+        definition = parse_toml(text)
+        with app.app_context():
+            scorecard = Scorecard(slug=definition["slug"], name=definition["name"])
+            db.session.add(scorecard)
+            db.session.flush()
+            publish_version(scorecard, definition, source="file")
+            if draft:
+                scorecard.draft = definition
+                scorecard.draft_revision = 1
+            db.session.commit()
+            return scorecard.slug
+
+    return factory
+
+
+@pytest.fixture
+def scorecard_with_draft(make_scorecard: Callable[..., Any]) -> str:
+    """A published scorecard with an open draft; returns its slug."""
+    return make_scorecard(draft=True)

@@ -18,6 +18,9 @@ from tests.conftest import csrf_token, sign_in
 ANONYMOUS = "anonymous"
 ALL = frozenset(Role)
 ADMIN = frozenset({Role.ADMIN})
+EDITORS = frozenset({Role.ADMIN, Role.MANAGER})
+READERS = frozenset({Role.ADMIN, Role.MANAGER, Role.SUPERVISOR})
+SC = "/scorecards/{scorecard}"
 # Endpoints served by Flask and Bootstrap-Flask for static files.
 STATIC_ENDPOINTS = {"static", "bootstrap.static"}
 
@@ -47,6 +50,24 @@ ROUTES: dict[str, Route] = {
     "admin.teams": Route("GET", "/admin/teams", ADMIN),
     "admin.create_team": Route("GET", "/admin/teams/new", ADMIN),
     "admin.edit_team": Route("GET", "/admin/teams/{team_b}", ADMIN),
+    "scorecards.index": Route("GET", "/scorecards/", READERS),
+    "scorecards.create": Route("GET", "/scorecards/new", EDITORS),
+    "scorecards.detail": Route("GET", SC, READERS),
+    "scorecards.version": Route("GET", SC + "/versions/1", READERS),
+    "scorecards.download": Route("GET", SC + "/versions/1/download", READERS),
+    "scorecards.archive": Route("POST", SC + "/archive", EDITORS),
+    "scorecard_builder.start_draft": Route("POST", SC + "/draft/start", EDITORS),
+    "scorecard_builder.draft": Route("GET", SC + "/draft", EDITORS),
+    "scorecard_builder.draft_settings": Route("GET", SC + "/draft/settings", EDITORS),
+    "scorecard_builder.new_section": Route("GET", SC + "/draft/sections/new", EDITORS),
+    "scorecard_builder.edit_section": Route("GET", SC + "/draft/sections/0", EDITORS),
+    "scorecard_builder.new_criterion": Route("GET", SC + "/draft/sections/0/criteria/new", EDITORS),
+    "scorecard_builder.edit_criterion": Route("GET", SC + "/draft/sections/0/criteria/0", EDITORS),
+    "scorecard_builder.move": Route("POST", SC + "/draft/move", EDITORS),
+    "scorecard_builder.remove": Route("POST", SC + "/draft/remove", EDITORS),
+    "scorecard_builder.preview": Route("GET", SC + "/draft/preview", EDITORS),
+    "scorecard_builder.publish": Route("POST", SC + "/draft/publish", EDITORS),
+    "scorecard_builder.discard": Route("POST", SC + "/draft/discard", EDITORS),
 }
 
 SIGNED_IN_AS = {
@@ -78,14 +99,17 @@ def test_declared_roles_match_the_matrix(app: Flask) -> None:
 
 
 def _path(route: Route, org: dict[str, Any]) -> str:
-    ids = {key: getattr(value, "id", None) for key, value in org.items()}
+    ids = {key: getattr(value, "id", value) for key, value in org.items()}
     return route.path.format(**ids)
 
 
 @pytest.mark.parametrize("who", [ANONYMOUS, *Role])
 @pytest.mark.parametrize("endpoint", sorted(ROUTES))
-def test_access(endpoint: str, who: str, app: Flask, org: dict[str, Any]) -> None:
+def test_access(
+    endpoint: str, who: str, app: Flask, org: dict[str, Any], scorecard_with_draft: str
+) -> None:
     route = ROUTES[endpoint]
+    org = {**org, "scorecard": scorecard_with_draft}
     client = app.test_client()
     if who != ANONYMOUS:
         assert sign_in(client, org[SIGNED_IN_AS[Role(who)]].email).status_code == 302

@@ -15,11 +15,11 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
-from qa_app.forms import MultiCheckboxField, strip_whitespace, to_choices
+from qa_app.forms import MultiCheckboxField, email_address, strip_whitespace, to_choices
 from qa_app.teams.models import Team
 from qa_app.templating import ROLE_NAMES
 
@@ -37,7 +37,7 @@ class UserForm(FlaskForm):
 
     email = EmailField(
         _l("E-mail"),
-        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+        validators=[DataRequired(), email_address, Length(max=254)],
         filters=[strip_whitespace],
     )
     display_name = StringField(

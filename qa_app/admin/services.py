@@ -184,7 +184,9 @@ def save_team(
         before = team_snapshot(team)
         team.name = name
     team.supervisors = supervisors
-    team.agents = agents
+    # The form offers active agents only; deactivated members stay where they were.
+    kept = [agent for agent in team.agents if not agent.active and agent not in agents]
+    team.agents = agents + kept
     db.session.flush()
     after = team_snapshot(team)
     if not before:

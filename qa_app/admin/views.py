@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from qa_app.access import role_required
-from qa_app.admin import bp
 from qa_app.admin.forms import ROLE_LABELS, TeamForm, UserFilterForm, UserForm
 from qa_app.admin.services import (
     AdminRuleError,
@@ -25,6 +24,8 @@ from qa_app.extensions import db
 from qa_app.forms import PostForm
 from qa_app.main.services import team_overviews
 from qa_app.teams.models import Team
+
+bp = Blueprint("admin", __name__)
 
 USERS_PER_PAGE = 50
 

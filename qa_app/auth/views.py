@@ -5,13 +5,22 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from qa_app.access import public, role_required
-from qa_app.auth import bp
 from qa_app.auth.forms import ChangePasswordForm, LanguageForm, SignInForm
 from qa_app.auth.models import User
 from qa_app.auth.services import (
@@ -25,6 +34,8 @@ from qa_app.auth.services import (
 from qa_app.extensions import db, login_manager
 from qa_app.forms import PostForm, to_choices
 from qa_app.i18n import supported_languages
+
+bp = Blueprint("auth", __name__)
 
 # Pages a user who must change their password may still open.
 PASSWORD_CHANGE_ENDPOINTS = frozenset(

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import jsonify, render_template
+from flask import Blueprint, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from qa_app.access import public, role_required
 from qa_app.auth.models import Role
 from qa_app.extensions import db
-from qa_app.main import bp
 from qa_app.main.services import (
     recent_audit_events,
     team_members,
@@ -18,6 +17,8 @@ from qa_app.main.services import (
     users_by_role,
     visible_agents_by_team,
 )
+
+bp = Blueprint("main", __name__)
 
 
 @bp.route("/")

@@ -1,0 +1,1 @@
+"""Scorecards: the list, published versions, file download, and the web builder."""

@@ -1,0 +1,333 @@
+"""The scorecard file format: validation, the canonical form, and TOML in and out.
+
+A definition is the dict `tomllib` reads from a scorecard file (see scorecards/README.md).
+`validate_definition` checks it and returns the canonical form: defaults written out, keys
+in a fixed order, whole-number floats as ints. Versions store and hash the canonical form,
+so a file, the web builder and a downloaded file all describe one version identically.
+No Flask here: the CLI, the builder and the tests call it directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import tomli_w
+
+from qa_app.scoring import DEFAULT_PASS_MARK, DEFAULT_SCALE, KINDS
+
+CHANNELS = ("phone", "chat", "email", "in_person", "social")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CRITERION_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+TOP_LEVEL_KEYS = ("name", "slug", "description", "channels", "pass_mark", "sections")
+SECTION_KEYS = ("title", "weight", "criteria")
+CRITERION_KEYS = (
+    "key", "label", "guidance", "kind", "min", "max", "weight",
+    "na_allowed", "critical", "fail_below", "training",
+)  # fmt: skip
+MAX_LENGTH = {"name": 120, "slug": 64, "description": 1000, "title": 120, "key": 64,
+              "label": 200, "guidance": 4000}  # fmt: skip
+MAX_SECTIONS = 30
+MAX_CRITERIA = 150
+MAX_SCALE_STEPS = 100
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a definition: where (file, path, criterion key) and why."""
+
+    location: str
+    reason: str
+    source: str = ""
+
+    def __str__(self) -> str:
+        prefix = f"{self.source}: " if self.source else ""
+        return f"{prefix}{self.location}: {self.reason}"
+
+
+class DefinitionError(ValueError):
+    """A definition (or a set of files) has problems; nothing was loaded."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _tidy_number(value: int | float) -> int | float:
+    """2.0 and 2 are the same weight; store one spelling so hashes agree."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+class _Checker:
+    """Collects problems while building the canonical definition."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def problem(self, location: str, reason: str) -> None:
+        self.problems.append(Problem(location, reason, self.source))
+
+    def unknown_keys(self, data: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+        for key in data:
+            if key not in allowed:
+                self.problem(
+                    f"{where}{key}" if where else key,
+                    f"unknown key (allowed: {', '.join(allowed)})",
+                )
+
+    def text(
+        self, data: Mapping[str, Any], key: str, where: str, *, required: bool = True
+    ) -> str | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.problem(where + key, "is required")
+            return None
+        if not isinstance(value, str):
+            self.problem(where + key, "must be text")
+            return None
+        value = value.strip()
+        if required and not value:
+            self.problem(where + key, "must not be empty")
+        elif len(value) > MAX_LENGTH[key]:
+            self.problem(where + key, f"is longer than {MAX_LENGTH[key]} characters")
+        return value
+
+    def flag(self, data: Mapping[str, Any], key: str, where: str) -> bool:
+        value = data.get(key, False)
+        if not isinstance(value, bool):
+            self.problem(where + key, "must be true or false")
+            return False
+        return value
+
+    def positive(
+        self, data: Mapping[str, Any], key: str, where: str, default: int | float | None
+    ) -> int | float | None:
+        value = data.get(key, default)
+        if value is None:
+            return None
+        if not _is_number(value) or value <= 0:
+            self.problem(where + key, f"must be a number greater than 0, got {value!r}")
+            return None
+        return _tidy_number(value)
+
+
+def validate_definition(
+    data: Mapping[str, Any], *, source: str = "", expected_slug: str | None = None
+) -> dict[str, Any]:
+    """Check a scorecard definition and return its canonical form.
+
+    Raises DefinitionError listing every problem (file, location with the criterion key,
+    reason), so that a broken file is fixed in one pass.
+    """
+    check = _Checker(source)
+    if not isinstance(data, Mapping):
+        raise DefinitionError([Problem("(file)", "must be a TOML table", source)])
+    check.unknown_keys(data, TOP_LEVEL_KEYS, "")
+    result: dict[str, Any] = {"name": check.text(data, "name", "")}
+    slug = check.text(data, "slug", "")
+    if slug and not SLUG.match(slug):
+        check.problem("slug", "use lowercase letters, digits and single hyphens, e.g. inbound-call")
+    elif slug and expected_slug and slug != expected_slug:
+        check.problem("slug", f"must equal the file name {expected_slug!r}")
+    result["slug"] = slug
+    description = check.text(data, "description", "", required=False)
+    if description:
+        result["description"] = description
+    result["channels"] = _channels(check, data.get("channels"))
+    pass_mark = data.get("pass_mark", DEFAULT_PASS_MARK)
+    if not _is_number(pass_mark) or not 0 <= pass_mark <= 100:
+        check.problem("pass_mark", f"must be a number from 0 to 100, got {pass_mark!r}")
+    else:
+        result["pass_mark"] = _tidy_number(pass_mark)
+    result["sections"] = _sections(check, data.get("sections"))
+    if check.problems:
+        raise DefinitionError(check.problems)
+    return result
+
+
+def _channels(check: _Checker, channels: Any) -> list[str]:
+    if not isinstance(channels, list) or not channels:
+        check.problem("channels", f"must be a non-empty list from: {', '.join(CHANNELS)}")
+        return []
+    for channel in channels:
+        if channel not in CHANNELS:
+            check.problem("channels", f"unknown channel {channel!r} (known: {', '.join(CHANNELS)})")
+    if len(set(map(str, channels))) != len(channels):
+        check.problem("channels", "lists a channel twice")
+    return [str(channel) for channel in channels]
+
+
+def _sections(check: _Checker, sections: Any) -> list[dict[str, Any]]:
+    if not isinstance(sections, list) or not sections:
+        check.problem("sections", "at least one [[sections]] with criteria is required")
+        return []
+    if len(sections) > MAX_SECTIONS:
+        check.problem("sections", f"at most {MAX_SECTIONS} sections")
+    seen_keys: set[str] = set()
+    total = 0
+    result = []
+    for number, section in enumerate(sections, start=1):
+        where = f"sections[{number}]."
+        if not isinstance(section, Mapping):
+            check.problem(where[:-1], "must be a table")
+            continue
+        check.unknown_keys(section, SECTION_KEYS, where)
+        canonical: dict[str, Any] = {"title": check.text(section, "title", where)}
+        weight = check.positive(section, "weight", where, None)
+        if weight is not None:
+            canonical["weight"] = weight
+        criteria = section.get("criteria")
+        if not isinstance(criteria, list) or not criteria:
+            check.problem(where + "criteria", "a section needs at least one criterion")
+            criteria = []
+        total += len(criteria)
+        canonical["criteria"] = [
+            _criterion(check, criterion, f"{where}criteria[{index}]", seen_keys)
+            for index, criterion in enumerate(criteria, start=1)
+        ]
+        result.append(canonical)
+    if total > MAX_CRITERIA:
+        check.problem("sections", f"at most {MAX_CRITERIA} criteria in a scorecard")
+    return result
+
+
+def _criterion(check: _Checker, data: Any, where: str, seen_keys: set[str]) -> dict[str, Any]:
+    if not isinstance(data, Mapping):
+        check.problem(where, "must be a table")
+        return {}
+    key = data.get("key")
+    if isinstance(key, str) and key:
+        where = f"{where} ({key})"
+    where += "."
+    check.unknown_keys(data, CRITERION_KEYS, where)
+    key = check.text(data, "key", where)
+    if key and not CRITERION_KEY.match(key):
+        check.problem(
+            where + "key",
+            "use lowercase letters, digits and underscores, "
+            "starting with a letter, e.g. active_listening",
+        )
+    elif key in seen_keys:
+        check.problem(where + "key", "is used by another criterion of this scorecard")
+    if key:
+        seen_keys.add(key)
+    result: dict[str, Any] = {
+        "key": key,
+        "label": check.text(data, "label", where),
+        "guidance": check.text(data, "guidance", where),
+    }
+    kind = data.get("kind")
+    if kind not in KINDS:
+        check.problem(where + "kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
+    result["kind"] = kind
+    low, high = _bounds(check, data, kind, where, result)
+    result["weight"] = check.positive(data, "weight", where, 1)
+    result["na_allowed"] = check.flag(data, "na_allowed", where)
+    result["critical"] = check.flag(data, "critical", where)
+    if result["critical"] and result["na_allowed"]:
+        check.problem(where + "na_allowed", "a critical criterion cannot be N/A")
+    if "fail_below" in data:
+        _fail_below(check, data["fail_below"], kind, result, low, high, where)
+    result["training"] = _training(check, data.get("training", []), where)
+    return result
+
+
+def _bounds(
+    check: _Checker, data: Mapping[str, Any], kind: Any, where: str, result: dict[str, Any]
+) -> tuple[float, float]:
+    """Check min/max for the kind and write them into `result`; return the usable range."""
+    if kind == "scale":
+        low, high = data.get("min", DEFAULT_SCALE[0]), data.get("max", DEFAULT_SCALE[1])
+        if not (_is_number(low) and _is_number(high)) or low >= high:
+            check.problem(where + "min", f"a scale needs numbers min < max, got {low!r}..{high!r}")
+            return 0, 1
+        if high - low > MAX_SCALE_STEPS:
+            check.problem(where + "max", f"a scale spans at most {MAX_SCALE_STEPS} steps")
+        result["min"], result["max"] = _tidy_number(low), _tidy_number(high)
+        return low, high
+    if "min" in data and kind in ("points", "yes_no"):
+        check.problem(where + "min", f"{kind} criteria have no min (points start at 0)")
+    if kind == "points":
+        high = data.get("max")
+        if not _is_number(high) or high <= 0:
+            check.problem(where + "max", f"points criteria need max > 0, got {high!r}")
+            return 0, 1
+        result["max"] = _tidy_number(high)
+        return 0, high
+    if "max" in data and kind == "yes_no":
+        check.problem(where + "max", "yes_no criteria have no max")
+    return 0, 1
+
+
+def _fail_below(
+    check: _Checker,
+    value: Any,
+    kind: Any,
+    result: dict[str, Any],
+    low: float,
+    high: float,
+    where: str,
+) -> None:
+    if not result["critical"]:
+        check.problem(where + "fail_below", "only critical criteria have fail_below")
+    elif kind not in ("scale", "points"):
+        check.problem(where + "fail_below", "only scale and points criteria have fail_below")
+    elif not _is_number(value) or not low < value <= high:
+        check.problem(
+            where + "fail_below", f"must be a number above {low} and at most {high}, got {value!r}"
+        )
+    else:
+        result["fail_below"] = _tidy_number(value)
+
+
+def _training(check: _Checker, training: Any, where: str) -> list[str]:
+    if not isinstance(training, list) or not all(isinstance(item, str) for item in training):
+        check.problem(where + "training", "must be a list of training module keys")
+        return []
+    for item in training:
+        if not SLUG.match(item):
+            check.problem(
+                where + "training", f"{item!r} is not a module key like 'active-listening'"
+            )
+    return list(training)
+
+
+def content_hash(definition: Mapping[str, Any]) -> str:
+    """A stable fingerprint of a canonical definition: equal content, equal hash."""
+    text = json.dumps(definition, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def parse_toml(text: str, *, source: str = "", expected_slug: str | None = None) -> dict[str, Any]:
+    """Read and validate scorecard TOML; syntax errors become a Problem with the line."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise DefinitionError([Problem("(syntax)", str(error), source)]) from error
+    return validate_definition(data, source=source, expected_slug=expected_slug)
+
+
+def to_toml(definition: Mapping[str, Any], *, header: str = "") -> str:
+    """Write a canonical definition as TOML that `parse_toml` reads back unchanged."""
+    comment = "".join(f"# {line}\n" for line in header.splitlines())
+    return comment + tomli_w.dumps(dict(definition), multiline_strings=True)
+
+
+def check_criterion(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    """Validate one criterion on its own (the builder's form); problems name the field."""
+    check = _Checker("")
+    canonical = _criterion(check, data, "", set())
+    problems = [Problem(p.location.rsplit(".", 1)[-1], p.reason) for p in check.problems]
+    return canonical, problems
