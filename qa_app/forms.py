@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -34,7 +35,7 @@ def email_address(_form: FlaskForm, field: Any) -> None:
 
 def greater_than_zero(_form: FlaskForm, field: Any) -> None:
     """WTForms validator: an optional number that, when given, is above 0."""
-    if field.data is not None and field.data <= 0:
+    if field.data is not None and not (math.isfinite(field.data) and field.data > 0):
         raise ValidationError(_l("Must be greater than 0."))
 
 

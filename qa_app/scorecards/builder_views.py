@@ -288,8 +288,13 @@ def publish(slug: str) -> ResponseReturnValue:
 def discard(slug: str) -> ResponseReturnValue:
     """Throw the draft away; published versions are untouched."""
     scorecard = _draft_or_redirect(slug)
-    if not RevisionForm().validate_on_submit():
+    form = RevisionForm()
+    if not form.validate_on_submit():
         abort(400)
+    if form.revision_number != scorecard.draft_revision:
+        flash(_("Someone else changed this draft since you opened it, so it was not discarded. "
+                "This is the current draft."), "warning")
+        return _to_draft(scorecard)
     still_exists = draft_ops.discard_draft(scorecard)
     db.session.commit()
     flash(_("Draft discarded."), "info")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -23,6 +24,8 @@ from qa_app.scoring import DEFAULT_PASS_MARK, DEFAULT_SCALE, KINDS
 
 CHANNELS = ("phone", "chat", "email", "in_person", "social")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# "new" is the address of the create form (/scorecards/new).
+RESERVED_SLUGS = frozenset({"new"})
 CRITERION_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
 TOP_LEVEL_KEYS = ("name", "slug", "description", "channels", "pass_mark", "sections")
@@ -60,7 +63,8 @@ class DefinitionError(ValueError):
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    # TOML allows nan and inf; neither is a weight, a bound or a pass mark.
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _tidy_number(value: int | float) -> int | float:
@@ -97,7 +101,8 @@ class _Checker:
         if not isinstance(value, str):
             self.problem(where + key, "must be text")
             return None
-        value = value.strip()
+        # Browsers send CRLF from text areas; the canonical form has plain newlines.
+        value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
         if required and not value:
             self.problem(where + key, "must not be empty")
         elif len(value) > MAX_LENGTH[key]:
@@ -139,6 +144,8 @@ def validate_definition(
     slug = check.text(data, "slug", "")
     if slug and not SLUG.match(slug):
         check.problem("slug", "use lowercase letters, digits and single hyphens, e.g. inbound-call")
+    elif slug in RESERVED_SLUGS:
+        check.problem("slug", f"{slug!r} is reserved; choose another")
     elif slug and expected_slug and slug != expected_slug:
         check.problem("slug", f"must equal the file name {expected_slug!r}")
     result["slug"] = slug

@@ -29,7 +29,7 @@ from wtforms.validators import (
 
 from qa_app.extensions import db
 from qa_app.forms import MultiCheckboxField, greater_than_zero, strip_whitespace, to_choices
-from qa_app.scorecards.definition import SLUG, check_criterion
+from qa_app.scorecards.definition import RESERVED_SLUGS, SLUG, check_criterion
 from qa_app.scorecards.models import Scorecard
 from qa_app.scoring import DEFAULT_PASS_MARK
 
@@ -70,7 +70,7 @@ class ScorecardSettingsForm(FlaskForm):
     slug = StringField(
         _l("Short name for files and links"),
         validators=[
-            Optional(),
+            DataRequired(),
             Length(max=64),
             Regexp(SLUG.pattern, message=_l("Use lowercase letters, digits and hyphens.")),
         ],
@@ -98,8 +98,8 @@ class ScorecardSettingsForm(FlaskForm):
 
     def validate_slug(self, field: Any) -> None:
         """A new scorecard's slug is required and unique."""
-        if not field.data:
-            raise ValidationError(_l("This field is required."))
+        if field.data in RESERVED_SLUGS:
+            raise ValidationError(_l("This short name is reserved; choose another."))
         taken = db.session.scalar(sa.select(Scorecard.id).where(Scorecard.slug == field.data))
         if taken is not None:
             raise ValidationError(_l("Another scorecard already uses this short name."))
@@ -155,7 +155,7 @@ class CriterionForm(RevisionForm):
     scale_min = IntegerField(_l("Scale from"), default=1, validators=[Optional()])
     scale_max = IntegerField(_l("Scale to"), default=5, validators=[Optional()])
     points_max = FloatField(_l("Maximum points"), validators=[Optional()])
-    weight = FloatField(_l("Weight"), default=1, validators=[DataRequired()])
+    weight = FloatField(_l("Weight"), default=1, validators=[InputRequired()])
     na_allowed = BooleanField(_l("May be answered N/A (does not apply)"))
     critical = BooleanField(_l("Critical: a failure sets the whole evaluation to 0"))
     fail_below = FloatField(

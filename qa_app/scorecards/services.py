@@ -25,6 +25,11 @@ NOT_SCORECARDS = frozenset({"training.toml"})
 MAX_FILE_BYTES = 1024 * 1024
 
 
+def has_scorecards() -> bool:
+    """True when at least one scorecard exists."""
+    return db.session.scalar(sa.select(Scorecard.id).limit(1)) is not None
+
+
 def latest_version(scorecard: Scorecard) -> ScorecardVersion | None:
     """The newest published version, or None for a scorecard that is still a draft."""
     return db.session.scalar(
