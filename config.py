@@ -77,6 +77,7 @@ class Config:
         self.PASSWORD_MIN_LENGTH = _int(env, "PASSWORD_MIN_LENGTH", 10)
         self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD") or "scrypt"
 
+        self.IMPORT_MAX_ROWS = _int(env, "IMPORT_MAX_ROWS", 200_000)
         self.PROXY_FIX_HOPS = _int(env, "PROXY_FIX_HOPS", 0)
         self.MAX_CONTENT_LENGTH = _int(env, "MAX_UPLOAD_MB", 16) * 1024 * 1024
 
@@ -85,6 +86,7 @@ class Config:
         self.BABEL_DEFAULT_TIMEZONE = env.get("QA_TIMEZONE") or "UTC"
         self.BOOTSTRAP_SERVE_LOCAL = True
 
+        self.DISPUTE_WINDOW_DAYS = _int(env, "DISPUTE_WINDOW_DAYS", 7)
         self.SCORECARDS_DIR = env.get("SCORECARDS_DIR") or str(
             Path(__file__).resolve().parent / "scorecards"
         )

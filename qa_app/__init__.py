@@ -51,6 +51,10 @@ def register_blueprints(app: Flask) -> None:
     """Attach every feature's blueprint."""
     from qa_app.admin.views import bp as admin_bp
     from qa_app.auth.views import bp as auth_bp
+    from qa_app.evaluations.dispute_views import bp as disputes_bp
+    from qa_app.evaluations.feedback_views import bp as feedback_bp
+    from qa_app.evaluations.views import bp as evaluations_bp
+    from qa_app.interactions.views import bp as interactions_bp
     from qa_app.main.views import bp as main_bp
     from qa_app.scorecards.builder_views import bp as scorecard_builder_bp
     from qa_app.scorecards.views import bp as scorecards_bp
@@ -60,6 +64,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(scorecards_bp, url_prefix="/scorecards")
     app.register_blueprint(scorecard_builder_bp, url_prefix="/scorecards")
+    app.register_blueprint(interactions_bp, url_prefix="/interactions")
+    app.register_blueprint(evaluations_bp, url_prefix="/evaluations")
+    app.register_blueprint(feedback_bp, url_prefix="/feedback")
+    app.register_blueprint(disputes_bp, url_prefix="/disputes")
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -15,9 +16,10 @@ from qa_app.audit.services import record_event
 from qa_app.auth.models import ROLE_VALUES, Role, User
 from qa_app.auth.passwords import password_problems
 from qa_app.demo import has_users, seed_demo
+from qa_app.demo_activity import seed_activity
 from qa_app.extensions import db
 from qa_app.scorecards.definition import DefinitionError
-from qa_app.scorecards.services import sync_scorecard_files
+from qa_app.scorecards.services import has_scorecards, sync_scorecard_files
 from qa_app.teams.models import Team
 
 
@@ -79,16 +81,27 @@ def seed_demo_command(seed: int, if_empty: bool) -> None:
             return
     password = current_app.config["DEMO_PASSWORD"]
     summary = seed_demo(seed=seed, password=password)
-    if summary.created_users or summary.created_teams:
+    if not has_scorecards():
+        # The demo evaluations need the shipped scorecards; `make run` syncs them first.
+        sync_scorecard_files(Path(current_app.config["SCORECARDS_DIR"]))
+    activity = seed_activity(seed, date.today())
+    if summary.created_users or summary.created_teams or activity.interactions:
         record_event(
             "demo.seeded",
             "system",
             None,
-            after={"users": summary.created_users, "teams": summary.created_teams},
+            after={
+                "users": summary.created_users,
+                "teams": summary.created_teams,
+                "interactions": activity.interactions,
+                "evaluations": activity.evaluations,
+                "disputes": activity.disputes,
+            },
         )
     db.session.commit()
     click.echo(
-        f"Demo data: {summary.created_users} users and {summary.created_teams} teams created."
+        f"Demo data: {summary.created_users} users, {summary.created_teams} teams, "
+        f"{activity.interactions} interactions and {activity.evaluations} evaluations created."
     )
     click.echo(f"Demo logins (password {password}):")
     shown = [login for login in summary.logins if login.role != Role.AGENT][:5]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from flask import current_app, has_request_context, request
-from flask_babel import format_decimal, format_percent, get_locale
+from flask_babel import format_decimal, format_percent, get_locale, get_timezone
 from flask_login import current_user
 
 # The name of each supported language in that language, for the language menu.
@@ -52,3 +53,10 @@ def format_share(value: float | None, digits: int = 0) -> str:
         # Give the locale's own pattern (spacing, sign position) a fixed number of decimals.
         pattern = re.sub(r"0(?!.*0)", "0." + "0" * digits, pattern, count=1)
     return format_percent(value, format=pattern)
+
+
+def local_to_utc(moment: datetime) -> datetime:
+    """A date and time typed into a form (the centre's time zone) as an aware UTC datetime."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=get_timezone())
+    return moment.astimezone(UTC)

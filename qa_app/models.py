@@ -2,11 +2,25 @@
 
 from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import Role, SignInThrottle, User, UserSession
+from qa_app.evaluations.models import (
+    Answer,
+    Dispute,
+    Evaluation,
+    EvaluationRevision,
+)
+from qa_app.interactions.models import Assignment, Interaction, Sample
 from qa_app.scorecards.models import Scorecard, ScorecardCriterion, ScorecardVersion
 from qa_app.teams.models import Team, team_supervisor
 
 __all__ = [
+    "Answer",
+    "Assignment",
     "AuditEvent",
+    "Dispute",
+    "Evaluation",
+    "EvaluationRevision",
+    "Interaction",
+    "Sample",
     "Role",
     "Scorecard",
     "ScorecardCriterion",

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Flask, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_timedelta, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from qa_app.auth.models import Role
+from qa_app.database import utcnow
 
 # (endpoint, label, roles that see it). Later features add their pages here.
 NAVIGATION = [
     ("main.index", _l("Home"), frozenset(Role)),
+    ("evaluations.queue", _l("My queue"), frozenset({Role.MANAGER, Role.SUPERVISOR})),
+    ("evaluations.index", _l("Evaluations"), frozenset({Role.MANAGER, Role.SUPERVISOR})),
+    ("interactions.index", _l("Interactions"), frozenset({Role.MANAGER, Role.SUPERVISOR})),
+    ("disputes.index", _l("Disputes"), frozenset({Role.MANAGER, Role.SUPERVISOR})),
+    ("feedback.inbox", _l("My feedback"), frozenset({Role.AGENT})),
     ("scorecards.index", _l("Scorecards"), frozenset({Role.ADMIN, Role.MANAGER, Role.SUPERVISOR})),
     ("admin.users", _l("Users"), frozenset({Role.ADMIN})),
     ("admin.teams", _l("Teams"), frozenset({Role.ADMIN})),
@@ -41,6 +49,50 @@ def role_label(role: str) -> str:
     return str(ROLE_NAMES.get(Role(role), role))
 
 
+STATUS_NAMES = {
+    "draft": _l("draft"),
+    "submitted": _l("submitted"),
+    "released": _l("new feedback"),
+    "acknowledged": _l("acknowledged"),
+    "disputed": _l("disputed"),
+    "resolved": _l("dispute decided"),
+    "open": _l("open"),
+    "upheld": _l("upheld"),
+    "rejected": _l("rejected"),
+}
+CHANNEL_NAMES = {
+    "phone": _l("Phone"),
+    "chat": _l("Chat"),
+    "email": _l("E-mail"),
+    "in_person": _l("In person"),
+    "social": _l("Social media"),
+}
+
+
+def status_label(status: str) -> str:
+    """An evaluation or dispute status in the user's language."""
+    return str(STATUS_NAMES.get(status, status))
+
+
+def channel_name(channel: str) -> str:
+    """A channel in the user's language."""
+    return str(CHANNEL_NAMES.get(channel, channel))
+
+
+def duration(seconds: int | None) -> str:
+    """Seconds as m:ss or h:mm:ss; "–" when unknown."""
+    if seconds is None:
+        return "–"
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def age(moment: datetime) -> str:
+    """How long ago, in the user's language ("3 days")."""
+    return format_timedelta(utcnow() - moment, granularity="hour", threshold=1.1)
+
+
 def url_with_page(page: int) -> str:
     """The current page's URL with its query string kept and `page` replaced."""
     args = request.args.to_dict(flat=False)
@@ -54,5 +106,9 @@ def register_template_helpers(app: Flask) -> None:
         nav_items=nav_items,
         role_label=role_label,
         url_with_page=url_with_page,
+        status_label=status_label,
+        channel_name=channel_name,
+        duration=duration,
+        age=age,
         current_locale=lambda: str(get_locale()),
     )

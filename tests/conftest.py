@@ -287,3 +287,56 @@ def make_scorecard(app: Flask) -> Callable[..., Any]:
 def scorecard_with_draft(make_scorecard: Callable[..., Any]) -> str:
     """A published scorecard with an open draft; returns its slug."""
     return make_scorecard(draft=True)
+
+
+@pytest.fixture
+def records(app: Flask, org: dict[str, Any], make_scorecard: Callable[..., Any]) -> dict[str, int]:
+    """Evaluation records in team A, made through the services: an assignment and a draft
+    (supervisor A), a submitted and a released evaluation (supervisor A), and a released
+    evaluation scored by the manager that agent A1 disputes. Returns their ids."""
+    from qa_app.evaluations import services
+    from qa_app.interactions.models import Assignment
+    from qa_app.interactions.services import create_interaction
+    from qa_app.scorecards.models import Scorecard
+
+    slug = make_scorecard()
+    answers = {"greeting": True, "empathy": 4}
+    with app.app_context():
+        scorecard = db.session.scalar(sa.select(Scorecard).where(Scorecard.slug == slug))
+        supervisor = db.session.get(User, org["supervisor_a"].id)
+        manager = db.session.get(User, org["manager"].id)
+        agent = db.session.get(User, org["agent_a1"].id)
+        team = db.session.get(Team, org["team_a"].id)
+        ids: dict[str, int] = {"scorecard_id": scorecard.id}
+
+        def interaction(ref: str) -> Any:
+            from datetime import UTC, datetime
+
+            return create_interaction(agent, channel="phone", actor=supervisor,
+                                      occurred_at=datetime(2026, 11, 2, 10, tzinfo=UTC),
+                                      external_ref=ref, duration_seconds=300)
+
+        def evaluated(ref: str, evaluator: User, *, submit: bool) -> Any:
+            evaluation = services.start_evaluation(evaluator, interaction(ref), scorecard)
+            if submit:
+                edit = services.Edit(answers, {}, {}, evaluation.lock_version)
+                services.submit(evaluation, edit, evaluator)
+            return evaluation
+
+        first = interaction("CALL-1")
+        db.session.add(Assignment(interaction_id=first.id, evaluator_id=supervisor.id,
+                                  scorecard_id=scorecard.id))
+        db.session.flush()
+        ids["interaction_id"] = first.id
+        ids["assignment_id"] = db.session.scalar(sa.select(Assignment.id))
+        ids["draft_id"] = services.start_evaluation(supervisor, first, scorecard).id
+        team.release_mode = "manual"
+        ids["submitted_id"] = evaluated("CALL-2", supervisor, submit=True).id
+        team.release_mode = "immediate"
+        ids["released_id"] = evaluated("CALL-3", supervisor, submit=True).id
+        disputed = evaluated("CALL-4", manager, submit=True)
+        ids["disputed_id"] = disputed.id
+        ids["dispute_id"] = services.raise_dispute(disputed, agent, [], "I did greet.",
+                                                   window_days=7).id
+        db.session.commit()
+        return ids

@@ -6,7 +6,7 @@ is decided on purpose, not by accident.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -20,6 +20,9 @@ ALL = frozenset(Role)
 ADMIN = frozenset({Role.ADMIN})
 EDITORS = frozenset({Role.ADMIN, Role.MANAGER})
 READERS = frozenset({Role.ADMIN, Role.MANAGER, Role.SUPERVISOR})
+EVALUATORS = frozenset({Role.MANAGER, Role.SUPERVISOR})
+AGENT = frozenset({Role.AGENT})
+EV = "/evaluations/{released_id}"
 SC = "/scorecards/{scorecard}"
 # Endpoints served by Flask and Bootstrap-Flask for static files.
 STATIC_ENDPOINTS = {"static", "bootstrap.static"}
@@ -30,8 +33,11 @@ class Route:
     """How to call an endpoint and which roles may (None = open to anyone)."""
 
     method: str
-    path: str  # formatted with the `org` fixture's ids
+    path: str  # formatted with the ids of the `org` and `records` fixtures
     allowed: frozenset[Role] | None
+    # Where a record-level rule gives an allowed role another answer (e.g. 404 for a record
+    # outside their scope), role value → status code.
+    exceptions: dict[str, int] = field(default_factory=dict)
 
 
 ROUTES: dict[str, Route] = {
@@ -68,6 +74,31 @@ ROUTES: dict[str, Route] = {
     "scorecard_builder.preview": Route("GET", SC + "/draft/preview", EDITORS),
     "scorecard_builder.publish": Route("POST", SC + "/draft/publish", EDITORS),
     "scorecard_builder.discard": Route("POST", SC + "/draft/discard", EDITORS),
+    "interactions.index": Route("GET", "/interactions/", EVALUATORS),
+    "interactions.create": Route("GET", "/interactions/new", EVALUATORS),
+    "interactions.detail": Route("GET", "/interactions/{interaction_id}", EVALUATORS),
+    "interactions.sample": Route("GET", "/interactions/sample", EVALUATORS),
+    "interactions.import": Route("GET", "/interactions/import", EVALUATORS),
+    "evaluations.queue": Route("GET", "/evaluations/queue", EVALUATORS),
+    "evaluations.index": Route("GET", "/evaluations/", EVALUATORS),
+    "evaluations.detail": Route("GET", EV, ALL),
+    "evaluations.history": Route("GET", EV + "/history", ALL),
+    "evaluations.edit": Route("GET", "/evaluations/{draft_id}/edit", EVALUATORS),
+    "evaluations.live_score": Route("POST", "/evaluations/{draft_id}/score", EVALUATORS),
+    "evaluations.release_view": Route("POST", "/evaluations/{submitted_id}/release", EVALUATORS),
+    "evaluations.delete": Route("POST", "/evaluations/{draft_id}/delete", EVALUATORS),
+    # The assignment is supervisor A's: nobody else may start it.
+    "evaluations.start_assignment": Route("POST", "/evaluations/start/assignment/{assignment_id}",
+                                          EVALUATORS, {Role.MANAGER.value: 404}),
+    "evaluations.start_interaction": Route(
+        "POST", "/evaluations/start/interaction/{interaction_id}", EVALUATORS),
+    "feedback.inbox": Route("GET", "/feedback/", AGENT),
+    "feedback.acknowledge_view": Route("GET", "/feedback/{released_id}/acknowledge", AGENT),
+    "feedback.dispute": Route("GET", "/feedback/{released_id}/dispute", AGENT),
+    "disputes.index": Route("GET", "/disputes/", EVALUATORS),
+    # The manager scored the disputed evaluation: they may not decide the dispute.
+    "disputes.resolve": Route("GET", "/disputes/{dispute_id}", EVALUATORS,
+                              {Role.MANAGER.value: 403}),
 }
 
 SIGNED_IN_AS = {
@@ -98,6 +129,19 @@ def test_declared_roles_match_the_matrix(app: Flask) -> None:
     assert declared == {endpoint: route.allowed for endpoint, route in ROUTES.items()}
 
 
+def _open_draft(app: Flask, scorecard_id: int) -> str:
+    """Give the records' scorecard an open draft (for the builder routes); its slug."""
+    from qa_app.extensions import db
+    from qa_app.scorecards.models import Scorecard
+
+    with app.app_context():
+        scorecard = db.session.get(Scorecard, scorecard_id)
+        scorecard.draft = scorecard.versions[-1].definition
+        scorecard.draft_revision = 1
+        db.session.commit()
+        return scorecard.slug
+
+
 def _path(route: Route, org: dict[str, Any]) -> str:
     ids = {key: getattr(value, "id", value) for key, value in org.items()}
     return route.path.format(**ids)
@@ -106,10 +150,10 @@ def _path(route: Route, org: dict[str, Any]) -> str:
 @pytest.mark.parametrize("who", [ANONYMOUS, *Role])
 @pytest.mark.parametrize("endpoint", sorted(ROUTES))
 def test_access(
-    endpoint: str, who: str, app: Flask, org: dict[str, Any], scorecard_with_draft: str
+    endpoint: str, who: str, app: Flask, org: dict[str, Any], records: dict[str, int]
 ) -> None:
     route = ROUTES[endpoint]
-    org = {**org, "scorecard": scorecard_with_draft}
+    org = {**org, **records, "scorecard": _open_draft(app, records["scorecard_id"])}
     client = app.test_client()
     if who != ANONYMOUS:
         assert sign_in(client, org[SIGNED_IN_AS[Role(who)]].email).status_code == 302
@@ -127,7 +171,9 @@ def test_access(
     else:
         expected_ok = Role(who) in route.allowed
 
-    if expected_ok:
+    if who in route.exceptions:
+        assert response.status_code == route.exceptions[who]
+    elif expected_ok:
         assert response.status_code in (200, 302, 400), response.status_code
         assert not response.headers.get("Location", "").startswith("/login?")
     else:

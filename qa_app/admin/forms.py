@@ -10,12 +10,20 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
@@ -113,6 +121,20 @@ class TeamForm(FlaskForm):
 
     name = StringField(
         _l("Name"), validators=[DataRequired(), Length(max=80)], filters=[strip_whitespace]
+    )
+    release_mode = SelectField(
+        _l("Releasing evaluations"),
+        choices=to_choices(
+            [
+                ("immediate", _l("Agents see evaluations as soon as they are submitted")),
+                ("manual", _l("A supervisor releases each evaluation")),
+            ]
+        ),
+    )
+    evaluations_per_agent_month = IntegerField(
+        _l("Evaluations per agent and month (target)"),
+        default=4,
+        validators=[InputRequired(), NumberRange(0, 100)],
     )
     supervisor_ids = MultiCheckboxField(_l("Supervisors"), coerce=int)
     agent_ids = MultiCheckboxField(

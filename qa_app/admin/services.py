@@ -147,6 +147,8 @@ def team_snapshot(team: Team) -> dict[str, Any]:
     """The audited fields of a team."""
     return {
         "name": team.name,
+        "release_mode": team.release_mode,
+        "evaluations_per_agent_month": team.evaluations_per_agent_month,
         "supervisor_ids": sorted(user.id for user in team.supervisors),
         "agent_ids": sorted(user.id for user in team.agents),
     }
@@ -166,11 +168,18 @@ def _users_with_role(user_ids: list[int], role: Role) -> list[User]:
 
 
 def save_team(
-    team: Team | None, name: str, supervisor_ids: list[int], agent_ids: list[int]
+    team: Team | None,
+    name: str,
+    supervisor_ids: list[int],
+    agent_ids: list[int],
+    *,
+    release_mode: str | None = None,
+    evaluations_per_agent_month: int | None = None,
 ) -> Team:
     """Create or update a team with exactly these supervisors and agents.
 
-    Agents chosen here leave their previous team; agents left out leave this team.
+    Agents chosen here leave their previous team; agents left out leave this team. The two
+    settings stay as they are when not given.
     """
     if not supervisor_ids:
         raise AdminRuleError(_l("A team needs at least one supervisor."))
@@ -183,6 +192,10 @@ def save_team(
     else:
         before = team_snapshot(team)
         team.name = name
+    if release_mode is not None:
+        team.release_mode = release_mode
+    if evaluations_per_agent_month is not None:
+        team.evaluations_per_agent_month = evaluations_per_agent_month
     team.supervisors = supervisors
     # The form offers active agents only; deactivated members stay where they were.
     kept = [agent for agent in team.agents if not agent.active and agent not in agents]

@@ -176,7 +176,14 @@ def _team_form(team: Team | None) -> ResponseReturnValue:
         form.agent_ids.data = [user.id for user in team.agents]
     if form.validate_on_submit():
         try:
-            team = save_team(team, form.name.data, form.supervisor_ids.data, form.agent_ids.data)
+            team = save_team(
+                team,
+                form.name.data,
+                form.supervisor_ids.data,
+                form.agent_ids.data,
+                release_mode=form.release_mode.data,
+                evaluations_per_agent_month=form.evaluations_per_agent_month.data,
+            )
         except AdminRuleError as error:
             db.session.rollback()
             flash(str(error), "danger")

@@ -292,8 +292,13 @@ def discard(slug: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     if form.revision_number != scorecard.draft_revision:
-        flash(_("Someone else changed this draft since you opened it, so it was not discarded. "
-                "This is the current draft."), "warning")
+        flash(
+            _(
+                "Someone else changed this draft since you opened it, so it was not discarded. "
+                "This is the current draft."
+            ),
+            "warning",
+        )
         return _to_draft(scorecard)
     still_exists = draft_ops.discard_draft(scorecard)
     db.session.commit()

@@ -26,9 +26,19 @@ class Team(db.Model):
     """A group of agents with one or more supervisors."""
 
     __tablename__ = "team"
+    __table_args__ = (
+        sa.CheckConstraint("release_mode IN ('immediate', 'manual')", name="release_mode"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    # "immediate": submitted evaluations reach the agent at once; "manual": a supervisor
+    # releases them (e.g. after calibration).
+    release_mode: Mapped[str] = mapped_column(
+        sa.String(16), default="immediate", server_default="immediate"
+    )
+    # The per-agent monthly target supervisors' queues show progress against.
+    evaluations_per_agent_month: Mapped[int] = mapped_column(default=4, server_default="4")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     agents: Mapped[list[User]] = relationship(

@@ -1,0 +1,1 @@
+"""Evaluations: the scoring form, release to the agent, acknowledgement, disputes, history."""

@@ -1,0 +1,96 @@
+"""Forms around evaluations (the scoring form itself is generated from the scorecard)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from qa_app.forms import MultiCheckboxField, strip_whitespace
+
+TEXT_LIMIT = 4000
+
+
+class EvaluationTextsForm(FlaskForm):
+    """The overall texts and the lock version of the scoring form (answers are read from
+    the generated `answer-<key>` fields)."""
+
+    lock_version = HiddenField(validators=[InputRequired()])
+    overall_comment = TextAreaField(
+        _l("Overall comment"),
+        validators=[Optional(), Length(max=TEXT_LIMIT)],
+        filters=[strip_whitespace],
+        render_kw={"rows": 3},
+    )
+    strengths = TextAreaField(
+        _l("Strengths"),
+        validators=[Optional(), Length(max=TEXT_LIMIT)],
+        filters=[strip_whitespace],
+        render_kw={"rows": 2},
+    )
+    opportunities = TextAreaField(
+        _l("Opportunities"),
+        validators=[Optional(), Length(max=TEXT_LIMIT)],
+        filters=[strip_whitespace],
+        render_kw={"rows": 2},
+    )
+    save = SubmitField(_l("Save draft"))
+    submit = SubmitField(_l("Submit"))
+
+    @property
+    def lock_number(self) -> int:
+        """The lock version the page was loaded with (-1 if tampered with)."""
+        try:
+            return int(self.lock_version.data)
+        except (TypeError, ValueError):
+            return -1
+
+
+class StartEvaluationForm(FlaskForm):
+    """Start scoring an interaction on a chosen scorecard."""
+
+    scorecard_id = SelectField(_l("Scorecard"), coerce=int, validators=[DataRequired()])
+    submit = SubmitField(_l("Evaluate"))
+
+
+class AcknowledgeForm(FlaskForm):
+    """The agent confirms they read the feedback."""
+
+    comment = TextAreaField(
+        _l("Your comment (optional)"),
+        validators=[Optional(), Length(max=TEXT_LIMIT)],
+        filters=[strip_whitespace],
+        render_kw={"rows": 2},
+    )
+    submit = SubmitField(_l("Acknowledge"))
+
+
+class DisputeForm(FlaskForm):
+    """The agent challenges the evaluation or some of its criteria."""
+
+    criterion_keys = MultiCheckboxField(
+        _l("Which criteria do you dispute?"),
+        description=_l("Leave all unticked to dispute the evaluation as a whole."),
+    )
+    reason = TextAreaField(
+        _l("Why?"),
+        validators=[DataRequired(), Length(max=TEXT_LIMIT)],
+        filters=[strip_whitespace],
+        render_kw={"rows": 4},
+    )
+    submit = SubmitField(_l("Send dispute"))
+
+
+class ResolveForm(FlaskForm):
+    """A supervisor's or manager's decision on a dispute."""
+
+    decision = SelectField(_l("Decision"), choices=[])
+    note = TextAreaField(
+        _l("Explanation for the agent"),
+        validators=[DataRequired(), Length(max=TEXT_LIMIT)],
+        filters=[strip_whitespace],
+        render_kw={"rows": 3},
+    )
+    lock_version = IntegerField(validators=[InputRequired()])
+    submit = SubmitField(_l("Decide"))

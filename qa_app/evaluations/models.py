@@ -1,0 +1,179 @@
+"""Evaluations, their answers, their revisions, and agents' disputes."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from qa_app.database import UTCDateTime, utcnow
+from qa_app.extensions import db
+
+if TYPE_CHECKING:
+    from qa_app.auth.models import User
+    from qa_app.interactions.models import Interaction
+    from qa_app.scorecards.models import ScorecardVersion
+
+
+class EvaluationStatus(enum.StrEnum):
+    """draft → submitted → released → acknowledged, or released → disputed → resolved."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RELEASED = "released"
+    ACKNOWLEDGED = "acknowledged"
+    DISPUTED = "disputed"
+    RESOLVED = "resolved"
+
+
+# Statuses an agent can see: everything from release on.
+VISIBLE_TO_AGENT = (
+    EvaluationStatus.RELEASED,
+    EvaluationStatus.ACKNOWLEDGED,
+    EvaluationStatus.DISPUTED,
+    EvaluationStatus.RESOLVED,
+)
+# Statuses whose score counts in averages and reports.
+SCORED = (EvaluationStatus.SUBMITTED, *VISIBLE_TO_AGENT)
+
+
+def _in(column: str, values: Any) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
+class Evaluation(db.Model):
+    """One evaluator scoring one interaction on one scorecard version.
+
+    The score columns hold the current revision (see EvaluationRevision for earlier ones);
+    `lock_version` makes a save based on stale data fail instead of overwriting.
+    """
+
+    __tablename__ = "evaluation"
+    __table_args__ = (
+        sa.UniqueConstraint("interaction_id", "evaluator_id"),
+        sa.CheckConstraint(_in("status", EvaluationStatus), name="status"),
+        sa.CheckConstraint("agent_id <> evaluator_id", name="not_self"),
+        sa.Index("ix_evaluation_agent_status", "agent_id", "status"),
+        sa.Index("ix_evaluation_evaluator_status", "evaluator_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(sa.ForeignKey("interaction.id"), index=True)
+    # Copied from the interaction: every access check and report filters on it.
+    agent_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    evaluator_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    scorecard_version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("scorecard_version.id"), index=True
+    )
+    status: Mapped[str] = mapped_column(sa.String(16), default=EvaluationStatus.DRAFT)
+    score: Mapped[float | None]
+    raw_score: Mapped[float | None]
+    auto_failed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    passed: Mapped[bool | None]
+    overall_comment: Mapped[str | None] = mapped_column(sa.Text)
+    strengths: Mapped[str | None] = mapped_column(sa.Text)
+    opportunities: Mapped[str | None] = mapped_column(sa.Text)
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    lock_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledgement_comment: Mapped[str | None] = mapped_column(sa.Text)
+
+    interaction: Mapped[Interaction] = relationship()
+    agent: Mapped[User] = relationship(foreign_keys=[agent_id])
+    evaluator: Mapped[User] = relationship(foreign_keys=[evaluator_id])
+    version: Mapped[ScorecardVersion] = relationship()
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="evaluation", cascade="all, delete-orphan", order_by="Answer.id"
+    )
+    disputes: Mapped[list[Dispute]] = relationship(
+        back_populates="evaluation", order_by="Dispute.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012
+
+
+class Answer(db.Model):
+    """One criterion's answer in the current revision: value (or N/A), r, and a comment.
+
+    A criterion without a row, or with neither a value nor N/A, is not answered yet.
+    """
+
+    __tablename__ = "answer"
+    __table_args__ = (sa.UniqueConstraint("evaluation_id", "criterion_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(sa.ForeignKey("evaluation.id", ondelete="CASCADE"))
+    criterion_key: Mapped[str] = mapped_column(sa.String(64), index=True)
+    # yes = 1 and no = 0 for yes_no; the number given for scale and points.
+    value: Mapped[float | None]
+    is_na: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # r in [0, 1] (DESIGN.md), stored so criterion averages are a plain SQL AVG.
+    normalised: Mapped[float | None]
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+
+    evaluation: Mapped[Evaluation] = relationship(back_populates="answers")
+
+
+class EvaluationRevision(db.Model):
+    """A submitted state of an evaluation, kept whole: submission is revision 1, every
+    upheld dispute's re-score adds one. Nothing here is ever updated."""
+
+    __tablename__ = "evaluation_revision"
+    __table_args__ = (sa.UniqueConstraint("evaluation_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("evaluation.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int]
+    score: Mapped[float | None]
+    raw_score: Mapped[float | None]
+    auto_failed: Mapped[bool]
+    passed: Mapped[bool | None]
+    # {criterion key: {"value": …, "na": bool, "comment": …}} plus the overall texts.
+    content: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    reason: Mapped[str] = mapped_column(sa.String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+
+class DisputeStatus(enum.StrEnum):
+    """An agent's challenge is open until upheld (re-scored) or rejected."""
+
+    OPEN = "open"
+    UPHELD = "upheld"
+    REJECTED = "rejected"
+
+
+class Dispute(db.Model):
+    """An agent's challenge of a released evaluation, overall or of named criteria."""
+
+    __tablename__ = "dispute"
+    __table_args__ = (sa.CheckConstraint(_in("status", DisputeStatus), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("evaluation.id", ondelete="CASCADE"), index=True
+    )
+    raised_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    # Empty: the evaluation as a whole.
+    criterion_keys: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(16), default=DisputeStatus.OPEN, index=True)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution_note: Mapped[str | None] = mapped_column(sa.Text)
+    revision_before: Mapped[int | None]
+    revision_after: Mapped[int | None]
+
+    evaluation: Mapped[Evaluation] = relationship(back_populates="disputes")
+    raised_by: Mapped[User] = relationship(foreign_keys=[raised_by_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])

@@ -1,0 +1,61 @@
+"""Who may see, score, release and resolve which evaluation.
+
+Supervisors work on the agents of the teams they supervise, managers on everyone; agents
+see only their own evaluations, and only once released. Nobody evaluates themselves, and
+nobody decides a dispute about their own evaluation.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from qa_app.access import CENTRE_WIDE_ROLES, agents_visible_to, can_see_agent
+from qa_app.auth.models import Role, User
+from qa_app.evaluations.models import VISIBLE_TO_AGENT, Dispute, Evaluation, EvaluationStatus
+
+# Roles that score interactions. Administrators manage accounts, not quality.
+EVALUATOR_ROLES = (Role.SUPERVISOR, Role.MANAGER)
+EDITABLE = (EvaluationStatus.DRAFT, EvaluationStatus.SUBMITTED)
+
+
+def visible_evaluations(user: User) -> sa.Select[tuple[Evaluation]]:
+    """Evaluations `user` may open: centre-wide, their teams' (and their own scoring), or
+    an agent's own released ones."""
+    query = sa.select(Evaluation)
+    if user.role in CENTRE_WIDE_ROLES:
+        return query
+    if user.role == Role.AGENT:
+        return query.where(Evaluation.agent_id == user.id, Evaluation.status.in_(VISIBLE_TO_AGENT))
+    agents = agents_visible_to(user).with_only_columns(User.id).order_by(None)
+    return query.where(sa.or_(Evaluation.agent_id.in_(agents), Evaluation.evaluator_id == user.id))
+
+
+def can_score(user: User, agent_id: int) -> bool:
+    """A supervisor or manager may score an agent in their scope, never themselves."""
+    return user.role in EVALUATOR_ROLES and user.id != agent_id and can_see_agent(user, agent_id)
+
+
+def can_edit(user: User, evaluation: Evaluation) -> bool:
+    """Before release, the evaluator (or a manager) may change the answers."""
+    return evaluation.status in EDITABLE and (
+        evaluation.evaluator_id == user.id
+        or (user.role == Role.MANAGER and user.id != evaluation.agent_id)
+    )
+
+
+def can_release(user: User, evaluation: Evaluation) -> bool:
+    """The evaluator, the agent's supervisors and managers release submitted evaluations."""
+    return evaluation.status == EvaluationStatus.SUBMITTED and (
+        evaluation.evaluator_id == user.id or can_score(user, evaluation.agent_id)
+    )
+
+
+def can_resolve(user: User, dispute: Dispute) -> bool:
+    """The agent's supervisors or a manager decide a dispute, but never the evaluator whose
+    scoring is disputed, nor the agent."""
+    evaluation = dispute.evaluation
+    return (
+        evaluation.evaluator_id != user.id
+        and dispute.raised_by_id != user.id
+        and can_score(user, evaluation.agent_id)
+    )

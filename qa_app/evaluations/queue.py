@@ -1,0 +1,90 @@
+"""A supervisor's work queue and progress against the monthly target, in two queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+
+from qa_app.access import agents_visible_to
+from qa_app.auth.models import User
+from qa_app.evaluations.models import SCORED, Evaluation
+from qa_app.extensions import db
+from qa_app.interactions.models import Assignment, Interaction
+from qa_app.scorecards.models import Scorecard
+from qa_app.teams.models import Team
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """An assigned interaction not yet submitted, with the draft if one was started."""
+
+    assignment: Assignment
+    interaction: Interaction
+    agent_name: str
+    scorecard: Scorecard
+    evaluation_id: int | None
+
+
+def open_assignments(user: User) -> list[QueueItem]:
+    """The user's assignments without a submitted evaluation, oldest interaction first."""
+    own = sa.orm.aliased(Evaluation)
+    rows = db.session.execute(
+        sa.select(Assignment, Interaction, User.display_name, Scorecard, own.id)
+        .join(Interaction, Interaction.id == Assignment.interaction_id)
+        .join(User, User.id == Interaction.agent_id)
+        .join(Scorecard, Scorecard.id == Assignment.scorecard_id)
+        .outerjoin(
+            own,
+            sa.and_(
+                own.interaction_id == Assignment.interaction_id,
+                own.evaluator_id == Assignment.evaluator_id,
+            ),
+        )
+        .where(
+            Assignment.evaluator_id == user.id, sa.or_(own.id.is_(None), own.status.not_in(SCORED))
+        )
+        .order_by(Interaction.occurred_at, Assignment.id)
+    )
+    return [QueueItem(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class AgentProgress:
+    """Scored evaluations of an agent this month against the team's target."""
+
+    agent_id: int
+    agent_name: str
+    team_name: str
+    done: int
+    target: int
+
+
+def month_start(today: date) -> datetime:
+    """Midnight UTC on the first day of `today`'s month."""
+    return datetime(today.year, today.month, 1, tzinfo=UTC)
+
+
+def monthly_progress(user: User, today: date) -> list[AgentProgress]:
+    """For each agent the user may see: evaluations submitted this month, and the target."""
+    agents = agents_visible_to(user).where(User.active.is_(True)).subquery()
+    done = (
+        sa.select(Evaluation.agent_id, sa.func.count(Evaluation.id).label("done"))
+        .where(Evaluation.status.in_(SCORED), Evaluation.submitted_at >= month_start(today))
+        .group_by(Evaluation.agent_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(
+            agents.c.id,
+            agents.c.display_name,
+            Team.name,
+            sa.func.coalesce(done.c.done, 0),
+            Team.evaluations_per_agent_month,
+        )
+        .join(Team, Team.id == agents.c.team_id)
+        .outerjoin(done, done.c.agent_id == agents.c.id)
+        .order_by(Team.name, agents.c.display_name)
+    )
+    return [AgentProgress(*row) for row in rows]

@@ -1,0 +1,1 @@
+"""Monitored customer interactions: entered by hand, imported, and sampled for evaluation."""

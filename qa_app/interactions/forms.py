@@ -1,0 +1,127 @@
+"""Forms for entering interactions and drawing samples."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from qa_app.forms import strip_whitespace, to_choices
+from qa_app.interactions.models import CHANNELS
+from qa_app.interactions.sampling import MAX_PER_AGENT
+
+CHANNEL_LABELS = {
+    "phone": _l("Phone"),
+    "chat": _l("Chat"),
+    "email": _l("E-mail"),
+    "in_person": _l("In person"),
+    "social": _l("Social media"),
+}
+
+
+def http_link(_form: FlaskForm, field: Any) -> None:
+    """Recording links must be http(s): a javascript: link would run in the app's page."""
+    if field.data and urlsplit(field.data).scheme not in ("http", "https"):
+        raise ValidationError(_l("Use a link starting with https:// or http://."))
+
+
+class InteractionForm(FlaskForm):
+    """An interaction entered by hand."""
+
+    agent_id = SelectField(_l("Agent"), coerce=int, validators=[DataRequired()])
+    channel = SelectField(
+        _l("Channel"),
+        choices=to_choices((channel, CHANNEL_LABELS[channel]) for channel in CHANNELS),
+    )
+    occurred_at = DateTimeLocalField(_l("When"), validators=[DataRequired()])
+    duration_seconds = IntegerField(
+        _l("Duration (seconds)"), validators=[Optional(), NumberRange(min=0, max=86_400)]
+    )
+    external_ref = StringField(
+        _l("Call or ticket id"),
+        validators=[Optional(), Length(max=128)],
+        filters=[strip_whitespace],
+    )
+    queue = StringField(
+        _l("Queue"), validators=[Optional(), Length(max=80)], filters=[strip_whitespace]
+    )
+    customer_ref = StringField(
+        _l("Customer reference"),
+        validators=[Optional(), Length(max=128)],
+        filters=[strip_whitespace],
+    )
+    recording_url = StringField(
+        _l("Recording link"),
+        validators=[Optional(), Length(max=500), http_link],
+        filters=[strip_whitespace],
+    )
+    transcript = TextAreaField(
+        _l("Notes or transcript"),
+        validators=[Optional(), Length(max=100_000)],
+        render_kw={"rows": 8},
+    )
+    submit = SubmitField(_l("Save interaction"))
+
+
+class ImportForm(FlaskForm):
+    """An interaction list exported by the phone or ticket system."""
+
+    file = FileField(
+        _l("CSV or XLSX file"),
+        validators=[
+            FileRequired(),
+            FileAllowed(["csv", "txt", "xlsx"], _l("Upload a CSV or XLSX file.")),
+        ],
+    )
+    source = StringField(
+        _l("Source system"),
+        default="import",
+        validators=[DataRequired(), Length(max=40), Regexp(r"^[A-Za-z0-9_. -]+$")],
+        filters=[strip_whitespace],
+        description=_l(
+            "E.g. genesys or zendesk. Call and ticket ids are unique per source, so "
+            "importing the same export twice adds nothing."
+        ),
+    )
+    dry_run = BooleanField(_l("Only check the file (dry run)"), default=True)
+    submit = SubmitField(_l("Import"))
+
+
+class SampleForm(FlaskForm):
+    """Which team, period and how many evaluations per agent to draw."""
+
+    team_id = SelectField(_l("Team"), coerce=int, validators=[DataRequired()])
+    period_start = DateField(_l("From"), validators=[DataRequired()])
+    period_end = DateField(_l("To"), validators=[DataRequired()])
+    per_agent = IntegerField(
+        _l("Evaluations per agent"),
+        default=4,
+        validators=[DataRequired(), NumberRange(1, MAX_PER_AGENT)],
+    )
+    seed = IntegerField(
+        _l("Random seed"),
+        validators=[Optional(), NumberRange(0, 2**31)],
+        description=_l("The same seed draws the same sample again; leave empty for a new one."),
+    )
+    submit = SubmitField(_l("Draw and assign"))

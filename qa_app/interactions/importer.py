@@ -1,0 +1,244 @@
+"""Importing interaction lists exported by phone and ticket systems (CSV or XLSX).
+
+All or nothing: every bad row is reported (row, column, value, reason) and nothing is
+written unless the whole file is good. The external reference is unique per source system,
+so importing the same file again adds nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+
+from qa_app.access import agents_visible_to
+from qa_app.audit.services import record_event
+from qa_app.auth.models import Role, User
+from qa_app.extensions import db
+from qa_app.interactions.models import Interaction
+from qa_app.tabular import (
+    Problem,
+    Table,
+    TableError,
+    is_blank,
+    map_columns,
+    parse_datetime,
+    parse_duration_seconds,
+    read_table,
+)
+
+ALIASES: Mapping[str, tuple[str, ...]] = {
+    "agent": ("agent", "agent id", "agent external id", "external id", "login", "agent login",
+              "agent email", "email", "e-mail", "user", "user id"),
+    "channel": ("channel", "media type", "media", "contact type", "type"),
+    "occurred_at": ("occurred at", "date", "start", "start time", "started", "timestamp",
+                    "date time", "datetime", "call start", "created", "created at"),
+    "duration": ("duration", "duration seconds", "handle time", "length", "talk time"),
+    "external_ref": ("external ref", "external reference", "reference", "call id", "ticket id",
+                     "ticket", "interaction id", "conversation id", "contact id", "id"),
+    "queue": ("queue", "skill", "skillset", "split", "group"),
+    "customer_ref": ("customer ref", "customer", "customer id", "account", "account number"),
+    "transcript": ("transcript", "notes", "note", "comment", "comments", "subject",
+                   "description"),
+    "recording_url": ("recording url", "recording", "recording link", "link", "url"),
+}  # fmt: skip
+REQUIRED = ("agent", "channel", "occurred_at", "external_ref")
+CHANNEL_WORDS = {
+    "phone": ("phone", "voice", "call", "telephone", "telephony", "inbound", "outbound"),
+    "chat": ("chat", "webchat", "web chat", "messaging", "messenger", "whatsapp", "sms"),
+    "email": ("email", "e-mail", "mail"),
+    "in_person": ("in person", "in_person", "face to face", "walk-in", "walk in", "branch"),
+    "social": ("social", "social media", "facebook", "twitter", "x", "instagram", "linkedin"),
+}
+CHANNEL_BY_WORD = {word: channel for channel, words in CHANNEL_WORDS.items() for word in words}
+TEXT_LIMITS = {"external_ref": 128, "queue": 80, "customer_ref": 128, "transcript": 100_000,
+               "recording_url": 500}  # fmt: skip
+LOOKUP_CHUNK = 5000
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, in a dry run, would do)."""
+
+    rows: int = 0
+    new: int = 0
+    already_imported: int = 0
+    agents: int = 0
+    dry_run: bool = False
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _chunks(values: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(values), LOOKUP_CHUNK):
+        yield values[start : start + LOOKUP_CHUNK]
+
+
+def _agents_by_key(keys: set[str], actor: User) -> tuple[dict[str, User], set[int]]:
+    """Users whose external id or e-mail is among `keys`, and the ids `actor` may import for."""
+    found: dict[str, User] = {}
+    values = sorted(keys)
+    for chunk in _chunks(values):
+        lowered = [value.lower() for value in chunk]
+        for user in db.session.scalars(
+            sa.select(User).where(sa.or_(User.external_id.in_(chunk), User.email.in_(lowered)))
+        ):
+            if user.external_id:
+                found[user.external_id] = user
+            found[user.email] = user
+    in_scope = set(
+        db.session.scalars(agents_visible_to(actor).with_only_columns(User.id).order_by(None))
+    )
+    return found, in_scope
+
+
+def _existing_refs(source: str, refs: list[str]) -> set[str]:
+    existing: set[str] = set()
+    for chunk in _chunks(refs):
+        existing.update(
+            db.session.scalars(
+                sa.select(Interaction.external_ref).where(
+                    Interaction.source == source, Interaction.external_ref.in_(chunk)
+                )
+            )
+        )
+    return existing
+
+
+def _text(value: object) -> str:
+    return "" if is_blank(value) else str(value).strip()
+
+
+def _validate(
+    table: Table, columns: dict[str, int], actor: User, tz: tzinfo
+) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """Check every row; return the rows ready to insert (without source) and the problems."""
+    headers = table.headers
+    raw_agents = {_text(row[columns["agent"]]) for _, row in table.rows}
+    agents, in_scope = _agents_by_key({key for key in raw_agents if key}, actor)
+    problems: list[Problem] = []
+    records: list[dict[str, Any]] = []
+    first_row_of_ref: dict[str, int] = {}
+
+    for number, row in table.rows:
+
+        def problem(name: str, reason: str, value: object = None, _n: int = number) -> None:
+            problems.append(Problem.at(_n, headers[columns[name]], value, reason))
+
+        record: dict[str, Any] = {}
+        key = _text(row[columns["agent"]])
+        user = agents.get(key) or agents.get(key.lower())
+        if not key:
+            problem("agent", "empty")
+        elif user is None:
+            problem("agent", "unknown agent (no user with this external id or e-mail)", key)
+        elif user.role != Role.AGENT:
+            problem("agent", f"{user.email} is not an agent", key)
+        elif not user.active:
+            problem("agent", f"{user.email} is deactivated", key)
+        elif user.id not in in_scope:
+            problem("agent", "not an agent of your teams", key)
+        else:
+            record["agent_id"] = user.id
+
+        channel_text = _text(row[columns["channel"]]).lower()
+        channel = CHANNEL_BY_WORD.get(channel_text)
+        if channel is None:
+            problem(
+                "channel",
+                "unknown channel (use phone, chat, email, in_person or social)",
+                channel_text or None,
+            )
+        record["channel"] = channel
+
+        try:
+            moment = parse_datetime(row[columns["occurred_at"]])
+            record["occurred_at"] = (
+                moment.replace(tzinfo=tz).astimezone(UTC)
+                if moment.tzinfo is None
+                else moment.astimezone(UTC)
+            )
+        except ValueError as error:
+            problem("occurred_at", str(error), row[columns["occurred_at"]])
+
+        if "duration" in columns and not is_blank(row[columns["duration"]]):
+            try:
+                record["duration_seconds"] = parse_duration_seconds(row[columns["duration"]])
+            except ValueError as error:
+                problem("duration", str(error), row[columns["duration"]])
+
+        for name, limit in TEXT_LIMITS.items():
+            if name not in columns:
+                continue
+            value = _text(row[columns[name]])
+            if len(value) > limit:
+                problem(name, f"longer than {limit} characters", value)
+            record[name] = value or None
+
+        ref = record.get("external_ref")
+        if not ref:
+            problem("external_ref", "empty: a call or ticket id is needed to import once only")
+        elif ref in first_row_of_ref:
+            problem("external_ref", f"the same reference as row {first_row_of_ref[ref]}", ref)
+        else:
+            first_row_of_ref[ref] = number
+        url = record.get("recording_url")
+        if url and urlsplit(url).scheme not in ("http", "https"):
+            problem("recording_url", "not an http(s) link", url)
+        records.append(record)
+    return records, problems
+
+
+def import_interactions(
+    data: bytes,
+    filename: str,
+    *,
+    source: str,
+    actor: User,
+    tz: tzinfo,
+    max_bytes: int,
+    max_rows: int,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Read, check and (unless `dry_run` or any row is bad) insert the file's interactions.
+
+    Raises TableError with every problem; nothing is written then.
+    """
+    table = read_table(data, filename, max_bytes=max_bytes, max_rows=max_rows)
+    columns = map_columns(table.headers, ALIASES, required=REQUIRED)
+    records, problems = _validate(table, columns, actor, tz)
+    if problems:
+        raise TableError(problems)
+    existing = _existing_refs(source, [r["external_ref"] for r in records])
+    new = [
+        dict(r, source=source, created_by_id=actor.id)
+        for r in records
+        if r["external_ref"] not in existing
+    ]
+    report = ImportReport(
+        rows=len(records),
+        new=len(new),
+        already_imported=len(existing),
+        agents=len({r["agent_id"] for r in new}),
+        dry_run=dry_run,
+    )
+    if dry_run or not new:
+        return report
+    db.session.execute(sa.insert(Interaction), new)
+    record_event(
+        "interactions.imported",
+        "interaction",
+        None,
+        actor_id=actor.id,
+        after={
+            "file": filename[:200],
+            "source": source,
+            "rows": report.rows,
+            "new": report.new,
+            "already_imported": report.already_imported,
+        },
+    )
+    return report

@@ -1,0 +1,46 @@
+"""Creating interactions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from qa_app.audit.services import record_event
+from qa_app.auth.models import User
+from qa_app.extensions import db
+from qa_app.interactions.models import MANUAL_SOURCE, Interaction
+
+
+def create_interaction(
+    agent: User,
+    *,
+    channel: str,
+    occurred_at: datetime,
+    actor: User,
+    source: str = MANUAL_SOURCE,
+    **details: Any,
+) -> Interaction:
+    """Record an interaction of `agent` (details: duration_seconds, external_ref, queue,
+    customer_ref, transcript, recording_url)."""
+    interaction = Interaction(
+        agent_id=agent.id,
+        channel=channel,
+        occurred_at=occurred_at,
+        source=source,
+        created_by_id=actor.id,
+        **details,
+    )
+    db.session.add(interaction)
+    db.session.flush()
+    record_event(
+        "interaction.created",
+        "interaction",
+        interaction.id,
+        after={
+            "agent_id": agent.id,
+            "channel": channel,
+            "source": source,
+            "external_ref": details.get("external_ref"),
+        },
+    )
+    return interaction

@@ -1,0 +1,218 @@
+"""Interactions: list, enter by hand, view, and draw samples into work queues."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from qa_app.access import agents_visible_to, role_required, teams_visible_to
+from qa_app.auth.models import User
+from qa_app.evaluations.models import Evaluation
+from qa_app.evaluations.permissions import EVALUATOR_ROLES, can_score
+from qa_app.extensions import db
+from qa_app.forms import to_choices
+from qa_app.i18n import local_to_utc
+from qa_app.interactions.forms import CHANNEL_LABELS, ImportForm, InteractionForm, SampleForm
+from qa_app.interactions.importer import import_interactions
+from qa_app.interactions.models import Interaction
+from qa_app.interactions.sampling import (
+    SamplingError,
+    active_scorecards,
+    draw_sample,
+    scorecard_for_channel,
+)
+from qa_app.interactions.services import create_interaction
+from qa_app.scorecards.models import Scorecard
+from qa_app.tabular import TableError
+from qa_app.teams.models import Team
+
+bp = Blueprint("interactions", __name__)
+PER_PAGE = 50
+
+
+def _visible_interactions() -> sa.Select[tuple[Interaction]]:
+    agents = agents_visible_to(current_user).with_only_columns(User.id).order_by(None)
+    return sa.select(Interaction).where(Interaction.agent_id.in_(agents))
+
+
+def interaction_or_404(interaction_id: int) -> Interaction:
+    """An interaction of an agent the user may see (404 otherwise, not 403: no probing)."""
+    return db.first_or_404(_visible_interactions().where(Interaction.id == interaction_id))
+
+
+@bp.route("/")
+@role_required(*EVALUATOR_ROLES)
+def index() -> ResponseReturnValue:
+    """Interactions of the user's agents, newest first, filterable by agent and channel."""
+    query = _visible_interactions().options(sa.orm.joinedload(Interaction.agent))
+    agent_id = request.args.get("agent", type=int)
+    channel = request.args.get("channel")
+    if agent_id:
+        query = query.where(Interaction.agent_id == agent_id)
+    if channel in CHANNEL_LABELS:
+        query = query.where(Interaction.channel == channel)
+    page = db.paginate(
+        query.order_by(Interaction.occurred_at.desc(), Interaction.id.desc()),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    agents = db.session.execute(
+        agents_visible_to(current_user).with_only_columns(User.id, User.display_name)
+    ).all()
+    return render_template(
+        "interactions/index.html",
+        page=page,
+        agents=agents,
+        channel_labels=CHANNEL_LABELS,
+        agent_id=agent_id,
+        channel=channel,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(*EVALUATOR_ROLES)
+def create() -> ResponseReturnValue:
+    """Enter an interaction by hand."""
+    form = InteractionForm()
+    form.agent_id.choices = to_choices(
+        db.session.execute(
+            agents_visible_to(current_user)
+            .where(User.active.is_(True))
+            .with_only_columns(User.id, User.display_name)
+        ).all()
+    )
+    if form.validate_on_submit():
+        agent = db.session.get(User, form.agent_id.data)
+        interaction = create_interaction(
+            agent,
+            channel=form.channel.data,
+            occurred_at=local_to_utc(form.occurred_at.data),
+            actor=current_user,
+            duration_seconds=form.duration_seconds.data,
+            external_ref=form.external_ref.data or None,
+            queue=form.queue.data or None,
+            customer_ref=form.customer_ref.data or None,
+            recording_url=form.recording_url.data or None,
+            transcript=form.transcript.data or None,
+        )
+        db.session.commit()
+        flash(_("Interaction saved."), "success")
+        return redirect(url_for("interactions.detail", interaction_id=interaction.id))
+    return render_template("interactions/form.html", form=form)
+
+
+@bp.route("/<int:interaction_id>")
+@role_required(*EVALUATOR_ROLES)
+def detail(interaction_id: int) -> ResponseReturnValue:
+    """An interaction with its evaluations and a way to start one."""
+    interaction = interaction_or_404(interaction_id)
+    evaluations = db.session.scalars(
+        sa.select(Evaluation)
+        .where(Evaluation.interaction_id == interaction.id)
+        .options(sa.orm.joinedload(Evaluation.evaluator), sa.orm.joinedload(Evaluation.version))
+        .order_by(Evaluation.id)
+    ).all()
+    scorecards = db.session.execute(
+        sa.select(Scorecard.id, Scorecard.name)
+        .where(Scorecard.status == "active")
+        .order_by(Scorecard.name)
+    ).all()
+    suggested = scorecard_for_channel(interaction.channel, active_scorecards())
+    return render_template(
+        "interactions/detail.html",
+        interaction=interaction,
+        evaluations=evaluations,
+        scorecards=scorecards,
+        suggested=suggested,
+        can_evaluate=can_score(current_user, interaction.agent_id),
+        channel_labels=CHANNEL_LABELS,
+    )
+
+
+@bp.route("/import", methods=["GET", "POST"], endpoint="import")
+@role_required(*EVALUATOR_ROLES)
+def import_file() -> ResponseReturnValue:
+    """Upload an interaction list; check it (dry run) or import it, all rows or none."""
+    form = ImportForm()
+    report, problems = None, []
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            report = import_interactions(
+                upload.read(),
+                upload.filename or "upload.csv",
+                source=form.source.data,
+                actor=current_user,
+                tz=get_timezone(),
+                dry_run=form.dry_run.data,
+                max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+                max_rows=current_app.config["IMPORT_MAX_ROWS"],
+            )
+        except TableError as error:
+            db.session.rollback()
+            problems = error.problems
+        else:
+            db.session.commit()
+            if not report.dry_run:
+                flash(
+                    _(
+                        "Imported %(new)d interactions (%(old)d were already imported).",
+                        new=report.new,
+                        old=report.already_imported,
+                    ),
+                    "success",
+                )
+                return redirect(url_for("interactions.index"))
+    return render_template(
+        "interactions/import.html", form=form, report=report, problems=problems
+    ), (400 if problems else 200)
+
+
+@bp.route("/sample", methods=["GET", "POST"])
+@role_required(*EVALUATOR_ROLES)
+def sample() -> ResponseReturnValue:
+    """Draw a random sample per agent of a team and assign it to the team's supervisors."""
+    form = SampleForm()
+    teams = db.session.scalars(teams_visible_to(current_user)).all()
+    form.team_id.choices = to_choices((team.id, team.name) for team in teams)
+    if request.method == "GET":
+        today = date.today()
+        form.period_end.data = today - timedelta(days=1)
+        form.period_start.data = today - timedelta(days=30)
+    if form.validate_on_submit():
+        team = db.session.get(Team, form.team_id.data)
+        seed = form.seed.data if form.seed.data is not None else secrets.randbelow(2**31)
+        try:
+            result = draw_sample(
+                team,
+                form.period_start.data,
+                form.period_end.data,
+                form.per_agent.data,
+                seed,
+                current_user,
+            )
+        except SamplingError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            total = sum(result.per_agent.values())
+            short = sum(1 for n in result.per_agent.values() if n < form.per_agent.data)
+            flash(
+                _("Assigned %(total)d interactions (seed %(seed)d).", total=total, seed=seed),
+                "success",
+            )
+            if short:
+                flash(
+                    _("%(n)d agents had fewer interactions in the period than asked for.", n=short),
+                    "warning",
+                )
+            return redirect(url_for("evaluations.queue"))
+    return render_template("interactions/sample.html", form=form)

@@ -1,0 +1,552 @@
+"""Read the CSV and XLSX files that phone and ticket systems export, and parse their cells.
+
+Pure (no Flask, no database) so the interaction import and the per-agent statistics import
+share one reader. Every failure is a TableError listing Problems a user can act on (which
+row, which column, why), never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import warnings
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, NoReturn
+
+import openpyxl
+
+MAX_CELL_CHARS = 10_000
+EXCEL_MAX_ROWS, EXCEL_MAX_COLUMNS = 1_048_576, 16_384
+SHOWN_PROBLEMS = 20
+# Real workbooks expand 5-20x when unzipped; a zip bomb expands thousands of times.
+MAX_EXPANSION = 100
+MIN_EXPANDED_BYTES = 10 * 1024 * 1024
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 .xls and other OLE files
+ZIP_MAGIC = b"PK\x03\x04"
+
+EMPTY = "empty"
+NOT_A_NUMBER = "not a number"
+NOT_WHOLE = "not a whole number"
+AMBIGUOUS = "ambiguous number (thousands separator or decimal comma?); write it without one"
+NOT_A_DURATION = "not a duration (use seconds or hh:mm:ss)"
+NOT_A_DATE = "not a date (use YYYY-MM-DD or DD.MM.YYYY)"
+NOT_A_DATETIME = "not a date and time (use YYYY-MM-DD hh:mm)"
+OFFSET = "has a time-zone offset; export local times without one"
+NOT_A_BOOL = "not yes or no (use yes/no, true/false or 1/0)"
+UNREADABLE_XLSX = (
+    "could not read this XLSX file; it may be damaged (open it in Excel and save it again)"
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an uploaded file; row None means the file as a whole."""
+
+    row: int | None
+    column: str | None
+    value: str | None
+    reason: str
+
+    @classmethod
+    def at(cls, row: int | None, column: str | None, value: object, reason: str) -> Problem:
+        """A problem with one cell, its value shortened so messages stay readable."""
+        text = None if value is None else " ".join(str(value).split())
+        if text is not None and len(text) > 60:
+            text = text[:59] + "…"
+        return cls(row, column, text, reason)
+
+    def __str__(self) -> str:
+        where = [f"row {self.row}"] if self.row is not None else []
+        where += [f'column "{self.column}"'] if self.column is not None else []
+        place = ", ".join(where) + (f' ("{self.value}")' if self.value is not None else "")
+        return f"{place.lstrip()}: {self.reason}" if place else self.reason
+
+
+class TableError(ValueError):
+    """A file that cannot be imported; `problems` lists every reason found."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = list(problems)
+        lines = [str(problem) for problem in self.problems[:SHOWN_PROBLEMS]]
+        if len(self.problems) > SHOWN_PROBLEMS:
+            lines.append(f"… and {len(self.problems) - SHOWN_PROBLEMS} more problems")
+        super().__init__("; ".join(lines))
+
+
+@dataclass
+class Table:
+    """Header names and data rows as (row number the user sees, values in header order)."""
+
+    headers: list[str]
+    rows: list[tuple[int, list[object]]]
+
+
+def _fail(reason: str) -> NoReturn:
+    """Raise a file-level TableError."""
+    raise TableError([Problem(None, None, None, reason)])
+
+
+def _size(n: int) -> str:
+    """Bytes in words a user can compare."""
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MB"
+    return f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} bytes"
+
+
+def read_table(
+    data: bytes, filename: str, *, max_bytes: int, max_rows: int, sheet: str | None = None
+) -> Table:
+    """Read an uploaded CSV/TXT/TSV or XLSX file (by extension) into a Table."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in ("csv", "txt", "tsv", "xlsx"):
+        hint = " (save .xls files as .xlsx in Excel first)" if extension == "xls" else ""
+        _fail(f"unsupported file type; upload CSV or XLSX{hint}")
+    if len(data) > max_bytes:
+        size, limit = _size(len(data)), _size(max_bytes)
+        if size == limit:  # "2.0 KB; the limit is 2.0 KB" would puzzle anyone
+            size, limit = f"{len(data):,} bytes", f"{max_bytes:,} bytes"
+        _fail(f"the file is {size}; the limit is {limit}")
+    if not data:
+        _fail("the file is empty")
+    if extension == "xlsx":
+        return _read_xlsx(data, max_rows, sheet)
+    return _read_csv(data, max_rows)
+
+
+def _check_headers(values: list[str], row: int) -> list[str]:
+    """Header names with trailing blanks dropped; blank or repeated names are a TableError."""
+    names = list(values)
+    if len(names) > EXCEL_MAX_COLUMNS:
+        _fail(f"more than {EXCEL_MAX_COLUMNS:,} columns; this is not a table export")
+    while names and not names[-1]:
+        names.pop()  # Excel writes empty trailing columns once a cell there was touched
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for index, name in enumerate(names, start=1):
+        key = normalise_header(name)
+        if not key:
+            problems.append(Problem(row, None, None, f"column {index} has no name"))
+        elif len(name) > MAX_CELL_CHARS:
+            problems.append(Problem.at(row, None, name, "column name is too long"))
+        elif key in seen:
+            reason = f"duplicate column name (columns {seen[key]} and {index})"
+            problems.append(Problem(row, name, None, reason))
+        else:
+            seen[key] = index
+    if problems:
+        raise TableError(problems)
+    return names
+
+
+def _fit(
+    values: list[Any], headers: list[str], row: int, problems: list[Problem], blank: object
+) -> list[Any]:
+    """Pad or trim a row to the header width, noting stray and over-long values."""
+    width = len(headers)
+    used = max((i + 1 for i, value in enumerate(values) if value not in ("", None)), default=0)
+    if used > width:
+        # Usually an unquoted value that contains the separator, e.g. "12,5" in a comma file.
+        reason = f"{used} values but the header has {width} columns (unquoted separator?)"
+        problems.append(Problem(row, None, None, reason))
+    fitted = values[:width] + [blank] * (width - len(values))
+    for name, value in zip(headers, fitted, strict=True):
+        if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+            problems.append(Problem.at(row, name, value, "longer than 10,000 characters"))
+    return fitted
+
+
+def _finish(
+    headers: list[str] | None, rows: list[tuple[int, list[object]]], problems: list[Problem]
+) -> Table:
+    """The Table, or every problem found while reading it."""
+    if headers is None:
+        _fail("the file is empty")
+    if problems:
+        raise TableError(problems)
+    if not rows:
+        _fail("the file has a header row but no data rows")
+    return Table(headers, rows)
+
+
+def _too_many(max_rows: int) -> NoReturn:
+    """Refuse a file with more data rows than allowed."""
+    _fail(f"more than {max_rows:,} data rows; split the file or import a shorter period")
+
+
+def _decode(data: bytes) -> str:
+    """Text from UTF-16 (with BOM), UTF-8 (BOM optional), or else Windows-1252/Latin-1."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            _fail("the file starts like UTF-16 text but is not valid UTF-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")  # maps every byte, so never fails
+
+
+def _sniff(text: str) -> str:
+    """The separator (tab, ';' or ',') used most, outside quotes, on the first non-empty line."""
+    counts = dict.fromkeys("\t;,", 0)  # ties go to the first: commas are likeliest in names
+    quoted = started = False
+    for char in text[:65_536]:  # a header line longer than this is not a real export
+        if char == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char in "\r\n":
+            if started:
+                break
+        elif char in counts:
+            counts[char] += 1
+            started = True
+        elif not char.isspace():
+            started = True
+    best = max(counts, key=counts.__getitem__)
+    return best if counts[best] else ","
+
+
+def _read_csv(data: bytes, max_rows: int) -> Table:
+    """Read delimited text, numbering rows by the line each record starts on."""
+    if data.startswith(ZIP_MAGIC):
+        _fail("this is an Excel (XLSX) file, not CSV; upload it with the .xlsx extension")
+    if data.startswith(OLE_MAGIC):
+        _fail("this is an old Excel (.xls) file, not CSV; save it as CSV or XLSX")
+    text = _decode(data).replace("\x00", "")
+    # strict: an unclosed quote would otherwise swallow the rest of the file silently
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff(text), strict=True)
+    headers: list[str] | None = None
+    rows: list[tuple[int, list[object]]] = []
+    problems: list[Problem] = []
+    end = 0
+    try:
+        for record in reader:
+            start, end = end + 1, reader.line_num
+            values = [value.strip() for value in record]
+            if not any(values):
+                continue
+            if headers is None:
+                headers = _check_headers(values, start)
+            elif len(rows) >= max_rows:
+                _too_many(max_rows)
+            else:
+                rows.append((start, _fit(values, headers, start, problems, "")))
+    except csv.Error as exc:
+        reason = 'quotes do not match (end a quoted value with " and double any " inside)'
+        if "field limit" in str(exc):
+            reason = "a value is longer than 10,000 characters"
+        problems.append(Problem(end + 1, None, None, reason))
+        raise TableError(problems) from exc
+    return _finish(headers, rows, problems)
+
+
+def _check_zip(data: bytes) -> None:
+    """Refuse non-XLSX files and zip bombs before openpyxl unpacks anything."""
+    if data.startswith(OLE_MAGIC):
+        _fail("this is an old Excel 97-2003 (.xls) file; save it as .xlsx or CSV")
+    if not data.startswith(ZIP_MAGIC):
+        looks_text = not any(byte < 9 for byte in data[:512])
+        hint = (
+            " (it looks like a text or CSV file; upload it with a .csv name)" if looks_text else ""
+        )
+        _fail(f"this is not an XLSX workbook{hint}")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        _fail(UNREADABLE_XLSX)
+    # zipfile stops at each member's declared size, so the declared sizes bound the work.
+    expanded = sum(member.file_size for member in members)
+    if len(members) > 10_000 or expanded > max(MAX_EXPANSION * len(data), MIN_EXPANDED_BYTES):
+        _fail("this XLSX file unpacks to far more data than its size suggests; refused as unsafe")
+
+
+def _read_xlsx(data: bytes, max_rows: int, sheet: str | None) -> Table:
+    """Read the first (or the named) worksheet with cached values, never formulas."""
+    _check_zip(data)
+    with warnings.catch_warnings():
+        # openpyxl warns about features it drops (styles, extensions); cell values are intact.
+        warnings.filterwarnings("ignore", module="openpyxl")
+        try:
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types on malformed input
+            raise TableError([Problem(None, None, None, UNREADABLE_XLSX)]) from exc
+        try:
+            sheets = {worksheet.title: worksheet for worksheet in workbook.worksheets}
+            if not sheets:
+                _fail("the workbook has no worksheets")
+            if sheet is not None and sheet not in sheets:
+                _fail(f'no worksheet named "{sheet}"; the workbook has: {", ".join(sheets)}')
+            return _read_sheet(sheets[sheet] if sheet else next(iter(sheets.values())), max_rows)
+        except TableError:
+            raise
+        except Exception as exc:  # e.g. invalid XML or entities refused by defusedxml
+            raise TableError([Problem(None, None, None, UNREADABLE_XLSX)]) from exc
+        finally:
+            workbook.close()
+
+
+def _read_sheet(worksheet: Any, max_rows: int) -> Table:
+    """Header = first non-empty row; data rows keep their real sheet row numbers."""
+    worksheet.reset_dimensions()  # exporters often write a wrong size, which would cut data
+    headers: list[str] | None = None
+    header_row = 0
+    for number, cells in enumerate(worksheet.iter_rows(), start=1):
+        names = [_header_text(cell.value) for cell in cells]
+        if any(names):
+            header_row, headers = number, _check_headers(names, number)
+            break
+        if number >= EXCEL_MAX_ROWS:
+            break
+    rows: list[tuple[int, list[object]]] = []
+    problems: list[Problem] = []
+    if headers is None:
+        _fail(f'the worksheet "{worksheet.title}" is empty')
+    # max_col: cells right of the header (side notes, sums) are not data, and this bounds work.
+    cells_by_row = worksheet.iter_rows(min_row=header_row + 1, max_col=len(headers))
+    for number, cells in enumerate(cells_by_row, start=header_row + 1):
+        if number > EXCEL_MAX_ROWS:
+            _fail("the worksheet claims more rows than Excel allows; it is damaged")
+        values = [_cell_value(cell) for cell in cells]
+        if all(value is None for value in values):
+            continue
+        if len(rows) >= max_rows:
+            _too_many(max_rows)
+        rows.append((number, _fit(values, headers, number, problems, None)))
+    return _finish(headers, rows, problems)
+
+
+def _header_text(value: object) -> str:
+    """A header cell as text."""
+    return "" if value is None else str(value).replace("\x00", "").strip()
+
+
+def _cell_value(cell: Any) -> object:
+    """A cell's value as read; blank text is None, percentages as the user sees them."""
+    value = cell.value
+    if isinstance(value, str):
+        return value.replace("\x00", "").strip() or None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        fmt = cell.number_format or ""
+        if "%" in re.sub(r'"[^"]*"|\\.', "", fmt):
+            # Excel stores 85% as 0.85; return 85 as the screen and a CSV export show it.
+            return float(Decimal(repr(value)) * 100)
+    return value
+
+
+def normalise_header(text: str) -> str:
+    """Case- and space-insensitive key: 'Avg_Handle-Time ' -> 'avg handle time'."""
+    return re.sub(r"[\s_.\-]+", " ", text.replace("\ufeff", "")).strip().casefold()
+
+
+def map_columns(
+    headers: list[str], aliases: Mapping[str, Iterable[str]], *, required: Iterable[str]
+) -> dict[str, int]:
+    """Field name -> column index, matching each field's name and aliases to the headers."""
+    required = list(required)
+    keys = [normalise_header(header) for header in headers]
+    found: dict[str, int] = {}
+    problems: list[Problem] = []
+    for field in dict.fromkeys([*aliases, *required]):
+        names = list(dict.fromkeys([field, *aliases.get(field, ())]))
+        wanted = {normalise_header(name) for name in names}
+        matches = [index for index, key in enumerate(keys) if key in wanted]
+        if len(matches) == 1:
+            found[field] = matches[0]
+        elif matches:
+            columns = ", ".join(f'"{headers[index]}"' for index in matches)
+            reason = f'columns {columns} all match "{field}"; keep only one'
+            problems.append(Problem(None, None, None, reason))
+        elif field in required:
+            accepted = ", ".join(f'"{name}"' for name in names)
+            reason = f'missing column "{field}" (accepted names: {accepted})'
+            problems.append(Problem(None, None, None, reason))
+    if problems:
+        raise TableError(problems)
+    return found
+
+
+def is_blank(value: object) -> bool:
+    """True for an empty cell: None or whitespace-only text."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+_SINGLE = re.compile(r"(\d+)([.,])(\d+)")
+_PLAIN = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?")
+_GROUPED = re.compile(r"\d{1,3}(?P<g>[,. '\u00a0\u202f])\d{3}(?:(?P=g)\d{3})*(?:(?P<d>[.,])\d+)?")
+
+
+def _to_decimal(value: object, *, integer: bool) -> Decimal:
+    """A cell as Decimal; with `integer`, "1.234" and "1,234" are read as thousands."""
+    if is_blank(value):
+        raise ValueError(EMPTY)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return Decimal(repr(value))
+    if not isinstance(value, str):
+        raise ValueError(NOT_A_NUMBER)
+    text = value.strip().replace("\u2212", "-")
+    sign = "-" if text[0] == "-" else ""
+    body = text[1:].strip() if text[0] in "+-" else text
+    single, grouped = _SINGLE.fullmatch(body), _GROUPED.fullmatch(body)
+    if single:
+        whole, separator, fraction = single.groups()
+        thousands = len(fraction) == 3 and len(whole) <= 3 and whole[0] != "0"
+        if thousands and integer:
+            body = whole + fraction
+        elif thousands and separator == ",":
+            raise ValueError(AMBIGUOUS)  # "1,234": English 1234 or German 1.234
+        else:
+            body = f"{whole}.{fraction}"  # a lone dot is a decimal point; "12,5" is 12.5
+    elif grouped and grouped["g"] != grouped["d"]:
+        body = body.replace(grouped["g"], "").replace(",", ".")
+    elif not _PLAIN.fullmatch(body):
+        raise ValueError(NOT_A_NUMBER)
+    return Decimal(sign + body)
+
+
+def parse_int(value: object) -> int:
+    """A whole number; grouping like "1,234" or "1.234" allowed, "5.0" accepted as 5."""
+    try:
+        number = _to_decimal(value, integer=True)
+    except ValueError as exc:
+        raise ValueError(NOT_WHOLE if str(exc) == NOT_A_NUMBER else str(exc)) from None
+    if number != number.to_integral_value():
+        raise ValueError(NOT_WHOLE)
+    return int(number)
+
+
+def parse_decimal(value: object) -> Decimal:
+    """A number: "1,234.5", "1.234,5", "12,5" (decimal comma); lone "1,234" is ambiguous."""
+    return _to_decimal(value, integer=False)
+
+
+_CLOCK = re.compile(r"(-?)(\d+):(\d{2})(?::(\d{2}))?(?:[.,](\d+))?")
+
+
+def parse_duration_seconds(value: object) -> int:
+    """Whole seconds >= 0 from seconds, "hh:mm:ss", "mm:ss", "h:mm:ss.fff" or Excel times."""
+    if isinstance(value, date):  # includes datetime
+        raise ValueError("a date, not a duration")
+    if isinstance(value, timedelta):
+        seconds = Decimal(value.days * 86400 + value.seconds) + Decimal(value.microseconds) / 10**6
+    elif isinstance(value, time):
+        whole = value.hour * 3600 + value.minute * 60 + value.second
+        seconds = Decimal(whole) + Decimal(value.microsecond) / 10**6
+    elif isinstance(value, str) and (clock := _CLOCK.fullmatch(value.strip())):
+        negative, first, second, third, fraction = clock.groups()
+        hours, minutes, secs = (first, second, third) if third else ("0", first, second)
+        if int(secs) >= 60 or (third and int(minutes) >= 60):
+            raise ValueError("minutes and seconds must be below 60")
+        seconds = Decimal(int(hours) * 3600 + int(minutes) * 60 + int(secs))
+        seconds += Decimal(f"0.{fraction}") if fraction else 0
+        seconds = -seconds if negative else seconds
+    else:
+        try:
+            seconds = _to_decimal(value, integer=False)
+        except ValueError as exc:
+            raise ValueError(NOT_A_DURATION if str(exc) == NOT_A_NUMBER else str(exc)) from None
+    if seconds < 0:
+        raise ValueError("negative duration")
+    return int(seconds.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+_DATES = (
+    re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"),
+    re.compile(r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})"),
+    re.compile(r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})"),  # day first, as in Europe
+)
+_WHEN = re.compile(
+    r"(?P<date>[\d./-]+)(?:(?:T|\s+)(?P<h>\d{1,2}):(?P<mi>\d{2})"
+    r"(?::(?P<s>\d{2})(?:[.,](?P<f>\d+))?)?(?P<tz>\s*(?:Z|[+-]\d{2}:?\d{2}))?)?"
+)
+
+
+def _when(value: object, reason: str) -> datetime:
+    """A naive datetime from an Excel date cell or from date text with an optional time."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            raise ValueError(OFFSET)
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    if isinstance(value, time):
+        raise ValueError("a time of day without a date")
+    if is_blank(value):
+        raise ValueError(EMPTY)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # An Excel serial number (46082) in a cell not formatted as a date: too easy to misread.
+        raise ValueError("a number, not a date (format the column as a date in Excel)")
+    when = _WHEN.fullmatch(value.strip()) if isinstance(value, str) else None
+    day = None
+    if when is not None:
+        day = next((m for pattern in _DATES if (m := pattern.fullmatch(when["date"]))), None)
+    if when is None or day is None:
+        raise ValueError(reason)
+    if when["tz"]:
+        raise ValueError(OFFSET)  # the caller applies the site's zone; an offset would clash
+    try:
+        result = datetime(int(day["y"]), int(day["m"]), int(day["d"]))
+    except ValueError:
+        raise ValueError("no such date") from None
+    if when["h"] is None:
+        return result
+    micro = int((when["f"] or "0")[:6].ljust(6, "0"))
+    try:
+        return datetime.combine(
+            result, time(int(when["h"]), int(when["mi"]), int(when["s"] or 0), micro)
+        )
+    except ValueError:
+        raise ValueError("no such time of day") from None
+
+
+def parse_date(value: object) -> date:
+    """A date: "2026-03-01", "01.03.2026", "01/03/2026" (day first) or an Excel date."""
+    return _when(value, NOT_A_DATE).date()
+
+
+def parse_datetime(value: object) -> datetime:
+    """A naive datetime (the caller applies the time zone); a date alone means midnight."""
+    return _when(value, NOT_A_DATETIME)
+
+
+def parse_percentage(value: object) -> Decimal:
+    """0..100 from "85", "85%", "85,5 %"; values <= 1 are taken literally (0.855 is 0.855%)."""
+    if isinstance(value, str):
+        value = value.strip().removesuffix("%")
+    number = _to_decimal(value, integer=False)
+    if number < 0:
+        raise ValueError("negative percentage")
+    if number > 100:
+        raise ValueError("more than 100%")
+    return number
+
+
+_TRUE = frozenset({"true", "yes", "y", "1", "ja", "j", "wahr", "on"})
+_FALSE = frozenset({"false", "no", "n", "0", "nein", "falsch", "off"})
+
+
+def parse_bool(value: object) -> bool:
+    """Yes/no from a checkbox, 1/0, or yes/no, true/false (also German ja/nein, wahr/falsch)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if is_blank(value):
+        raise ValueError(EMPTY)
+    text = str(value).strip().casefold()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise ValueError(NOT_A_BOOL)
