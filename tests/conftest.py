@@ -312,9 +312,14 @@ def records(app: Flask, org: dict[str, Any], make_scorecard: Callable[..., Any])
         def interaction(ref: str) -> Any:
             from datetime import UTC, datetime
 
-            return create_interaction(agent, channel="phone", actor=supervisor,
-                                      occurred_at=datetime(2026, 11, 2, 10, tzinfo=UTC),
-                                      external_ref=ref, duration_seconds=300)
+            return create_interaction(
+                agent,
+                channel="phone",
+                actor=supervisor,
+                occurred_at=datetime(2026, 11, 2, 10, tzinfo=UTC),
+                external_ref=ref,
+                duration_seconds=300,
+            )
 
         def evaluated(ref: str, evaluator: User, *, submit: bool) -> Any:
             evaluation = services.start_evaluation(evaluator, interaction(ref), scorecard)
@@ -324,8 +329,11 @@ def records(app: Flask, org: dict[str, Any], make_scorecard: Callable[..., Any])
             return evaluation
 
         first = interaction("CALL-1")
-        db.session.add(Assignment(interaction_id=first.id, evaluator_id=supervisor.id,
-                                  scorecard_id=scorecard.id))
+        db.session.add(
+            Assignment(
+                interaction_id=first.id, evaluator_id=supervisor.id, scorecard_id=scorecard.id
+            )
+        )
         db.session.flush()
         ids["interaction_id"] = first.id
         ids["assignment_id"] = db.session.scalar(sa.select(Assignment.id))
@@ -336,7 +344,8 @@ def records(app: Flask, org: dict[str, Any], make_scorecard: Callable[..., Any])
         ids["released_id"] = evaluated("CALL-3", supervisor, submit=True).id
         disputed = evaluated("CALL-4", manager, submit=True)
         ids["disputed_id"] = disputed.id
-        ids["dispute_id"] = services.raise_dispute(disputed, agent, [], "I did greet.",
-                                                   window_days=7).id
+        ids["dispute_id"] = services.raise_dispute(
+            disputed, agent, [], "I did greet.", window_days=7
+        ).id
         db.session.commit()
         return ids

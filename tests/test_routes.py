@@ -88,17 +88,23 @@ ROUTES: dict[str, Route] = {
     "evaluations.release_view": Route("POST", "/evaluations/{submitted_id}/release", EVALUATORS),
     "evaluations.delete": Route("POST", "/evaluations/{draft_id}/delete", EVALUATORS),
     # The assignment is supervisor A's: nobody else may start it.
-    "evaluations.start_assignment": Route("POST", "/evaluations/start/assignment/{assignment_id}",
-                                          EVALUATORS, {Role.MANAGER.value: 404}),
+    "evaluations.start_assignment": Route(
+        "POST",
+        "/evaluations/start/assignment/{assignment_id}",
+        EVALUATORS,
+        {Role.MANAGER.value: 404},
+    ),
     "evaluations.start_interaction": Route(
-        "POST", "/evaluations/start/interaction/{interaction_id}", EVALUATORS),
+        "POST", "/evaluations/start/interaction/{interaction_id}", EVALUATORS
+    ),
     "feedback.inbox": Route("GET", "/feedback/", AGENT),
     "feedback.acknowledge_view": Route("GET", "/feedback/{released_id}/acknowledge", AGENT),
     "feedback.dispute": Route("GET", "/feedback/{released_id}/dispute", AGENT),
     "disputes.index": Route("GET", "/disputes/", EVALUATORS),
     # The manager scored the disputed evaluation: they may not decide the dispute.
-    "disputes.resolve": Route("GET", "/disputes/{dispute_id}", EVALUATORS,
-                              {Role.MANAGER.value: 403}),
+    "disputes.resolve": Route(
+        "GET", "/disputes/{dispute_id}", EVALUATORS, {Role.MANAGER.value: 403}
+    ),
 }
 
 SIGNED_IN_AS = {
