@@ -274,12 +274,12 @@ def test_sign_in_is_audited(app: Flask, client: Any, agent: User) -> None:
 
 @pytest.mark.parametrize(("hops", "expected_ip"), [(0, "127.0.0.1"), (1, "203.0.113.7")])
 def test_client_address_behind_a_proxy(
-    make_user: Any, migrated_schema: str, hops: int, expected_ip: str
+    app: Flask, make_user: Any, hops: int, expected_ip: str
 ) -> None:
-    from qa_app import create_app
-    from tests.conftest import make_config
+    from qa_app.security import trust_reverse_proxy
 
-    app = create_app(make_config(migrated_schema, PROXY_FIX_HOPS=hops))
+    app.config["PROXY_FIX_HOPS"] = hops
+    trust_reverse_proxy(app)
     user = make_user(Role.AGENT)
     client = app.test_client()
     token = csrf_token(client)
@@ -290,4 +290,3 @@ def test_client_address_behind_a_proxy(
     )
     with app.app_context():
         assert db.session.scalar(sa.select(UserSession.ip_address)) == expected_ip
-        db.engine.dispose()

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from qa_app.forms import MultiCheckboxField, strip_whitespace
 
@@ -92,5 +93,5 @@ class ResolveForm(FlaskForm):
         filters=[strip_whitespace],
         render_kw={"rows": 3},
     )
-    lock_version = IntegerField(validators=[InputRequired()])
+    lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     submit = SubmitField(_l("Decide"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 import sqlalchemy as sa
 
@@ -61,17 +61,18 @@ class AgentProgress:
     target: int
 
 
-def month_start(today: date) -> datetime:
-    """Midnight UTC on the first day of `today`'s month."""
-    return datetime(today.year, today.month, 1, tzinfo=UTC)
+def month_start(today: date, tz: tzinfo = UTC) -> datetime:
+    """Midnight in the centre's time zone on the first day of `today`'s month."""
+    return datetime(today.year, today.month, 1, tzinfo=tz)
 
 
-def monthly_progress(user: User, today: date) -> list[AgentProgress]:
-    """For each agent the user may see: evaluations submitted this month, and the target."""
+def monthly_progress(user: User, today: date, tz: tzinfo = UTC) -> list[AgentProgress]:
+    """For each agent the user may see: evaluations submitted this month (in the centre's
+    time zone), and the target."""
     agents = agents_visible_to(user).where(User.active.is_(True)).subquery()
     done = (
         sa.select(Evaluation.agent_id, sa.func.count(Evaluation.id).label("done"))
-        .where(Evaluation.status.in_(SCORED), Evaluation.submitted_at >= month_start(today))
+        .where(Evaluation.status.in_(SCORED), Evaluation.submitted_at >= month_start(today, tz))
         .group_by(Evaluation.agent_id)
         .subquery()
     )

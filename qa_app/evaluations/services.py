@@ -84,6 +84,7 @@ def start_evaluation(evaluator: User, interaction: Interaction, scorecard: Score
         "evaluation",
         evaluation.id,
         after={"interaction_id": interaction.id, "version_id": version.id},
+        actor_id=evaluator.id,
     )
     return evaluation
 
@@ -144,8 +145,15 @@ def _apply(evaluation: Evaluation, edit: Edit, result: EvaluationScore) -> None:
 
 
 def save_draft(evaluation: Evaluation, edit: Edit, actor: User) -> EvaluationScore:
-    """Store whatever is answered so far (invalid values raise AnswerError, nothing saved)."""
+    """Store whatever is answered so far (invalid values raise AnswerError, nothing saved).
+
+    Only drafts: a submitted evaluation is corrected by submitting it again, complete.
+    """
     _check_editable(evaluation, edit, actor)
+    if evaluation.status != EvaluationStatus.DRAFT:
+        raise EvaluationRuleError(
+            _l("A submitted evaluation is corrected by submitting it again, complete.")
+        )
     result = score_evaluation(evaluation.version.definition, edit.answers, partial=True)
     before = _snapshot(evaluation)
     _apply(evaluation, edit, result)
@@ -157,6 +165,7 @@ def save_draft(evaluation: Evaluation, edit: Edit, actor: User) -> EvaluationSco
             evaluation.id,
             before=_changed(before, after),
             after=_changed(after, before),
+            actor_id=actor.id,
         )
     return result
 
@@ -183,6 +192,7 @@ def submit(evaluation: Evaluation, edit: Edit, actor: User) -> EvaluationScore:
             "auto_failed": result.auto_failed,
             "revision": evaluation.revision,
         },
+        actor_id=actor.id,
     )
     team = db.session.get(Team, evaluation.agent.team_id) if evaluation.agent.team_id else None
     if team is None or team.release_mode == "immediate":
@@ -234,6 +244,7 @@ def release(evaluation: Evaluation, actor: User) -> None:
         evaluation.id,
         before={"status": EvaluationStatus.SUBMITTED.value},
         after={"status": EvaluationStatus.RELEASED.value},
+        actor_id=actor.id,
     )
 
 
@@ -249,6 +260,7 @@ def acknowledge(evaluation: Evaluation, agent: User, comment: str | None) -> Non
         "evaluation",
         evaluation.id,
         after={"comment": evaluation.acknowledgement_comment},
+        actor_id=agent.id,
     )
 
 
@@ -298,6 +310,7 @@ def raise_dispute(
         "evaluation",
         evaluation.id,
         after={"dispute_id": dispute.id, "criteria": dispute.criterion_keys},
+        actor_id=agent.id,
     )
     return dispute
 
@@ -325,6 +338,7 @@ def reject_dispute(dispute: Dispute, resolver: User, note: str) -> None:
         "evaluation",
         dispute.evaluation_id,
         after={"dispute_id": dispute.id, "note": dispute.resolution_note},
+        actor_id=resolver.id,
     )
 
 
@@ -356,6 +370,7 @@ def uphold_dispute(dispute: Dispute, resolver: User, note: str, edit: Edit) -> E
             "revision": evaluation.revision,
             "dispute_id": dispute.id,
         },
+        actor_id=resolver.id,
     )
     return result
 
@@ -373,5 +388,11 @@ def delete_draft(evaluation: Evaluation, actor: User) -> None:
     """Throw away a draft nobody else has seen (audited with what it held)."""
     if evaluation.status != EvaluationStatus.DRAFT or not can_edit(actor, evaluation):
         raise EvaluationRuleError(_l("Only a draft can be deleted."))
-    record_event("evaluation.deleted", "evaluation", evaluation.id, before=_snapshot(evaluation))
+    record_event(
+        "evaluation.deleted",
+        "evaluation",
+        evaluation.id,
+        before=_snapshot(evaluation),
+        actor_id=actor.id,
+    )
     db.session.delete(evaluation)

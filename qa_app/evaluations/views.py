@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -28,11 +29,17 @@ from qa_app.database import utcnow
 from qa_app.evaluations.answers import read_form
 from qa_app.evaluations.form_state import FormState, problem_messages, state_from_evaluation
 from qa_app.evaluations.forms import EvaluationTextsForm, StartEvaluationForm
-from qa_app.evaluations.models import Evaluation, EvaluationRevision, EvaluationStatus
+from qa_app.evaluations.models import (
+    DisputeStatus,
+    Evaluation,
+    EvaluationRevision,
+    EvaluationStatus,
+)
 from qa_app.evaluations.permissions import (
     EVALUATOR_ROLES,
     can_edit,
     can_release,
+    can_resolve,
     visible_evaluations,
 )
 from qa_app.evaluations.queue import monthly_progress, open_assignments
@@ -67,10 +74,11 @@ def evaluation_or_404(evaluation_id: int) -> Evaluation:
 @role_required(*EVALUATOR_ROLES)
 def queue() -> ResponseReturnValue:
     """The user's assigned interactions and each agent's progress to the monthly target."""
+    today = datetime.now(get_timezone()).date()
     return render_template(
         "evaluations/queue.html",
         items=open_assignments(current_user),
-        progress=monthly_progress(current_user, date.today()),
+        progress=monthly_progress(current_user, today, get_timezone()),
         post_form=PostForm(),
     )
 
@@ -318,6 +326,7 @@ def detail(evaluation_id: int) -> ResponseReturnValue:
     window = current_app.config["DISPUTE_WINDOW_DAYS"]
     is_agent = evaluation.agent_id == current_user.id
     deadline = dispute_deadline(evaluation, window)
+    open_dispute = next((d for d in evaluation.disputes if d.status == DisputeStatus.OPEN), None)
     return render_template(
         "evaluations/detail.html",
         evaluation=evaluation,
@@ -332,7 +341,7 @@ def detail(evaluation_id: int) -> ResponseReturnValue:
         and utcnow() <= deadline,
         deadline=deadline,
         post_form=PostForm(),
-        open_dispute=next((d for d in evaluation.disputes if d.status == "open"), None),
+        can_resolve_dispute=open_dispute is not None and can_resolve(current_user, open_dispute),
     )
 
 

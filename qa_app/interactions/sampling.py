@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from qa_app.audit.services import record_event
 from qa_app.auth.models import Role, User
-from qa_app.evaluations.models import Evaluation
+from qa_app.evaluations.models import SCORED, Evaluation
 from qa_app.extensions import db
 from qa_app.interactions.models import Assignment, Interaction, Sample
 from qa_app.scorecards.models import Scorecard, ScorecardVersion
@@ -27,25 +27,38 @@ class SamplingError(ValueError):
 
 
 def stratified_pick(
-    candidates: Sequence[tuple[int, Hashable]], count: int, rng: random.Random
+    candidates: Sequence[tuple[int, tuple[Hashable, Hashable]]], count: int, rng: random.Random
 ) -> list[int]:
-    """Pick `count` ids at random, taking one from each stratum in turn before any second.
+    """Pick `count` ids at random, spread first over the first part of the stratum (the
+    channel), then over the second (the week).
 
-    `candidates` are (id, stratum) pairs; strata are e.g. (channel, ISO week), so that a
-    sample of four is not four phone calls from one Monday.
+    `candidates` are (id, (channel, week)) pairs. Each round takes one interaction from every
+    channel, each time from that channel's next week in a shuffled rotation, so a sample of
+    four is not four phone calls from one Monday.
     """
-    strata: dict[Hashable, list[int]] = defaultdict(list)
-    for item_id, stratum in sorted(candidates, key=lambda pair: pair[0]):
-        strata[stratum].append(item_id)
-    pools = [strata[key] for key in sorted(strata, key=repr)]
-    for pool in pools:
-        rng.shuffle(pool)
-    rng.shuffle(pools)
+    by_channel: dict[Hashable, dict[Hashable, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for item_id, (channel, week) in sorted(candidates, key=lambda pair: pair[0]):
+        by_channel[channel][week].append(item_id)
+    channels: list[list[list[int]]] = []
+    for channel in sorted(by_channel, key=repr):
+        weeks = [by_channel[channel][week] for week in sorted(by_channel[channel], key=repr)]
+        for pool in weeks:
+            rng.shuffle(pool)
+        rng.shuffle(weeks)
+        channels.append(weeks)
+    rng.shuffle(channels)
     picked: list[int] = []
-    while len(picked) < count and any(pools):
-        for pool in pools:
-            if pool and len(picked) < count:
-                picked.append(pool.pop())
+    while len(picked) < count and any(any(weeks) for weeks in channels):
+        for weeks in channels:
+            if len(picked) >= count:
+                break
+            pool = next((pool for pool in weeks if pool), None)
+            if pool is None:
+                continue
+            picked.append(pool.pop())
+            # Rotate: the week just used goes to the back of this channel's queue.
+            weeks.remove(pool)
+            weeks.append(pool)
     return picked
 
 
@@ -78,6 +91,21 @@ def active_scorecards() -> list[tuple[int, list[str]]]:
         .where(Scorecard.status == "active")
     )
     return [(scorecard_id, definition["channels"]) for scorecard_id, definition in rows]
+
+
+def _open_load(evaluator_ids: list[int]) -> dict[int, int]:
+    """Assignments each evaluator has not submitted yet (their open queue)."""
+    done = sa.exists().where(
+        Evaluation.interaction_id == Assignment.interaction_id,
+        Evaluation.evaluator_id == Assignment.evaluator_id,
+        Evaluation.status.in_(SCORED),
+    )
+    rows = db.session.execute(
+        sa.select(Assignment.evaluator_id, sa.func.count(Assignment.id))
+        .where(Assignment.evaluator_id.in_(evaluator_ids), ~done)
+        .group_by(Assignment.evaluator_id)
+    )
+    return {evaluator_id: count for evaluator_id, count in rows}
 
 
 @dataclass(frozen=True)
