@@ -556,3 +556,25 @@ def test_team_settings_are_validated(
     response = post_form(admin_client, f"/admin/teams/{org['team_a'].id}", data)
     assert response.status_code == 200
     assert state(app) == before
+
+
+def test_moving_agents_is_recorded_on_each_agent(
+    app: Flask, admin_client: FlaskClient, org: dict[str, Any]
+) -> None:
+    response = post_form(
+        admin_client,
+        f"/admin/teams/{org['team_a'].id}",
+        team_form("Team A", [org["supervisor_a"].id], [org["agent_a1"].id, org["agent_b1"].id]),
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        moves = {
+            event.entity_id: (event.before, event.after)
+            for event in db.session.scalars(
+                sa.select(AuditEvent).where(AuditEvent.action == "user.updated")
+            )
+        }
+    assert moves == {
+        org["agent_b1"].id: ({"team_id": org["team_b"].id}, {"team_id": org["team_a"].id}),
+        org["agent_a2"].id: ({"team_id": org["team_a"].id}, {"team_id": None}),
+    }

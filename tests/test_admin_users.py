@@ -676,9 +676,11 @@ def test_supervisor_changing_role_drops_supervised_teams(
     app: Flask, admin_client: FlaskClient, org: dict[str, Any], role: str
 ) -> None:
     supervisor = org["supervisor_a"]
-    with app.app_context():  # supervise both teams
+    with app.app_context():  # supervise both teams; team A has a second supervisor
         team_b = db.session.get(Team, org["team_b"].id)
         team_b.supervisors.append(db.session.get(User, supervisor.id))
+        team_a = db.session.get(Team, org["team_a"].id)
+        team_a.supervisors.append(db.session.get(User, org["supervisor_none"].id))
         db.session.commit()
     response = post_form(
         admin_client, f"/admin/users/{supervisor.id}", form_for(supervisor, role=role)
@@ -696,6 +698,19 @@ def test_supervisor_changing_role_drops_supervised_teams(
         {"role": "supervisor"},
         {"role": role},
     )
+
+
+def test_the_only_supervisor_of_a_team_keeps_the_role(
+    app: Flask, admin_client: FlaskClient, org: dict[str, Any]
+) -> None:
+    supervisor = org["supervisor_a"]
+    response = post_form(
+        admin_client, f"/admin/users/{supervisor.id}", form_for(supervisor, role="manager")
+    )
+    assert response.status_code == 200
+    assert "is the only supervisor of Team A" in response.get_data(as_text=True)
+    assert get_user(app, supervisor.id).role == "supervisor"
+    assert [e["action"] for e in admin_events(app)] == []
 
 
 def test_supervisor_keeps_teams_when_role_is_unchanged(

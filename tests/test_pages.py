@@ -108,3 +108,37 @@ def test_forms_have_labels(client: Any) -> None:
     html = client.get("/login").get_data(as_text=True)
     assert '<label class="form-label" for="email">' in html
     assert '<label class="form-label" for="password">' in html
+
+
+def test_supervisor_home_counts_the_work_waiting(
+    org: dict[str, Any], records: dict[str, int], sign_in_as: Any, app: Flask
+) -> None:
+    from qa_app.auth.models import User
+    from qa_app.evaluations.summaries import work_summary
+    from qa_app.extensions import db
+
+    with app.app_context():
+        summary = work_summary(db.session.get(User, org["supervisor_a"].id))
+        other = work_summary(db.session.get(User, org["supervisor_b"].id))
+    # The assignment with its draft, the draft, the submitted one, the agent's dispute.
+    assert (summary.queue, summary.drafts, summary.awaiting_release, summary.open_disputes) == (
+        1,
+        1,
+        1,
+        1,
+    )
+    assert (other.queue, other.drafts, other.awaiting_release, other.open_disputes) == (0, 0, 0, 0)
+    html = sign_in_as(org["supervisor_a"]).get("/").get_data(as_text=True)
+    assert "waiting to be released" in html and "open disputes" in html
+
+
+def test_agent_home_lists_own_latest_feedback(
+    org: dict[str, Any], records: dict[str, int], sign_in_as: Any
+) -> None:
+    html = sign_in_as(org["agent_a1"]).get("/").get_data(as_text=True)
+    assert f'href="/evaluations/{records["released_id"]}"' in html
+    assert f'href="/evaluations/{records["disputed_id"]}"' in html
+    assert f'href="/evaluations/{records["submitted_id"]}"' not in html  # not released yet
+    assert f'href="/evaluations/{records["draft_id"]}"' not in html
+    other = sign_in_as(org["agent_a2"]).get("/").get_data(as_text=True)
+    assert "No feedback has been released to you yet." in other

@@ -165,3 +165,64 @@ def test_archived_scorecards_are_skipped(app: Flask, runner: Any, tmp_path: Path
     (tmp_path / "test-call.toml").write_text(SCORECARD_TOML.replace("80", "70"), "utf-8")
     assert "skipped         test-call: archived" in sync(runner, tmp_path).output
     assert len(versions(app)) == 1
+
+
+def test_a_new_version_leaves_scored_evaluations_alone(
+    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: Any
+) -> None:
+    """Publishing version 2 (new weights, a renamed label) changes no existing evaluation:
+    each keeps its version, answers and score; new evaluations use version 2."""
+    from qa_app.auth.models import User
+    from qa_app.evaluations.models import Answer, Evaluation
+    from qa_app.evaluations.services import start_evaluation
+    from qa_app.interactions.models import Interaction
+
+    def snapshot() -> list[tuple[Any, ...]]:
+        with app.app_context():
+            rows = db.session.execute(
+                sa.select(
+                    Evaluation.id,
+                    Evaluation.scorecard_version_id,
+                    Evaluation.score,
+                    Evaluation.raw_score,
+                    Evaluation.passed,
+                    Evaluation.lock_version,
+                ).order_by(Evaluation.id)
+            ).all()
+            answers = db.session.execute(
+                sa.select(
+                    Answer.evaluation_id, Answer.criterion_key, Answer.value, Answer.normalised
+                ).order_by(Answer.id)
+            ).all()
+            return [tuple(row) for row in rows] + [tuple(row) for row in answers]
+
+    before = snapshot()
+    changed = SCORECARD_TOML.replace('label = "Empathy"', 'label = "Empathy and warmth"').replace(
+        "weight = 2", "weight = 5"
+    )
+    with app.app_context():
+        scorecard = db.session.get(Scorecard, records["scorecard_id"])
+        version = publish_version(scorecard, parse_toml(changed), source="builder")
+        db.session.commit()
+        assert version is not None and version.number == 2
+    assert snapshot() == before
+
+    page = sign_in_as(org["agent_a1"]).get(f"/evaluations/{records['released_id']}")
+    html = page.get_data(as_text=True)
+    assert "Empathy and warmth" not in html and "Empathy" in html
+    with app.app_context():
+        supervisor = db.session.get(User, org["supervisor_a"].id)
+        interaction = db.session.get(Interaction, records["interaction_id"])
+        other = Interaction(
+            agent_id=interaction.agent_id,
+            channel="phone",
+            occurred_at=interaction.occurred_at,
+            external_ref="NEW-1",
+        )
+        db.session.add(other)
+        db.session.flush()
+        fresh = start_evaluation(
+            supervisor, other, db.session.get(Scorecard, records["scorecard_id"])
+        )
+        assert fresh.version.number == 2
+        db.session.rollback()

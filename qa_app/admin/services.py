@@ -96,12 +96,28 @@ def _check_admin_kept(user: User, actor: User, *, new_role: str, active: bool) -
         raise AdminRuleError(_l("The centre must keep at least one active administrator."))
 
 
+def _check_teams_keep_a_supervisor(user: User) -> None:
+    """A team must keep at least one supervisor when this one changes role."""
+    alone = [team.name for team in user.supervised_teams if len(team.supervisors) == 1]
+    if alone:
+        raise AdminRuleError(
+            _l(
+                "%(name)s is the only supervisor of %(teams)s; assign another supervisor "
+                "there first.",
+                name=user.display_name,
+                teams=", ".join(alone),
+            )
+        )
+
+
 def update_user(user: User, data: UserData, actor: User) -> None:
     """Change a user's e-mail, name, role, team and external id.
 
     Leaving the agent role clears the team; leaving the supervisor role drops supervised teams.
     """
     _check_admin_kept(user, actor, new_role=data.role.value, active=user.active)
+    if user.role == Role.SUPERVISOR and data.role != Role.SUPERVISOR:
+        _check_teams_keep_a_supervisor(user)
     before = user_snapshot(user)
     user.email = normalise_email(data.email)
     user.display_name = data.display_name
@@ -199,8 +215,20 @@ def save_team(
     team.supervisors = supervisors
     # The form offers active agents only; deactivated members stay where they were.
     kept = [agent for agent in team.agents if not agent.active and agent not in agents]
+    old_teams = {agent.id: agent.team_id for agent in agents + team.agents}
     team.agents = agents + kept
     db.session.flush()
+    for agent_id, old_team_id in old_teams.items():
+        new_team_id = team.id if agent_id in {a.id for a in team.agents} else None
+        if old_team_id != new_team_id:
+            # Each person's own history shows the move, not only the team's.
+            record_event(
+                "user.updated",
+                "user",
+                agent_id,
+                before={"team_id": old_team_id},
+                after={"team_id": new_team_id},
+            )
     after = team_snapshot(team)
     if not before:
         record_event("team.created", "team", team.id, after=after)

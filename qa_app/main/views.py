@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from qa_app.access import public, role_required
 from qa_app.auth.models import Role
+from qa_app.evaluations.summaries import latest_feedback, work_summary
 from qa_app.extensions import db
 from qa_app.main.services import (
     recent_audit_events,
@@ -31,10 +32,16 @@ def index() -> ResponseReturnValue:
             "main/home_admin.html", counts=users_by_role(), events=recent_audit_events()
         )
     if role == Role.MANAGER:
-        return render_template("main/home_manager.html", teams=team_overviews(current_user))
+        return render_template(
+            "main/home_manager.html",
+            teams=team_overviews(current_user),
+            work=work_summary(current_user),
+        )
     if role == Role.SUPERVISOR:
         return render_template(
-            "main/home_supervisor.html", teams=visible_agents_by_team(current_user)
+            "main/home_supervisor.html",
+            teams=visible_agents_by_team(current_user),
+            work=work_summary(current_user),
         )
     team = current_user.team
     return render_template(
@@ -42,6 +49,7 @@ def index() -> ResponseReturnValue:
         team=team,
         supervisors=team.supervisors if team else [],
         teammates=team_members(team.id) if team else [],
+        feedback=latest_feedback(current_user),
     )
 
 

@@ -1,0 +1,83 @@
+"""Small counts and lists for the home pages (each one or two queries)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from qa_app.auth.models import User
+from qa_app.evaluations.models import (
+    SCORED,
+    VISIBLE_TO_AGENT,
+    Dispute,
+    DisputeStatus,
+    Evaluation,
+    EvaluationStatus,
+)
+from qa_app.evaluations.permissions import visible_evaluations
+from qa_app.extensions import db
+from qa_app.interactions.models import Assignment
+
+
+def latest_feedback(agent: User, limit: int = 5) -> list[Evaluation]:
+    """The agent's most recently released evaluations."""
+    return list(
+        db.session.scalars(
+            sa.select(Evaluation)
+            .where(Evaluation.agent_id == agent.id, Evaluation.status.in_(VISIBLE_TO_AGENT))
+            .options(sa.orm.joinedload(Evaluation.version), sa.orm.joinedload(Evaluation.evaluator))
+            .order_by(Evaluation.released_at.desc(), Evaluation.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class WorkSummary:
+    """What waits for a supervisor or manager."""
+
+    queue: int
+    drafts: int
+    awaiting_release: int
+    open_disputes: int
+
+
+def work_summary(user: User) -> WorkSummary:
+    """Open assignments and drafts of the user; releases and disputes in the user's scope."""
+    own = sa.orm.aliased(Evaluation)
+    queue = db.session.scalar(
+        sa.select(sa.func.count(Assignment.id))
+        .outerjoin(
+            own,
+            sa.and_(
+                own.interaction_id == Assignment.interaction_id,
+                own.evaluator_id == Assignment.evaluator_id,
+            ),
+        )
+        .where(
+            Assignment.evaluator_id == user.id, sa.or_(own.id.is_(None), own.status.not_in(SCORED))
+        )
+    )
+    visible = (
+        visible_evaluations(user)
+        .with_only_columns(Evaluation.id, Evaluation.status, Evaluation.evaluator_id)
+        .order_by(None)
+        .subquery()
+    )
+    counts = db.session.execute(
+        sa.select(
+            sa.func.count().filter(
+                sa.and_(
+                    visible.c.status == EvaluationStatus.DRAFT, visible.c.evaluator_id == user.id
+                )
+            ),
+            sa.func.count().filter(visible.c.status == EvaluationStatus.SUBMITTED),
+        )
+    ).one()
+    disputes = db.session.scalar(
+        sa.select(sa.func.count(Dispute.id)).where(
+            Dispute.status == DisputeStatus.OPEN, Dispute.evaluation_id.in_(sa.select(visible.c.id))
+        )
+    )
+    return WorkSummary(queue or 0, counts[0] or 0, counts[1] or 0, disputes or 0)
