@@ -27,7 +27,7 @@ from qa_app.evaluations.models import (
 from qa_app.extensions import db
 from qa_app.interactions.models import Assignment, Interaction
 from qa_app.scorecards.models import Scorecard, ScorecardVersion
-from qa_app.scoring import criterion_bounds, iter_criteria, score_evaluation
+from qa_app.scoring import EvaluationScore, criterion_bounds, iter_criteria, score_evaluation
 from qa_app.teams.models import Team
 
 DEMO_SOURCE = "demo"
@@ -254,18 +254,7 @@ def _evaluate(
     db.session.add(evaluation)
     db.session.flush()
     db.session.add(
-        EvaluationRevision(
-            evaluation_id=evaluation.id,
-            number=1,
-            score=result.score,
-            raw_score=result.raw_score,
-            auto_failed=result.auto_failed,
-            passed=result.passed,
-            reason="submitted",
-            content={"answers": {k: {"value": v, "comment": None} for k, v in answers.items()}},
-            created_by_id=supervisor.id,
-            created_at=submitted,
-        )
+        _revision(evaluation.id, 1, result, answers, "submitted", supervisor.id, submitted)
     )
     summary.evaluations += 1
     if age <= 10:
@@ -345,18 +334,32 @@ def _rescore(
     evaluation.revision = 2
     dispute.revision_after = 2
     db.session.add(
-        EvaluationRevision(
-            evaluation_id=evaluation.id,
-            number=2,
-            score=result.score,
-            raw_score=result.raw_score,
-            auto_failed=result.auto_failed,
-            passed=result.passed,
-            reason="dispute upheld",
-            content={"answers": {k: {"value": v, "comment": None} for k, v in answers.items()}},
-            created_by_id=manager.id,
-            created_at=dispute.resolved_at,
+        _revision(
+            evaluation.id, 2, result, answers, "dispute upheld", manager.id, dispute.resolved_at
         )
+    )
+
+
+def _revision(
+    evaluation_id: int,
+    number: int,
+    result: EvaluationScore,
+    answers: dict[str, object],
+    reason: str,
+    by: int,
+    at: datetime | None,
+) -> EvaluationRevision:
+    return EvaluationRevision(
+        evaluation_id=evaluation_id,
+        number=number,
+        score=result.score,
+        raw_score=result.raw_score,
+        auto_failed=result.auto_failed,
+        passed=result.passed,
+        reason=reason,
+        created_by_id=by,
+        created_at=at,
+        content={"answers": {k: {"value": v, "comment": None} for k, v in answers.items()}},
     )
 
 

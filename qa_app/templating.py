@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from qa_app.auth.models import Role
+from qa_app.channels import channel_name
 from qa_app.database import utcnow
 
 # (endpoint, label, roles that see it). Later features add their pages here.
@@ -60,23 +61,11 @@ STATUS_NAMES = {
     "upheld": _l("upheld"),
     "rejected": _l("rejected"),
 }
-CHANNEL_NAMES = {
-    "phone": _l("Phone"),
-    "chat": _l("Chat"),
-    "email": _l("E-mail"),
-    "in_person": _l("In person"),
-    "social": _l("Social media"),
-}
 
 
 def status_label(status: str) -> str:
     """An evaluation or dispute status in the user's language."""
     return str(STATUS_NAMES.get(status, status))
-
-
-def channel_name(channel: str) -> str:
-    """A channel in the user's language."""
-    return str(CHANNEL_NAMES.get(channel, channel))
 
 
 def duration(seconds: int | None) -> str:

@@ -27,6 +27,15 @@ class QueueItem:
     evaluation_id: int | None
 
 
+def submitted_by_assignee() -> sa.Exists:
+    """True for an assignment whose evaluator has submitted an evaluation of it (done)."""
+    return sa.exists().where(
+        Evaluation.interaction_id == Assignment.interaction_id,
+        Evaluation.evaluator_id == Assignment.evaluator_id,
+        Evaluation.status.in_(SCORED),
+    )
+
+
 def open_assignments(user: User) -> list[QueueItem]:
     """The user's assignments without a submitted evaluation, oldest interaction first."""
     own = sa.orm.aliased(Evaluation)
@@ -42,9 +51,7 @@ def open_assignments(user: User) -> list[QueueItem]:
                 own.evaluator_id == Assignment.evaluator_id,
             ),
         )
-        .where(
-            Assignment.evaluator_id == user.id, sa.or_(own.id.is_(None), own.status.not_in(SCORED))
-        )
+        .where(Assignment.evaluator_id == user.id, ~submitted_by_assignee())
         .order_by(Interaction.occurred_at, Assignment.id)
     )
     return [QueueItem(*row) for row in rows]

@@ -8,7 +8,6 @@ import sqlalchemy as sa
 
 from qa_app.auth.models import User
 from qa_app.evaluations.models import (
-    SCORED,
     VISIBLE_TO_AGENT,
     Dispute,
     DisputeStatus,
@@ -16,6 +15,7 @@ from qa_app.evaluations.models import (
     EvaluationStatus,
 )
 from qa_app.evaluations.permissions import visible_evaluations
+from qa_app.evaluations.queue import submitted_by_assignee
 from qa_app.extensions import db
 from qa_app.interactions.models import Assignment
 
@@ -45,18 +45,9 @@ class WorkSummary:
 
 def work_summary(user: User) -> WorkSummary:
     """Open assignments and drafts of the user; releases and disputes in the user's scope."""
-    own = sa.orm.aliased(Evaluation)
     queue = db.session.scalar(
-        sa.select(sa.func.count(Assignment.id))
-        .outerjoin(
-            own,
-            sa.and_(
-                own.interaction_id == Assignment.interaction_id,
-                own.evaluator_id == Assignment.evaluator_id,
-            ),
-        )
-        .where(
-            Assignment.evaluator_id == user.id, sa.or_(own.id.is_(None), own.status.not_in(SCORED))
+        sa.select(sa.func.count(Assignment.id)).where(
+            Assignment.evaluator_id == user.id, ~submitted_by_assignee()
         )
     )
     visible = (

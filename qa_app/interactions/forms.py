@@ -27,17 +27,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from qa_app.channels import CHANNEL_LABELS, CHANNELS
 from qa_app.forms import strip_whitespace, to_choices
-from qa_app.interactions.models import CHANNELS
 from qa_app.interactions.sampling import MAX_PER_AGENT
-
-CHANNEL_LABELS = {
-    "phone": _l("Phone"),
-    "chat": _l("Chat"),
-    "email": _l("E-mail"),
-    "in_person": _l("In person"),
-    "social": _l("Social media"),
-}
 
 
 def http_link(_form: FlaskForm, field: Any) -> None:

@@ -14,7 +14,6 @@ from qa_app.extensions import db
 if TYPE_CHECKING:
     from qa_app.auth.models import User
 
-CHANNELS = ("phone", "chat", "email", "in_person", "social")
 MANUAL_SOURCE = "manual"
 
 

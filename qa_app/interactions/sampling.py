@@ -13,7 +13,8 @@ from flask_babel import lazy_gettext as _l
 
 from qa_app.audit.services import record_event
 from qa_app.auth.models import Role, User
-from qa_app.evaluations.models import SCORED, Evaluation
+from qa_app.evaluations.models import Evaluation
+from qa_app.evaluations.queue import submitted_by_assignee
 from qa_app.extensions import db
 from qa_app.interactions.models import Assignment, Interaction, Sample
 from qa_app.scorecards.models import Scorecard, ScorecardVersion
@@ -95,14 +96,9 @@ def active_scorecards() -> list[tuple[int, list[str]]]:
 
 def _open_load(evaluator_ids: list[int]) -> dict[int, int]:
     """Assignments each evaluator has not submitted yet (their open queue)."""
-    done = sa.exists().where(
-        Evaluation.interaction_id == Assignment.interaction_id,
-        Evaluation.evaluator_id == Assignment.evaluator_id,
-        Evaluation.status.in_(SCORED),
-    )
     rows = db.session.execute(
         sa.select(Assignment.evaluator_id, sa.func.count(Assignment.id))
-        .where(Assignment.evaluator_id.in_(evaluator_ids), ~done)
+        .where(Assignment.evaluator_id.in_(evaluator_ids), ~submitted_by_assignee())
         .group_by(Assignment.evaluator_id)
     )
     return {evaluator_id: count for evaluator_id, count in rows}

@@ -11,11 +11,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from qa_app.access import role_required
+from qa_app.channels import CHANNEL_LABELS
 from qa_app.extensions import db
 from qa_app.scorecards import drafts as draft_ops
 from qa_app.scorecards.definition import DefinitionError, validate_definition
 from qa_app.scorecards.forms import (
-    CHANNEL_LABELS,
     KIND_LABELS,
     CriterionForm,
     DraftSettingsForm,

@@ -4,7 +4,7 @@ A definition is the dict `tomllib` reads from a scorecard file (see scorecards/R
 `validate_definition` checks it and returns the canonical form: defaults written out, keys
 in a fixed order, whole-number floats as ints. Versions store and hash the canonical form,
 so a file, the web builder and a downloaded file all describe one version identically.
-No Flask here: the CLI, the builder and the tests call it directly.
+Nothing here needs a request: the CLI, the builder and the tests call it directly.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from typing import Any
 
 import tomli_w
 
+from qa_app.channels import CHANNELS
 from qa_app.scoring import DEFAULT_PASS_MARK, DEFAULT_SCALE, KINDS
 
-CHANNELS = ("phone", "chat", "email", "in_person", "social")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # "new" is the address of the create form (/scorecards/new).
 RESERVED_SLUGS = frozenset({"new"})

@@ -27,19 +27,13 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from qa_app.channels import CHANNEL_LABELS
 from qa_app.extensions import db
 from qa_app.forms import MultiCheckboxField, greater_than_zero, strip_whitespace, to_choices
 from qa_app.scorecards.definition import RESERVED_SLUGS, SLUG, check_criterion
 from qa_app.scorecards.models import Scorecard
 from qa_app.scoring import DEFAULT_PASS_MARK
 
-CHANNEL_LABELS = {
-    "phone": _l("Phone"),
-    "chat": _l("Chat"),
-    "email": _l("E-mail"),
-    "in_person": _l("In person"),
-    "social": _l("Social media"),
-}
 KIND_LABELS = {
     "yes_no": _l("Yes / no"),
     "scale": _l("Scale (e.g. 1 to 5)"),
