@@ -77,6 +77,11 @@ class Config:
         self.PASSWORD_MIN_LENGTH = _int(env, "PASSWORD_MIN_LENGTH", 10)
         self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD") or "scrypt"
 
+        self.STATS_MAX_ROWS = _int(env, "STATS_MAX_ROWS", 1_000_000)
+        self.STATS_MAX_MB = _int(env, "STATS_MAX_MB", 200)
+        self.COMPOSITE_QA_WEIGHT = _int(env, "COMPOSITE_QA_WEIGHT", 60)
+        self.COMPOSITE_KPI_WEIGHT = _int(env, "COMPOSITE_KPI_WEIGHT", 40)
+        self.MIN_EVALUATIONS = _int(env, "MIN_EVALUATIONS", 3)
         self.IMPORT_MAX_ROWS = _int(env, "IMPORT_MAX_ROWS", 200_000)
         self.PROXY_FIX_HOPS = _int(env, "PROXY_FIX_HOPS", 0)
         self.MAX_CONTENT_LENGTH = _int(env, "MAX_UPLOAD_MB", 16) * 1024 * 1024

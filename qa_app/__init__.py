@@ -58,6 +58,7 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.main.views import bp as main_bp
     from qa_app.scorecards.builder_views import bp as scorecard_builder_bp
     from qa_app.scorecards.views import bp as scorecards_bp
+    from qa_app.stats.views import bp as stats_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
@@ -68,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(evaluations_bp, url_prefix="/evaluations")
     app.register_blueprint(feedback_bp, url_prefix="/feedback")
     app.register_blueprint(disputes_bp, url_prefix="/disputes")
+    app.register_blueprint(stats_bp, url_prefix="/stats")
 
 
 def register_request_hooks(app: Flask) -> None:

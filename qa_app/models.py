@@ -10,16 +10,20 @@ from qa_app.evaluations.models import (
 )
 from qa_app.interactions.models import Assignment, Interaction, Sample
 from qa_app.scorecards.models import Scorecard, ScorecardCriterion, ScorecardVersion
+from qa_app.stats.models import AgentDailyStat, ColumnMapping, KpiTarget
 from qa_app.teams.models import Team, team_supervisor
 
 __all__ = [
+    "AgentDailyStat",
     "Answer",
     "Assignment",
     "AuditEvent",
+    "ColumnMapping",
     "Dispute",
     "Evaluation",
     "EvaluationRevision",
     "Interaction",
+    "KpiTarget",
     "Sample",
     "Role",
     "Scorecard",

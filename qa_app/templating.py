@@ -20,7 +20,9 @@ NAVIGATION = [
     ("evaluations.index", _l("Evaluations"), frozenset({Role.MANAGER, Role.SUPERVISOR})),
     ("interactions.index", _l("Interactions"), frozenset({Role.MANAGER, Role.SUPERVISOR})),
     ("disputes.index", _l("Disputes"), frozenset({Role.MANAGER, Role.SUPERVISOR})),
+    ("stats.import", _l("Statistics"), frozenset({Role.ADMIN, Role.MANAGER})),
     ("feedback.inbox", _l("My feedback"), frozenset({Role.AGENT})),
+    ("stats.me", _l("My performance"), frozenset({Role.AGENT})),
     ("scorecards.index", _l("Scorecards"), frozenset({Role.ADMIN, Role.MANAGER, Role.SUPERVISOR})),
     ("admin.users", _l("Users"), frozenset({Role.ADMIN})),
     ("admin.teams", _l("Teams"), frozenset({Role.ADMIN})),
@@ -91,6 +93,8 @@ def url_with_page(page: int) -> str:
 
 def register_template_helpers(app: Flask) -> None:
     """Expose the helpers to every template."""
+    from qa_app.stats.display import kpi_label, kpi_value
+
     app.jinja_env.globals.update(
         nav_items=nav_items,
         role_label=role_label,
@@ -99,5 +103,7 @@ def register_template_helpers(app: Flask) -> None:
         channel_name=channel_name,
         duration=duration,
         age=age,
+        kpi_label=kpi_label,
+        kpi_value=kpi_value,
         current_locale=lambda: str(get_locale()),
     )

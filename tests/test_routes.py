@@ -101,6 +101,12 @@ ROUTES: dict[str, Route] = {
     "feedback.acknowledge_view": Route("GET", "/feedback/{released_id}/acknowledge", AGENT),
     "feedback.dispute": Route("GET", "/feedback/{released_id}/dispute", AGENT),
     "disputes.index": Route("GET", "/disputes/", EVALUATORS),
+    "stats.import": Route("GET", "/stats/import", EDITORS),
+    "stats.mappings": Route("GET", "/stats/mappings", EDITORS),
+    "stats.targets": Route("GET", "/stats/targets", EDITORS),
+    "stats.me": Route("GET", "/stats/me", AGENT),
+    # Agent A1's page: their own, their supervisor's and the centre-wide roles'.
+    "stats.agent": Route("GET", "/stats/agents/{agent_a1}", ALL),
     # The manager scored the disputed evaluation: they may not decide the dispute.
     "disputes.resolve": Route(
         "GET", "/disputes/{dispute_id}", EVALUATORS, {Role.MANAGER.value: 403}

@@ -1,0 +1,1 @@
+"""Per-agent operational statistics: daily totals, their import, KPI math and targets."""

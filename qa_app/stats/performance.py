@@ -1,0 +1,104 @@
+"""Combined performance (DESIGN.md): attainment, KPI index, composite, and QA averages with
+their 95% confidence interval. Pure functions: numbers in, numbers out."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+ATTAINMENT_CAP = 1.25
+DEFAULT_QA_WEIGHT = 60.0
+DEFAULT_KPI_WEIGHT = 40.0
+DEFAULT_MIN_EVALUATIONS = 3
+
+# Two-sided 95% Student t quantiles t(0.975, df) for df = 1..30; beyond, the normal 1.96.
+_T95 = (
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Target:
+    """A KPI target with its direction and its weight in the KPI index."""
+
+    value: float
+    direction: str  # "higher" or "lower"
+    weight: float = 1.0
+
+
+def attainment(actual: float | None, target: Target) -> float | None:
+    """a = actual/target (higher is better) or target/actual (lower), capped to [0, 1.25]."""
+    if actual is None or target.value <= 0:
+        return None
+    if target.direction == "higher":
+        ratio = actual / target.value
+    elif actual <= 0:
+        ratio = ATTAINMENT_CAP  # nothing at all of a lower-is-better KPI: best possible
+    else:
+        ratio = target.value / actual
+    return min(ATTAINMENT_CAP, max(0.0, ratio))
+
+
+def kpi_index(
+    attainments: Mapping[str, float | None], targets: Mapping[str, Target]
+) -> float | None:
+    """100 × Σ w·a / Σ w over the KPIs that have data (and a target); None when none has."""
+    pairs = [
+        (targets[key].weight, value)
+        for key, value in attainments.items()
+        if value is not None and key in targets and targets[key].weight > 0
+    ]
+    weight = sum(w for w, _ in pairs)
+    return None if not weight else 100 * sum(w * a for w, a in pairs) / weight
+
+
+def composite(
+    qa_score: float | None,
+    qa_n: int,
+    index: float | None,
+    *,
+    qa_weight: float = DEFAULT_QA_WEIGHT,
+    kpi_weight: float = DEFAULT_KPI_WEIGHT,
+    min_evaluations: int = DEFAULT_MIN_EVALUATIONS,
+) -> float | None:
+    """(W_qa·QA + W_kpi·KPI index)/(W_qa + W_kpi); None below `min_evaluations` scored
+    evaluations or without either part."""
+    if qa_score is None or index is None or qa_n < min_evaluations:
+        return None
+    return (qa_weight * qa_score + kpi_weight * index) / (qa_weight + kpi_weight)
+
+
+@dataclass(frozen=True)
+class MeanWithInterval:
+    """A mean with its n and the 95% confidence interval (None below two values)."""
+
+    mean: float | None
+    n: int
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def half_width(self) -> float | None:
+        """± of the interval."""
+        return None if self.low is None or self.mean is None else self.mean - self.low
+
+
+def mean_with_interval(
+    values: Iterable[float], *, bounds: tuple[float, float] = (0, 100)
+) -> MeanWithInterval:
+    """Mean ± t(0.975, n−1)·s/√n, clipped to `bounds`, so 2 evaluations never read like 40."""
+    data = [float(v) for v in values]
+    n = len(data)
+    if n == 0:
+        return MeanWithInterval(None, 0)
+    mean = statistics.fmean(data)
+    if n < 2:
+        return MeanWithInterval(mean, n)
+    t = _T95[n - 2] if n - 1 <= len(_T95) else 1.96
+    half = t * statistics.stdev(data) / math.sqrt(n)
+    low, high = bounds
+    return MeanWithInterval(mean, n, max(low, mean - half), min(high, mean + half))

@@ -1,0 +1,179 @@
+"""Statistics: upload, column mappings, KPI targets, and the agent page."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from qa_app.access import can_see_agent, role_required, teams_visible_to
+from qa_app.audit.services import record_event
+from qa_app.auth.models import Role, User
+from qa_app.extensions import db
+from qa_app.stats.forms import StatsImportForm, TargetForm, mapping_form_class
+from qa_app.stats.importer import ALIASES, import_stats
+from qa_app.stats.kpis import KPI_BY_KEY, KPIS
+from qa_app.stats.models import ColumnMapping
+from qa_app.stats.services import (
+    agent_picture,
+    criterion_breakdown,
+    monthly_qa,
+    save_target,
+    targets_for_team,
+)
+from qa_app.tabular import TableError
+from qa_app.teams.models import Team
+
+bp = Blueprint("stats", __name__)
+MANAGERS = (Role.ADMIN, Role.MANAGER)
+DEFAULT_DAYS = 90
+
+
+@bp.route("/import", methods=["GET", "POST"], endpoint="import")
+@role_required(*MANAGERS)
+def import_file() -> ResponseReturnValue:
+    """Upload daily statistics; check them (dry run) or import them, all rows or none."""
+    form = StatsImportForm()
+    report, problems = None, []
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            report = import_stats(
+                upload.read(),
+                upload.filename or "stats.csv",
+                source=form.source.data,
+                actor=current_user,
+                dry_run=form.dry_run.data,
+                max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+                max_rows=current_app.config["STATS_MAX_ROWS"],
+            )
+        except TableError as error:
+            db.session.rollback()
+            problems = error.problems
+        else:
+            db.session.commit()
+            if not report.dry_run:
+                flash(
+                    _(
+                        "Imported %(n)d agent-days (%(replaced)d replaced).",
+                        n=report.agent_days,
+                        replaced=report.replaced,
+                    ),
+                    "success",
+                )
+                return redirect(url_for("stats.import"))
+    return render_template("stats/import.html", form=form, report=report, problems=problems), (
+        400 if problems else 200
+    )
+
+
+@bp.route("/mappings", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def mappings() -> ResponseReturnValue:
+    """Save which header a source system uses for each of our columns."""
+    columns = list(ALIASES)
+    form = mapping_form_class(columns)()
+    source = request.args.get("source") or form.source.data
+    existing = db.session.scalar(sa.select(ColumnMapping).where(ColumnMapping.source == source))
+    if request.method == "GET" and existing:
+        form.process(data={"source": existing.source, **existing.columns})
+    if form.validate_on_submit():
+        chosen = {name: getattr(form, name).data for name in columns if getattr(form, name).data}
+        if existing is None:
+            existing = ColumnMapping(source=form.source.data, columns=chosen)
+            db.session.add(existing)
+        else:
+            existing.columns = chosen
+        db.session.flush()
+        record_event(
+            "column_mapping.saved",
+            "column_mapping",
+            existing.id,
+            after={"source": existing.source, "columns": chosen},
+        )
+        db.session.commit()
+        flash(_("Mapping for %(source)s saved.", source=existing.source), "success")
+        return redirect(url_for("stats.mappings", source=existing.source))
+    saved = db.session.scalars(sa.select(ColumnMapping).order_by(ColumnMapping.source)).all()
+    return render_template(
+        "stats/mappings.html", form=form, columns=columns, saved=saved, aliases=ALIASES
+    )
+
+
+@bp.route("/targets", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def targets() -> ResponseReturnValue:
+    """KPI targets of the centre (team 0) or of a team, one KPI at a time."""
+    team_id = request.args.get("team", type=int) or None
+    team = db.get_or_404(Team, team_id) if team_id else None
+    kpi = request.args.get("kpi")
+    form = TargetForm()
+    if request.method == "POST":
+        if kpi not in KPI_BY_KEY:
+            abort(400)
+        if form.validate_on_submit():
+            save_target(
+                team_id, kpi, form.target.data, form.direction.data, form.weight.data, current_user
+            )
+            db.session.commit()
+            flash(_("Target saved."), "success")
+            return redirect(url_for("stats.targets", team=team_id or 0))
+        flash(
+            _(
+                "The target was not saved: %(errors)s",
+                errors="; ".join(
+                    f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()
+                ),
+            ),
+            "danger",
+        )
+    teams = db.session.scalars(sa.select(Team).order_by(Team.name)).all()
+    return render_template(
+        "stats/targets.html",
+        team=team,
+        teams=teams,
+        kpis=KPIS,
+        targets=targets_for_team(team_id),
+        form=TargetForm(),
+    )
+
+
+@bp.route("/agents/<int:agent_id>")
+@role_required()
+def agent(agent_id: int) -> ResponseReturnValue:
+    """One agent's picture: QA with its interval and n, criteria against the team, KPIs
+    against team and target, KPI index and composite."""
+    if not can_see_agent(current_user, agent_id):
+        abort(404)
+    person = db.session.get(User, agent_id)
+    end = _date_arg("to") or date.today()
+    start = _date_arg("from") or end - timedelta(days=DEFAULT_DAYS - 1)
+    if start > end:
+        start, end = end, start
+    picture = agent_picture(person, start, end)
+    return render_template(
+        "stats/agent.html",
+        picture=picture,
+        kpis=KPIS,
+        criteria=criterion_breakdown(person, start, end),
+        trend=monthly_qa(person, 6, end),
+        teams=db.session.scalars(teams_visible_to(current_user)).all(),
+    )
+
+
+@bp.route("/me")
+@role_required(Role.AGENT)
+def me() -> ResponseReturnValue:
+    """The signed-in agent's own page."""
+    return redirect(url_for("stats.agent", agent_id=current_user.id))
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
