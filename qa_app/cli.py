@@ -18,6 +18,7 @@ from qa_app.auth.models import ROLE_VALUES, Role, User
 from qa_app.auth.passwords import password_problems
 from qa_app.demo import has_users, seed_demo
 from qa_app.demo_activity import seed_activity
+from qa_app.demo_stats import seed_stats
 from qa_app.extensions import db
 from qa_app.scorecards.definition import DefinitionError
 from qa_app.scorecards.services import has_scorecards, sync_scorecard_files
@@ -89,7 +90,8 @@ def seed_demo_command(seed: int, if_empty: bool) -> None:
         # The demo evaluations need the shipped scorecards; `make run` syncs them first.
         sync_scorecard_files(Path(current_app.config["SCORECARDS_DIR"]))
     activity = seed_activity(seed, date.today())
-    if summary.created_users or summary.created_teams or activity.interactions:
+    stat_rows = seed_stats(seed, date.today())
+    if summary.created_users or summary.created_teams or activity.interactions or stat_rows:
         record_event(
             "demo.seeded",
             "system",
@@ -100,12 +102,14 @@ def seed_demo_command(seed: int, if_empty: bool) -> None:
                 "interactions": activity.interactions,
                 "evaluations": activity.evaluations,
                 "disputes": activity.disputes,
+                "agent_days": stat_rows,
             },
         )
     db.session.commit()
     click.echo(
         f"Demo data: {summary.created_users} users, {summary.created_teams} teams, "
-        f"{activity.interactions} interactions and {activity.evaluations} evaluations created."
+        f"{activity.interactions} interactions, {activity.evaluations} evaluations and "
+        f"{stat_rows} agent-days of statistics created."
     )
     click.echo(f"Demo logins (password {password}):")
     shown = [login for login in summary.logins if login.role != Role.AGENT][:5]
