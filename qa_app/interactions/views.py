@@ -31,8 +31,8 @@ from qa_app.interactions.sampling import (
 )
 from qa_app.interactions.services import create_interaction
 from qa_app.scorecards.models import Scorecard
-from qa_app.tabular import TableError
 from qa_app.teams.models import Team
+from qa_app.uploads import run_upload
 
 bp = Blueprint("interactions", __name__)
 PER_PAGE = 50
@@ -144,33 +144,25 @@ def import_file() -> ResponseReturnValue:
     form = ImportForm()
     report, problems = None, []
     if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            report = import_interactions(
-                upload.read(),
-                upload.filename or "upload.csv",
-                source=form.source.data,
-                actor=current_user,
-                tz=get_timezone(),
-                dry_run=form.dry_run.data,
-                max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
-                max_rows=current_app.config["IMPORT_MAX_ROWS"],
+        report, problems = run_upload(
+            form,
+            import_interactions,
+            source=form.source.data,
+            actor=current_user,
+            tz=get_timezone(),
+            max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+            max_rows=current_app.config["IMPORT_MAX_ROWS"],
+        )
+        if report is not None and not report.dry_run:
+            flash(
+                _(
+                    "Imported %(new)d interactions (%(old)d were already imported).",
+                    new=report.new,
+                    old=report.already_imported,
+                ),
+                "success",
             )
-        except TableError as error:
-            db.session.rollback()
-            problems = error.problems
-        else:
-            db.session.commit()
-            if not report.dry_run:
-                flash(
-                    _(
-                        "Imported %(new)d interactions (%(old)d were already imported).",
-                        new=report.new,
-                        old=report.already_imported,
-                    ),
-                    "success",
-                )
-                return redirect(url_for("interactions.index"))
+            return redirect(url_for("interactions.index"))
     return render_template(
         "interactions/import.html", form=form, report=report, problems=problems
     ), (400 if problems else 200)

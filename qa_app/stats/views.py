@@ -25,8 +25,8 @@ from qa_app.stats.services import (
     save_target,
     targets_for_team,
 )
-from qa_app.tabular import TableError
 from qa_app.teams.models import Team
+from qa_app.uploads import run_upload
 
 bp = Blueprint("stats", __name__)
 MANAGERS = (Role.ADMIN, Role.MANAGER)
@@ -40,32 +40,24 @@ def import_file() -> ResponseReturnValue:
     form = StatsImportForm()
     report, problems = None, []
     if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            report = import_stats(
-                upload.read(),
-                upload.filename or "stats.csv",
-                source=form.source.data,
-                actor=current_user,
-                dry_run=form.dry_run.data,
-                max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
-                max_rows=current_app.config["STATS_MAX_ROWS"],
+        report, problems = run_upload(
+            form,
+            import_stats,
+            source=form.source.data,
+            actor=current_user,
+            max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+            max_rows=current_app.config["STATS_MAX_ROWS"],
+        )
+        if report is not None and not report.dry_run:
+            flash(
+                _(
+                    "Imported %(n)d agent-days (%(replaced)d replaced).",
+                    n=report.agent_days,
+                    replaced=report.replaced,
+                ),
+                "success",
             )
-        except TableError as error:
-            db.session.rollback()
-            problems = error.problems
-        else:
-            db.session.commit()
-            if not report.dry_run:
-                flash(
-                    _(
-                        "Imported %(n)d agent-days (%(replaced)d replaced).",
-                        n=report.agent_days,
-                        replaced=report.replaced,
-                    ),
-                    "success",
-                )
-                return redirect(url_for("stats.import"))
+            return redirect(url_for("stats.import"))
     return render_template("stats/import.html", form=form, report=report, problems=problems), (
         400 if problems else 200
     )
