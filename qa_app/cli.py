@@ -11,6 +11,7 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import get_timezone
 
 from qa_app.admin.services import UserData, create_user
 from qa_app.audit.services import record_event
@@ -239,11 +240,12 @@ def report_agent_command(
     agent = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
     if agent is None or agent.role != Role.AGENT:
         raise click.ClickException(f"No agent with the e-mail {email}.")
-    last = end.date() if end else date.today()
+    tz = get_timezone()
+    last = end.date() if end else datetime.now(tz).date()
     first = start.date() if start else last - timedelta(days=89)
     if first > last:
         raise click.ClickException("--from is after --to.")
-    picture = agent_picture(agent, first, last)
+    picture = agent_picture(agent, first, last, tz)
     click.echo(
         json.dumps(
             {

@@ -438,6 +438,11 @@ _CLOCK = re.compile(r"(-?)(\d+):(\d{2})(?::(\d{2}))?(?:[.,](\d+))?")
 
 def parse_duration_seconds(value: object) -> int:
     """Whole seconds >= 0 from seconds, "hh:mm:ss", "mm:ss", "h:mm:ss.fff" or Excel times."""
+    return int(parse_duration(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def parse_duration(value: object) -> Decimal:
+    """Seconds >= 0, unrounded (an average such as an AHT of 312.6 s is multiplied first)."""
     if isinstance(value, date):  # includes datetime
         raise ValueError("a date, not a duration")
     if isinstance(value, timedelta):
@@ -460,7 +465,7 @@ def parse_duration_seconds(value: object) -> int:
             raise ValueError(NOT_A_DURATION if str(exc) == NOT_A_NUMBER else str(exc)) from None
     if seconds < 0:
         raise ValueError("negative duration")
-    return int(seconds.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return seconds
 
 
 _DATES = (

@@ -30,6 +30,7 @@ from qa_app.tabular import (
     is_blank,
     map_columns,
     parse_date,
+    parse_duration,
     parse_duration_seconds,
     parse_int,
     parse_percentage,
@@ -65,7 +66,7 @@ ALIASES: Mapping[str, tuple[str, ...]] = {
     "transfers": ("transfers", "transferred", "transfer count"),
 }  # fmt: skip
 REQUIRED = ("agent", "day", "contacts_handled")
-DURATIONS = ("handle_seconds", "aht_seconds", "talk_seconds", "hold_seconds", "acw_seconds",
+DURATIONS = ("handle_seconds", "talk_seconds", "hold_seconds", "acw_seconds",
              "logged_in_seconds")  # fmt: skip
 COUNTS = (
     "contacts_handled", "csat_responses", "csat_positive", "nps_responses", "nps_promoters",
@@ -184,11 +185,16 @@ def _check_row(
         if seconds is not None:
             values[name] = seconds
     contacts = values.get("contacts_handled", 0)
-    if "aht_seconds" in values:
-        # A per-day average becomes a total: AHT × contacts (DESIGN.md).
-        aht = values.pop("aht_seconds")
-        if "handle_seconds" not in values:
-            values["handle_seconds"] = aht * contacts
+    aht = cell("aht_seconds", parse_duration)
+    if aht is not None and "handle_seconds" not in values:
+        # A per-day average becomes a total: AHT × contacts (DESIGN.md), rounded once.
+        values["handle_seconds"] = _count(aht * contacts)
+    parts = [
+        values[name] for name in ("talk_seconds", "hold_seconds", "acw_seconds") if name in values
+    ]
+    if "handle_seconds" not in values and parts:
+        # Handle time is talk + hold + after-call work (DESIGN.md).
+        values["handle_seconds"] = sum(parts)
     for name in PERCENTAGES:
         share = cell(name, parse_percentage)
         if share is None:
@@ -259,6 +265,7 @@ def import_stats(
             progress(1000)
     if problems:
         raise TableError(problems)
+    _add_all_channel_rows(days)
     report = StatsReport(
         rows=len(table.rows),
         agent_days=len(days),
@@ -288,6 +295,19 @@ def import_stats(
         },
     )
     return report
+
+
+def _add_all_channel_rows(days: dict[tuple[int, date, str], dict[str, int]]) -> None:
+    """An export with one row per channel also gets each agent-day's "all" row (their sum):
+    KPIs are read from "all" rows."""
+    sums: dict[tuple[int, date, str], dict[str, int]] = {}
+    for (agent_id, day, channel), totals in days.items():
+        if channel == ALL_CHANNELS or (agent_id, day, ALL_CHANNELS) in days:
+            continue
+        target = sums.setdefault((agent_id, day, ALL_CHANNELS), dict.fromkeys(TOTAL_COLUMNS, 0))
+        for name, value in totals.items():
+            target[name] += value
+    days.update(sums)
 
 
 def _existing(days: Mapping[tuple[int, date, str], Any]) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -79,17 +79,21 @@ def save_target(
     return row
 
 
-def _period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+def _period_bounds(start: date, end: date, tz: tzinfo) -> tuple[datetime, datetime]:
+    """Midnight before `start` to midnight after `end` in the centre's time zone: the same
+    days the imported agent-days mean."""
     return (
-        datetime.combine(start, time.min, UTC),
-        datetime.combine(end + timedelta(days=1), time.min, UTC),
+        datetime.combine(start, time.min, tz),
+        datetime.combine(end + timedelta(days=1), time.min, tz),
     )
 
 
-def qa_scores(agent_ids: list[int] | sa.Select, start: date, end: date) -> list[float]:
+def qa_scores(
+    agent_ids: list[int] | sa.Select, start: date, end: date, tz: tzinfo = UTC
+) -> list[float]:
     """Scores of the scored evaluations submitted in the period (each evaluation once;
     all-N/A evaluations, whose score is None, left out)."""
-    begin, finish = _period_bounds(start, end)
+    begin, finish = _period_bounds(start, end, tz)
     return list(
         db.session.scalars(
             sa.select(Evaluation.score).where(
@@ -115,9 +119,11 @@ class CriterionRow:
     team_n: int
 
 
-def criterion_breakdown(agent: User, start: date, end: date) -> list[CriterionRow]:
+def criterion_breakdown(
+    agent: User, start: date, end: date, tz: tzinfo = UTC
+) -> list[CriterionRow]:
     """Mean r over non-N/A answers per criterion key, agent against team (one query)."""
-    begin, finish = _period_bounds(start, end)
+    begin, finish = _period_bounds(start, end, tz)
     team = sa.select(User.id).where(User.team_id == agent.team_id, User.role == Role.AGENT)
     is_agent = Evaluation.agent_id == agent.id
     label = (
@@ -185,10 +191,10 @@ class AgentPicture:
         }  # fmt: skip
 
 
-def agent_picture(agent: User, start: date, end: date) -> AgentPicture:
+def agent_picture(agent: User, start: date, end: date, tz: tzinfo = UTC) -> AgentPicture:
     """QA average with its interval, KPIs against team and target, KPI index, composite."""
     config = current_app.config
-    qa = mean_with_interval(qa_scores([agent.id], start, end))
+    qa = mean_with_interval(qa_scores([agent.id], start, end, tz))
     totals = kpi_totals([agent.id], start, end)
     team_ids = sa.select(User.id).where(User.team_id == agent.team_id, User.role == Role.AGENT)
     team_totals = kpi_totals(team_ids, start, end) if agent.team_id else KpiTotals()
@@ -217,7 +223,9 @@ def agent_picture(agent: User, start: date, end: date) -> AgentPicture:
     )
 
 
-def monthly_qa(agent: User, months: int, today: date) -> list[tuple[date, MeanWithInterval]]:
+def monthly_qa(
+    agent: User, months: int, today: date, tz: tzinfo = UTC
+) -> list[tuple[date, MeanWithInterval]]:
     """The agent's QA average per calendar month, oldest first, with n and interval."""
     first = date(today.year, today.month, 1)
     starts = []
@@ -225,7 +233,7 @@ def monthly_qa(agent: User, months: int, today: date) -> list[tuple[date, MeanWi
         starts.append(first)
         first = (first - timedelta(days=1)).replace(day=1)
     starts.reverse()
-    begin, _ = _period_bounds(starts[0], today)
+    begin, _ = _period_bounds(starts[0], today, tz)
     rows = db.session.execute(
         sa.select(Evaluation.submitted_at, Evaluation.score).where(
             Evaluation.agent_id == agent.id,
@@ -236,7 +244,8 @@ def monthly_qa(agent: User, months: int, today: date) -> list[tuple[date, MeanWi
     ).all()
     by_month: dict[date, list[float]] = {start: [] for start in starts}
     for submitted_at, score in rows:
-        key = date(submitted_at.year, submitted_at.month, 1)
+        local = submitted_at.astimezone(tz)
+        key = date(local.year, local.month, 1)
         if key in by_month:
             by_month[key].append(score)
     return [(start, mean_with_interval(scores)) for start, scores in by_month.items()]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -142,17 +143,18 @@ def agent(agent_id: int) -> ResponseReturnValue:
     if not can_see_agent(current_user, agent_id):
         abort(404)
     person = db.session.get(User, agent_id)
-    end = _date_arg("to") or date.today()
+    tz = get_timezone()
+    end = _date_arg("to") or datetime.now(tz).date()
     start = _date_arg("from") or end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
         start, end = end, start
-    picture = agent_picture(person, start, end)
+    picture = agent_picture(person, start, end, tz)
     return render_template(
         "stats/agent.html",
         picture=picture,
         kpis=KPIS,
-        criteria=criterion_breakdown(person, start, end),
-        trend=monthly_qa(person, 6, end),
+        criteria=criterion_breakdown(person, start, end, tz),
+        trend=monthly_qa(person, 6, end, tz),
         teams=db.session.scalars(teams_visible_to(current_user)).all(),
     )
 
