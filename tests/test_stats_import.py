@@ -919,3 +919,26 @@ def test_cli_refuses_a_missing_file(app: Flask, runner: Any, tmp_path: Path) -> 
     result = runner.invoke(args=["import-stats", str(tmp_path / "nope.csv")])
     assert result.exit_code == 2
     assert "does not exist" in result.stderr
+
+
+def test_an_interval_export_with_date_and_interval_columns(app: Flask, importer: Any) -> None:
+    """Date gives the day; the interval start beside it does not clash with it."""
+    report = importer(
+        "Agent;Date;Interval;Calls Handled;Handle Time\n"
+        "A-1;2026-11-02;09:00;2;600\n"
+        "A-1;2026-11-02;09:30;3;900\n"
+    )
+    assert report.agent_days == 1
+    assert stored(app)[("a1@example.test", NOV_2, "all")] == {
+        "contacts_handled": 5,
+        "handle_seconds": 1500,
+    }
+
+
+def test_a_blank_contact_count_is_refused(app: Flask, importer: Any) -> None:
+    with pytest.raises(TableError) as error:
+        importer("Agent;Date;Calls Handled;AHT\nA-1;2026-11-02;;0:05:00\n")
+    assert problems(error) == [
+        'row 2, column "Calls Handled" (""): empty (write 0 for a day without contacts)'
+    ]
+    assert stored(app) == {}

@@ -29,6 +29,7 @@ from qa_app.tabular import (
     TableError,
     is_blank,
     map_columns,
+    normalise_header,
     parse_date,
     parse_duration,
     parse_duration_seconds,
@@ -40,7 +41,9 @@ from qa_app.tabular import (
 ALIASES: Mapping[str, tuple[str, ...]] = {
     "agent": ("agent", "agent id", "agent external id", "external id", "login", "agent login",
               "agent email", "email", "user id", "employee id"),
-    "day": ("day", "date", "interval", "interval start", "report date", "business date"),
+    "day": ("day", "date", "report date", "business date"),
+    # Interval exports: the interval's start (a date and time) when there is no date column.
+    "interval": ("interval", "interval start", "start time"),
     "channel": ("channel", "media type", "media"),
     "contacts_handled": ("contacts handled", "calls handled", "handled", "contacts",
                          "calls", "handled calls", "interactions handled"),
@@ -65,7 +68,7 @@ ALIASES: Mapping[str, tuple[str, ...]] = {
     "fcr_pct": ("fcr", "fcr pct", "fcr %", "first contact resolution"),
     "transfers": ("transfers", "transferred", "transfer count"),
 }  # fmt: skip
-REQUIRED = ("agent", "day", "contacts_handled")
+REQUIRED = ("agent", "contacts_handled")
 DURATIONS = ("handle_seconds", "talk_seconds", "hold_seconds", "acw_seconds",
              "logged_in_seconds")  # fmt: skip
 COUNTS = (
@@ -174,6 +177,8 @@ def _check_row(
             problem("channel", "unknown channel")
 
     values: dict[str, int] = {}
+    if is_blank(row[columns["contacts_handled"]]):
+        problem("contacts_handled", "empty (write 0 for a day without contacts)")
     for name in COUNTS:
         number_ = cell(name, parse_int)
         if number_ is not None and number_ < 0:
@@ -251,7 +256,14 @@ def import_stats(
     Raises TableError with every problem; nothing is written then.
     """
     table = read_table(data, filename, max_bytes=max_bytes, max_rows=max_rows)
-    columns = map_columns(table.headers, _aliases(saved_mapping(source)), required=REQUIRED)
+    aliases = _aliases(saved_mapping(source))
+    headers = {normalise_header(header) for header in table.headers}
+    # An interval export may have no date column: its interval start gives the day.
+    has_interval = any(normalise_header(alias) in headers for alias in aliases["interval"])
+    columns = map_columns(
+        table.headers, aliases, required=REQUIRED + (() if has_interval else ("day",))
+    )
+    columns.setdefault("day", columns.get("interval", -1))
     agents = _agents(table, columns["agent"])
     problems: list[Problem] = []
     days: dict[tuple[int, date, str], dict[str, int]] = {}
