@@ -142,3 +142,29 @@ def test_agent_home_lists_own_latest_feedback(
     assert f'href="/evaluations/{records["draft_id"]}"' not in html
     other = sign_in_as(org["agent_a2"]).get("/").get_data(as_text=True)
     assert "No feedback has been released to you yet." in other
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("agent_a1", 200),  # their own page
+        ("supervisor_a", 200),  # their team
+        ("manager", 200),
+        ("agent_a2", 404),  # a colleague's page is not theirs to see
+        ("supervisor_b", 404),  # another team's agent
+        ("supervisor_none", 404),
+    ],
+)
+def test_agent_page_is_scoped(
+    who: str, status: int, org: dict[str, Any], records: dict[str, int], sign_in_as: Any
+) -> None:
+    response = sign_in_as(org[who]).get(f"/stats/agents/{org['agent_a1'].id}")
+    assert response.status_code == status
+    if status == 200:
+        html = response.get_data(as_text=True)
+        assert "QA score" in html and "KPI index" in html and "<svg" in html
+
+
+def test_agent_page_of_a_non_agent_is_not_found(org: dict[str, Any], sign_in_as: Any) -> None:
+    response = sign_in_as(org["manager"]).get(f"/stats/agents/{org['supervisor_a'].id}")
+    assert response.status_code == 404
