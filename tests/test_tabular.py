@@ -15,14 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa_app.tabular import (
-    MAX_CELL_CHARS,
-    Problem,
-    Table,
-    TableError,
+from qa_app.cells import (
     is_blank,
-    map_columns,
-    normalise_header,
     parse_bool,
     parse_date,
     parse_datetime,
@@ -30,6 +24,14 @@ from qa_app.tabular import (
     parse_duration_seconds,
     parse_int,
     parse_percentage,
+)
+from qa_app.tabular import (
+    MAX_CELL_CHARS,
+    Problem,
+    Table,
+    TableError,
+    map_columns,
+    normalise_header,
     read_table,
 )
 

@@ -18,16 +18,18 @@ import sqlalchemy as sa
 from qa_app.access import agents_visible_to
 from qa_app.audit.services import record_event
 from qa_app.auth.models import Role, User
+from qa_app.cells import (
+    is_blank,
+    parse_datetime,
+    parse_duration_seconds,
+)
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
 from qa_app.tabular import (
     Problem,
     Table,
     TableError,
-    is_blank,
     map_columns,
-    parse_datetime,
-    parse_duration_seconds,
     read_table,
 )
 

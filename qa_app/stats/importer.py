@@ -19,6 +19,14 @@ import sqlalchemy as sa
 
 from qa_app.audit.services import record_event
 from qa_app.auth.models import Role, User
+from qa_app.cells import (
+    is_blank,
+    parse_date,
+    parse_duration,
+    parse_duration_seconds,
+    parse_int,
+    parse_percentage,
+)
 from qa_app.channels import CHANNELS
 from qa_app.extensions import db
 from qa_app.interactions.importer import CHANNEL_BY_WORD
@@ -27,14 +35,8 @@ from qa_app.tabular import (
     Problem,
     Table,
     TableError,
-    is_blank,
     map_columns,
     normalise_header,
-    parse_date,
-    parse_duration,
-    parse_duration_seconds,
-    parse_int,
-    parse_percentage,
     read_table,
 )
 
