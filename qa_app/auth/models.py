@@ -67,15 +67,6 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
-    @property
-    def role_enum(self) -> Role:
-        """The role as an enum member."""
-        return Role(self.role)
-
-    def has_role(self, *roles: Role) -> bool:
-        """True when the user holds one of `roles`."""
-        return self.role in roles
-
 
 class UserSession(db.Model):
     """One signed-in browser. The cookie holds a random token; only its hash is stored.

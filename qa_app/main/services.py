@@ -72,14 +72,15 @@ def recent_audit_events(limit: int = 10) -> list[tuple[AuditEvent, str | None]]:
     return [(event, name) for event, name in rows]
 
 
-def team_members(team_id: int) -> list[User]:
-    """The active agents of a team, by name."""
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .where(User.team_id == team_id, User.role == Role.AGENT, User.active.is_(True))
-            .order_by(User.display_name)
+def active_agent_count(team_id: int) -> int:
+    """How many active agents a team has."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(User.id)).where(
+                User.team_id == team_id, User.role == Role.AGENT, User.active.is_(True)
+            )
         )
+        or 0
     )
 
 

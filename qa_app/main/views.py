@@ -12,8 +12,8 @@ from qa_app.auth.models import Role
 from qa_app.evaluations.summaries import latest_feedback, work_summary
 from qa_app.extensions import db
 from qa_app.main.services import (
+    active_agent_count,
     recent_audit_events,
-    team_members,
     team_overviews,
     users_by_role,
     visible_agents_by_team,
@@ -48,7 +48,7 @@ def index() -> ResponseReturnValue:
         "main/home_agent.html",
         team=team,
         supervisors=team.supervisors if team else [],
-        teammates=team_members(team.id) if team else [],
+        team_size=active_agent_count(team.id) if team else 0,
         feedback=latest_feedback(current_user),
     )
 
