@@ -92,6 +92,13 @@ class Config:
         self.BOOTSTRAP_SERVE_LOCAL = True
 
         self.DISPUTE_WINDOW_DAYS = _int(env, "DISPUTE_WINDOW_DAYS", 7)
+        # Training proposals (DESIGN.md "Training plans").
+        self.TRAINING_PERIOD_DAYS = _int(env, "TRAINING_PERIOD_DAYS", 90)
+        self.TRAINING_THRESHOLD_PCT = _int(env, "TRAINING_THRESHOLD_PCT", 80)
+        self.TRAINING_MIN_ANSWERS = _int(env, "TRAINING_MIN_ANSWERS", 2)
+        self.TRAINING_KPI_THRESHOLD_PCT = _int(env, "TRAINING_KPI_THRESHOLD_PCT", 90)
+        self.TRAINING_PLAN_ITEMS = _int(env, "TRAINING_PLAN_ITEMS", 3)
+        self.TRAINING_DUE_DAYS = _int(env, "TRAINING_DUE_DAYS", 14)
         self.SCORECARDS_DIR = env.get("SCORECARDS_DIR") or str(
             Path(__file__).resolve().parent / "scorecards"
         )

@@ -51,6 +51,8 @@ def register_blueprints(app: Flask) -> None:
     """Attach every feature's blueprint."""
     from qa_app.admin.views import bp as admin_bp
     from qa_app.auth.views import bp as auth_bp
+    from qa_app.coaching.session_views import bp as coaching_bp
+    from qa_app.coaching.views import bp as training_bp
     from qa_app.evaluations.dispute_views import bp as disputes_bp
     from qa_app.evaluations.feedback_views import bp as feedback_bp
     from qa_app.evaluations.views import bp as evaluations_bp
@@ -70,6 +72,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feedback_bp, url_prefix="/feedback")
     app.register_blueprint(disputes_bp, url_prefix="/disputes")
     app.register_blueprint(stats_bp, url_prefix="/stats")
+    app.register_blueprint(training_bp, url_prefix="/training")
+    app.register_blueprint(coaching_bp, url_prefix="/coaching")
 
 
 def register_request_hooks(app: Flask) -> None:

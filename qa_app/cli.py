@@ -17,12 +17,14 @@ from qa_app.admin.services import UserData, create_user
 from qa_app.audit.services import record_event
 from qa_app.auth.models import ROLE_VALUES, Role, User
 from qa_app.auth.passwords import password_problems
+from qa_app.coaching.catalogue import sync_library
+from qa_app.coaching.proposals import propose_plan
 from qa_app.demo import has_users, seed_demo
 from qa_app.demo_activity import seed_activity
 from qa_app.demo_stats import seed_stats
 from qa_app.extensions import db
 from qa_app.scorecards.definition import DefinitionError
-from qa_app.scorecards.services import has_scorecards, sync_scorecard_files
+from qa_app.scorecards.services import has_scorecards
 from qa_app.stats.importer import import_stats
 from qa_app.stats.services import agent_picture
 from qa_app.tabular import TableError
@@ -89,7 +91,7 @@ def seed_demo_command(seed: int, if_empty: bool) -> None:
     summary = seed_demo(seed=seed, password=password)
     if not has_scorecards():
         # The demo evaluations need the shipped scorecards; `make run` syncs them first.
-        sync_scorecard_files(Path(current_app.config["SCORECARDS_DIR"]))
+        sync_library(Path(current_app.config["SCORECARDS_DIR"]))
     activity = seed_activity(seed, date.today())
     stat_rows = seed_stats(seed, date.today())
     if summary.created_users or summary.created_teams or activity.interactions or stat_rows:
@@ -124,7 +126,7 @@ def seed_demo_command(seed: int, if_empty: bool) -> None:
     )
 
 
-scorecards_group = AppGroup("scorecards", help="Scorecard files.")
+scorecards_group = AppGroup("scorecards", help="Scorecard and training-catalogue files.")
 
 
 @scorecards_group.command("sync")
@@ -135,10 +137,11 @@ scorecards_group = AppGroup("scorecards", help="Scorecard files.")
     help="Folder of scorecard files (default: SCORECARDS_DIR or ./scorecards).",
 )
 def scorecards_sync_command(directory: Path | None) -> None:
-    """Validate every scorecard file, then load new and changed ones as new versions."""
+    """Validate every scorecard file and the training catalogue, then load new and changed
+    scorecards as new versions and make the catalogue match its file."""
     directory = directory or Path(current_app.config["SCORECARDS_DIR"])
     try:
-        report = sync_scorecard_files(directory)
+        report, training = sync_library(directory)
     except DefinitionError as error:
         db.session.rollback()
         click.echo(
@@ -158,6 +161,14 @@ def scorecards_sync_command(directory: Path | None) -> None:
         f"Scorecards: {len(report.created)} new, {len(report.new_versions)} updated, "
         f"{len(report.unchanged)} unchanged, {len(report.skipped)} skipped."
     )
+    if training is None:
+        click.echo("Training catalogue: no training.toml in this folder; nothing changed.")
+    else:
+        click.echo(
+            f"Training catalogue: {len(training.created)} new, {len(training.updated)} "
+            f"updated, {len(training.deactivated)} withdrawn, {training.unchanged} unchanged"
+            + (" (KPI mapping updated)." if training.kpis_changed else ".")
+        )
 
 
 @click.command("import-stats")
@@ -259,6 +270,54 @@ def report_agent_command(
     )
 
 
+training_group = AppGroup("training", help="Training plans.")
+
+
+@training_group.command("generate")
+@click.option("--team", "team_name", help="Only this team's agents.")
+@click.option("--agent", "agent_email", help="Only this agent (e-mail).")
+@click.option(
+    "--days",
+    type=click.IntRange(7, 730),
+    help="Evidence period in days up to today (default: TRAINING_PERIOD_DAYS, 90).",
+)
+def training_generate_command(
+    team_name: str | None, agent_email: str | None, days: int | None
+) -> None:
+    """Propose draft training plans from the evidence, for every active agent in scope."""
+    query = sa.select(User).where(User.role == Role.AGENT, User.active.is_(True))
+    if team_name:
+        team_id = db.session.scalar(sa.select(Team.id).where(Team.name == team_name))
+        if team_id is None:
+            raise click.ClickException(f"No team named {team_name!r}.")
+        query = query.where(User.team_id == team_id)
+    if agent_email:
+        query = query.where(User.email == agent_email.strip().lower())
+    agents = db.session.scalars(query.order_by(User.display_name)).all()
+    if agent_email and not agents:
+        raise click.ClickException(f"No active agent with the e-mail {agent_email}.")
+    tz = get_timezone()
+    today = datetime.now(tz).date()
+    period = (today - timedelta(days=days - 1), today) if days else None
+    counts = {"created": 0, "no_gap": 0, "open_plan": 0, "no_modules": 0}
+    for agent in agents:
+        outcome = propose_plan(agent, today, None, tz, period)
+        counts[outcome.result] += 1
+        if outcome.result == "created":
+            modules = ", ".join(item.module for item in outcome.proposal.items)
+            click.echo(f"  draft plan #{outcome.plan.id:<5} {agent.email}: {modules}")
+        elif outcome.result == "open_plan":
+            click.echo(f"  skipped          {agent.email}: open plan #{outcome.plan.id}")
+        elif outcome.result == "no_modules":
+            click.echo(f"  skipped          {agent.email}: gaps, but no catalogue module for them")
+    db.session.commit()
+    click.echo(
+        f"Training plans: {counts['created']} drafts proposed, {counts['no_gap']} agents "
+        f"without a gap, {counts['open_plan']} with an open plan already, "
+        f"{counts['no_modules']} without a matching module ({len(agents)} agents)."
+    )
+
+
 def register_cli(app: Flask) -> None:
     """Add the project's commands to `flask`."""
     app.cli.add_command(create_user_command)
@@ -266,3 +325,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(scorecards_group)
     app.cli.add_command(import_stats_command)
     app.cli.add_command(report_group)
+    app.cli.add_command(training_group)

@@ -2,6 +2,13 @@
 
 from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import Role, SignInThrottle, User, UserSession
+from qa_app.coaching.models import (
+    CoachingSession,
+    KpiTrainingModule,
+    TrainingModule,
+    TrainingPlan,
+    TrainingPlanItem,
+)
 from qa_app.evaluations.models import (
     Answer,
     Dispute,
@@ -18,12 +25,14 @@ __all__ = [
     "Answer",
     "Assignment",
     "AuditEvent",
+    "CoachingSession",
     "ColumnMapping",
     "Dispute",
     "Evaluation",
     "EvaluationRevision",
     "Interaction",
     "KpiTarget",
+    "KpiTrainingModule",
     "Sample",
     "Role",
     "Scorecard",
@@ -31,6 +40,9 @@ __all__ = [
     "ScorecardVersion",
     "SignInThrottle",
     "Team",
+    "TrainingModule",
+    "TrainingPlan",
+    "TrainingPlanItem",
     "User",
     "UserSession",
     "team_supervisor",

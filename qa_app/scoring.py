@@ -144,6 +144,13 @@ def _critical_failed(criterion: Criterion, value: object, ratio: Fraction) -> bo
     return _units(value) < fail_below
 
 
+def critical_failed(criterion: Criterion, value: object) -> bool:
+    """Tell whether a stored, non-N/A answer fails its critical criterion (False otherwise)."""
+    if value is None or not criterion.get("critical", False):
+        return False
+    return _critical_failed(criterion, value, _ratio(criterion, value))
+
+
 def _check_answers(
     definition: Mapping[str, Any], answers: Mapping[str, object], partial: bool
 ) -> None:

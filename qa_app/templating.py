@@ -20,9 +20,13 @@ NAVIGATION = [
     ("evaluations.index", _l("Evaluations"), frozenset({Role.MANAGER, Role.SUPERVISOR})),
     ("interactions.index", _l("Interactions"), frozenset({Role.MANAGER, Role.SUPERVISOR})),
     ("disputes.index", _l("Disputes"), frozenset({Role.MANAGER, Role.SUPERVISOR})),
+    ("training.index", _l("Training"), frozenset({Role.MANAGER, Role.SUPERVISOR})),
+    ("coaching.index", _l("Coaching"), frozenset({Role.MANAGER, Role.SUPERVISOR})),
     ("stats.import", _l("Statistics"), frozenset({Role.ADMIN, Role.MANAGER})),
     ("feedback.inbox", _l("My feedback"), frozenset({Role.AGENT})),
     ("stats.me", _l("My performance"), frozenset({Role.AGENT})),
+    ("training.index", _l("My training"), frozenset({Role.AGENT})),
+    ("coaching.index", _l("My coaching"), frozenset({Role.AGENT})),
     ("scorecards.index", _l("Scorecards"), frozenset({Role.ADMIN, Role.MANAGER, Role.SUPERVISOR})),
     ("admin.users", _l("Users"), frozenset({Role.ADMIN})),
     ("admin.teams", _l("Teams"), frozenset({Role.ADMIN})),
@@ -62,11 +66,16 @@ STATUS_NAMES = {
     "open": _l("open"),
     "upheld": _l("upheld"),
     "rejected": _l("rejected"),
+    "issued": _l("issued"),
+    "closed": _l("closed"),
+    "assigned": _l("to do"),
+    "in_progress": _l("in progress"),
+    "done": _l("done"),
 }
 
 
 def status_label(status: str) -> str:
-    """An evaluation or dispute status in the user's language."""
+    """An evaluation, dispute, training plan or item status in the user's language."""
     return str(STATUS_NAMES.get(status, status))
 
 

@@ -347,5 +347,31 @@ def records(app: Flask, org: dict[str, Any], make_scorecard: Callable[..., Any])
         ids["dispute_id"] = services.raise_dispute(
             disputed, agent, [], "I did greet.", window_days=7
         ).id
+        ids.update(_training_records(supervisor, agent, disputed))
         db.session.commit()
         return ids
+
+
+def _training_records(supervisor: User, agent: User, evaluation: Any) -> dict[str, int]:
+    """Agent A1's issued training plan (one item) and a coaching session about it."""
+    from datetime import date
+
+    from qa_app.coaching import plans, sessions
+    from qa_app.coaching.models import TrainingModule
+
+    module = TrainingModule(
+        key="empathy-statements",
+        title="Empathy statements",
+        skill="Empathy",
+        description="Acknowledging the customer's situation.",
+        expected_minutes=45,
+    )
+    db.session.add(module)
+    db.session.flush()
+    plan = plans.create_plan(agent, date(2026, 8, 1), date(2026, 10, 31), supervisor)
+    item = plans.add_item(plan, module, date(2026, 12, 15), supervisor, reason="Empathy 55%.")
+    plans.issue_plan(plan, supervisor)
+    session = sessions.record_session(
+        supervisor, agent, date(2026, 11, 3), "We listened to call 4.", None, [evaluation.id]
+    )
+    return {"plan_id": plan.id, "item_id": item.id, "session_id": session.id}

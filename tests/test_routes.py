@@ -22,6 +22,8 @@ EDITORS = frozenset({Role.ADMIN, Role.MANAGER})
 READERS = frozenset({Role.ADMIN, Role.MANAGER, Role.SUPERVISOR})
 EVALUATORS = frozenset({Role.MANAGER, Role.SUPERVISOR})
 AGENT = frozenset({Role.AGENT})
+COACHED = frozenset({Role.MANAGER, Role.SUPERVISOR, Role.AGENT})
+PLAN = "/training/plans/{plan_id}"
 EV = "/evaluations/{released_id}"
 SC = "/scorecards/{scorecard}"
 # Endpoints served by Flask and Bootstrap-Flask for static files.
@@ -107,6 +109,25 @@ ROUTES: dict[str, Route] = {
     "stats.me": Route("GET", "/stats/me", AGENT),
     # Agent A1's page: their own, their supervisor's and the centre-wide roles'.
     "stats.agent": Route("GET", "/stats/agents/{agent_a1}", ALL),
+    "training.index": Route("GET", "/training/", COACHED),
+    "training.catalogue": Route("GET", "/training/catalogue", COACHED),
+    "training.follow_up": Route("GET", "/training/follow-up", EVALUATORS),
+    "training.new_plan": Route("GET", "/training/agents/{agent_a2}/new", EVALUATORS),
+    "training.detail": Route("GET", PLAN, COACHED),
+    "training.add_item": Route("POST", PLAN + "/items", EVALUATORS),
+    "training.edit_item": Route("GET", PLAN + "/items/{item_id}", EVALUATORS),
+    "training.move_item": Route("POST", PLAN + "/items/{item_id}/move", EVALUATORS),
+    "training.remove_item": Route("POST", PLAN + "/items/{item_id}/remove", EVALUATORS),
+    "training.item_status": Route("POST", PLAN + "/items/{item_id}/status", COACHED),
+    "training.notes": Route("POST", PLAN + "/notes", EVALUATORS),
+    "training.issue": Route("POST", PLAN + "/issue", EVALUATORS),
+    "training.acknowledge": Route("POST", PLAN + "/acknowledge", AGENT),
+    "training.close": Route("POST", PLAN + "/close", EVALUATORS),
+    "training.discard": Route("POST", PLAN + "/discard", EVALUATORS),
+    "coaching.index": Route("GET", "/coaching/", COACHED),
+    "coaching.new": Route("GET", "/coaching/agents/{agent_a1}/new", EVALUATORS),
+    "coaching.detail": Route("GET", "/coaching/{session_id}", COACHED),
+    "coaching.acknowledge": Route("POST", "/coaching/{session_id}/acknowledge", AGENT),
     # The manager scored the disputed evaluation: they may not decide the dispute.
     "disputes.resolve": Route(
         "GET", "/disputes/{dispute_id}", EVALUATORS, {Role.MANAGER.value: 403}

@@ -139,8 +139,12 @@ def test_empty_folder_is_an_error(runner: Any, tmp_path: Path) -> None:
 
 def test_training_catalogue_is_not_a_scorecard(app: Flask, runner: Any, tmp_path: Path) -> None:
     (tmp_path / "test-call.toml").write_text(SCORECARD_TOML, "utf-8")
-    (tmp_path / "training.toml").write_text("[[modules]]\nkey = 'x'\n", "utf-8")
-    assert sync(runner, tmp_path).exit_code == 0
+    shutil.copy(SHIPPED_DIR / "training.toml", tmp_path / "training.toml")
+    result = sync(runner, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "Scorecards: 1 new" in result.output
+    with app.app_context():
+        assert db.session.scalars(sa.select(Scorecard.slug)).all() == ["test-call"]
 
 
 def test_builder_version_is_not_rolled_back(app: Flask, runner: Any, tmp_path: Path) -> None:

@@ -106,8 +106,30 @@ class SyncReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-def read_scorecard_files(directory: Path) -> list[dict[str, Any]]:
-    """Read and validate every scorecard file; raise DefinitionError with all problems."""
+def unknown_modules(definition: Mapping[str, Any], known: frozenset[str]) -> list[Problem]:
+    """Criteria of a definition that name a training module the catalogue does not have."""
+    problems = []
+    for number, section in enumerate(definition["sections"], start=1):
+        for criterion in section["criteria"]:
+            unknown = [key for key in criterion["training"] if key not in known]
+            if unknown:
+                problems.append(
+                    Problem(
+                        f"sections[{number}].criteria.{criterion['key']}.training",
+                        f"unknown training module(s) {', '.join(unknown)} (not in training.toml)",
+                        f"{definition['slug']}.toml",
+                    )
+                )
+    return problems
+
+
+def read_scorecard_files(
+    directory: Path, known_modules: frozenset[str] | None = None
+) -> list[dict[str, Any]]:
+    """Read and validate every scorecard file; raise DefinitionError with all problems.
+
+    With `known_modules`, a criterion naming a module outside them is a problem too.
+    """
     problems: list[Problem] = []
     definitions: list[dict[str, Any]] = []
     paths = sorted(p for p in directory.glob("*.toml") if p.name not in NOT_SCORECARDS)
@@ -119,7 +141,10 @@ def read_scorecard_files(directory: Path) -> list[dict[str, Any]]:
             continue
         try:
             text = path.read_text(encoding="utf-8")
-            definitions.append(parse_toml(text, source=path.name, expected_slug=path.stem))
+            definition = parse_toml(text, source=path.name, expected_slug=path.stem)
+            definitions.append(definition)
+            if known_modules is not None:
+                problems.extend(unknown_modules(definition, known_modules))
         except UnicodeDecodeError:
             problems.append(Problem("(file)", "is not UTF-8 text", path.name))
         except DefinitionError as error:
@@ -129,13 +154,15 @@ def read_scorecard_files(directory: Path) -> list[dict[str, Any]]:
     return definitions
 
 
-def sync_scorecard_files(directory: Path) -> SyncReport:
+def sync_scorecard_files(
+    directory: Path, known_modules: frozenset[str] | None = None
+) -> SyncReport:
     """Load scorecards/*.toml: all files valid or nothing loaded; a version only on change.
 
     A file whose content equals an older version (the web builder published since) is left
     alone rather than rolling the scorecard back.
     """
-    definitions = read_scorecard_files(directory)
+    definitions = read_scorecard_files(directory, known_modules)
     report = SyncReport()
     for definition in definitions:
         slug = definition["slug"]

@@ -79,7 +79,7 @@ def save_target(
     return row
 
 
-def _period_bounds(start: date, end: date, tz: tzinfo) -> tuple[datetime, datetime]:
+def period_bounds(start: date, end: date, tz: tzinfo) -> tuple[datetime, datetime]:
     """Midnight before `start` to midnight after `end` in the centre's time zone: the same
     days the imported agent-days mean."""
     return (
@@ -93,7 +93,7 @@ def qa_scores(
 ) -> list[float]:
     """Scores of the scored evaluations submitted in the period (each evaluation once;
     all-N/A evaluations, whose score is None, left out)."""
-    begin, finish = _period_bounds(start, end, tz)
+    begin, finish = period_bounds(start, end, tz)
     return list(
         db.session.scalars(
             sa.select(Evaluation.score).where(
@@ -123,7 +123,7 @@ def criterion_breakdown(
     agent: User, start: date, end: date, tz: tzinfo = UTC
 ) -> list[CriterionRow]:
     """Mean r over non-N/A answers per criterion key, agent against team (one query)."""
-    begin, finish = _period_bounds(start, end, tz)
+    begin, finish = period_bounds(start, end, tz)
     team = sa.select(User.id).where(User.team_id == agent.team_id, User.role == Role.AGENT)
     is_agent = Evaluation.agent_id == agent.id
     label = (
@@ -233,7 +233,7 @@ def monthly_qa(
         starts.append(first)
         first = (first - timedelta(days=1)).replace(day=1)
     starts.reverse()
-    begin, _ = _period_bounds(starts[0], today, tz)
+    begin, _ = period_bounds(starts[0], today, tz)
     rows = db.session.execute(
         sa.select(Evaluation.submitted_at, Evaluation.score).where(
             Evaluation.agent_id == agent.id,
