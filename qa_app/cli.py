@@ -22,6 +22,7 @@ from qa_app.coaching.proposals import propose_plan
 from qa_app.demo import has_users, seed_demo
 from qa_app.demo_activity import seed_activity
 from qa_app.demo_stats import seed_stats
+from qa_app.demo_training import seed_training
 from qa_app.extensions import db
 from qa_app.scorecards.definition import DefinitionError
 from qa_app.scorecards.services import has_scorecards
@@ -94,6 +95,7 @@ def seed_demo_command(seed: int, if_empty: bool) -> None:
         sync_library(Path(current_app.config["SCORECARDS_DIR"]))
     activity = seed_activity(seed, date.today())
     stat_rows = seed_stats(seed, date.today())
+    training = seed_training(date.today())
     if summary.created_users or summary.created_teams or activity.interactions or stat_rows:
         record_event(
             "demo.seeded",
@@ -106,13 +108,16 @@ def seed_demo_command(seed: int, if_empty: bool) -> None:
                 "evaluations": activity.evaluations,
                 "disputes": activity.disputes,
                 "agent_days": stat_rows,
+                "training_plans": training.plans,
+                "coaching_sessions": training.sessions,
             },
         )
     db.session.commit()
     click.echo(
         f"Demo data: {summary.created_users} users, {summary.created_teams} teams, "
-        f"{activity.interactions} interactions, {activity.evaluations} evaluations and "
-        f"{stat_rows} agent-days of statistics created."
+        f"{activity.interactions} interactions, {activity.evaluations} evaluations, "
+        f"{stat_rows} agent-days of statistics, {training.plans} training plans and "
+        f"{training.sessions} coaching sessions created."
     )
     click.echo(f"Demo logins (password {password}):")
     shown = [login for login in summary.logins if login.role != Role.AGENT][:5]

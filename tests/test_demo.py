@@ -232,3 +232,24 @@ def test_seed_demo_only_flushes(app: Flask) -> None:
         assert (summary.created_users, summary.created_teams) == (35, 3)
         db.session.rollback()
     assert everyone(app) == []
+
+
+def test_seed_demo_adds_training_plans_in_every_state(app: Flask, runner: Any) -> None:
+    from qa_app.coaching.models import CoachingSession, TrainingPlan
+
+    counts = created(seed(runner).output)
+    assert (counts["training"], counts["coaching"]) == (8, 4)
+    with app.app_context():
+        states = dict(
+            db.session.execute(
+                sa.select(TrainingPlan.status, sa.func.count()).group_by(TrainingPlan.status)
+            ).all()
+        )
+        assert states == {"draft": 2, "issued": 2, "acknowledged": 2, "closed": 2}
+        closed = db.session.scalars(sa.select(TrainingPlan).where(TrainingPlan.status == "closed"))
+        assert all(plan.issued_on < plan.closed_on for plan in closed)
+        assert all(plan.items for plan in db.session.scalars(sa.select(TrainingPlan)))
+        sessions = db.session.scalars(sa.select(CoachingSession)).all()
+        assert sum(1 for s in sessions if s.acknowledged_at) == 2
+        assert all(s.evaluations and s.items for s in sessions)
+    assert created(seed(runner).output)["training"] == 0

@@ -9,6 +9,8 @@ from flask_login import current_user
 
 from qa_app.access import public, role_required
 from qa_app.auth.models import Role
+from qa_app.coaching.plans import centre_today, progress
+from qa_app.coaching.summaries import current_plan, overdue_items
 from qa_app.evaluations.summaries import latest_feedback, work_summary
 from qa_app.extensions import db
 from qa_app.main.services import (
@@ -36,20 +38,27 @@ def index() -> ResponseReturnValue:
             "main/home_manager.html",
             teams=team_overviews(current_user),
             work=work_summary(current_user),
+            overdue=overdue_items(current_user, centre_today()),
         )
     if role == Role.SUPERVISOR:
         return render_template(
             "main/home_supervisor.html",
             teams=visible_agents_by_team(current_user),
             work=work_summary(current_user),
+            overdue=overdue_items(current_user, centre_today()),
         )
     team = current_user.team
+    plan = current_plan(current_user)
+    today = centre_today()
     return render_template(
         "main/home_agent.html",
         team=team,
         supervisors=team.supervisors if team else [],
         team_size=active_agent_count(team.id) if team else 0,
         feedback=latest_feedback(current_user),
+        plan=plan,
+        plan_progress=progress(plan, today) if plan else None,
+        today=today,
     )
 
 
