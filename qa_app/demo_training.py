@@ -19,8 +19,8 @@ from qa_app.coaching.sessions import discussable_evaluations, record_session
 from qa_app.demo import DEMO_DOMAIN
 from qa_app.extensions import db
 
-# (state, days since the plan was issued) for the demo agents in e-mail order: agent01 and
-# agent02, whose logins seed-demo prints, have a plan to work on.
+# (state, days since the plan was issued) for the demo agents in the order they were created:
+# the first two, whose logins seed-demo prints, have a plan to work on.
 STORIES = (
     ("acknowledged", 24),
     ("issued", 2),
@@ -82,7 +82,7 @@ def seed_training(today: date) -> TrainingSummary:
         sa.select(User)
         .where(User.role == Role.AGENT, User.active.is_(True), User.team_id.is_not(None))
         .where(User.email.like(f"%@{DEMO_DOMAIN}"))
-        .order_by(User.email)
+        .order_by(User.id)
     ).all()
     created, sessions = 0, 0
     for agent, (state, age) in zip(agents, STORIES, strict=False):

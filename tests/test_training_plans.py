@@ -25,8 +25,10 @@ from qa_app.coaching.models import (
     TrainingPlan,
     TrainingPlanItem,
 )
+from qa_app.evaluations import services
 from qa_app.evaluations.models import Answer, Evaluation
 from qa_app.extensions import db
+from qa_app.interactions.services import create_interaction
 from qa_app.stats.models import AgentDailyStat
 from tests.conftest import post_form
 
@@ -317,11 +319,27 @@ def test_follow_up_compares_before_and_after_the_plan(
             1.0,
             1,
         )
-        assert empathy.improved is True
+        assert empathy.improved is None  # one evaluation after the plan is no verdict yet
         aht = comparisons[kpi.id]
         assert (aht.before, aht.before_n, aht.after, aht.after_n) == (480, 20, 400, 10)
         assert aht.improved is True  # lower handle time is better
         assert manual.id not in comparisons
+
+        # A second evaluation after the plan (empathy 5 → r 1) gives a verdict.
+        agent = db.session.get(User, org["agent_a1"].id)
+        supervisor = db.session.get(User, org["supervisor_a"].id)
+        interaction = create_interaction(
+            agent, channel="phone", actor=supervisor, occurred_at=datetime.now(UTC),
+            external_ref="CALL-AFTER",
+        )  # fmt: skip
+        evaluation = services.start_evaluation(
+            supervisor, interaction, evaluations[0].version.scorecard
+        )
+        edit = services.Edit({"greeting": True, "empathy": 5}, {}, {}, evaluation.lock_version)
+        services.submit(evaluation, edit, supervisor)
+        db.session.commit()
+        empathy = compare_items(plan.items)[item.id]
+        assert (empathy.after, empathy.after_n, empathy.improved) == (1.0, 2, True)
 
 
 def test_follow_up_page_for_the_team(

@@ -131,14 +131,16 @@ def validate_catalogue(data: Mapping[str, Any], *, source: str = CATALOGUE_FILE)
     seen: set[str] = set()
     for number, raw in enumerate(raw_modules, start=1):
         module = _module(raw, f"modules[{number}].", problems, source)
-        if module is None:
-            continue
-        if module.key in seen:
-            problems.append(
-                Problem(f"modules[{number}].key", f"duplicate key {module.key!r}", source)
-            )
-        seen.add(module.key)
-        modules.append(module)
+        # Duplicates are reported whatever else is wrong with either entry.
+        key = raw.get("key") if isinstance(raw, dict) else None
+        if isinstance(key, str):
+            if key.strip() in seen:
+                problems.append(
+                    Problem(f"modules[{number}].key", f"duplicate key {key.strip()!r}", source)
+                )
+            seen.add(key.strip())
+        if module is not None:
+            modules.append(module)
     kpi_modules: dict[str, tuple[str, ...]] = {}
     raw_kpis = data.get("kpis", {})
     if not isinstance(raw_kpis, dict):

@@ -21,6 +21,9 @@ from qa_app.stats.kpis import KPI_BY_KEY, KpiTotals
 from qa_app.stats.models import ALL_CHANNELS, AgentDailyStat
 
 _SUMMED = [f.name for f in fields(KpiTotals) if f.name != "days"]
+# A verdict ("better", "not better") needs at least this n on each side: one evaluation
+# after the plan says nothing yet.
+MIN_N = 2
 
 
 @dataclass(frozen=True)
@@ -44,9 +47,10 @@ class Comparison:
 
     @property
     def improved(self) -> bool | None:
-        """Better after than before (lower is better for handle time); None without data."""
+        """Better after than before (lower is better for handle time); None without enough
+        data on either side (MIN_N)."""
         change = self.change
-        if change is None:
+        if change is None or min(self.before_n, self.after_n) < MIN_N:
             return None
         if self.kind == FocusKind.KPI and KPI_BY_KEY[self.key].direction == "lower":
             return change < 0

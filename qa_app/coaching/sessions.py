@@ -61,6 +61,8 @@ def record_session(
     item_ids: Sequence[int] = (),
 ) -> CoachingSession:
     """Record a session; linked evaluations and items must be the agent's own."""
+    evaluation_ids = list(dict.fromkeys(evaluation_ids))  # a repeated id is one link
+    item_ids = list(dict.fromkeys(item_ids))
     if not can_coach(coach, agent.id):
         raise SessionRuleError(_l("You cannot coach this agent."))
     if held_on > centre_today():

@@ -79,9 +79,13 @@ def _apply(
     """Run a service change, commit, and go back to the plan (flashing the refusal)."""
     try:
         change()
+        db.session.flush()
     except plans.PlanRuleError as error:
         db.session.rollback()
         flash(str(error), "danger")
+    except sa.orm.exc.StaleDataError:
+        db.session.rollback()
+        flash(_("Someone else changed this plan at the same time; here it is now."), "warning")
     else:
         db.session.commit()
         if success:
