@@ -360,3 +360,26 @@ def test_follow_up_page_for_the_team(
     assert "Empathy" in page and org["agent_a1"].display_name in page
     other = sign_in_as(org["supervisor_b"]).get("/training/follow-up").get_data(as_text=True)
     assert org["agent_a1"].display_name not in other
+
+
+def test_a_concurrent_change_to_the_plan_is_not_lost(
+    app: Flask, org: dict[str, Any], draft: int
+) -> None:
+    """Two coaches editing at once: the second save, based on a stale plan, is refused."""
+    with app.app_context():
+        plan = db.session.get(TrainingPlan, draft)
+        coach = db.session.get(User, org["supervisor_a"].id)
+        version = plan.lock_version
+        # This coach's page was loaded before the other's save: keep the loaded state.
+        db.session().expire_on_commit = False
+        db.session.commit()
+        with db.engine.begin() as other:  # the other coach's save lands first
+            other.execute(
+                sa.update(TrainingPlan)
+                .where(TrainingPlan.id == draft)
+                .values(notes="Theirs", lock_version=version + 1)
+            )
+        with pytest.raises(sa.orm.exc.StaleDataError):
+            plans.update_notes(plan, "Mine", coach)
+        db.session.rollback()
+    assert _plan(app, draft)["notes"] == "Theirs"
