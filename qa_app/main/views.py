@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import get_timezone
 from flask_login import current_user
 
 from qa_app.access import public, role_required
@@ -20,6 +23,9 @@ from qa_app.main.services import (
     users_by_role,
     visible_agents_by_team,
 )
+from qa_app.stats.kpis import KPIS
+from qa_app.stats.services import agent_picture, monthly_qa
+from qa_app.stats.views import DEFAULT_DAYS
 
 bp = Blueprint("main", __name__)
 
@@ -50,6 +56,7 @@ def index() -> ResponseReturnValue:
     team = current_user.team
     plan = current_plan(current_user)
     today = centre_today()
+    tz = get_timezone()
     return render_template(
         "main/home_agent.html",
         team=team,
@@ -59,6 +66,9 @@ def index() -> ResponseReturnValue:
         plan=plan,
         plan_progress=progress(plan, today) if plan else None,
         today=today,
+        picture=agent_picture(current_user, today - timedelta(days=DEFAULT_DAYS - 1), today, tz),
+        trend=monthly_qa(current_user, 6, today, tz),
+        kpis=KPIS,
     )
 
 
