@@ -21,6 +21,7 @@ NAVIGATION = [
     ("interactions.index", _l("Interactions"), frozenset({Role.MANAGER, Role.SUPERVISOR})),
     ("disputes.index", _l("Disputes"), frozenset({Role.MANAGER, Role.SUPERVISOR})),
     ("stats.import", _l("Statistics"), frozenset({Role.ADMIN, Role.MANAGER})),
+    ("exports.index", _l("Exports"), frozenset({Role.ADMIN, Role.MANAGER, Role.SUPERVISOR})),
     ("feedback.inbox", _l("My feedback"), frozenset({Role.AGENT})),
     ("stats.me", _l("My performance"), frozenset({Role.AGENT})),
     ("scorecards.index", _l("Scorecards"), frozenset({Role.ADMIN, Role.MANAGER, Role.SUPERVISOR})),

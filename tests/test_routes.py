@@ -107,6 +107,8 @@ ROUTES: dict[str, Route] = {
     "stats.me": Route("GET", "/stats/me", AGENT),
     # Agent A1's page: their own, their supervisor's and the centre-wide roles'.
     "stats.agent": Route("GET", "/stats/agents/{agent_a1}", ALL),
+    "exports.index": Route("GET", "/exports/", READERS),
+    "exports.feedback": Route("GET", "/exports/feedback", READERS),
     # The manager scored the disputed evaluation: they may not decide the dispute.
     "disputes.resolve": Route(
         "GET", "/disputes/{dispute_id}", EVALUATORS, {Role.MANAGER.value: 403}
