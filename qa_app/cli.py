@@ -20,6 +20,7 @@ from qa_app.auth.passwords import password_problems
 from qa_app.demo import has_users, seed_demo
 from qa_app.demo_activity import seed_activity
 from qa_app.demo_stats import seed_stats
+from qa_app.exports.cli import export_group
 from qa_app.extensions import db
 from qa_app.scorecards.definition import DefinitionError
 from qa_app.scorecards.services import has_scorecards, sync_scorecard_files
@@ -266,3 +267,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(scorecards_group)
     app.cli.add_command(import_stats_command)
     app.cli.add_command(report_group)
+    app.cli.add_command(export_group)
