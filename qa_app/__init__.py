@@ -56,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.evaluations.dispute_views import bp as disputes_bp
     from qa_app.evaluations.feedback_views import bp as feedback_bp
     from qa_app.evaluations.views import bp as evaluations_bp
+    from qa_app.exports.views import bp as exports_bp
     from qa_app.interactions.views import bp as interactions_bp
     from qa_app.main.views import bp as main_bp
     from qa_app.scorecards.builder_views import bp as scorecard_builder_bp
@@ -74,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(stats_bp, url_prefix="/stats")
     app.register_blueprint(training_bp, url_prefix="/training")
     app.register_blueprint(coaching_bp, url_prefix="/coaching")
+    app.register_blueprint(exports_bp, url_prefix="/exports")
 
 
 def register_request_hooks(app: Flask) -> None:

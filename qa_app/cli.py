@@ -23,6 +23,7 @@ from qa_app.demo import has_users, seed_demo
 from qa_app.demo_activity import seed_activity
 from qa_app.demo_stats import seed_stats
 from qa_app.demo_training import seed_training
+from qa_app.exports.cli import export_group
 from qa_app.extensions import db
 from qa_app.scorecards.definition import DefinitionError
 from qa_app.scorecards.services import has_scorecards
@@ -331,3 +332,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(import_stats_command)
     app.cli.add_command(report_group)
     app.cli.add_command(training_group)
+    app.cli.add_command(export_group)

@@ -8,14 +8,20 @@ of one failing with "database is locked" when it upgrades a read transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import has_request_context, request
+from sqlalchemy.orm import Session
 
 # GET and friends never change state (see README, "Security"), so they need no write lock.
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Set inside `snapshot_read`: a long read in a POST request or a CLI command.
+_READING_ONLY: ContextVar[bool] = ContextVar("reading_only", default=False)
 
 
 def utcnow() -> datetime:
@@ -46,9 +52,29 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 
 
 def _sqlite_begin_statement() -> str:
-    if has_request_context() and request.method in READ_ONLY_METHODS:
+    if _READING_ONLY.get() or (has_request_context() and request.method in READ_ONLY_METHODS):
         return "BEGIN"
     return "BEGIN IMMEDIATE"
+
+
+@contextmanager
+def snapshot_read(session: Session) -> Iterator[None]:
+    """Run a long read (an export) in one consistent snapshot that blocks no writer.
+
+    The session's open transaction is committed first. Inside, SQLite begins a plain
+    (deferred) transaction even in a POST request or a CLI command, so other users' saves do
+    not queue behind the export's write lock; PostgreSQL reads at REPEATABLE READ, so every
+    query of the export sees the same data. The read transaction is rolled back at the end.
+    """
+    session.commit()
+    token = _READING_ONLY.set(True)
+    try:
+        if session.get_bind().dialect.name == "postgresql":
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        yield
+    finally:
+        session.rollback()
+        _READING_ONLY.reset(token)
 
 
 def configure_engine(engine: sa.Engine, busy_timeout_ms: int) -> None:

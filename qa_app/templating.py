@@ -23,6 +23,7 @@ NAVIGATION = [
     ("training.index", _l("Training"), frozenset({Role.MANAGER, Role.SUPERVISOR})),
     ("coaching.index", _l("Coaching"), frozenset({Role.MANAGER, Role.SUPERVISOR})),
     ("stats.import", _l("Statistics"), frozenset({Role.ADMIN, Role.MANAGER})),
+    ("exports.index", _l("Exports"), frozenset({Role.ADMIN, Role.MANAGER, Role.SUPERVISOR})),
     ("feedback.inbox", _l("My feedback"), frozenset({Role.AGENT})),
     ("stats.me", _l("My performance"), frozenset({Role.AGENT})),
     ("training.index", _l("My training"), frozenset({Role.AGENT})),

@@ -128,6 +128,8 @@ ROUTES: dict[str, Route] = {
     "coaching.new": Route("GET", "/coaching/agents/{agent_a1}/new", EVALUATORS),
     "coaching.detail": Route("GET", "/coaching/{session_id}", COACHED),
     "coaching.acknowledge": Route("POST", "/coaching/{session_id}/acknowledge", AGENT),
+    "exports.index": Route("GET", "/exports/", READERS),
+    "exports.feedback": Route("GET", "/exports/feedback", READERS),
     # The manager scored the disputed evaluation: they may not decide the dispute.
     "disputes.resolve": Route(
         "GET", "/disputes/{dispute_id}", EVALUATORS, {Role.MANAGER.value: 403}

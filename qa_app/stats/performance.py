@@ -98,7 +98,27 @@ def mean_with_interval(
     mean = statistics.fmean(data)
     if n < 2:
         return MeanWithInterval(mean, n)
+    return _with_interval(mean, n, statistics.stdev(data), bounds)
+
+
+def mean_with_interval_from_sums(
+    n: int, total: float, squares: float, *, bounds: tuple[float, float] = (0, 100)
+) -> MeanWithInterval:
+    """The same mean and interval from n, Σx and Σx², as SQL sums them over many rows."""
+    if n == 0:
+        return MeanWithInterval(None, 0)
+    mean = total / n
+    if n < 2:
+        return MeanWithInterval(mean, n)
+    # s² = (Σx² − n·mean²)/(n − 1); rounding can leave a tiny negative for equal values.
+    variance = max(0.0, (squares - total * mean) / (n - 1))
+    return _with_interval(mean, n, math.sqrt(variance), bounds)
+
+
+def _with_interval(
+    mean: float, n: int, stdev: float, bounds: tuple[float, float]
+) -> MeanWithInterval:
     t = _T95[n - 2] if n - 1 <= len(_T95) else 1.96
-    half = t * statistics.stdev(data) / math.sqrt(n)
+    half = t * stdev / math.sqrt(n)
     low, high = bounds
     return MeanWithInterval(mean, n, max(low, mean - half), min(high, mean + half))

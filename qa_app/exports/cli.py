@@ -1,0 +1,121 @@
+"""`flask --app run export evaluations OUT.xlsx [--from --to --team --agent --scorecard
+--channel]`: the evaluations workbook of the whole centre, from the command line."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+from flask_babel import get_timezone
+
+from qa_app.auth.models import Role, User
+from qa_app.channels import CHANNELS
+from qa_app.database import snapshot_read
+from qa_app.exports.filters import ExportFilters
+from qa_app.exports.queries import count_evaluations
+from qa_app.exports.services import export_evaluations, record_export
+from qa_app.extensions import db
+from qa_app.scorecards.models import Scorecard
+from qa_app.teams.models import Team
+
+DEFAULT_DAYS = 90
+
+export_group = AppGroup("export", help="Excel exports.")
+
+
+@export_group.command("evaluations")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: 90 days ago)."
+)
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: today).")
+@click.option("--team", "team_name", help="Only this team (its name).")
+@click.option("--agent", "agent_email", help="Only this agent (their e-mail).")
+@click.option("--scorecard", "slug", help="Only this scorecard (its slug).")
+@click.option("--channel", type=click.Choice(CHANNELS), help="Only this channel.")
+def export_evaluations_command(
+    out: Path,
+    start: datetime | None,
+    end: datetime | None,
+    team_name: str | None,
+    agent_email: str | None,
+    slug: str | None,
+    channel: str | None,
+) -> None:
+    """Write the Summary, Evaluations, Answers and Criteria sheets to OUT (.xlsx)."""
+    if out.suffix.lower() != ".xlsx":
+        raise click.BadParameter("the file name must end in .xlsx", param_hint="OUT")
+    if not out.parent.is_dir():
+        raise click.BadParameter(f"no folder {out.parent}", param_hint="OUT")
+    tz = get_timezone()
+    last = end.date() if end else datetime.now(tz).date()
+    first = start.date() if start else last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        raise click.ClickException("--from is after --to.")
+    filters = ExportFilters(
+        first,
+        last,
+        tz,
+        team_id=_team_id(team_name),
+        agent_id=_agent_id(agent_email),
+        scorecard_id=_scorecard_id(slug),
+        channel=channel,
+    )
+    # Written beside OUT and renamed at the end: a failed export leaves no half file.
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        with snapshot_read(db.session), partial.open("wb") as handle:
+            total = count_evaluations(filters)
+            with click.progressbar(
+                length=total, label="Writing evaluations", file=sys.stderr
+            ) as bar:
+                rows = export_evaluations(filters, handle, progress=bar.update)
+        os.replace(partial, out)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+        raise
+    record_export("export.evaluations", filters, rows, via="cli")
+    db.session.commit()
+    click.echo(
+        f"Wrote {out} ({first} to {last}): "
+        + ", ".join(f"{sheet} {count} rows" for sheet, count in rows.items())
+        + "."
+    )
+
+
+def _team_id(name: str | None) -> int | None:
+    if name is None:
+        return None
+    team_id = db.session.scalar(sa.select(Team.id).where(Team.name == name))
+    if team_id is None:
+        names = ", ".join(db.session.scalars(sa.select(Team.name).order_by(Team.name)))
+        raise click.ClickException(f"No team named {name!r}. Existing teams: {names or 'none'}.")
+    return team_id
+
+
+def _agent_id(email: str | None) -> int | None:
+    if email is None:
+        return None
+    agent_id = db.session.scalar(
+        sa.select(User.id).where(User.email == email.strip().lower(), User.role == Role.AGENT)
+    )
+    if agent_id is None:
+        raise click.ClickException(f"No agent with the e-mail {email}.")
+    return agent_id
+
+
+def _scorecard_id(slug: str | None) -> int | None:
+    if slug is None:
+        return None
+    scorecard_id = db.session.scalar(sa.select(Scorecard.id).where(Scorecard.slug == slug))
+    if scorecard_id is None:
+        slugs = ", ".join(db.session.scalars(sa.select(Scorecard.slug).order_by(Scorecard.slug)))
+        raise click.ClickException(f"No scorecard {slug!r}. Scorecards: {slugs or 'none'}.")
+    return scorecard_id

@@ -1,0 +1,152 @@
+"""An agent's feedback workbook for one period: Overview, Evaluations, Answers, Criteria.
+
+Pure, like the evaluations workbook whose Evaluations and Answers sheets it reuses: the
+supervisor hands it to the agent, so it holds only what the agent may read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import IO
+
+from openpyxl import Workbook
+
+from qa_app.exports.rows import (
+    AnswerRow,
+    CriterionColumn,
+    CriterionComparison,
+    EvaluationRow,
+    FeedbackOverview,
+)
+from qa_app.exports.sheets import (
+    DATE,
+    N_,
+    PERCENT,
+    SCORE,
+    WHOLE,
+    Column,
+    Sheet,
+    Translate,
+    discard,
+    new_workbook,
+    save,
+    translated,
+)
+from qa_app.exports.workbook import ANSWERS, EVALUATIONS, write_evaluations
+
+OVERVIEW, CRITERIA = "Overview", "Criteria"
+
+# The figures use the first two columns; the KPI table below them all six.
+OVERVIEW_COLUMNS = [
+    Column(N_("Figure"), 30),
+    Column(N_("Value"), 22),
+    *(Column("", 14) for _ in range(4)),
+]
+KPI_HEADERS = [
+    N_("KPI"),
+    N_("Agent"),
+    N_("Team"),
+    N_("Target"),
+    N_("Better when"),
+    N_("Attainment"),
+]
+CRITERIA_COLUMNS = [
+    Column(N_("Criterion key"), 20),
+    Column(N_("Criterion"), 30),
+    Column(N_("Section"), 20),
+    Column(N_("Average"), 10, PERCENT),
+    Column(N_("n"), 6, WHOLE),
+    Column(N_("Team average"), 12, PERCENT),
+    Column(N_("Team n"), 8, WHOLE),
+]
+
+
+def write_feedback_workbook(
+    out: str | IO[bytes],
+    *,
+    overview: FeedbackOverview,
+    criteria: Sequence[CriterionColumn],
+    evaluations: Iterable[tuple[EvaluationRow, Sequence[AnswerRow]]],
+    comparisons: Sequence[CriterionComparison],
+    description: str = "",
+    translate: Translate = str,
+) -> dict[str, int]:
+    """Write the four sheets to `out`; the number of data rows of each sheet."""
+    workbook = new_workbook(translate(N_("QA feedback")), description)
+    try:
+        overview_rows = write_overview(workbook, overview, translate)
+        evaluation_sheet, answer_sheet = write_evaluations(
+            workbook, criteria, evaluations, translate
+        )
+        criteria_sheet = write_comparisons(workbook, comparisons, translate)
+        save(workbook, out)
+    except BaseException:
+        discard(workbook)
+        raise
+    return {
+        OVERVIEW: overview_rows,
+        EVALUATIONS: evaluation_sheet.rows,
+        ANSWERS: answer_sheet.rows,
+        CRITERIA: criteria_sheet.rows,
+    }
+
+
+def write_overview(workbook: Workbook, overview: FeedbackOverview, translate: Translate) -> int:
+    """The agent's figures (label, value), then each KPI against team and target."""
+    sheet = Sheet(workbook, OVERVIEW, translated(OVERVIEW_COLUMNS, translate), freeze=False)
+    summary = overview.summary
+    figures: list[tuple[str, object, str | None]] = [
+        (N_("Agent"), overview.agent, None),
+        (N_("Team"), overview.team, None),
+        (N_("From"), overview.start, DATE),
+        (N_("To"), overview.end, DATE),
+        (N_("Evaluations"), summary.evaluations, WHOLE),
+        (N_("QA average"), summary.qa_average, SCORE),
+        (N_("QA n"), summary.qa_n, WHOLE),
+        (N_("QA low (95% CI)"), summary.qa_low, SCORE),
+        (N_("QA high (95% CI)"), summary.qa_high, SCORE),
+        (N_("Pass rate"), summary.pass_rate, PERCENT),
+        (N_("Critical failures"), summary.critical_failures, WHOLE),
+        (N_("KPI index"), summary.kpi_index, SCORE),
+        (N_("Composite"), summary.composite, SCORE),
+    ]
+    for label, value, number_format in figures:
+        sheet.append([translate(label), value], [None, number_format])
+    if summary.composite is None and summary.qa_n < overview.min_evaluations:
+        sheet.append(
+            [
+                translate(N_("The composite needs at least this many scored evaluations")),
+                overview.min_evaluations,
+            ]
+        )
+    sheet.blank()
+    sheet.header([translate(header) for header in KPI_HEADERS])
+    for kpi in overview.kpis:
+        sheet.append(
+            [kpi.header, kpi.agent, kpi.team, kpi.target, kpi.better_when, kpi.attainment],
+            [None, kpi.number_format, kpi.number_format, kpi.number_format, None, PERCENT],
+        )
+    return sheet.rows
+
+
+def write_comparisons(
+    workbook: Workbook, comparisons: Sequence[CriterionComparison], translate: Translate
+) -> Sheet:
+    """Each criterion's average for the agent beside the team's, weakest first."""
+    sheet = Sheet(workbook, CRITERIA, translated(CRITERIA_COLUMNS, translate))
+    for row in comparisons:
+        sheet.append(
+            [
+                row.key,
+                row.label,
+                row.section,
+                row.agent_mean,
+                row.agent_n,
+                row.team_mean,
+                row.team_n,
+            ]
+        )
+    sheet.filter()
+    sheet.colour_scale(4, 4, 2, sheet.rows + 1)
+    sheet.colour_scale(6, 6, 2, sheet.rows + 1)
+    return sheet

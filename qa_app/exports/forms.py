@@ -1,0 +1,37 @@
+"""The export forms: which period, team, agent, scorecard and channel to export."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, SubmitField, ValidationError
+from wtforms.validators import DataRequired, InputRequired
+
+
+class PeriodForm(FlaskForm):
+    """From and to, both days included, in the centre's time zone."""
+
+    start = DateField(_l("From"), validators=[DataRequired()])
+    end = DateField(_l("To"), validators=[DataRequired()])
+
+    def validate_end(self, field: DateField) -> None:
+        """The period must not end before it starts."""
+        if self.start.data and field.data and field.data < self.start.data:
+            raise ValidationError(_l("The period ends before it starts."))
+
+
+class ExportForm(PeriodForm):
+    """The evaluations workbook: filters, each "all" by default (choices set by the view)."""
+
+    team_id = SelectField(_l("Team"), coerce=int, validators=[InputRequired()])
+    agent_id = SelectField(_l("Agent"), coerce=int, validators=[InputRequired()])
+    scorecard = SelectField(_l("Scorecard"))
+    channel = SelectField(_l("Channel"))
+    submit = SubmitField(_l("Download workbook"))
+
+
+class FeedbackForm(PeriodForm):
+    """One agent's feedback workbook for a period."""
+
+    agent_id = SelectField(_l("Agent"), coerce=int, validators=[DataRequired()])
+    submit = SubmitField(_l("Download feedback workbook"))

@@ -1,0 +1,149 @@
+"""Rows for the Evaluations and Answers sheets, streamed from the database.
+
+Each query selects plain columns (no ORM objects for the session to keep) and is executed
+with `yield_per`, which makes SQLAlchemy stream it: a server-side cursor on PostgreSQL
+(psycopg), SQLite's own step-by-step cursor. Evaluations and answers are two streams sorted
+by evaluation id, read side by side (`rows.with_answers`), so neither is ever in memory
+whole and nothing is queried per evaluation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, tzinfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from qa_app.auth.models import User
+from qa_app.evaluations.models import Answer, Evaluation
+from qa_app.exports.filters import ExportFilters
+from qa_app.exports.rows import AnswerRow, CriterionColumn, EvaluationRow
+from qa_app.extensions import db
+from qa_app.interactions.models import Interaction
+from qa_app.scorecards.models import Scorecard, ScorecardCriterion, ScorecardVersion
+from qa_app.teams.models import Team
+
+# Rows fetched from the cursor at a time.
+YIELD_PER = 2000
+
+
+def _local(moment: datetime | None, tz: tzinfo) -> datetime | None:
+    """An aware moment as the naive local time Excel shows."""
+    return None if moment is None else moment.astimezone(tz).replace(tzinfo=None)
+
+
+def count_evaluations(filters: ExportFilters) -> int:
+    """How many evaluations the export holds (for a progress bar)."""
+    query = sa.select(sa.func.count(Evaluation.id)).where(*filters.evaluation_conditions())
+    return db.session.scalar(query) or 0
+
+
+def evaluation_rows(filters: ExportFilters) -> Iterator[EvaluationRow]:
+    """The evaluations, by id, with agent, team, evaluator and scorecard names."""
+    agent, evaluator = aliased(User), aliased(User)
+    columns = {
+        "id": Evaluation.id,
+        "submitted_at": Evaluation.submitted_at,
+        "interaction_at": Interaction.occurred_at,
+        "agent": agent.display_name,
+        "team": Team.name,
+        "evaluator": evaluator.display_name,
+        "scorecard": ScorecardVersion.name,
+        "version": ScorecardVersion.number,
+        "channel": Interaction.channel,
+        "external_ref": Interaction.external_ref,
+        "status": Evaluation.status,
+        "score": Evaluation.score,
+        "raw_score": Evaluation.raw_score,
+        "auto_failed": Evaluation.auto_failed,
+        "passed": Evaluation.passed,
+        "overall_comment": Evaluation.overall_comment,
+        "strengths": Evaluation.strengths,
+        "opportunities": Evaluation.opportunities,
+    }
+    query = (
+        sa.select(*(column.label(name) for name, column in columns.items()))
+        .join(Interaction, Interaction.id == Evaluation.interaction_id)
+        .join(agent, agent.id == Evaluation.agent_id)
+        .outerjoin(Team, Team.id == agent.team_id)
+        .join(evaluator, evaluator.id == Evaluation.evaluator_id)
+        .join(ScorecardVersion, ScorecardVersion.id == Evaluation.scorecard_version_id)
+        .where(*filters.evaluation_conditions())
+        .order_by(Evaluation.id)
+        .execution_options(yield_per=YIELD_PER)
+    )
+    for row in db.session.execute(query):
+        values = row._asdict()
+        values["submitted_at"] = _local(row.submitted_at, filters.tz)
+        values["interaction_at"] = _local(row.interaction_at, filters.tz)
+        yield EvaluationRow(**values)
+
+
+def answer_rows(filters: ExportFilters) -> Iterator[AnswerRow]:
+    """Every answer of the evaluations, by evaluation id, in scorecard order."""
+    query = (
+        sa.select(
+            Answer.evaluation_id,
+            Answer.criterion_key,
+            ScorecardCriterion.label,
+            ScorecardCriterion.section_title,
+            ScorecardCriterion.kind,
+            Answer.value,
+            Answer.normalised,
+            Answer.is_na,
+            Answer.comment,
+        )
+        .join(Evaluation, Evaluation.id == Answer.evaluation_id)
+        .outerjoin(
+            ScorecardCriterion,
+            sa.and_(
+                ScorecardCriterion.version_id == Evaluation.scorecard_version_id,
+                ScorecardCriterion.key == Answer.criterion_key,
+            ),
+        )
+        .where(*filters.evaluation_conditions())
+        .order_by(
+            Answer.evaluation_id,
+            ScorecardCriterion.section_position,
+            ScorecardCriterion.position,
+            Answer.id,
+        )
+        .execution_options(yield_per=YIELD_PER)
+    )
+    for row in db.session.execute(query):
+        yield AnswerRow(*row)
+
+
+def criterion_columns(filters: ExportFilters) -> list[CriterionColumn]:
+    """Every criterion key of the scorecard versions the evaluations were scored on, once:
+    labelled as in the latest of those versions, placed where it first comes in scorecard
+    (by name), section and criterion order."""
+    versions = (
+        sa.select(Evaluation.scorecard_version_id)
+        .where(*filters.evaluation_conditions())
+        .distinct()
+    )
+    rows = db.session.execute(
+        sa.select(
+            ScorecardCriterion.key,
+            ScorecardCriterion.label,
+            ScorecardCriterion.section_title,
+            Scorecard.name,
+            ScorecardCriterion.section_position,
+            ScorecardCriterion.position,
+        )
+        .join(ScorecardVersion, ScorecardVersion.id == ScorecardCriterion.version_id)
+        .join(Scorecard, Scorecard.id == ScorecardVersion.scorecard_id)
+        .where(ScorecardCriterion.version_id.in_(versions))
+        .order_by(ScorecardCriterion.version_id)
+    ).all()
+    latest = {row.key: row for row in rows}  # later versions overwrite earlier ones
+    place: dict[str, tuple[str, int, int]] = {}
+    for row in rows:
+        here = (row.name, row.section_position, row.position)
+        place[row.key] = min(place.get(row.key, here), here)
+    return [
+        CriterionColumn(key, latest[key].label, latest[key].section_title)
+        for key in sorted(latest, key=lambda key: (place[key], key))
+    ]

@@ -1,0 +1,172 @@
+"""Excel exports from the web: the evaluations workbook and an agent's feedback workbook.
+
+Both pages show their form on GET and answer a valid POST with the workbook (POST because
+the download writes an audit event). The workbook is built in an anonymous temporary file
+(openpyxl's write-only sheets keep their rows on disk too), so memory stays flat; the file
+is then sent in chunks and deleted when the response is closed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import IO
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask.typing import ResponseReturnValue
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from qa_app.access import agents_visible_to, can_see_agent, role_required, teams_visible_to
+from qa_app.auth.models import Role, User
+from qa_app.channels import CHANNEL_LABELS, CHANNELS
+from qa_app.database import snapshot_read
+from qa_app.exports.download_names import download_name
+from qa_app.exports.filters import ExportFilters, scope_of
+from qa_app.exports.forms import ExportForm, FeedbackForm, PeriodForm
+from qa_app.exports.services import (
+    export_evaluations,
+    export_feedback,
+    feedback_filters,
+    record_export,
+)
+from qa_app.extensions import db
+from qa_app.forms import to_choices
+from qa_app.scorecards.models import Scorecard
+
+bp = Blueprint("exports", __name__)
+EXPORTERS = (Role.ADMIN, Role.MANAGER, Role.SUPERVISOR)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DEFAULT_DAYS = 90
+
+
+@bp.route("/", methods=["GET", "POST"])
+@role_required(*EXPORTERS)
+def index() -> ResponseReturnValue:
+    """The evaluations workbook: choose the filters, then download it."""
+    form = _export_form()
+    if form.validate_on_submit():
+        filters = _export_filters(form)
+        return _send_workbook(
+            lambda out: export_evaluations(filters, out),
+            download_name("qa-evaluations", filters.start.isoformat(), filters.end.isoformat()),
+            lambda rows: record_export("export.evaluations", filters, rows, via="web"),
+        )
+    return render_template("exports/index.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/feedback", methods=["GET", "POST"])
+@role_required(*EXPORTERS)
+def feedback() -> ResponseReturnValue:
+    """An agent's feedback workbook for a period, to hand to the agent."""
+    form = FeedbackForm()
+    form.agent_id.choices = to_choices(_agent_choices())
+    if request.method == "GET":
+        form.agent_id.data = request.args.get("agent", type=int)
+    _default_period(form)
+    if form.validate_on_submit():
+        agent = db.session.get(User, form.agent_id.data)
+        if agent is None or not can_see_agent(current_user, agent.id):
+            abort(404)
+        filters = ExportFilters(
+            form.start.data, form.end.data, get_timezone(), scope=scope_of(current_user)
+        )
+        name = download_name(
+            "qa-feedback", agent.display_name, filters.start.isoformat(), filters.end.isoformat()
+        )
+        return _send_workbook(
+            lambda out: export_feedback(agent, filters, out),
+            name,
+            lambda rows: record_export(
+                "export.feedback",
+                feedback_filters(agent, filters),
+                rows,
+                via="web",
+                entity=("user", agent.id),
+            ),
+        )
+    return render_template("exports/feedback.html", form=form), 400 if form.errors else 200
+
+
+def _export_form() -> ExportForm:
+    """The form with the teams, agents, scorecards and channels the user may choose."""
+    form = ExportForm()
+    teams = db.session.scalars(teams_visible_to(current_user))
+    form.team_id.choices = to_choices(
+        [(0, _("All teams")), *((team.id, team.name) for team in teams)]
+    )
+    form.agent_id.choices = to_choices([(0, _("All agents")), *_agent_choices()])
+    scorecards = db.session.execute(
+        sa.select(Scorecard.slug, Scorecard.name).order_by(Scorecard.name)
+    )
+    form.scorecard.choices = to_choices([("", _("All scorecards")), *map(tuple, scorecards)])
+    form.channel.choices = to_choices(
+        [("", _("All channels")), *((channel, CHANNEL_LABELS[channel]) for channel in CHANNELS)]
+    )
+    _default_period(form)
+    return form
+
+
+def _export_filters(form: ExportForm) -> ExportFilters:
+    """The filters chosen, within the user's scope ("all" is None)."""
+    scorecard_id = db.session.scalar(
+        sa.select(Scorecard.id).where(Scorecard.slug == form.scorecard.data)
+    )
+    return ExportFilters(
+        form.start.data,
+        form.end.data,
+        get_timezone(),
+        team_id=form.team_id.data or None,
+        agent_id=form.agent_id.data or None,
+        scorecard_id=scorecard_id,
+        channel=form.channel.data or None,
+        scope=scope_of(current_user),
+    )
+
+
+def _agent_choices() -> list[tuple[int, str]]:
+    agents = db.session.execute(
+        agents_visible_to(current_user).with_only_columns(User.id, User.display_name, User.email)
+    )
+    return [(agent_id, f"{name} ({email})") for agent_id, name, email in agents]
+
+
+def _default_period(form: PeriodForm) -> None:
+    """The last 90 days up to today, as on the agent page."""
+    if request.method == "GET":
+        today: date = datetime.now(get_timezone()).date()
+        form.end.data = today
+        form.start.data = today - timedelta(days=DEFAULT_DAYS - 1)
+
+
+def _send_workbook(
+    write: Callable[[IO[bytes]], dict[str, int]],
+    name: str,
+    audit: Callable[[dict[str, int]], object],
+) -> Response:
+    """Build the workbook in a temporary file from one snapshot, audit it, send it."""
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by the response
+    try:
+        with snapshot_read(db.session):
+            rows = write(handle)
+        audit(rows)
+        db.session.commit()
+        size = os.fstat(handle.fileno()).st_size
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
+    response = send_file(
+        handle,
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=name,
+        conditional=False,
+        etag=False,
+    )
+    response.content_length = size
+    return response
