@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, tzinfo
 
 from flask import current_app, has_request_context, request
 from flask_babel import format_decimal, format_percent, get_locale, get_timezone
@@ -55,8 +55,23 @@ def format_share(value: float | None, digits: int = 0) -> str:
     return format_percent(value, format=pattern)
 
 
+def localize(naive: datetime, tz: tzinfo) -> datetime:
+    """A wall-clock time in `tz` as an aware datetime.
+
+    pytz zones (what Flask-Babel hands out) need localize(): with tzinfo= they would use the
+    zone's first historical offset (Berlin +00:53, so a day would begin at 23:07 UTC).
+    """
+    localize_method = getattr(tz, "localize", None)
+    return localize_method(naive) if localize_method is not None else naive.replace(tzinfo=tz)
+
+
+def local_midnight(day: date, tz: tzinfo) -> datetime:
+    """The moment `day` begins in the time zone `tz`, as an aware datetime."""
+    return localize(datetime.combine(day, time.min), tz)
+
+
 def local_to_utc(moment: datetime) -> datetime:
     """A date and time typed into a form (the centre's time zone) as an aware UTC datetime."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=get_timezone())
+        moment = localize(moment, get_timezone())
     return moment.astimezone(UTC)

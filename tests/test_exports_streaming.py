@@ -17,11 +17,12 @@ from flask import Flask
 from qa_app.auth.models import User
 from qa_app.database import _sqlite_begin_statement, snapshot_read
 from qa_app.evaluations import services
-from qa_app.exports.filters import ExportFilters, local_midnight
 from qa_app.exports.queries import YIELD_PER
 from qa_app.exports.services import export_evaluations
 from qa_app.extensions import db
+from qa_app.i18n import local_midnight
 from qa_app.interactions.services import create_interaction
+from qa_app.reports.filters import ReportFilters
 from qa_app.scorecards.models import Scorecard
 from tests.exports_data import WEEK, seed_export_data
 
@@ -44,7 +45,7 @@ def run_export(app: Flask) -> list[tuple[str, str, Any]]:
         sa.event.listen(db.engine, "before_cursor_execute", listener)
         try:
             with snapshot_read(db.session):
-                export_evaluations(ExportFilters(*WEEK), io.BytesIO())
+                export_evaluations(ReportFilters(*WEEK), io.BytesIO())
         finally:
             sa.event.remove(db.engine, "before_cursor_execute", listener)
     return [row for row in seen if row[0].lstrip().upper().startswith("SELECT")]

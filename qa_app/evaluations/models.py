@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_app.database import UTCDateTime, utcnow
 from qa_app.extensions import db
+from qa_app.scorecards.models import ScorecardCriterion
 
 if TYPE_CHECKING:
     from qa_app.auth.models import User
@@ -177,3 +178,17 @@ class Dispute(db.Model):
     evaluation: Mapped[Evaluation] = relationship(back_populates="disputes")
     raised_by: Mapped[User] = relationship(foreign_keys=[raised_by_id])
     resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+
+
+def answer_label() -> sa.ScalarSelect[str]:
+    """The label of an answer's criterion in its evaluation's scorecard version: a subquery
+    correlated with Answer and Evaluation, for reports that group answers by key."""
+    return (
+        sa.select(ScorecardCriterion.label)
+        .where(
+            ScorecardCriterion.version_id == Evaluation.scorecard_version_id,
+            ScorecardCriterion.key == Answer.criterion_key,
+        )
+        .correlate(Evaluation, Answer)
+        .scalar_subquery()
+    )

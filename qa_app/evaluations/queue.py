@@ -11,6 +11,7 @@ from qa_app.access import agents_visible_to
 from qa_app.auth.models import User
 from qa_app.evaluations.models import SCORED, Evaluation
 from qa_app.extensions import db
+from qa_app.i18n import local_midnight
 from qa_app.interactions.models import Assignment, Interaction
 from qa_app.scorecards.models import Scorecard
 from qa_app.teams.models import Team
@@ -70,7 +71,7 @@ class AgentProgress:
 
 def month_start(today: date, tz: tzinfo = UTC) -> datetime:
     """Midnight in the centre's time zone on the first day of `today`'s month."""
-    return datetime(today.year, today.month, 1, tzinfo=tz)
+    return local_midnight(today.replace(day=1), tz)
 
 
 def monthly_progress(user: User, today: date, tz: tzinfo = UTC) -> list[AgentProgress]:

@@ -17,10 +17,10 @@ from sqlalchemy.orm import aliased
 
 from qa_app.auth.models import User
 from qa_app.evaluations.models import Answer, Evaluation
-from qa_app.exports.filters import ExportFilters
 from qa_app.exports.rows import AnswerRow, CriterionColumn, EvaluationRow
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
+from qa_app.reports.filters import ReportFilters
 from qa_app.scorecards.models import Scorecard, ScorecardCriterion, ScorecardVersion
 from qa_app.teams.models import Team
 
@@ -33,13 +33,13 @@ def _local(moment: datetime | None, tz: tzinfo) -> datetime | None:
     return None if moment is None else moment.astimezone(tz).replace(tzinfo=None)
 
 
-def count_evaluations(filters: ExportFilters) -> int:
+def count_evaluations(filters: ReportFilters) -> int:
     """How many evaluations the export holds (for a progress bar)."""
     query = sa.select(sa.func.count(Evaluation.id)).where(*filters.evaluation_conditions())
     return db.session.scalar(query) or 0
 
 
-def evaluation_rows(filters: ExportFilters) -> Iterator[EvaluationRow]:
+def evaluation_rows(filters: ReportFilters) -> Iterator[EvaluationRow]:
     """The evaluations, by id, with agent, team, evaluator and scorecard names."""
     agent, evaluator = aliased(User), aliased(User)
     columns = {
@@ -80,7 +80,7 @@ def evaluation_rows(filters: ExportFilters) -> Iterator[EvaluationRow]:
         yield EvaluationRow(**values)
 
 
-def answer_rows(filters: ExportFilters) -> Iterator[AnswerRow]:
+def answer_rows(filters: ReportFilters) -> Iterator[AnswerRow]:
     """Every answer of the evaluations, by evaluation id, in scorecard order."""
     query = (
         sa.select(
@@ -115,7 +115,7 @@ def answer_rows(filters: ExportFilters) -> Iterator[AnswerRow]:
         yield AnswerRow(*row)
 
 
-def criterion_columns(filters: ExportFilters) -> list[CriterionColumn]:
+def criterion_columns(filters: ReportFilters) -> list[CriterionColumn]:
     """Every criterion key of the scorecard versions the evaluations were scored on, once:
     labelled as in the latest of those versions, placed where it first comes in scorecard
     (by name), section and criterion order."""

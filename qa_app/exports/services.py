@@ -19,9 +19,7 @@ from qa_app.audit.models import AuditEvent
 from qa_app.audit.services import record_event
 from qa_app.auth.models import Role, User
 from qa_app.evaluations.models import VISIBLE_TO_AGENT
-from qa_app.exports.aggregates import AgentTotals, agent_totals, criteria_matrix, criterion_means
 from qa_app.exports.feedback_workbook import write_feedback_workbook
-from qa_app.exports.filters import ExportFilters
 from qa_app.exports.queries import answer_rows, criterion_columns, evaluation_rows
 from qa_app.exports.rows import (
     AgentSummary,
@@ -34,14 +32,13 @@ from qa_app.exports.rows import (
 )
 from qa_app.exports.sheets import DECIMAL, PERCENT, SECONDS, WHOLE
 from qa_app.exports.workbook import write_evaluations_workbook
+from qa_app.reports.agents import AgentPerformance, agent_performance, performance_of
+from qa_app.reports.aggregates import AgentTotals, criteria_matrix, criterion_means
+from qa_app.reports.filters import ReportFilters
 from qa_app.stats.display import kpi_label
-from qa_app.stats.kpis import KPIS, KpiDefinition, KpiTotals, kpi_totals, kpi_totals_by_agent
+from qa_app.stats.kpis import KPIS, KpiDefinition, KpiTotals, kpi_totals
 from qa_app.stats.performance import (
-    Target,
     attainment,
-    composite,
-    kpi_index,
-    mean_with_interval_from_sums,
 )
 from qa_app.stats.services import targets_for_team
 
@@ -60,55 +57,33 @@ def in_sheet_units(kpi: KpiDefinition, value: float | None) -> float | None:
     return value / 100 if kpi.unit == "percent" else value
 
 
-def agent_summaries(filters: ExportFilters) -> list[AgentSummary]:
-    """The Summary rows: each agent's QA figures, KPIs, KPI index and composite (DESIGN.md
-    "Combined performance"), from one GROUP BY for the evaluations and one for the KPIs."""
-    kpis = kpi_totals_by_agent(
-        filters.agent_ids(), filters.start, filters.end, channel=filters.kpi_channel
-    )
-    targets: dict[int | None, dict[str, Target]] = {}  # one query per team, not per agent
-    return [
-        _summary(row, kpis.get(row.agent_id, KpiTotals()), _targets(targets, row.team_id))
-        for row in agent_totals(filters)
-    ]
+def agent_summaries(filters: ReportFilters) -> list[AgentSummary]:
+    """The Summary rows: each agent's QA figures, KPIs, KPI index and composite (see
+    `reports.agents.agent_performance`), KPIs in the sheet's units."""
+    return [summary_row(performance) for performance in agent_performance(filters)]
 
 
-def _targets(cache: dict[int | None, dict[str, Target]], team_id: int | None) -> dict[str, Target]:
-    if team_id not in cache:
-        cache[team_id] = targets_for_team(team_id)
-    return cache[team_id]
-
-
-def _summary(row: AgentTotals, totals: KpiTotals, targets: dict[str, Target]) -> AgentSummary:
-    config = current_app.config
-    qa = mean_with_interval_from_sums(row.scored, row.score_sum, row.score_squares)
-    attainments = {kpi.key: attainment(totals.kpi(kpi.key), targets[kpi.key]) for kpi in KPIS}
-    index = kpi_index(attainments, targets)
+def summary_row(performance: AgentPerformance) -> AgentSummary:
+    """One agent's figures as the Summary sheet holds them."""
+    qa = performance.qa
     return AgentSummary(
-        agent=row.name,
-        email=row.email,
-        team=row.team,
-        evaluations=row.evaluations,
+        agent=performance.name,
+        email=performance.email,
+        team=performance.team,
+        evaluations=performance.evaluations,
         qa_average=qa.mean,
         qa_n=qa.n,
         qa_low=qa.low,
         qa_high=qa.high,
-        pass_rate=row.passed / row.pass_n if row.pass_n else None,
-        critical_failures=row.critical_failures,
-        kpis={kpi.key: in_sheet_units(kpi, totals.kpi(kpi.key)) for kpi in KPIS},
-        kpi_index=index,
-        composite=composite(
-            qa.mean,
-            qa.n,
-            index,
-            qa_weight=config["COMPOSITE_QA_WEIGHT"],
-            kpi_weight=config["COMPOSITE_KPI_WEIGHT"],
-            min_evaluations=config["MIN_EVALUATIONS"],
-        ),
+        pass_rate=performance.pass_rate,
+        critical_failures=performance.critical_failures,
+        kpis={kpi.key: in_sheet_units(kpi, performance.totals.kpi(kpi.key)) for kpi in KPIS},
+        kpi_index=performance.kpi_index,
+        composite=performance.composite,
     )
 
 
-def _description(filters: ExportFilters) -> str:
+def _description(filters: ReportFilters) -> str:
     return _(
         "%(start)s to %(end)s; times in %(tz)s.",
         start=filters.start.isoformat(),
@@ -118,7 +93,7 @@ def _description(filters: ExportFilters) -> str:
 
 
 def export_evaluations(
-    filters: ExportFilters, out: str | IO[bytes], progress: Callable[[int], None] | None = None
+    filters: ReportFilters, out: str | IO[bytes], progress: Callable[[int], None] | None = None
 ) -> dict[str, int]:
     """Write the evaluations workbook to `out`; the number of data rows of each sheet."""
     return write_evaluations_workbook(
@@ -134,7 +109,7 @@ def export_evaluations(
     )
 
 
-def feedback_filters(agent: User, filters: ExportFilters) -> ExportFilters:
+def feedback_filters(agent: User, filters: ReportFilters) -> ReportFilters:
     """One agent's evaluations the agent may read (released and later) in the period."""
     return replace(
         filters,
@@ -146,14 +121,16 @@ def feedback_filters(agent: User, filters: ExportFilters) -> ExportFilters:
     )
 
 
-def export_feedback(agent: User, filters: ExportFilters, out: str | IO[bytes]) -> dict[str, int]:
+def export_feedback(agent: User, filters: ReportFilters, out: str | IO[bytes]) -> dict[str, int]:
     """Write an agent's feedback workbook for the period of `filters` to `out`."""
     own = feedback_filters(agent, filters)
     summaries = agent_summaries(own)
     summary = (
         summaries[0]
         if summaries
-        else _summary(_no_totals(agent), KpiTotals(), targets_for_team(agent.team_id))
+        else summary_row(
+            performance_of(_no_totals(agent), KpiTotals(), targets_for_team(agent.team_id))
+        )
     )
     overview = FeedbackOverview(
         agent=agent.display_name,
@@ -180,7 +157,7 @@ def _no_totals(agent: User) -> AgentTotals:
     return AgentTotals(agent.id, agent.display_name, agent.email, None, None, *[0] * 7)
 
 
-def kpi_comparisons(agent: User, filters: ExportFilters) -> list[KpiComparison]:
+def kpi_comparisons(agent: User, filters: ReportFilters) -> list[KpiComparison]:
     """Each KPI of the agent beside the team's total and the target, with attainment."""
     own = kpi_totals([agent.id], filters.start, filters.end, channel=filters.kpi_channel)
     team = KpiTotals()
@@ -203,7 +180,7 @@ def kpi_comparisons(agent: User, filters: ExportFilters) -> list[KpiComparison]:
 
 
 def criterion_comparisons(
-    agent: User, filters: ExportFilters, criteria: Sequence[CriterionColumn]
+    agent: User, filters: ReportFilters, criteria: Sequence[CriterionColumn]
 ) -> list[CriterionComparison]:
     """The agent's mean r per criterion beside the team's (same period and statuses),
     weakest first."""
@@ -227,7 +204,7 @@ def criterion_comparisons(
 
 def record_export(
     action: str,
-    filters: ExportFilters,
+    filters: ReportFilters,
     rows: dict[str, int],
     *,
     via: str,

@@ -26,7 +26,6 @@ from qa_app.auth.models import Role, User
 from qa_app.channels import CHANNEL_LABELS, CHANNELS
 from qa_app.database import snapshot_read
 from qa_app.exports.download_names import download_name
-from qa_app.exports.filters import ExportFilters, scope_of
 from qa_app.exports.forms import ExportForm, FeedbackForm, PeriodForm
 from qa_app.exports.services import (
     export_evaluations,
@@ -36,6 +35,7 @@ from qa_app.exports.services import (
 )
 from qa_app.extensions import db
 from qa_app.forms import to_choices
+from qa_app.reports.filters import ReportFilters, scope_of
 from qa_app.scorecards.models import Scorecard
 
 bp = Blueprint("exports", __name__)
@@ -72,7 +72,7 @@ def feedback() -> ResponseReturnValue:
         agent = db.session.get(User, form.agent_id.data)
         if agent is None or not can_see_agent(current_user, agent.id):
             abort(404)
-        filters = ExportFilters(
+        filters = ReportFilters(
             form.start.data, form.end.data, get_timezone(), scope=scope_of(current_user)
         )
         name = download_name(
@@ -111,12 +111,12 @@ def _export_form() -> ExportForm:
     return form
 
 
-def _export_filters(form: ExportForm) -> ExportFilters:
+def _export_filters(form: ExportForm) -> ReportFilters:
     """The filters chosen, within the user's scope ("all" is None)."""
     scorecard_id = db.session.scalar(
         sa.select(Scorecard.id).where(Scorecard.slug == form.scorecard.data)
     )
-    return ExportFilters(
+    return ReportFilters(
         form.start.data,
         form.end.data,
         get_timezone(),

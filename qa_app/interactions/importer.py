@@ -24,6 +24,7 @@ from qa_app.cells import (
     parse_duration_seconds,
 )
 from qa_app.extensions import db
+from qa_app.i18n import localize
 from qa_app.interactions.models import Interaction
 from qa_app.tabular import (
     Problem,
@@ -159,7 +160,7 @@ def _validate(
         try:
             moment = parse_datetime(row[columns["occurred_at"]])
             record["occurred_at"] = (
-                moment.replace(tzinfo=tz).astimezone(UTC)
+                localize(moment, tz).astimezone(UTC)
                 if moment.tzinfo is None
                 else moment.astimezone(UTC)
             )

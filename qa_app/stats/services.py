@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 import sqlalchemy as sa
 from flask import current_app
 
 from qa_app.audit.services import record_event
 from qa_app.auth.models import Role, User
-from qa_app.evaluations.models import SCORED, Answer, Evaluation
+from qa_app.evaluations.models import SCORED, Answer, Evaluation, answer_label
 from qa_app.extensions import db
-from qa_app.scorecards.models import ScorecardCriterion
+from qa_app.i18n import local_midnight
 from qa_app.stats.kpis import KPIS, KpiTotals, kpi_totals
 from qa_app.stats.models import KpiTarget
 from qa_app.stats.performance import (
@@ -82,10 +82,7 @@ def save_target(
 def period_bounds(start: date, end: date, tz: tzinfo) -> tuple[datetime, datetime]:
     """Midnight before `start` to midnight after `end` in the centre's time zone: the same
     days the imported agent-days mean."""
-    return (
-        datetime.combine(start, time.min, tz),
-        datetime.combine(end + timedelta(days=1), time.min, tz),
-    )
+    return local_midnight(start, tz), local_midnight(end + timedelta(days=1), tz)
 
 
 def qa_scores(
@@ -126,15 +123,7 @@ def criterion_breakdown(
     begin, finish = period_bounds(start, end, tz)
     team = sa.select(User.id).where(User.team_id == agent.team_id, User.role == Role.AGENT)
     is_agent = Evaluation.agent_id == agent.id
-    label = (
-        sa.select(ScorecardCriterion.label)
-        .where(
-            ScorecardCriterion.version_id == Evaluation.scorecard_version_id,
-            ScorecardCriterion.key == Answer.criterion_key,
-        )
-        .correlate(Evaluation, Answer)
-        .scalar_subquery()
-    )
+    label = answer_label()
     rows = db.session.execute(
         sa.select(
             Answer.criterion_key,
@@ -191,6 +180,19 @@ class AgentPicture:
         }  # fmt: skip
 
 
+def configured_composite(qa: MeanWithInterval, index: float | None) -> float | None:
+    """The composite with the configured weights and minimum number of evaluations."""
+    config = current_app.config
+    return composite(
+        qa.mean,
+        qa.n,
+        index,
+        qa_weight=config["COMPOSITE_QA_WEIGHT"],
+        kpi_weight=config["COMPOSITE_KPI_WEIGHT"],
+        min_evaluations=config["MIN_EVALUATIONS"],
+    )
+
+
 def agent_picture(agent: User, start: date, end: date, tz: tzinfo = UTC) -> AgentPicture:
     """QA average with its interval, KPIs against team and target, KPI index, composite."""
     config = current_app.config
@@ -211,14 +213,7 @@ def agent_picture(agent: User, start: date, end: date, tz: tzinfo = UTC) -> Agen
         targets=targets,
         attainments=attainments,
         kpi_index=index,
-        composite=composite(
-            qa.mean,
-            qa.n,
-            index,
-            qa_weight=config["COMPOSITE_QA_WEIGHT"],
-            kpi_weight=config["COMPOSITE_KPI_WEIGHT"],
-            min_evaluations=config["MIN_EVALUATIONS"],
-        ),
+        composite=configured_composite(qa, index),
         min_evaluations=config["MIN_EVALUATIONS"],
     )
 

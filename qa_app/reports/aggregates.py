@@ -13,9 +13,9 @@ import sqlalchemy as sa
 
 from qa_app.auth.models import User
 from qa_app.evaluations.models import Answer, Evaluation
-from qa_app.exports.filters import ExportFilters
 from qa_app.exports.rows import CriteriaRow
 from qa_app.extensions import db
+from qa_app.reports.filters import ReportFilters
 from qa_app.stats.models import AgentDailyStat
 from qa_app.teams.models import Team
 
@@ -38,7 +38,7 @@ class AgentTotals:
     critical_failures: int
 
 
-def agent_totals(filters: ExportFilters) -> list[AgentTotals]:
+def agent_totals(filters: ReportFilters) -> list[AgentTotals]:
     """Every agent in the export's scope with evaluations in it or statistics in its period,
     by team and name."""
     totals = (
@@ -83,7 +83,7 @@ def agent_totals(filters: ExportFilters) -> list[AgentTotals]:
     return [AgentTotals(**row._asdict()) for row in rows]
 
 
-def _criterion_means(filters: ExportFilters, *group: sa.ColumnElement) -> sa.Result:
+def _criterion_means(filters: ReportFilters, *group: sa.ColumnElement) -> sa.Result:
     return db.session.execute(
         sa.select(
             *group,
@@ -99,7 +99,7 @@ def _criterion_means(filters: ExportFilters, *group: sa.ColumnElement) -> sa.Res
     )
 
 
-def criteria_matrix(filters: ExportFilters, *, no_team: str, all_teams: str) -> list[CriteriaRow]:
+def criteria_matrix(filters: ReportFilters, *, no_team: str, all_teams: str) -> list[CriteriaRow]:
     """Mean r and n per team and criterion, by team name, then a row over all teams."""
     by_team: dict[str | None, CriteriaRow] = {}
     for team, key, mean, count in _criterion_means(filters, Team.name):
@@ -118,6 +118,6 @@ def criteria_matrix(filters: ExportFilters, *, no_team: str, all_teams: str) -> 
     return rows
 
 
-def criterion_means(filters: ExportFilters) -> dict[str, tuple[float, int]]:
+def criterion_means(filters: ReportFilters) -> dict[str, tuple[float, int]]:
     """Mean r and n per criterion key over all the export's evaluations."""
     return {key: (float(mean), count) for key, mean, count in _criterion_means(filters)}

@@ -1,10 +1,10 @@
-"""What an export covers: a period, optionally a team, an agent, a scorecard and a channel,
-always within the agents the exporting user may see."""
+"""What a dashboard or an export covers: a period, optionally a team, an agent, a scorecard
+and a channel, always within the agents the user may see."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,30 +12,22 @@ import sqlalchemy as sa
 from qa_app.access import CENTRE_WIDE_ROLES, agents_visible_to
 from qa_app.auth.models import Role, User
 from qa_app.evaluations.models import SCORED, Evaluation
+from qa_app.i18n import local_midnight
 from qa_app.interactions.models import Interaction
 from qa_app.scorecards.models import ScorecardVersion
 from qa_app.stats.models import ALL_CHANNELS
 
 
-def local_midnight(day: date, tz: tzinfo) -> datetime:
-    """The moment `day` begins in the time zone `tz`, as an aware datetime."""
-    naive = datetime.combine(day, time.min)
-    # pytz zones (what Flask-Babel hands out) need localize(): with tzinfo= they would use
-    # the zone's first historical offset (Berlin +00:53).
-    localize = getattr(tz, "localize", None)
-    return localize(naive) if localize is not None else naive.replace(tzinfo=tz)
-
-
 def scope_of(user: User) -> sa.Select | None:
-    """Agent ids `user` may export; None for the whole centre (admins and managers)."""
+    """Agent ids `user` may see; None for the whole centre (admins and managers)."""
     if user.role in CENTRE_WIDE_ROLES:
         return None
     return agents_visible_to(user).with_only_columns(User.id).order_by(None)
 
 
 @dataclass(frozen=True)
-class ExportFilters:
-    """The evaluations and agent-days an export covers.
+class ReportFilters:
+    """The evaluations and agent-days a dashboard or an export covers.
 
     Evaluations count by the day they were submitted in the centre's time zone (as the
     agent page counts them); statistics by their own day. Only scored evaluations
@@ -50,8 +42,12 @@ class ExportFilters:
     scorecard_id: int | None = None
     channel: str | None = None
     statuses: tuple[str, ...] = SCORED
-    # Agent ids the exporting user may see (see scope_of); None for the whole centre.
+    # Agent ids the user may see (see scope_of); None for the whole centre.
     scope: sa.Select | None = field(default=None, compare=False)
+
+    def with_period(self, start: date, end: date) -> ReportFilters:
+        """The same filters over another period."""
+        return replace(self, start=start, end=end)
 
     def bounds(self) -> tuple[datetime, datetime]:
         """From midnight before `start` to midnight after `end`, local time."""

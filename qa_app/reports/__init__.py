@@ -1,0 +1,1 @@
+"""Reports: the figures dashboards and exports share (filters, team and centre aggregates)."""
