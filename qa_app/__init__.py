@@ -59,6 +59,7 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.exports.views import bp as exports_bp
     from qa_app.interactions.views import bp as interactions_bp
     from qa_app.main.views import bp as main_bp
+    from qa_app.reports.views import bp as dashboards_bp
     from qa_app.scorecards.builder_views import bp as scorecard_builder_bp
     from qa_app.scorecards.views import bp as scorecards_bp
     from qa_app.stats.views import bp as stats_bp
@@ -76,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(training_bp, url_prefix="/training")
     app.register_blueprint(coaching_bp, url_prefix="/coaching")
     app.register_blueprint(exports_bp, url_prefix="/exports")
+    app.register_blueprint(dashboards_bp, url_prefix="/dashboard")
 
 
 def register_request_hooks(app: Flask) -> None:

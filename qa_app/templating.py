@@ -16,6 +16,8 @@ from qa_app.database import utcnow
 # (endpoint, label, roles that see it). Later features add their pages here.
 NAVIGATION = [
     ("main.index", _l("Home"), frozenset(Role)),
+    ("dashboards.team", _l("Dashboard"), frozenset({Role.SUPERVISOR})),
+    ("dashboards.centre", _l("Dashboard"), frozenset({Role.ADMIN, Role.MANAGER})),
     ("evaluations.queue", _l("My queue"), frozenset({Role.MANAGER, Role.SUPERVISOR})),
     ("evaluations.index", _l("Evaluations"), frozenset({Role.MANAGER, Role.SUPERVISOR})),
     ("interactions.index", _l("Interactions"), frozenset({Role.MANAGER, Role.SUPERVISOR})),

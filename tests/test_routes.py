@@ -109,6 +109,8 @@ ROUTES: dict[str, Route] = {
     "stats.me": Route("GET", "/stats/me", AGENT),
     # Agent A1's page: their own, their supervisor's and the centre-wide roles'.
     "stats.agent": Route("GET", "/stats/agents/{agent_a1}", ALL),
+    "dashboards.team": Route("GET", "/dashboard/team", READERS),
+    "dashboards.centre": Route("GET", "/dashboard/centre", EDITORS),
     "training.index": Route("GET", "/training/", COACHED),
     "training.catalogue": Route("GET", "/training/catalogue", COACHED),
     "training.follow_up": Route("GET", "/training/follow-up", EVALUATORS),

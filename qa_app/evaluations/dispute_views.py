@@ -22,6 +22,7 @@ from qa_app.evaluations.services import (
     reject_dispute,
     uphold_dispute,
 )
+from qa_app.evaluations.summaries import open_disputes
 from qa_app.extensions import db
 from qa_app.forms import to_choices
 from qa_app.scoring import AnswerError
@@ -45,16 +46,7 @@ def dispute_or_404(dispute_id: int) -> Dispute:
 @role_required(*EVALUATOR_ROLES)
 def index() -> ResponseReturnValue:
     """Open disputes in the user's scope, oldest first (their age is the point)."""
-    visible = visible_evaluations(current_user).with_only_columns(Evaluation.id).order_by(None)
-    disputes = db.session.scalars(
-        sa.select(Dispute)
-        .where(Dispute.status == DisputeStatus.OPEN, Dispute.evaluation_id.in_(visible))
-        .options(
-            sa.orm.joinedload(Dispute.evaluation).joinedload(Evaluation.agent),
-            sa.orm.joinedload(Dispute.evaluation).joinedload(Evaluation.evaluator),
-        )
-        .order_by(Dispute.raised_at)
-    ).all()
+    disputes = open_disputes(current_user)
     return render_template(
         "evaluations/disputes.html",
         disputes=disputes,

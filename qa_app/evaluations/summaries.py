@@ -72,3 +72,20 @@ def work_summary(user: User) -> WorkSummary:
         )
     )
     return WorkSummary(queue or 0, counts[0] or 0, counts[1] or 0, disputes or 0)
+
+
+def open_disputes(user: User, limit: int | None = None) -> list[Dispute]:
+    """Open disputes about evaluations `user` may see, oldest first (their age matters)."""
+    visible = visible_evaluations(user).with_only_columns(Evaluation.id).order_by(None)
+    return list(
+        db.session.scalars(
+            sa.select(Dispute)
+            .where(Dispute.status == DisputeStatus.OPEN, Dispute.evaluation_id.in_(visible))
+            .options(
+                sa.orm.joinedload(Dispute.evaluation).joinedload(Evaluation.agent),
+                sa.orm.joinedload(Dispute.evaluation).joinedload(Evaluation.evaluator),
+            )
+            .order_by(Dispute.raised_at)
+            .limit(limit)
+        )
+    )

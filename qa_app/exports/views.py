@@ -21,9 +21,8 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from qa_app.access import agents_visible_to, can_see_agent, role_required, teams_visible_to
+from qa_app.access import agents_visible_to, can_see_agent, role_required
 from qa_app.auth.models import Role, User
-from qa_app.channels import CHANNEL_LABELS, CHANNELS
 from qa_app.database import snapshot_read
 from qa_app.exports.download_names import download_name
 from qa_app.exports.forms import ExportForm, FeedbackForm, PeriodForm
@@ -36,6 +35,7 @@ from qa_app.exports.services import (
 from qa_app.extensions import db
 from qa_app.forms import to_choices
 from qa_app.reports.filters import ReportFilters, scope_of
+from qa_app.reports.forms import set_filter_choices
 from qa_app.scorecards.models import Scorecard
 
 bp = Blueprint("exports", __name__)
@@ -95,18 +95,8 @@ def feedback() -> ResponseReturnValue:
 def _export_form() -> ExportForm:
     """The form with the teams, agents, scorecards and channels the user may choose."""
     form = ExportForm()
-    teams = db.session.scalars(teams_visible_to(current_user))
-    form.team_id.choices = to_choices(
-        [(0, _("All teams")), *((team.id, team.name) for team in teams)]
-    )
+    set_filter_choices(form, current_user)
     form.agent_id.choices = to_choices([(0, _("All agents")), *_agent_choices()])
-    scorecards = db.session.execute(
-        sa.select(Scorecard.slug, Scorecard.name).order_by(Scorecard.name)
-    )
-    form.scorecard.choices = to_choices([("", _("All scorecards")), *map(tuple, scorecards)])
-    form.channel.choices = to_choices(
-        [("", _("All channels")), *((channel, CHANNEL_LABELS[channel]) for channel in CHANNELS)]
-    )
     _default_period(form)
     return form
 

@@ -1,0 +1,232 @@
+"""The manager's view of the centre: teams compared, each team's monthly trend, the weakest
+criteria, evaluator consistency and dispute rates. Every figure is one GROUP BY query over
+the filtered evaluations (see `filters.ReportFilters`), never rows pulled into Python.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from qa_app.auth.models import User
+from qa_app.evaluations.models import Answer, Dispute, DisputeStatus, Evaluation, answer_label
+from qa_app.extensions import db
+from qa_app.i18n import local_midnight
+from qa_app.reports.filters import ReportFilters
+from qa_app.stats.performance import MeanWithInterval, mean_with_interval_from_sums
+from qa_app.teams.models import Team
+
+# An evaluator's mean differs "clearly" from the centre's when it lies this many standard
+# errors away (two-sided 95%).
+CLEAR_DIFFERENCE_Z = 1.96
+
+
+def _score_sums() -> list[sa.ColumnElement]:
+    return [
+        sa.func.count(Evaluation.score),
+        sa.func.coalesce(sa.func.sum(Evaluation.score), 0),
+        sa.func.coalesce(sa.func.sum(Evaluation.score * Evaluation.score), 0),
+    ]
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    """One team's QA over the period, its pass rate, critical failures and disputes."""
+
+    team_id: int | None
+    name: str | None
+    evaluations: int
+    qa: MeanWithInterval
+    passed: int
+    pass_n: int
+    critical_failures: int
+    disputes: int
+    upheld: int
+
+    @property
+    def pass_rate(self) -> float | None:
+        """Passed ÷ evaluations with a pass/fail verdict."""
+        return self.passed / self.pass_n if self.pass_n else None
+
+    @property
+    def dispute_rate(self) -> float | None:
+        """Evaluations disputed ÷ evaluations in the period."""
+        return self.disputes / self.evaluations if self.evaluations else None
+
+
+def teams_compared(filters: ReportFilters) -> list[TeamRow]:
+    """Every team with evaluations in the period, by name."""
+    disputed = sa.exists().where(Dispute.evaluation_id == Evaluation.id)
+    upheld = sa.exists().where(
+        Dispute.evaluation_id == Evaluation.id, Dispute.status == DisputeStatus.UPHELD
+    )
+    rows = db.session.execute(
+        sa.select(
+            Team.id,
+            Team.name,
+            sa.func.count(Evaluation.id),
+            *_score_sums(),
+            sa.func.count().filter(Evaluation.passed.is_(True)),
+            sa.func.count(Evaluation.passed),
+            sa.func.count().filter(Evaluation.auto_failed.is_(True)),
+            sa.func.count().filter(disputed),
+            sa.func.count().filter(upheld),
+        )
+        .join(User, User.id == Evaluation.agent_id)
+        .outerjoin(Team, Team.id == User.team_id)
+        .where(*filters.evaluation_conditions())
+        .group_by(Team.id, Team.name)
+        .order_by(Team.name)
+    )
+    return [
+        TeamRow(team_id, name, count, mean_with_interval_from_sums(n, total, squares),
+                passed, pass_n, failures, disputes, upheld_n)
+        for team_id, name, count, n, total, squares, passed, pass_n, failures, disputes, upheld_n
+        in rows
+    ]  # fmt: skip
+
+
+def month_starts(end: date, months: int) -> list[date]:
+    """The first days of the `months` calendar months up to `end`, oldest first."""
+    first = end.replace(day=1)
+    starts = [first]
+    for _ in range(months - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+        starts.append(first)
+    return starts[::-1]
+
+
+@dataclass(frozen=True)
+class TeamTrend:
+    """A team's QA mean per month (None for a month without scored evaluations)."""
+
+    team_id: int | None
+    name: str | None
+    months: list[MeanWithInterval]
+
+
+def monthly_trend_by_team(
+    filters: ReportFilters, months: int = 6
+) -> tuple[list[date], list[TeamTrend]]:
+    """Each team's QA mean per calendar month (centre's time zone) over the last `months`
+    months up to the filter's end; one query with a CASE per month."""
+    starts = month_starts(filters.end, months)
+    edges: list[datetime] = [local_midnight(start, filters.tz) for start in starts]
+    last = starts[-1]
+    edges.append(local_midnight((last + timedelta(days=32)).replace(day=1), filters.tz))
+    trend_filters = filters.with_period(starts[0], filters.end)
+    columns = []
+    for begin, finish in zip(edges, edges[1:], strict=False):
+        in_month = sa.and_(Evaluation.submitted_at >= begin, Evaluation.submitted_at < finish)
+        score = sa.case((in_month, Evaluation.score))
+        columns += [
+            sa.func.count(score),
+            sa.func.coalesce(sa.func.sum(score), 0),
+            sa.func.coalesce(sa.func.sum(score * score), 0),
+        ]
+    rows = db.session.execute(
+        sa.select(Team.id, Team.name, *columns)
+        .join(User, User.id == Evaluation.agent_id)
+        .outerjoin(Team, Team.id == User.team_id)
+        .where(*trend_filters.evaluation_conditions())
+        .group_by(Team.id, Team.name)
+        .order_by(Team.name)
+    )
+    trends = []
+    for team_id, name, *sums in rows:
+        points = [
+            mean_with_interval_from_sums(int(sums[i]), float(sums[i + 1]), float(sums[i + 2]))
+            for i in range(0, len(sums), 3)
+        ]
+        trends.append(TeamTrend(team_id, name, points))
+    return starts, trends
+
+
+@dataclass(frozen=True)
+class CriterionAverage:
+    """A criterion's mean r over its non-N/A answers in the period."""
+
+    key: str
+    label: str
+    mean: float
+    n: int
+
+
+def weakest_criteria(filters: ReportFilters, limit: int = 10) -> list[CriterionAverage]:
+    """The criteria with the lowest mean r across the filtered evaluations (at least two
+    answers each), weakest first."""
+    label = answer_label()
+    mean = sa.func.avg(Answer.normalised)
+    rows = db.session.execute(
+        sa.select(Answer.criterion_key, sa.func.max(label), mean, sa.func.count(Answer.normalised))
+        .join(Evaluation, Evaluation.id == Answer.evaluation_id)
+        .where(*filters.evaluation_conditions(), Answer.normalised.is_not(None))
+        .group_by(Answer.criterion_key)
+        .having(sa.func.count(Answer.normalised) >= 2)
+        .order_by(mean, Answer.criterion_key)
+        .limit(limit)
+    )
+    return [CriterionAverage(key, name or key, float(m), n) for key, name, m, n in rows]
+
+
+@dataclass(frozen=True)
+class EvaluatorRow:
+    """An evaluator's scores against the centre: mean, spread, and how clearly they differ."""
+
+    evaluator_id: int
+    name: str
+    qa: MeanWithInterval
+    spread: float | None  # standard deviation of their scores
+    difference: float | None  # their mean − the centre's mean
+    z: float | None  # difference ÷ its standard error
+
+    @property
+    def tendency(self) -> str | None:
+        """ "harsh" or "lenient" when the difference is clear (|z| ≥ 1.96), else None."""
+        if self.z is None or abs(self.z) < CLEAR_DIFFERENCE_Z:
+            return None
+        return "harsh" if self.z < 0 else "lenient"
+
+
+def _spread(n: int, total: float, squares: float) -> float | None:
+    if n < 2:
+        return None
+    return math.sqrt(max(0.0, (squares - total * total / n) / (n - 1)))
+
+
+def evaluator_consistency(filters: ReportFilters) -> tuple[MeanWithInterval, list[EvaluatorRow]]:
+    """Each evaluator's mean score and spread against the centre's, with the z of the
+    difference (the centre's spread over √n), so harsh and lenient scorers stand out."""
+    conditions = filters.evaluation_conditions()
+    n, total, squares = db.session.execute(sa.select(*_score_sums()).where(*conditions)).one()
+    centre = mean_with_interval_from_sums(int(n), float(total), float(squares))
+    centre_spread = _spread(int(n), float(total), float(squares))
+    rows = db.session.execute(
+        sa.select(User.id, User.display_name, *_score_sums())
+        .join(User, User.id == Evaluation.evaluator_id)
+        .where(*conditions)
+        .group_by(User.id, User.display_name)
+        .order_by(User.display_name)
+    )
+    evaluators = []
+    for evaluator_id, name, count, subtotal, subsquares in rows:
+        qa = mean_with_interval_from_sums(int(count), float(subtotal), float(subsquares))
+        difference = z = None
+        if qa.mean is not None and centre.mean is not None:
+            difference = qa.mean - centre.mean
+            if centre_spread and count:
+                z = difference / (centre_spread / math.sqrt(count))
+        evaluators.append(
+            EvaluatorRow(
+                evaluator_id,
+                name,
+                qa,
+                _spread(int(count), float(subtotal), float(subsquares)),
+                difference,
+                z,
+            )
+        )
+    return centre, evaluators
