@@ -23,7 +23,7 @@ from tests.conftest import post_form
 from tests.exports_data import PAYLOAD_NAME, PAYLOADS, WEEK, seed_export_data
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SHEETS = ["Summary", "Evaluations", "Answers", "Criteria"]
+SHEETS = ["Summary", "Evaluations", "Answers", "Criteria", "Training"]
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 EVALUATION_HEADERS = [
     "Evaluation id", "Submitted", "Interaction", "Agent", "Team", "Evaluator", "Scorecard",
@@ -89,7 +89,7 @@ def scored_in_week(app: Flask, *agents: int) -> list[Evaluation]:
         return result
 
 
-def test_the_workbook_has_four_sheets_whose_rows_match_the_database(
+def test_the_workbook_has_five_sheets_whose_rows_match_the_database(
     app: Flask, org: dict[str, Any], data: dict[str, Any], sign_in_as: Any
 ) -> None:
     book = workbook(export(sign_in_as(org["manager"])))
@@ -285,7 +285,7 @@ def test_a_supervisor_exports_only_their_teams(
     assert export(supervisor, team_id=str(org["team_b"].id)).status_code == 400
     assert export(supervisor, agent_id=str(org["agent_b1"].id)).status_code == 400
     nobody = workbook(export(sign_in_as(org["supervisor_none"])))
-    assert [len(records(nobody[name])) for name in SHEETS] == [0, 0, 0, 0]
+    assert [len(records(nobody[name])) for name in SHEETS] == [0, 0, 0, 0, 0]
 
 
 def test_agents_may_not_export_and_anonymous_visitors_sign_in_first(
@@ -330,7 +330,13 @@ def test_each_export_is_audited_with_its_filters_and_rows(
             org["supervisor_a"].id, "export", None,
         )  # fmt: skip
     assert event.after["via"] == "web"
-    assert event.after["rows"] == {"Summary": 1, "Evaluations": 3, "Answers": 9, "Criteria": 2}
+    assert event.after["rows"] == {
+        "Summary": 1,
+        "Evaluations": 3,
+        "Answers": 9,
+        "Criteria": 2,
+        "Training": 0,
+    }
     filters = event.after["filters"]
     assert (filters["from"], filters["to"], filters["channel"]) == (
         WEEK[0].isoformat(), WEEK[1].isoformat(), "phone",

@@ -46,18 +46,24 @@ def test_export_writes_the_workbook_and_reports_rows_per_sheet(
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1] == (
         f"Wrote {out} ({WEEK[0]} to {WEEK[1]}): Summary 4 rows, Evaluations 6 rows, "
-        "Answers 17 rows, Criteria 3 rows."
+        "Answers 17 rows, Criteria 3 rows, Training 0 rows."
     )
     assert "Writing evaluations" in result.stderr  # the progress bar
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["Summary", "Evaluations", "Answers", "Criteria"]
+    assert book.sheetnames == ["Summary", "Evaluations", "Answers", "Criteria", "Training"]
     assert len(evaluation_ids(out)) == 6
     assert list(tmp_path.iterdir()) == [out]  # no partial file left beside it
     (event,) = audit_events(app)
     assert (event.action, event.actor_id) == ("export.evaluations", None)
     assert event.after["via"] == "cli"
     assert event.after["filters"]["scope"] == "centre"
-    assert event.after["rows"] == {"Summary": 4, "Evaluations": 6, "Answers": 17, "Criteria": 3}
+    assert event.after["rows"] == {
+        "Summary": 4,
+        "Evaluations": 6,
+        "Answers": 17,
+        "Criteria": 3,
+        "Training": 0,
+    }
 
 
 def test_without_dates_the_last_90_days(runner: Any, data: dict[str, Any], tmp_path: Path) -> None:

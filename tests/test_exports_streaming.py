@@ -51,13 +51,13 @@ def run_export(app: Flask) -> list[tuple[str, str, Any]]:
     return [row for row in seen if row[0].lstrip().upper().startswith("SELECT")]
 
 
-def test_evaluations_and_answers_are_streamed(app: Flask, data: dict[str, Any]) -> None:
+def test_evaluations_answers_and_training_are_streamed(app: Flask, data: dict[str, Any]) -> None:
     queries = run_export(app)
     streamed = [(cursor, per) for statement, cursor, per in queries if per is not None]
-    assert [per for _, per in streamed] == [YIELD_PER, YIELD_PER]
+    assert [per for _, per in streamed] == [YIELD_PER, YIELD_PER, YIELD_PER]
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # psycopg's named cursor: rows come from the server YIELD_PER at a time.
-        assert [cursor for cursor, _ in streamed] == ["ServerCursor", "ServerCursor"]
+        assert [cursor for cursor, _ in streamed] == ["ServerCursor"] * 3
 
 
 def test_the_number_of_queries_does_not_grow_with_the_evaluations(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import IO
 
 import sqlalchemy as sa
@@ -31,6 +32,7 @@ from qa_app.exports.rows import (
     with_answers,
 )
 from qa_app.exports.sheets import DECIMAL, PERCENT, SECONDS, WHOLE
+from qa_app.exports.training_sheet import training_rows
 from qa_app.exports.workbook import write_evaluations_workbook
 from qa_app.reports.agents import AgentPerformance, agent_performance, performance_of
 from qa_app.reports.aggregates import AgentTotals, criteria_matrix, criterion_means
@@ -103,6 +105,8 @@ def export_evaluations(
         criteria=criterion_columns(filters),
         evaluations=with_answers(evaluation_rows(filters), answer_rows(filters)),
         matrix=criteria_matrix(filters, no_team=_("No team"), all_teams=_("All teams")),
+        training=training_rows(filters),
+        today=datetime.now(filters.tz).date(),
         description=_description(filters),
         translate=_,
         progress=progress,

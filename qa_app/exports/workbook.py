@@ -1,4 +1,4 @@
-"""The evaluations workbook: Summary, Evaluations, Answers and Criteria sheets.
+"""The evaluations workbook: Summary, Evaluations, Answers, Criteria and Training sheets.
 
 Pure: rows in, an .xlsx out (openpyxl write-only mode, so memory stays flat). The
 Evaluations sheet has one column per criterion key of the scorecard versions the exported
@@ -11,6 +11,7 @@ answer's own label, section, kind and raw value.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 from typing import IO
 
 from openpyxl import Workbook
@@ -39,6 +40,7 @@ from qa_app.exports.sheets import (
     save,
     translated,
 )
+from qa_app.exports.training_sheet import TRAINING, TrainingRow, write_training
 
 SUMMARY, EVALUATIONS, ANSWERS, CRITERIA = "Summary", "Evaluations", "Answers", "Criteria"
 
@@ -100,11 +102,13 @@ def write_evaluations_workbook(
     criteria: Sequence[CriterionColumn],
     evaluations: Iterable[tuple[EvaluationRow, Sequence[AnswerRow]]],
     matrix: Sequence[CriteriaRow],
+    training: Iterable[TrainingRow] = (),
+    today: date | None = None,
     description: str = "",
     translate: Translate = str,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
-    """Write the four sheets to `out`; the number of data rows of each sheet."""
+    """Write the five sheets to `out`; the number of data rows of each sheet."""
     workbook = new_workbook(translate(N_("QA evaluations")), description)
     try:
         summary = write_summary(workbook, summaries, kpi_columns, translate)
@@ -112,6 +116,7 @@ def write_evaluations_workbook(
             workbook, criteria, evaluations, translate, progress
         )
         criteria_rows = write_criteria(workbook, criteria, matrix, translate)
+        training_rows = write_training(workbook, training, today or date.today(), translate)
         save(workbook, out)
     except BaseException:
         discard(workbook)
@@ -121,6 +126,7 @@ def write_evaluations_workbook(
         EVALUATIONS: evaluation_sheet.rows,
         ANSWERS: answer_sheet.rows,
         CRITERIA: criteria_rows,
+        TRAINING: training_rows,
     }
 
 
