@@ -67,7 +67,16 @@ def record_session(
         raise SessionRuleError(_l("You cannot coach this agent."))
     if held_on > centre_today():
         raise SessionRuleError(_l("A session is recorded after it took place, not before."))
-    evaluations = {e.id: e for e in discussable_evaluations(agent.id, limit=1000)}
+    evaluations = {
+        evaluation.id: evaluation
+        for evaluation in db.session.scalars(
+            sa.select(Evaluation).where(
+                Evaluation.id.in_(evaluation_ids),
+                Evaluation.agent_id == agent.id,
+                Evaluation.status.in_(VISIBLE_TO_AGENT),
+            )
+        )
+    }
     items = {i.id: i for i in discussable_items(agent.id)}
     if not set(evaluation_ids) <= evaluations.keys() or not set(item_ids) <= items.keys():
         raise SessionRuleError(_l("Link only this agent's released evaluations and plan items."))
