@@ -50,6 +50,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Attach every feature's blueprint."""
     from qa_app.admin.views import bp as admin_bp
+    from qa_app.api.views import bp as api_bp
     from qa_app.auth.views import bp as auth_bp
     from qa_app.coaching.session_views import bp as coaching_bp
     from qa_app.coaching.views import bp as training_bp
@@ -74,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(stats_bp, url_prefix="/stats")
     app.register_blueprint(training_bp, url_prefix="/training")
     app.register_blueprint(coaching_bp, url_prefix="/coaching")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 
 def register_request_hooks(app: Flask) -> None:

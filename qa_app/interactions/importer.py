@@ -62,6 +62,7 @@ CHANNEL_BY_WORD = {word: channel for channel, words in CHANNEL_WORDS.items() for
 TEXT_LIMITS = {"external_ref": 128, "queue": 80, "customer_ref": 128, "transcript": 100_000,
                "recording_url": 500}  # fmt: skip
 SOURCE_LIMIT = 40  # Interaction.source
+MAX_DURATION = 2_147_483_647  # the database's INTEGER
 LOOKUP_CHUNK = 5000
 Row = Mapping[str, object]  # our field name → the raw value given for it
 
@@ -194,6 +195,9 @@ def check_interactions(
                 record["duration_seconds"] = parse_duration_seconds(row["duration"])
             except ValueError as error:
                 problem("duration", str(error), row["duration"])
+            else:
+                if record["duration_seconds"] > MAX_DURATION:
+                    problem("duration", "too long to be one contact", row["duration"])
 
         for name, limit in TEXT_LIMITS.items():
             value = _text(row.get(name))

@@ -45,6 +45,8 @@ PERCENTAGES = ("csat_pct", "fcr_pct")
 PERCENT_OF = {"csat_pct": ("csat_positive", "csat_responses"),
               "fcr_pct": ("fcr_resolved", "fcr_eligible")}  # fmt: skip
 LOOKUP_CHUNK = 5000
+# The database's INTEGER: a larger total cannot be stored (and no real agent-day is near it).
+MAX_TOTAL = 2_147_483_647
 
 Row = Mapping[str, object]  # our column name → the raw value given for it
 DayKey = tuple[int, date, str]  # agent id, day, channel
@@ -214,9 +216,14 @@ def collect_days(
                 totals[name] += value
         if progress and index % 1000 == 0:
             progress(1000)
+    _add_all_channel_rows(days)
+    for (_agent_id, day, channel), totals in days.items():
+        for name, value in totals.items():
+            if value > MAX_TOTAL:
+                reason = f"the total for {day} ({channel}) is too large to store"
+                problems.append(Problem.at(None, label(name), value, reason))
     if problems:
         raise TableError(problems)
-    _add_all_channel_rows(days)
     return days
 
 
