@@ -50,6 +50,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Attach every feature's blueprint."""
     from qa_app.admin.views import bp as admin_bp
+    from qa_app.api.token_views import bp as api_tokens_bp
     from qa_app.api.views import bp as api_bp
     from qa_app.auth.views import bp as auth_bp
     from qa_app.coaching.session_views import bp as coaching_bp
@@ -75,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(stats_bp, url_prefix="/stats")
     app.register_blueprint(training_bp, url_prefix="/training")
     app.register_blueprint(coaching_bp, url_prefix="/coaching")
+    app.register_blueprint(api_tokens_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 
