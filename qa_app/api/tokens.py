@@ -107,6 +107,7 @@ def tokens_of(owner: User) -> list[ApiToken]:
     return list(
         db.session.scalars(
             sa.select(ApiToken)
+            .options(sa.orm.joinedload(ApiToken.created_by))
             .where(ApiToken.user_id == owner.id)
             .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
         )

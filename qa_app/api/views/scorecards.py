@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask.typing import ResponseReturnValue
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from qa_app.api import representations
 from qa_app.api.auth import token_required
@@ -27,13 +27,14 @@ READERS = (Role.ADMIN, Role.MANAGER, Role.SUPERVISOR)
 def scorecards() -> ResponseReturnValue:
     """Scorecards with their published versions, by id; filter: status."""
     query = sa.select(Scorecard).options(
+        defer(Scorecard.draft),  # the builder's working copy: not part of the API
         selectinload(Scorecard.versions).load_only(
             ScorecardVersion.number,
             ScorecardVersion.name,
             ScorecardVersion.pass_mark,
             ScorecardVersion.source,
             ScorecardVersion.published_at,
-        )
+        ),
     )
     if (status := choice_param("status", SCORECARD_STATUSES)) is not None:
         query = query.where(Scorecard.status == status)
