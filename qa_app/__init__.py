@@ -50,6 +50,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Attach every feature's blueprint."""
     from qa_app.admin.views import bp as admin_bp
+    from qa_app.api.token_views import bp as api_tokens_bp
+    from qa_app.api.views import bp as api_bp
     from qa_app.auth.views import bp as auth_bp
     from qa_app.coaching.session_views import bp as coaching_bp
     from qa_app.coaching.views import bp as training_bp
@@ -78,6 +80,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(coaching_bp, url_prefix="/coaching")
     app.register_blueprint(exports_bp, url_prefix="/exports")
     app.register_blueprint(dashboards_bp, url_prefix="/dashboard")
+    app.register_blueprint(api_tokens_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 
 def register_request_hooks(app: Flask) -> None:

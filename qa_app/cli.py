@@ -333,3 +333,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(report_group)
     app.cli.add_command(training_group)
     app.cli.add_command(export_group)
+    from qa_app.api.cli import api_token_group
+
+    app.cli.add_command(api_token_group)

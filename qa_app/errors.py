@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from qa_app.api.errors import http_error_response, is_api_request
 from qa_app.extensions import db
 
 
@@ -25,6 +26,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> ResponseReturnValue:
+        if is_api_request():  # e.g. 404 or 405 from routing, before any API view is chosen
+            return http_error_response(error)
         db.session.rollback()
         code = error.code or 500
         messages = {

@@ -1,5 +1,6 @@
 """Import every model so that SQLAlchemy and Alembic see the whole schema."""
 
+from qa_app.api.models import ApiToken
 from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import Role, SignInThrottle, User, UserSession
 from qa_app.coaching.models import (
@@ -22,6 +23,7 @@ from qa_app.teams.models import Team, team_supervisor
 
 __all__ = [
     "AgentDailyStat",
+    "ApiToken",
     "Answer",
     "Assignment",
     "AuditEvent",

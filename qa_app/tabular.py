@@ -12,7 +12,7 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NoReturn
@@ -364,3 +364,32 @@ def map_columns(
     if problems:
         raise TableError(problems)
     return found
+
+
+class NamedRow(Mapping[str, object]):
+    """A data row seen as our column name → cell; only the file's mapped columns are in it,
+    so `name in row` says whether the file has that column at all."""
+
+    __slots__ = ("_columns", "_values")
+
+    def __init__(self, values: list[object], columns: Mapping[str, int]) -> None:
+        self._values, self._columns = values, columns
+
+    def __getitem__(self, name: str) -> object:
+        return self._values[self._columns[name]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+
+def named_rows(table: Table, columns: Mapping[str, int]) -> Iterator[tuple[int, NamedRow]]:
+    """The table's rows as (row number, NamedRow), for checks shared with the JSON API."""
+    return ((number, NamedRow(values, columns)) for number, values in table.rows)
+
+
+def header_of(table: Table, columns: Mapping[str, int]) -> Callable[[str], str]:
+    """Our column name → the file's header for it (the name itself when it has none)."""
+    return lambda name: table.headers[columns[name]] if name in columns else name

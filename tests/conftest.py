@@ -375,3 +375,39 @@ def _training_records(supervisor: User, agent: User, evaluation: Any) -> dict[st
         supervisor, agent, date(2026, 11, 3), "We listened to call 4.", None, [evaluation.id]
     )
     return {"plan_id": plan.id, "item_id": item.id, "session_id": session.id}
+
+
+@pytest.fixture
+def make_token(app: Flask) -> Callable[..., str]:
+    """Create a personal API token for `user` (by themselves); returns its secret."""
+    from qa_app.api.tokens import create_token
+
+    def factory(user: User, name: str = "test token", expires_at: Any = None) -> str:
+        with app.app_context():
+            owner = db.session.get(User, user.id)
+            secret = create_token(owner, name, expires_at, owner).secret
+            db.session.commit()
+            return secret
+
+    return factory
+
+
+class ApiClient:
+    """A test client that sends a bearer token with every request."""
+
+    def __init__(self, client: FlaskClient, secret: str) -> None:
+        self.client, self.headers = client, {"Authorization": f"Bearer {secret}"}
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        """GET with the token."""
+        return self.client.get(path, headers=self.headers, **kwargs)
+
+    def post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
+        """POST `body` as JSON with the token."""
+        return self.client.post(path, json=body, headers=self.headers, **kwargs)
+
+
+@pytest.fixture
+def api_as(app: Flask, make_token: Callable[..., str]) -> Callable[[User], ApiClient]:
+    """A JSON API client acting with a new token of `user`."""
+    return lambda user: ApiClient(app.test_client(), make_token(user))

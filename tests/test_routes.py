@@ -1,7 +1,9 @@
 """Who may open what: every route of the URL map, for every role.
 
 A new route without an entry in ROUTES fails `test_every_route_is_in_the_matrix`, so access
-is decided on purpose, not by accident.
+is decided on purpose, not by accident. Routes of the JSON API (`auth="token"`) are called
+with a personal API token of each role instead of a signed-in browser: without one they
+answer 401 in JSON, never a redirect to the sign-in page.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
 from qa_app.auth.models import Role
@@ -26,6 +29,8 @@ COACHED = frozenset({Role.MANAGER, Role.SUPERVISOR, Role.AGENT})
 PLAN = "/training/plans/{plan_id}"
 EV = "/evaluations/{released_id}"
 SC = "/scorecards/{scorecard}"
+TOKEN = "/account/tokens/{token_id}"
+USER_TOKENS = "/admin/users/{agent_a1}/tokens"
 # Endpoints served by Flask and Bootstrap-Flask for static files.
 STATIC_ENDPOINTS = {"static", "bootstrap.static"}
 
@@ -40,6 +45,13 @@ class Route:
     # Where a record-level rule gives an allowed role another answer (e.g. 404 for a record
     # outside their scope), role value → status code.
     exceptions: dict[str, int] = field(default_factory=dict)
+    # "session": a signed-in browser; "token": the JSON API's `Authorization: Bearer …`.
+    auth: str = "session"
+
+
+def api_route(method: str, path: str, allowed: frozenset[Role] | None) -> Route:
+    """A JSON API route under /api/v1, called with a bearer token."""
+    return Route(method, "/api/v1" + path, allowed, auth="token" if allowed else "session")
 
 
 ROUTES: dict[str, Route] = {
@@ -132,6 +144,24 @@ ROUTES: dict[str, Route] = {
     "coaching.acknowledge": Route("POST", "/coaching/{session_id}/acknowledge", AGENT),
     "exports.index": Route("GET", "/exports/", READERS),
     "exports.feedback": Route("GET", "/exports/feedback", READERS),
+    "api_tokens.mine": Route("GET", "/account/tokens", ALL),
+    # The token is agent A1's: nobody else may revoke it from their own account page.
+    "api_tokens.revoke_mine": Route(
+        "POST", TOKEN + "/revoke", ALL, {role: 404 for role in ("admin", "manager", "supervisor")}
+    ),
+    "api_tokens.for_user": Route("GET", USER_TOKENS, ADMIN),
+    "api_tokens.revoke_for_user": Route("POST", USER_TOKENS + "/{token_id}/revoke", ADMIN),
+    "api.openapi": api_route("GET", "/openapi.json", None),
+    "api.agents": api_route("GET", "/agents", ALL),
+    "api.agent_performance": api_route("GET", "/agents/{agent_a1}/performance", ALL),
+    "api.interactions": api_route("GET", "/interactions", EVALUATORS),
+    "api.create_interactions": api_route("POST", "/interactions", EVALUATORS),
+    "api.evaluations": api_route("GET", "/evaluations", ALL),
+    "api.evaluation": api_route("GET", "/evaluations/{released_id}", ALL),
+    "api.post_stats": api_route("POST", "/stats", EDITORS),
+    "api.scorecards": api_route("GET", "/scorecards", READERS),
+    "api.scorecard_version": api_route("GET", "/scorecards/{scorecard}/versions/1", READERS),
+    "api.training_plans": api_route("GET", "/training-plans", COACHED),
     # The manager scored the disputed evaluation: they may not decide the dispute.
     "disputes.resolve": Route(
         "GET", "/disputes/{dispute_id}", EVALUATORS, {Role.MANAGER.value: 403}
@@ -162,8 +192,12 @@ def test_every_view_declares_its_access(app: Flask) -> None:
 
 
 def test_declared_roles_match_the_matrix(app: Flask) -> None:
-    declared = {endpoint: app.view_functions[endpoint].allowed_roles for endpoint in ROUTES}
-    assert declared == {endpoint: route.allowed for endpoint, route in ROUTES.items()}
+    views = {endpoint: app.view_functions[endpoint] for endpoint in ROUTES}
+    declared = {
+        endpoint: (view.allowed_roles, getattr(view, "authentication", "session"))
+        for endpoint, view in views.items()
+    }
+    assert declared == {endpoint: (route.allowed, route.auth) for endpoint, route in ROUTES.items()}
 
 
 def _open_draft(app: Flask, scorecard_id: int) -> str:
@@ -184,13 +218,56 @@ def _path(route: Route, org: dict[str, Any]) -> str:
     return route.path.format(**ids)
 
 
+def _token_id(app: Flask, make_token: Any, owner: Any) -> int:
+    """The id of a new API token of `owner` (for the token pages' routes)."""
+    from qa_app.api.models import ApiToken
+    from qa_app.extensions import db
+
+    make_token(owner)
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.max(ApiToken.id)))
+
+
+def _check_token_route(
+    route: Route, who: str, app: Flask, org: dict[str, Any], make_token: Any
+) -> None:
+    """Call an API route with a token of `who`'s user (none for anonymous)."""
+    headers = {}
+    if who != ANONYMOUS:
+        headers["Authorization"] = "Bearer " + make_token(org[SIGNED_IN_AS[Role(who)]])
+    body = [] if route.method == "POST" else None
+    response = app.test_client().open(
+        _path(route, org), method=route.method, headers=headers, json=body
+    )
+    assert response.is_json, response.get_data(as_text=True)[:200]
+    if who == ANONYMOUS:
+        assert response.status_code == 401
+        assert response.json["error"]["code"] == "unauthorized"
+    elif Role(who) in route.allowed:
+        # An empty batch is refused as such (422): the token and the role were accepted.
+        assert response.status_code in (200, 201, 422), response.json
+    else:
+        assert response.status_code == 403
+        assert response.json["error"]["code"] == "forbidden"
+
+
 @pytest.mark.parametrize("who", [ANONYMOUS, *Role])
 @pytest.mark.parametrize("endpoint", sorted(ROUTES))
 def test_access(
-    endpoint: str, who: str, app: Flask, org: dict[str, Any], records: dict[str, int]
+    endpoint: str,
+    who: str,
+    app: Flask,
+    org: dict[str, Any],
+    records: dict[str, int],
+    make_token: Any,
 ) -> None:
     route = ROUTES[endpoint]
     org = {**org, **records, "scorecard": _open_draft(app, records["scorecard_id"])}
+    if route.auth == "token":
+        _check_token_route(route, who, app, org, make_token)
+        return
+    if "{token_id}" in route.path:
+        org["token_id"] = _token_id(app, make_token, org["agent_a1"])
     client = app.test_client()
     if who != ANONYMOUS:
         assert sign_in(client, org[SIGNED_IN_AS[Role(who)]].email).status_code == 302

@@ -79,6 +79,7 @@ def require_password_change() -> ResponseReturnValue | None:
     """Hold users with a temporary password on the account page until they choose one."""
     if (
         request.endpoint not in PASSWORD_CHANGE_ENDPOINTS
+        and request.blueprint != "api"  # bearer tokens only; a browser's cookie counts for nothing
         and current_user.is_authenticated
         and current_user.must_change_password
     ):

@@ -2,14 +2,15 @@
 
 All or nothing: every bad row is reported (row, column, value, reason) and nothing is
 written unless the whole file is good. The external reference is unique per source system,
-so importing the same file again adds nothing.
+so importing the same file again adds nothing. The row checks (`check_interactions`) are
+shared with the JSON API's `POST /api/v1/interactions`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,9 +29,10 @@ from qa_app.i18n import localize
 from qa_app.interactions.models import Interaction
 from qa_app.tabular import (
     Problem,
-    Table,
     TableError,
+    header_of,
     map_columns,
+    named_rows,
     read_table,
 )
 
@@ -60,7 +62,10 @@ CHANNEL_WORDS = {
 CHANNEL_BY_WORD = {word: channel for channel, words in CHANNEL_WORDS.items() for word in words}
 TEXT_LIMITS = {"external_ref": 128, "queue": 80, "customer_ref": 128, "transcript": 100_000,
                "recording_url": 500}  # fmt: skip
+SOURCE_LIMIT = 40  # Interaction.source
+MAX_DURATION = 2_147_483_647  # the database's INTEGER
 LOOKUP_CHUNK = 5000
+Row = Mapping[str, object]  # our field name → the raw value given for it
 
 
 @dataclass
@@ -98,41 +103,67 @@ def _agents_by_key(keys: set[str], actor: User) -> tuple[dict[str, User], set[in
     return found, in_scope
 
 
-def _existing_refs(source: str, refs: list[str]) -> set[str]:
-    existing: set[str] = set()
-    for chunk in _chunks(refs):
-        existing.update(
-            db.session.scalars(
-                sa.select(Interaction.external_ref).where(
+def existing_ids(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """(source, external reference) → id, for those of `keys` already stored."""
+    by_source: dict[str, list[str]] = {}
+    for source, ref in keys:
+        by_source.setdefault(source, []).append(ref)
+    found: dict[tuple[str, str], int] = {}
+    for source, refs in by_source.items():
+        for chunk in _chunks(sorted(set(refs))):
+            rows = db.session.execute(
+                sa.select(Interaction.external_ref, Interaction.id).where(
                     Interaction.source == source, Interaction.external_ref.in_(chunk)
                 )
             )
-        )
-    return existing
+            found.update({(source, ref): id_ for ref, id_ in rows})
+    return found
 
 
 def _text(value: object) -> str:
     return "" if is_blank(value) else str(value).strip()
 
 
-def _validate(
-    table: Table, columns: dict[str, int], actor: User, tz: tzinfo
+def local_moment(tz: tzinfo) -> Callable[[object], datetime]:
+    """The file import's reading of a time: a local date and time in the centre's zone."""
+
+    def read(value: object) -> datetime:
+        moment = parse_datetime(value)
+        if moment.tzinfo is None:
+            moment = localize(moment, tz)
+        return moment.astimezone(UTC)
+
+    return read
+
+
+def check_interactions(
+    rows: Iterable[tuple[int, Row]],
+    label: Callable[[str], str],
+    actor: User,
+    *,
+    read_moment: Callable[[object], datetime],
+    default_source: str,
+    agent_keys: Iterable[str],
+    unit: str = "row",
 ) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """Check every row; return the rows ready to insert (without source) and the problems."""
-    headers = table.headers
-    raw_agents = {_text(row[columns["agent"]]) for _, row in table.rows}
-    agents, in_scope = _agents_by_key({key for key in raw_agents if key}, actor)
+    """Check every row (a mapping of our field names to raw values; a name present is a
+    column the source has); return the records ready to insert and the problems, each at
+    its row number and in the column `label(name)`. `agent_keys` are the rows' agent values,
+    looked up at once."""
+    agents, in_scope = _agents_by_key({_text(key) for key in agent_keys} - {""}, actor)
     problems: list[Problem] = []
     records: list[dict[str, Any]] = []
-    first_row_of_ref: dict[str, int] = {}
+    first_of_key: dict[tuple[str, str], int] = {}
 
-    for number, row in table.rows:
+    for number, row in rows:
 
         def problem(name: str, reason: str, value: object = None, _n: int = number) -> None:
-            problems.append(Problem.at(_n, headers[columns[name]], value, reason))
+            problems.append(Problem.at(_n, label(name), value, reason))
 
-        record: dict[str, Any] = {}
-        key = _text(row[columns["agent"]])
+        record: dict[str, Any] = {"source": _text(row.get("source")) or default_source}
+        if len(record["source"]) > SOURCE_LIMIT:
+            problem("source", f"longer than {SOURCE_LIMIT} characters", record["source"])
+        key = _text(row.get("agent"))
         user = agents.get(key) or agents.get(key.lower())
         if not key:
             problem("agent", "empty")
@@ -147,7 +178,7 @@ def _validate(
         else:
             record["agent_id"] = user.id
 
-        channel_text = _text(row[columns["channel"]]).lower()
+        channel_text = _text(row.get("channel")).lower()
         channel = CHANNEL_BY_WORD.get(channel_text)
         if channel is None:
             problem(
@@ -158,25 +189,21 @@ def _validate(
         record["channel"] = channel
 
         try:
-            moment = parse_datetime(row[columns["occurred_at"]])
-            record["occurred_at"] = (
-                localize(moment, tz).astimezone(UTC)
-                if moment.tzinfo is None
-                else moment.astimezone(UTC)
-            )
+            record["occurred_at"] = read_moment(row.get("occurred_at"))
         except ValueError as error:
-            problem("occurred_at", str(error), row[columns["occurred_at"]])
+            problem("occurred_at", str(error), row.get("occurred_at"))
 
-        if "duration" in columns and not is_blank(row[columns["duration"]]):
+        if not is_blank(row.get("duration")):
             try:
-                record["duration_seconds"] = parse_duration_seconds(row[columns["duration"]])
+                record["duration_seconds"] = parse_duration_seconds(row["duration"])
             except ValueError as error:
-                problem("duration", str(error), row[columns["duration"]])
+                problem("duration", str(error), row["duration"])
+            else:
+                if record["duration_seconds"] > MAX_DURATION:
+                    problem("duration", "too long to be one contact", row["duration"])
 
         for name, limit in TEXT_LIMITS.items():
-            if name not in columns:
-                continue
-            value = _text(row[columns[name]])
+            value = _text(row.get(name))
             if len(value) > limit:
                 problem(name, f"longer than {limit} characters", value)
             record[name] = value or None
@@ -184,15 +211,29 @@ def _validate(
         ref = record.get("external_ref")
         if not ref:
             problem("external_ref", "empty: a call or ticket id is needed to import once only")
-        elif ref in first_row_of_ref:
-            problem("external_ref", f"the same reference as row {first_row_of_ref[ref]}", ref)
+        elif (record["source"], ref) in first_of_key:
+            first = first_of_key[(record["source"], ref)]
+            problem("external_ref", f"the same reference as {unit} {first}", ref)
         else:
-            first_row_of_ref[ref] = number
+            first_of_key[(record["source"], ref)] = number
         url = record.get("recording_url")
         if url and urlsplit(url).scheme not in ("http", "https"):
             problem("recording_url", "not an http(s) link", url)
         records.append(record)
     return records, problems
+
+
+def new_records(
+    records: list[dict[str, Any]], actor: User
+) -> tuple[list[dict[str, Any]], dict[tuple[str, str], int]]:
+    """The checked records not stored yet (ready to insert), and the ids of those that are."""
+    existing = existing_ids((r["source"], r["external_ref"]) for r in records)
+    new = [
+        dict(r, created_by_id=actor.id)
+        for r in records
+        if (r["source"], r["external_ref"]) not in existing
+    ]
+    return new, existing
 
 
 def import_interactions(
@@ -212,15 +253,17 @@ def import_interactions(
     """
     table = read_table(data, filename, max_bytes=max_bytes, max_rows=max_rows)
     columns = map_columns(table.headers, ALIASES, required=REQUIRED)
-    records, problems = _validate(table, columns, actor, tz)
+    records, problems = check_interactions(
+        named_rows(table, columns),
+        header_of(table, columns),
+        actor,
+        read_moment=local_moment(tz),
+        default_source=source,
+        agent_keys=(row[columns["agent"]] for _, row in table.rows),
+    )
     if problems:
         raise TableError(problems)
-    existing = _existing_refs(source, [r["external_ref"] for r in records])
-    new = [
-        dict(r, source=source, created_by_id=actor.id)
-        for r in records
-        if r["external_ref"] not in existing
-    ]
+    new, existing = new_records(records, actor)
     report = ImportReport(
         rows=len(records),
         new=len(new),

@@ -1,0 +1,193 @@
+"""Batches posted to the API: interactions and daily statistics, checked by the very rules
+of the file imports (`check_interactions`, `stats.daily_rows`), all or nothing.
+
+The field tables say which JSON fields an item has (and feed the OpenAPI document); the
+checks report problems at the item's index (0-based) and the JSON field's name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from qa_app.api.payloads import LARGEST_NUMBER, Field, read_moment
+from qa_app.audit.services import record_event
+from qa_app.auth.models import User
+from qa_app.extensions import db
+from qa_app.interactions.importer import (
+    TEXT_LIMITS,
+    check_interactions,
+    existing_ids,
+    new_records,
+)
+from qa_app.interactions.models import Interaction
+from qa_app.stats.daily_rows import StatsReport, agents_by_key, collect_days, save_days
+from qa_app.tabular import TableError
+
+API_SOURCE = "api"
+MAX_INTERACTIONS = 1000
+MAX_STAT_ROWS = 10_000
+AGENT = "The agent's external id (the phone-system login) or e-mail address."
+
+INTERACTION_FIELDS = (
+    Field("agent", "string", AGENT, required=True),
+    Field(
+        "channel",
+        "string",
+        "phone, chat, email, in_person or social (the file import's words such as voice, "
+        "webchat or e-mail are understood too).",
+        required=True,
+    ),
+    Field(
+        "occurred_at",
+        "date-time",
+        "When the contact started, with a time-zone offset (2026-11-02T10:15:00+01:00).",
+        required=True,
+    ),
+    Field(
+        "external_ref",
+        "string",
+        "The call or ticket id, unique per source: sending it again returns the stored "
+        "interaction instead of adding one.",
+        required=True,
+        max_length=TEXT_LIMITS["external_ref"],
+    ),
+    Field(
+        "source",
+        "string",
+        f"The system the reference comes from (default '{API_SOURCE}').",
+        max_length=40,
+    ),
+    Field(
+        "duration_seconds",
+        "integer",
+        "Length of the contact in seconds.",
+        minimum=0,
+        maximum=LARGEST_NUMBER,
+    ),
+    Field("queue", "string", "Queue or skill.", max_length=TEXT_LIMITS["queue"]),
+    Field(
+        "customer_ref",
+        "string",
+        "Customer or account reference.",
+        max_length=TEXT_LIMITS["customer_ref"],
+    ),
+    Field("transcript", "string", "Notes or transcript.", max_length=TEXT_LIMITS["transcript"]),
+    Field(
+        "recording_url",
+        "string",
+        "An http(s) link to the recording.",
+        max_length=TEXT_LIMITS["recording_url"],
+    ),
+)
+# The file import's name for a field whose JSON name differs.
+CHECKED_AS = {"duration_seconds": "duration"}
+JSON_NAME = {checked: name for name, checked in CHECKED_AS.items()}
+
+
+def _count(name: str, text: str, required: bool = False) -> Field:
+    return Field(name, "integer", text, required=required, minimum=0, maximum=LARGEST_NUMBER)
+
+
+def _amount(name: str, text: str, maximum: float = LARGEST_NUMBER) -> Field:
+    return Field(name, "number", text, minimum=0, maximum=maximum)
+
+
+STAT_FIELDS = (
+    Field("agent", "string", AGENT, required=True),
+    Field("day", "date", "The day the totals are for (YYYY-MM-DD).", required=True),
+    Field("channel", "string", "A channel, or 'all' (the default) for the whole day."),
+    _count("contacts_handled", "Contacts handled (0 for a day without contacts).", True),
+    _amount("handle_seconds", "Total handle time (talk + hold + after-call work), seconds."),
+    _amount(
+        "aht_seconds",
+        "Average handle time, seconds; turned into a total with the "
+        "day's contacts when handle_seconds is not given.",
+    ),
+    _amount("talk_seconds", "Total talk time, seconds."),
+    _amount("hold_seconds", "Total hold time, seconds."),
+    _amount("acw_seconds", "Total after-call work, seconds."),
+    _amount("logged_in_seconds", "Time logged in (staffed), seconds."),
+    _count("csat_responses", "CSAT survey responses."),
+    _count("csat_positive", "Satisfied CSAT responses."),
+    _amount("csat_pct", "CSAT % (0-100), turned into csat_positive with csat_responses.", 100),
+    _count("nps_responses", "NPS survey responses."),
+    _count("nps_promoters", "NPS promoters."),
+    _count("nps_detractors", "NPS detractors."),
+    _count("fcr_eligible", "Contacts eligible for first-contact resolution."),
+    _count("fcr_resolved", "Contacts resolved at first contact."),
+    _amount("fcr_pct", "FCR % (0-100), turned into fcr_resolved with fcr_eligible.", 100),
+    _count("transfers", "Transfers."),
+)
+
+
+@dataclass(frozen=True)
+class StoredInteraction:
+    """The outcome for one posted item: its id, and whether this request created it."""
+
+    id: int
+    source: str
+    external_ref: str
+    created: bool
+
+
+def store_interactions(items: list[dict[str, Any]], actor: User) -> list[StoredInteraction]:
+    """Check every item, then insert the new ones; items already stored (same source and
+    reference) keep their id. Raises TableError with every problem; nothing is written then."""
+    rows = [
+        (index, {CHECKED_AS.get(k, k): v for k, v in item.items()})
+        for index, item in enumerate(items)
+    ]
+    records, problems = check_interactions(
+        rows,
+        lambda name: JSON_NAME.get(name, name),
+        actor,
+        read_moment=read_moment,
+        default_source=API_SOURCE,
+        agent_keys=(item.get("agent") for item in items),
+        unit="item",
+    )
+    if problems:
+        raise TableError(problems)
+    new, existing = new_records(records, actor)
+    if new:
+        db.session.execute(sa.insert(Interaction), new)
+        record_event(
+            "interactions.imported",
+            "interaction",
+            None,
+            actor_id=actor.id,
+            after={
+                "via": "api",
+                "items": len(records),
+                "new": len(new),
+                "already_imported": len(records) - len(new),
+            },
+        )
+    ids = existing_ids((r["source"], r["external_ref"]) for r in records) if new else existing
+    return [
+        StoredInteraction(
+            id=ids[(r["source"], r["external_ref"])],
+            source=r["source"],
+            external_ref=r["external_ref"],
+            created=(r["source"], r["external_ref"]) not in existing,
+        )
+        for r in records
+    ]
+
+
+def store_stats(items: list[dict[str, Any]], actor: User, *, dry_run: bool) -> StatsReport:
+    """Check every row like the file import and (unless `dry_run`) store the agent-days,
+    replacing the same agent-days stored before. Raises TableError; nothing is written then."""
+    agents = agents_by_key(str(item["agent"]) for item in items)
+    days = collect_days(enumerate(items), lambda name: name, agents)
+    return save_days(
+        days,
+        rows=len(items),
+        source=API_SOURCE,
+        actor=actor,
+        dry_run=dry_run,
+        origin={"via": "api"},
+    )

@@ -1,0 +1,203 @@
+"""Reading JSON request bodies: one object or a batch (a list of objects), each field of the
+JSON type the OpenAPI document declares.
+
+The field tables here are the single source of both the type checks and the request schemas
+in the document. Type problems are all reported at once (422, with the item index and the
+field); the business rules come afterwards, from the checks the file imports use.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import request
+
+from qa_app.api.errors import ApiError, Detail
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# RFC 3339: a date, "T", a time, and an offset (Z or ±hh:mm).
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})")
+JSON_TYPES = {"string", "integer", "number", "date", "date-time"}
+# Dates and times the database and the period arithmetic handle everywhere.
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+LARGEST_NUMBER = 2_147_483_647  # the database's INTEGER
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a request item: its name, JSON type, whether it is required, and the
+    sentence the OpenAPI document shows for it."""
+
+    name: str
+    type: str
+    description: str
+    required: bool = False
+    max_length: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def __post_init__(self) -> None:
+        assert self.type in JSON_TYPES, self.type
+
+
+def read_json_body() -> object:
+    """The request body parsed as JSON: 415 unless it says it is JSON, 400 unless it is."""
+    mimetype = request.mimetype
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            "Send the body as JSON with 'Content-Type: application/json'.",
+        )
+    try:
+        return json.loads(request.get_data(cache=False), parse_constant=_no_constant)
+    except (ValueError, RecursionError) as error:
+        raise ApiError(400, "invalid_json", f"The body is not valid JSON: {error}.") from None
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def read_items(body: object, fields: Sequence[Field], max_items: int) -> list[dict[str, Any]]:
+    """The items of a body that is one object or a list of objects, each checked against
+    `fields`; 422 with every type problem (item index, field, reason), 413 for too many.
+
+    Types come first: the content rules (unknown agents, negative counts…) are checked once
+    every item has the right types, and then every content problem is reported at once."""
+    items = body if isinstance(body, list) else [body]
+    if not items:
+        raise _invalid([Detail(None, None, None, "an empty list: send at least one item")])
+    if len(items) > max_items:
+        raise ApiError(
+            413,
+            "too_many_items",
+            f"At most {max_items} items per request; send the rest in another request.",
+        )
+    details: list[Detail] = []
+    known = {field.name for field in fields}
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            details.append(Detail(index, None, _shown(item), "an object expected"))
+            continue
+        for field in fields:  # in the document's order, whatever order the item has
+            value = item.get(field.name)
+            reason = "required" if value is None and field.required else None
+            if value is not None:
+                reason = _type_problem(field, value)
+            if reason:
+                shown = None if value is None else _shown(value)
+                details.append(Detail(index, field.name, shown, reason))
+        for name in sorted(set(item) - known, key=str):
+            details.append(Detail(index, _text(name), None, "unknown field"))
+    if details:
+        raise _invalid(details)
+    return [{key: value for key, value in item.items() if value is not None} for item in items]
+
+
+def _invalid(details: list[Detail]) -> ApiError:
+    return ApiError(422, "validation_failed", "The request body is not valid.", details)
+
+
+def _type_problem(field: Field, value: object) -> str | None:
+    """Why `value` is not of the field's JSON type (None when it is)."""
+    if field.type in ("integer", "number"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return "a number expected" if field.type == "number" else "a whole number expected"
+        if field.type == "integer" and not isinstance(value, int):
+            return "a whole number expected"
+        if not math.isfinite(value) or abs(value) > LARGEST_NUMBER:
+            return "too large"
+        return None
+    if not isinstance(value, str):
+        return "text expected"
+    if "\x00" in value or not _encodable(value):
+        return "not valid text (a NUL character or a broken Unicode sequence)"
+    if field.type == "date":
+        return None if _date_or_none(value) else "not a date (use YYYY-MM-DD)"
+    if field.type == "date-time":
+        return None if parse_rfc3339(value) else "not a date and time with an offset (RFC 3339)"
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _date_or_none(text: str) -> date | None:
+    if not ISO_DATE.fullmatch(text):
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if EARLIEST <= day <= LATEST else None
+
+
+def parse_rfc3339(text: object) -> datetime | None:
+    """An RFC 3339 date-time with an offset as an aware UTC datetime; None otherwise."""
+    if not isinstance(text, str) or not RFC3339.fullmatch(text):
+        return None
+    try:
+        moment = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if not EARLIEST <= moment.date() <= LATEST:
+        return None
+    return moment.astimezone(UTC)
+
+
+def read_moment(value: object) -> datetime:
+    """The API's reading of `occurred_at` for the shared interaction checks."""
+    moment = parse_rfc3339(value)
+    if moment is None:
+        raise ValueError("not a date and time with an offset (RFC 3339)")
+    return moment
+
+
+def _text(value: object) -> str:
+    return str(value).encode("utf-8", "backslashreplace").decode("utf-8")[:60]
+
+
+def _shown(value: object) -> str:
+    """A value as the error details show it: JSON, shortened, always valid text."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def json_schema(fields: Sequence[Field], title: str) -> dict[str, Any]:
+    """The JSON Schema (OpenAPI 3.1) of one item made of `fields`."""
+    properties: dict[str, Any] = {}
+    for field in fields:
+        kind = {"date": "string", "date-time": "string"}.get(field.type, field.type)
+        schema: dict[str, Any] = {
+            "type": kind if field.required else [kind, "null"],
+            "description": field.description,
+        }
+        if field.type in ("date", "date-time"):
+            schema["format"] = field.type
+        if field.max_length is not None:
+            schema["maxLength"] = field.max_length
+        if field.minimum is not None:
+            schema["minimum"] = field.minimum
+        if field.maximum is not None:
+            schema["maximum"] = field.maximum
+        properties[field.name] = schema
+    return {
+        "title": title,
+        "type": "object",
+        "properties": properties,
+        "required": [field.name for field in fields if field.required],
+        "additionalProperties": False,
+    }
