@@ -9,7 +9,8 @@ memory first; both in this process, one after the other, best of `--repeat`. The
 bare time / export time (= export throughput / bare throughput; target ≥ 0.85).
 
 Memory: each database's export runs in a fresh interpreter (`--one`), which reports its
-peak resident size (getrusage maxrss) before and after the export.
+peak resident size (VmHWM: unlike getrusage's maxrss it does not carry the parent's peak)
+before and after the export.
 """
 
 from __future__ import annotations
