@@ -463,6 +463,7 @@ def generate(url: str, evaluations: int, seed: int, reset: bool) -> dict[str, An
         load.insert("agent_daily_stat", STAT_COLUMNS, stat_rows(load, agent_ids, today, rng))
         load.finish()
     elapsed = time.perf_counter() - started
+    checked = check_scores(app, 200, rng)
     rows = {table: count for table, (count, _) in load.counts.items()}
     total = sum(rows.values())
     print(f"{total:,} rows in {elapsed:.0f} s: {total / elapsed:,.0f} rows/s overall")
@@ -473,7 +474,34 @@ def generate(url: str, evaluations: int, seed: int, reset: bool) -> dict[str, An
         "rows": rows,
         "seconds": round(elapsed, 1),
         "rows_per_second": round(total / elapsed),
+        "scores_checked": checked,
     }
+
+
+def check_scores(app: Any, count: int, rng: random.Random) -> str:
+    """Re-score `count` random evaluations from their stored answers with the engine, as
+    the app reads them, and compare with the stored scores: "n/n match"."""
+    from qa_app.evaluations.models import Evaluation
+    from qa_app.evaluations.services import current_answers
+    from qa_app.extensions import db
+    from qa_app.scoring import score_evaluation
+
+    with app.app_context():
+        last = db.session.scalar(sa.select(sa.func.max(Evaluation.id)))
+        same = 0
+        for number in rng.sample(range(1, last + 1), min(count, last)):
+            evaluation = db.session.get(Evaluation, number)
+            answers, _comments = current_answers(evaluation)
+            partial = evaluation.status == "draft"
+            result = score_evaluation(evaluation.version.definition, answers, partial=partial)
+            same += (result.score, result.auto_failed, result.passed) == (
+                evaluation.score,
+                evaluation.auto_failed,
+                evaluation.passed,
+            )
+        db.session.remove()
+    print(f"scores re-checked with the engine: {same}/{min(count, last)} match")
+    return f"{same}/{min(count, last)}"
 
 
 STAT_COLUMNS = (
