@@ -8,7 +8,6 @@ stays flat however many rows there are; the price is that everything at the top 
 from __future__ import annotations
 
 import contextlib
-import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import IO, Any
@@ -79,10 +78,6 @@ class Sheet:
         self.worksheet = workbook.create_sheet(title)
         self.columns = list(columns)
         self.rows = 0
-        # number format → the style of a cell that has it, copied onto each new cell: setting
-        # `number_format` looks the format up in the workbook every time, and an export sets
-        # it on millions of cells (bench/RESULTS.md).
-        self._styles: dict[str, Any] = {}
         for index, column in enumerate(self.columns, 1):
             self.worksheet.column_dimensions[get_column_letter(index)].width = column.width
         if freeze:
@@ -122,12 +117,7 @@ class Sheet:
         if number_format is None or isinstance(value, bool):
             return value
         cell = WriteOnlyCell(self.worksheet, value)
-        style = self._styles.get(number_format)
-        if style is None:
-            cell.number_format = number_format
-            self._styles[number_format] = copy.copy(cell._style)
-        else:
-            cell._style = copy.copy(style)
+        cell.number_format = number_format
         return cell
 
     def filter(self, rows: int | None = None) -> None:
