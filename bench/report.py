@@ -223,6 +223,11 @@ def render() -> str:
 def main() -> None:
     """Rewrite the figures block of RESULTS.md (or print it when there is no file)."""
     block = render()
+    if (BENCH_DIR / "out").resolve() != OUT_DIR:
+        # Figures of another run (`make bench`): beside them, not in RESULTS.md.
+        (OUT_DIR / "RESULTS.md").write_text(block + "\n")
+        print(f"wrote {OUT_DIR / 'RESULTS.md'}")
+        return
     if not RESULTS.exists() or START not in RESULTS.read_text():
         print(block)
         return
