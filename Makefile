@@ -38,6 +38,16 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Small benchmarks on SQLite (and PostgreSQL with BENCH_DATABASE_URL); figures go to
+# bench/out/ and bench/RESULTS.md. Full sizes: bench/README.md.
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $(VENV)/.installed $@
+
+bench: $(VENV)/.installed-bench
+	$(BIN)/pybabel -q compile -d qa_app/translations
+	$(BIN)/python -m bench.small
+
 # Refresh the message catalogue after changing user-visible strings.
 translations: $(VENV)/.installed
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l --no-location --sort-output \

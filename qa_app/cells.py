@@ -64,6 +64,8 @@ def _to_decimal(value: object, *, integer: bool) -> Decimal:
 
 def parse_int(value: object) -> int:
     """A whole number; grouping like "1,234" or "1.234" allowed, "5.0" accepted as 5."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)  # the common case, a plain count: no Decimal, no patterns
     try:
         number = _to_decimal(value, integer=True)
     except ValueError as exc:

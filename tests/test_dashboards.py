@@ -177,6 +177,29 @@ def test_monthly_trend_and_weakest_criteria(app: Flask, data: dict[str, Any]) ->
         assert all(c.n >= 2 for c in weakest)
 
 
+def test_weakest_criteria_are_the_mean_r_over_their_answers(
+    app: Flask, data: dict[str, Any]
+) -> None:
+    # Summed per scorecard version and labelled afterwards: still one mean over all answers.
+    with app.app_context():
+        ids = [e.id for e in _scored()]
+        answers = db.session.execute(
+            sa.select(Answer.criterion_key, Answer.normalised)
+            .join(Evaluation)
+            .where(Evaluation.id.in_(ids), Answer.normalised.is_not(None))
+        ).all()
+        expected: dict[str, list[float]] = {}
+        for key, value in answers:
+            expected.setdefault(key, []).append(value)
+        weakest = weakest_criteria(ReportFilters(*WEEK), limit=100)
+        assert {c.key: (c.mean, c.n) for c in weakest} == {
+            key: (pytest.approx(statistics.fmean(values)), len(values))
+            for key, values in expected.items()
+            if len(values) >= 2
+        }
+        assert all(c.label and c.label != c.key for c in weakest)
+
+
 def test_supervisors_see_their_teams_only(
     org: dict[str, Any], data: dict[str, Any], sign_in_as: Callable[[User], FlaskClient]
 ) -> None:

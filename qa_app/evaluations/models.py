@@ -59,6 +59,8 @@ class Evaluation(db.Model):
         sa.CheckConstraint("agent_id <> evaluator_id", name="not_self"),
         sa.Index("ix_evaluation_agent_status", "agent_id", "status"),
         sa.Index("ix_evaluation_evaluator_status", "evaluator_id", "status"),
+        # Reports: an agent scope and a period (see migration 0006).
+        sa.Index("ix_evaluation_agent_submitted", "agent_id", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

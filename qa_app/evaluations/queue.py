@@ -77,10 +77,17 @@ def month_start(today: date, tz: tzinfo = UTC) -> datetime:
 def monthly_progress(user: User, today: date, tz: tzinfo = UTC) -> list[AgentProgress]:
     """For each agent the user may see: evaluations submitted this month (in the centre's
     time zone), and the target."""
-    agents = agents_visible_to(user).where(User.active.is_(True)).subquery()
+    visible = agents_visible_to(user).where(User.active.is_(True))
+    agents = visible.subquery()
+    # Counted for the visible agents only: a supervisor's page must not count the centre.
+    visible_ids = visible.with_only_columns(User.id).order_by(None)
     done = (
         sa.select(Evaluation.agent_id, sa.func.count(Evaluation.id).label("done"))
-        .where(Evaluation.status.in_(SCORED), Evaluation.submitted_at >= month_start(today, tz))
+        .where(
+            Evaluation.status.in_(SCORED),
+            Evaluation.submitted_at >= month_start(today, tz),
+            Evaluation.agent_id.in_(visible_ids),
+        )
         .group_by(Evaluation.agent_id)
         .subquery()
     )

@@ -12,10 +12,11 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from qa_app.auth.models import User
-from qa_app.evaluations.models import Answer, Dispute, DisputeStatus, Evaluation, answer_label
+from qa_app.evaluations.models import Answer, Dispute, DisputeStatus, Evaluation
 from qa_app.extensions import db
 from qa_app.i18n import local_midnight
 from qa_app.reports.filters import ReportFilters
+from qa_app.scorecards.models import ScorecardCriterion
 from qa_app.stats.performance import MeanWithInterval, mean_with_interval_from_sums
 from qa_app.teams.models import Team
 
@@ -158,18 +159,37 @@ class CriterionAverage:
 def weakest_criteria(filters: ReportFilters, limit: int = 10) -> list[CriterionAverage]:
     """The criteria with the lowest mean r across the filtered evaluations (at least two
     answers each), weakest first."""
-    label = answer_label()
-    mean = sa.func.avg(Answer.normalised)
-    rows = db.session.execute(
-        sa.select(Answer.criterion_key, sa.func.max(label), mean, sa.func.count(Answer.normalised))
+    # Summed per criterion and scorecard version first, labelled afterwards: a label looked up
+    # per answer row costs a subquery for each of a centre's million answers.
+    per_version = (
+        sa.select(
+            Answer.criterion_key.label("key"),
+            Evaluation.scorecard_version_id.label("version_id"),
+            sa.func.sum(Answer.normalised).label("total"),
+            sa.func.count(Answer.normalised).label("n"),
+        )
         .join(Evaluation, Evaluation.id == Answer.evaluation_id)
         .where(*filters.evaluation_conditions(), Answer.normalised.is_not(None))
-        .group_by(Answer.criterion_key)
-        .having(sa.func.count(Answer.normalised) >= 2)
-        .order_by(mean, Answer.criterion_key)
+        .group_by(Answer.criterion_key, Evaluation.scorecard_version_id)
+        .subquery()
+    )
+    n = sa.func.sum(per_version.c.n)
+    mean = sa.func.sum(per_version.c.total) / sa.cast(n, sa.Float)
+    rows = db.session.execute(
+        sa.select(per_version.c.key, sa.func.max(ScorecardCriterion.label), mean, n)
+        .outerjoin(
+            ScorecardCriterion,
+            sa.and_(
+                ScorecardCriterion.version_id == per_version.c.version_id,
+                ScorecardCriterion.key == per_version.c.key,
+            ),
+        )
+        .group_by(per_version.c.key)
+        .having(n >= 2)
+        .order_by(mean, per_version.c.key)
         .limit(limit)
     )
-    return [CriterionAverage(key, name or key, float(m), n) for key, name, m, n in rows]
+    return [CriterionAverage(key, name or key, float(m), int(n)) for key, name, m, n in rows]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Benchmarks: a data generator and scripts that measure the app at contact-centre scale."""
