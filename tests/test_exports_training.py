@@ -113,4 +113,5 @@ def test_the_cli_reports_the_training_rows(
         ]
     )
     assert result.exit_code == 0, result.output
-    assert "Training" in result.output
+    # The issued plan's two items and the draft (no items): three rows.
+    assert result.output.rstrip().endswith("Training 3 rows.")

@@ -175,11 +175,17 @@ class TrainingPlanItem(db.Model):
 
     def is_overdue(self, today: date) -> bool:
         """Not done by its due date, in a plan the agent is working on."""
-        return (
-            self.status != ItemStatus.DONE
-            and self.due_on < today
-            and self.plan.status in (PlanStatus.ISSUED, PlanStatus.ACKNOWLEDGED)
-        )
+        return item_overdue(self.plan.status, self.status, self.due_on, today)
+
+
+def item_overdue(plan_status: str, item_status: str, due_on: date, today: date) -> bool:
+    """An item is overdue when it is not done by its due date while its plan is issued or
+    acknowledged (the plan the agent is working on)."""
+    return (
+        item_status != ItemStatus.DONE
+        and due_on < today
+        and plan_status in (PlanStatus.ISSUED, PlanStatus.ACKNOWLEDGED)
+    )
 
 
 coaching_session_evaluation = sa.Table(

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 
 from qa_app.auth.models import User
-from qa_app.coaching.models import ItemStatus, PlanStatus, TrainingModule, TrainingPlan
+from qa_app.coaching.models import TrainingModule, TrainingPlan, item_overdue
 from qa_app.coaching.models import TrainingPlanItem as Item
 from qa_app.exports.queries import YIELD_PER, _local
 from qa_app.exports.sheets import DATE, DATE_TIME, N_, WHOLE, Column, Sheet, Translate, translated
@@ -67,10 +67,9 @@ class TrainingRow:
 
     def overdue(self, today: date) -> bool | None:
         """Not done by its due date while the plan was being worked on."""
-        if self.due_on is None:
+        if self.due_on is None or self.item_status is None:
             return None
-        working = self.plan_status in (PlanStatus.ISSUED, PlanStatus.ACKNOWLEDGED)
-        return working and self.item_status != ItemStatus.DONE and self.due_on < today
+        return item_overdue(self.plan_status, self.item_status, self.due_on, today)
 
 
 def training_rows(filters: ReportFilters) -> Iterator[TrainingRow]:

@@ -17,7 +17,11 @@ from qa_app.extensions import db
 from qa_app.i18n import local_midnight
 from qa_app.reports.filters import ReportFilters
 from qa_app.scorecards.models import ScorecardCriterion
-from qa_app.stats.performance import MeanWithInterval, mean_with_interval_from_sums
+from qa_app.stats.performance import (
+    MeanWithInterval,
+    mean_with_interval_from_sums,
+    stdev_from_sums,
+)
 from qa_app.teams.models import Team
 
 # An evaluator's mean differs "clearly" from the centre's when it lies this many standard
@@ -211,19 +215,13 @@ class EvaluatorRow:
         return "harsh" if self.z < 0 else "lenient"
 
 
-def _spread(n: int, total: float, squares: float) -> float | None:
-    if n < 2:
-        return None
-    return math.sqrt(max(0.0, (squares - total * total / n) / (n - 1)))
-
-
 def evaluator_consistency(filters: ReportFilters) -> tuple[MeanWithInterval, list[EvaluatorRow]]:
     """Each evaluator's mean score and spread against the centre's, with the z of the
     difference (the centre's spread over √n), so harsh and lenient scorers stand out."""
     conditions = filters.evaluation_conditions()
     n, total, squares = db.session.execute(sa.select(*_score_sums()).where(*conditions)).one()
     centre = mean_with_interval_from_sums(int(n), float(total), float(squares))
-    centre_spread = _spread(int(n), float(total), float(squares))
+    centre_spread = stdev_from_sums(int(n), float(total), float(squares))
     rows = db.session.execute(
         sa.select(User.id, User.display_name, *_score_sums())
         .join(User, User.id == Evaluation.evaluator_id)
@@ -244,7 +242,7 @@ def evaluator_consistency(filters: ReportFilters) -> tuple[MeanWithInterval, lis
                 evaluator_id,
                 name,
                 qa,
-                _spread(int(count), float(subtotal), float(subsquares)),
+                stdev_from_sums(int(count), float(subtotal), float(subsquares)),
                 difference,
                 z,
             )

@@ -108,11 +108,18 @@ def mean_with_interval_from_sums(
     if n == 0:
         return MeanWithInterval(None, 0)
     mean = total / n
-    if n < 2:
+    spread = stdev_from_sums(n, total, squares)
+    if spread is None:
         return MeanWithInterval(mean, n)
-    # s² = (Σx² − n·mean²)/(n − 1); rounding can leave a tiny negative for equal values.
-    variance = max(0.0, (squares - total * mean) / (n - 1))
-    return _with_interval(mean, n, math.sqrt(variance), bounds)
+    return _with_interval(mean, n, spread, bounds)
+
+
+def stdev_from_sums(n: int, total: float, squares: float) -> float | None:
+    """The sample standard deviation from n, Σx and Σx²; None below two values."""
+    if n < 2:
+        return None
+    # s² = (Σx² − Σx²/n)/(n − 1); rounding can leave a tiny negative for equal values.
+    return math.sqrt(max(0.0, (squares - total * total / n) / (n - 1)))
 
 
 def _with_interval(
