@@ -30,9 +30,12 @@ run: $(VENV)/.installed
 	@echo "QA Coach on http://$(HOST):$(PORT)/login"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# One pytest worker per core (pytest-xdist); TEST_WORKERS=0 runs in this process.
+TEST_WORKERS ?= auto
+
 test: $(VENV)/.installed-test
 	$(BIN)/pybabel -q compile -d qa_app/translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -46,7 +46,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         if _in_ci():
             pytest.fail("CI=true but TEST_DATABASE_URL is not set: PostgreSQL tests must run")
         pytest.skip("PostgreSQL variant: set TEST_DATABASE_URL=postgresql+psycopg://… to run it")
-    return normalise_database_url(url)
+    return _worker_database(normalise_database_url(url))
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist, a database of its own for each worker, next to TEST_DATABASE_URL's."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = sa.make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def make_config(database_url: str, **overrides: Any) -> TestingConfig:
