@@ -8,6 +8,7 @@ of one failing with "database is locked" when it upgrades a read transaction.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -75,6 +76,20 @@ def snapshot_read(session: Session) -> Iterator[None]:
     finally:
         session.rollback()
         _READING_ONLY.reset(token)
+
+
+def serialise(session: Session, name: str) -> None:
+    """Queue this transaction behind any other holding the lock `name`, until it ends.
+
+    For writers that read before they write (an import replacing agent-days, skipping
+    interactions already stored): two at once would both miss the other's rows. PostgreSQL
+    takes a transaction-scoped advisory lock; SQLite writers are already queued by
+    `BEGIN IMMEDIATE`.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
 
 
 def configure_engine(engine: sa.Engine, busy_timeout_ms: int) -> None:

@@ -61,6 +61,8 @@ def resolve(dispute_id: int) -> ResponseReturnValue:
     dispute = dispute_or_404(dispute_id)
     evaluation = dispute.evaluation
     if dispute.status != DisputeStatus.OPEN:
+        if request.method == "POST":  # another resolver was quicker
+            flash(_("This dispute has already been decided."), "warning")
         return redirect(url_for("evaluations.detail", evaluation_id=evaluation.id))
     if not can_resolve(current_user, dispute):
         abort(403)

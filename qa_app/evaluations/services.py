@@ -217,6 +217,9 @@ def _changed(one: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
 
 def _add_revision(evaluation: Evaluation, actor: User, reason: str) -> EvaluationRevision:
     evaluation.revision += 1
+    # Write the evaluation first: its version check then refuses a concurrent writer with
+    # StaleDataError (a "reload" message) before the revision row could collide.
+    db.session.flush()
     revision = EvaluationRevision(
         evaluation_id=evaluation.id,
         number=evaluation.revision,

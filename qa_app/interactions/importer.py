@@ -24,6 +24,7 @@ from qa_app.cells import (
     parse_datetime,
     parse_duration_seconds,
 )
+from qa_app.database import serialise
 from qa_app.extensions import db
 from qa_app.i18n import localize
 from qa_app.interactions.models import Interaction
@@ -226,7 +227,12 @@ def check_interactions(
 def new_records(
     records: list[dict[str, Any]], actor: User
 ) -> tuple[list[dict[str, Any]], dict[tuple[str, str], int]]:
-    """The checked records not stored yet (ready to insert), and the ids of those that are."""
+    """The checked records not stored yet (ready to insert), and the ids of those that are.
+
+    Holds the import lock until the transaction ends: a second import of the same file at
+    once waits, then finds these rows stored and skips them.
+    """
+    serialise(db.session, "interactions.import")
     existing = existing_ids((r["source"], r["external_ref"]) for r in records)
     new = [
         dict(r, created_by_id=actor.id)

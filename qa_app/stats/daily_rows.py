@@ -29,6 +29,7 @@ from qa_app.cells import (
     parse_percentage,
 )
 from qa_app.channels import CHANNELS
+from qa_app.database import serialise
 from qa_app.extensions import db
 from qa_app.interactions.importer import CHANNEL_BY_WORD
 from qa_app.stats.models import ALL_CHANNELS, TOTAL_COLUMNS, AgentDailyStat
@@ -244,6 +245,9 @@ def save_days(
         dry_run=dry_run,
         agents=len({key[0] for key in days}),
     )
+    if not dry_run:
+        # Two imports of the same agent-days at once: the later one waits, then replaces.
+        serialise(db.session, "stats.agent_days")
     if days:
         report.first_day = min(key[1] for key in days)
         report.last_day = max(key[1] for key in days)
