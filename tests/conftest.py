@@ -32,6 +32,15 @@ CSRF_INPUT = re.compile(
 )
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep each phase's report on the test item (`item.report_call`), so that fixtures can
+    act on a failure (the browser tests save screenshots)."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 

@@ -10,13 +10,16 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import flask_migrate
+import openpyxl
 import pytest
+import sqlalchemy as sa
+from flask import Flask
 from werkzeug.serving import make_server
 
 from qa_app import create_app
@@ -28,6 +31,8 @@ from tests.conftest import make_config
 
 pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Where a failed test's pages are saved (kept by CI as artefacts).
+SCREENSHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS", "test-results/screenshots"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -60,8 +65,8 @@ def _need_browser() -> Any:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app with the demo centre on its own SQLite file, served on a free loopback port."""
+def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """The app with the demo centre on its own SQLite file."""
     path = tmp_path_factory.mktemp("browser") / "demo.sqlite"
     app = create_app(make_config(f"sqlite:///{path}", PASSWORD_HASH_METHOD="pbkdf2:sha256:1000"))
     with app.app_context():
@@ -70,6 +75,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         sync_scorecard_files(Path(app.config["SCORECARDS_DIR"]))
         seed_activity(1, date.today())
         db.session.commit()
+    return app
+
+
+@pytest.fixture(scope="module")
+def live_server(demo_app: Flask) -> Iterator[str]:
+    """The demo app served on a free loopback port."""
+    app = demo_app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -81,23 +93,50 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(live_server: str) -> Iterator[Any]:
-    """A fresh browser page; console errors fail the test."""
+def browser(live_server: str) -> Iterator[Any]:
+    """Chromium, launched for one test."""
     sync_playwright = _need_browser()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Callable[[], Any]]:
+    """Open pages in fresh browser contexts (one per person); console errors fail the test,
+    and every page still open when the test fails is saved as a screenshot."""
+    pages: list[Any] = []
+
+    def open_page() -> Any:
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, accept_downloads=True
+        )
         page = context.new_page()
-        errors: list[str] = []
+        page.errors = []
         page.on(
             "console",
-            lambda message: errors.append(message.text) if message.type == "error" else None,
+            lambda message: page.errors.append(message.text) if message.type == "error" else None,
         )
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.errors = errors
-        yield page
-        browser.close()
-    assert errors == [], errors
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        pages.append(page)
+        return page
+
+    yield open_page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for number, page in enumerate(pages, start=1):
+            path = SCREENSHOTS / f"{request.node.name}-{number}.png"
+            page.screenshot(path=str(path), full_page=True)
+            print(f"screenshot of the failed page: {path}")
+    assert [error for page in pages for error in page.errors] == []
+
+
+@pytest.fixture
+def page(new_page: Callable[[], Any]) -> Any:
+    """One fresh browser page."""
+    return new_page()
 
 
 def sign_in(page: Any, base: str, email: str) -> None:
@@ -163,3 +202,90 @@ def test_live_score_updates_without_saving(page: Any, live_server: str) -> None:
     page.wait_for_selector("#evaluation-form")
     page.locator(".criterion .btn-group").first.locator("label.btn-outline-primary").first.click()
     expect(page.locator("#live-score")).to_contain_text("1 /")
+
+
+def _released_by(app: Flask, evaluator_email: str) -> dict[int, str]:
+    """The released evaluations of an evaluator: id → the agent's e-mail."""
+    from qa_app.auth.models import User
+    from qa_app.evaluations.models import Evaluation
+
+    evaluator = sa.orm.aliased(User)
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(Evaluation.id, User.email)
+            .join(User, User.id == Evaluation.agent_id)
+            .join(evaluator, evaluator.id == Evaluation.evaluator_id)
+            .where(evaluator.email == evaluator_email, Evaluation.status == "released")
+        ).all()
+        db.session.rollback()
+        return dict(rows)
+
+
+def _dispute_of(app: Flask, evaluation_id: int) -> int:
+    from qa_app.evaluations.models import Dispute
+
+    with app.app_context():
+        dispute_id = db.session.scalar(
+            sa.select(Dispute.id).where(Dispute.evaluation_id == evaluation_id)
+        )
+        db.session.rollback()
+        return dispute_id
+
+
+def test_scored_feedback_is_disputed_decided_and_exported(
+    new_page: Callable[[], Any], live_server: str, demo_app: Flask, tmp_path: Path
+) -> None:
+    """The three people of a QA programme, one evaluation: the supervisor scores it, the agent
+    reads and disputes it, a manager (the evaluator may not) decides, then exports to Excel."""
+    base = live_server
+    supervisor = new_page()
+    sign_in(supervisor, base, "supervisor03@demo.test")
+    released_before = _released_by(demo_app, "supervisor03@demo.test")
+    supervisor.goto(f"{base}/evaluations/queue")
+    supervisor.locator("button:has-text('Evaluate')").first.click()
+    supervisor.wait_for_selector("#evaluation-form")
+    answer_everything(supervisor)
+    supervisor.fill("#strengths", "Friendly opening, <b>clear</b> summary.")
+    supervisor.click("#submit")
+    supervisor.wait_for_url(f"{base}/evaluations/queue")
+    new = _released_by(demo_app, "supervisor03@demo.test").items() - released_before.items()
+    assert len(new) == 1, new
+    [(evaluation_id, agent_email)] = new
+    evaluation_path = f"/evaluations/{evaluation_id}"
+
+    agent = new_page()
+    sign_in(agent, base, agent_email)
+    agent.click("text=My feedback")
+    agent.locator(f"a[href='{evaluation_path}']").click()
+    agent.wait_for_selector(".guidance")
+    # What the supervisor typed is shown as text, never as markup.
+    expect(agent.locator("body")).to_contain_text("Friendly opening, <b>clear</b> summary.")
+    agent.click("a:has-text('Dispute')")
+    agent.fill("#reason", "The customer hung up before I could summarise.")
+    agent.click("#submit")
+    expect(agent.locator(".alert-success")).to_contain_text("Your dispute was sent.")
+
+    manager = new_page()
+    sign_in(manager, base, "manager@demo.test")
+    manager.click("text=Disputes")
+    manager.locator(f"a[href='/disputes/{_dispute_of(demo_app, evaluation_id)}']").click()
+    manager.select_option("#decision", "reject")
+    manager.fill("#note", "The summary is required even on short calls.")
+    manager.click("#submit")
+    expect(manager.locator(".alert-success")).to_contain_text("Dispute decided")
+
+    agent.goto(f"{base}{evaluation_path}")
+    expect(agent.locator("body")).to_contain_text("The summary is required even on short calls.")
+
+    manager.goto(f"{base}/exports/")
+    with manager.expect_download() as download_info:
+        manager.click("#submit")
+    download = download_info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    workbook = openpyxl.load_workbook(saved, read_only=True)
+    assert workbook.sheetnames[:4] == ["Summary", "Evaluations", "Answers", "Criteria"]
+    ids = [row[0] for row in workbook["Evaluations"].iter_rows(min_row=2, values_only=True)]
+    assert evaluation_id in ids
+    workbook.close()
