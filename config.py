@@ -74,6 +74,9 @@ class Config:
 
         self.SIGN_IN_MAX_FAILURES = _int(env, "SIGN_IN_MAX_FAILURES", 5)
         self.SIGN_IN_LOCK_MINUTES = _int(env, "SIGN_IN_LOCK_MINUTES", 15)
+        # From one client address, over all e-mail addresses; 0 turns it off. Behind a reverse
+        # proxy set PROXY_FIX_HOPS, or every user shares the proxy's address.
+        self.SIGN_IN_MAX_FAILURES_PER_ADDRESS = _int(env, "SIGN_IN_MAX_FAILURES_PER_ADDRESS", 30)
         self.PASSWORD_MIN_LENGTH = _int(env, "PASSWORD_MIN_LENGTH", 10)
         self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD") or "scrypt"
 

@@ -290,3 +290,69 @@ def test_client_address_behind_a_proxy(
     )
     with app.app_context():
         assert db.session.scalar(sa.select(UserSession.ip_address)) == expected_ip
+
+
+def _sign_in_from(app: Flask, address: str, email: str, password: str) -> Any:
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return sign_in(client, email, password)
+
+
+def test_one_address_guessing_across_many_accounts_is_locked(app: Flask, make_user: Any) -> None:
+    """Password spraying: one guess for each of many accounts stays under the per-account
+    limit, so failures are also counted per client address."""
+    app.config["SIGN_IN_MAX_FAILURES_PER_ADDRESS"] = 3
+    victim = make_user(Role.AGENT, email="victim@example.test")
+    for number in range(2):
+        answer = _sign_in_from(app, "198.51.100.7", f"user{number}@example.test", "Summer2026!")
+        assert WRONG in answer.get_data(as_text=True)
+    locked = _sign_in_from(app, "198.51.100.7", "user2@example.test", "Summer2026!")
+    assert "Too many failed sign-in attempts" in locked.get_data(as_text=True)
+
+    # The address stays locked, even with a right password; other addresses are not.
+    assert _sign_in_from(app, "198.51.100.7", victim.email, PASSWORD).status_code == 401
+    assert _sign_in_from(app, "203.0.113.9", victim.email, PASSWORD).status_code == 302
+    with app.app_context():
+        events = db.session.scalars(
+            sa.select(AuditEvent.after).where(AuditEvent.action == "auth.address_locked")
+        ).all()
+    assert events == [{"address": "198.51.100.7"}]
+
+
+def test_the_address_limit_can_be_turned_off(app: Flask, agent: User) -> None:
+    app.config["SIGN_IN_MAX_FAILURES_PER_ADDRESS"] = 0
+    for number in range(app.config["SIGN_IN_MAX_FAILURES"] + 2):
+        _sign_in_from(app, "198.51.100.7", f"user{number}@example.test", "guess")
+    assert _sign_in_from(app, "198.51.100.7", agent.email, PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize("email", ["agent@example.test", "nobody@example.test"])
+def test_unknown_user_and_wrong_password_cost_the_same_work(
+    app: Flask, client: Any, agent: User, email: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No timing difference to tell them apart: each checks one hash of the same method."""
+    from qa_app.auth import services
+
+    checked: list[str] = []
+    real = services.verify_password
+
+    def counting(password_hash: str, password: str) -> bool:
+        checked.append(password_hash.split("$", 1)[0])
+        return real(password_hash, password)
+
+    monkeypatch.setattr(services, "verify_password", counting)
+    assert sign_in(client, email, "not the password").status_code == 401
+    assert checked == [app.config["PASSWORD_HASH_METHOD"]]
+
+
+def test_long_passwords_are_not_truncated(app: Flask, client: Any, agent: User) -> None:
+    """bcrypt-style truncation would accept any password sharing the first 72 bytes."""
+    long_password = "correct horse battery staple " * 4  # 116 characters
+    with app.app_context():
+        from qa_app.auth.passwords import hash_password
+
+        db.session.get(User, agent.id).password_hash = hash_password(long_password)
+        db.session.commit()
+    assert sign_in(app.test_client(), agent.email, long_password[:72]).status_code == 401
+    assert sign_in(app.test_client(), agent.email, long_password[:-1] + "!").status_code == 401
+    assert sign_in(client, agent.email, long_password).status_code == 302

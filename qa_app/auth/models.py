@@ -89,7 +89,8 @@ class UserSession(db.Model):
 
 
 class SignInThrottle(db.Model):
-    """Failed sign-ins per e-mail address (known or not), to lock out password guessing."""
+    """Failed sign-ins per e-mail address (known or not), and per client address under the
+    key "address:<ip>" (no "@", so never an e-mail's), to lock out password guessing."""
 
     __tablename__ = "sign_in_throttle"
 

@@ -59,48 +59,80 @@ def _minutes_until(moment: datetime, now: datetime) -> int:
     return max(1, math.ceil((moment - now).total_seconds() / 60))
 
 
-def authenticate(email: str, password: str) -> SignInResult:
-    """Check credentials, counting failures per e-mail address whether or not it exists."""
+# Throttle keys of client addresses; an e-mail key always holds an "@", these never do.
+ADDRESS_KEY = "address:"
+
+
+def authenticate(email: str, password: str, *, client_address: str | None = None) -> SignInResult:
+    """Check credentials, counting failures per e-mail address whether or not it exists, and
+    per client address (password spraying: one guess for each of many addresses)."""
     email = normalise_email(email)
     now = utcnow()
-    throttle = db.session.get(SignInThrottle, email)
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        return SignInResult(
-            SignInOutcome.LOCKED, locked_minutes=_minutes_until(throttle.locked_until, now)
-        )
+    limits = _throttle_limits(email, client_address)
+    throttles = {key: db.session.get(SignInThrottle, key) for key in limits}
+    locked = [
+        throttle.locked_until
+        for throttle in throttles.values()
+        if throttle and throttle.locked_until and throttle.locked_until > now
+    ]
+    if locked:
+        return SignInResult(SignInOutcome.LOCKED, locked_minutes=_minutes_until(max(locked), now))
 
     user = user_by_email(email)
     password_ok = verify_password(user.password_hash if user else _dummy_hash(), password)
     if user is None or not password_ok:
-        return _register_failure(email, throttle, user, now)
+        return _register_failure(limits, throttles, user, now)
 
-    if throttle:
-        db.session.delete(throttle)
+    if throttles.get(email):
+        db.session.delete(throttles[email])
     if not user.active:
         return SignInResult(SignInOutcome.INACTIVE)
     return SignInResult(SignInOutcome.OK, user=user)
 
 
-def _register_failure(
-    email: str, throttle: SignInThrottle | None, user: User | None, now: datetime
-) -> SignInResult:
+def _throttle_limits(email: str, client_address: str | None) -> dict[str, int]:
+    """The throttle keys a sign-in attempt counts against, with their failure limits."""
     config = current_app.config
-    window = timedelta(minutes=config["SIGN_IN_LOCK_MINUTES"])
-    if throttle is None:
-        throttle = SignInThrottle(email=email, failures=0, window_started_at=now)
-        db.session.add(throttle)
-    elif throttle.window_started_at < now - window or throttle.locked_until:
-        throttle.failures, throttle.window_started_at, throttle.locked_until = 0, now, None
-    throttle.failures += 1
+    limits = {}
+    if "@" in email:
+        limits[email] = config["SIGN_IN_MAX_FAILURES"]
+    if client_address and config["SIGN_IN_MAX_FAILURES_PER_ADDRESS"]:
+        limits[ADDRESS_KEY + client_address] = config["SIGN_IN_MAX_FAILURES_PER_ADDRESS"]
+    return limits
+
+
+def _register_failure(
+    limits: dict[str, int],
+    throttles: dict[str, SignInThrottle | None],
+    user: User | None,
+    now: datetime,
+) -> SignInResult:
+    window = timedelta(minutes=current_app.config["SIGN_IN_LOCK_MINUTES"])
     if user is not None:
         record_event("auth.sign_in_failed", "user", user.id, actor_id=user.id)
-    if throttle.failures >= config["SIGN_IN_MAX_FAILURES"]:
-        throttle.locked_until = now + window
-        if user is not None:
+    locked_until = None
+    for key, limit in limits.items():
+        throttle = throttles[key]
+        if throttle is None:
+            throttle = SignInThrottle(email=key, failures=0, window_started_at=now)
+            db.session.add(throttle)
+        elif throttle.window_started_at < now - window or throttle.locked_until:
+            throttle.failures, throttle.window_started_at, throttle.locked_until = 0, now, None
+        throttle.failures += 1
+        if throttle.failures < limit:
+            continue
+        throttle.locked_until = locked_until = now + window
+        if key.startswith(ADDRESS_KEY):
+            record_event(
+                "auth.address_locked",
+                "client",
+                None,
+                after={"address": key.removeprefix(ADDRESS_KEY)},
+            )
+        elif user is not None:
             record_event("auth.locked", "user", user.id, actor_id=user.id)
-        return SignInResult(
-            SignInOutcome.LOCKED, locked_minutes=_minutes_until(throttle.locked_until, now)
-        )
+    if locked_until is not None:
+        return SignInResult(SignInOutcome.LOCKED, locked_minutes=_minutes_until(locked_until, now))
     return SignInResult(SignInOutcome.INVALID)
 
 

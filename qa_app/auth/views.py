@@ -108,7 +108,9 @@ def login() -> ResponseReturnValue:
         return redirect(url_for("main.index"))
     form = SignInForm()
     if form.validate_on_submit():
-        result = authenticate(form.email.data, form.password.data)
+        result = authenticate(
+            form.email.data, form.password.data, client_address=request.remote_addr
+        )
         if result.outcome is SignInOutcome.OK and result.user is not None:
             token = start_session(
                 result.user,
