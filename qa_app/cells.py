@@ -83,8 +83,17 @@ def parse_decimal(value: object) -> Decimal:
 _CLOCK = re.compile(r"(-?)(\d+):(\d{2})(?::(\d{2}))?(?:[.,](\d+))?")
 
 
+_WHOLE_CLOCK = re.compile(r"(\d+):([0-5]\d):([0-5]\d)")
+
+
 def parse_duration_seconds(value: object) -> int:
     """Whole seconds >= 0 from seconds, "hh:mm:ss", "mm:ss", "h:mm:ss.fff" or Excel times."""
+    if isinstance(value, str):  # the common cases, "1:02:03" and "3723": no Decimal
+        if value.isascii() and value.isdigit():
+            return int(value)
+        if clock := _WHOLE_CLOCK.fullmatch(value):
+            hours, minutes, seconds = clock.groups()
+            return int(hours) * 3600 + int(minutes) * 60 + int(seconds)
     return int(parse_duration(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
@@ -164,8 +173,16 @@ def _when(value: object, reason: str) -> datetime:
         raise ValueError("no such time of day") from None
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def parse_date(value: object) -> date:
     """A date: "2026-03-01", "01.03.2026", "01/03/2026" (day first) or an Excel date."""
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:  # the common case: no pattern search, no datetime
+            return date.fromisoformat(value)
+        except ValueError:
+            pass  # "2026-02-30": _when says why
     return _when(value, NOT_A_DATE).date()
 
 

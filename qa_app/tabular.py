@@ -378,6 +378,14 @@ class NamedRow(Mapping[str, object]):
     def __getitem__(self, name: str) -> object:
         return self._values[self._columns[name]]
 
+    # Mapping's own get and `in` go through __getitem__ and an exception: a hot path on import.
+    def get(self, name: str, default: object = None) -> object:  # type: ignore[override]
+        index = self._columns.get(name)
+        return default if index is None else self._values[index]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._columns
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._columns)
 

@@ -46,6 +46,7 @@ PERCENTAGES = ("csat_pct", "fcr_pct")
 PERCENT_OF = {"csat_pct": ("csat_positive", "csat_responses"),
               "fcr_pct": ("fcr_resolved", "fcr_eligible")}  # fmt: skip
 LOOKUP_CHUNK = 5000
+STORE_CHUNK = 5000
 # The database's INTEGER: a larger total cannot be stored (and no real agent-day is near it).
 MAX_TOTAL = 2_147_483_647
 
@@ -109,10 +110,11 @@ def check_day_row(
         problems.append(Problem.at(number, label(name), row.get(name), reason))
 
     def cell(name: str, parse: Callable[[object], Any]) -> Any:
-        if is_blank(row.get(name)):
+        value = row.get(name)
+        if is_blank(value):
             return None
         try:
-            return parse(row[name])
+            return parse(value)
         except ValueError as error:
             problem(name, str(error))
             return None
@@ -139,6 +141,10 @@ def check_day_row(
     if is_blank(row.get("contacts_handled")):
         problem("contacts_handled", "empty (write 0 for a day without contacts)")
     for name in COUNTS:
+        raw = row.get(name)
+        if isinstance(raw, str) and raw.isascii() and raw.isdigit():
+            values[name] = int(raw)  # the common case, a plain count: nothing to check
+            continue
         number_ = cell(name, parse_int)
         if number_ is not None and number_ < 0:
             problem(name, "negative count")
@@ -251,11 +257,12 @@ def save_days(
     if days:
         report.first_day = min(key[1] for key in days)
         report.last_day = max(key[1] for key in days)
-        report.replaced = _existing(days)
+        stored = _stored_ids(days)
+        report.replaced = len(stored)
         report.new = report.agent_days - report.replaced
     if dry_run or not days:
         return report
-    _replace(days, source)
+    _replace(days, stored, source)
     record_event(
         "stats.imported",
         "agent_daily_stat",
@@ -286,39 +293,43 @@ def _add_all_channel_rows(days: dict[DayKey, dict[str, int]]) -> None:
     days.update(sums)
 
 
-def _existing(days: Mapping[DayKey, Any]) -> int:
-    keys = list(days)
-    found = 0
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        found += (
-            db.session.scalar(
-                sa.select(sa.func.count(AgentDailyStat.id)).where(
-                    sa.tuple_(
-                        AgentDailyStat.agent_id, AgentDailyStat.day, AgentDailyStat.channel
-                    ).in_(chunk)
-                )
-            )
-            or 0
+def _stored_ids(days: Mapping[DayKey, Any]) -> dict[DayKey, int]:
+    """The ids of the agent-days in `days` that are stored already.
+
+    One range query per chunk of agents (their rows between the first and the last day),
+    matched in memory: a tuple IN over a million keys would be compiled chunk by chunk.
+    """
+    agents = sorted({agent_id for agent_id, _day, _channel in days})
+    first = min(day for _agent_id, day, _channel in days)
+    last = max(day for _agent_id, day, _channel in days)
+    found: dict[DayKey, int] = {}
+    for start in range(0, len(agents), LOOKUP_CHUNK):
+        query = sa.select(
+            AgentDailyStat.id, AgentDailyStat.agent_id, AgentDailyStat.day, AgentDailyStat.channel
+        ).where(
+            AgentDailyStat.agent_id.in_(agents[start : start + LOOKUP_CHUNK]),
+            AgentDailyStat.day.between(first, last),
         )
+        for row_id, agent_id, day, channel in db.session.execute(
+            query.execution_options(yield_per=STORE_CHUNK)
+        ):
+            if (agent_id, day, channel) in days:
+                found[(agent_id, day, channel)] = row_id
     return found
 
 
-def _replace(days: Mapping[DayKey, dict[str, int]], source: str) -> None:
-    """Delete the agent-days, then insert them: storing twice gives the same data."""
-    keys = list(days)
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        db.session.execute(
-            sa.delete(AgentDailyStat).where(
-                sa.tuple_(AgentDailyStat.agent_id, AgentDailyStat.day, AgentDailyStat.channel).in_(
-                    chunk
-                )
-            )
-        )
+def _replace(
+    days: Mapping[DayKey, dict[str, int]], stored: Mapping[DayKey, int], source: str
+) -> None:
+    """Delete the stored agent-days, then insert them all: storing twice gives the same data."""
+    ids = sorted(stored.values())
+    table = AgentDailyStat.__table__
+    for start in range(0, len(ids), STORE_CHUNK):
+        db.session.execute(sa.delete(table).where(table.c.id.in_(ids[start : start + STORE_CHUNK])))
     rows = [
         {"agent_id": agent_id, "day": day, "channel": channel, "source": source, **totals}
         for (agent_id, day, channel), totals in days.items()
     ]
-    for start in range(0, len(rows), 5000):
-        db.session.execute(sa.insert(AgentDailyStat), rows[start : start + 5000])
+    # Core executemany (insertmanyvalues on PostgreSQL): no ORM bookkeeping per row.
+    for start in range(0, len(rows), STORE_CHUNK):
+        db.session.execute(sa.insert(table), rows[start : start + STORE_CHUNK])
