@@ -8,8 +8,11 @@ stays flat however many rows there are; the price is that everything at the top 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, replace
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import IO, Any
 
 from openpyxl import Workbook
@@ -17,6 +20,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
+from openpyxl.xml.functions import Element, SubElement
 
 from qa_app.exports.formula_injection import safe_text
 
@@ -29,6 +34,10 @@ DECIMAL = "0.00"
 SECONDS = '0" s"'
 DATE = "yyyy-mm-dd"
 DATE_TIME = "yyyy-mm-dd hh:mm"
+
+# Dates and times given without a column format, as openpyxl would show them.
+_DEFAULT_FORMATS = {datetime: "yyyy-mm-dd h:mm:ss", date: "yyyy-mm-dd", time: "h:mm:ss"}
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill(fill_type="solid", start_color="305496", end_color="305496")
@@ -70,7 +79,13 @@ def translated(columns: Sequence[Column], translate: Translate) -> list[Column]:
 
 
 class Sheet:
-    """One write-only worksheet with a header row; counts the data rows appended."""
+    """One write-only worksheet with a header row; counts the data rows appended.
+
+    Rows go to the sheet's XML stream as elements built here, without one openpyxl cell
+    object per value (three quarters of an export's time went there): text as inline
+    strings through `safe_text`, numbers and dates with their column's number format, whose
+    style is registered with the workbook once.
+    """
 
     def __init__(
         self, workbook: Workbook, title: str, columns: Sequence[Column], *, freeze: bool = True
@@ -78,47 +93,91 @@ class Sheet:
         self.worksheet = workbook.create_sheet(title)
         self.columns = list(columns)
         self.rows = 0
+        self._number = 0  # the last row written, header and blank rows included
+        self._styles: dict[str | None, str] = {}
+        self._epoch = workbook.epoch
         for index, column in enumerate(self.columns, 1):
             self.worksheet.column_dimensions[get_column_letter(index)].width = column.width
         if freeze:
             self.worksheet.freeze_panes = "A2"
+        self._stream = _sheet_data(self.worksheet)
         self.header([column.header for column in self.columns])
 
     def header(self, texts: Sequence[str]) -> None:
         """A row of header cells: bold white on blue (an empty text leaves the cell empty)."""
-        cells: list[WriteOnlyCell | None] = []
-        for text in texts:
-            if not text:
-                cells.append(None)
-                continue
-            cell = WriteOnlyCell(self.worksheet, safe_text(text))
-            cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, HEADER_ALIGNMENT
-            cells.append(cell)
-        self.worksheet.append(cells)
+        style = self._style_id("header")
+        row = self._row()
+        for index, text in enumerate(texts):
+            if text:
+                self._text(row, index, text).set("s", style)
+        self._stream.send(row)
 
     def append(self, values: Sequence[Any], formats: Sequence[str | None] = ()) -> None:
         """A data row: text neutralised, numbers and dates in their column's number format
         (or in `formats`, cell by cell)."""
         formats = list(formats) or [column.number_format for column in self.columns]
         formats += [None] * (len(values) - len(formats))  # a row may be shorter, never cut
-        cells = [self._cell(value, fmt) for value, fmt in zip(values, formats, strict=False)]
-        self.worksheet.append(cells)
+        row = self._row()
+        for index, (value, number_format) in enumerate(zip(values, formats, strict=False)):
+            if value is None:
+                continue
+            if isinstance(value, str):
+                self._text(row, index, value)
+            elif isinstance(value, bool):
+                self._value(row, index, "1" if value else "0", None, "b")
+            elif isinstance(value, int):
+                self._value(row, index, str(value), number_format)
+            elif isinstance(value, float | Decimal):
+                if math.isfinite(value):
+                    self._value(row, index, f"{value:.16g}", number_format)
+            elif isinstance(value, datetime | date | time):
+                if getattr(value, "tzinfo", None) is not None:
+                    raise TypeError("Excel has no time zones: give local, naive times")
+                number_format = number_format or _DEFAULT_FORMATS[type(value)]
+                self._value(row, index, f"{to_excel(value, self._epoch):.16g}", number_format)
+            else:
+                raise TypeError(f"cannot write {type(value).__name__} to a sheet")
+        self._stream.send(row)
         self.rows += 1
 
     def blank(self) -> None:
         """An empty row between two blocks."""
-        self.worksheet.append([])
+        self._stream.send(self._row())
 
-    def _cell(self, value: Any, number_format: str | None) -> Any:
-        if value is None:
-            return None
-        if isinstance(value, str):
-            return safe_text(value)
-        if number_format is None or isinstance(value, bool):
-            return value
-        cell = WriteOnlyCell(self.worksheet, value)
-        cell.number_format = number_format
+    def _row(self) -> Any:
+        self._number += 1
+        return Element("row", {"r": str(self._number)})
+
+    def _ref(self, index: int) -> str:
+        return f"{get_column_letter(index + 1)}{self._number}"
+
+    def _text(self, row: Any, index: int, value: str) -> Any:
+        cell = SubElement(row, "c", {"r": self._ref(index), "t": "inlineStr"})
+        text = safe_text(value)
+        element = SubElement(SubElement(cell, "is"), "t")
+        if text != text.strip():
+            element.set(XML_SPACE, "preserve")
+        element.text = text
         return cell
+
+    def _value(
+        self, row: Any, index: int, text: str, number_format: str | None, kind: str = "n"
+    ) -> None:
+        attributes = {"r": self._ref(index), "t": kind}
+        if number_format is not None:
+            attributes["s"] = self._style_id(number_format)
+        SubElement(SubElement(row, "c", attributes), "v").text = text
+
+    def _style_id(self, number_format: str) -> str:
+        """The workbook's style index for a number format ("header": the header style)."""
+        if number_format not in self._styles:
+            cell = WriteOnlyCell(self.worksheet)
+            if number_format == "header":
+                cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, HEADER_ALIGNMENT
+            else:
+                cell.number_format = number_format
+            self._styles[number_format] = str(cell.style_id)
+        return self._styles[number_format]
 
     def filter(self, rows: int | None = None) -> None:
         """Filter buttons on the header, over the first `rows` data rows (default: all)."""
@@ -136,6 +195,28 @@ class Sheet:
             f"{get_column_letter(last_column)}{last_row}"
         )
         self.worksheet.conditional_formatting.add(cells, RED_AMBER_GREEN)
+
+
+def _sheet_data(worksheet: Any) -> Generator[None, Any, None]:
+    """The sheet's <sheetData>: send it <row> elements; closing the sheet ends it.
+
+    It takes the place of openpyxl's own row stream (`WriteOnlyWorksheet._write_rows`, which
+    turns every value into a cell object first) under the same protocol, so the sheet's
+    close() ends it as it would end openpyxl's.
+    """
+    worksheet._get_writer()
+    stream = worksheet._writer.xf
+    worksheet._rows = _rows_into(stream)
+    next(worksheet._rows)
+    return worksheet._rows
+
+
+def _rows_into(stream: Any) -> Generator[None, Any, None]:
+    xf = stream.send(True)
+    with xf.element("sheetData"), contextlib.suppress(GeneratorExit):
+        while True:
+            xf.write((yield))
+    stream.send(None)
 
 
 def new_workbook(title: str, description: str) -> Workbook:
