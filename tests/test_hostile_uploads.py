@@ -345,6 +345,37 @@ def test_more_rows_than_the_configured_cap_are_refused(
     assert written(app)[2] == 2
 
 
+@pytest.mark.usefixtures("external_ids")
+@pytest.mark.parametrize(
+    ("kind", "column", "values", "reason"),
+    [
+        ("interactions", ["Duration"], ["1e100"], "too large"),
+        ("interactions", ["Duration"], ["9" * 40 + ":00"], "not a duration"),
+        ("stats", ["Handle Time"], ["9" * 40], "too large"),
+        ("stats", ["AHT"], ["1e30"], "too large"),
+        ("stats", ["CSAT Responses", "CSAT"], ["1" + "0" * 40, "50"], "too large"),
+    ],
+)
+def test_absurdly_large_numbers_are_a_problem_in_their_cell(
+    app: Flask,
+    org: dict[str, Any],
+    sign_in_as: Callable[[User], FlaskClient],
+    kind: str,
+    column: list[str],
+    values: list[str],
+    reason: str,
+) -> None:
+    """Decimal arithmetic keeps 28 digits: such values used to end in a 500."""
+    who, path, headers, row = IMPORTS[kind]
+    data = csv_bytes([[*headers, *column], [*row, *values]])
+    response = upload(sign_in_as(org[who]), path, HostileFile("big", "b.csv", data, ""))
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert f"<tr><td>2</td><td>{column[0]}</td>" in body
+    assert reason in body
+    assert written(app) == (0, 0, 0)
+
+
 # --- markup and formulas in every text field ------------------------------------------------
 
 
