@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from typing import NoReturn
 
@@ -66,7 +67,19 @@ def check_workbook(data: bytes, fail: Callable[[str], NoReturn]) -> None:
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         fail(UNREADABLE_XLSX)
     with archive:
-        _check_archive(archive, len(data), fail)
+        try:
+            _check_archive(archive, len(data), fail)
+        except (
+            zipfile.BadZipFile,
+            OSError,
+            EOFError,
+            zlib.error,
+            NotImplementedError,
+            RuntimeError,
+        ):
+            # a damaged member; RuntimeError: an encrypted one; NotImplementedError: an
+            # unknown compression method
+            fail(UNREADABLE_XLSX)
 
 
 def _check_archive(archive: zipfile.ZipFile, size: int, fail: Callable[[str], NoReturn]) -> None:
@@ -82,11 +95,7 @@ def _check_archive(archive: zipfile.ZipFile, size: int, fail: Callable[[str], No
         if member.filename == CONTENT_TYPES and b"macroEnabled" in archive.read(member):
             fail(MACROS)
         if member.filename.lower().endswith((".xml", ".rels")):
-            try:
-                _scan_part(archive, member, fail)
-            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
-                # RuntimeError: an encrypted member; NotImplementedError: unknown compression
-                fail(UNREADABLE_XLSX)
+            _scan_part(archive, member, fail)
 
 
 def _scan_part(
