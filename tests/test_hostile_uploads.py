@@ -35,6 +35,7 @@ from tests.conftest import make_config, post_form
 from tests.hostile_files import (
     BILLION_LAUGHS,
     MB,
+    PNG,
     HostileFile,
     bad_files,
     csv_bytes,
@@ -489,6 +490,37 @@ def test_import_stats_refuses_every_bad_file_and_writes_nothing(
     result = runner.invoke(args=["import-stats", str(good)])
     assert result.exit_code == 0, result.output
     assert written(app) == (0, 1, 1)
+
+
+def test_scorecards_sync_refuses_hostile_toml_files_and_loads_nothing(
+    app: Flask, runner: Any, tmp_path: Path
+) -> None:
+    import shutil
+
+    from qa_app.coaching.models import TrainingModule
+    from qa_app.scorecards.models import Scorecard
+
+    folder = tmp_path / "scorecards"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "scorecards", folder)
+    (folder / "image.toml").write_bytes(PNG)
+    (folder / "nested.toml").write_text("slug = 'nested'\nx = " + "[" * 50_000)
+    (folder / "huge.toml").write_text("name = '" + "x" * (2 * MB) + "'\n")
+    with (folder / "training.toml").open("a") as catalogue:
+        catalogue.write("\n[deep]\nx = " + "[" * 50_000 + "\n")
+    result = runner.invoke(args=["scorecards", "sync", "--dir", str(folder)])
+    assert result.exit_code == 1, result.output
+    problems = result.stderr.splitlines()
+    assert "  image.toml: (file): is not UTF-8 text" in problems
+    assert "  huge.toml: (file): larger than 1 MiB" in problems
+    assert any(
+        line.startswith("  nested.toml: (syntax): arrays or tables nested") for line in problems
+    )
+    assert any(
+        line.startswith("  training.toml: (syntax): arrays or tables nested") for line in problems
+    )
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Scorecard.id))) == 0
+        assert db.session.scalar(sa.select(sa.func.count(TrainingModule.id))) == 0
 
 
 # --- the JSON API ---------------------------------------------------------------------------
