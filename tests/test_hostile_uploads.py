@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -377,6 +378,37 @@ def test_absurdly_large_numbers_are_a_problem_in_their_cell(
     assert written(app) == (0, 0, 0)
 
 
+@pytest.mark.usefixtures("external_ids")
+def test_text_over_each_column_limit_is_named_with_its_row_and_column(
+    app: Flask, org: dict[str, Any], sign_in_as: Callable[[User], FlaskClient]
+) -> None:
+    headers = [*CALL_HEADERS[:4], "Queue", "Customer", "Recording"]
+    base = CALL_ROW[:3]
+    rows = [
+        [*base, "R" * 129, "", "", ""],
+        [*base, "C-2", "Q" * 81, "", ""],
+        [*base, "C-3", "", "K" * 129, ""],
+        [*base, "C-4", "", "", "https://rec.example/" + "u" * 481],
+        [*base, "C-5", "", "", "javascript:alert(1)"],
+    ]
+    client = sign_in_as(org["supervisor_a"])
+    data = csv_bytes([headers, *rows])
+    response = upload(client, "/interactions/import", HostileFile("long", "l.csv", data, ""))
+    assert response.status_code == 400
+    body = html.unescape(response.get_data(as_text=True))
+    for row, column, reason in [
+        (2, "Call ID", "longer than 128 characters"),
+        (3, "Queue", "longer than 80 characters"),
+        (4, "Customer", "longer than 128 characters"),
+        (5, "Recording", "longer than 500 characters"),
+        (6, "Recording", "not an http(s) link"),
+    ]:
+        assert re.search(
+            rf"<tr><td>{row}</td><td>{column}</td><td>[^<]*</td><td>{re.escape(reason)}</td>", body
+        ), (row, column, reason)
+    assert written(app) == (0, 0, 0)
+
+
 # --- markup and formulas in every text field ------------------------------------------------
 
 
@@ -425,6 +457,46 @@ def test_markup_and_formulas_are_stored_as_text_and_shown_escaped(
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in detail
     assert "&lt;img src=x onerror=alert(&#34;ref&#34;)&gt;" in detail
     assert html.escape(HYPERLINK, quote=True).replace("&quot;", "&#34;") in detail
+
+
+@pytest.mark.usefixtures("external_ids")
+def test_formula_cells_import_their_cached_values_never_the_formula(
+    app: Flask, org: dict[str, Any], sign_in_as: Callable[[User], FlaskClient]
+) -> None:
+    formula = HYPERLINK[1:].replace("&", "&amp;").replace('"', "&quot;")
+    header = "".join(
+        f'<c r="{column}1" t="inlineStr"><is><t>{name}</t></is></c>'
+        for column, name in zip("ABCDE", CALL_HEADERS, strict=True)
+    )
+
+    def row(number: int, notes: str) -> str:
+        cells = "".join(
+            f'<c r="{column}{number}" t="inlineStr"><is><t>{value}</t></is></c>'
+            for column, value in zip("ABCD", [*CALL_ROW[:3], f"F-{number}"], strict=True)
+        )
+        return f'<row r="{number}">{cells}{notes}</row>'
+
+    sheet = (
+        f'<row r="1">{header}</row>'
+        + row(2, f'<c r="E2" t="str"><f>{formula}</f><v>Click for your bonus</v></c>')
+        + row(3, f'<c r="E3"><f>{formula}</f></c>')
+        + row(4, '<c r="E4"><f>1+1</f><v>2</v></c>')
+    )
+    client = sign_in_as(org["supervisor_a"])
+    data = workbook(sheet_data=sheet)
+    response = upload(client, "/interactions/import", HostileFile("f", "f.xlsx", data, ""))
+    assert response.status_code == 302, page_text(response)[:2000]
+    with app.app_context():
+        stored = db.session.execute(
+            sa.select(Interaction.external_ref, Interaction.transcript).order_by(
+                Interaction.external_ref
+            )
+        ).all()
+    assert [tuple(r) for r in stored] == [
+        ("F-2", "Click for your bonus"),
+        ("F-3", None),
+        ("F-4", "2"),
+    ]
 
 
 @pytest.mark.usefixtures("external_ids")
