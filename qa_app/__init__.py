@@ -7,6 +7,7 @@ import os
 from flask import Flask
 
 from config import Config, DevelopmentConfig, config_from_environment
+from qa_app.workbook_safety import require_defused_xml
 
 
 def create_app(config: Config | type[Config] | None = None) -> Flask:
@@ -19,6 +20,7 @@ def create_app(config: Config | type[Config] | None = None) -> Flask:
     if isinstance(config, DevelopmentConfig):
         config.resolve_instance_secret(app.instance_path)
     config.validate()
+    require_defused_xml()
     app.config.from_object(config)
 
     register_extensions(app)

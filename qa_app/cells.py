@@ -20,6 +20,10 @@ NOT_A_DATE = "not a date (use YYYY-MM-DD or DD.MM.YYYY)"
 NOT_A_DATETIME = "not a date and time (use YYYY-MM-DD hh:mm)"
 OFFSET = "has a time-zone offset; export local times without one"
 NOT_A_BOOL = "not yes or no (use yes/no, true/false or 1/0)"
+TOO_LARGE = "too large (no figure of a contact centre has more than 15 digits)"
+# Decimal arithmetic keeps 28 digits: larger figures would fail when rounded, and the
+# database's INTEGER holds 10 digits anyway.
+MAX_MAGNITUDE = Decimal(10) ** 15
 
 
 def is_blank(value: object) -> bool:
@@ -37,9 +41,9 @@ def _to_decimal(value: object, *, integer: bool) -> Decimal:
     if is_blank(value):
         raise ValueError(EMPTY)
     if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
+        return _bounded(Decimal(value))
     if isinstance(value, float) and math.isfinite(value):
-        return Decimal(repr(value))
+        return _bounded(Decimal(repr(value)))
     if not isinstance(value, str):
         raise ValueError(NOT_A_NUMBER)
     text = value.strip().replace("\u2212", "-")
@@ -59,12 +63,19 @@ def _to_decimal(value: object, *, integer: bool) -> Decimal:
         body = body.replace(grouped["g"], "").replace(",", ".")
     elif not _PLAIN.fullmatch(body):
         raise ValueError(NOT_A_NUMBER)
-    return Decimal(sign + body)
+    return _bounded(Decimal(sign + body))
+
+
+def _bounded(number: Decimal) -> Decimal:
+    """`number`, unless it is too large to be a real count, duration or share."""
+    if abs(number) >= MAX_MAGNITUDE:
+        raise ValueError(TOO_LARGE)
+    return number
 
 
 def parse_int(value: object) -> int:
     """A whole number; grouping like "1,234" or "1.234" allowed, "5.0" accepted as 5."""
-    if isinstance(value, str) and value.isascii() and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 16:
         return int(value)  # the common case, a plain count: no Decimal, no patterns
     try:
         number = _to_decimal(value, integer=True)
@@ -80,7 +91,7 @@ def parse_decimal(value: object) -> Decimal:
     return _to_decimal(value, integer=False)
 
 
-_CLOCK = re.compile(r"(-?)(\d+):(\d{2})(?::(\d{2}))?(?:[.,](\d+))?")
+_CLOCK = re.compile(r"(-?)(\d{1,15}):(\d{2})(?::(\d{2}))?(?:[.,](\d+))?")
 
 
 _WHOLE_CLOCK = re.compile(r"(\d+):([0-5]\d):([0-5]\d)")
@@ -121,6 +132,7 @@ def parse_duration(value: object) -> Decimal:
             raise ValueError(NOT_A_DURATION if str(exc) == NOT_A_NUMBER else str(exc)) from None
     if seconds < 0:
         raise ValueError("negative duration")
+    _bounded(seconds)
     return seconds
 
 

@@ -11,7 +11,6 @@ import csv
 import io
 import re
 import warnings
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,18 +18,29 @@ from typing import Any, NoReturn
 
 import openpyxl
 
-MAX_CELL_CHARS = 10_000
-EXCEL_MAX_ROWS, EXCEL_MAX_COLUMNS = 1_048_576, 16_384
-SHOWN_PROBLEMS = 20
-# Real workbooks expand 5-20x when unzipped; a zip bomb expands thousands of times.
-MAX_EXPANSION = 100
-MIN_EXPANDED_BYTES = 10 * 1024 * 1024
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 .xls and other OLE files
-ZIP_MAGIC = b"PK\x03\x04"
-
-UNREADABLE_XLSX = (
-    "could not read this XLSX file; it may be damaged (open it in Excel and save it again)"
+from qa_app.workbook_safety import (
+    EXCEL_MAX_COLUMNS,
+    MACROS,
+    OLE_MAGIC,
+    UNREADABLE_XLSX,
+    ZIP_MAGIC,
+    check_workbook,
 )
+
+MAX_CELL_CHARS = 10_000
+EXCEL_MAX_ROWS = 1_048_576
+SHOWN_PROBLEMS = 20
+# C0 control characters other than tab, line feed and carriage return: no export holds
+# them (openpyxl refuses them), and in an upload they are damage or binary data.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Files people upload by mistake, recognised by their first bytes.
+BINARY_SIGNATURES = {
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"%PDF": "a PDF document",
+    b"\x1f\x8b": "a gzip archive",
+}
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,8 @@ class Problem:
     def at(cls, row: int | None, column: str | None, value: object, reason: str) -> Problem:
         """A problem with one cell, its value shortened so messages stay readable."""
         text = None if value is None else " ".join(str(value).split())
+        if text is not None:
+            text = CONTROL_CHARACTERS.sub("\ufffd", text)
         if text is not None and len(text) > 60:
             text = text[:59] + "…"
         return cls(row, column, text, reason)
@@ -93,6 +105,8 @@ def read_table(
 ) -> Table:
     """Read an uploaded CSV/TXT/TSV or XLSX file (by extension) into a Table."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension in ("xlsm", "xltm"):
+        _fail(MACROS)
     if extension not in ("csv", "txt", "tsv", "xlsx"):
         hint = " (save .xls files as .xlsx in Excel first)" if extension == "xls" else ""
         _fail(f"unsupported file type; upload CSV or XLSX{hint}")
@@ -121,6 +135,9 @@ def _check_headers(values: list[str], row: int) -> list[str]:
         key = normalise_header(name)
         if not key:
             problems.append(Problem(row, None, None, f"column {index} has no name"))
+        elif CONTROL_CHARACTERS.search(name):
+            reason = f"column {index}'s name contains a control character"
+            problems.append(Problem.at(row, None, name, reason))
         elif len(name) > MAX_CELL_CHARS:
             problems.append(Problem.at(row, None, name, "column name is too long"))
         elif key in seen:
@@ -145,8 +162,13 @@ def _fit(
         problems.append(Problem(row, None, None, reason))
     fitted = values[:width] + [blank] * (width - len(values))
     for name, value in zip(headers, fitted, strict=True):
-        if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+        if not isinstance(value, str):
+            continue
+        if len(value) > MAX_CELL_CHARS:
             problems.append(Problem.at(row, name, value, "longer than 10,000 characters"))
+        elif control := CONTROL_CHARACTERS.search(value):
+            reason = f"contains a control character (U+{ord(control.group()):04X}); remove it"
+            problems.append(Problem.at(row, name, value, reason))
     return fitted
 
 
@@ -212,7 +234,13 @@ def _read_csv(data: bytes, max_rows: int) -> Table:
         _fail("this is an Excel (XLSX) file, not CSV; upload it with the .xlsx extension")
     if data.startswith(OLE_MAGIC):
         _fail("this is an old Excel (.xls) file, not CSV; save it as CSV or XLSX")
-    text = _decode(data).replace("\x00", "")
+    for signature, kind in BINARY_SIGNATURES.items():
+        if data.startswith(signature):
+            _fail(f"this is {kind}, not a CSV file")
+    text = _decode(data).replace("\x00", "")  # NULs: UTF-16 text saved without its BOM
+    sample = text[:4096]
+    if len(CONTROL_CHARACTERS.findall(sample)) > len(sample) // 20:
+        _fail("this is not a text (CSV) file: it holds binary data")
     # strict: an unclosed quote would otherwise swallow the rest of the file silently
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff(text), strict=True)
     headers: list[str] | None = None
@@ -240,30 +268,9 @@ def _read_csv(data: bytes, max_rows: int) -> Table:
     return _finish(headers, rows, problems)
 
 
-def _check_zip(data: bytes) -> None:
-    """Refuse non-XLSX files and zip bombs before openpyxl unpacks anything."""
-    if data.startswith(OLE_MAGIC):
-        _fail("this is an old Excel 97-2003 (.xls) file; save it as .xlsx or CSV")
-    if not data.startswith(ZIP_MAGIC):
-        looks_text = not any(byte < 9 for byte in data[:512])
-        hint = (
-            " (it looks like a text or CSV file; upload it with a .csv name)" if looks_text else ""
-        )
-        _fail(f"this is not an XLSX workbook{hint}")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        _fail(UNREADABLE_XLSX)
-    # zipfile stops at each member's declared size, so the declared sizes bound the work.
-    expanded = sum(member.file_size for member in members)
-    if len(members) > 10_000 or expanded > max(MAX_EXPANSION * len(data), MIN_EXPANDED_BYTES):
-        _fail("this XLSX file unpacks to far more data than its size suggests; refused as unsafe")
-
-
 def _read_xlsx(data: bytes, max_rows: int, sheet: str | None) -> Table:
     """Read the first (or the named) worksheet with cached values, never formulas."""
-    _check_zip(data)
+    check_workbook(data, _fail)
     with warnings.catch_warnings():
         # openpyxl warns about features it drops (styles, extensions); cell values are intact.
         warnings.filterwarnings("ignore", module="openpyxl")

@@ -11,6 +11,8 @@ from qa_app.extensions import db
 from qa_app.tabular import Problem, TableError
 
 Report = TypeVar("Report")
+# What the browser's file picker offers; qa_app.tabular.read_table decides what is accepted.
+UPLOAD_ACCEPT = ".csv,.txt,.tsv,.xlsx"
 
 
 def run_upload(

@@ -449,7 +449,8 @@ def _zip(members: dict[str, bytes]) -> bytes:
         ),
         (
             b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600),
-            "this is an old Excel 97-2003 (.xls) file; save it as .xlsx or CSV",
+            "this is an old Excel 97-2003 (.xls) file or a password-protected workbook; "
+            "save it as .xlsx without a password, or as CSV",
         ),
         (b"PK\x03\x04" + bytes(200), UNREADABLE),
         (_zip({"hello.txt": b"not a workbook"}), UNREADABLE),
@@ -477,7 +478,10 @@ def test_xml_entity_expansion_is_refused() -> None:
             bomb + xml.replace('t="inlineStr"><is><t>x</t>', 't="inlineStr"><is><t>&lol2;</t>')
         ),
     )
-    assert fails(data, "s.xlsx") == [UNREADABLE]
+    assert fails(data, "s.xlsx") == [
+        "this XLSX file declares XML entities (a document type declaration), which Excel "
+        "never writes; refused as unsafe"
+    ]
 
 
 # --- headers and column mapping ----------------------------------------------------------

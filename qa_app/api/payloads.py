@@ -19,6 +19,7 @@ from typing import Any
 from flask import request
 
 from qa_app.api.errors import ApiError, Detail
+from qa_app.tabular import CONTROL_CHARACTERS
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # RFC 3339: a date, "T", a time, and an offset (Z or ±hh:mm).
@@ -119,6 +120,8 @@ def _type_problem(field: Field, value: object) -> str | None:
         return "text expected"
     if "\x00" in value or not _encodable(value):
         return "not valid text (a NUL character or a broken Unicode sequence)"
+    if control := CONTROL_CHARACTERS.search(value):
+        return f"contains a control character (U+{ord(control.group()):04X})"
     if field.type == "date":
         return None if _date_or_none(value) else "not a date (use YYYY-MM-DD)"
     if field.type == "date-time":

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from qa_app.audit.services import record_event
 from qa_app.coaching.models import KpiTrainingModule, TrainingModule
 from qa_app.extensions import db
-from qa_app.scorecards.definition import SLUG, DefinitionError, Problem
+from qa_app.scorecards.definition import NESTED_TOO_DEEPLY, SLUG, DefinitionError, Problem
 from qa_app.scorecards.services import SyncReport, sync_scorecard_files
 from qa_app.stats.kpis import KPI_BY_KEY
 
@@ -175,6 +175,8 @@ def read_catalogue(path: Path) -> Catalogue | None:
         raise DefinitionError([Problem("(file)", "is not UTF-8 text", path.name)]) from error
     except tomllib.TOMLDecodeError as error:
         raise DefinitionError([Problem("(syntax)", str(error), path.name)]) from error
+    except RecursionError as error:  # tomllib recurses once per nested array or table
+        raise DefinitionError([Problem("(syntax)", NESTED_TOO_DEEPLY, path.name)]) from error
     return validate_catalogue(data, source=path.name)
 
 

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -30,6 +30,7 @@ from wtforms.validators import (
 from qa_app.channels import CHANNEL_LABELS, CHANNELS
 from qa_app.forms import strip_whitespace, to_choices
 from qa_app.interactions.sampling import MAX_PER_AGENT
+from qa_app.uploads import UPLOAD_ACCEPT
 
 
 def http_link(_form: FlaskForm, field: Any) -> None:
@@ -81,10 +82,9 @@ class ImportForm(FlaskForm):
 
     file = FileField(
         _l("CSV or XLSX file"),
-        validators=[
-            FileRequired(),
-            FileAllowed(["csv", "txt", "xlsx"], _l("Upload a CSV or XLSX file.")),
-        ],
+        # The reader names what is wrong with any other file (.xls, .xlsm, an image…).
+        validators=[FileRequired()],
+        render_kw={"accept": UPLOAD_ACCEPT},
     )
     source = StringField(
         _l("Source system"),

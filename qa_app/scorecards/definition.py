@@ -39,6 +39,7 @@ MAX_LENGTH = {"name": 120, "slug": 64, "description": 1000, "title": 120, "key":
 MAX_SECTIONS = 30
 MAX_CRITERIA = 150
 MAX_SCALE_STEPS = 100
+NESTED_TOO_DEEPLY = "arrays or tables nested too deeply to be a scorecard"
 
 
 @dataclass(frozen=True)
@@ -323,6 +324,8 @@ def parse_toml(text: str, *, source: str = "", expected_slug: str | None = None)
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise DefinitionError([Problem("(syntax)", str(error), source)]) from error
+    except RecursionError as error:  # tomllib recurses once per nested array or table
+        raise DefinitionError([Problem("(syntax)", NESTED_TOO_DEEPLY, source)]) from error
     return validate_definition(data, source=source, expected_slug=expected_slug)
 
 

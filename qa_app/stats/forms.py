@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, FloatField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from qa_app.forms import strip_whitespace, to_choices
+from qa_app.uploads import UPLOAD_ACCEPT
 
 SOURCE = [DataRequired(), Length(max=40), Regexp(r"^[A-Za-z0-9_. -]+$")]
 
@@ -18,10 +19,9 @@ class StatsImportForm(FlaskForm):
 
     file = FileField(
         _l("CSV or XLSX file"),
-        validators=[
-            FileRequired(),
-            FileAllowed(["csv", "txt", "xlsx"], _l("Upload a CSV or XLSX file.")),
-        ],
+        # The reader names what is wrong with any other file (.xls, .xlsm, an image…).
+        validators=[FileRequired()],
+        render_kw={"accept": UPLOAD_ACCEPT},
     )
     source = StringField(
         _l("Source system"),
