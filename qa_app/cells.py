@@ -92,15 +92,14 @@ def parse_decimal(value: object) -> Decimal:
 
 
 _CLOCK = re.compile(r"(-?)(\d{1,15}):(\d{2})(?::(\d{2}))?(?:[.,](\d+))?")
-
-
-_WHOLE_CLOCK = re.compile(r"(\d+):([0-5]\d):([0-5]\d)")
+# "h:mm:ss" with at most 9 digits of hours: always below MAX_MAGNITUDE seconds.
+_WHOLE_CLOCK = re.compile(r"(\d{1,9}):([0-5]\d):([0-5]\d)")
 
 
 def parse_duration_seconds(value: object) -> int:
     """Whole seconds >= 0 from seconds, "hh:mm:ss", "mm:ss", "h:mm:ss.fff" or Excel times."""
     if isinstance(value, str):  # the common cases, "1:02:03" and "3723": no Decimal
-        if value.isascii() and value.isdigit():
+        if value.isascii() and value.isdigit() and len(value) < 16:
             return int(value)
         if clock := _WHOLE_CLOCK.fullmatch(value):
             hours, minutes, seconds = clock.groups()

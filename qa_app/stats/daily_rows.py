@@ -142,7 +142,7 @@ def check_day_row(
         problem("contacts_handled", "empty (write 0 for a day without contacts)")
     for name in COUNTS:
         raw = row.get(name)
-        if isinstance(raw, str) and raw.isascii() and raw.isdigit():
+        if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 16:
             values[name] = int(raw)  # the common case, a plain count: nothing to check
             continue
         number_ = cell(name, parse_int)
