@@ -49,9 +49,11 @@ ORM_CHANGES = {
     "core update": lambda: sa.update(AuditEvent.__table__).values(after=None),
     "core delete": lambda: sa.delete(AuditEvent.__table__).where(AuditEvent.__table__.c.id > 0),
     # Marked as a redaction, but touching more than the payload.
-    "redaction of another column": lambda: sa.update(AuditEvent)
-    .values(action="changed", after=None)
-    .execution_options(**{REDACTION_OPTION: True}),
+    "redaction of another column": lambda: (
+        sa.update(AuditEvent)
+        .values(action="changed", after=None)
+        .execution_options(**{REDACTION_OPTION: True})
+    ),
 }
 
 
@@ -93,9 +95,8 @@ def test_raw_sql_is_refused_by_the_database(
     statement: str, app: Flask, app_context: None, event_id: int
 ) -> None:
     before = _stored(event_id)
-    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql(RAW_SQL[statement])
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.engine.begin() as connection:
+        connection.exec_driver_sql(RAW_SQL[statement])
     assert _stored(event_id) == before
 
 
@@ -105,14 +106,12 @@ def test_a_redaction_permit_lets_only_the_payload_change(
     """With a permit in the same transaction the payload may change, nothing else may; and
     the permit is not seen by another transaction (or after a rollback)."""
     actor_id = _stored(event_id)[2]
-    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
-        with db.engine.begin() as connection:
-            connection.execute(sa.insert(AuditRedaction.__table__).values(user_id=actor_id))
-            connection.exec_driver_sql("UPDATE audit_event SET entity_id = 999")
-    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
-        with db.engine.begin() as connection:
-            connection.execute(sa.insert(AuditRedaction.__table__).values(user_id=actor_id))
-            connection.exec_driver_sql("DELETE FROM audit_event")
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.engine.begin() as connection:
+        connection.execute(sa.insert(AuditRedaction.__table__).values(user_id=actor_id))
+        connection.exec_driver_sql("UPDATE audit_event SET entity_id = 999")
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.engine.begin() as connection:
+        connection.execute(sa.insert(AuditRedaction.__table__).values(user_id=actor_id))
+        connection.exec_driver_sql("DELETE FROM audit_event")
     with db.engine.connect() as connection:
         connection.execute(sa.insert(AuditRedaction.__table__).values(user_id=actor_id))
         table = AuditEvent.__table__
@@ -137,7 +136,6 @@ def test_a_user_with_audit_events_cannot_be_deleted(
     """The actor column has no ON DELETE rule: deleting the actor would orphan or rewrite the
     trail, so the database refuses it (people are deactivated or anonymised instead)."""
     actor_id = _stored(event_id)[2]
-    with pytest.raises(sa.exc.IntegrityError):
-        with db.engine.begin() as connection:
-            connection.execute(sa.delete(User.__table__).where(User.__table__.c.id == actor_id))
+    with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+        connection.execute(sa.delete(User.__table__).where(User.__table__.c.id == actor_id))
     assert _stored(event_id)[2] == actor_id

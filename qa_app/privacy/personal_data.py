@@ -97,8 +97,9 @@ def _profile(user: User) -> dict[str, Any]:
 
 def _criterion_labels(version_ids: set[int]) -> dict[tuple[int, str], str]:
     rows = db.session.execute(
-        sa.select(ScorecardCriterion.version_id, ScorecardCriterion.key, ScorecardCriterion.label)
-        .where(ScorecardCriterion.version_id.in_(version_ids))
+        sa.select(
+            ScorecardCriterion.version_id, ScorecardCriterion.key, ScorecardCriterion.label
+        ).where(ScorecardCriterion.version_id.in_(version_ids))
     )
     return {(version_id, key): label for version_id, key, label in rows}
 
@@ -341,3 +342,13 @@ def _encode(value: Any) -> Any:
 def to_json(document: dict[str, Any]) -> bytes:
     """The document as indented UTF-8 JSON."""
     return json.dumps(document, default=_encode, ensure_ascii=False, indent=2).encode()
+
+
+def references_to_user(metadata: sa.MetaData) -> set[str]:
+    """Every "table.column" of `metadata` with a foreign key to user.id."""
+    return {
+        f"{table.name}.{key.parent.name}"
+        for table in metadata.tables.values()
+        for key in table.foreign_keys
+        if key.target_fullname == "user.id"
+    }
