@@ -33,8 +33,11 @@ ACK_COMMENT = "Thanks Zelda, noted for next time."
 ANSWER_COMMENT = "Zelda greeted the customer warmly."
 OVERALL = "Zelda handled a hard call."
 PLAN_NOTE = "Zelda asked for more role play."
-TEXTS = (ACK_COMMENT, ANSWER_COMMENT, OVERALL, PLAN_NOTE, "I did greet.", "Empathy 55%.",
-         "We listened to call 4.", "Customer Alice Smith", "Zelda's phone token")  # fmt: skip
+COACH_NOTES = ("Zelda needs patience with callers.", "Zelda: practise the scripts.")
+RESOLUTION = "Zelda's greeting is missing at 00:12."
+TEXTS = (ACK_COMMENT, ANSWER_COMMENT, OVERALL, PLAN_NOTE, *COACH_NOTES, RESOLUTION,
+         "I did greet.", "Empathy 55%.", "We listened to call 4.", "Customer Alice Smith",
+         "Zelda's phone token")  # fmt: skip
 
 
 def _stat(agent_id: int, day: date) -> AgentDailyStat:
@@ -54,13 +57,15 @@ def subject(
     app: Flask, org: dict[str, Any], records: dict[str, int], make_token: Callable[..., str]
 ) -> dict[str, Any]:
     """Agent A1 with a name, an external id and personal text in every place the app keeps
-    some: evaluation comments, an acknowledgement, a dispute, plan notes, a coaching session,
+    some: evaluation comments, an acknowledgement, a dispute and its resolution, plan and
+    item notes, a coaching session,
     an interaction's customer and transcript, an API token, statistics, and the audit trail."""
     from datetime import UTC, datetime
 
     from qa_app.coaching import plans
     from qa_app.coaching.models import TrainingPlan
     from qa_app.evaluations import services
+    from qa_app.evaluations.models import Dispute
     from qa_app.interactions.services import create_interaction
     from qa_app.scorecards.models import Scorecard
 
@@ -90,7 +95,11 @@ def subject(
         services.submit(evaluation, edit, supervisor)  # team A releases at once
         services.acknowledge(evaluation, agent, ACK_COMMENT)
         plan = db.session.get(TrainingPlan, records["plan_id"])
+        plans.update_notes(plan, COACH_NOTES[0], supervisor)
+        plans.update_item(plan.items[0], plan.items[0].due_on, COACH_NOTES[1], supervisor)
         plans.acknowledge_plan(plan, agent, PLAN_NOTE)
+        dispute = db.session.get(Dispute, records["dispute_id"])
+        services.reject_dispute(dispute, supervisor, RESOLUTION)
         today = date.today()
         db.session.add_all(
             [_stat(agent.id, today - timedelta(days=1)), _stat(org["agent_a2"].id, today)]
@@ -210,8 +219,22 @@ def test_a_supervisor_gets_their_records_by_id_only(
     assert records["released_id"] in made[("evaluation", "evaluator_id")]
     assert data["profile"]["supervised_teams"] == ["Team A"]
     assert data["evaluations"] == []
-    for secret in (NAME, subject["email"], OVERALL, ANSWER_COMMENT):
+    assert records["dispute_id"] in made[("dispute", "resolved_by_id")]
+    # What the supervisor wrote about the agent is the agent's, not in the supervisor's copy.
+    for secret in (NAME, subject["email"], OVERALL, ANSWER_COMMENT, RESOLUTION, *COACH_NOTES):
         assert secret not in text
+
+
+def test_the_download_name_is_safe(app: Flask, org: dict[str, Any], sign_in_as: Any) -> None:
+    with app.app_context():
+        db.session.get(User, org["agent_b2"].id).display_name = 'Ünal "x"\r\nSet-Cookie: a=b'
+        db.session.commit()
+    response = _download(sign_in_as(org["agent_b2"]))
+    disposition = response.headers["Content-Disposition"]
+    assert "\r" not in disposition and "\n" not in disposition and '"' not in disposition
+    assert not any("a=b" in cookie for cookie in response.headers.getlist("Set-Cookie"))
+    assert "filename*=UTF-8''qa-coach-my-data_%C3%9Cnal-x-Set-Cookie-a-b_" in disposition
+    assert json.loads(response.get_data(as_text=True))["profile"]["display_name"].startswith("Ünal")
 
 
 def test_the_download_needs_a_post_with_the_form_token(
