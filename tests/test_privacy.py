@@ -424,3 +424,20 @@ def test_the_cli_anonymises_and_refuses_an_active_agent(
         )
         with pytest.raises(AnonymiseError):
             anonymise_agent(db.session.get(User, subject["agent"].id), actor=None)
+
+
+def test_redaction_replaces_text_under_personal_keys_only() -> None:
+    payload = {
+        "email": "zelda@example.test",
+        "score": 80.0,
+        "comment": None,
+        "answers": {"name": {"value": 1, "comment": "Zelda was kind"}, "empathy": {"value": 4}},
+        "items": [{"reason": "Empathy 55%", "due_on": "2026-12-01"}],
+    }
+    assert anonymise_module._redact(payload) == {
+        "email": "[removed]",
+        "score": 80.0,
+        "comment": None,
+        "answers": {"name": {"value": 1, "comment": "[removed]"}, "empathy": {"value": 4}},
+        "items": [{"reason": "[removed]", "due_on": "2026-12-01"}],
+    }

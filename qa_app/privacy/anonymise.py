@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -93,10 +92,11 @@ def check_anonymisable(user: User) -> None:
 
 
 def _redact(value: Any) -> Any:
-    """`value` with every personal key's value replaced, at any depth."""
+    """`value` with the text under every personal key replaced, at any depth (numbers,
+    flags and nested records stay, so a criterion keyed "name" keeps its answer)."""
     if isinstance(value, dict):
         return {
-            key: (REMOVED if key in PERSONAL_KEYS and item is not None else _redact(item))
+            key: REMOVED if key in PERSONAL_KEYS and isinstance(item, str) else _redact(item)
             for key, item in value.items()
         }
     if isinstance(value, list):
@@ -104,17 +104,26 @@ def _redact(value: Any) -> Any:
     return value
 
 
-def _ids(query: sa.Select[Any]) -> list[int]:
-    return list(db.session.scalars(query))
+def _records_of(user: User) -> dict[str, sa.Select[Any]]:
+    """The ids of the agent's records, by the entity type the audit trail names them with."""
+    return {
+        "evaluation": sa.select(Evaluation.id).where(Evaluation.agent_id == user.id),
+        "training_plan": sa.select(TrainingPlan.id).where(TrainingPlan.agent_id == user.id),
+        "coaching_session": sa.select(CoachingSession.id).where(
+            CoachingSession.agent_id == user.id
+        ),
+        "interaction": sa.select(Interaction.id).where(Interaction.agent_id == user.id),
+        "api_token": sa.select(ApiToken.id).where(ApiToken.user_id == user.id),
+    }
 
 
-def _redact_audit(user: User, entities: dict[str, Iterable[int]]) -> int:
+def _redact_audit(user: User, records: dict[str, sa.Select[Any]]) -> int:
     """Replace the personal values in the payloads of the audit events about the user and
     their records; returns how many events changed."""
     about = [sa.and_(AuditEvent.entity_type == "user", AuditEvent.entity_id == user.id)]
     about += [
-        sa.and_(AuditEvent.entity_type == kind, AuditEvent.entity_id.in_(list(ids)))
-        for kind, ids in entities.items()
+        sa.and_(AuditEvent.entity_type == kind, AuditEvent.entity_id.in_(ids))
+        for kind, ids in records.items()
     ]
     events = db.session.execute(
         sa.select(AuditEvent.id, AuditEvent.before, AuditEvent.after).where(sa.or_(*about))
@@ -141,17 +150,12 @@ def _redact_audit(user: User, entities: dict[str, Iterable[int]]) -> int:
     return len(changes)
 
 
-def _clear_texts(user: User) -> dict[str, list[int]]:
-    """Remove the free text written about the agent; the records and their numbers stay.
-    Returns the ids of the agent's records by audit entity type."""
-    evaluations = _ids(sa.select(Evaluation.id).where(Evaluation.agent_id == user.id))
-    plans = _ids(sa.select(TrainingPlan.id).where(TrainingPlan.agent_id == user.id))
-    sessions = _ids(sa.select(CoachingSession.id).where(CoachingSession.agent_id == user.id))
-    interactions = _ids(sa.select(Interaction.id).where(Interaction.agent_id == user.id))
-    tokens = _ids(sa.select(ApiToken.id).where(ApiToken.user_id == user.id))
+def _clear_texts(user: User, records: dict[str, sa.Select[Any]]) -> None:
+    """Remove the free text written about the agent; the records and their numbers stay."""
+    evaluations, plans = records["evaluation"], records["training_plan"]
     statements = [
         sa.update(Evaluation)
-        .where(Evaluation.id.in_(evaluations))
+        .where(Evaluation.agent_id == user.id)
         .values(
             overall_comment=None,
             strengths=None,
@@ -164,7 +168,7 @@ def _clear_texts(user: User) -> dict[str, list[int]]:
         .where(Dispute.evaluation_id.in_(evaluations))
         .values(reason=REMOVED, resolution_note=None),
         sa.update(TrainingPlan)
-        .where(TrainingPlan.id.in_(plans))
+        .where(TrainingPlan.agent_id == user.id)
         .values(
             notes=None,
             acknowledgement_comment=None,
@@ -175,10 +179,10 @@ def _clear_texts(user: User) -> dict[str, list[int]]:
         .where(TrainingPlanItem.plan_id.in_(plans))
         .values(reason=REMOVED, coach_notes=None),
         sa.update(CoachingSession)
-        .where(CoachingSession.id.in_(sessions))
+        .where(CoachingSession.agent_id == user.id)
         .values(notes=REMOVED, agreed_actions=None, acknowledgement_comment=None),
         sa.update(Interaction)
-        .where(Interaction.id.in_(interactions))
+        .where(Interaction.agent_id == user.id)
         .values(customer_ref=None, transcript=None, recording_url=None),
         sa.delete(UserSession).where(UserSession.user_id == user.id),
         sa.delete(ApiToken).where(ApiToken.user_id == user.id),
@@ -187,17 +191,11 @@ def _clear_texts(user: User) -> dict[str, list[int]]:
     for statement in statements:
         db.session.execute(statement.execution_options(synchronize_session=False))
     _clear_revision_texts(evaluations)
-    return {
-        "evaluation": evaluations,
-        "training_plan": plans,
-        "coaching_session": sessions,
-        "interaction": interactions,
-        "api_token": tokens,
-    }
 
 
-def _clear_revision_texts(evaluation_ids: list[int]) -> None:
-    """Revisions keep each submitted state whole, comments included: keep the values."""
+def _clear_revision_texts(evaluation_ids: sa.Select[Any]) -> None:
+    """Revisions keep each submitted state whole, comments included: remove the comments,
+    keep the values."""
     revisions = db.session.execute(
         sa.select(EvaluationRevision.id, EvaluationRevision.content).where(
             EvaluationRevision.evaluation_id.in_(evaluation_ids)
@@ -235,8 +233,9 @@ def anonymise_agent(user: User, actor: User | None) -> str:
     if claimed.rowcount != 1:
         raise AnonymiseError(_l("This user has already been anonymised."))
     key = pseudonym(user.id, current_app.config["SECRET_KEY"])
-    entities = _clear_texts(user)
-    redacted = _redact_audit(user, entities)
+    records = _records_of(user)
+    redacted = _redact_audit(user, records)  # before the tokens it names are deleted
+    _clear_texts(user, records)
     user.display_name = f"Anonymised agent {key.removeprefix('anon-')[:8]}"
     user.email = f"{key}@{ANONYMISED_DOMAIN}"
     user.external_id = None
