@@ -29,21 +29,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from qa_app.api.models import ApiToken
 from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import User, UserSession
-from qa_app.coaching.models import (
-    VISIBLE_TO_AGENT as PLAN_VISIBLE_TO_AGENT,
-)
-from qa_app.coaching.models import (
-    CoachingSession,
-    TrainingPlan,
-    TrainingPlanItem,
-)
+from qa_app.coaching import models as coaching
+from qa_app.coaching.models import CoachingSession, TrainingPlan, TrainingPlanItem
 from qa_app.database import utcnow
-from qa_app.evaluations.models import (
-    VISIBLE_TO_AGENT,
-    Dispute,
-    Evaluation,
-    EvaluationRevision,
-)
+from qa_app.evaluations.models import VISIBLE_TO_AGENT, Dispute, Evaluation, EvaluationRevision
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
 from qa_app.scorecards.models import ScorecardCriterion
@@ -175,7 +164,7 @@ def _disputes(user: User) -> list[dict[str, Any]]:
 def _training_plans(user: User) -> list[dict[str, Any]]:
     plans = db.session.scalars(
         sa.select(TrainingPlan)
-        .where(TrainingPlan.agent_id == user.id, TrainingPlan.status.in_(PLAN_VISIBLE_TO_AGENT))
+        .where(TrainingPlan.agent_id == user.id, TrainingPlan.status.in_(coaching.VISIBLE_TO_AGENT))
         .options(
             joinedload(TrainingPlan.issued_by),
             selectinload(TrainingPlan.items).joinedload(TrainingPlanItem.module),
