@@ -63,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.exports.views import bp as exports_bp
     from qa_app.interactions.views import bp as interactions_bp
     from qa_app.main.views import bp as main_bp
+    from qa_app.privacy.views import bp as privacy_bp
     from qa_app.reports.views import bp as dashboards_bp
     from qa_app.scorecards.builder_views import bp as scorecard_builder_bp
     from qa_app.scorecards.views import bp as scorecards_bp
@@ -83,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports_bp, url_prefix="/exports")
     app.register_blueprint(dashboards_bp, url_prefix="/dashboard")
     app.register_blueprint(api_tokens_bp)
+    app.register_blueprint(privacy_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 

@@ -336,3 +336,6 @@ def register_cli(app: Flask) -> None:
     from qa_app.api.cli import api_token_group
 
     app.cli.add_command(api_token_group)
+    from qa_app.privacy.cli import privacy_group
+
+    app.cli.add_command(privacy_group)

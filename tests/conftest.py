@@ -111,8 +111,18 @@ def _empty_tables() -> None:
             quoted = ", ".join(f'"{name}"' for name in tables)
             connection.exec_driver_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
         else:
+            # The audit table's triggers refuse DELETE (migration 0008); like PostgreSQL's
+            # TRUNCATE, the clean-up goes around them: dropped and re-created in this one
+            # transaction, so no other connection ever sees the table unguarded.
+            triggers = connection.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+            ).all()
+            for name, _sql in triggers:
+                connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
             for name in tables:
                 connection.exec_driver_sql(f'DELETE FROM "{name}"')  # noqa: S608 - our table names
+            for _name, sql in triggers:
+                connection.exec_driver_sql(sql)
 
 
 @pytest.fixture

@@ -149,6 +149,8 @@ ROUTES: dict[str, Route] = {
     "api_tokens.revoke_mine": Route(
         "POST", TOKEN + "/revoke", ALL, {role: 404 for role in ("admin", "manager", "supervisor")}
     ),
+    "privacy.download_my_data": Route("POST", "/account/my-data", ALL),
+    "privacy.anonymise": Route("GET", "/admin/users/{agent_b1}/anonymise", ADMIN),
     "api_tokens.for_user": Route("GET", USER_TOKENS, ADMIN),
     "api_tokens.revoke_for_user": Route("POST", USER_TOKENS + "/{token_id}/revoke", ADMIN),
     "api.openapi": api_route("GET", "/openapi.json", None),

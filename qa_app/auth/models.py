@@ -54,6 +54,8 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set once when a departed agent is anonymised (qa_app.privacy); never cleared.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     team: Mapped[Team | None] = relationship(back_populates="agents", foreign_keys=[team_id])
     supervised_teams: Mapped[list[Team]] = relationship(

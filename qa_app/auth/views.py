@@ -168,6 +168,7 @@ def _render_account(
         "auth/account.html",
         password_form=password_form or ChangePasswordForm(),
         language_form=language_form,
+        data_form=PostForm(),
     )
 
 
