@@ -61,6 +61,9 @@ class RecordRoute:
     path: str
     expected: dict[str, Expected]
     auth: str = "session"  # or "token": the JSON API with the viewer's bearer token
+    # An allowed call uses its record up (releases, deletes or removes it): a second viewer
+    # allowed to make it needs records of their own.
+    consumes: bool = False
 
 
 PLAN = "/training/plans/{plan}"
@@ -73,8 +76,12 @@ RECORD_ROUTES: dict[tuple[str, str], RecordRoute] = {
     ("evaluations.edit", "GET"): RecordRoute("/evaluations/{draft}/edit", COACHES),
     ("evaluations.edit", "POST"): RecordRoute("/evaluations/{draft}/edit", COACHES),
     ("evaluations.live_score", "POST"): RecordRoute("/evaluations/{draft}/score", COACHES),
-    ("evaluations.release_view", "POST"): RecordRoute("/evaluations/{submitted}/release", COACHES),
-    ("evaluations.delete", "POST"): RecordRoute("/evaluations/{draft}/delete", COACHES),
+    ("evaluations.release_view", "POST"): RecordRoute(
+        "/evaluations/{submitted}/release", COACHES, consumes=True
+    ),
+    ("evaluations.delete", "POST"): RecordRoute(
+        "/evaluations/{draft}/delete", COACHES, consumes=True
+    ),
     # An assignment is started only by the evaluator it is assigned to (supervisor A: A1, A2).
     ("evaluations.start_assignment", "POST"): RecordRoute(
         "/evaluations/start/assignment/{assignment}",
@@ -110,7 +117,7 @@ RECORD_ROUTES: dict[tuple[str, str], RecordRoute] = {
     ("training.edit_item", "GET"): RecordRoute(ITEM, COACHES),
     ("training.edit_item", "POST"): RecordRoute(ITEM, COACHES),
     ("training.move_item", "POST"): RecordRoute(ITEM + "/move", COACHES),
-    ("training.remove_item", "POST"): RecordRoute(ITEM + "/remove", COACHES),
+    ("training.remove_item", "POST"): RecordRoute(ITEM + "/remove", COACHES, consumes=True),
     ("training.item_status", "POST"): RecordRoute(ITEM + "/status", COACHED),
     ("training.notes", "POST"): RecordRoute(PLAN + "/notes", COACHES),
     ("training.issue", "POST"): RecordRoute(PLAN + "/issue", COACHES),
@@ -260,19 +267,19 @@ def world(app: Flask, org: dict[str, Any], make_scorecard: Any) -> dict[str, Any
 
 
 def _cases() -> list[Any]:
-    """GET routes change nothing (tests/test_workflow_rules.py checks it), so one test calls
-    one for every viewer. A POST may change its record, so each viewer it lets through gets
-    a test of their own, on fresh records; the viewers it refuses share one."""
+    """One test per route calls it as every viewer, the refused ones first (a refusal changes
+    nothing; tests/test_workflow_rules.py checks that GET never does). A route whose call
+    uses its record up gets one test per viewer it lets through, on fresh records."""
     cases = []
     for key, route in sorted(RECORD_ROUTES.items()):
         name = " ".join(key)
-        if key[1] == "GET":
-            cases.append(pytest.param(key, VIEWERS, id=name))
+        allowed = [v for v, answers in route.expected.items() if OK in answers]
+        refused = [v for v in VIEWERS if v not in allowed]
+        if not route.consumes:
+            cases.append(pytest.param(key, (*refused, *allowed), id=name))
             continue
-        allowed = tuple(v for v, answers in route.expected.items() if OK in answers)
-        refused = tuple(v for v in VIEWERS if v not in allowed)
-        cases += [pytest.param(key, (viewer,), id=f"{name} {viewer}") for viewer in allowed]
-        cases.append(pytest.param(key, refused, id=f"{name} refused"))
+        cases.append(pytest.param(key, (*refused, allowed[0]), id=f"{name} {allowed[0]}"))
+        cases += [pytest.param(key, (viewer,), id=f"{name} {viewer}") for viewer in allowed[1:]]
     return cases
 
 
