@@ -293,3 +293,39 @@ def test_a_record_of_ones_own_cannot_carry_someone_elses(
         assert db.session.get(ApiToken, world["tokens"]["agent_b1"]).revoked_at is None
         items = db.session.scalars(sa.select(TrainingPlanItem.status)).all()
         assert set(items) == {"assigned"}
+
+
+# Lists filtered by an id in the query string: another team's or agent's id narrows the
+# prober's own scope (to nothing), it never widens it. {team}/{agent}: team B, agent B1.
+FILTERED_LISTS = [
+    "/evaluations/?agent={agent}",
+    "/interactions/?agent={agent}",
+    "/training/?team={team}&status=issued",
+    "/training/follow-up?team={team}&days=730",
+    "/dashboard/team?team_id={team}&start=2026-01-01&end=2026-12-31",
+    "/exports/?team_id={team}&agent_id={agent}",
+    "/api/v1/evaluations?agent={agent}",
+    "/api/v1/evaluations?team={team}",
+    "/api/v1/interactions?agent={agent}",
+    "/api/v1/agents?team={team}",
+    "/api/v1/training-plans?agent={agent}",
+]
+
+
+@pytest.mark.parametrize("prober", ["agent_a1", "supervisor_a"])
+def test_filters_naming_another_team_show_nothing_of_it(
+    prober: str, app: Flask, org: dict[str, Any], world: dict[str, Any]
+) -> None:
+    client = _browser(app, org, prober)
+    headers = {"Authorization": "Bearer " + world["secrets"][prober]}
+    forbidden = _forbidden_texts(app, org, prober)
+    wrong = []
+    for template in FILTERED_LISTS:
+        path = template.format(team=org["team_b"].id, agent=org["agent_b1"].id)
+        response = client.get(path, headers=headers if path.startswith("/api/") else {})
+        # 403: a role without the list; 400/422: an id out of scope is refused as unknown.
+        if response.status_code not in (200, 400, 403, 422):
+            wrong.append(f"{path}: {response.status_code}")
+        if leaked := _leaks(response.get_data(as_text=True), forbidden):
+            wrong.append(f"{path} shows {leaked}")
+    assert wrong == [], "\n".join(wrong)
