@@ -611,3 +611,40 @@ def test_fields_a_form_does_not_have_are_ignored(
     written = [name for name in after if after[name] != before[name]]
     assert bool(written) is case.writes, written
     assert _taken(before, after, extras) == []
+
+
+def test_whoever_submitted_the_scoring_cannot_decide_a_dispute_about_it(
+    app: Flask, org: dict[str, Any], records: dict[str, int]
+) -> None:
+    """Supervisor A started the draft, the manager completed and submitted it: the manager
+    scored it as much as the evaluator did, so neither decides the agent's dispute."""
+    draft = records["draft_id"]
+    manager, token = _browser(app, org["manager"])
+    submitted = manager.post(
+        f"/evaluations/{draft}/edit",
+        data={
+            "lock_version": _lock(app, draft),
+            "answer-greeting": "no",
+            "answer-empathy": "2",
+            "submit": "y",
+            "csrf_token": token,
+        },
+    )
+    assert submitted.status_code == 302
+    with app.app_context():
+        evaluation = db.session.get(Evaluation, draft)
+        assert evaluation.status == EvaluationStatus.RELEASED  # team A releases at once
+        assert evaluation.evaluator_id == org["supervisor_a"].id
+    agent, token = _browser(app, org["agent_a1"])
+    sent = agent.post(f"/feedback/{draft}/dispute", data={"reason": "I did.", "csrf_token": token})
+    assert sent.status_code == 302
+    with app.app_context():
+        dispute_id = db.session.scalar(sa.select(Dispute.id).where(Dispute.evaluation_id == draft))
+    path = f"/disputes/{dispute_id}"
+    data = {"decision": "reject", "note": "It stands.", "lock_version": _lock(app, draft)}
+    for who in ("manager", "supervisor_a"):
+        client, token = _browser(app, org[who])
+        assert client.get(path).status_code == 403, who
+        assert client.post(path, data={**data, "csrf_token": token}).status_code == 403, who
+        assert f'href="{path}"' not in client.get("/disputes/").get_data(as_text=True), who
+    assert _dispute(app, dispute_id)[0] == DisputeStatus.OPEN
