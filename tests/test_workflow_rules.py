@@ -1,6 +1,7 @@
 """Workflow and field rules through the browser: who may decide a dispute, how a released
-evaluation may change, that fields a form does not have are ignored, and that GET changes
-nothing — for every route of the matrix, not a chosen few.
+evaluation may change, that fields a form does not have are ignored (and that no form is
+taken without the session's CSRF token), and that GET changes nothing — for every route of
+the matrix, not a chosen few.
 
 The services' own rules are tested in tests/test_evaluation_services.py (who may decide,
 edits after release); here the same rules are checked at the door a browser uses.
@@ -599,9 +600,13 @@ def test_fields_a_form_does_not_have_are_ignored(
     client, token = _browser(app, None if case.who == ANONYMOUS else org[case.who])
     data = {name: _format(value, ids) for name, value in case.data.items()}
     extras = {name: _format(value, ids) for name, value in EXTRA_FIELDS.items() if name not in data}
+    before = table_rows(app)
+    # Without the session's CSRF token the same post is refused and stores nothing.
+    forged = client.post(_format(case.path, ids), data={**data, **extras})
+    assert forged.status_code == 400
+    assert table_rows(app) == before
     if case.upload is not None:
         data["file"] = (io.BytesIO(case.upload.encode()), "upload.csv")
-    before = table_rows(app)
     response = client.post(_format(case.path, ids), data={**data, **extras, "csrf_token": token})
     body = response.get_data(as_text=response.mimetype.startswith("text"))
     response.close()
