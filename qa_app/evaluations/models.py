@@ -98,6 +98,11 @@ class Evaluation(db.Model):
     disputes: Mapped[list[Dispute]] = relationship(
         back_populates="evaluation", order_by="Dispute.id", cascade="all, delete-orphan"
     )
+    # Who scored each submitted state: the evaluator, or a manager who completed or corrected
+    # it (see permissions.scored_by). Revisions are only ever added, never changed here.
+    revisions: Mapped[list[EvaluationRevision]] = relationship(
+        order_by="EvaluationRevision.number", viewonly=True
+    )
 
     __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012
 

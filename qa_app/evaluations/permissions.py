@@ -50,12 +50,20 @@ def can_release(user: User, evaluation: Evaluation) -> bool:
     )
 
 
+def scored_by(user: User, evaluation: Evaluation) -> bool:
+    """True when `user` scored the evaluation: its evaluator, or whoever submitted one of its
+    revisions (a manager may complete or correct a supervisor's evaluation before release)."""
+    return evaluation.evaluator_id == user.id or any(
+        revision.created_by_id == user.id for revision in evaluation.revisions
+    )
+
+
 def can_resolve(user: User, dispute: Dispute) -> bool:
-    """The agent's supervisors or a manager decide a dispute, but never the evaluator whose
-    scoring is disputed, nor the agent."""
+    """The agent's supervisors or a manager decide a dispute, but never anyone who scored the
+    disputed evaluation, nor the agent."""
     evaluation = dispute.evaluation
     return (
-        evaluation.evaluator_id != user.id
+        not scored_by(user, evaluation)
         and dispute.raised_by_id != user.id
         and can_score(user, evaluation.agent_id)
     )

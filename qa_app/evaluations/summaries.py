@@ -84,6 +84,8 @@ def open_disputes(user: User, limit: int | None = None) -> list[Dispute]:
             .options(
                 sa.orm.joinedload(Dispute.evaluation).joinedload(Evaluation.agent),
                 sa.orm.joinedload(Dispute.evaluation).joinedload(Evaluation.evaluator),
+                # For can_resolve: who scored each revision.
+                sa.orm.joinedload(Dispute.evaluation).selectinload(Evaluation.revisions),
             )
             .order_by(Dispute.raised_at)
             .limit(limit)
