@@ -336,3 +336,7 @@ def register_cli(app: Flask) -> None:
     from qa_app.api.cli import api_token_group
 
     app.cli.add_command(api_token_group)
+    from qa_app.maintenance.cli import backup_group, integrity_group
+
+    app.cli.add_command(backup_group)
+    app.cli.add_command(integrity_group)
