@@ -42,7 +42,8 @@ TAMPERING = {
         "answer 'empathy' stored 9, recomputed '9 is out of range 1..5'",
     ),
     "normalised": (
-        "UPDATE answer SET normalised = 0.1 WHERE evaluation_id = :id AND criterion_key = 'empathy'",
+        "UPDATE answer SET normalised = 0.1 "
+        "WHERE evaluation_id = :id AND criterion_key = 'empathy'",
         "answer 'empathy' normalised stored 0.1, recomputed 0.75",
     ),
     "missing answer": (
