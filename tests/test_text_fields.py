@@ -701,3 +701,33 @@ def test_quotes_in_a_recording_link_stay_inside_its_href(
     text = page.get_data(as_text=True)
     assert f'href="{escape(link)}"' in text
     assert "<script>alert(1)" not in text and '"onmouseover="' not in text
+
+
+def test_a_nul_character_in_a_form_is_refused_clearly_and_stores_nothing(
+    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: Any
+) -> None:
+    """PostgreSQL's text cannot hold U+0000: a pasted one was a 500 there (and silently
+    stored on SQLite). It is refused with a message, whatever the database."""
+    agent = sign_in_as(org["agent_a1"])
+    path = f"/feedback/{records['released_id']}/dispute"
+
+    response = submit(agent, path, path, {"reason": "I did\x00 greet."})
+
+    assert response.status_code == 400
+    assert "contains a NUL character" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.text("SELECT count(*) FROM dispute")) == 1
+        db.session.remove()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/admin/users?q=a%00b", "/scorecards/test%00call", "/interactions/?external_ref=%00"],
+)
+def test_a_nul_character_in_a_path_or_query_is_refused_clearly(
+    org: dict[str, Any], sign_in_as: Any, path: str
+) -> None:
+    """The same for what reaches a query through the address."""
+    response = sign_in_as(org["admin"]).get(path)
+    assert response.status_code == 400
+    assert "contains a NUL character" in response.get_data(as_text=True)
