@@ -6,15 +6,15 @@ normalised value and the current revision's copy. It also checks what the schema
 enforce: answers belong to the criteria of the evaluation's own scorecard version, the
 evaluation's agent is its interaction's agent, a dispute is raised by the evaluation's agent.
 
-Evaluations and their answers are read in one ordered, streamed query (`yield_per`), so a
-million evaluations take constant memory; scorecard versions are read once.
+Evaluations and their answers are read in two streamed queries (`yield_per`) in the same
+order and walked together, so a million evaluations take constant memory; scorecard
+versions are read once, and the engine's results are cached for answers that recur.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,12 +89,16 @@ def check_integrity(session: Session, *, limit: int = 20, batch: int = BATCH) ->
     report = IntegrityReport(limit=limit)
     versions = _versions(session, report)
     report.versions = len(versions)
-    rows = session.execute(_evaluation_rows().execution_options(yield_per=batch))
+    # Two ordered streams of Core rows (no ORM loading step) fetched in batches: server-side
+    # cursors on PostgreSQL. Evaluation columns are not repeated on every answer row.
+    connection = session.connection()
+    options = {"yield_per": batch}
+    evaluations = connection.execute(_evaluation_rows(), execution_options=options)
+    answers = connection.execute(_answer_rows(), execution_options=options)
     score = _Scorer()
-    for evaluation_id, group in itertools.groupby(rows, key=lambda row: row.id):
-        evaluation_rows = list(group)
+    for evaluation, answered in _with_answers(evaluations, answers):
         report.evaluations += 1
-        _check_evaluation(evaluation_id, evaluation_rows, versions, score, report)
+        _check_evaluation(evaluation, answered, versions, score, report)
     for mismatch in _dispute_mismatches(session):
         report.add(mismatch)
     return report
@@ -117,8 +121,11 @@ def _versions(session: Session, report: IntegrityReport) -> dict[int, _Version]:
     return versions
 
 
+SCORED_STATUSES = [str(status) for status in SCORED]
+
+
 def _evaluation_rows() -> sa.Select[Any]:
-    """One row per answer (one with empty answer columns when there is none), by evaluation."""
+    """Every scored evaluation with its interaction's agent and its current revision, by id."""
     revision = aliased(EvaluationRevision)
     return (
         sa.select(
@@ -134,10 +141,6 @@ def _evaluation_rows() -> sa.Select[Any]:
             revision.id.label("revision_id"),
             revision.score.label("revision_score"),
             revision.auto_failed.label("revision_auto_failed"),
-            Answer.criterion_key,
-            Answer.value,
-            Answer.is_na,
-            Answer.normalised,
         )
         .join(Interaction, Interaction.id == Evaluation.interaction_id)
         .outerjoin(
@@ -146,12 +149,39 @@ def _evaluation_rows() -> sa.Select[Any]:
                 revision.evaluation_id == Evaluation.id, revision.number == Evaluation.revision
             ),
         )
-        .outerjoin(Answer, Answer.evaluation_id == Evaluation.id)
-        .where(Evaluation.status.in_([str(status) for status in SCORED]))
-        # Only by evaluation: the answers' order within one does not matter, and SQLite then
-        # walks the primary key and the answers' unique index without sorting.
+        .where(Evaluation.status.in_(SCORED_STATUSES))
         .order_by(Evaluation.id)
     )
+
+
+def _answer_rows() -> sa.Select[Any]:
+    """The answers of those evaluations, in the same order (by evaluation only: SQLite walks
+    the answers' unique index without sorting, and the order within one does not matter)."""
+    return (
+        sa.select(
+            Answer.evaluation_id,
+            Answer.criterion_key,
+            Answer.value,
+            Answer.is_na,
+            Answer.normalised,
+        )
+        .join(Evaluation, Evaluation.id == Answer.evaluation_id)
+        .where(Evaluation.status.in_(SCORED_STATUSES))
+        .order_by(Answer.evaluation_id)
+    )
+
+
+def _with_answers(evaluations: Iterable[Any], answers: Iterable[Any]) -> Iterator[Any]:
+    """Walk both ordered streams together: (evaluation row, its answer rows)."""
+    pending = iter(answers)
+    current = next(pending, None)
+    for evaluation in evaluations:
+        own = []
+        while current is not None and current.evaluation_id <= evaluation.id:
+            if current.evaluation_id == evaluation.id:
+                own.append(current)
+            current = next(pending, None)
+        yield evaluation, own
 
 
 class _Scorer:
@@ -182,20 +212,19 @@ class _Scorer:
 
 
 def _check_evaluation(
-    evaluation_id: int,
-    rows: Sequence[Any],
+    first: Any,
+    answered: Sequence[Any],
     versions: Mapping[int, _Version],
     score: _Scorer,
     report: IntegrityReport,
 ) -> None:
-    first = rows[0]
+    evaluation_id = first.id
     version = versions.get(first.scorecard_version_id)
     if version is None:
         report.add(Mismatch(evaluation_id, "scorecard version", first.scorecard_version_id, None))
         return
     if first.agent_id != first.interaction_agent_id:
         report.add(Mismatch(evaluation_id, "agent_id", first.agent_id, first.interaction_agent_id))
-    answered = [row for row in rows if row.criterion_key is not None]
     report.answers += len(answered)
     answers: dict[str, object] = {}
     for row in answered:
