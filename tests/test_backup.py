@@ -290,3 +290,18 @@ def test_postgres_tools_get_the_password_only_through_the_environment(
         "qa",
         "qa_coach",
     )
+
+
+def test_sqlite_backup_and_restore_with_odd_characters_in_the_file_name(
+    sqlite_app: Flask, tmp_path: Path
+) -> None:
+    """ "?", "#" and "%" in a path are part of the file name, not of a URI's query."""
+    execute_sql(sqlite_app, TEAM_INSERT.format(name="Before"))
+    out = tmp_path / "odd ?#% name.backup"
+    _backup(sqlite_app, out)
+    execute_sql(sqlite_app, "DELETE FROM team")
+
+    result = run_command(sqlite_app, "backup", "restore", str(out), "--yes")
+
+    assert result.exit_code == 0, result.output
+    assert _team_names(sqlite_app) == {"Before"}

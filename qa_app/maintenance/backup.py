@@ -138,10 +138,15 @@ def _sqlite_path(url: sa.URL) -> Path:
     return Path(database)
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    # A file: URI, percent-encoded, so that "?", "#" or "%" in a path stay part of it.
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+
+
 def _sqlite_backup(database: Path, out: Path) -> None:
     if not database.is_file():
         raise BackupError(f"No SQLite database at {database}.")
-    source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    source = _read_only(database)
     target = sqlite3.connect(out)
     try:
         # The backup API copies a consistent snapshot while other connections keep writing.
@@ -154,7 +159,7 @@ def _sqlite_backup(database: Path, out: Path) -> None:
 
 
 def _check_sqlite_backup(source: Path) -> None:
-    connection = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    connection = _read_only(source)
     try:
         problems = [row[0] for row in connection.execute("PRAGMA quick_check")]
         if problems != ["ok"]:
@@ -171,7 +176,7 @@ def _check_sqlite_backup(source: Path) -> None:
 
 
 def _sqlite_restore(source: Path, database: Path) -> None:
-    reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    reader = _read_only(source)
     target = sqlite3.connect(database, timeout=30)
     try:
         # Copied into the live file under its write lock: other connections wait, then see
