@@ -305,3 +305,17 @@ def test_sqlite_backup_and_restore_with_odd_characters_in_the_file_name(
 
     assert result.exit_code == 0, result.output
     assert _team_names(sqlite_app) == {"Before"}
+
+
+def test_restore_into_a_folder_that_does_not_exist_is_a_clear_error(
+    sqlite_app: Flask, tmp_path: Path
+) -> None:
+    """SQLite's own errors come back as a message, not a traceback."""
+    out = tmp_path / "qa.backup"
+    _backup(sqlite_app, out)
+    nowhere = create_app(make_config(f"sqlite:///{tmp_path / 'missing' / 'qa.sqlite'}"))
+
+    result = run_command(nowhere, "backup", "restore", str(out), "--yes")
+
+    assert result.exit_code == 1
+    assert "SQLite: unable to open database file. Nothing was restored." in result.output

@@ -66,7 +66,8 @@ def create_backup(url: sa.URL, out: Path) -> BackupFile:
         raise BackupError(f"No folder {out.parent}.")
     with _written_atomically(out) as partial:
         if kind == "sqlite":
-            _sqlite_backup(_sqlite_path(url), partial)
+            with _sqlite_errors():
+                _sqlite_backup(_sqlite_path(url), partial)
         else:
             _run_pg("pg_dump", url, ["--format=custom", "--file", str(partial)])
     return BackupFile(out, kind, out.stat().st_size)
@@ -87,7 +88,8 @@ def restore_backup(url: sa.URL, source: Path) -> BackupFile:
         )
     if kind == "sqlite":
         _check_sqlite_backup(source)
-        _sqlite_restore(source, _sqlite_path(url))
+        with _sqlite_errors():
+            _sqlite_restore(source, _sqlite_path(url))
     else:
         _run_pg("pg_restore", url, ["--list", str(source)], database=False)
         _run_pg(
@@ -136,6 +138,15 @@ def _sqlite_path(url: sa.URL) -> Path:
     if not database or database == ":memory:" or database.startswith("file:"):
         raise BackupError("Only a SQLite database in a file can be backed up or restored.")
     return Path(database)
+
+
+@contextlib.contextmanager
+def _sqlite_errors() -> Iterator[None]:
+    """SQLite's own errors (a locked, unwritable or missing file) as a BackupError."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise BackupError(f"SQLite: {exc}.") from exc
 
 
 def _read_only(path: Path) -> sqlite3.Connection:
