@@ -144,3 +144,13 @@ def test_stored_scores_are_untouched_by_the_check(app: Flask, records: dict[str,
     before = evaluation_scores(app)
     run_command(app, "integrity", "check")
     assert evaluation_scores(app) == before
+
+
+def test_a_version_whose_pass_mark_differs_from_its_definition_is_reported(
+    app: Flask, records: dict[str, int]
+) -> None:
+    """The pass mark column copies the definition's; SQL changing one is caught."""
+    execute_sql(app, "UPDATE scorecard_version SET pass_mark = 50")
+    result = run_command(app, "integrity", "check")
+    assert result.exit_code == 1
+    assert "  scorecard version 1: pass_mark stored 50.0, recomputed 80" in result.output

@@ -43,16 +43,14 @@ RESULT_FIELDS = ("score", "raw_score", "auto_failed", "passed")
 class Mismatch:
     """One thing that is not as it should be: what is stored against what it should be."""
 
-    evaluation_id: int
+    evaluation_id: int | None  # None: a scorecard version itself
     field: str
     stored: object
     recomputed: object
 
     def __str__(self) -> str:
-        return (
-            f"evaluation {self.evaluation_id}: {self.field} stored {self.stored!r}, "
-            f"recomputed {self.recomputed!r}"
-        )
+        where = "" if self.evaluation_id is None else f"evaluation {self.evaluation_id}: "
+        return f"{where}{self.field} stored {self.stored!r}, recomputed {self.recomputed!r}"
 
 
 @dataclass
@@ -114,9 +112,8 @@ def _versions(session: Session, report: IntegrityReport) -> dict[int, _Version]:
         )
         expected = definition.get("pass_mark")
         if expected is not None and not _same(pass_mark, float(expected)):
-            # Reported against no evaluation: the version itself is wrong.
             report.add(
-                Mismatch(0, f"scorecard version {version_id} pass_mark", pass_mark, expected)
+                Mismatch(None, f"scorecard version {version_id}: pass_mark", pass_mark, expected)
             )
     return versions
 
