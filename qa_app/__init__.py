@@ -93,8 +93,10 @@ def register_request_hooks(app: Flask) -> None:
     from qa_app.errors import register_error_handlers
     from qa_app.security import register_security_headers, trust_reverse_proxy
     from qa_app.templating import register_template_helpers
+    from qa_app.text_input import register_nul_guard
 
     register_error_handlers(app)
+    register_nul_guard(app)
     register_security_headers(app)
     trust_reverse_proxy(app)
     register_template_helpers(app)

@@ -339,3 +339,7 @@ def register_cli(app: Flask) -> None:
     from qa_app.privacy.cli import privacy_group
 
     app.cli.add_command(privacy_group)
+    from qa_app.maintenance.cli import backup_group, integrity_group
+
+    app.cli.add_command(backup_group)
+    app.cli.add_command(integrity_group)

@@ -1,0 +1,1 @@
+"""Operators' maintenance: backup and restore, and the integrity check."""
