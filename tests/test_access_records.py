@@ -135,6 +135,9 @@ RECORD_ROUTES: dict[tuple[str, str], RecordRoute] = {
     # A team record: "own" and "same" are team A (A1's and A2's), "other" is team B.
     ("admin.edit_team", "GET"): RecordRoute("/admin/teams/{team}", ADMIN_ONLY),
     ("admin.edit_team", "POST"): RecordRoute("/admin/teams/{team}", ADMIN_ONLY),
+    # The world's agents are active: the admin is sent back to the user page with the reason.
+    ("privacy.anonymise", "GET"): RecordRoute("/admin/users/{agent}/anonymise", ADMIN_ONLY),
+    ("privacy.anonymise", "POST"): RecordRoute("/admin/users/{agent}/anonymise", ADMIN_ONLY),
     ("api_tokens.for_user", "GET"): RecordRoute("/admin/users/{agent}/tokens", ADMIN_ONLY),
     ("api_tokens.for_user", "POST"): RecordRoute("/admin/users/{agent}/tokens", ADMIN_ONLY),
     # Everyone revokes their own tokens only, whatever their role.

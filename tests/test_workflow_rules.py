@@ -247,6 +247,10 @@ FORM_POSTS: dict[str, FormPost] = {
         },
     ),
     "auth.set_language": FormPost("agent_a1", "/account/language", {"locale": "en"}),
+    "privacy.download_my_data": FormPost("agent_a1", "/account/my-data", status=200),
+    "privacy.anonymise": FormPost(
+        "admin", "/admin/users/{agent_gone}/anonymise", {"confirm_email": "gone@example.test"}
+    ),
     "admin.create_user": FormPost(
         "admin", "/admin/users/new", {**USER_FORM, "team_id": "{team_a}"}, status=200
     ),
@@ -491,7 +495,7 @@ def scene(
     """What the posts need beyond `records`: agent A1's plan gets a second item (to move),
     a free catalogue module (to add), agent A2 a draft plan (to issue or discard), a new
     agent A3 without a plan (to propose one), a new unassessed interaction in supervisor A's
-    queue, and an API token of agent A1 (to revoke)."""
+    queue, an API token of agent A1 (to revoke) and a departed agent (to anonymise)."""
     from qa_app.api.models import ApiToken
     from qa_app.coaching import plans
     from qa_app.coaching.models import TrainingModule, TrainingPlan
@@ -500,6 +504,7 @@ def scene(
 
     make_token(org["agent_a1"])
     agent_a3 = make_user(Role.AGENT, org["team_a"], email="a3@example.test")
+    agent_gone = make_user(Role.AGENT, org["team_a"], email="gone@example.test", active=False)
     with app.app_context():
         supervisor = db.session.get(User, org["supervisor_a"].id)
         modules = []
@@ -536,6 +541,7 @@ def scene(
         db.session.commit()
         return {
             "agent_a3": agent_a3.id,
+            "agent_gone": agent_gone.id,
             "free_module_id": modules[1].id,
             "draft_plan_id": draft_plan.id,
             "new_interaction_id": interaction.id,
