@@ -95,6 +95,8 @@ class Sheet:
         self.rows = 0
         self._number = 0  # the last row written, header and blank rows included
         self._styles: dict[str | None, str] = {}
+        self._formats = [column.number_format for column in self.columns]
+        self._column_letters: list[str] = []
         self._epoch = workbook.epoch
         for index, column in enumerate(self.columns, 1):
             self.worksheet.column_dimensions[get_column_letter(index)].width = column.width
@@ -106,35 +108,39 @@ class Sheet:
     def header(self, texts: Sequence[str]) -> None:
         """A row of header cells: bold white on blue (an empty text leaves the cell empty)."""
         style = self._style_id("header")
-        row = self._row()
+        row, number = self._row()
+        letters = self._letters(len(texts))
         for index, text in enumerate(texts):
             if text:
-                self._text(row, index, text).set("s", style)
+                self._text(row, letters[index] + number, text).set("s", style)
         self._stream.send(row)
 
     def append(self, values: Sequence[Any], formats: Sequence[str | None] = ()) -> None:
         """A data row: text neutralised, numbers and dates in their column's number format
         (or in `formats`, cell by cell)."""
-        formats = list(formats) or [column.number_format for column in self.columns]
-        formats += [None] * (len(values) - len(formats))  # a row may be shorter, never cut
-        row = self._row()
-        for index, (value, number_format) in enumerate(zip(values, formats, strict=False)):
+        formats = formats or self._formats
+        row, number = self._row()
+        letters = self._letters(len(values))
+        for index, value in enumerate(values):
             if value is None:
                 continue
-            if isinstance(value, str):
-                self._text(row, index, value)
-            elif isinstance(value, bool):
-                self._value(row, index, "1" if value else "0", None, "b")
+            ref = letters[index] + number
+            if isinstance(value, str):  # also a StrEnum such as a status
+                self._text(row, ref, str(value))
+                continue
+            number_format = formats[index] if index < len(formats) else None
+            if isinstance(value, bool):
+                self._value(row, ref, "1" if value else "0", None, "b")
             elif isinstance(value, int):
-                self._value(row, index, str(value), number_format)
+                self._value(row, ref, str(int(value)), number_format)
             elif isinstance(value, float | Decimal):
                 if math.isfinite(value):
-                    self._value(row, index, f"{value:.16g}", number_format)
+                    self._value(row, ref, f"{value:.16g}", number_format)
             elif isinstance(value, datetime | date | time):
                 if getattr(value, "tzinfo", None) is not None:
                     raise TypeError("Excel has no time zones: give local, naive times")
                 number_format = number_format or _DEFAULT_FORMATS[type(value)]
-                self._value(row, index, f"{to_excel(value, self._epoch):.16g}", number_format)
+                self._value(row, ref, f"{to_excel(value, self._epoch):.16g}", number_format)
             else:
                 raise TypeError(f"cannot write {type(value).__name__} to a sheet")
         self._stream.send(row)
@@ -142,17 +148,20 @@ class Sheet:
 
     def blank(self) -> None:
         """An empty row between two blocks."""
-        self._stream.send(self._row())
+        self._stream.send(self._row()[0])
 
-    def _row(self) -> Any:
+    def _row(self) -> tuple[Any, str]:
         self._number += 1
-        return Element("row", {"r": str(self._number)})
+        number = str(self._number)
+        return Element("row", {"r": number}), number
 
-    def _ref(self, index: int) -> str:
-        return f"{get_column_letter(index + 1)}{self._number}"
+    def _letters(self, count: int) -> list[str]:
+        while len(self._column_letters) < count:
+            self._column_letters.append(get_column_letter(len(self._column_letters) + 1))
+        return self._column_letters
 
-    def _text(self, row: Any, index: int, value: str) -> Any:
-        cell = SubElement(row, "c", {"r": self._ref(index), "t": "inlineStr"})
+    def _text(self, row: Any, ref: str, value: str) -> Any:
+        cell = SubElement(row, "c", {"r": ref, "t": "inlineStr"})
         text = safe_text(value)
         element = SubElement(SubElement(cell, "is"), "t")
         if text != text.strip():
@@ -161,11 +170,12 @@ class Sheet:
         return cell
 
     def _value(
-        self, row: Any, index: int, text: str, number_format: str | None, kind: str = "n"
+        self, row: Any, ref: str, text: str, number_format: str | None, kind: str = "n"
     ) -> None:
-        attributes = {"r": self._ref(index), "t": kind}
-        if number_format is not None:
-            attributes["s"] = self._style_id(number_format)
+        if number_format is None:
+            attributes = {"r": ref, "t": kind}
+        else:
+            attributes = {"r": ref, "t": kind, "s": self._style_id(number_format)}
         SubElement(SubElement(row, "c", attributes), "v").text = text
 
     def _style_id(self, number_format: str) -> str:
