@@ -10,6 +10,7 @@ replaces it.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -326,10 +327,11 @@ def _replace(
     table = AgentDailyStat.__table__
     for start in range(0, len(ids), STORE_CHUNK):
         db.session.execute(sa.delete(table).where(table.c.id.in_(ids[start : start + STORE_CHUNK])))
-    rows = [
+    rows = (
         {"agent_id": agent_id, "day": day, "channel": channel, "source": source, **totals}
         for (agent_id, day, channel), totals in days.items()
-    ]
-    # Core executemany (insertmanyvalues on PostgreSQL): no ORM bookkeeping per row.
-    for start in range(0, len(rows), STORE_CHUNK):
-        db.session.execute(sa.insert(table), rows[start : start + STORE_CHUNK])
+    )
+    # Core executemany (insertmanyvalues on PostgreSQL): no ORM bookkeeping per row; the
+    # parameter rows are made a chunk at a time, not all at once.
+    while chunk := list(itertools.islice(rows, STORE_CHUNK)):
+        db.session.execute(sa.insert(table), chunk)
