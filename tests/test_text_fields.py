@@ -190,6 +190,19 @@ def _email(ctx: Context, text: str) -> Sweep:
     return refused(submit(ctx.as_("admin"), "/admin/users/new", "/admin/users/new", data))
 
 
+@sweeps("qa_app.privacy.forms.AnonymiseForm.confirm_email")
+def _anonymise_confirmation(ctx: Context, text: str) -> Sweep:
+    """A departed agent's anonymisation, confirmed with the wrong text: shown again."""
+    from qa_app.auth.models import User
+
+    with ctx.app.app_context():
+        db.session.get(User, ctx.id("agent_a2")).active = False
+        db.session.commit()
+        db.session.remove()
+    path = f"/admin/users/{ctx.id('agent_a2')}/anonymise"
+    return refused(submit(ctx.as_("admin"), path, path, {"confirm_email": text}))
+
+
 @sweeps("qa_app.admin.forms.UserFilterForm.q")
 def _user_search(ctx: Context, text: str) -> Sweep:
     return Sweep([(ctx.as_("admin"), "/admin/users?" + _query(q=text))])
