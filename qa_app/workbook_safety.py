@@ -64,7 +64,8 @@ def check_workbook(data: bytes, fail: Callable[[str], NoReturn]) -> None:
         fail(f"this is not an XLSX workbook{hint}")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        # NotImplementedError: a member needing a newer zip version than Python reads
         fail(UNREADABLE_XLSX)
     with archive:
         try:

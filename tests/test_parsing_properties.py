@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -95,6 +96,16 @@ def test_damaged_workbooks_give_a_table_or_a_table_error(
         assert error.problems
     else:
         assert table.headers
+
+
+def test_a_member_needing_a_newer_zip_version_is_unreadable() -> None:
+    """Found by the property above: a central-directory entry asking for zip version 6.4
+    made zipfile raise NotImplementedError, a 500 instead of a problem."""
+    data = bytearray(workbook([["Agent", "Calls"], ["A-1", 3]], shared_strings=True))
+    entry = data.index(b"PK\x01\x02")
+    data[entry + 6 : entry + 8] = (64).to_bytes(2, "little")  # version needed to extract
+    with pytest.raises(TableError, match="could not read this XLSX file"):
+        read(bytes(data), "f.xlsx")
 
 
 @st.composite
