@@ -155,12 +155,19 @@ def _fit(
 ) -> list[Any]:
     """Pad or trim a row to the header width, noting stray and over-long values."""
     width = len(headers)
-    used = max((i + 1 for i, value in enumerate(values) if value not in ("", None)), default=0)
+    used = len(values)  # the common case: no more values than headers, nothing to count
+    if used > width:
+        used = max((i + 1 for i, value in enumerate(values) if value not in ("", None)), default=0)
     if used > width:
         # Usually an unquoted value that contains the separator, e.g. "12,5" in a comma file.
         reason = f"{used} values but the header has {width} columns (unquoted separator?)"
         problems.append(Problem(row, None, None, reason))
     fitted = values[:width] + [blank] * (width - len(values))
+    texts = [value for value in fitted if isinstance(value, str)]
+    if not texts or (
+        max(map(len, texts)) <= MAX_CELL_CHARS and not CONTROL_CHARACTERS.search("".join(texts))
+    ):
+        return fitted  # the common case, checked for the whole row at once
     for name, value in zip(headers, fitted, strict=True):
         if not isinstance(value, str):
             continue
