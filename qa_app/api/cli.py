@@ -12,19 +12,11 @@ from flask_babel import get_timezone
 
 from qa_app.api.models import ApiToken
 from qa_app.api.tokens import TokenRuleError, create_token, end_of_day, revoke_token, tokens_of
-from qa_app.auth.models import User
-from qa_app.auth.services import user_by_email
+from qa_app.auth.cli_lookup import user_named
 from qa_app.database import utcnow
 from qa_app.extensions import db
 
 api_token_group = AppGroup("api-token", help="Personal API tokens (JSON API).")
-
-
-def _owner(email: str) -> User:
-    user = user_by_email(email)
-    if user is None:
-        raise click.ClickException(f"No user with the e-mail {email}.")
-    return user
 
 
 @api_token_group.command("create")
@@ -35,7 +27,7 @@ def _owner(email: str) -> User:
 )
 def create_command(email: str, name: str, until: datetime | None) -> None:
     """Create a token for EMAIL and print it; it is shown only this once."""
-    owner = _owner(email)
+    owner = user_named(email)
     expires_at = end_of_day(until.date(), get_timezone()) if until else None
     try:
         new = create_token(owner, name[:80], expires_at, actor=None)
@@ -51,7 +43,7 @@ def create_command(email: str, name: str, until: datetime | None) -> None:
 def list_command(email: str) -> None:
     """List EMAIL's tokens: prefix, state, name (never the secrets)."""
     now = utcnow()
-    for token in tokens_of(_owner(email)):
+    for token in tokens_of(user_named(email)):
         state = "revoked" if token.revoked_at else "active" if token.is_usable(now) else "expired"
         click.echo(f"{token.prefix}…\t{state}\t{token.name}")
 
@@ -61,7 +53,7 @@ def list_command(email: str) -> None:
 @click.argument("prefix")
 def revoke_command(email: str, prefix: str) -> None:
     """Revoke EMAIL's token that starts with PREFIX (as `list` shows it)."""
-    owner = _owner(email)
+    owner = user_named(email)
     matches = db.session.scalars(
         sa.select(ApiToken).where(
             ApiToken.user_id == owner.id, ApiToken.prefix == prefix.rstrip("…")

@@ -9,8 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from qa_app.audit.services import record_event
-from qa_app.auth.models import User
-from qa_app.auth.services import user_by_email
+from qa_app.auth.cli_lookup import user_named
 from qa_app.extensions import db
 from qa_app.privacy.anonymise import AnonymiseError, anonymise_agent
 from qa_app.privacy.personal_data import personal_data, to_json
@@ -18,19 +17,12 @@ from qa_app.privacy.personal_data import personal_data, to_json
 privacy_group = AppGroup("privacy", help="Personal data: copies and anonymisation.")
 
 
-def _user(email: str) -> User:
-    user = user_by_email(email)
-    if user is None:
-        raise click.ClickException(f"No user with the e-mail {email}.")
-    return user
-
-
 @privacy_group.command("export")
 @click.argument("email")
 @click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 def export_command(email: str, out: Path) -> None:
     """Write everything held about EMAIL to OUT as JSON (the same file as "Download my data")."""
-    user = _user(email)
+    user = user_named(email)
     document = personal_data(user)
     out.write_bytes(to_json(document))
     sections = {key: len(value) for key, value in document.items() if isinstance(value, list)}
@@ -47,7 +39,7 @@ def export_command(email: str, out: Path) -> None:
 def anonymise_command(email: str, yes: bool) -> None:
     """Anonymise the deactivated agent EMAIL for good (their name, address and the notes
     about them are removed; scores and statistics stay)."""
-    user = _user(email)
+    user = user_named(email)
     if not yes:
         click.confirm(f"Anonymise {user.email} (user {user.id})? This cannot be undone", abort=True)
     try:
