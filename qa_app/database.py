@@ -8,8 +8,10 @@ of one failing with "database is locked" when it upgrades a read transaction.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Iterator
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session
 
 # GET and friends never change state (see README, "Security"), so they need no write lock.
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+BULK_CHUNK = 5000  # rows per executemany in `bulk_insert`
 # Set inside `snapshot_read`: a long read in a POST request or a CLI command.
 _READING_ONLY: ContextVar[bool] = ContextVar("reading_only", default=False)
 
@@ -112,3 +115,47 @@ def configure_engine(engine: sa.Engine, busy_timeout_ms: int) -> None:
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
         connection.exec_driver_sql(_sqlite_begin_statement())
+
+
+def bulk_insert(
+    session: Session, table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """Insert `rows` (values in `columns` order) in the session's transaction, through the
+    driver: `COPY` on PostgreSQL, `executemany` of plain tuples on SQLite. For a large load
+    this skips SQLAlchemy's per-row parameter handling; each column's own bind conversion
+    (dates, UTC times) is still applied, remembered per distinct value. Returns the count."""
+    dialect = session.get_bind().dialect
+    convert = [_bind_converter(table.c[name].type, dialect) for name in columns]
+    converted = (
+        tuple(value if to is None else to(value) for to, value in zip(convert, row, strict=True))
+        for row in rows
+    )
+    driver = session.connection().connection.driver_connection
+    quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
+    target = dialect.identifier_preparer.format_table(table)
+    count = 0
+    if dialect.name == "postgresql":
+        with driver.cursor() as cursor, cursor.copy(f"COPY {target} ({quoted}) FROM STDIN") as copy:
+            for row in converted:
+                copy.write_row(row)
+                count += 1
+        return count
+    marks = ", ".join("?" for _ in columns)
+    # Only the table's own names, quoted by the dialect, go into the statement.
+    statement = f"INSERT INTO {target} ({quoted}) VALUES ({marks})"  # noqa: S608
+    cursor = driver.cursor()
+    try:
+        while chunk := list(itertools.islice(converted, BULK_CHUNK)):
+            cursor.executemany(statement, chunk)
+            count += len(chunk)
+    finally:
+        cursor.close()
+    return count
+
+
+def _bind_converter(
+    column_type: sa.types.TypeEngine[Any], dialect: sa.Dialect
+) -> Callable[[Any], Any] | None:
+    """The column type's bind conversion on this dialect (None when values pass as they are)."""
+    process = column_type.dialect_impl(dialect).bind_processor(dialect)
+    return None if process is None else functools.lru_cache(maxsize=4096)(process)

@@ -23,7 +23,7 @@ from qa_app.interactions.importer import (
     new_records,
 )
 from qa_app.interactions.models import Interaction
-from qa_app.stats.daily_rows import StatsReport, agents_by_key, collect_days, save_days
+from qa_app.stats.daily_rows import StatsReport, agents_by_key, collect_day_totals, save_days
 from qa_app.tabular import TableError
 
 API_SOURCE = "api"
@@ -182,7 +182,7 @@ def store_stats(items: list[dict[str, Any]], actor: User, *, dry_run: bool) -> S
     """Check every row like the file import and (unless `dry_run`) store the agent-days,
     replacing the same agent-days stored before. Raises TableError; nothing is written then."""
     agents = agents_by_key(str(item["agent"]) for item in items)
-    days = collect_days(enumerate(items), lambda name: name, agents)
+    days = collect_day_totals(enumerate(items), lambda name: name, agents)
     return save_days(
         days,
         rows=len(items),

@@ -10,8 +10,7 @@ replaces it.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -30,11 +29,12 @@ from qa_app.cells import (
     parse_percentage,
 )
 from qa_app.channels import CHANNELS
-from qa_app.database import serialise
+from qa_app.database import bulk_insert, serialise, utcnow
 from qa_app.extensions import db
 from qa_app.interactions.importer import CHANNEL_BY_WORD
 from qa_app.stats.models import ALL_CHANNELS, TOTAL_COLUMNS, AgentDailyStat
-from qa_app.tabular import Problem, TableError
+from qa_app.stats.plain_rows import DayKey, PlainRows
+from qa_app.tabular import NamedRow, Problem, TableError
 
 DURATIONS = ("handle_seconds", "talk_seconds", "hold_seconds", "acw_seconds",
              "logged_in_seconds")  # fmt: skip
@@ -52,7 +52,7 @@ STORE_CHUNK = 5000
 MAX_TOTAL = 2_147_483_647
 
 Row = Mapping[str, object]  # our column name → the raw value given for it
-DayKey = tuple[int, date, str]  # agent id, day, channel
+Totals = tuple[DayKey, list[int]]  # an agent-day and its totals in TOTAL_COLUMNS order
 
 
 @dataclass
@@ -214,19 +214,73 @@ def collect_days(
 ) -> dict[DayKey, dict[str, int]]:
     """Check every row and add up each agent-day's totals (interval rows of one agent-day
     add up; per-channel rows also give the day's "all" row). TableError lists every problem."""
+    days = collect_day_totals(rows, label, agents, progress)
+    return {key: dict(zip(TOTAL_COLUMNS, totals, strict=True)) for key, totals in days.items()}
+
+
+def collect_day_totals(
+    rows: Iterable[tuple[int, Row]],
+    label: Callable[[str], str],
+    agents: Mapping[str, User],
+    progress: Callable[[int], None] | None = None,
+) -> dict[DayKey, list[int]]:
+    """`collect_days` with each agent-day's totals as a list in `TOTAL_COLUMNS` order."""
+
+    def checked(number: int, row: Row, problems: list[Problem]) -> Totals | None:
+        return _checked(check_day_row(number, row, label, agents, problems))
+
+    return add_up(rows, checked, label, progress)
+
+
+def collect_file_days(
+    rows: Iterable[tuple[int, list[Any]]],
+    columns: Mapping[str, int],
+    label: Callable[[str], str],
+    agents: Mapping[str, User],
+    progress: Callable[[int], None] | None = None,
+) -> dict[DayKey, list[int]]:
+    """`collect_day_totals` for a file's rows (values by column index; `columns`: our name →
+    index): its plain rows converted in one step, every other row fully checked."""
+    plain = PlainRows(columns, agents)
+
+    def checked(number: int, values: list[Any], problems: list[Problem]) -> Totals | None:
+        if plain.enabled and (converted := plain(values)) is not None:
+            return converted
+        return _checked(check_day_row(number, NamedRow(values, columns), label, agents, problems))
+
+    return add_up(rows, checked, label, progress)
+
+
+def _checked(result: _RowResult) -> Totals | None:
+    if result.key is None:
+        return None
+    return result.key, [result.values.get(name, 0) for name in TOTAL_COLUMNS]
+
+
+def add_up(
+    rows: Iterable[tuple[int, Any]],
+    checked: Callable[[int, Any, list[Problem]], Totals | None],
+    label: Callable[[str], str],
+    progress: Callable[[int], None] | None = None,
+) -> dict[DayKey, list[int]]:
+    """Add up the totals `checked` gives for each row by agent-day; TableError lists every
+    problem it found, and any total too large to store."""
     problems: list[Problem] = []
-    days: dict[DayKey, dict[str, int]] = {}
+    days: dict[DayKey, list[int]] = {}
     for index, (number, row) in enumerate(rows, start=1):
-        result = check_day_row(number, row, label, agents, problems)
-        if result.key is not None:
-            totals = days.setdefault(result.key, dict.fromkeys(TOTAL_COLUMNS, 0))
-            for name, value in result.values.items():
-                totals[name] += value
+        if (result := checked(number, row, problems)) is not None:
+            key, totals = result
+            if (stored := days.get(key)) is None:
+                days[key] = totals
+            else:  # another interval of the same agent-day
+                days[key] = [a + b for a, b in zip(stored, totals, strict=True)]
         if progress and index % 1000 == 0:
             progress(1000)
     _add_all_channel_rows(days)
     for (_agent_id, day, channel), totals in days.items():
-        for name, value in totals.items():
+        if max(totals) <= MAX_TOTAL:
+            continue
+        for name, value in zip(TOTAL_COLUMNS, totals, strict=True):
             if value > MAX_TOTAL:
                 reason = f"the total for {day} ({channel}) is too large to store"
                 problems.append(Problem.at(None, label(name), value, reason))
@@ -236,7 +290,7 @@ def collect_days(
 
 
 def save_days(
-    days: Mapping[DayKey, dict[str, int]],
+    days: Mapping[DayKey, Sequence[int]],
     *,
     rows: int,
     source: str,
@@ -281,16 +335,18 @@ def save_days(
     return report
 
 
-def _add_all_channel_rows(days: dict[DayKey, dict[str, int]]) -> None:
+def _add_all_channel_rows(days: dict[DayKey, list[int]]) -> None:
     """An export with one row per channel also gets each agent-day's "all" row (their sum):
     KPIs are read from "all" rows."""
-    sums: dict[DayKey, dict[str, int]] = {}
+    sums: dict[DayKey, list[int]] = {}
     for (agent_id, day, channel), totals in days.items():
         if channel == ALL_CHANNELS or (agent_id, day, ALL_CHANNELS) in days:
             continue
-        target = sums.setdefault((agent_id, day, ALL_CHANNELS), dict.fromkeys(TOTAL_COLUMNS, 0))
-        for name, value in totals.items():
-            target[name] += value
+        key = (agent_id, day, ALL_CHANNELS)
+        added = sums.get(key)
+        sums[key] = (
+            list(totals) if added is None else [a + b for a, b in zip(added, totals, strict=True)]
+        )
     days.update(sums)
 
 
@@ -320,18 +376,20 @@ def _stored_ids(days: Mapping[DayKey, Any]) -> dict[DayKey, int]:
 
 
 def _replace(
-    days: Mapping[DayKey, dict[str, int]], stored: Mapping[DayKey, int], source: str
+    days: Mapping[DayKey, Sequence[int]], stored: Mapping[DayKey, int], source: str
 ) -> None:
     """Delete the stored agent-days, then insert them all: storing twice gives the same data."""
     ids = sorted(stored.values())
     table = AgentDailyStat.__table__
     for start in range(0, len(ids), STORE_CHUNK):
         db.session.execute(sa.delete(table).where(table.c.id.in_(ids[start : start + STORE_CHUNK])))
-    rows = (
-        {"agent_id": agent_id, "day": day, "channel": channel, "source": source, **totals}
-        for (agent_id, day, channel), totals in days.items()
-    )
-    # Core executemany (insertmanyvalues on PostgreSQL): no ORM bookkeeping per row; the
-    # parameter rows are made a chunk at a time, not all at once.
-    while chunk := list(itertools.islice(rows, STORE_CHUNK)):
-        db.session.execute(sa.insert(table), chunk)
+    now = utcnow()
+    # Through the driver (COPY on PostgreSQL): a million agent-days without SQLAlchemy's
+    # per-row parameter handling.
+    bulk_insert(
+        db.session,
+        table,
+        ("agent_id", "day", "channel", *TOTAL_COLUMNS, "source", "imported_at"),
+        ((agent_id, day, channel, *totals, source, now)
+         for (agent_id, day, channel), totals in days.items()),
+    )  # fmt: skip

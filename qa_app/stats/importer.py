@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from qa_app.auth.models import User
 from qa_app.cells import is_blank
 from qa_app.extensions import db
-from qa_app.stats.daily_rows import StatsReport, agents_by_key, collect_days, save_days
+from qa_app.stats.daily_rows import StatsReport, agents_by_key, collect_file_days, save_days
 from qa_app.stats.models import ColumnMapping
-from qa_app.tabular import header_of, map_columns, named_rows, normalise_header, read_table
+from qa_app.tabular import header_of, map_columns, normalise_header, read_table
 
 ALIASES: Mapping[str, tuple[str, ...]] = {
     "agent": ("agent", "agent id", "agent external id", "external id", "login", "agent login",
@@ -94,7 +94,7 @@ def import_stats(
     columns.setdefault("day", columns.get("interval", -1))
     column = columns["agent"]
     agents = agents_by_key(str(row[column]) for _, row in table.rows if not is_blank(row[column]))
-    days = collect_days(named_rows(table, columns), header_of(table, columns), agents, progress)
+    days = collect_file_days(table.rows, columns, header_of(table, columns), agents, progress)
     return save_days(
         days,
         rows=len(table.rows),

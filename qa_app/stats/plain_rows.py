@@ -1,0 +1,157 @@
+"""The plain rows of a statistics file, converted in one step.
+
+Almost every row a phone system exports has the same shape: a known agent, an ISO date, plain
+counts and durations in seconds or h:mm:ss, parts no larger than their bases. `PlainRows`
+is built once per file from its columns and turns such a row straight into its agent-day key
+and totals, in `TOTAL_COLUMNS` order. Anything else — a blank required cell, "1,234",
+"12.5%", an unknown agent, promoters above responses — it declines (returns None), and the
+caller runs the full checks of `daily_rows.check_day_row`, which accept or explain it.
+
+So a row's totals never depend on the path it took: this module accepts a subset of what
+`check_day_row` accepts and gives the same totals for it (tests/test_plain_rows.py compares
+the two on generated rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from qa_app.auth.models import Role
+from qa_app.cells import parse_date, parse_duration_seconds
+from qa_app.channels import CHANNELS
+from qa_app.interactions.importer import CHANNEL_BY_WORD
+from qa_app.stats.models import ALL_CHANNELS, TOTAL_COLUMNS
+
+DayKey = tuple[int, date, str]  # agent id, day, channel
+# Columns whose value needs arithmetic or a message on every row: their files take the full
+# checks throughout (a per-day average, a percentage, an NPS score that cannot be added up).
+FULL_CHECK_COLUMNS = frozenset({"aht_seconds", "csat_pct", "fcr_pct", "nps"})
+# The longest plain number taken here; longer ones go to the full checks (15-digit bound).
+_MAX_DIGITS = 15
+_BLANK = ("", None)
+_INDEX = {name: index for index, name in enumerate(TOTAL_COLUMNS)}
+_PARTS = ("talk_seconds", "hold_seconds", "acw_seconds")
+_COUNTS = ("contacts_handled", "csat_responses", "csat_positive", "nps_responses",
+           "nps_promoters", "nps_detractors", "fcr_eligible", "fcr_resolved",
+           "transfers")  # fmt: skip
+_DURATIONS = ("handle_seconds", *_PARTS, "logged_in_seconds")
+# (part, base): a part above its base is a problem the full checks describe.
+_BOUNDED = tuple(
+    (_INDEX[part], _INDEX[base])
+    for part, base in (
+        ("csat_positive", "csat_responses"),
+        ("fcr_resolved", "fcr_eligible"),
+        ("nps_promoters", "nps_responses"),
+        ("nps_detractors", "nps_responses"),
+    )
+)
+_PROMOTERS, _DETRACTORS, _RESPONSES = (
+    _INDEX["nps_promoters"], _INDEX["nps_detractors"], _INDEX["nps_responses"])  # fmt: skip
+
+
+def _plain_count(value: object) -> int | None:
+    """A count written plainly: digits, or a whole-number cell."""
+    if type(value) is str:
+        if value.isdigit() and value.isascii() and len(value) <= _MAX_DIGITS:
+            return int(value)
+        return None
+    if type(value) is int and 0 <= value < 10**_MAX_DIGITS:
+        return value
+    return None
+
+
+class PlainRows:
+    """Converts the plain rows of one file (its columns: our name → index in a row)."""
+
+    def __init__(self, columns: Mapping[str, int], agents: Mapping[str, Any]) -> None:
+        self.enabled = not FULL_CHECK_COLUMNS.intersection(columns)
+        self._agent = columns["agent"]
+        self._day = columns.get("day", -1)
+        self._channel = columns.get("channel")
+        self._contacts = columns["contacts_handled"]
+        self._counts = [(_INDEX[n], columns[n]) for n in _COUNTS if n in columns]
+        self._seconds = [(_INDEX[n], columns[n]) for n in _DURATIONS if n in columns]
+        self._handle = columns.get("handle_seconds")
+        self._parts = [(_INDEX[n], columns[n]) for n in _PARTS if n in columns]
+        self._bounded = [(p, b) for p, b in _BOUNDED if TOTAL_COLUMNS[p] in columns]
+        self._nps = "nps_promoters" in columns or "nps_detractors" in columns
+        # Found as the full checks find them (the key as given, then lower-cased); any user
+        # but an agent (-1 here) is a problem they describe.
+        self._agents = {
+            key: user.id if user.role == Role.AGENT else -1 for key, user in agents.items()
+        }
+        self._days: dict[object, date] = {}
+        self._channels: dict[object, str] = {}
+
+    def __call__(self, values: list[Any]) -> tuple[DayKey, list[int]] | None:
+        """The row's agent-day and totals, or None when it needs the full checks."""
+        agent = values[self._agent]
+        if type(agent) is not str:
+            return None
+        agent = agent.strip()
+        agent_id = self._agents.get(agent) or self._agents.get(agent.lower())
+        day = self._day_of(values[self._day])
+        if agent_id is None or agent_id < 0 or day is None or values[self._contacts] in _BLANK:
+            return None
+        channel = ALL_CHANNELS
+        if self._channel is not None and values[self._channel] not in _BLANK:
+            channel = self._channel_of(values[self._channel])
+            if not channel:
+                return None
+        totals = [0] * len(TOTAL_COLUMNS)
+        for target, column in self._counts:
+            value = values[column]
+            if value in _BLANK:
+                continue
+            number = _plain_count(value)
+            if number is None:
+                return None
+            totals[target] = number
+        for target, column in self._seconds:
+            value = values[column]
+            if value in _BLANK:
+                continue
+            try:  # the same parser as the full checks, with its own fast paths
+                totals[target] = parse_duration_seconds(value)
+            except ValueError:
+                return None
+        if self._parts and (self._handle is None or values[self._handle] in _BLANK):
+            # Handle time is talk + hold + after-call work (DESIGN.md).
+            totals[_INDEX["handle_seconds"]] = sum(totals[target] for target, _ in self._parts)
+        for part, base in self._bounded:
+            if totals[part] > totals[base]:
+                return None
+        if self._nps and totals[_PROMOTERS] + totals[_DETRACTORS] > totals[_RESPONSES]:
+            return None
+        return (agent_id, day, channel), totals
+
+    def _day_of(self, value: object) -> date | None:
+        """The day of a date cell; only dates are remembered, so a column of distinct bad
+        values cannot fill memory twice over."""
+        try:
+            return self._days[value]
+        except KeyError:
+            pass
+        except TypeError:
+            return None  # an unhashable cell: the full checks say what it is
+        try:
+            day = parse_date(value)
+        except ValueError:
+            return None
+        self._days[value] = day
+        return day
+
+    def _channel_of(self, value: object) -> str:
+        try:
+            return self._channels[value]
+        except KeyError:
+            pass
+        except TypeError:
+            return ""
+        text = str(value).strip().lower()
+        channel = CHANNEL_BY_WORD.get(text, text if text in (*CHANNELS, ALL_CHANNELS) else "")
+        if channel:
+            self._channels[value] = channel
+        return channel
