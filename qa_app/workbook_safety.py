@@ -68,6 +68,8 @@ def check_workbook(data: bytes, fail: Callable[[str], NoReturn]) -> None:
         # NotImplementedError: a member needing a newer zip version than Python reads
         fail(UNREADABLE_XLSX)
     with archive:
+        if any(member.header_offset < 0 for member in archive.infolist()):
+            fail(UNREADABLE_XLSX)  # a directory placing a member before the file's start
         try:
             _check_archive(archive, len(data), fail)
         except (

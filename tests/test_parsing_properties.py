@@ -108,6 +108,18 @@ def test_a_member_needing_a_newer_zip_version_is_unreadable() -> None:
         read(bytes(data), "f.xlsx")
 
 
+def test_a_directory_pointing_before_the_file_is_unreadable() -> None:
+    """Found by the property above: an end-of-archive record placing the central directory
+    256 bytes later than it is put the first member before the file's start, and zipfile's
+    seek raised ValueError, a 500 instead of a problem."""
+    data = bytearray(workbook([["Agent", "Calls"], ["A-1", 3]], shared_strings=True))
+    end = data.rindex(b"PK\x05\x06")
+    offset = int.from_bytes(data[end + 16 : end + 20], "little")
+    data[end + 16 : end + 20] = (offset + 256).to_bytes(4, "little")
+    with pytest.raises(TableError, match="could not read this XLSX file"):
+        read(bytes(data), "f.xlsx")
+
+
 @st.composite
 def tables(draw: st.DrawFn) -> tuple[list[str], list[list[str]]]:
     """Distinct header names and rows of typed text (never an all-blank row)."""
