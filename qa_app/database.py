@@ -125,11 +125,21 @@ def bulk_insert(
     this skips SQLAlchemy's per-row parameter handling; each column's own bind conversion
     (dates, UTC times) is still applied, remembered per distinct value. Returns the count."""
     dialect = session.get_bind().dialect
-    convert = [_bind_converter(table.c[name].type, dialect) for name in columns]
-    converted = (
-        tuple(value if to is None else to(value) for to, value in zip(convert, row, strict=True))
-        for row in rows
-    )
+    convert = [
+        (index, to)
+        for index, name in enumerate(columns)
+        if (to := _bind_converter(table.c[name].type, dialect)) is not None
+    ]
+
+    def converted_rows() -> Iterator[Sequence[Any]]:
+        for row in rows:
+            if convert:
+                row = list(row)
+                for index, to in convert:
+                    row[index] = to(row[index])
+            yield row
+
+    converted = converted_rows()
     driver = session.connection().connection.driver_connection
     quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
     target = dialect.identifier_preparer.format_table(table)

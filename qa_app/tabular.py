@@ -11,7 +11,7 @@ import csv
 import io
 import re
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NoReturn
@@ -88,6 +88,25 @@ class Table:
     rows: list[tuple[int, list[object]]]
 
 
+@dataclass
+class TableStream:
+    """Header names and data rows given one at a time. The problems of the rows read so far
+    (stray values, control characters) are in `problems`; `finish()` raises them, or says
+    the file had no data rows, once the rows are read."""
+
+    headers: list[str]
+    rows: Iterator[tuple[int, list[object]]]
+    problems: list[Problem]
+    count: int = 0  # data rows given so far
+
+    def finish(self) -> None:
+        """Raise TableError for what was wrong in the rows read, or when there were none."""
+        if self.problems:
+            raise TableError(self.problems)
+        if not self.count:
+            _fail("the file has a header row but no data rows")
+
+
 def _fail(reason: str) -> NoReturn:
     """Raise a file-level TableError."""
     raise TableError([Problem(None, None, None, reason)])
@@ -104,6 +123,17 @@ def read_table(
     data: bytes, filename: str, *, max_bytes: int, max_rows: int, sheet: str | None = None
 ) -> Table:
     """Read an uploaded CSV/TXT/TSV or XLSX file (by extension) into a Table."""
+    stream = stream_table(data, filename, max_bytes=max_bytes, max_rows=max_rows, sheet=sheet)
+    rows = list(stream.rows)
+    stream.finish()
+    return Table(stream.headers, rows)
+
+
+def stream_table(
+    data: bytes, filename: str, *, max_bytes: int, max_rows: int, sheet: str | None = None
+) -> TableStream:
+    """`read_table`, giving the rows of a CSV file one at a time as they are read (a
+    workbook's are read first). Call `finish()` after the last row."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension in ("xlsm", "xltm"):
         _fail(MACROS)
@@ -118,8 +148,9 @@ def read_table(
     if not data:
         _fail("the file is empty")
     if extension == "xlsx":
-        return _read_xlsx(data, max_rows, sheet)
-    return _read_csv(data, max_rows)
+        table = _read_xlsx(data, max_rows, sheet)
+        return TableStream(table.headers, iter(table.rows), [], len(table.rows))
+    return _stream_csv(data, max_rows)
 
 
 def _check_headers(values: list[str], row: int) -> list[str]:
@@ -162,10 +193,12 @@ def _fit(
         # Usually an unquoted value that contains the separator, e.g. "12,5" in a comma file.
         reason = f"{used} values but the header has {width} columns (unquoted separator?)"
         problems.append(Problem(row, None, None, reason))
-    fitted = values[:width] + [blank] * (width - len(values))
-    texts = [value for value in fitted if isinstance(value, str)]
-    if not texts or (
-        max(map(len, texts)) <= MAX_CELL_CHARS and not CONTROL_CHARACTERS.search("".join(texts))
+    fitted = values if len(values) == width else values[:width] + [blank] * (width - len(values))
+    # A CSV row holds only text (blank ""); a worksheet row also numbers and dates.
+    texts = fitted if blank == "" else [value for value in fitted if isinstance(value, str)]
+    joined = "".join(texts)
+    if (len(joined) <= MAX_CELL_CHARS or max(map(len, texts)) <= MAX_CELL_CHARS) and not (
+        CONTROL_CHARACTERS.search(joined)
     ):
         return fitted  # the common case, checked for the whole row at once
     for name, value in zip(headers, fitted, strict=True):
@@ -235,8 +268,8 @@ def _sniff(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(data: bytes, max_rows: int) -> Table:
-    """Read delimited text, numbering rows by the line each record starts on."""
+def _stream_csv(data: bytes, max_rows: int) -> TableStream:
+    """Delimited text as a TableStream, numbering rows by the line each record starts on."""
     if data.startswith(ZIP_MAGIC):
         _fail("this is an Excel (XLSX) file, not CSV; upload it with the .xlsx extension")
     if data.startswith(OLE_MAGIC):
@@ -248,31 +281,43 @@ def _read_csv(data: bytes, max_rows: int) -> Table:
     sample = text[:4096]
     if len(CONTROL_CHARACTERS.findall(sample)) > len(sample) // 20:
         _fail("this is not a text (CSV) file: it holds binary data")
+    problems: list[Problem] = []
+    records = _csv_records(text, problems)
+    first = next(records, None)
+    if first is None:
+        _fail("the file is empty")
+    headers = _check_headers(list(first[1]), first[0])
+    stream = TableStream(headers, iter(()), problems)
+
+    def rows() -> Iterator[tuple[int, list[object]]]:
+        for start, values in records:
+            if stream.count >= max_rows:
+                _too_many(max_rows)
+            stream.count += 1
+            yield start, _fit(values, headers, start, problems, "")
+
+    stream.rows = rows()
+    return stream
+
+
+def _csv_records(text: str, problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
+    """The non-empty records of CSV text, stripped, with the line each starts on; unmatched
+    quotes end the file with a TableError (with `problems` found before them)."""
     # strict: an unclosed quote would otherwise swallow the rest of the file silently
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff(text), strict=True)
-    headers: list[str] | None = None
-    rows: list[tuple[int, list[object]]] = []
-    problems: list[Problem] = []
     end = 0
     try:
         for record in reader:
             start, end = end + 1, reader.line_num
-            values = [value.strip() for value in record]
-            if not any(values):
-                continue
-            if headers is None:
-                headers = _check_headers(values, start)
-            elif len(rows) >= max_rows:
-                _too_many(max_rows)
-            else:
-                rows.append((start, _fit(values, headers, start, problems, "")))
+            values = list(map(str.strip, record))
+            if any(values):
+                yield start, values
     except csv.Error as exc:
         reason = 'quotes do not match (end a quoted value with " and double any " inside)'
         if "field limit" in str(exc):
             reason = "a value is longer than 10,000 characters"
         problems.append(Problem(end + 1, None, None, reason))
         raise TableError(problems) from exc
-    return _finish(headers, rows, problems)
 
 
 def _read_xlsx(data: bytes, max_rows: int, sheet: str | None) -> Table:
@@ -351,67 +396,3 @@ def _cell_value(cell: Any) -> object:
 def normalise_header(text: str) -> str:
     """Case- and space-insensitive key: 'Avg_Handle-Time ' -> 'avg handle time'."""
     return re.sub(r"[\s_.\-]+", " ", text.replace("\ufeff", "")).strip().casefold()
-
-
-def map_columns(
-    headers: list[str], aliases: Mapping[str, Iterable[str]], *, required: Iterable[str]
-) -> dict[str, int]:
-    """Field name -> column index, matching each field's name and aliases to the headers."""
-    required = list(required)
-    keys = [normalise_header(header) for header in headers]
-    found: dict[str, int] = {}
-    problems: list[Problem] = []
-    for field in dict.fromkeys([*aliases, *required]):
-        names = list(dict.fromkeys([field, *aliases.get(field, ())]))
-        wanted = {normalise_header(name) for name in names}
-        matches = [index for index, key in enumerate(keys) if key in wanted]
-        if len(matches) == 1:
-            found[field] = matches[0]
-        elif matches:
-            columns = ", ".join(f'"{headers[index]}"' for index in matches)
-            reason = f'columns {columns} all match "{field}"; keep only one'
-            problems.append(Problem(None, None, None, reason))
-        elif field in required:
-            accepted = ", ".join(f'"{name}"' for name in names)
-            reason = f'missing column "{field}" (accepted names: {accepted})'
-            problems.append(Problem(None, None, None, reason))
-    if problems:
-        raise TableError(problems)
-    return found
-
-
-class NamedRow(Mapping[str, object]):
-    """A data row seen as our column name → cell; only the file's mapped columns are in it,
-    so `name in row` says whether the file has that column at all."""
-
-    __slots__ = ("_columns", "_values")
-
-    def __init__(self, values: list[object], columns: Mapping[str, int]) -> None:
-        self._values, self._columns = values, columns
-
-    def __getitem__(self, name: str) -> object:
-        return self._values[self._columns[name]]
-
-    # Mapping's own get and `in` go through __getitem__ and an exception: a hot path on import.
-    def get(self, name: str, default: object = None) -> object:  # type: ignore[override]
-        index = self._columns.get(name)
-        return default if index is None else self._values[index]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._columns
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._columns)
-
-    def __len__(self) -> int:
-        return len(self._columns)
-
-
-def named_rows(table: Table, columns: Mapping[str, int]) -> Iterator[tuple[int, NamedRow]]:
-    """The table's rows as (row number, NamedRow), for checks shared with the JSON API."""
-    return ((number, NamedRow(values, columns)) for number, values in table.rows)
-
-
-def header_of(table: Table, columns: Mapping[str, int]) -> Callable[[str], str]:
-    """Our column name → the file's header for it (the name itself when it has none)."""
-    return lambda name: table.headers[columns[name]] if name in columns else name

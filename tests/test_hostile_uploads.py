@@ -31,7 +31,8 @@ from qa_app.extensions import db
 from qa_app.interactions import importer as interaction_importer
 from qa_app.interactions.models import Interaction
 from qa_app.stats.models import AgentDailyStat, ColumnMapping
-from qa_app.tabular import TableError, map_columns, read_table
+from qa_app.table_columns import map_columns
+from qa_app.tabular import TableError, read_table
 from tests.conftest import make_config, post_form
 from tests.hostile_files import (
     BILLION_LAUGHS,

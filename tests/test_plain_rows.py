@@ -17,7 +17,8 @@ from qa_app.auth.models import Role
 from qa_app.stats.daily_rows import check_day_row, collect_day_totals, collect_file_days
 from qa_app.stats.models import ALL_CHANNELS, TOTAL_COLUMNS
 from qa_app.stats.plain_rows import PlainRows
-from qa_app.tabular import NamedRow, Problem, TableError
+from qa_app.table_columns import NamedRow
+from qa_app.tabular import Problem, TableError
 
 PROPERTY = settings(max_examples=300, deadline=None)
 
@@ -95,10 +96,12 @@ def file_rows(draw: st.DrawFn, min_rows: int = 1) -> tuple[dict[str, int], list[
     return columns, rows
 
 
-def full_check(values: list[Any], columns: dict[str, int]) -> tuple[Any, list[int], list[Problem]]:
+def full_check(
+    values: list[Any], columns: dict[str, int]
+) -> tuple[Any, tuple[int, ...], list[Problem]]:
     problems: list[Problem] = []
     result = check_day_row(2, NamedRow(values, columns), lambda name: name, AGENTS, problems)
-    return result.key, [result.values.get(name, 0) for name in TOTAL_COLUMNS], problems
+    return result.key, tuple(result.values.get(name, 0) for name in TOTAL_COLUMNS), problems
 
 
 @PROPERTY

@@ -3,6 +3,7 @@ into totals, every bad row reported with nothing written, idempotent re-imports,
 
 from __future__ import annotations
 
+import gc
 import io
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -16,6 +17,8 @@ from flask import Flask
 from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
+from qa_app.stats import daily_rows
+from qa_app.stats import importer as stats_importer
 from qa_app.stats.importer import StatsReport, import_stats
 from qa_app.stats.kpis import kpi_totals
 from qa_app.stats.models import TOTAL_COLUMNS, AgentDailyStat, ColumnMapping
@@ -942,3 +945,70 @@ def test_a_blank_contact_count_is_refused(app: Flask, importer: Any) -> None:
         'row 2, column "Calls Handled" (""): empty (write 0 for a day without contacts)'
     ]
     assert stored(app) == {}
+
+
+# ------------------------------------------------------------------ the plain-row short path
+
+PLAIN = (
+    "Agent ID,Date,Calls Handled,Talk Time,Hold Time,ACW,Logged In Time,Transfers\n"
+    "A-1,2026-11-02,40,1:00:00,600,0:05:00,28800,2\n"
+    "a2@example.test,2026-11-02,10,900,0,0:01:40,14400,0\n"
+    "A-1,2026-11-03,12,0:20:00,0,0,7200,1\n"
+)
+PLAIN_STORED = {
+    ("a1@example.test", NOV_2, "all"): {"contacts_handled": 40, "handle_seconds": 4_500,
+        "talk_seconds": 3_600, "hold_seconds": 600, "acw_seconds": 300,
+        "logged_in_seconds": 28_800, "transfers": 2},
+    ("a2@example.test", NOV_2, "all"): {"contacts_handled": 10, "handle_seconds": 1_000,
+        "talk_seconds": 900, "acw_seconds": 100, "logged_in_seconds": 14_400},
+    ("a1@example.test", NOV_3, "all"): {"contacts_handled": 12, "handle_seconds": 1_200,
+        "talk_seconds": 1_200, "logged_in_seconds": 7_200, "transfers": 1},
+}  # fmt: skip
+
+
+def test_plain_rows_are_stored_without_the_full_checks(
+    app: Flask, importer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked: list[int] = []
+    full_check = daily_rows.check_day_row
+
+    def counting(number: int, *args: Any) -> Any:
+        checked.append(number)
+        return full_check(number, *args)
+
+    monkeypatch.setattr(daily_rows, "check_day_row", counting)
+    importer(PLAIN)
+    assert checked == []  # every row took the short path
+    assert stored(app) == PLAIN_STORED
+    # A row in another shape (a transfer count of "1.0") is fully checked, and counts alike.
+    importer(PLAIN.replace(",7200,1\n", ",7200,1.0\n"))
+    assert checked == [4]
+    assert stored(app) == PLAIN_STORED
+
+
+def test_agents_are_looked_up_a_chunk_of_rows_at_a_time(
+    app: Flask, importer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stats_importer, "AGENT_CHUNK", 2)
+    importer(PLAIN)  # A-1 and A-2 in the first chunk, A-1 again in the second
+    assert stored(app) == PLAIN_STORED
+    with pytest.raises(TableError) as error:
+        importer(PLAIN + "ghost,2026-11-03,1,0,0,0,0,0\n")
+    assert problems(error) == [f'row 5, column "Agent ID" ("ghost"): {UNKNOWN}']
+
+
+def test_a_broken_file_is_reported_before_its_rows_problems(app: Flask, importer: Any) -> None:
+    # Row 3 has a stray value (a problem of the file) and an unknown agent (of the row).
+    with pytest.raises(TableError) as error:
+        importer(PLAIN + "ghost,2026-11-03,1,0,0,0,0,0,9\n")
+    assert problems(error) == ["row 5: 9 values but the header has 8 columns (unquoted separator?)"]
+    assert stored(app) == {}
+
+
+def test_the_cycle_collector_is_running_again_after_an_import(importer: Any) -> None:
+    assert gc.isenabled()
+    importer(PLAIN)
+    assert gc.isenabled()
+    with pytest.raises(TableError):
+        importer(PLAIN.replace("A-1", "ghost"))
+    assert gc.isenabled()

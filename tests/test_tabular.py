@@ -25,12 +25,12 @@ from qa_app.cells import (
     parse_int,
     parse_percentage,
 )
+from qa_app.table_columns import map_columns
 from qa_app.tabular import (
     MAX_CELL_CHARS,
     Problem,
     Table,
     TableError,
-    map_columns,
     normalise_header,
     read_table,
 )

@@ -28,14 +28,8 @@ from qa_app.database import serialise
 from qa_app.extensions import db
 from qa_app.i18n import localize
 from qa_app.interactions.models import Interaction
-from qa_app.tabular import (
-    Problem,
-    TableError,
-    header_of,
-    map_columns,
-    named_rows,
-    read_table,
-)
+from qa_app.table_columns import header_of, map_columns, named_rows
+from qa_app.tabular import Problem, TableError, read_table
 
 ALIASES: Mapping[str, tuple[str, ...]] = {
     "agent": ("agent", "agent id", "agent external id", "external id", "login", "agent login",

@@ -34,7 +34,8 @@ from qa_app.extensions import db
 from qa_app.interactions.importer import CHANNEL_BY_WORD
 from qa_app.stats.models import ALL_CHANNELS, TOTAL_COLUMNS, AgentDailyStat
 from qa_app.stats.plain_rows import DayKey, PlainRows
-from qa_app.tabular import NamedRow, Problem, TableError
+from qa_app.table_columns import NamedRow
+from qa_app.tabular import Problem, TableError
 
 DURATIONS = ("handle_seconds", "talk_seconds", "hold_seconds", "acw_seconds",
              "logged_in_seconds")  # fmt: skip
@@ -52,7 +53,9 @@ STORE_CHUNK = 5000
 MAX_TOTAL = 2_147_483_647
 
 Row = Mapping[str, object]  # our column name → the raw value given for it
-Totals = tuple[DayKey, list[int]]  # an agent-day and its totals in TOTAL_COLUMNS order
+# An agent-day and its totals in TOTAL_COLUMNS order (a tuple: millions of them may be held,
+# and the cycle collector stops walking tuples of numbers).
+Totals = tuple[DayKey, tuple[int, ...]]
 
 
 @dataclass
@@ -223,7 +226,7 @@ def collect_day_totals(
     label: Callable[[str], str],
     agents: Mapping[str, User],
     progress: Callable[[int], None] | None = None,
-) -> dict[DayKey, list[int]]:
+) -> dict[DayKey, tuple[int, ...]]:
     """`collect_days` with each agent-day's totals as a list in `TOTAL_COLUMNS` order."""
 
     def checked(number: int, row: Row, problems: list[Problem]) -> Totals | None:
@@ -233,17 +236,17 @@ def collect_day_totals(
 
 
 def collect_file_days(
-    rows: Iterable[tuple[int, list[Any]]],
+    rows: Iterable[tuple[int, Sequence[Any]]],
     columns: Mapping[str, int],
     label: Callable[[str], str],
     agents: Mapping[str, User],
     progress: Callable[[int], None] | None = None,
-) -> dict[DayKey, list[int]]:
+) -> dict[DayKey, tuple[int, ...]]:
     """`collect_day_totals` for a file's rows (values by column index; `columns`: our name →
     index): its plain rows converted in one step, every other row fully checked."""
     plain = PlainRows(columns, agents)
 
-    def checked(number: int, values: list[Any], problems: list[Problem]) -> Totals | None:
+    def checked(number: int, values: Sequence[Any], problems: list[Problem]) -> Totals | None:
         if plain.enabled and (converted := plain(values)) is not None:
             return converted
         return _checked(check_day_row(number, NamedRow(values, columns), label, agents, problems))
@@ -254,7 +257,7 @@ def collect_file_days(
 def _checked(result: _RowResult) -> Totals | None:
     if result.key is None:
         return None
-    return result.key, [result.values.get(name, 0) for name in TOTAL_COLUMNS]
+    return result.key, tuple([result.values.get(name, 0) for name in TOTAL_COLUMNS])
 
 
 def add_up(
@@ -262,18 +265,18 @@ def add_up(
     checked: Callable[[int, Any, list[Problem]], Totals | None],
     label: Callable[[str], str],
     progress: Callable[[int], None] | None = None,
-) -> dict[DayKey, list[int]]:
+) -> dict[DayKey, tuple[int, ...]]:
     """Add up the totals `checked` gives for each row by agent-day; TableError lists every
     problem it found, and any total too large to store."""
     problems: list[Problem] = []
-    days: dict[DayKey, list[int]] = {}
+    days: dict[DayKey, tuple[int, ...]] = {}
     for index, (number, row) in enumerate(rows, start=1):
         if (result := checked(number, row, problems)) is not None:
             key, totals = result
             if (stored := days.get(key)) is None:
                 days[key] = totals
             else:  # another interval of the same agent-day
-                days[key] = [a + b for a, b in zip(stored, totals, strict=True)]
+                days[key] = tuple([a + b for a, b in zip(stored, totals, strict=True)])
         if progress and index % 1000 == 0:
             progress(1000)
     _add_all_channel_rows(days)
@@ -335,10 +338,10 @@ def save_days(
     return report
 
 
-def _add_all_channel_rows(days: dict[DayKey, list[int]]) -> None:
+def _add_all_channel_rows(days: dict[DayKey, tuple[int, ...]]) -> None:
     """An export with one row per channel also gets each agent-day's "all" row (their sum):
     KPIs are read from "all" rows."""
-    sums: dict[DayKey, list[int]] = {}
+    sums: dict[DayKey, tuple[int, ...]] = {}
     for (agent_id, day, channel), totals in days.items():
         if channel == ALL_CHANNELS or (agent_id, day, ALL_CHANNELS) in days:
             continue

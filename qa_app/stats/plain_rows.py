@@ -14,12 +14,12 @@ the two on generated rows).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from qa_app.auth.models import Role
-from qa_app.cells import parse_date, parse_duration_seconds
+from qa_app.cells import MAX_MAGNITUDE, parse_date, parse_duration_seconds
 from qa_app.channels import CHANNELS
 from qa_app.interactions.importer import CHANNEL_BY_WORD
 from qa_app.stats.models import ALL_CHANNELS, TOTAL_COLUMNS
@@ -28,8 +28,10 @@ DayKey = tuple[int, date, str]  # agent id, day, channel
 # Columns whose value needs arithmetic or a message on every row: their files take the full
 # checks throughout (a per-day average, a percentage, an NPS score that cannot be added up).
 FULL_CHECK_COLUMNS = frozenset({"aht_seconds", "csat_pct", "fcr_pct", "nps"})
-# The longest plain number taken here; longer ones go to the full checks (15-digit bound).
-_MAX_DIGITS = 15
+# Distinct durations remembered per file ("0:04:12" comes back often); a file of distinct
+# values just stops being remembered.
+REMEMBERED = 100_000
+_LARGEST = int(MAX_MAGNITUDE)  # the full checks' bound on any figure
 _BLANK = ("", None)
 _INDEX = {name: index for index, name in enumerate(TOTAL_COLUMNS)}
 _PARTS = ("talk_seconds", "hold_seconds", "acw_seconds")
@@ -47,19 +49,14 @@ _BOUNDED = tuple(
         ("nps_detractors", "nps_responses"),
     )
 )
+_HANDLE, _TALK, _HOLD, _ACW = (_INDEX[name] for name in ("handle_seconds", *_PARTS))
 _PROMOTERS, _DETRACTORS, _RESPONSES = (
     _INDEX["nps_promoters"], _INDEX["nps_detractors"], _INDEX["nps_responses"])  # fmt: skip
 
 
-def _plain_count(value: object) -> int | None:
-    """A count written plainly: digits, or a whole-number cell."""
-    if type(value) is str:
-        if value.isdigit() and value.isascii() and len(value) <= _MAX_DIGITS:
-            return int(value)
-        return None
-    if type(value) is int and 0 <= value < 10**_MAX_DIGITS:
-        return value
-    return None
+def _whole_number(value: object) -> int | None:
+    """A count from a workbook's whole-number cell (text is read inline)."""
+    return value if type(value) is int and 0 <= value < _LARGEST else None
 
 
 class PlainRows:
@@ -74,26 +71,27 @@ class PlainRows:
         self._counts = [(_INDEX[n], columns[n]) for n in _COUNTS if n in columns]
         self._seconds = [(_INDEX[n], columns[n]) for n in _DURATIONS if n in columns]
         self._handle = columns.get("handle_seconds")
-        self._parts = [(_INDEX[n], columns[n]) for n in _PARTS if n in columns]
+        self._parts = any(name in columns for name in _PARTS)
         self._bounded = [(p, b) for p, b in _BOUNDED if TOTAL_COLUMNS[p] in columns]
         self._nps = "nps_promoters" in columns or "nps_detractors" in columns
-        # Found as the full checks find them (the key as given, then lower-cased); any user
-        # but an agent (-1 here) is a problem they describe.
-        self._agents = {
-            key: user.id if user.role == Role.AGENT else -1 for key, user in agents.items()
-        }
+        self._agents = agents  # read as rows come: a stream's agents are added as it goes
         self._days: dict[object, date] = {}
+        self._seconds_of: dict[str, int] = {}
         self._channels: dict[object, str] = {}
 
-    def __call__(self, values: list[Any]) -> tuple[DayKey, list[int]] | None:
+    def __call__(self, values: Sequence[Any]) -> tuple[DayKey, tuple[int, ...]] | None:
         """The row's agent-day and totals, or None when it needs the full checks."""
         agent = values[self._agent]
         if type(agent) is not str:
             return None
         agent = agent.strip()
-        agent_id = self._agents.get(agent) or self._agents.get(agent.lower())
+        # Found as the full checks find them (the key as given, then lower-cased); any user
+        # but an agent is a problem they describe.
+        user = self._agents.get(agent) or self._agents.get(agent.lower())
         day = self._day_of(values[self._day])
-        if agent_id is None or agent_id < 0 or day is None or values[self._contacts] in _BLANK:
+        if user is None or user.role != Role.AGENT or day is None:
+            return None
+        if values[self._contacts] in _BLANK:
             return None
         channel = ALL_CHANNELS
         if self._channel is not None and values[self._channel] not in _BLANK:
@@ -105,27 +103,35 @@ class PlainRows:
             value = values[column]
             if value in _BLANK:
                 continue
-            number = _plain_count(value)
-            if number is None:
+            if type(value) is str and value.isdigit() and value.isascii() and len(value) < 16:
+                totals[target] = int(value)  # the common case, inline: no call
+            elif (number := _whole_number(value)) is not None:
+                totals[target] = number
+            else:
                 return None
-            totals[target] = number
+        known = self._seconds_of
         for target, column in self._seconds:
             value = values[column]
             if value in _BLANK:
                 continue
-            try:  # the same parser as the full checks, with its own fast paths
-                totals[target] = parse_duration_seconds(value)
-            except ValueError:
-                return None
+            seconds = known.get(value) if type(value) is str else None
+            if seconds is None:
+                try:  # the same parser as the full checks, with its own fast paths
+                    seconds = parse_duration_seconds(value)
+                except ValueError:
+                    return None
+                if type(value) is str and len(known) < REMEMBERED:
+                    known[value] = seconds
+            totals[target] = seconds
         if self._parts and (self._handle is None or values[self._handle] in _BLANK):
-            # Handle time is talk + hold + after-call work (DESIGN.md).
-            totals[_INDEX["handle_seconds"]] = sum(totals[target] for target, _ in self._parts)
+            # Handle time is talk + hold + after-call work (DESIGN.md); absent parts are 0.
+            totals[_HANDLE] = totals[_TALK] + totals[_HOLD] + totals[_ACW]
         for part, base in self._bounded:
             if totals[part] > totals[base]:
                 return None
         if self._nps and totals[_PROMOTERS] + totals[_DETRACTORS] > totals[_RESPONSES]:
             return None
-        return (agent_id, day, channel), totals
+        return (user.id, day, channel), tuple(totals)
 
     def _day_of(self, value: object) -> date | None:
         """The day of a date cell; only dates are remembered, so a column of distinct bad
