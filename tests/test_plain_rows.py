@@ -37,6 +37,9 @@ AGENTS = {
     "a2@example.test": _user(2, Role.AGENT, "a2@example.test"),
     "Boss@Example.test": _user(3, Role.SUPERVISOR, "s@example.test"),
     "boss@example.test": _user(4, Role.AGENT, "boss@example.test"),
+    # Numeric external ids: a workbook may hold them as number cells (1, 1.0 or even True).
+    "1": _user(5, Role.AGENT, "n1@example.test"),
+    "12345": _user(6, Role.AGENT, "n2@example.test"),
 }
 COLUMNS = (
     "agent", "day", "channel", "contacts_handled", "handle_seconds", "talk_seconds",
@@ -63,7 +66,22 @@ ODD = st.one_of(
     st.times(),
 )  # fmt: skip
 CELL = {
-    "agent": st.sampled_from(["A-1", "a1@example.test", "A1@EXAMPLE.TEST", "A-2"]) | ODD,
+    "agent": st.sampled_from(
+        [
+            "A-1",
+            "a1@example.test",
+            "A1@EXAMPLE.TEST",
+            "A-2",
+            "1",
+            1,
+            1.0,
+            True,
+            12345,
+            12345.0,
+            " 12345",
+        ]
+    )
+    | ODD,
     "day": st.dates(date(2026, 1, 1), date(2026, 1, 3)).map(date.isoformat) | ODD,
     "channel": st.sampled_from(["phone", "chat", "email", "all", "Phone", "voice"]) | ODD,
 }
@@ -192,3 +210,16 @@ def test_workbook_cells_are_plain_too() -> None:
     values = ["A-2", datetime(2026, 3, 1), 12, time(0, 2, 5), None]
     converted = PlainRows(columns, AGENTS)(values)
     assert converted == ((2, date(2026, 3, 1), ALL_CHANNELS), full_check(values, columns)[1])
+
+
+def test_number_cells_naming_agents_are_read_as_their_text() -> None:
+    # 1, 1.0 and True are one dict key in Python; as text they are "1", "1.0" and "True".
+    columns = {"agent": 0, "day": 1, "contacts_handled": 2}
+    plain = PlainRows(columns, AGENTS)
+    for agent in (1, 1.0, True, "1", 12345, " 12345"):
+        values = [agent, "2026-03-01", "3"]
+        converted = plain(values)
+        key, totals, problems = full_check(values, columns)
+        assert converted == ((key, totals) if not problems else None)
+    assert plain([1, "2026-03-01", "3"]) is not None
+    assert plain([True, "2026-03-01", "3"]) is None

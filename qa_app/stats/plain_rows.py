@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from qa_app.auth.models import Role
-from qa_app.cells import MAX_MAGNITUDE, parse_date, parse_duration_seconds
+from qa_app.cells import MAX_MAGNITUDE, is_blank, parse_date, parse_duration_seconds
 from qa_app.channels import CHANNELS
 from qa_app.interactions.importer import CHANNEL_BY_WORD
 from qa_app.stats.models import ALL_CHANNELS, TOTAL_COLUMNS
@@ -28,8 +28,8 @@ DayKey = tuple[int, date, str]  # agent id, day, channel
 # Columns whose value needs arithmetic or a message on every row: their files take the full
 # checks throughout (a per-day average, a percentage, an NPS score that cannot be added up).
 FULL_CHECK_COLUMNS = frozenset({"aht_seconds", "csat_pct", "fcr_pct", "nps"})
-# Distinct durations remembered per file ("0:04:12" comes back often); a file of distinct
-# values just stops being remembered.
+# Distinct cells remembered per file and kind ("0:04:12", "12" and agents come back often);
+# a file of distinct values just stops being remembered.
 REMEMBERED = 100_000
 _LARGEST = int(MAX_MAGNITUDE)  # the full checks' bound on any figure
 _BLANK = ("", None)
@@ -54,11 +54,6 @@ _PROMOTERS, _DETRACTORS, _RESPONSES = (
     _INDEX["nps_promoters"], _INDEX["nps_detractors"], _INDEX["nps_responses"])  # fmt: skip
 
 
-def _whole_number(value: object) -> int | None:
-    """A count from a workbook's whole-number cell (text is read inline)."""
-    return value if type(value) is int and 0 <= value < _LARGEST else None
-
-
 class PlainRows:
     """Converts the plain rows of one file (its columns: our name → index in a row)."""
 
@@ -75,23 +70,19 @@ class PlainRows:
         self._bounded = [(p, b) for p, b in _BOUNDED if TOTAL_COLUMNS[p] in columns]
         self._nps = "nps_promoters" in columns or "nps_detractors" in columns
         self._agents = agents  # read as rows come: a stream's agents are added as it goes
+        self._agent_ids: dict[str, int] = {}  # the cell → the agent's id, or -1
+        self._counts_of: dict[str, int] = {}
         self._days: dict[object, date] = {}
         self._seconds_of: dict[str, int] = {}
         self._channels: dict[object, str] = {}
 
     def __call__(self, values: Sequence[Any]) -> tuple[DayKey, tuple[int, ...]] | None:
         """The row's agent-day and totals, or None when it needs the full checks."""
-        agent = values[self._agent]
-        if type(agent) is not str:
-            return None
-        agent = agent.strip()
-        # Found as the full checks find them (the key as given, then lower-cased); any user
-        # but an agent is a problem they describe.
-        user = self._agents.get(agent) or self._agents.get(agent.lower())
+        agent_id = self._agent_ids.get(values[self._agent])
+        if agent_id is None:
+            agent_id = self._agent_id(values[self._agent])
         day = self._day_of(values[self._day])
-        if user is None or user.role != Role.AGENT or day is None:
-            return None
-        if values[self._contacts] in _BLANK:
+        if agent_id < 0 or day is None or values[self._contacts] in _BLANK:
             return None
         channel = ALL_CHANNELS
         if self._channel is not None and values[self._channel] not in _BLANK:
@@ -99,16 +90,17 @@ class PlainRows:
             if not channel:
                 return None
         totals = [0] * len(TOTAL_COLUMNS)
+        known = self._counts_of
         for target, column in self._counts:
             value = values[column]
-            if value in _BLANK:
-                continue
-            if type(value) is str and value.isdigit() and value.isascii() and len(value) < 16:
-                totals[target] = int(value)  # the common case, inline: no call
-            elif (number := _whole_number(value)) is not None:
-                totals[target] = number
-            else:
-                return None
+            number = known.get(value)
+            if number is None:
+                if value in _BLANK:
+                    continue
+                number = self._count(value)
+                if number is None:
+                    return None
+            totals[target] = number
         known = self._seconds_of
         for target, column in self._seconds:
             value = values[column]
@@ -131,11 +123,33 @@ class PlainRows:
                 return None
         if self._nps and totals[_PROMOTERS] + totals[_DETRACTORS] > totals[_RESPONSES]:
             return None
-        return (user.id, day, channel), tuple(totals)
+        return (agent_id, day, channel), tuple(totals)
+
+    def _agent_id(self, value: object) -> int:
+        """The id of the agent a cell names, or -1 when the full checks must say why not.
+        Found as they find it: the key as given, then lower-cased (the caller has looked up
+        every key of the rows given so far)."""
+        agent_id = -1
+        key = "" if is_blank(value) else str(value).strip()  # an id may be a number cell
+        user = self._agents.get(key) or self._agents.get(key.lower()) if key else None
+        if user is not None and user.role == Role.AGENT:
+            agent_id = user.id
+        if type(value) is str and len(self._agent_ids) < REMEMBERED:
+            self._agent_ids[value] = agent_id  # text only: 1, 1.0 and True are one dict key
+        return agent_id
+
+    def _count(self, value: object) -> int | None:
+        """A count written plainly (digits, remembered) or a workbook's whole number."""
+        if type(value) is str:
+            if value.isdigit() and value.isascii() and len(value) < 16:
+                if len(self._counts_of) < REMEMBERED:
+                    self._counts_of[value] = int(value)
+                return int(value)
+            return None
+        return value if type(value) is int and 0 <= value < _LARGEST else None
 
     def _day_of(self, value: object) -> date | None:
-        """The day of a date cell; only dates are remembered, so a column of distinct bad
-        values cannot fill memory twice over."""
+        """The day of a date cell (None when the full checks must say why not)."""
         try:
             return self._days[value]
         except KeyError:
@@ -146,10 +160,12 @@ class PlainRows:
             day = parse_date(value)
         except ValueError:
             return None
-        self._days[value] = day
+        if len(self._days) < REMEMBERED:
+            self._days[value] = day
         return day
 
     def _channel_of(self, value: object) -> str:
+        """Our channel for a channel cell ("" when the full checks must say why not)."""
         try:
             return self._channels[value]
         except KeyError:
@@ -158,6 +174,6 @@ class PlainRows:
             return ""
         text = str(value).strip().lower()
         channel = CHANNEL_BY_WORD.get(text, text if text in (*CHANNELS, ALL_CHANNELS) else "")
-        if channel:
+        if channel and type(value) is str:
             self._channels[value] = channel
         return channel
