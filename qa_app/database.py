@@ -123,7 +123,9 @@ def bulk_insert(
     """Insert `rows` (values in `columns` order) in the session's transaction, through the
     driver: `COPY` on PostgreSQL, `executemany` of plain tuples on SQLite. For a large load
     this skips SQLAlchemy's per-row parameter handling; each column's own bind conversion
-    (dates, UTC times) is still applied, remembered per distinct value. Returns the count."""
+    (dates, UTC times) is still applied, remembered per distinct value, but Python-side
+    column defaults are not: give every column that has one. Returns the count."""
+    session.flush()  # the session's pending changes go first, as with any statement
     dialect = session.get_bind().dialect
     convert = [
         (index, to)

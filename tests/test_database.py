@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +15,9 @@ from flask import Flask
 from qa_app import create_app
 from qa_app.audit.models import AuditEvent, AuditEventImmutable
 from qa_app.auth.models import Role, User
-from qa_app.database import UTCDateTime
+from qa_app.database import UTCDateTime, bulk_insert
 from qa_app.extensions import db
+from qa_app.stats.models import TOTAL_COLUMNS, AgentDailyStat
 from tests.conftest import make_config
 
 
@@ -138,3 +139,38 @@ def test_audit_events_are_append_only(app: Flask, app_context: None) -> None:
     with pytest.raises(AuditEventImmutable):
         db.session.commit()
     db.session.rollback()
+
+
+def test_bulk_insert_stores_what_the_orm_would(
+    app: Flask, app_context: None, make_user: Any
+) -> None:
+    agent_id = make_user(Role.AGENT).id
+    local = datetime(2026, 3, 29, 1, 30, tzinfo=timezone(timedelta(hours=2)))
+    table = AgentDailyStat.__table__
+    columns = ("agent_id", "day", "channel", *TOTAL_COLUMNS, "source", "imported_at")
+    zeros = (0,) * (len(TOTAL_COLUMNS) - 1)
+    rows = [(agent_id, date(2026, 3, d), "all", d * 10, *zeros, "bulk", local) for d in (1, 2, 3)]
+    assert bulk_insert(db.session, table, columns, rows) == 3
+    db.session.add(
+        AgentDailyStat(agent_id=agent_id, day=date(2026, 3, 4), contacts_handled=40,
+                       source="orm", imported_at=local)
+    )  # fmt: skip
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.scalars(
+        sa.select(AgentDailyStat).where(AgentDailyStat.agent_id == agent_id)
+    ).all()
+    assert [(row.day, row.contacts_handled, row.handle_seconds) for row in stored] == [
+        (date(2026, 3, day), day * 10, 0) for day in (1, 2, 3, 4)
+    ]
+    assert {row.imported_at for row in stored} == {local}
+    assert all(row.imported_at.tzinfo == UTC for row in stored)
+
+    # The database compares bulk-inserted values and the ORM's alike (SQLite compares text:
+    # a time stored with its +02:00 offset would sort after 23:30 UTC of the day before).
+    def count(*conditions: Any) -> int | None:
+        query = sa.select(sa.func.count()).where(AgentDailyStat.agent_id == agent_id, *conditions)
+        return db.session.scalar(query)
+
+    assert count(AgentDailyStat.day.between(date(2026, 3, 2), date(2026, 3, 4))) == 3
+    assert count(AgentDailyStat.imported_at <= local, AgentDailyStat.imported_at >= local) == 4

@@ -227,7 +227,7 @@ def collect_day_totals(
     agents: Mapping[str, User],
     progress: Callable[[int], None] | None = None,
 ) -> dict[DayKey, tuple[int, ...]]:
-    """`collect_days` with each agent-day's totals as a list in `TOTAL_COLUMNS` order."""
+    """`collect_days` with each agent-day's totals as a tuple in `TOTAL_COLUMNS` order."""
 
     def checked(number: int, row: Row, problems: list[Problem]) -> Totals | None:
         return _checked(check_day_row(number, row, label, agents, problems))
@@ -348,7 +348,7 @@ def _add_all_channel_rows(days: dict[DayKey, tuple[int, ...]]) -> None:
         key = (agent_id, day, ALL_CHANNELS)
         added = sums.get(key)
         sums[key] = (
-            list(totals) if added is None else [a + b for a, b in zip(added, totals, strict=True)]
+            totals if added is None else tuple([a + b for a, b in zip(added, totals, strict=True)])
         )
     days.update(sums)
 
