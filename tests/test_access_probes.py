@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
+from datetime import date, timedelta
 from typing import Any
 
 import openpyxl
@@ -178,13 +179,16 @@ def test_walking_the_agent_pages(
 
 
 def _feedback_export(client: FlaskClient, token: str, agent_id: int) -> Any:
+    # The world's evaluations are submitted today: the period ends tomorrow (UTC) so that it
+    # holds them in any site time zone.
+    today = date.today()
     return client.post(
         "/exports/feedback",
         data={
             "csrf_token": token,
             "agent_id": agent_id,
-            "start": "2026-08-01",
-            "end": "2026-11-30",
+            "start": (today - timedelta(days=120)).isoformat(),
+            "end": (today + timedelta(days=1)).isoformat(),
         },
     )
 
