@@ -300,13 +300,14 @@ def test_a_record_of_ones_own_cannot_carry_someone_elses(
 
 
 # Lists filtered by an id in the query string: another team's or agent's id narrows the
-# prober's own scope (to nothing), it never widens it. {team}/{agent}: team B, agent B1.
+# prober's own scope (to nothing), it never widens it. {team}/{agent}: team B, agent B1;
+# {year_ago}/{tomorrow}: a period around today.
 FILTERED_LISTS = [
     "/evaluations/?agent={agent}",
     "/interactions/?agent={agent}",
     "/training/?team={team}&status=issued",
     "/training/follow-up?team={team}&days=730",
-    "/dashboard/team?team_id={team}&start=2026-01-01&end=2026-12-31",
+    "/dashboard/team?team_id={team}&start={year_ago}&end={tomorrow}",
     "/exports/?team_id={team}&agent_id={agent}",
     "/api/v1/evaluations?agent={agent}",
     "/api/v1/evaluations?team={team}",
@@ -325,7 +326,12 @@ def test_filters_naming_another_team_show_nothing_of_it(
     forbidden = _forbidden_texts(app, org, prober)
     wrong = []
     for template in FILTERED_LISTS:
-        path = template.format(team=org["team_b"].id, agent=org["agent_b1"].id)
+        path = template.format(
+            team=org["team_b"].id,
+            agent=org["agent_b1"].id,
+            year_ago=date.today() - timedelta(days=365),  # a period holding the world's
+            tomorrow=date.today() + timedelta(days=1),  # evaluations, submitted today
+        )
         response = client.get(path, headers=headers if path.startswith("/api/") else {})
         # 403: a role without the list; 400/422: an id out of scope is refused as unknown.
         if response.status_code not in (200, 400, 403, 422):
