@@ -137,6 +137,29 @@ def test_teams_compared_and_dispute_rates(
         assert "Team B" not in rows  # no evaluations there
 
 
+def test_an_evaluation_disputed_twice_counts_once_and_its_figures_once(
+    app: Flask, org: dict[str, Any], records: dict[str, int]
+) -> None:
+    # The dispute counts come from a join: a second dispute must not count the evaluation,
+    # nor its score, twice.
+    with app.app_context():
+        before = {row.name: row for row in teams_compared(ReportFilters(*WEEK))}["Team A"]
+        db.session.add(
+            Dispute(
+                evaluation_id=records["disputed_id"],
+                raised_by_id=org["agent_a1"].id,
+                reason="And the closing.",
+                status="upheld",
+            )
+        )
+        db.session.commit()
+        after = {row.name: row for row in teams_compared(ReportFilters(*WEEK))}["Team A"]
+        assert (after.disputes, after.upheld) == (1, 1)
+        assert after.evaluations == before.evaluations == 3
+        assert after.qa == before.qa
+        assert (after.passed, after.pass_n) == (before.passed, before.pass_n)
+
+
 def test_evaluator_consistency_flags_a_clearly_harsh_scorer(
     app: Flask, org: dict[str, Any], data: dict[str, Any]
 ) -> None:

@@ -64,9 +64,15 @@ class TeamRow:
 
 def teams_compared(filters: ReportFilters) -> list[TeamRow]:
     """Every team with evaluations in the period, by name."""
-    disputed = sa.exists().where(Dispute.evaluation_id == Evaluation.id)
-    upheld = sa.exists().where(
-        Dispute.evaluation_id == Evaluation.id, Dispute.status == DisputeStatus.UPHELD
+    # Each disputed evaluation once, joined to the period's evaluations: two EXISTS probes
+    # for each of them cost more, and on PostgreSQL their estimate set off JIT compilation.
+    disputes = (
+        sa.select(
+            Dispute.evaluation_id,
+            sa.func.count().filter(Dispute.status == DisputeStatus.UPHELD).label("upheld"),
+        )
+        .group_by(Dispute.evaluation_id)
+        .subquery()
     )
     rows = db.session.execute(
         sa.select(
@@ -77,11 +83,12 @@ def teams_compared(filters: ReportFilters) -> list[TeamRow]:
             sa.func.count().filter(Evaluation.passed.is_(True)),
             sa.func.count(Evaluation.passed),
             sa.func.count().filter(Evaluation.auto_failed.is_(True)),
-            sa.func.count().filter(disputed),
-            sa.func.count().filter(upheld),
+            sa.func.count(disputes.c.evaluation_id),
+            sa.func.count().filter(disputes.c.upheld > 0),
         )
         .join(User, User.id == Evaluation.agent_id)
         .outerjoin(Team, Team.id == User.team_id)
+        .outerjoin(disputes, disputes.c.evaluation_id == Evaluation.id)
         .where(*filters.evaluation_conditions())
         .group_by(Team.id, Team.name)
         .order_by(Team.name)
