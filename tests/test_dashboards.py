@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -29,6 +29,7 @@ from qa_app.reports.centre import (
 from qa_app.reports.filters import ReportFilters
 from qa_app.reports.team import heat_map, team_table
 from qa_app.scorecards.models import Scorecard
+from qa_app.teams.models import Team
 from tests.exports_data import TODAY, WEEK, seed_export_data
 
 
@@ -137,6 +138,29 @@ def test_teams_compared_and_dispute_rates(
         assert "Team B" not in rows  # no evaluations there
 
 
+def test_an_evaluation_disputed_twice_counts_once_and_its_figures_once(
+    app: Flask, org: dict[str, Any], records: dict[str, int]
+) -> None:
+    # The dispute counts come from a join: a second dispute must not count the evaluation,
+    # nor its score, twice.
+    with app.app_context():
+        before = {row.name: row for row in teams_compared(ReportFilters(*WEEK))}["Team A"]
+        db.session.add(
+            Dispute(
+                evaluation_id=records["disputed_id"],
+                raised_by_id=org["agent_a1"].id,
+                reason="And the closing.",
+                status="upheld",
+            )
+        )
+        db.session.commit()
+        after = {row.name: row for row in teams_compared(ReportFilters(*WEEK))}["Team A"]
+        assert (after.disputes, after.upheld) == (1, 1)
+        assert after.evaluations == before.evaluations == 3
+        assert after.qa == before.qa
+        assert (after.passed, after.pass_n) == (before.passed, before.pass_n)
+
+
 def test_evaluator_consistency_flags_a_clearly_harsh_scorer(
     app: Flask, org: dict[str, Any], data: dict[str, Any]
 ) -> None:
@@ -175,6 +199,33 @@ def test_monthly_trend_and_weakest_criteria(app: Flask, data: dict[str, Any]) ->
         weakest = weakest_criteria(filters)
         assert [c.mean for c in weakest] == sorted(c.mean for c in weakest)
         assert all(c.n >= 2 for c in weakest)
+
+
+def test_each_month_of_the_trend_is_its_own_evaluations_mean(
+    app: Flask, org: dict[str, Any], data: dict[str, Any]
+) -> None:
+    with app.app_context():
+        months, trends = monthly_trend_by_team(ReportFilters(*WEEK), months=4)
+        ends = [*months[1:], date.max]
+        evaluations = [e for e in _scored(150) if e.score is not None]
+        expected = {}
+        for team in db.session.scalars(sa.select(Team)):
+            per_month = [
+                [
+                    e.score
+                    for e in evaluations
+                    if db.session.get(User, e.agent_id).team_id == team.id
+                    and first <= e.submitted_at.astimezone(UTC).date() < end
+                ]
+                for first, end in zip(months, ends, strict=True)
+            ]
+            if any(per_month):
+                expected[team.name] = [
+                    (len(scores), pytest.approx(statistics.fmean(scores)) if scores else None)
+                    for scores in per_month
+                ]
+        assert sum(1 for scores in expected.values() for n, _ in scores if n) >= 2
+        assert {t.name: [(p.n, p.mean) for p in t.months] for t in trends} == expected
 
 
 def test_weakest_criteria_are_the_mean_r_over_their_answers(

@@ -59,8 +59,20 @@ class Evaluation(db.Model):
         sa.CheckConstraint("agent_id <> evaluator_id", name="not_self"),
         sa.Index("ix_evaluation_agent_status", "agent_id", "status"),
         sa.Index("ix_evaluation_evaluator_status", "evaluator_id", "status"),
-        # Reports: an agent scope and a period (see migration 0006).
-        sa.Index("ix_evaluation_agent_submitted", "agent_id", "submitted_at"),
+        # Reports: an agent scope and a period, and every column the reports read of those
+        # evaluations, so that SQLite reads the index alone (migration 0009; it replaced
+        # 0007's index on agent_id and submitted_at only).
+        sa.Index(
+            "ix_evaluation_agent_submitted_scores",
+            "agent_id",
+            "submitted_at",
+            "status",
+            "evaluator_id",
+            "scorecard_version_id",
+            "score",
+            "passed",
+            "auto_failed",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -114,7 +126,17 @@ class Answer(db.Model):
     """
 
     __tablename__ = "answer"
-    __table_args__ = (sa.UniqueConstraint("evaluation_id", "criterion_key"),)
+    __table_args__ = (
+        sa.UniqueConstraint("evaluation_id", "criterion_key"),
+        # Criterion averages read r of each evaluation's answers from the index alone
+        # (migration 0009).
+        sa.Index(
+            "ix_answer_evaluation_criterion_normalised",
+            "evaluation_id",
+            "criterion_key",
+            "normalised",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     evaluation_id: Mapped[int] = mapped_column(sa.ForeignKey("evaluation.id", ondelete="CASCADE"))

@@ -29,11 +29,11 @@ from qa_app.teams.models import Team
 CLEAR_DIFFERENCE_Z = 1.96
 
 
-def _score_sums() -> list[sa.ColumnElement]:
+def _score_sums(score: sa.ColumnElement[float] = Evaluation.score) -> list[sa.ColumnElement]:
     return [
-        sa.func.count(Evaluation.score),
-        sa.func.coalesce(sa.func.sum(Evaluation.score), 0),
-        sa.func.coalesce(sa.func.sum(Evaluation.score * Evaluation.score), 0),
+        sa.func.count(score),
+        sa.func.coalesce(sa.func.sum(score), 0),
+        sa.func.coalesce(sa.func.sum(score * score), 0),
     ]
 
 
@@ -64,9 +64,15 @@ class TeamRow:
 
 def teams_compared(filters: ReportFilters) -> list[TeamRow]:
     """Every team with evaluations in the period, by name."""
-    disputed = sa.exists().where(Dispute.evaluation_id == Evaluation.id)
-    upheld = sa.exists().where(
-        Dispute.evaluation_id == Evaluation.id, Dispute.status == DisputeStatus.UPHELD
+    # Each disputed evaluation once, joined to the period's evaluations: two EXISTS probes
+    # for each of them cost more, and on PostgreSQL their estimate set off JIT compilation.
+    disputes = (
+        sa.select(
+            Dispute.evaluation_id,
+            sa.func.count().filter(Dispute.status == DisputeStatus.UPHELD).label("upheld"),
+        )
+        .group_by(Dispute.evaluation_id)
+        .subquery()
     )
     rows = db.session.execute(
         sa.select(
@@ -77,11 +83,12 @@ def teams_compared(filters: ReportFilters) -> list[TeamRow]:
             sa.func.count().filter(Evaluation.passed.is_(True)),
             sa.func.count(Evaluation.passed),
             sa.func.count().filter(Evaluation.auto_failed.is_(True)),
-            sa.func.count().filter(disputed),
-            sa.func.count().filter(upheld),
+            sa.func.count(disputes.c.evaluation_id),
+            sa.func.count().filter(disputes.c.upheld > 0),
         )
         .join(User, User.id == Evaluation.agent_id)
         .outerjoin(Team, Team.id == User.team_id)
+        .outerjoin(disputes, disputes.c.evaluation_id == Evaluation.id)
         .where(*filters.evaluation_conditions())
         .group_by(Team.id, Team.name)
         .order_by(Team.name)
@@ -117,36 +124,41 @@ def monthly_trend_by_team(
     filters: ReportFilters, months: int = 6
 ) -> tuple[list[date], list[TeamTrend]]:
     """Each team's QA mean per calendar month (centre's time zone) over the last `months`
-    months up to the filter's end; one query with a CASE per month."""
+    months up to the filter's end; one query grouped by team and month."""
     starts = month_starts(filters.end, months)
     edges: list[datetime] = [local_midnight(start, filters.tz) for start in starts]
-    last = starts[-1]
-    edges.append(local_midnight((last + timedelta(days=32)).replace(day=1), filters.tz))
     trend_filters = filters.with_period(starts[0], filters.end)
-    columns = []
-    for begin, finish in zip(edges, edges[1:], strict=False):
-        in_month = sa.and_(Evaluation.submitted_at >= begin, Evaluation.submitted_at < finish)
-        score = sa.case((in_month, Evaluation.score))
-        columns += [
-            sa.func.count(score),
-            sa.func.coalesce(sa.func.sum(score), 0),
-            sa.func.coalesce(sa.func.sum(score * score), 0),
-        ]
-    rows = db.session.execute(
-        sa.select(Team.id, Team.name, *columns)
+    # The month's index: the filters keep submitted_at within the first month's start and
+    # the end, so the last month takes everything after its first midnight. Grouped outside
+    # a subquery, so that PostgreSQL groups by the column, not by a second copy of the CASE
+    # with its own parameters.
+    month = sa.case(
+        *((Evaluation.submitted_at < edge, index) for index, edge in enumerate(edges[1:])),
+        else_=len(edges) - 1,
+    )
+    scores = (
+        sa.select(
+            Team.id.label("team_id"),
+            Team.name.label("name"),
+            month.label("month"),
+            Evaluation.score.label("score"),
+        )
         .join(User, User.id == Evaluation.agent_id)
         .outerjoin(Team, Team.id == User.team_id)
         .where(*trend_filters.evaluation_conditions())
-        .group_by(Team.id, Team.name)
-        .order_by(Team.name)
+        .subquery()
     )
-    trends = []
-    for team_id, name, *sums in rows:
-        points = [
-            mean_with_interval_from_sums(int(sums[i]), float(sums[i + 1]), float(sums[i + 2]))
-            for i in range(0, len(sums), 3)
-        ]
-        trends.append(TeamTrend(team_id, name, points))
+    rows = db.session.execute(
+        sa.select(scores.c.team_id, scores.c.name, scores.c.month, *_score_sums(scores.c.score))
+        .group_by(scores.c.team_id, scores.c.name, scores.c.month)
+        .order_by(scores.c.name, scores.c.team_id)
+    )
+    sums: dict[int | None, tuple[str | None, list[MeanWithInterval]]] = {}
+    empty = mean_with_interval_from_sums(0, 0.0, 0.0)
+    for team_id, name, index, n, total, squares in rows:
+        points = sums.setdefault(team_id, (name, [empty] * len(starts)))[1]
+        points[index] = mean_with_interval_from_sums(int(n), float(total), float(squares))
+    trends = [TeamTrend(team_id, name, points) for team_id, (name, points) in sums.items()]
     return starts, trends
 
 
