@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import gc
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from config import (
@@ -69,3 +75,25 @@ def test_sqlite_in_instance_by_default() -> None:
 def test_database_url_uses_psycopg3(url: str, expected: str) -> None:
     assert normalise_database_url(url) == expected
     assert expected == ProductionConfig({"DATABASE_URL": url}).SQLALCHEMY_DATABASE_URI
+
+
+def test_the_served_app_freezes_its_start_up_objects(tmp_path: Path) -> None:
+    """`run.py` (gunicorn's and `flask run`'s app) moves what start-up made out of the cycle
+    collector's sight; `create_app` itself does not (tests make many apps)."""
+    environ = {
+        **os.environ,
+        "QA_CONFIG": "production",
+        "SECRET_KEY": "x" * 64,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite'}",
+    }
+    script = "import gc, run; print(gc.get_freeze_count())"
+    result = subprocess.run(  # noqa: S603 - this interpreter, our own module
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert int(result.stdout) > 10_000
+    assert gc.get_freeze_count() == 0
