@@ -1,7 +1,7 @@
 """The plain rows of a statistics file, converted in one step.
 
-Almost every row a phone system exports has the same shape: a known agent, an ISO date, plain
-counts and durations in seconds or h:mm:ss, parts no larger than their bases. `PlainRows`
+Almost every row a phone system exports has the same shape: a known agent, a date, plain
+counts, durations (seconds or h:mm:ss), parts no larger than their bases. `PlainRows`
 is built once per file from its columns and turns such a row straight into its agent-day key
 and totals, in `TOTAL_COLUMNS` order. Anything else — a blank required cell, "1,234",
 "12.5%", an unknown agent, promoters above responses — it declines (returns None), and the
