@@ -135,13 +135,12 @@ def bulk_insert(
 
     def converted_rows() -> Iterator[Sequence[Any]]:
         for row in rows:
-            if convert:
-                row = list(row)
-                for index, to in convert:
-                    row[index] = to(row[index])
+            row = list(row)
+            for index, to in convert:
+                row[index] = to(row[index])
             yield row
 
-    converted = converted_rows()
+    converted = converted_rows() if convert else iter(rows)
     driver = session.connection().connection.driver_connection
     quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
     target = dialect.identifier_preparer.format_table(table)

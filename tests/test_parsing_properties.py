@@ -31,7 +31,7 @@ from qa_app.cells import (
     parse_percentage,
 )
 from qa_app.interactions import importer as interactions
-from qa_app.stats.daily_rows import collect_days
+from qa_app.stats.daily_rows import collect_day_totals
 from qa_app.stats.models import ALL_CHANNELS, TOTAL_COLUMNS
 from qa_app.tabular import Problem, TableError, read_table
 from tests.hostile_files import workbook
@@ -207,6 +207,13 @@ def test_durations_and_counts_round_trip(number: int, pattern: str) -> None:
 
 
 # --- statistics rows -------------------------------------------------------------------------
+
+
+def collect_days(rows: Any, label: Any, agents: Any) -> dict[Any, dict[str, int]]:
+    """Each agent-day's totals by column name."""
+    days = collect_day_totals(rows, label, agents)
+    return {key: dict(zip(TOTAL_COLUMNS, totals, strict=True)) for key, totals in days.items()}
+
 
 AGENTS = {
     "A-1": SimpleNamespace(id=1, role=Role.AGENT, email="a1@example.test", active=True),

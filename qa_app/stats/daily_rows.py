@@ -5,7 +5,8 @@ mappings of our column names to raw values, so both apply exactly the same rules
 external id or e-mail, counts and durations, per-day averages turned into totals with the
 day's counts (DESIGN.md), rows of one agent-day added up, and all or nothing — every bad row
 is reported and nothing is written unless every row is good. Storing an agent-day again
-replaces it.
+replaces it. A file's plain rows take a shorter path to the same totals (`plain_rows.py`,
+which uses the rules defined here).
 """
 
 from __future__ import annotations
@@ -33,8 +34,6 @@ from qa_app.database import bulk_insert, serialise, utcnow
 from qa_app.extensions import db
 from qa_app.interactions.importer import CHANNEL_BY_WORD
 from qa_app.stats.models import ALL_CHANNELS, TOTAL_COLUMNS, AgentDailyStat
-from qa_app.stats.plain_rows import DayKey, PlainRows
-from qa_app.table_columns import NamedRow
 from qa_app.tabular import Problem, TableError
 
 DURATIONS = ("handle_seconds", "talk_seconds", "hold_seconds", "acw_seconds",
@@ -43,6 +42,14 @@ COUNTS = (
     "contacts_handled", "csat_responses", "csat_positive", "nps_responses", "nps_promoters",
     "nps_detractors", "fcr_eligible", "fcr_resolved", "transfers",
 )  # fmt: skip
+HANDLE_PARTS = ("talk_seconds", "hold_seconds", "acw_seconds")  # handle = their sum
+# A part above its base is a problem: CSAT positive ≤ responses, and so on.
+PART_OF_BASE = (
+    ("csat_positive", "csat_responses"),
+    ("fcr_resolved", "fcr_eligible"),
+    ("nps_promoters", "nps_responses"),
+    ("nps_detractors", "nps_responses"),
+)
 PERCENTAGES = ("csat_pct", "fcr_pct")
 # A percentage column becomes a count of its base: CSAT % × responses, FCR % × eligible.
 PERCENT_OF = {"csat_pct": ("csat_positive", "csat_responses"),
@@ -53,6 +60,7 @@ STORE_CHUNK = 5000
 MAX_TOTAL = 2_147_483_647
 
 Row = Mapping[str, object]  # our column name → the raw value given for it
+DayKey = tuple[int, date, str]  # agent id, day, channel
 # An agent-day and its totals in TOTAL_COLUMNS order (a tuple: millions of them may be held,
 # and the cycle collector stops walking tuples of numbers).
 Totals = tuple[DayKey, tuple[int, ...]]
@@ -136,8 +144,7 @@ def check_day_row(
         problem("day", "empty")
     channel = ALL_CHANNELS
     if not is_blank(row.get("channel")):
-        text = str(row["channel"]).strip().lower()
-        channel = CHANNEL_BY_WORD.get(text, text if text in (*CHANNELS, ALL_CHANNELS) else "")
+        channel = channel_of(row["channel"])
         if not channel:
             problem("channel", "unknown channel")
 
@@ -163,9 +170,7 @@ def check_day_row(
     if aht is not None and "handle_seconds" not in values:
         # A per-day average becomes a total: AHT × contacts (DESIGN.md), rounded once.
         values["handle_seconds"] = _count(aht * contacts)
-    parts = [
-        values[name] for name in ("talk_seconds", "hold_seconds", "acw_seconds") if name in values
-    ]
+    parts = [values[name] for name in HANDLE_PARTS if name in values]
     if "handle_seconds" not in values and parts:
         # Handle time is talk + hold + after-call work (DESIGN.md).
         values["handle_seconds"] = sum(parts)
@@ -183,12 +188,7 @@ def check_day_row(
             )
             continue
         values[part] = _count(share * values[base] / 100)
-    for part, base in (
-        ("csat_positive", "csat_responses"),
-        ("fcr_resolved", "fcr_eligible"),
-        ("nps_promoters", "nps_responses"),
-        ("nps_detractors", "nps_responses"),
-    ):
+    for part, base in PART_OF_BASE:
         if values.get(part, 0) > values.get(base, 0):
             problem(part if part in row else base, f"more than the {base.replace('_', ' ')}")
     if values.get("nps_promoters", 0) + values.get("nps_detractors", 0) > values.get(
@@ -209,16 +209,10 @@ def check_day_row(
     return result
 
 
-def collect_days(
-    rows: Iterable[tuple[int, Row]],
-    label: Callable[[str], str],
-    agents: Mapping[str, User],
-    progress: Callable[[int], None] | None = None,
-) -> dict[DayKey, dict[str, int]]:
-    """Check every row and add up each agent-day's totals (interval rows of one agent-day
-    add up; per-channel rows also give the day's "all" row). TableError lists every problem."""
-    days = collect_day_totals(rows, label, agents, progress)
-    return {key: dict(zip(TOTAL_COLUMNS, totals, strict=True)) for key, totals in days.items()}
+def channel_of(value: object) -> str:
+    """Our channel for a (non-blank) channel cell: "phone" for "Voice", say; "" if unknown."""
+    text = str(value).strip().lower()
+    return CHANNEL_BY_WORD.get(text, text if text in (*CHANNELS, ALL_CHANNELS) else "")
 
 
 def collect_day_totals(
@@ -227,34 +221,25 @@ def collect_day_totals(
     agents: Mapping[str, User],
     progress: Callable[[int], None] | None = None,
 ) -> dict[DayKey, tuple[int, ...]]:
-    """`collect_days` with each agent-day's totals as a tuple in `TOTAL_COLUMNS` order."""
+    """Check every row and add up each agent-day's totals, a tuple in `TOTAL_COLUMNS` order
+    (interval rows of one agent-day add up; per-channel rows also give the day's "all" row).
+    TableError lists every problem."""
 
     def checked(number: int, row: Row, problems: list[Problem]) -> Totals | None:
-        return _checked(check_day_row(number, row, label, agents, problems))
+        return row_totals(number, row, label, agents, problems)
 
     return add_up(rows, checked, label, progress)
 
 
-def collect_file_days(
-    rows: Iterable[tuple[int, Sequence[Any]]],
-    columns: Mapping[str, int],
+def row_totals(
+    number: int,
+    row: Row,
     label: Callable[[str], str],
     agents: Mapping[str, User],
-    progress: Callable[[int], None] | None = None,
-) -> dict[DayKey, tuple[int, ...]]:
-    """`collect_day_totals` for a file's rows (values by column index; `columns`: our name →
-    index): its plain rows converted in one step, every other row fully checked."""
-    plain = PlainRows(columns, agents)
-
-    def checked(number: int, values: Sequence[Any], problems: list[Problem]) -> Totals | None:
-        if plain.enabled and (converted := plain(values)) is not None:
-            return converted
-        return _checked(check_day_row(number, NamedRow(values, columns), label, agents, problems))
-
-    return add_up(rows, checked, label, progress)
-
-
-def _checked(result: _RowResult) -> Totals | None:
+    problems: list[Problem],
+) -> Totals | None:
+    """`check_day_row`, its totals as a tuple in `TOTAL_COLUMNS` order (None: no agent-day)."""
+    result = check_day_row(number, row, label, agents, problems)
     if result.key is None:
         return None
     return result.key, tuple([result.values.get(name, 0) for name in TOTAL_COLUMNS])

@@ -14,17 +14,27 @@ the two on generated rows).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from qa_app.auth.models import Role
+from qa_app.auth.models import Role, User
 from qa_app.cells import MAX_MAGNITUDE, is_blank, parse_date, parse_duration_seconds
-from qa_app.channels import CHANNELS
-from qa_app.interactions.importer import CHANNEL_BY_WORD
+from qa_app.stats.daily_rows import (
+    COUNTS,
+    DURATIONS,
+    HANDLE_PARTS,
+    PART_OF_BASE,
+    DayKey,
+    Totals,
+    add_up,
+    channel_of,
+    row_totals,
+)
 from qa_app.stats.models import ALL_CHANNELS, TOTAL_COLUMNS
+from qa_app.table_columns import NamedRow
+from qa_app.tabular import Problem
 
-DayKey = tuple[int, date, str]  # agent id, day, channel
 # Columns whose value needs arithmetic or a message on every row: their files take the full
 # checks throughout (a per-day average, a percentage, an NPS score that cannot be added up).
 FULL_CHECK_COLUMNS = frozenset({"aht_seconds", "csat_pct", "fcr_pct", "nps"})
@@ -34,22 +44,8 @@ REMEMBERED = 100_000
 _LARGEST = int(MAX_MAGNITUDE)  # the full checks' bound on any figure
 _BLANK = ("", None)
 _INDEX = {name: index for index, name in enumerate(TOTAL_COLUMNS)}
-_PARTS = ("talk_seconds", "hold_seconds", "acw_seconds")
-_COUNTS = ("contacts_handled", "csat_responses", "csat_positive", "nps_responses",
-           "nps_promoters", "nps_detractors", "fcr_eligible", "fcr_resolved",
-           "transfers")  # fmt: skip
-_DURATIONS = ("handle_seconds", *_PARTS, "logged_in_seconds")
-# (part, base): a part above its base is a problem the full checks describe.
-_BOUNDED = tuple(
-    (_INDEX[part], _INDEX[base])
-    for part, base in (
-        ("csat_positive", "csat_responses"),
-        ("fcr_resolved", "fcr_eligible"),
-        ("nps_promoters", "nps_responses"),
-        ("nps_detractors", "nps_responses"),
-    )
-)
-_HANDLE, _TALK, _HOLD, _ACW = (_INDEX[name] for name in ("handle_seconds", *_PARTS))
+_BOUNDED = tuple((_INDEX[part], _INDEX[base]) for part, base in PART_OF_BASE)
+_HANDLE, _TALK, _HOLD, _ACW = (_INDEX[name] for name in ("handle_seconds", *HANDLE_PARTS))
 _PROMOTERS, _DETRACTORS, _RESPONSES = (
     _INDEX["nps_promoters"], _INDEX["nps_detractors"], _INDEX["nps_responses"])  # fmt: skip
 
@@ -63,10 +59,10 @@ class PlainRows:
         self._day = columns.get("day", -1)
         self._channel = columns.get("channel")
         self._contacts = columns["contacts_handled"]
-        self._counts = [(_INDEX[n], columns[n]) for n in _COUNTS if n in columns]
-        self._seconds = [(_INDEX[n], columns[n]) for n in _DURATIONS if n in columns]
+        self._counts = [(_INDEX[n], columns[n]) for n in COUNTS if n in columns]
+        self._seconds = [(_INDEX[n], columns[n]) for n in DURATIONS if n in columns]
         self._handle = columns.get("handle_seconds")
-        self._parts = any(name in columns for name in _PARTS)
+        self._parts = any(name in columns for name in HANDLE_PARTS)
         self._bounded = [(p, b) for p, b in _BOUNDED if TOTAL_COLUMNS[p] in columns]
         self._nps = "nps_promoters" in columns or "nps_detractors" in columns
         self._agents = agents  # read as rows come: a stream's agents are added as it goes
@@ -76,7 +72,7 @@ class PlainRows:
         self._seconds_of: dict[str, int] = {}
         self._channels: dict[object, str] = {}
 
-    def __call__(self, values: Sequence[Any]) -> tuple[DayKey, tuple[int, ...]] | None:
+    def __call__(self, values: Sequence[Any]) -> Totals | None:
         """The row's agent-day and totals, or None when it needs the full checks."""
         agent_id = self._agent_ids.get(values[self._agent])
         if agent_id is None:
@@ -172,8 +168,26 @@ class PlainRows:
             pass
         except TypeError:
             return ""
-        text = str(value).strip().lower()
-        channel = CHANNEL_BY_WORD.get(text, text if text in (*CHANNELS, ALL_CHANNELS) else "")
+        channel = channel_of(value)
         if channel and type(value) is str:
             self._channels[value] = channel
         return channel
+
+
+def collect_file_days(
+    rows: Iterable[tuple[int, Sequence[Any]]],
+    columns: Mapping[str, int],
+    label: Callable[[str], str],
+    agents: Mapping[str, User],
+    progress: Callable[[int], None] | None = None,
+) -> dict[DayKey, tuple[int, ...]]:
+    """`daily_rows.collect_day_totals` for a file's rows (values by column index; `columns`:
+    our name → index): its plain rows converted in one step, every other row fully checked."""
+    plain = PlainRows(columns, agents)
+
+    def checked(number: int, values: Sequence[Any], problems: list[Problem]) -> Totals | None:
+        if plain.enabled and (converted := plain(values)) is not None:
+            return converted
+        return row_totals(number, NamedRow(values, columns), label, agents, problems)
+
+    return add_up(rows, checked, label, progress)
