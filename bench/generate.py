@@ -236,8 +236,8 @@ def scored_versions(rng: random.Random) -> dict[str, Version]:
 
 def prepare(url: str, reset: bool) -> Any:
     """Migrate an empty database and load the shipped scorecards; returns the app."""
-    from qa_app.coaching.catalogue import sync_library
     from qa_app.extensions import db
+    from qa_app.training.catalogue import sync_library
 
     app = make_app(url)
     with app.app_context():

@@ -7,7 +7,7 @@ import os
 from flask import Flask
 
 from config import Config, DevelopmentConfig, config_from_environment
-from qa_app.workbook_safety import require_defused_xml
+from qa_app.uploads.xlsx_safety import require_defused_xml
 
 
 def create_app(config: Config | type[Config] | None = None) -> Flask:
@@ -55,19 +55,19 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.api.token_views import bp as api_tokens_bp
     from qa_app.api.views import bp as api_bp
     from qa_app.auth.views import bp as auth_bp
-    from qa_app.coaching.session_views import bp as coaching_bp
-    from qa_app.coaching.views import bp as training_bp
-    from qa_app.evaluations.dispute_views import bp as disputes_bp
-    from qa_app.evaluations.feedback_views import bp as feedback_bp
+    from qa_app.coaching.views import bp as coaching_bp
+    from qa_app.dashboards.views import bp as dashboards_bp
+    from qa_app.disputes.views import bp as disputes_bp
     from qa_app.evaluations.views import bp as evaluations_bp
     from qa_app.exports.views import bp as exports_bp
+    from qa_app.feedback.views import bp as feedback_bp
     from qa_app.interactions.views import bp as interactions_bp
     from qa_app.main.views import bp as main_bp
     from qa_app.privacy.views import bp as privacy_bp
-    from qa_app.reports.views import bp as dashboards_bp
     from qa_app.scorecards.builder_views import bp as scorecard_builder_bp
     from qa_app.scorecards.views import bp as scorecards_bp
     from qa_app.stats.views import bp as stats_bp
+    from qa_app.training.views import bp as training_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
@@ -90,10 +90,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     """Error pages, security headers and template helpers."""
-    from qa_app.errors import register_error_handlers
-    from qa_app.security import register_security_headers, trust_reverse_proxy
-    from qa_app.templating import register_template_helpers
-    from qa_app.text_input import register_nul_guard
+    from qa_app.web.error_pages import register_error_handlers
+    from qa_app.web.nul_guard import register_nul_guard
+    from qa_app.web.security import register_security_headers, trust_reverse_proxy
+    from qa_app.web.templating import register_template_helpers
 
     register_error_handlers(app)
     register_nul_guard(app)

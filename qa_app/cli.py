@@ -17,20 +17,20 @@ from qa_app.admin.services import UserData, create_user
 from qa_app.audit.services import record_event
 from qa_app.auth.models import ROLE_VALUES, Role, User
 from qa_app.auth.passwords import password_problems
-from qa_app.coaching.catalogue import sync_library
-from qa_app.coaching.proposals import propose_plan
-from qa_app.demo import has_users, seed_demo
-from qa_app.demo_activity import seed_activity
-from qa_app.demo_stats import seed_stats
-from qa_app.demo_training import seed_training
+from qa_app.demo.activity import seed_activity
+from qa_app.demo.organisation import has_users, seed_demo
+from qa_app.demo.stats import seed_stats
+from qa_app.demo.training import seed_training
 from qa_app.exports.cli import export_group
 from qa_app.extensions import db
 from qa_app.scorecards.definition import DefinitionError
 from qa_app.scorecards.services import has_scorecards
 from qa_app.stats.importer import import_stats
 from qa_app.stats.services import agent_picture
-from qa_app.tabular import TableError
 from qa_app.teams.models import Team
+from qa_app.training.catalogue import sync_library
+from qa_app.training.proposals import propose_plan
+from qa_app.uploads.reader import TableError
 
 
 def _read_password() -> str:

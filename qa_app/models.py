@@ -3,23 +3,20 @@
 from qa_app.api.models import ApiToken
 from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import Role, SignInThrottle, User, UserSession
-from qa_app.coaching.models import (
-    CoachingSession,
-    KpiTrainingModule,
-    TrainingModule,
-    TrainingPlan,
-    TrainingPlanItem,
-)
+from qa_app.coaching.models import CoachingSession
 from qa_app.evaluations.models import (
     Answer,
+    Assignment,
     Dispute,
     Evaluation,
     EvaluationRevision,
+    Sample,
 )
-from qa_app.interactions.models import Assignment, Interaction, Sample
+from qa_app.interactions.models import Interaction
 from qa_app.scorecards.models import Scorecard, ScorecardCriterion, ScorecardVersion
 from qa_app.stats.models import AgentDailyStat, ColumnMapping, KpiTarget
 from qa_app.teams.models import Team, team_supervisor
+from qa_app.training.models import KpiTrainingModule, TrainingModule, TrainingPlan, TrainingPlanItem
 
 __all__ = [
     "AgentDailyStat",

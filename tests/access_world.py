@@ -41,8 +41,8 @@ def build_world(
     """Make the records; returns {agent_key: {kind: id}} plus "tokens" (viewer → token id),
     "secrets" (viewer → API token secret) and "scorecard_id"."""
     from qa_app.api.tokens import create_token
-    from qa_app.coaching.models import TrainingModule
     from qa_app.scorecards.models import Scorecard
+    from qa_app.training.models import TrainingModule
 
     slug = make_scorecard()
     world: dict[str, Any] = {"tokens": {}, "secrets": {}}
@@ -72,10 +72,11 @@ def build_world(
 def _agent_records(
     org: dict[str, Any], agent_key: str, scorecard: Any, module: Any, manager: User
 ) -> dict[str, int]:
-    from qa_app.coaching import plans, sessions
+    from qa_app.coaching import sessions
     from qa_app.evaluations import services
-    from qa_app.interactions.models import Assignment
+    from qa_app.evaluations.models import Assignment
     from qa_app.interactions.services import create_interaction
+    from qa_app.training import plans
 
     agent = db.session.get(User, org[agent_key].id)
     supervisor = db.session.get(User, org[SUPERVISOR_OF[agent_key]].id)

@@ -329,7 +329,7 @@ def records(app: Flask, org: dict[str, Any], make_scorecard: Callable[..., Any])
     (supervisor A), a submitted and a released evaluation (supervisor A), and a released
     evaluation scored by the manager that agent A1 disputes. Returns their ids."""
     from qa_app.evaluations import services
-    from qa_app.interactions.models import Assignment
+    from qa_app.evaluations.models import Assignment
     from qa_app.interactions.services import create_interaction
     from qa_app.scorecards.models import Scorecard
 
@@ -390,8 +390,9 @@ def _training_records(supervisor: User, agent: User, evaluation: Any) -> dict[st
     """Agent A1's issued training plan (one item) and a coaching session about it."""
     from datetime import date
 
-    from qa_app.coaching import plans, sessions
-    from qa_app.coaching.models import TrainingModule
+    from qa_app.coaching import sessions
+    from qa_app.training import plans
+    from qa_app.training.models import TrainingModule
 
     module = TrainingModule(
         key="empathy-statements",

@@ -8,7 +8,9 @@ import pytest
 from flask import Flask
 from werkzeug.exceptions import Forbidden
 
-from qa_app.access import (
+from qa_app.auth.models import Role, User
+from qa_app.extensions import db
+from qa_app.web.access import (
     agents_visible_to,
     can_see_agent,
     public,
@@ -16,8 +18,6 @@ from qa_app.access import (
     supervises_team,
     teams_visible_to,
 )
-from qa_app.auth.models import Role, User
-from qa_app.extensions import db
 
 
 def _emails(query: Any) -> set[str]:

@@ -21,10 +21,11 @@ from flask.testing import FlaskClient
 
 from qa_app.api.models import ApiToken
 from qa_app.auth.models import User
-from qa_app.coaching.models import CoachingSession, TrainingPlan, TrainingPlanItem
+from qa_app.coaching.models import CoachingSession
 from qa_app.evaluations.models import Dispute, Evaluation
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
+from qa_app.training.models import TrainingPlan, TrainingPlanItem
 from tests.access_world import build_world, marker
 from tests.conftest import csrf_token, sign_in
 

@@ -361,7 +361,7 @@ def test_scorecards_and_one_version(
 def test_training_plans_by_scope(
     app: Flask, org: dict[str, Any], records: dict[str, int], api_as: Any
 ) -> None:
-    from qa_app.coaching import plans
+    from qa_app.training import plans
 
     with app.app_context():
         supervisor = db.session.get(User, org["supervisor_a"].id)

@@ -219,7 +219,7 @@ def test_the_api_and_the_file_import_share_their_checks(
 ) -> None:
     """Same bad value, same reason, whichever door it came through."""
     from qa_app.interactions.importer import import_interactions
-    from qa_app.tabular import TableError
+    from qa_app.uploads.reader import TableError
 
     text = "Agent,Channel,Start,Call ID,Duration\nA-1,phone,2026-11-02 10:00,F-1,-5\n"
     with app.app_context(), pytest.raises(TableError) as raised:

@@ -276,7 +276,7 @@ def test_sign_in_is_audited(app: Flask, client: Any, agent: User) -> None:
 def test_client_address_behind_a_proxy(
     app: Flask, make_user: Any, hops: int, expected_ip: str
 ) -> None:
-    from qa_app.security import trust_reverse_proxy
+    from qa_app.web.security import trust_reverse_proxy
 
     app.config["PROXY_FIX_HOPS"] = hops
     trust_reverse_proxy(app)

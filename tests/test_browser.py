@@ -23,8 +23,8 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from qa_app import create_app
-from qa_app.demo import seed_demo
-from qa_app.demo_activity import seed_activity
+from qa_app.demo.activity import seed_activity
+from qa_app.demo.organisation import seed_demo
 from qa_app.extensions import db
 from qa_app.scorecards.services import sync_scorecard_files
 from tests.conftest import make_config

@@ -17,9 +17,9 @@ from flask.testing import FlaskClient
 from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import User
 from qa_app.coaching.models import CoachingSession
-from qa_app.coaching.plans import centre_today
 from qa_app.coaching.sessions import SessionRuleError, acknowledge_session, record_session
 from qa_app.extensions import db
+from qa_app.training.plans import centre_today
 from tests.conftest import post_form
 
 SignIn = Callable[[User], FlaskClient]

@@ -16,18 +16,18 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from qa_app.auth.models import Role, User
-from qa_app.evaluations import services
-from qa_app.evaluations.models import SCORED, Answer, Dispute, Evaluation
-from qa_app.extensions import db
-from qa_app.interactions.services import create_interaction
-from qa_app.reports.centre import (
+from qa_app.dashboards.centre import (
     evaluator_consistency,
     monthly_trend_by_team,
     teams_compared,
     weakest_criteria,
 )
-from qa_app.reports.filters import ReportFilters
-from qa_app.reports.team import heat_map, team_table
+from qa_app.dashboards.filters import ReportFilters
+from qa_app.dashboards.team import heat_map, team_table
+from qa_app.evaluations import services
+from qa_app.evaluations.models import SCORED, Answer, Dispute, Evaluation
+from qa_app.extensions import db
+from qa_app.interactions.services import create_interaction
 from qa_app.scorecards.models import Scorecard
 from qa_app.teams.models import Team
 from tests.exports_data import TODAY, WEEK, seed_export_data

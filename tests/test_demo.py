@@ -1,4 +1,4 @@
-"""The demo organisation: `flask seed-demo` and `qa_app.demo.seed_demo`."""
+"""The demo organisation: `flask seed-demo` and `qa_app.demo.organisation.seed_demo`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from flask import Flask
 
 from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import Role, User
-from qa_app.demo import TEAM_NAMES, _people, demo_email, seed_demo
+from qa_app.demo.organisation import TEAM_NAMES, _people, demo_email, seed_demo
 from qa_app.extensions import db
 from qa_app.teams.models import Team
 from tests.conftest import sign_in
@@ -235,7 +235,8 @@ def test_seed_demo_only_flushes(app: Flask) -> None:
 
 
 def test_seed_demo_adds_training_plans_in_every_state(app: Flask, runner: Any) -> None:
-    from qa_app.coaching.models import CoachingSession, TrainingPlan
+    from qa_app.coaching.models import CoachingSession
+    from qa_app.training.models import TrainingPlan
 
     counts = created(seed(runner).output)
     assert (counts["training"], counts["coaching"]) == (8, 4)

@@ -1,4 +1,4 @@
-"""Demo daily statistics: `qa_app.demo_stats.seed_stats` on top of the demo organisation."""
+"""Demo daily statistics: `qa_app.demo.stats.seed_stats` on top of the demo organisation."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from qa_app.auth.models import Role, User
-from qa_app.demo import seed_demo
-from qa_app.demo_activity import _profiles
-from qa_app.demo_stats import DAYS, demo_weaknesses, seed_stats
+from qa_app.demo.activity import _profiles
+from qa_app.demo.organisation import seed_demo
+from qa_app.demo.stats import DAYS, demo_weaknesses, seed_stats
 from qa_app.extensions import db
 from qa_app.stats.kpis import KpiTotals, kpi_totals
 from qa_app.stats.models import TOTAL_COLUMNS, AgentDailyStat

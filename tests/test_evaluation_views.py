@@ -17,6 +17,7 @@ from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import User
 from qa_app.evaluations.models import (
     Answer,
+    Assignment,
     Dispute,
     DisputeStatus,
     Evaluation,
@@ -24,7 +25,7 @@ from qa_app.evaluations.models import (
     EvaluationStatus,
 )
 from qa_app.extensions import db
-from qa_app.interactions.models import Assignment, Interaction
+from qa_app.interactions.models import Interaction
 from qa_app.interactions.services import create_interaction
 from qa_app.scorecards.models import Scorecard
 from tests.conftest import post_form

@@ -24,8 +24,6 @@ import sqlalchemy as sa
 from flask import Flask
 
 from qa_app.auth.models import User
-from qa_app.coaching import plans
-from qa_app.coaching.models import TrainingModule
 from qa_app.evaluations import services
 from qa_app.evaluations.models import Answer, Evaluation
 from qa_app.extensions import db
@@ -34,6 +32,8 @@ from qa_app.scorecards.definition import parse_toml
 from qa_app.scorecards.models import Scorecard
 from qa_app.scorecards.services import publish_version
 from qa_app.teams.models import Team
+from qa_app.training import plans
+from qa_app.training.models import TrainingModule
 from tests.conftest import SCORECARD_TOML, post_form
 from tests.exports_data import WEEK, days
 

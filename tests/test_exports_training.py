@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from flask import Flask
 
 from qa_app.auth.models import User
-from qa_app.coaching import plans
-from qa_app.coaching.models import TrainingModule, TrainingPlan
 from qa_app.extensions import db
+from qa_app.training import plans
+from qa_app.training.models import TrainingModule, TrainingPlan
 from tests.exports_data import PAYLOADS, TODAY, WEEK, seed_export_data
 from tests.test_exports import export, records, workbook
 

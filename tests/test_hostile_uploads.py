@@ -31,8 +31,8 @@ from qa_app.extensions import db
 from qa_app.interactions import importer as interaction_importer
 from qa_app.interactions.models import Interaction
 from qa_app.stats.models import AgentDailyStat, ColumnMapping
-from qa_app.table_columns import map_columns
-from qa_app.tabular import TableError, read_table
+from qa_app.uploads.columns import map_columns
+from qa_app.uploads.reader import TableError, read_table
 from tests.conftest import make_config, post_form
 from tests.hostile_files import (
     BILLION_LAUGHS,
@@ -570,8 +570,8 @@ def test_scorecards_sync_refuses_hostile_toml_files_and_loads_nothing(
 ) -> None:
     import shutil
 
-    from qa_app.coaching.models import TrainingModule
     from qa_app.scorecards.models import Scorecard
+    from qa_app.training.models import TrainingModule
 
     folder = tmp_path / "scorecards"
     shutil.copytree(Path(__file__).resolve().parents[1] / "scorecards", folder)

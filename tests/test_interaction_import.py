@@ -17,7 +17,7 @@ from qa_app.auth.models import Role, User
 from qa_app.extensions import db
 from qa_app.interactions.importer import import_interactions
 from qa_app.interactions.models import Interaction
-from qa_app.tabular import TableError
+from qa_app.uploads.reader import TableError
 from tests.conftest import post_form
 
 BERLIN = ZoneInfo("Europe/Berlin")

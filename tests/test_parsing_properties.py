@@ -21,7 +21,10 @@ from qa_app.api.batches import INTERACTION_FIELDS, STAT_FIELDS
 from qa_app.api.errors import ApiError
 from qa_app.api.payloads import read_items
 from qa_app.auth.models import Role
-from qa_app.cells import (
+from qa_app.interactions import importer as interactions
+from qa_app.stats.daily_rows import collect_day_totals
+from qa_app.stats.models import ALL_CHANNELS, TOTAL_COLUMNS
+from qa_app.uploads.cells import (
     parse_bool,
     parse_date,
     parse_datetime,
@@ -30,10 +33,7 @@ from qa_app.cells import (
     parse_int,
     parse_percentage,
 )
-from qa_app.interactions import importer as interactions
-from qa_app.stats.daily_rows import collect_day_totals
-from qa_app.stats.models import ALL_CHANNELS, TOTAL_COLUMNS
-from qa_app.tabular import Problem, TableError, read_table
+from qa_app.uploads.reader import Problem, TableError, read_table
 from tests.hostile_files import workbook
 
 PROPERTY = settings(max_examples=75, deadline=None)

@@ -17,8 +17,8 @@ from qa_app.auth.models import Role
 from qa_app.stats.daily_rows import check_day_row, collect_day_totals
 from qa_app.stats.models import ALL_CHANNELS, TOTAL_COLUMNS
 from qa_app.stats.plain_rows import PlainRows, collect_file_days
-from qa_app.table_columns import NamedRow
-from qa_app.tabular import Problem, TableError
+from qa_app.uploads.columns import NamedRow
+from qa_app.uploads.reader import Problem, TableError
 
 PROPERTY = settings(max_examples=300, deadline=None)
 

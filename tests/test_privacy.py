@@ -62,12 +62,12 @@ def subject(
     an interaction's customer and transcript, an API token, statistics, and the audit trail."""
     from datetime import UTC, datetime
 
-    from qa_app.coaching import plans
-    from qa_app.coaching.models import TrainingPlan
     from qa_app.evaluations import services
     from qa_app.evaluations.models import Dispute
     from qa_app.interactions.services import create_interaction
     from qa_app.scorecards.models import Scorecard
+    from qa_app.training import plans
+    from qa_app.training.models import TrainingPlan
 
     make_token(org["agent_a1"], name="Zelda's phone token")
     with app.app_context():
@@ -263,10 +263,10 @@ def _numbers(value: Any) -> Any:
 
 def _figures(agent_id: int) -> dict[str, Any]:
     """Every aggregate the agent counts in: their page, the team table, the centre."""
+    from qa_app.dashboards.centre import teams_compared, weakest_criteria
+    from qa_app.dashboards.filters import ReportFilters
+    from qa_app.dashboards.team import heat_map, team_table
     from qa_app.evaluations.models import Answer, Evaluation
-    from qa_app.reports.centre import teams_compared, weakest_criteria
-    from qa_app.reports.filters import ReportFilters
-    from qa_app.reports.team import heat_map, team_table
     from qa_app.stats.services import agent_picture
 
     end = date.today()

@@ -16,15 +16,16 @@ from flask.testing import FlaskClient
 from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import Role, User
 from qa_app.evaluations import services
-from qa_app.extensions import db
-from qa_app.interactions.models import Assignment, Interaction, Sample
-from qa_app.interactions.sampling import (
+from qa_app.evaluations.models import Assignment, Sample
+from qa_app.evaluations.sampling import (
     MAX_PER_AGENT,
     SamplingError,
     draw_sample,
     scorecard_for_channel,
     stratified_pick,
 )
+from qa_app.extensions import db
+from qa_app.interactions.models import Interaction
 from qa_app.scorecards.models import Scorecard
 from qa_app.scorecards.services import set_archived
 from qa_app.teams.models import Team

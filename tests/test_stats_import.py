@@ -22,7 +22,7 @@ from qa_app.stats import importer as stats_importer
 from qa_app.stats.importer import StatsReport, import_stats
 from qa_app.stats.kpis import kpi_totals
 from qa_app.stats.models import TOTAL_COLUMNS, AgentDailyStat, ColumnMapping
-from qa_app.tabular import TableError
+from qa_app.uploads.reader import TableError
 
 NOV_2, NOV_3 = "2026-11-02", "2026-11-03"
 

@@ -1,4 +1,4 @@
-"""Unit tests for qa_app.tabular: reading exported CSV/XLSX files and parsing their cells."""
+"""Unit tests for qa_app.uploads.reader: reading exported CSV/XLSX files and parsing their cells."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa_app.cells import (
+from qa_app.uploads.cells import (
     is_blank,
     parse_bool,
     parse_date,
@@ -25,8 +25,8 @@ from qa_app.cells import (
     parse_int,
     parse_percentage,
 )
-from qa_app.table_columns import map_columns
-from qa_app.tabular import (
+from qa_app.uploads.columns import map_columns
+from qa_app.uploads.reader import (
     MAX_CELL_CHARS,
     Problem,
     Table,

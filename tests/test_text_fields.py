@@ -29,10 +29,10 @@ from wtforms import HiddenField, PasswordField, StringField
 from wtforms.fields.core import UnboundField
 
 import qa_app
-from qa_app.coaching.models import TrainingModule
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
 from qa_app.stats.forms import mapping_form_class
+from qa_app.training.models import TrainingModule
 
 PAYLOAD = "<script>alert(1)</script>\"'&<img src=x onerror=alert(1)>"
 ESCAPED = str(escape(PAYLOAD))
@@ -479,7 +479,7 @@ def _plan_pages(ctx: Context) -> list[tuple[FlaskClient, str]]:
     return [(ctx.as_("supervisor_a"), _plan(ctx)), (ctx.as_("agent_a1"), _plan(ctx))]
 
 
-@sweeps("qa_app.coaching.forms.ItemForm.reason", "qa_app.coaching.forms.ItemForm.coach_notes")
+@sweeps("qa_app.training.forms.ItemForm.reason", "qa_app.training.forms.ItemForm.coach_notes")
 def _item_text(ctx: Context, text: str, field: str) -> Sweep:
     with ctx.app.app_context():
         module = TrainingModule(
@@ -499,7 +499,7 @@ def _item_text(ctx: Context, text: str, field: str) -> Sweep:
     return Sweep(_plan_pages(ctx))
 
 
-@sweeps("qa_app.coaching.forms.ItemEditForm.coach_notes")
+@sweeps("qa_app.training.forms.ItemEditForm.coach_notes")
 def _item_notes(ctx: Context, text: str) -> Sweep:
     path = f"{_plan(ctx)}/items/{ctx.records['item_id']}"
     stored(
@@ -508,13 +508,13 @@ def _item_notes(ctx: Context, text: str) -> Sweep:
     return Sweep([*_plan_pages(ctx), (ctx.as_("supervisor_a"), path)])
 
 
-@sweeps("qa_app.coaching.forms.PlanNotesForm.notes")
+@sweeps("qa_app.training.forms.PlanNotesForm.notes")
 def _plan_notes(ctx: Context, text: str) -> Sweep:
     stored(submit(ctx.as_("supervisor_a"), _plan(ctx), _plan(ctx) + "/notes", {"notes": text}))
     return Sweep(_plan_pages(ctx))
 
 
-@sweeps("qa_app.coaching.forms.AcknowledgeForm.comment")
+@sweeps("qa_app.training.forms.AcknowledgeForm.comment")
 def _coaching_acknowledgement(ctx: Context, text: str) -> Sweep:
     agent = ctx.as_("agent_a1")
     stored(submit(agent, _plan(ctx), _plan(ctx) + "/acknowledge", {"comment": text}))
@@ -523,7 +523,7 @@ def _coaching_acknowledgement(ctx: Context, text: str) -> Sweep:
     return Sweep([*_plan_pages(ctx), (agent, session), (ctx.as_("supervisor_a"), session)])
 
 
-@sweeps("qa_app.coaching.forms.ClosePlanForm.note")
+@sweeps("qa_app.training.forms.ClosePlanForm.note")
 def _close_note(ctx: Context, text: str) -> Sweep:
     stored(submit(ctx.as_("supervisor_a"), _plan(ctx), _plan(ctx) + "/close", {"note": text}))
     return Sweep(_plan_pages(ctx))

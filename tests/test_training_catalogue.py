@@ -15,12 +15,12 @@ import sqlalchemy as sa
 from flask import Flask
 
 from qa_app.audit.models import AuditEvent
-from qa_app.coaching.catalogue import read_catalogue, validate_catalogue
-from qa_app.coaching.models import KpiTrainingModule, TrainingModule
 from qa_app.extensions import db
 from qa_app.scorecards.definition import DefinitionError, Problem
 from qa_app.scorecards.models import Scorecard
 from qa_app.stats.kpis import KPIS
+from qa_app.training.catalogue import read_catalogue, validate_catalogue
+from qa_app.training.models import KpiTrainingModule, TrainingModule
 
 SHIPPED_DIR = Path(__file__).resolve().parents[1] / "scorecards"
 SHIPPED_MODULES = (

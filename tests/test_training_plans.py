@@ -15,9 +15,14 @@ from flask.testing import FlaskClient
 
 from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import User
-from qa_app.coaching import plans
-from qa_app.coaching.followup import compare_items
-from qa_app.coaching.models import (
+from qa_app.evaluations import services
+from qa_app.evaluations.models import Answer, Evaluation
+from qa_app.extensions import db
+from qa_app.interactions.services import create_interaction
+from qa_app.stats.models import AgentDailyStat
+from qa_app.training import plans
+from qa_app.training.followup import compare_items
+from qa_app.training.models import (
     FocusKind,
     ItemStatus,
     PlanStatus,
@@ -25,11 +30,6 @@ from qa_app.coaching.models import (
     TrainingPlan,
     TrainingPlanItem,
 )
-from qa_app.evaluations import services
-from qa_app.evaluations.models import Answer, Evaluation
-from qa_app.extensions import db
-from qa_app.interactions.services import create_interaction
-from qa_app.stats.models import AgentDailyStat
 from tests.conftest import post_form
 
 PLAN = "/training/plans/{}"

@@ -14,15 +14,15 @@ from flask import Flask
 
 from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import Role, User
-from qa_app.coaching.catalogue import read_catalogue, sync_catalogue
-from qa_app.coaching.models import PlanStatus, TrainingPlan
-from qa_app.coaching.plans import PlanRuleError, create_plan
-from qa_app.coaching.proposals import default_period, propose_plan
 from qa_app.evaluations import services
 from qa_app.extensions import db
 from qa_app.interactions.services import create_interaction
 from qa_app.scorecards.models import Scorecard
 from qa_app.stats.models import AgentDailyStat
+from qa_app.training.catalogue import read_catalogue, sync_catalogue
+from qa_app.training.models import PlanStatus, TrainingPlan
+from qa_app.training.plans import PlanRuleError, create_plan
+from qa_app.training.proposals import default_period, propose_plan
 
 CATALOGUE = Path(__file__).resolve().parents[1] / "scorecards" / "training.toml"
 CRITICAL_TOML = """

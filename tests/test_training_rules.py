@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import pytest
 
 from qa_app import create_app
-from qa_app.coaching.models import FocusKind
-from qa_app.coaching.rules import (
+from qa_app.training.models import FocusKind
+from qa_app.training.rules import (
     CriterionEvidence,
     FocusArea,
     KpiEvidence,

@@ -497,10 +497,10 @@ def scene(
     agent A3 without a plan (to propose one), a new unassessed interaction in supervisor A's
     queue, an API token of agent A1 (to revoke) and a departed agent (to anonymise)."""
     from qa_app.api.models import ApiToken
-    from qa_app.coaching import plans
-    from qa_app.coaching.models import TrainingModule, TrainingPlan
-    from qa_app.interactions.models import Assignment
+    from qa_app.evaluations.models import Assignment
     from qa_app.interactions.services import create_interaction
+    from qa_app.training import plans
+    from qa_app.training.models import TrainingModule, TrainingPlan
 
     make_token(org["agent_a1"])
     agent_a3 = make_user(Role.AGENT, org["team_a"], email="a3@example.test")

@@ -27,9 +27,9 @@ from wtforms.validators import (
 
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
-from qa_app.forms import MultiCheckboxField, email_address, strip_whitespace, to_choices
 from qa_app.teams.models import Team
-from qa_app.templating import ROLE_NAMES
+from qa_app.web.forms import MultiCheckboxField, email_address, strip_whitespace, to_choices
+from qa_app.web.templating import ROLE_NAMES
 
 ROLE_LABELS = ROLE_NAMES
 

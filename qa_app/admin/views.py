@@ -8,7 +8,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from qa_app.access import role_required
 from qa_app.admin.forms import ROLE_LABELS, TeamForm, UserFilterForm, UserForm
 from qa_app.admin.services import (
     AdminRuleError,
@@ -21,9 +20,10 @@ from qa_app.admin.services import (
 )
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
-from qa_app.forms import PostForm
 from qa_app.main.services import team_overviews
 from qa_app.teams.models import Team
+from qa_app.web.access import role_required
+from qa_app.web.forms import PostForm
 
 bp = Blueprint("admin", __name__)
 

@@ -24,7 +24,7 @@ from qa_app.interactions.importer import (
 )
 from qa_app.interactions.models import Interaction
 from qa_app.stats.daily_rows import StatsReport, agents_by_key, collect_day_totals, save_days
-from qa_app.tabular import TableError
+from qa_app.uploads.reader import TableError
 
 API_SOURCE = "api"
 MAX_INTERACTIONS = 1000

@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from qa_app.extensions import db
-from qa_app.tabular import Problem, TableError
+from qa_app.uploads.reader import Problem, TableError
 
 API_PREFIX = "/api/"
 

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, SubmitField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional
 
-from qa_app.forms import strip_whitespace
+from qa_app.web.forms import strip_whitespace
 
 # Far enough for any integration; a typo such as 20266 is refused rather than stored.
 LATEST_EXPIRY = date(2999, 12, 31)

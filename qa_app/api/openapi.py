@@ -13,9 +13,9 @@ from qa_app.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from qa_app.api.schemas import ID, SCHEMAS, Schema, ref, values
 from qa_app.auth.models import Role
 from qa_app.channels import CHANNELS
-from qa_app.coaching.models import PlanStatus
 from qa_app.evaluations.models import EvaluationStatus
 from qa_app.scorecards.models import SCORECARD_STATUSES
+from qa_app.training.models import PlanStatus
 
 VERSION = "1.0.0"
 PATH_ID: Schema = ID | {"maximum": 2_147_483_647}

@@ -19,7 +19,7 @@ from typing import Any
 from flask import request
 
 from qa_app.api.errors import ApiError, Detail
-from qa_app.tabular import CONTROL_CHARACTERS
+from qa_app.uploads.reader import CONTROL_CHARACTERS
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # RFC 3339: a date, "T", a time, and an offset (Z or ±hh:mm).

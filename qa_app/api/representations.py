@@ -10,11 +10,11 @@ from datetime import date, datetime
 from typing import Any
 
 from qa_app.auth.models import User
-from qa_app.coaching.models import TrainingPlan, TrainingPlanItem
 from qa_app.evaluations.models import Answer, Evaluation
 from qa_app.interactions.models import Interaction
 from qa_app.scorecards.models import Scorecard, ScorecardCriterion, ScorecardVersion
 from qa_app.stats.daily_rows import StatsReport
+from qa_app.training.models import TrainingPlan, TrainingPlanItem
 
 
 def timestamp(moment: datetime | None) -> str | None:

@@ -12,10 +12,10 @@ from typing import Any
 from qa_app.api.batches import INTERACTION_FIELDS, MAX_INTERACTIONS, MAX_STAT_ROWS, STAT_FIELDS
 from qa_app.api.payloads import json_schema
 from qa_app.channels import CHANNELS
-from qa_app.coaching.models import FocusKind, ItemStatus, PlanStatus
 from qa_app.evaluations.models import EvaluationStatus
 from qa_app.scorecards.models import SCORECARD_STATUSES, VERSION_SOURCES
 from qa_app.stats.kpis import KPIS
+from qa_app.training.models import FocusKind, ItemStatus, PlanStatus
 
 Schema = dict[str, Any]
 

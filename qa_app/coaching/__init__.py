@@ -1,2 +1,2 @@
-"""Training: the module catalogue, training plans proposed from evidence, coaching sessions
-and the follow-up that shows whether coaching worked."""
+"""Coaching sessions: a coach and an agent, the evaluations and plan items discussed, and
+the actions agreed."""

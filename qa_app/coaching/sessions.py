@@ -10,12 +10,13 @@ from flask_babel import lazy_gettext as _l
 
 from qa_app.audit.services import record_event
 from qa_app.auth.models import User
-from qa_app.coaching.models import CoachingSession, TrainingPlan, TrainingPlanItem
-from qa_app.coaching.permissions import can_coach
-from qa_app.coaching.plans import WORKING, centre_today
+from qa_app.coaching.models import CoachingSession
 from qa_app.database import utcnow
 from qa_app.evaluations.models import VISIBLE_TO_AGENT, Evaluation
 from qa_app.extensions import db
+from qa_app.training.models import TrainingPlan, TrainingPlanItem
+from qa_app.training.permissions import can_coach
+from qa_app.training.plans import WORKING, centre_today
 
 
 class SessionRuleError(ValueError):

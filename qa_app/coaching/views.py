@@ -1,261 +1,136 @@
-"""Training plans: the list, proposing, the plan page, the whole lifecycle, and follow-up."""
+"""Coaching sessions: the list, recording one with an agent, reading and acknowledging it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, timedelta
-from typing import Any
-
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from qa_app.access import role_required, teams_visible_to
 from qa_app.auth.models import Role, User
-from qa_app.coaching import plans
-from qa_app.coaching.followup import compare_items
-from qa_app.coaching.forms import (
-    AcknowledgeForm,
-    ClosePlanForm,
-    ItemForm,
-    ItemStatusForm,
-    NewPlanForm,
-    PlanNotesForm,
+from qa_app.coaching.forms import SessionForm
+from qa_app.coaching.models import CoachingSession
+from qa_app.coaching.permissions import visible_sessions
+from qa_app.coaching.sessions import (
+    SessionRuleError,
+    acknowledge_session,
+    discussable_evaluations,
+    discussable_items,
+    record_session,
 )
-from qa_app.coaching.models import (
-    OPEN_PLAN,
-    ItemStatus,
-    PlanStatus,
-    TrainingModule,
-    TrainingPlan,
-    TrainingPlanItem,
-)
-from qa_app.coaching.permissions import COACH_ROLES, can_coach, visible_plans
-from qa_app.coaching.proposals import default_period, propose_plan
 from qa_app.extensions import db
-from qa_app.forms import PostForm, to_choices
+from qa_app.training.forms import AcknowledgeForm
+from qa_app.training.permissions import COACH_ROLES, can_coach
+from qa_app.training.plans import centre_today
+from qa_app.web.access import agents_visible_to, role_required
+from qa_app.web.forms import to_choices
 
-bp = Blueprint("training", __name__)
+bp = Blueprint("coaching", __name__)
 PER_PAGE = 25
-PLAN_READERS = (*COACH_ROLES, Role.AGENT)
+READERS = (*COACH_ROLES, Role.AGENT)
 
 
-def plan_or_404(plan_id: int) -> TrainingPlan:
-    """A plan the user may see (an agent: their own, once issued)."""
+def session_or_404(session_id: int) -> CoachingSession:
+    """A session the user may see."""
     return db.first_or_404(
-        visible_plans(current_user)
-        .where(TrainingPlan.id == plan_id)
+        visible_sessions(current_user)
+        .where(CoachingSession.id == session_id)
         .options(
-            sa.orm.selectinload(TrainingPlan.items).joinedload(TrainingPlanItem.module),
-            sa.orm.joinedload(TrainingPlan.agent),
+            sa.orm.joinedload(CoachingSession.agent),
+            sa.orm.joinedload(CoachingSession.coach),
+            sa.orm.selectinload(CoachingSession.evaluations),
+            sa.orm.selectinload(CoachingSession.items),
         )
     )
-
-
-def coached_plan_or_404(plan_id: int) -> TrainingPlan:
-    """A plan the user coaches: 404 when out of sight, 403 for the agent themselves."""
-    plan = plan_or_404(plan_id)
-    if not can_coach(current_user, plan.agent_id):
-        abort(403)
-    return plan
-
-
-def item_or_404(plan: TrainingPlan, item_id: int) -> TrainingPlanItem:
-    """One of the plan's items."""
-    for item in plan.items:
-        if item.id == item_id:
-            return item
-    abort(404)
-
-
-def apply_change(
-    plan: TrainingPlan, change: Callable[[], Any], success: str | None = None
-) -> ResponseReturnValue:
-    """Run a service change, commit, and go back to the plan (flashing the refusal)."""
-    try:
-        change()
-        db.session.flush()
-    except plans.PlanRuleError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    except sa.orm.exc.StaleDataError:
-        db.session.rollback()
-        flash(_("Someone else changed this plan at the same time; here it is now."), "warning")
-    else:
-        db.session.commit()
-        if success:
-            flash(success, "success")
-    return redirect(url_for("training.detail", plan_id=plan.id))
-
-
-def _today() -> date:
-    return plans.centre_today()
 
 
 @bp.route("/")
-@role_required(*PLAN_READERS)
+@role_required(*READERS)
 def index() -> ResponseReturnValue:
-    """Plans in the user's scope (an agent's own), newest change first."""
-    today = _today()
-    query = visible_plans(current_user).options(
-        sa.orm.selectinload(TrainingPlan.items), sa.orm.joinedload(TrainingPlan.agent)
-    )
-    status = request.args.get("status", "open")
-    if status == "open":
-        query = query.where(TrainingPlan.status.in_(OPEN_PLAN))
-    elif status in set(PlanStatus):
-        query = query.where(TrainingPlan.status == status)
-    team_id = request.args.get("team", type=int)
-    teams = db.session.scalars(teams_visible_to(current_user)).all()
-    if team_id:
-        query = query.where(
-            TrainingPlan.agent_id.in_(sa.select(User.id).where(User.team_id == team_id))
-        )
+    """Sessions in the user's scope (an agent's own), newest first."""
     page = db.paginate(
-        query.order_by(TrainingPlan.updated_at.desc(), TrainingPlan.id.desc()),
+        visible_sessions(current_user)
+        .options(sa.orm.joinedload(CoachingSession.agent), sa.orm.joinedload(CoachingSession.coach))
+        .order_by(CoachingSession.held_on.desc(), CoachingSession.id.desc()),
         per_page=PER_PAGE,
         error_out=False,
     )
-    return render_template(
-        "coaching/index.html",
-        page=page,
-        status=status,
-        statuses=list(PlanStatus),
-        teams=teams if current_user.role != Role.AGENT else [],
-        team_id=team_id,
-        progress_of=lambda plan: plans.progress(plan, today),
-    )
+    agents = []
+    if current_user.role != Role.AGENT:
+        agents = db.session.scalars(
+            agents_visible_to(current_user).where(User.active.is_(True), User.id != current_user.id)
+        ).all()
+    return render_template("coaching/sessions.html", page=page, agents=agents)
 
 
 @bp.route("/agents/<int:agent_id>/new", methods=["GET", "POST"])
 @role_required(*COACH_ROLES)
-def new_plan(agent_id: int) -> ResponseReturnValue:
-    """Propose a plan from the evidence of a period, or start an empty one."""
+def new(agent_id: int) -> ResponseReturnValue:
+    """Record a session with an agent: notes, agreed actions, what it referred to."""
     agent = db.get_or_404(User, agent_id)
     if agent.role != Role.AGENT or not can_coach(current_user, agent.id):
         abort(404)
-    existing = plans.open_plan(agent.id)
-    if existing is not None:
-        flash(_("%(name)s already has an open training plan.", name=agent.display_name), "info")
-        return redirect(url_for("training.detail", plan_id=existing.id))
-    form = NewPlanForm()
-    if request.method == "GET":
-        form.period_start.data, form.period_end.data = default_period(_today())
-    outcome = None
+    form = SessionForm()
+    evaluations = discussable_evaluations(agent.id)
+    items = discussable_items(agent.id)
+    form.evaluation_ids.choices = to_choices(
+        (e.id, f"#{e.id} · {e.version.name} · {e.score:.0f}" if e.score is not None else f"#{e.id}")
+        for e in evaluations
+    )
+    form.item_ids.choices = to_choices((item.id, item.module.title) for item in items)
+    if not form.is_submitted():
+        form.held_on.data = centre_today()
     if form.validate_on_submit():
-        period = (form.period_start.data, form.period_end.data)
         try:
-            if form.blank.data:
-                plan = plans.create_plan(agent, *period, current_user)
-            else:
-                outcome = propose_plan(agent, _today(), current_user, get_timezone(), period)
-                plan = outcome.plan
-        except plans.PlanRuleError as error:
+            session = record_session(
+                current_user,
+                agent,
+                form.held_on.data,
+                form.notes.data,
+                form.agreed_actions.data,
+                form.evaluation_ids.data or [],
+                form.item_ids.data or [],
+            )
+        except SessionRuleError as error:
             db.session.rollback()
             flash(str(error), "danger")
-            return redirect(url_for("training.index"))
-        if plan is not None:
+        else:
             db.session.commit()
-            flash(_("Draft plan created: review it, then issue it to the agent."), "success")
-            return redirect(url_for("training.detail", plan_id=plan.id))
-    return render_template("coaching/new_plan.html", agent=agent, form=form, outcome=outcome)
+            flash(
+                _("Session recorded: %(name)s can read it now.", name=agent.display_name), "success"
+            )
+            return redirect(url_for("coaching.detail", session_id=session.id))
+    return render_template("coaching/new_session.html", agent=agent, form=form)
 
 
-@bp.route("/plans/<int:plan_id>")
-@role_required(*PLAN_READERS)
-def detail(plan_id: int) -> ResponseReturnValue:
-    """The plan: items with their evidence, progress and follow-up, and the actions open to
-    this user."""
-    plan = plan_or_404(plan_id)
-    coach = can_coach(current_user, plan.agent_id)
-    add_form = None
-    if coach and plan.is_open:
-        add_form = ItemForm()
-        taken = {item.module_id for item in plan.items}
-        modules = db.session.scalars(
-            sa.select(TrainingModule)
-            .where(TrainingModule.active.is_(True))
-            .order_by(TrainingModule.position)
-        )
-        add_form.module_id.choices = to_choices(
-            (module.id, module.title) for module in modules if module.id not in taken
-        )
-        add_form.due_on.data = _today() + timedelta(days=14)
-    notes_form = PlanNotesForm(data={"notes": plan.notes})
+@bp.route("/<int:session_id>")
+@role_required(*READERS)
+def detail(session_id: int) -> ResponseReturnValue:
+    """The session's notes, agreed actions and links; the agent may acknowledge it."""
+    session = session_or_404(session_id)
     return render_template(
-        "coaching/detail.html",
-        plan=plan,
-        coach=coach,
-        is_agent=current_user.id == plan.agent_id,
-        comparisons=compare_items(plan.items) if plan.issued_at else {},
-        add_form=add_form,
-        notes_form=notes_form,
-        status_form=ItemStatusForm(),
-        acknowledge_form=AcknowledgeForm(),
-        close_form=ClosePlanForm(),
-        button_form=PostForm(),
-        today=_today(),
-        item_statuses=list(ItemStatus),
+        "coaching/session.html",
+        session=session,
+        form=AcknowledgeForm(),
+        is_agent=session.agent_id == current_user.id,
     )
 
 
-@bp.route("/follow-up")
-@role_required(*COACH_ROLES)
-def follow_up() -> ResponseReturnValue:
-    """Did coaching work? Each focus area of the plans issued in a period, before and after."""
-    teams = db.session.scalars(teams_visible_to(current_user)).all()
-    team_id = request.args.get("team", type=int)
-    days = min(max(request.args.get("days", 180, type=int), 7), 730)
-    since = _today() - timedelta(days=days)
-    in_scope = visible_plans(current_user).with_only_columns(TrainingPlan.id).order_by(None)
-    query = (
-        sa.select(TrainingPlanItem)
-        .join(TrainingPlan)
-        .where(
-            TrainingPlan.id.in_(in_scope),
-            TrainingPlan.issued_on >= since,
-            TrainingPlanItem.focus_kind.is_not(None),
-        )
-        .options(
-            sa.orm.contains_eager(TrainingPlanItem.plan).joinedload(TrainingPlan.agent),
-            sa.orm.joinedload(TrainingPlanItem.module),
-        )
-        .order_by(TrainingPlan.issued_on.desc(), TrainingPlan.id, TrainingPlanItem.position)
-    )
-    if team_id:
-        query = query.where(
-            TrainingPlan.agent_id.in_(sa.select(User.id).where(User.team_id == team_id))
-        )
-    items = db.session.scalars(query.limit(500)).unique().all()
-    comparisons = compare_items(items)
-    measured = [c for c in comparisons.values() if c.improved is not None]
-    return render_template(
-        "coaching/follow_up.html",
-        items=items,
-        comparisons=comparisons,
-        improved=sum(1 for c in measured if c.improved),
-        measured=len(measured),
-        teams=teams,
-        team_id=team_id,
-        days=days,
-    )
-
-
-@bp.route("/catalogue")
-@role_required(*PLAN_READERS)
-def catalogue() -> ResponseReturnValue:
-    """The training modules plans are built from (scorecards/training.toml)."""
-    modules = db.session.scalars(
-        sa.select(TrainingModule)
-        .where(TrainingModule.active.is_(True))
-        .order_by(TrainingModule.position)
-    ).all()
-    return render_template("coaching/catalogue.html", modules=modules)
-
-
-# The plan's changes (add, edit, move, remove items; issue, acknowledge, close, discard) live
-# in their own module on this blueprint.
-from qa_app.coaching import plan_actions  # noqa: E402, F401
+@bp.route("/<int:session_id>/acknowledge", methods=["POST"])
+@role_required(Role.AGENT)
+def acknowledge(session_id: int) -> ResponseReturnValue:
+    """The agent acknowledges the session."""
+    session = session_or_404(session_id)
+    form = AcknowledgeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        acknowledge_session(session, current_user, form.comment.data)
+    except SessionRuleError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+    else:
+        db.session.commit()
+        flash(_("Thank you: the session is acknowledged."), "success")
+    return redirect(url_for("coaching.detail", session_id=session.id))

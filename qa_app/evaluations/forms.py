@@ -8,7 +8,7 @@ from wtforms import HiddenField, IntegerField, SelectField, SubmitField, TextAre
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from qa_app.forms import MultiCheckboxField, strip_whitespace
+from qa_app.web.forms import MultiCheckboxField, strip_whitespace
 
 TEXT_LIMIT = 4000
 

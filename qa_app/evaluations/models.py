@@ -1,9 +1,10 @@
-"""Evaluations, their answers, their revisions, and agents' disputes."""
+"""Evaluations, their answers, their revisions, agents' disputes, and the work queue
+(sampling runs and assignments) that leads to them."""
 
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -221,3 +222,33 @@ def answer_label() -> sa.ScalarSelect[str]:
         .correlate(Evaluation, Answer)
         .scalar_subquery()
     )
+
+
+class Sample(db.Model):
+    """A sampling run: which team and period, how many per agent, and the seed to repeat it."""
+
+    __tablename__ = "sample"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(sa.ForeignKey("team.id"))
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    per_agent: Mapped[int]
+    seed: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+
+class Assignment(db.Model):
+    """An interaction in a supervisor's work queue, to be scored on a scorecard."""
+
+    __tablename__ = "assignment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(sa.ForeignKey("interaction.id"), unique=True)
+    evaluator_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    scorecard_id: Mapped[int] = mapped_column(sa.ForeignKey("scorecard.id"))
+    sample_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sample.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    interaction: Mapped[Interaction] = relationship()

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from qa_app.access import CENTRE_WIDE_ROLES, agents_visible_to, can_see_agent
 from qa_app.auth.models import Role, User
 from qa_app.evaluations.models import VISIBLE_TO_AGENT, Dispute, Evaluation, EvaluationStatus
+from qa_app.web.access import CENTRE_WIDE_ROLES, agents_visible_to, can_see_agent
 
 # Roles that score interactions. Administrators manage accounts, not quality.
 EVALUATOR_ROLES = (Role.SUPERVISOR, Role.MANAGER)

@@ -7,14 +7,14 @@ from datetime import UTC, date, datetime, tzinfo
 
 import sqlalchemy as sa
 
-from qa_app.access import agents_visible_to
 from qa_app.auth.models import User
-from qa_app.evaluations.models import SCORED, Evaluation
+from qa_app.evaluations.models import SCORED, Assignment, Evaluation
 from qa_app.extensions import db
 from qa_app.i18n import local_midnight
-from qa_app.interactions.models import Assignment, Interaction
+from qa_app.interactions.models import Interaction
 from qa_app.scorecards.models import Scorecard
 from qa_app.teams.models import Team
+from qa_app.web.access import agents_visible_to
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from qa_app.auth.models import User
 from qa_app.evaluations.models import (
     VISIBLE_TO_AGENT,
+    Assignment,
     Dispute,
     DisputeStatus,
     Evaluation,
@@ -17,7 +18,6 @@ from qa_app.evaluations.models import (
 from qa_app.evaluations.permissions import visible_evaluations
 from qa_app.evaluations.queue import submitted_by_assignee
 from qa_app.extensions import db
-from qa_app.interactions.models import Assignment
 
 
 def latest_feedback(agent: User, limit: int = 5) -> list[Evaluation]:

@@ -22,7 +22,6 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from qa_app.access import role_required
 from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import Role, User
 from qa_app.database import utcnow
@@ -30,6 +29,7 @@ from qa_app.evaluations.answers import read_form
 from qa_app.evaluations.form_state import FormState, problem_messages, state_from_evaluation
 from qa_app.evaluations.forms import EvaluationTextsForm, StartEvaluationForm
 from qa_app.evaluations.models import (
+    Assignment,
     DisputeStatus,
     Evaluation,
     EvaluationRevision,
@@ -55,11 +55,11 @@ from qa_app.evaluations.services import (
     submit,
 )
 from qa_app.extensions import db
-from qa_app.forms import PostForm, to_choices
-from qa_app.interactions.models import Assignment
 from qa_app.interactions.views import interaction_or_404
 from qa_app.scorecards.models import Scorecard
 from qa_app.scoring import AnswerError, score_evaluation
+from qa_app.web.access import role_required
+from qa_app.web.forms import PostForm, to_choices
 
 bp = Blueprint("evaluations", __name__)
 PER_PAGE = 50

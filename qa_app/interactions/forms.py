@@ -28,9 +28,9 @@ from wtforms.validators import (
 )
 
 from qa_app.channels import CHANNEL_LABELS, CHANNELS
-from qa_app.forms import strip_whitespace, to_choices
-from qa_app.interactions.sampling import MAX_PER_AGENT
-from qa_app.uploads import UPLOAD_ACCEPT
+from qa_app.evaluations.sampling import MAX_PER_AGENT
+from qa_app.uploads.transaction import UPLOAD_ACCEPT
+from qa_app.web.forms import strip_whitespace, to_choices
 
 
 def http_link(_form: FlaskForm, field: Any) -> None:

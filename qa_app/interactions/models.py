@@ -1,8 +1,8 @@
-"""Interactions and the sampling runs that put them in supervisors' work queues."""
+"""Interactions: what was monitored (calls, chats, tickets), entered by hand or imported."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -45,33 +45,3 @@ class Interaction(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     agent: Mapped[User] = relationship(foreign_keys=[agent_id])
-
-
-class Sample(db.Model):
-    """A sampling run: which team and period, how many per agent, and the seed to repeat it."""
-
-    __tablename__ = "sample"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[int] = mapped_column(sa.ForeignKey("team.id"))
-    period_start: Mapped[date]
-    period_end: Mapped[date]
-    per_agent: Mapped[int]
-    seed: Mapped[int]
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-
-
-class Assignment(db.Model):
-    """An interaction in a supervisor's work queue, to be scored on a scorecard."""
-
-    __tablename__ = "assignment"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    interaction_id: Mapped[int] = mapped_column(sa.ForeignKey("interaction.id"), unique=True)
-    evaluator_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    scorecard_id: Mapped[int] = mapped_column(sa.ForeignKey("scorecard.id"))
-    sample_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sample.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    interaction: Mapped[Interaction] = relationship()

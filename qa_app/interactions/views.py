@@ -12,27 +12,27 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from qa_app.access import agents_visible_to, role_required, teams_visible_to
 from qa_app.auth.models import User
 from qa_app.channels import CHANNEL_LABELS
 from qa_app.evaluations.models import Evaluation
 from qa_app.evaluations.permissions import EVALUATOR_ROLES, can_score
-from qa_app.extensions import db
-from qa_app.forms import to_choices
-from qa_app.i18n import local_to_utc
-from qa_app.interactions.forms import ImportForm, InteractionForm, SampleForm
-from qa_app.interactions.importer import import_interactions
-from qa_app.interactions.models import Interaction
-from qa_app.interactions.sampling import (
+from qa_app.evaluations.sampling import (
     SamplingError,
     active_scorecards,
     draw_sample,
     scorecard_for_channel,
 )
+from qa_app.extensions import db
+from qa_app.i18n import local_to_utc
+from qa_app.interactions.forms import ImportForm, InteractionForm, SampleForm
+from qa_app.interactions.importer import import_interactions
+from qa_app.interactions.models import Interaction
 from qa_app.interactions.services import create_interaction
 from qa_app.scorecards.models import Scorecard
 from qa_app.teams.models import Team
-from qa_app.uploads import run_upload
+from qa_app.uploads.transaction import run_upload
+from qa_app.web.access import agents_visible_to, role_required, teams_visible_to
+from qa_app.web.forms import to_choices
 
 bp = Blueprint("interactions", __name__)
 PER_PAGE = 50

@@ -33,11 +33,12 @@ from qa_app.audit.models import REDACTION_OPTION, AuditEvent, AuditRedaction
 from qa_app.audit.services import record_event
 from qa_app.auth.models import Role, SignInThrottle, User, UserSession
 from qa_app.auth.passwords import hash_password
-from qa_app.coaching.models import CoachingSession, TrainingPlan, TrainingPlanItem
+from qa_app.coaching.models import CoachingSession
 from qa_app.database import utcnow
 from qa_app.evaluations.models import Answer, Dispute, Evaluation, EvaluationRevision
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
+from qa_app.training.models import TrainingPlan, TrainingPlanItem
 
 ANONYMISED_DOMAIN = "anonymised.invalid"  # RFC 2606: .invalid never delivers mail
 REMOVED = "[removed]"

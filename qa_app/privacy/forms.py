@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, ValidationError
 from wtforms.validators import DataRequired
 
-from qa_app.forms import strip_whitespace
+from qa_app.web.forms import strip_whitespace
 
 
 class AnonymiseForm(FlaskForm):

@@ -29,14 +29,15 @@ from sqlalchemy.orm import joinedload, selectinload
 from qa_app.api.models import ApiToken
 from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import User, UserSession
-from qa_app.coaching import models as coaching
-from qa_app.coaching.models import CoachingSession, TrainingPlan, TrainingPlanItem
+from qa_app.coaching.models import CoachingSession
 from qa_app.database import utcnow
 from qa_app.evaluations.models import VISIBLE_TO_AGENT, Dispute, Evaluation, EvaluationRevision
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
 from qa_app.scorecards.models import ScorecardCriterion
 from qa_app.stats.models import TOTAL_COLUMNS, AgentDailyStat
+from qa_app.training import models as training
+from qa_app.training.models import TrainingPlan, TrainingPlanItem
 
 FORMAT_VERSION = 1
 RECORDS_MADE = "records_made"
@@ -164,7 +165,7 @@ def _disputes(user: User) -> list[dict[str, Any]]:
 def _training_plans(user: User) -> list[dict[str, Any]]:
     plans = db.session.scalars(
         sa.select(TrainingPlan)
-        .where(TrainingPlan.agent_id == user.id, TrainingPlan.status.in_(coaching.VISIBLE_TO_AGENT))
+        .where(TrainingPlan.agent_id == user.id, TrainingPlan.status.in_(training.VISIBLE_TO_AGENT))
         .options(
             joinedload(TrainingPlan.issued_by),
             selectinload(TrainingPlan.items).joinedload(TrainingPlanItem.module),

@@ -29,10 +29,10 @@ from wtforms.validators import (
 
 from qa_app.channels import CHANNEL_LABELS
 from qa_app.extensions import db
-from qa_app.forms import MultiCheckboxField, greater_than_zero, strip_whitespace, to_choices
 from qa_app.scorecards.definition import RESERVED_SLUGS, SLUG, check_criterion
 from qa_app.scorecards.models import Scorecard
 from qa_app.scoring import DEFAULT_PASS_MARK
+from qa_app.web.forms import MultiCheckboxField, greater_than_zero, strip_whitespace, to_choices
 
 KIND_LABELS = {
     "yes_no": _l("Yes / no"),

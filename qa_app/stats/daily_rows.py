@@ -21,7 +21,12 @@ import sqlalchemy as sa
 
 from qa_app.audit.services import record_event
 from qa_app.auth.models import Role, User
-from qa_app.cells import (
+from qa_app.channels import CHANNELS
+from qa_app.database import bulk_insert, serialise, utcnow
+from qa_app.extensions import db
+from qa_app.interactions.importer import CHANNEL_BY_WORD
+from qa_app.stats.models import ALL_CHANNELS, TOTAL_COLUMNS, AgentDailyStat
+from qa_app.uploads.cells import (
     is_blank,
     parse_date,
     parse_duration,
@@ -29,12 +34,7 @@ from qa_app.cells import (
     parse_int,
     parse_percentage,
 )
-from qa_app.channels import CHANNELS
-from qa_app.database import bulk_insert, serialise, utcnow
-from qa_app.extensions import db
-from qa_app.interactions.importer import CHANNEL_BY_WORD
-from qa_app.stats.models import ALL_CHANNELS, TOTAL_COLUMNS, AgentDailyStat
-from qa_app.tabular import Problem, TableError
+from qa_app.uploads.reader import Problem, TableError
 
 DURATIONS = ("handle_seconds", "talk_seconds", "hold_seconds", "acw_seconds",
              "logged_in_seconds")  # fmt: skip

@@ -8,8 +8,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, FloatField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from qa_app.forms import strip_whitespace, to_choices
-from qa_app.uploads import UPLOAD_ACCEPT
+from qa_app.uploads.transaction import UPLOAD_ACCEPT
+from qa_app.web.forms import strip_whitespace, to_choices
 
 SOURCE = [DataRequired(), Length(max=40), Regexp(r"^[A-Za-z0-9_. -]+$")]
 

@@ -18,13 +18,13 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 
 from qa_app.auth.models import User
-from qa_app.cells import is_blank
 from qa_app.extensions import db
 from qa_app.stats.daily_rows import StatsReport, agents_by_key, save_days
 from qa_app.stats.models import ColumnMapping
 from qa_app.stats.plain_rows import collect_file_days
-from qa_app.table_columns import header_of, map_columns
-from qa_app.tabular import TableError, normalise_header, stream_table
+from qa_app.uploads.cells import is_blank
+from qa_app.uploads.columns import header_of, map_columns
+from qa_app.uploads.reader import TableError, normalise_header, stream_table
 
 ALIASES: Mapping[str, tuple[str, ...]] = {
     "agent": ("agent", "agent id", "agent external id", "external id", "login", "agent login",

@@ -19,7 +19,6 @@ from datetime import date
 from typing import Any
 
 from qa_app.auth.models import Role, User
-from qa_app.cells import MAX_MAGNITUDE, is_blank, parse_date, parse_duration_seconds
 from qa_app.stats.daily_rows import (
     COUNTS,
     DURATIONS,
@@ -32,8 +31,9 @@ from qa_app.stats.daily_rows import (
     row_totals,
 )
 from qa_app.stats.models import ALL_CHANNELS, TOTAL_COLUMNS
-from qa_app.table_columns import NamedRow
-from qa_app.tabular import Problem
+from qa_app.uploads.cells import MAX_MAGNITUDE, is_blank, parse_date, parse_duration_seconds
+from qa_app.uploads.columns import NamedRow
+from qa_app.uploads.reader import Problem
 
 # Columns whose value needs arithmetic or a message on every row: their files take the full
 # checks throughout (a per-day average, a percentage, an NPS score that cannot be added up).

@@ -11,7 +11,6 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from qa_app.access import can_see_agent, role_required, teams_visible_to
 from qa_app.audit.services import record_event
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
@@ -27,7 +26,8 @@ from qa_app.stats.services import (
     targets_for_team,
 )
 from qa_app.teams.models import Team
-from qa_app.uploads import run_upload
+from qa_app.uploads.transaction import run_upload
+from qa_app.web.access import can_see_agent, role_required, teams_visible_to
 
 bp = Blueprint("stats", __name__)
 MANAGERS = (Role.ADMIN, Role.MANAGER)

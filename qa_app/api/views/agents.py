@@ -9,7 +9,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_login import current_user
 
-from qa_app.access import agents_visible_to, can_see_agent
 from qa_app.api import representations
 from qa_app.api.auth import token_required
 from qa_app.api.blueprint import bp
@@ -20,6 +19,7 @@ from qa_app.auth.models import User
 from qa_app.extensions import db
 from qa_app.stats.services import agent_picture
 from qa_app.stats.views import DEFAULT_DAYS
+from qa_app.web.access import agents_visible_to, can_see_agent
 
 
 @bp.get("/agents")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask.typing import ResponseReturnValue
 
-from qa_app.access import public
 from qa_app.api.blueprint import bp
 from qa_app.api.openapi import openapi_document
+from qa_app.web.access import public
 
 
 @bp.get("/openapi.json")

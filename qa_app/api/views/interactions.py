@@ -6,7 +6,6 @@ import sqlalchemy as sa
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from qa_app.access import agents_visible_to
 from qa_app.api import representations
 from qa_app.api.auth import token_required
 from qa_app.api.batches import INTERACTION_FIELDS, MAX_INTERACTIONS, store_interactions
@@ -27,7 +26,8 @@ from qa_app.auth.models import Role, User
 from qa_app.channels import CHANNELS
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
-from qa_app.tabular import TableError
+from qa_app.uploads.reader import TableError
+from qa_app.web.access import agents_visible_to
 
 # Who records interactions on the web (interactions.index, .import) records them here too.
 EVALUATORS = (Role.MANAGER, Role.SUPERVISOR)

@@ -15,7 +15,7 @@ from qa_app.api.params import flag_param
 from qa_app.api.payloads import read_items, read_json_body
 from qa_app.auth.models import Role
 from qa_app.extensions import db
-from qa_app.tabular import TableError
+from qa_app.uploads.reader import TableError
 
 # Who imports statistics on the web (stats.import) imports them here.
 IMPORTERS = (Role.ADMIN, Role.MANAGER)

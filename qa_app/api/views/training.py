@@ -12,8 +12,8 @@ from qa_app.api.blueprint import bp
 from qa_app.api.pagination import paginate
 from qa_app.api.params import agent_param, choice_param, team_agents, team_param
 from qa_app.auth.models import Role
-from qa_app.coaching.models import PlanStatus, TrainingPlan, TrainingPlanItem
-from qa_app.coaching.permissions import visible_plans
+from qa_app.training.models import PlanStatus, TrainingPlan, TrainingPlanItem
+from qa_app.training.permissions import visible_plans
 
 # Who opens training plans on the web (training.index) opens them here; admins do not coach.
 COACHED = (Role.MANAGER, Role.SUPERVISOR, Role.AGENT)

@@ -1,0 +1,1 @@
+"""Dashboards: the supervisor's team page and the manager's centre page."""

@@ -1,0 +1,76 @@
+"""The filters of the dashboards (a GET form: reading changes nothing, so no CSRF token)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, ValidationError
+from wtforms.validators import Optional
+
+from qa_app.auth.models import User
+from qa_app.channels import CHANNEL_LABELS, CHANNELS
+from qa_app.dashboards.filters import ReportFilters, scope_of
+from qa_app.extensions import db
+from qa_app.scorecards.models import Scorecard
+from qa_app.web.access import teams_visible_to
+from qa_app.web.forms import to_choices
+
+DEFAULT_DAYS = 90
+
+
+def set_filter_choices(form: Any, user: User) -> None:
+    """Fill a filter form's team, scorecard and channel choices, each "all" first."""
+    teams = db.session.scalars(teams_visible_to(user))
+    form.team_id.choices = to_choices(
+        [(0, _("All teams")), *((team.id, team.name) for team in teams)]
+    )
+    scorecards = db.session.execute(
+        sa.select(Scorecard.slug, Scorecard.name).order_by(Scorecard.name)
+    )
+    form.scorecard.choices = to_choices([("", _("All scorecards")), *map(tuple, scorecards)])
+    form.channel.choices = to_choices(
+        [("", _("All channels")), *((channel, CHANNEL_LABELS[channel]) for channel in CHANNELS)]
+    )
+
+
+class DashboardForm(FlaskForm):
+    """Period, team, scorecard and channel; every field optional."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])
+    team_id = SelectField(_l("Team"), coerce=int, validators=[Optional()], default=0)
+    scorecard = SelectField(_l("Scorecard"), validators=[Optional()], default="")
+    channel = SelectField(_l("Channel"), validators=[Optional()], default="")
+
+    def validate_end(self, field: DateField) -> None:
+        """The period must not end before it starts."""
+        if self.start.data and field.data and field.data < self.start.data:
+            raise ValidationError(_l("The period ends before it starts."))
+
+    def filters(self, user: User) -> ReportFilters:
+        """The chosen filters within the user's scope; the last 90 days by default."""
+        today: date = datetime.now(get_timezone()).date()
+        end = self.end.data or today
+        start = self.start.data or end - timedelta(days=DEFAULT_DAYS - 1)
+        self.start.data, self.end.data = start, end
+        scorecard_id = db.session.scalar(
+            sa.select(Scorecard.id).where(Scorecard.slug == self.scorecard.data)
+        )
+        return ReportFilters(
+            start,
+            end,
+            get_timezone(),
+            team_id=self.team_id.data or None,
+            scorecard_id=scorecard_id,
+            channel=self.channel.data or None,
+            scope=scope_of(user),
+        )

@@ -1,0 +1,112 @@
+"""Demo training plans in every state, and coaching sessions, proposed from the demo evidence.
+
+Plans go through the real services (proposal, issue, acknowledgement, progress, closure);
+only their dates are moved into the past, so that follow-up has a before and an after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from qa_app.auth.models import Role, User
+from qa_app.coaching.sessions import discussable_evaluations, record_session
+from qa_app.demo.organisation import DEMO_DOMAIN
+from qa_app.extensions import db
+from qa_app.training import plans
+from qa_app.training.models import ItemStatus, TrainingPlan
+from qa_app.training.proposals import propose
+
+# (state, days since the plan was issued) for the demo agents in the order they were created:
+# the first two, whose logins seed-demo prints, have a plan to work on.
+STORIES = (
+    ("acknowledged", 24),
+    ("issued", 2),
+    ("closed", 100),
+    ("closed", 95),
+    ("draft", 0),
+    ("draft", 0),
+    ("acknowledged", 40),
+    ("issued", 6),
+)
+
+
+@dataclass(frozen=True)
+class TrainingSummary:
+    """What seed_training created."""
+
+    plans: int = 0
+    sessions: int = 0
+
+
+def _at(day: date) -> datetime:
+    return datetime.combine(day, time(10), UTC)
+
+
+def _plan(agent: User, coach: User, state: str, age: int, today: date) -> TrainingPlan | None:
+    issued_on = today - timedelta(days=age)
+    end = issued_on - timedelta(days=1) if age else today
+    start = end - timedelta(days=89)
+    proposal = propose(agent, start, end, issued_on)
+    if not proposal.items:
+        return None
+    plan = plans.create_plan(agent, start, end, coach, proposal.items)
+    if state == "draft":
+        return plan
+    plans.issue_plan(plan, coach)
+    plan.issued_at, plan.issued_on = _at(issued_on), issued_on
+    if state in ("acknowledged", "closed"):
+        plans.acknowledge_plan(plan, agent, "Thanks, I'll start with the first one.")
+        plan.acknowledged_at = _at(issued_on + timedelta(days=1))
+        first = plan.items[0]
+        plans.set_item_status(first, ItemStatus.DONE, agent)
+        first.completed_at = _at(min(today, first.due_on - timedelta(days=2)))
+        if len(plan.items) > 1:
+            plans.set_item_status(plan.items[1], ItemStatus.IN_PROGRESS, agent)
+    if state == "closed":
+        for item in plan.items[1:]:
+            plans.set_item_status(item, ItemStatus.DONE, agent)
+        plans.close_plan(plan, coach, "All modules done; the scores have picked up.")
+        plan.closed_on = issued_on + timedelta(days=60)
+        plan.closed_at = _at(plan.closed_on)
+    return plan
+
+
+def seed_training(today: date) -> TrainingSummary:
+    """Create the demo plans and sessions once (nothing when any plan exists)."""
+    if db.session.scalar(sa.select(TrainingPlan.id).limit(1)) is not None:
+        return TrainingSummary()
+    agents = db.session.scalars(
+        sa.select(User)
+        .where(User.role == Role.AGENT, User.active.is_(True), User.team_id.is_not(None))
+        .where(User.email.like(f"%@{DEMO_DOMAIN}"))
+        .order_by(User.id)
+    ).all()
+    created, sessions = 0, 0
+    for agent, (state, age) in zip(agents, STORIES, strict=False):
+        if not agent.team.supervisors:
+            continue
+        coach = agent.team.supervisors[0]
+        plan = _plan(agent, coach, state, age, today)
+        if plan is None:
+            continue
+        created += 1
+        if state in ("acknowledged", "issued"):
+            evaluations = [e.id for e in discussable_evaluations(agent.id, limit=2)]
+            session = record_session(
+                coach,
+                agent,
+                plan.issued_on + timedelta(days=1),
+                "Listened to two recent calls together. Good rapport at the start; the "
+                "customer's frustration was not acknowledged before moving to the fix.",
+                "Try one empathy statement before troubleshooting; review in two weeks.",
+                evaluations,
+                [plan.items[0].id],
+            )
+            if state == "acknowledged":
+                session.acknowledged_at = _at(plan.issued_on + timedelta(days=2))
+            sessions += 1
+    db.session.flush()
+    return TrainingSummary(created, sessions)

@@ -1,0 +1,1 @@
+"""Disputes: supervisors and managers decide agents' challenges of released evaluations."""

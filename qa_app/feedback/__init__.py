@@ -1,0 +1,1 @@
+"""Feedback: an agent reads released evaluations, acknowledges them or disputes them."""

@@ -1,0 +1,101 @@
+"""The agent's side: the feedback inbox, acknowledging and disputing."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from qa_app.auth.models import Role
+from qa_app.evaluations.forms import AcknowledgeForm, DisputeForm
+from qa_app.evaluations.models import VISIBLE_TO_AGENT, Evaluation, EvaluationStatus
+from qa_app.evaluations.services import (
+    EvaluationRuleError,
+    acknowledge,
+    dispute_deadline,
+    raise_dispute,
+)
+from qa_app.evaluations.views import evaluation_or_404
+from qa_app.extensions import db
+from qa_app.scoring import iter_criteria
+from qa_app.web.access import role_required
+from qa_app.web.forms import to_choices
+
+bp = Blueprint("feedback", __name__)
+
+
+@bp.route("/")
+@role_required(Role.AGENT)
+def inbox() -> ResponseReturnValue:
+    """The agent's released evaluations: new ones first, then the rest, newest first."""
+    evaluations = db.session.scalars(
+        sa.select(Evaluation)
+        .where(Evaluation.agent_id == current_user.id, Evaluation.status.in_(VISIBLE_TO_AGENT))
+        .options(
+            sa.orm.joinedload(Evaluation.version),
+            sa.orm.joinedload(Evaluation.evaluator),
+            sa.orm.joinedload(Evaluation.interaction),
+        )
+        .order_by(
+            (Evaluation.status == EvaluationStatus.RELEASED).desc(),
+            Evaluation.released_at.desc(),
+            Evaluation.id.desc(),
+        )
+        .limit(200)
+    ).all()
+    return render_template("feedback/inbox.html", evaluations=evaluations)
+
+
+@bp.route("/<int:evaluation_id>/acknowledge", methods=["GET", "POST"])
+@role_required(Role.AGENT)
+def acknowledge_view(evaluation_id: int) -> ResponseReturnValue:
+    """Confirm having read the feedback, optionally with a comment."""
+    evaluation = evaluation_or_404(evaluation_id)
+    form = AcknowledgeForm()
+    if form.validate_on_submit():
+        try:
+            acknowledge(evaluation, current_user, form.comment.data)
+        except EvaluationRuleError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(_("Thank you: the feedback is acknowledged."), "success")
+        return redirect(url_for("evaluations.detail", evaluation_id=evaluation.id))
+    return render_template("feedback/acknowledge.html", evaluation=evaluation, form=form)
+
+
+@bp.route("/<int:evaluation_id>/dispute", methods=["GET", "POST"])
+@role_required(Role.AGENT)
+def dispute(evaluation_id: int) -> ResponseReturnValue:
+    """Dispute the evaluation overall or on chosen criteria, with a reason."""
+    evaluation = evaluation_or_404(evaluation_id)
+    window = current_app.config["DISPUTE_WINDOW_DAYS"]
+    form = DisputeForm()
+    form.criterion_keys.choices = to_choices(
+        (c["key"], c["label"]) for _, c in iter_criteria(evaluation.version.definition)
+    )
+    if form.validate_on_submit():
+        try:
+            raise_dispute(
+                evaluation,
+                current_user,
+                form.criterion_keys.data or [],
+                form.reason.data,
+                window_days=window,
+            )
+        except EvaluationRuleError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(_("Your dispute was sent. You will see the decision here."), "success")
+            return redirect(url_for("evaluations.detail", evaluation_id=evaluation.id))
+    return render_template(
+        "feedback/dispute.html",
+        evaluation=evaluation,
+        form=form,
+        deadline=dispute_deadline(evaluation, window),
+    )

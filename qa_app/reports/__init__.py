@@ -1,1 +1,0 @@
-"""Reports: the figures dashboards and exports share (filters, team and centre aggregates)."""

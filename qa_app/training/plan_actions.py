@@ -1,0 +1,196 @@
+"""Changes to a training plan: its items, and each step of its life. Routes of the
+`training` blueprint (see views.py); each checks who may act, calls a service, commits."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from qa_app.auth.models import Role
+from qa_app.extensions import db
+from qa_app.training import plans
+from qa_app.training.forms import (
+    AcknowledgeForm,
+    ClosePlanForm,
+    ItemEditForm,
+    ItemForm,
+    ItemStatusForm,
+    MoveForm,
+    PlanNotesForm,
+)
+from qa_app.training.models import ItemStatus, TrainingModule
+from qa_app.training.permissions import COACH_ROLES, can_coach
+from qa_app.training.views import (
+    PLAN_READERS,
+    apply_change,
+    bp,
+    coached_plan_or_404,
+    item_or_404,
+    plan_or_404,
+)
+from qa_app.web.access import role_required
+from qa_app.web.forms import PostForm, to_choices
+
+
+@bp.route("/plans/<int:plan_id>/items", methods=["POST"])
+@role_required(*COACH_ROLES)
+def add_item(plan_id: int) -> ResponseReturnValue:
+    """Add a catalogue module to the plan."""
+    plan = coached_plan_or_404(plan_id)
+    form = ItemForm()
+    form.module_id.choices = to_choices(
+        (module_id, title)
+        for module_id, title in db.session.execute(
+            sa.select(TrainingModule.id, TrainingModule.title).where(TrainingModule.active)
+        )
+    )
+    if not form.validate_on_submit():
+        flash(_("Choose a module and a due date."), "danger")
+        return redirect(url_for("training.detail", plan_id=plan.id))
+    module = db.get_or_404(TrainingModule, form.module_id.data)
+    return apply_change(
+        plan,
+        lambda: plans.add_item(
+            plan,
+            module,
+            form.due_on.data,
+            current_user,
+            reason=form.reason.data or "",
+            coach_notes=form.coach_notes.data,
+        ),
+        _("Module added."),
+    )
+
+
+@bp.route("/plans/<int:plan_id>/items/<int:item_id>", methods=["GET", "POST"])
+@role_required(*COACH_ROLES)
+def edit_item(plan_id: int, item_id: int) -> ResponseReturnValue:
+    """Change an item's due date and the coach's notes."""
+    plan = coached_plan_or_404(plan_id)
+    item = item_or_404(plan, item_id)
+    form = ItemEditForm(obj=item)
+    if form.validate_on_submit():
+        return apply_change(
+            plan,
+            lambda: plans.update_item(item, form.due_on.data, form.coach_notes.data, current_user),
+            _("Item saved."),
+        )
+    return render_template("training/edit_item.html", plan=plan, item=item, form=form)
+
+
+@bp.route("/plans/<int:plan_id>/items/<int:item_id>/move", methods=["POST"])
+@role_required(*COACH_ROLES)
+def move_item(plan_id: int, item_id: int) -> ResponseReturnValue:
+    """Move an item up or down the plan."""
+    plan = coached_plan_or_404(plan_id)
+    item = item_or_404(plan, item_id)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    offset = -1 if form.direction.data == "up" else 1
+    return apply_change(plan, lambda: plans.move_item(item, offset, current_user))
+
+
+@bp.route("/plans/<int:plan_id>/items/<int:item_id>/remove", methods=["POST"])
+@role_required(*COACH_ROLES)
+def remove_item(plan_id: int, item_id: int) -> ResponseReturnValue:
+    """Drop an item from the plan."""
+    plan = coached_plan_or_404(plan_id)
+    item = item_or_404(plan, item_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    return apply_change(plan, lambda: plans.remove_item(item, current_user), _("Item removed."))
+
+
+@bp.route("/plans/<int:plan_id>/items/<int:item_id>/status", methods=["POST"])
+@role_required(*PLAN_READERS)
+def item_status(plan_id: int, item_id: int) -> ResponseReturnValue:
+    """The agent (or their coach) marks an item assigned, in progress or done."""
+    plan = plan_or_404(plan_id)
+    if current_user.id != plan.agent_id and not can_coach(current_user, plan.agent_id):
+        abort(403)
+    item = item_or_404(plan, item_id)
+    form = ItemStatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    status = ItemStatus(form.status.data)
+    return apply_change(plan, lambda: plans.set_item_status(item, status, current_user))
+
+
+@bp.route("/plans/<int:plan_id>/notes", methods=["POST"])
+@role_required(*COACH_ROLES)
+def notes(plan_id: int) -> ResponseReturnValue:
+    """Save the coach's notes on the plan."""
+    plan = coached_plan_or_404(plan_id)
+    form = PlanNotesForm()
+    if not form.validate_on_submit():
+        flash(_("The notes are too long."), "danger")
+        return redirect(url_for("training.detail", plan_id=plan.id))
+    return apply_change(
+        plan, lambda: plans.update_notes(plan, form.notes.data, current_user), _("Notes saved.")
+    )
+
+
+@bp.route("/plans/<int:plan_id>/issue", methods=["POST"])
+@role_required(*COACH_ROLES)
+def issue(plan_id: int) -> ResponseReturnValue:
+    """Issue the draft to the agent."""
+    plan = coached_plan_or_404(plan_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    return apply_change(
+        plan,
+        lambda: plans.issue_plan(plan, current_user),
+        _("The plan is issued: %(name)s can see it now.", name=plan.agent.display_name),
+    )
+
+
+@bp.route("/plans/<int:plan_id>/acknowledge", methods=["POST"])
+@role_required(Role.AGENT)
+def acknowledge(plan_id: int) -> ResponseReturnValue:
+    """The agent acknowledges their issued plan."""
+    plan = plan_or_404(plan_id)
+    form = AcknowledgeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return apply_change(
+        plan,
+        lambda: plans.acknowledge_plan(plan, current_user, form.comment.data),
+        _("Thank you: the plan is acknowledged."),
+    )
+
+
+@bp.route("/plans/<int:plan_id>/close", methods=["POST"])
+@role_required(*COACH_ROLES)
+def close(plan_id: int) -> ResponseReturnValue:
+    """Close an issued plan with a note."""
+    plan = coached_plan_or_404(plan_id)
+    form = ClosePlanForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return apply_change(
+        plan,
+        lambda: plans.close_plan(plan, current_user, form.note.data),
+        _("The plan is closed."),
+    )
+
+
+@bp.route("/plans/<int:plan_id>/discard", methods=["POST"])
+@role_required(*COACH_ROLES)
+def discard(plan_id: int) -> ResponseReturnValue:
+    """Delete a draft plan the agent never saw."""
+    plan = coached_plan_or_404(plan_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    try:
+        plans.discard_draft(plan, current_user)
+    except plans.PlanRuleError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return redirect(url_for("training.detail", plan_id=plan.id))
+    db.session.commit()
+    flash(_("Draft plan discarded."), "info")
+    return redirect(url_for("training.index"))

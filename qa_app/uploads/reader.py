@@ -1,0 +1,398 @@
+"""Read the CSV and XLSX files that phone and ticket systems export (cells: qa_app.uploads.cells).
+
+Pure (no Flask, no database) so the interaction import and the per-agent statistics import
+share one reader. Every failure is a TableError listing Problems a user can act on (which
+row, which column, why), never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, NoReturn
+
+import openpyxl
+
+from qa_app.uploads.xlsx_safety import (
+    EXCEL_MAX_COLUMNS,
+    MACROS,
+    OLE_MAGIC,
+    UNREADABLE_XLSX,
+    ZIP_MAGIC,
+    check_workbook,
+)
+
+MAX_CELL_CHARS = 10_000
+EXCEL_MAX_ROWS = 1_048_576
+SHOWN_PROBLEMS = 20
+# C0 control characters other than tab, line feed and carriage return: no export holds
+# them (openpyxl refuses them), and in an upload they are damage or binary data.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Files people upload by mistake, recognised by their first bytes.
+BINARY_SIGNATURES = {
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"%PDF": "a PDF document",
+    b"\x1f\x8b": "a gzip archive",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an uploaded file; row None means the file as a whole."""
+
+    row: int | None
+    column: str | None
+    value: str | None
+    reason: str
+
+    @classmethod
+    def at(cls, row: int | None, column: str | None, value: object, reason: str) -> Problem:
+        """A problem with one cell, its value shortened so messages stay readable."""
+        text = None if value is None else " ".join(str(value).split())
+        if text is not None:
+            text = CONTROL_CHARACTERS.sub("\ufffd", text)
+        if text is not None and len(text) > 60:
+            text = text[:59] + "…"
+        return cls(row, column, text, reason)
+
+    def __str__(self) -> str:
+        where = [f"row {self.row}"] if self.row is not None else []
+        where += [f'column "{self.column}"'] if self.column is not None else []
+        place = ", ".join(where) + (f' ("{self.value}")' if self.value is not None else "")
+        return f"{place.lstrip()}: {self.reason}" if place else self.reason
+
+
+class TableError(ValueError):
+    """A file that cannot be imported; `problems` lists every reason found."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = list(problems)
+        lines = [str(problem) for problem in self.problems[:SHOWN_PROBLEMS]]
+        if len(self.problems) > SHOWN_PROBLEMS:
+            lines.append(f"… and {len(self.problems) - SHOWN_PROBLEMS} more problems")
+        super().__init__("; ".join(lines))
+
+
+@dataclass
+class Table:
+    """Header names and data rows as (row number the user sees, values in header order)."""
+
+    headers: list[str]
+    rows: list[tuple[int, list[object]]]
+
+
+@dataclass
+class TableStream:
+    """Header names and data rows given one at a time. The problems of the rows read so far
+    (stray values, control characters) are in `problems`; `finish()` raises them, or says
+    the file had no data rows, once the rows are read."""
+
+    headers: list[str]
+    rows: Iterator[tuple[int, list[object]]]
+    problems: list[Problem]
+    count: int = 0  # data rows given so far
+
+    def finish(self) -> None:
+        """Raise TableError for what was wrong in the rows read, or when there were none."""
+        if self.problems:
+            raise TableError(self.problems)
+        if not self.count:
+            _fail("the file has a header row but no data rows")
+
+
+def _fail(reason: str) -> NoReturn:
+    """Raise a file-level TableError."""
+    raise TableError([Problem(None, None, None, reason)])
+
+
+def _size(n: int) -> str:
+    """Bytes in words a user can compare."""
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MB"
+    return f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} bytes"
+
+
+def read_table(
+    data: bytes, filename: str, *, max_bytes: int, max_rows: int, sheet: str | None = None
+) -> Table:
+    """Read an uploaded CSV/TXT/TSV or XLSX file (by extension) into a Table."""
+    stream = stream_table(data, filename, max_bytes=max_bytes, max_rows=max_rows, sheet=sheet)
+    rows = list(stream.rows)
+    stream.finish()
+    return Table(stream.headers, rows)
+
+
+def stream_table(
+    data: bytes, filename: str, *, max_bytes: int, max_rows: int, sheet: str | None = None
+) -> TableStream:
+    """`read_table`, giving the rows of a CSV file one at a time as they are read (a
+    workbook's are read first). Call `finish()` after the last row."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension in ("xlsm", "xltm"):
+        _fail(MACROS)
+    if extension not in ("csv", "txt", "tsv", "xlsx"):
+        hint = " (save .xls files as .xlsx in Excel first)" if extension == "xls" else ""
+        _fail(f"unsupported file type; upload CSV or XLSX{hint}")
+    if len(data) > max_bytes:
+        size, limit = _size(len(data)), _size(max_bytes)
+        if size == limit:  # "2.0 KB; the limit is 2.0 KB" would puzzle anyone
+            size, limit = f"{len(data):,} bytes", f"{max_bytes:,} bytes"
+        _fail(f"the file is {size}; the limit is {limit}")
+    if not data:
+        _fail("the file is empty")
+    if extension == "xlsx":
+        table = _read_xlsx(data, max_rows, sheet)
+        return TableStream(table.headers, iter(table.rows), [], len(table.rows))
+    return _stream_csv(data, max_rows)
+
+
+def _check_headers(values: list[str], row: int) -> list[str]:
+    """Header names with trailing blanks dropped; blank or repeated names are a TableError."""
+    names = list(values)
+    if len(names) > EXCEL_MAX_COLUMNS:
+        _fail(f"more than {EXCEL_MAX_COLUMNS:,} columns; this is not a table export")
+    while names and not names[-1]:
+        names.pop()  # Excel writes empty trailing columns once a cell there was touched
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for index, name in enumerate(names, start=1):
+        key = normalise_header(name)
+        if not key:
+            problems.append(Problem(row, None, None, f"column {index} has no name"))
+        elif CONTROL_CHARACTERS.search(name):
+            reason = f"column {index}'s name contains a control character"
+            problems.append(Problem.at(row, None, name, reason))
+        elif len(name) > MAX_CELL_CHARS:
+            problems.append(Problem.at(row, None, name, "column name is too long"))
+        elif key in seen:
+            reason = f"duplicate column name (columns {seen[key]} and {index})"
+            problems.append(Problem(row, name, None, reason))
+        else:
+            seen[key] = index
+    if problems:
+        raise TableError(problems)
+    return names
+
+
+def _fit(
+    values: list[Any], headers: list[str], row: int, problems: list[Problem], blank: object
+) -> list[Any]:
+    """Pad or trim a row to the header width, noting stray and over-long values."""
+    width = len(headers)
+    used = len(values)  # the common case: no more values than headers, nothing to count
+    if used > width:
+        used = max((i + 1 for i, value in enumerate(values) if value not in ("", None)), default=0)
+    if used > width:
+        # Usually an unquoted value that contains the separator, e.g. "12,5" in a comma file.
+        reason = f"{used} values but the header has {width} columns (unquoted separator?)"
+        problems.append(Problem(row, None, None, reason))
+    fitted = values if len(values) == width else values[:width] + [blank] * (width - len(values))
+    # A CSV row holds only text (blank ""); a worksheet row also numbers and dates.
+    texts = fitted if blank == "" else [value for value in fitted if isinstance(value, str)]
+    joined = "".join(texts)
+    if (len(joined) <= MAX_CELL_CHARS or max(map(len, texts)) <= MAX_CELL_CHARS) and not (
+        CONTROL_CHARACTERS.search(joined)
+    ):
+        return fitted  # the common case, checked for the whole row at once
+    for name, value in zip(headers, fitted, strict=True):
+        if not isinstance(value, str):
+            continue
+        if len(value) > MAX_CELL_CHARS:
+            problems.append(Problem.at(row, name, value, "longer than 10,000 characters"))
+        elif control := CONTROL_CHARACTERS.search(value):
+            reason = f"contains a control character (U+{ord(control.group()):04X}); remove it"
+            problems.append(Problem.at(row, name, value, reason))
+    return fitted
+
+
+def _finish(
+    headers: list[str] | None, rows: list[tuple[int, list[object]]], problems: list[Problem]
+) -> Table:
+    """The Table, or every problem found while reading it."""
+    if headers is None:
+        _fail("the file is empty")
+    if problems:
+        raise TableError(problems)
+    if not rows:
+        _fail("the file has a header row but no data rows")
+    return Table(headers, rows)
+
+
+def _too_many(max_rows: int) -> NoReturn:
+    """Refuse a file with more data rows than allowed."""
+    _fail(f"more than {max_rows:,} data rows; split the file or import a shorter period")
+
+
+def _decode(data: bytes) -> str:
+    """Text from UTF-16 (with BOM), UTF-8 (BOM optional), or else Windows-1252/Latin-1."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            _fail("the file starts like UTF-16 text but is not valid UTF-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")  # maps every byte, so never fails
+
+
+def _sniff(text: str) -> str:
+    """The separator (tab, ';' or ',') used most, outside quotes, on the first non-empty line."""
+    counts = dict.fromkeys("\t;,", 0)  # ties go to the first: commas are likeliest in names
+    quoted = started = False
+    for char in text[:65_536]:  # a header line longer than this is not a real export
+        if char == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char in "\r\n":
+            if started:
+                break
+        elif char in counts:
+            counts[char] += 1
+            started = True
+        elif not char.isspace():
+            started = True
+    best = max(counts, key=counts.__getitem__)
+    return best if counts[best] else ","
+
+
+def _stream_csv(data: bytes, max_rows: int) -> TableStream:
+    """Delimited text as a TableStream, numbering rows by the line each record starts on."""
+    if data.startswith(ZIP_MAGIC):
+        _fail("this is an Excel (XLSX) file, not CSV; upload it with the .xlsx extension")
+    if data.startswith(OLE_MAGIC):
+        _fail("this is an old Excel (.xls) file, not CSV; save it as CSV or XLSX")
+    for signature, kind in BINARY_SIGNATURES.items():
+        if data.startswith(signature):
+            _fail(f"this is {kind}, not a CSV file")
+    text = _decode(data).replace("\x00", "")  # NULs: UTF-16 text saved without its BOM
+    sample = text[:4096]
+    if len(CONTROL_CHARACTERS.findall(sample)) > len(sample) // 20:
+        _fail("this is not a text (CSV) file: it holds binary data")
+    problems: list[Problem] = []
+    records = _csv_records(text, problems)
+    first = next(records, None)
+    if first is None:
+        _fail("the file is empty")
+    headers = _check_headers(list(first[1]), first[0])
+    stream = TableStream(headers, iter(()), problems)
+
+    def rows() -> Iterator[tuple[int, list[object]]]:
+        for start, values in records:
+            if stream.count >= max_rows:
+                _too_many(max_rows)
+            stream.count += 1
+            yield start, _fit(values, headers, start, problems, "")
+
+    stream.rows = rows()
+    return stream
+
+
+def _csv_records(text: str, problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
+    """The non-empty records of CSV text, stripped, with the line each starts on; unmatched
+    quotes end the file with a TableError (with `problems` found before them)."""
+    # strict: an unclosed quote would otherwise swallow the rest of the file silently
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff(text), strict=True)
+    end = 0
+    try:
+        for record in reader:
+            start, end = end + 1, reader.line_num
+            values = list(map(str.strip, record))
+            if any(values):
+                yield start, values
+    except csv.Error as exc:
+        reason = 'quotes do not match (end a quoted value with " and double any " inside)'
+        if "field limit" in str(exc):
+            reason = "a value is longer than 10,000 characters"
+        problems.append(Problem(end + 1, None, None, reason))
+        raise TableError(problems) from exc
+
+
+def _read_xlsx(data: bytes, max_rows: int, sheet: str | None) -> Table:
+    """Read the first (or the named) worksheet with cached values, never formulas."""
+    check_workbook(data, _fail)
+    with warnings.catch_warnings():
+        # openpyxl warns about features it drops (styles, extensions); cell values are intact.
+        warnings.filterwarnings("ignore", module="openpyxl")
+        try:
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types on malformed input
+            raise TableError([Problem(None, None, None, UNREADABLE_XLSX)]) from exc
+        try:
+            sheets = {worksheet.title: worksheet for worksheet in workbook.worksheets}
+            if not sheets:
+                _fail("the workbook has no worksheets")
+            if sheet is not None and sheet not in sheets:
+                _fail(f'no worksheet named "{sheet}"; the workbook has: {", ".join(sheets)}')
+            return _read_sheet(sheets[sheet] if sheet else next(iter(sheets.values())), max_rows)
+        except TableError:
+            raise
+        except Exception as exc:  # e.g. invalid XML or entities refused by defusedxml
+            raise TableError([Problem(None, None, None, UNREADABLE_XLSX)]) from exc
+        finally:
+            workbook.close()
+
+
+def _read_sheet(worksheet: Any, max_rows: int) -> Table:
+    """Header = first non-empty row; data rows keep their real sheet row numbers."""
+    worksheet.reset_dimensions()  # exporters often write a wrong size, which would cut data
+    headers: list[str] | None = None
+    header_row = 0
+    for number, cells in enumerate(worksheet.iter_rows(), start=1):
+        names = [_header_text(cell.value) for cell in cells]
+        if any(names):
+            header_row, headers = number, _check_headers(names, number)
+            break
+        if number >= EXCEL_MAX_ROWS:
+            break
+    rows: list[tuple[int, list[object]]] = []
+    problems: list[Problem] = []
+    if headers is None:
+        _fail(f'the worksheet "{worksheet.title}" is empty')
+    # max_col: cells right of the header (side notes, sums) are not data, and this bounds work.
+    cells_by_row = worksheet.iter_rows(min_row=header_row + 1, max_col=len(headers))
+    for number, cells in enumerate(cells_by_row, start=header_row + 1):
+        if number > EXCEL_MAX_ROWS:
+            _fail("the worksheet claims more rows than Excel allows; it is damaged")
+        values = [_cell_value(cell) for cell in cells]
+        if all(value is None for value in values):
+            continue
+        if len(rows) >= max_rows:
+            _too_many(max_rows)
+        rows.append((number, _fit(values, headers, number, problems, None)))
+    return _finish(headers, rows, problems)
+
+
+def _header_text(value: object) -> str:
+    """A header cell as text."""
+    return "" if value is None else str(value).replace("\x00", "").strip()
+
+
+def _cell_value(cell: Any) -> object:
+    """A cell's value as read; blank text is None, percentages as the user sees them."""
+    value = cell.value
+    if isinstance(value, str):
+        return value.replace("\x00", "").strip() or None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        fmt = cell.number_format or ""
+        if "%" in re.sub(r'"[^"]*"|\\.', "", fmt):
+            # Excel stores 85% as 0.85; return 85 as the screen and a CSV export show it.
+            return float(Decimal(repr(value)) * 100)
+    return value
+
+
+def normalise_header(text: str) -> str:
+    """Case- and space-insensitive key: 'Avg_Handle-Time ' -> 'avg handle time'."""
+    return re.sub(r"[\s_.\-]+", " ", text.replace("\ufeff", "")).strip().casefold()
