@@ -103,7 +103,27 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """The `flask --app run …` commands."""
-    from qa_app.cli import register_cli
+    """The `flask --app run …` commands, each in its feature's cli.py."""
+    from qa_app.admin.cli import create_user_command
+    from qa_app.api.cli import api_token_group
+    from qa_app.demo.cli import seed_demo_command
+    from qa_app.exports.cli import export_group
+    from qa_app.maintenance.cli import backup_group, integrity_group
+    from qa_app.privacy.cli import privacy_group
+    from qa_app.stats.cli import import_stats_command, report_group
+    from qa_app.training.cli import scorecards_group, training_group
 
-    register_cli(app)
+    for command in (
+        create_user_command,
+        seed_demo_command,
+        scorecards_group,
+        import_stats_command,
+        report_group,
+        training_group,
+        export_group,
+        api_token_group,
+        privacy_group,
+        backup_group,
+        integrity_group,
+    ):
+        app.cli.add_command(command)
