@@ -12,10 +12,10 @@ from flask_login import current_user
 from qa_app.api.forms import ApiTokenForm
 from qa_app.api.models import ApiToken
 from qa_app.api.tokens import TokenRuleError, create_token, end_of_day, revoke_token, tokens_of
+from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
 from qa_app.database import utcnow
 from qa_app.extensions import db
-from qa_app.web.access import role_required
 from qa_app.web.forms import PostForm
 
 bp = Blueprint("api_tokens", __name__)

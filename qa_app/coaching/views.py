@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
 from qa_app.coaching.forms import SessionForm
 from qa_app.coaching.models import CoachingSession
@@ -20,10 +21,10 @@ from qa_app.coaching.sessions import (
     record_session,
 )
 from qa_app.extensions import db
+from qa_app.teams.scope import agents_visible_to
 from qa_app.training.forms import AcknowledgeForm
 from qa_app.training.permissions import COACH_ROLES, can_coach
 from qa_app.training.plans import centre_today
-from qa_app.web.access import agents_visible_to, role_required
 from qa_app.web.forms import to_choices
 
 bp = Blueprint("coaching", __name__)

@@ -9,13 +9,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from qa_app.auth.models import Role, User
+from qa_app.auth.models import CENTRE_WIDE_ROLES, Role, User
 from qa_app.evaluations.models import SCORED, Evaluation
 from qa_app.i18n import local_midnight
 from qa_app.interactions.models import Interaction
 from qa_app.scorecards.models import ScorecardVersion
 from qa_app.stats.models import ALL_CHANNELS
-from qa_app.web.access import CENTRE_WIDE_ROLES, agents_visible_to
+from qa_app.teams.scope import agents_visible_to
 
 
 def scope_of(user: User) -> sa.Select | None:

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_login import current_user
 
+from qa_app.auth.access import role_required
 from qa_app.auth.models import Role
 from qa_app.dashboards.centre import (
     evaluator_consistency,
@@ -22,7 +23,6 @@ from qa_app.evaluations.queue import monthly_progress, open_assignments
 from qa_app.evaluations.summaries import open_disputes
 from qa_app.stats.kpis import KPIS
 from qa_app.training.summaries import overdue_items
-from qa_app.web.access import role_required
 
 bp = Blueprint("dashboards", __name__)
 TEAM_READERS = (Role.ADMIN, Role.MANAGER, Role.SUPERVISOR)

@@ -26,13 +26,14 @@ from qa_app.evaluations.models import (
     EvaluationRevision,
     EvaluationStatus,
 )
-from qa_app.evaluations.permissions import can_edit, can_release, can_resolve, can_score
+from qa_app.evaluations.permissions import can_edit, can_release, can_resolve
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
 from qa_app.scorecards.models import Scorecard
 from qa_app.scorecards.services import latest_version
 from qa_app.scoring import EvaluationScore, iter_criteria, score_evaluation
 from qa_app.teams.models import Team
+from qa_app.teams.scope import can_score
 
 TEXT_FIELDS = ("overall_comment", "strengths", "opportunities")
 

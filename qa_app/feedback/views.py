@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from qa_app.auth.access import role_required
 from qa_app.auth.models import Role
 from qa_app.evaluations.forms import AcknowledgeForm, DisputeForm
 from qa_app.evaluations.models import VISIBLE_TO_AGENT, Evaluation, EvaluationStatus
@@ -20,7 +21,6 @@ from qa_app.evaluations.services import (
 from qa_app.evaluations.views import evaluation_or_404
 from qa_app.extensions import db
 from qa_app.scoring import iter_criteria
-from qa_app.web.access import role_required
 from qa_app.web.forms import to_choices
 
 bp = Blueprint("feedback", __name__)

@@ -10,7 +10,7 @@ from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
 from qa_app.teams.models import Team, team_supervisor
-from qa_app.web.access import teams_visible_to
+from qa_app.teams.scope import teams_visible_to
 
 
 @dataclass(frozen=True)

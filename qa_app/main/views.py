@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_login import current_user
 
+from qa_app.auth.access import public, role_required
 from qa_app.auth.models import Role
 from qa_app.evaluations.summaries import latest_feedback, work_summary
 from qa_app.extensions import db
@@ -25,7 +26,6 @@ from qa_app.stats.services import agent_picture, monthly_qa
 from qa_app.stats.views import DEFAULT_DAYS
 from qa_app.training.plans import centre_today, progress
 from qa_app.training.summaries import current_plan, overdue_items
-from qa_app.web.access import public, role_required
 
 bp = Blueprint("main", __name__)
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from qa_app.audit.services import record_event
+from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
 from qa_app.database import utcnow
 from qa_app.exports.download_names import download_name
@@ -17,7 +18,6 @@ from qa_app.extensions import db
 from qa_app.privacy.anonymise import AnonymiseError, anonymise_agent, check_anonymisable
 from qa_app.privacy.forms import AnonymiseForm
 from qa_app.privacy.personal_data import personal_data, to_json
-from qa_app.web.access import role_required
 from qa_app.web.forms import PostForm
 
 bp = Blueprint("privacy", __name__)

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from qa_app.auth.access import role_required
 from qa_app.channels import CHANNEL_LABELS
 from qa_app.extensions import db
 from qa_app.scorecards import drafts as draft_ops
@@ -24,7 +25,6 @@ from qa_app.scorecards.forms import (
 )
 from qa_app.scorecards.models import Scorecard
 from qa_app.scorecards.views import EDITORS, scorecard_or_404
-from qa_app.web.access import role_required
 
 bp = Blueprint("scorecard_builder", __name__)
 

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from qa_app.audit.services import record_event
+from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
 from qa_app.stats.forms import StatsImportForm, TargetForm, mapping_form_class
@@ -26,8 +27,8 @@ from qa_app.stats.services import (
     targets_for_team,
 )
 from qa_app.teams.models import Team
+from qa_app.teams.scope import can_see_agent, teams_visible_to
 from qa_app.uploads.transaction import run_upload
-from qa_app.web.access import can_see_agent, role_required, teams_visible_to
 
 bp = Blueprint("stats", __name__)
 MANAGERS = (Role.ADMIN, Role.MANAGER)

@@ -19,7 +19,7 @@ from qa_app.auth.models import User
 from qa_app.extensions import db
 from qa_app.stats.services import agent_picture
 from qa_app.stats.views import DEFAULT_DAYS
-from qa_app.web.access import agents_visible_to, can_see_agent
+from qa_app.teams.scope import agents_visible_to, can_see_agent
 
 
 @bp.get("/agents")
