@@ -16,8 +16,6 @@ from hypothesis import strategies as st
 
 from qa_app.scoring import (
     DEFAULT_PASS_MARK,
-    DEFAULT_SCALE,
-    KINDS,
     AnswerError,
     EvaluationScore,
     SectionScore,
@@ -459,11 +457,6 @@ def test_results_are_immutable() -> None:
 
 
 # --- helpers --------------------------------------------------------------------------
-
-
-def test_constants() -> None:
-    assert KINDS == ("yes_no", "scale", "points")
-    assert DEFAULT_SCALE == (1, 5)
 
 
 def test_criterion_weight_defaults_to_one() -> None:

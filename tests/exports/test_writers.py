@@ -1,0 +1,172 @@
+"""The pure parts of the exports: formula injection, file names, the workbook writers."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import datetime
+
+import openpyxl
+import pytest
+from openpyxl.worksheet import _writer
+
+from qa_app.exports.download_names import download_name
+from qa_app.exports.formula_injection import MAX_CELL_TEXT, safe_text
+from qa_app.exports.rows import (
+    AgentSummary,
+    AnswerRow,
+    CriteriaRow,
+    CriterionColumn,
+    EvaluationRow,
+    KpiColumn,
+    with_answers,
+)
+from qa_app.exports.workbook import write_evaluations_workbook
+from qa_app.stats.performance import mean_with_interval, mean_with_interval_from_sums
+from tests.support.exports_data import PAYLOADS
+
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+MORE_PAYLOADS = [
+    *PAYLOADS,
+    " =1+1",
+    "\n=1+1",
+    "\uff1d1+1",  # full-width equals sign
+    "#N/A",
+    "=",
+    "-",
+]
+
+
+def evaluation(number: int, text: str | None = None) -> EvaluationRow:
+    return EvaluationRow(
+        number, datetime(2026, 11, number), datetime(2026, 11, number), text or "Ann", text,
+        text or "Sam", text or "Card", 1, "phone", text, "released", 75.0, 75.0, False, False,
+        text, text, text,
+    )  # fmt: skip
+
+
+def answer(evaluation_id: int, key: str, text: str | None = None) -> AnswerRow:
+    return AnswerRow(evaluation_id, key, text or key, text, "yes_no", 1.0, 1.0, False, text)
+
+
+def write(payload: str, out: io.BytesIO | None = None, **overrides: object) -> io.BytesIO:
+    """A workbook with `payload` in every text cell there is."""
+    out = out or io.BytesIO()
+    arguments: dict[str, object] = {
+        "summaries": [
+            AgentSummary(payload, payload, payload, 1, 75.0, 1, None, None, 1.0, 0, {}, None, None)
+        ],
+        "kpi_columns": [KpiColumn("csat_pct", payload, "0.0%")],
+        "criteria": [CriterionColumn("greeting", payload, payload)],
+        "evaluations": with_answers([evaluation(1, payload)], [answer(1, "greeting", payload)]),
+        "matrix": [CriteriaRow(payload, {"greeting": 1.0}, {"greeting": 1})],
+        "description": payload,
+    }
+    arguments.update(overrides)
+    write_evaluations_workbook(out, **arguments)  # type: ignore[arg-type]
+    out.seek(0)
+    return out
+
+
+@pytest.mark.parametrize("payload", MORE_PAYLOADS)
+def test_safe_text_never_starts_a_formula(payload: str) -> None:
+    text = safe_text(payload)
+    assert text == "'" + payload
+    assert not text.startswith(TRIGGERS)
+
+
+@pytest.mark.parametrize("text", ["Greeting", "ok - fine", "a+b", "e-mail@x", " plain", ""])
+def test_ordinary_text_is_left_alone(text: str) -> None:
+    assert safe_text(text) == text
+
+
+def test_characters_excel_refuses_are_replaced_and_long_text_is_cut() -> None:
+    assert safe_text("a\x00b\x08c\x0bd\x1fe\tf\ng") == "a\ufffdb\ufffdc\ufffdd\ufffde\tf\ng"
+    long = safe_text("x" * 40_000)
+    assert len(long) == MAX_CELL_TEXT and long.endswith("…")
+
+
+@pytest.mark.parametrize("payload", [*MORE_PAYLOADS, "bell \x07 and null \x00"])
+def test_no_payload_becomes_a_formula_in_any_cell(payload: str) -> None:
+    book = openpyxl.load_workbook(write(payload))
+    seen = 0
+    for sheet in book:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    assert not cell.value.startswith(TRIGGERS)
+                    seen += cell.value == safe_text(payload)
+    assert seen >= 15  # names, teams, labels, references, comments, headers from KPIs
+    assert book.properties.description == safe_text(payload)
+
+
+def test_what_openpyxl_would_do_without_the_neutraliser() -> None:
+    # The reason for all this: openpyxl itself stores text beginning with "=" as a formula.
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("x")
+    sheet.append(["=1+1", safe_text("=1+1")])
+    out = io.BytesIO()
+    book.save(out)
+    cells = next(openpyxl.load_workbook(out)["x"].iter_rows())
+    assert [(cell.value, cell.data_type) for cell in cells] == [("=1+1", "f"), ("'=1+1", "s")]
+
+
+@pytest.mark.parametrize(
+    ("parts", "name"),
+    [
+        (
+            ("qa-evaluations", "2026-11-01", "2026-11-30"),
+            "qa-evaluations_2026-11-01_2026-11-30.xlsx",
+        ),
+        (("qa-feedback", 'Ann "A" O\'Neil\r\nX-Evil: 1'), "qa-feedback_Ann-A-O-Neil-X-Evil-1.xlsx"),
+        (("qa-feedback", "../../etc/passwd"), "qa-feedback_etc-passwd.xlsx"),
+        (("qa-feedback", "Jürgen Müller"), "qa-feedback_Jürgen-Müller.xlsx"),
+        (("", "\r\n"), "export.xlsx"),
+    ],
+)
+def test_download_names_are_safe(parts: tuple[str, ...], name: str) -> None:
+    assert download_name(*parts) == name
+
+
+def test_answers_are_paired_with_their_evaluation() -> None:
+    evaluations = [evaluation(1), evaluation(2), evaluation(4)]
+    answers = [answer(1, "a"), answer(1, "b"), answer(3, "orphan"), answer(4, "a")]
+    paired = [
+        (e.id, [a.criterion_key for a in own]) for e, own in with_answers(evaluations, answers)
+    ]
+    assert paired == [(1, ["a", "b"]), (2, []), (4, ["a"])]
+
+
+def test_a_failed_export_leaves_no_temporary_files() -> None:
+    def evaluations() -> Iterator[tuple[EvaluationRow, list[AnswerRow]]]:
+        yield evaluation(1), [answer(1, "greeting")]
+        raise RuntimeError("database went away")
+
+    # openpyxl lists each sheet's temporary file here until it deletes the file.
+    temporary_files = _writer.ALL_TEMP_FILES
+    before = list(temporary_files)
+    with pytest.raises(RuntimeError, match="database went away"):
+        write("x", evaluations=evaluations())
+    assert temporary_files == before
+    write("x")
+    assert temporary_files == before
+
+
+def test_progress_is_reported_per_evaluation() -> None:
+    seen: list[int] = []
+    write("x", evaluations=with_answers([evaluation(1), evaluation(2)], []), progress=seen.append)
+    assert seen == [1, 1]
+
+
+@pytest.mark.parametrize(
+    "values", [[], [72.5], [40, 50], [100, 100, 100], [55.5, 80, 91.25, 100, 0, 62.5]]
+)
+def test_the_interval_from_sql_sums_is_the_interval_from_the_values(values: list[float]) -> None:
+    expected = mean_with_interval(values)
+    result = mean_with_interval_from_sums(
+        len(values), sum(values), sum(value * value for value in values)
+    )
+    assert result.n == expected.n
+    for field in ("mean", "low", "high"):
+        assert getattr(result, field) == pytest.approx(getattr(expected, field), abs=1e-6)
