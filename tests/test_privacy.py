@@ -264,9 +264,9 @@ def _numbers(value: Any) -> Any:
 def _figures(agent_id: int) -> dict[str, Any]:
     """Every aggregate the agent counts in: their page, the team table, the centre."""
     from qa_app.dashboards.centre import teams_compared, weakest_criteria
-    from qa_app.dashboards.filters import ReportFilters
     from qa_app.dashboards.team import heat_map, team_table
     from qa_app.evaluations.models import Answer, Evaluation
+    from qa_app.stats.filters import ReportFilters
     from qa_app.stats.services import agent_picture
 
     end = date.today()

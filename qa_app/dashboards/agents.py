@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qa_app.dashboards.aggregates import AgentTotals, agent_totals
-from qa_app.dashboards.filters import ReportFilters
+from qa_app.stats.filters import ReportFilters
 from qa_app.stats.kpis import KPIS, KpiTotals, kpi_totals_by_agent
 from qa_app.stats.performance import (
     MeanWithInterval,

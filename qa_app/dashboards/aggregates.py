@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from qa_app.auth.models import User
-from qa_app.dashboards.filters import ReportFilters
 from qa_app.evaluations.models import Answer, Evaluation
 from qa_app.exports.rows import CriteriaRow
 from qa_app.extensions import db
+from qa_app.stats.filters import ReportFilters
 from qa_app.stats.models import AgentDailyStat
 from qa_app.teams.models import Team
 

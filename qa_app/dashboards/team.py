@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from qa_app.auth.models import User
 from qa_app.dashboards.agents import AgentPerformance, agent_performance
 from qa_app.dashboards.aggregates import agent_totals
-from qa_app.dashboards.filters import ReportFilters
 from qa_app.evaluations.models import Answer, Evaluation, answer_label
 from qa_app.extensions import db
+from qa_app.stats.filters import ReportFilters
 from qa_app.stats.kpis import KPIS
 from qa_app.stats.performance import MeanWithInterval, mean_with_interval_from_sums
 

@@ -16,12 +16,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from qa_app.auth.models import User
-from qa_app.dashboards.filters import ReportFilters
 from qa_app.evaluations.models import Answer, Evaluation
 from qa_app.exports.rows import AnswerRow, CriterionColumn, EvaluationRow
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
 from qa_app.scorecards.models import Scorecard, ScorecardCriterion, ScorecardVersion
+from qa_app.stats.filters import ReportFilters
 from qa_app.teams.models import Team
 
 # Rows fetched from the cursor at a time.

@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 
 from qa_app.auth.models import User
-from qa_app.dashboards.filters import ReportFilters
 from qa_app.exports.queries import YIELD_PER, _local
 from qa_app.exports.sheets import DATE, DATE_TIME, N_, WHOLE, Column, Sheet, Translate, translated
 from qa_app.extensions import db
+from qa_app.stats.filters import ReportFilters
 from qa_app.teams.models import Team
 from qa_app.training.models import TrainingModule, TrainingPlan, item_overdue
 from qa_app.training.models import TrainingPlanItem as Item
