@@ -88,15 +88,6 @@ class AnswerRow:
 
 
 @dataclass(frozen=True)
-class CriteriaRow:
-    """A row of the Criteria sheet (a team, or all teams): mean r and n per criterion key."""
-
-    label: str
-    means: Mapping[str, float]
-    counts: Mapping[str, int]
-
-
-@dataclass(frozen=True)
 class KpiComparison:
     """A KPI of one agent beside the team's and the target, in the KPI's unit."""
 

@@ -20,7 +20,7 @@ from qa_app.audit.models import AuditEvent
 from qa_app.audit.services import record_event
 from qa_app.auth.models import Role, User
 from qa_app.dashboards.agents import AgentPerformance, agent_performance, performance_of
-from qa_app.dashboards.aggregates import AgentTotals, criteria_matrix, criterion_means
+from qa_app.dashboards.aggregates import AgentTotals
 from qa_app.evaluations.models import VISIBLE_TO_AGENT
 from qa_app.exports.feedback_workbook import write_feedback_workbook
 from qa_app.exports.queries import answer_rows, criterion_columns, evaluation_rows
@@ -36,6 +36,7 @@ from qa_app.exports.rows import (
 from qa_app.exports.sheets import DECIMAL, PERCENT, SECONDS, WHOLE
 from qa_app.exports.training_sheet import training_rows
 from qa_app.exports.workbook import write_evaluations_workbook
+from qa_app.stats.criteria import criteria_matrix, criterion_means
 from qa_app.stats.display import kpi_label
 from qa_app.stats.filters import ReportFilters
 from qa_app.stats.kpis import KPIS, KpiDefinition, KpiTotals, kpi_totals
