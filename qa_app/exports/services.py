@@ -23,7 +23,12 @@ from qa_app.dashboards.agents import AgentPerformance, agent_performance, perfor
 from qa_app.dashboards.aggregates import AgentTotals
 from qa_app.evaluations.models import VISIBLE_TO_AGENT
 from qa_app.exports.feedback_workbook import write_feedback_workbook
-from qa_app.exports.queries import answer_rows, criterion_columns, evaluation_rows
+from qa_app.exports.queries import (
+    answer_rows,
+    criterion_columns,
+    evaluation_rows,
+    training_rows,
+)
 from qa_app.exports.rows import (
     AgentSummary,
     CriterionColumn,
@@ -34,7 +39,6 @@ from qa_app.exports.rows import (
     with_answers,
 )
 from qa_app.exports.sheets import DECIMAL, PERCENT, SECONDS, WHOLE
-from qa_app.exports.training_sheet import training_rows
 from qa_app.exports.workbook import write_evaluations_workbook
 from qa_app.stats.criteria import criteria_matrix, criterion_means
 from qa_app.stats.display import kpi_label

@@ -24,6 +24,7 @@ from qa_app.exports.rows import (
     CriterionColumn,
     EvaluationRow,
     KpiColumn,
+    TrainingRow,
 )
 from qa_app.exports.sheets import (
     DATE_TIME,
@@ -39,7 +40,7 @@ from qa_app.exports.sheets import (
     save,
     translated,
 )
-from qa_app.exports.training_sheet import TRAINING, TrainingRow, write_training
+from qa_app.exports.training_sheet import TRAINING, write_training
 
 if TYPE_CHECKING:  # the writer stays pure: the row type only, not its query module
     from qa_app.stats.criteria import CriteriaRow
