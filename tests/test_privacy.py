@@ -266,14 +266,15 @@ def _figures(agent_id: int) -> dict[str, Any]:
     from qa_app.dashboards.centre import teams_compared, weakest_criteria
     from qa_app.dashboards.team import heat_map, team_table
     from qa_app.evaluations.models import Answer, Evaluation
+    from qa_app.stats.agent_performance import agent_performance
     from qa_app.stats.filters import ReportFilters
-    from qa_app.stats.services import agent_picture
 
     end = date.today()
     filters = ReportFilters(start=end - timedelta(days=89), end=end)
-    agent = db.session.get(User, agent_id)
     return {
-        "agent": _numbers(agent_picture(agent, filters.start, end).report()),
+        "agent": _numbers(
+            agent_performance(dataclasses.replace(filters, agent_id=agent_id)).public_figures()
+        ),
         "team": _numbers(team_table(filters)),
         "heat_map": _numbers(heat_map(filters)),
         "centre": _numbers(teams_compared(filters)),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, render_template
 from flask.typing import ResponseReturnValue
@@ -20,9 +18,10 @@ from qa_app.main.services import (
     users_by_role,
     visible_agents_by_team,
 )
+from qa_app.stats.agent_performance import agent_performance, default_start
+from qa_app.stats.filters import ReportFilters
 from qa_app.stats.kpis import KPIS
-from qa_app.stats.services import agent_picture, monthly_qa
-from qa_app.stats.views import DEFAULT_DAYS
+from qa_app.stats.services import monthly_qa
 from qa_app.training.plans import centre_today, progress
 from qa_app.training.summaries import current_plan, overdue_items
 from qa_app.web.access import public, role_required
@@ -66,7 +65,9 @@ def index() -> ResponseReturnValue:
         plan=plan,
         plan_progress=progress(plan, today) if plan else None,
         today=today,
-        picture=agent_picture(current_user, today - timedelta(days=DEFAULT_DAYS - 1), today, tz),
+        performance=agent_performance(
+            ReportFilters(default_start(today), today, tz, agent_id=current_user.id)
+        ),
         trend=monthly_qa(current_user, 6, today, tz),
         kpis=KPIS,
     )
