@@ -21,8 +21,8 @@ from qa_app.admin.services import (
 from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
-from qa_app.main.services import team_overviews
 from qa_app.teams.models import Team
+from qa_app.teams.overview import team_overviews
 from qa_app.web.forms import PostForm
 
 bp = Blueprint("admin", __name__)

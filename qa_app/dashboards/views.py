@@ -17,10 +17,10 @@ from qa_app.dashboards.centre import (
     teams_compared,
     weakest_criteria,
 )
-from qa_app.dashboards.forms import DashboardForm, set_filter_choices
 from qa_app.dashboards.team import SORT_KEYS, heat_map, team_table
 from qa_app.evaluations.queue import monthly_progress, open_assignments
 from qa_app.evaluations.summaries import open_disputes
+from qa_app.stats.filter_form import DashboardForm, set_filter_choices
 from qa_app.stats.kpis import KPIS
 from qa_app.training.summaries import overdue_items
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -15,8 +15,9 @@ from flask_babel import get_timezone
 
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
+from qa_app.stats.agent_performance import agent_performance, default_start
+from qa_app.stats.filters import ReportFilters
 from qa_app.stats.importer import import_stats
-from qa_app.stats.services import agent_picture
 from qa_app.uploads.reader import TableError
 
 
@@ -102,17 +103,17 @@ def report_agent_command(
         raise click.ClickException(f"No agent with the e-mail {email}.")
     tz = get_timezone()
     last = end.date() if end else datetime.now(tz).date()
-    first = start.date() if start else last - timedelta(days=89)
+    first = start.date() if start else default_start(last)
     if first > last:
         raise click.ClickException("--from is after --to.")
-    picture = agent_picture(agent, first, last, tz)
+    performance = agent_performance(ReportFilters(first, last, tz, agent_id=agent.id))
     click.echo(
         json.dumps(
             {
                 "agent": agent.email,
                 "from": first.isoformat(),
                 "to": last.isoformat(),
-                **picture.report(),
+                **performance.public_figures(),
             },
             indent=2,
         )

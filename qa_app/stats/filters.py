@@ -1,5 +1,5 @@
-"""What a dashboard or an export covers: a period, optionally a team, an agent, a scorecard
-and a channel, always within the agents the user may see."""
+"""What a figure, a dashboard or an export covers: a period, optionally a team, an agent, a
+scorecard and a channel, always within the agents the user may see."""
 
 from __future__ import annotations
 
@@ -27,10 +27,10 @@ def scope_of(user: User) -> sa.Select | None:
 
 @dataclass(frozen=True)
 class ReportFilters:
-    """The evaluations and agent-days a dashboard or an export covers.
+    """The evaluations and agent-days an agent's figures, a dashboard or an export cover.
 
-    Evaluations count by the day they were submitted in the centre's time zone (as the
-    agent page counts them); statistics by their own day. Only scored evaluations
+    Evaluations count by the day they were submitted in the centre's time zone; statistics
+    by their own day. Only scored evaluations
     (submitted or later) are exported, or the `statuses` given.
     """
 
