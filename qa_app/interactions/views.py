@@ -17,7 +17,6 @@ from qa_app.channels import CHANNEL_LABELS
 from qa_app.evaluations.models import Evaluation
 from qa_app.evaluations.permissions import EVALUATOR_ROLES, can_score
 from qa_app.evaluations.sampling import (
-    SamplingError,
     active_scorecards,
     draw_sample,
     scorecard_for_channel,
@@ -33,6 +32,7 @@ from qa_app.teams.models import Team
 from qa_app.uploads.transaction import run_upload
 from qa_app.web.access import agents_visible_to, role_required, teams_visible_to
 from qa_app.web.forms import to_choices
+from qa_app.web.transaction import committing
 
 bp = Blueprint("interactions", __name__)
 PER_PAGE = 50
@@ -182,7 +182,7 @@ def sample() -> ResponseReturnValue:
     if form.validate_on_submit():
         team = db.session.get(Team, form.team_id.data)
         seed = form.seed.data if form.seed.data is not None else secrets.randbelow(2**31)
-        try:
+        with committing() as outcome:
             result = draw_sample(
                 team,
                 form.period_start.data,
@@ -191,17 +191,12 @@ def sample() -> ResponseReturnValue:
                 seed,
                 current_user,
             )
-        except SamplingError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
             total = sum(result.per_agent.values())
-            short = sum(1 for n in result.per_agent.values() if n < form.per_agent.data)
-            flash(
-                _("Assigned %(total)d interactions (seed %(seed)d).", total=total, seed=seed),
-                "success",
+            outcome.success = _(
+                "Assigned %(total)d interactions (seed %(seed)d).", total=total, seed=seed
             )
+        if outcome.saved:
+            short = sum(1 for n in result.per_agent.values() if n < form.per_agent.data)
             if short:
                 flash(
                     _("%(n)d agents had fewer interactions in the period than asked for.", n=short),

@@ -33,6 +33,7 @@ from qa_app.training.views import (
 )
 from qa_app.web.access import role_required
 from qa_app.web.forms import PostForm, to_choices
+from qa_app.web.transaction import committing
 
 
 @bp.route("/plans/<int:plan_id>/items", methods=["POST"])
@@ -185,12 +186,8 @@ def discard(plan_id: int) -> ResponseReturnValue:
     plan = coached_plan_or_404(plan_id)
     if not PostForm().validate_on_submit():
         abort(400)
-    try:
+    with committing(_("Draft plan discarded."), category="info") as outcome:
         plans.discard_draft(plan, current_user)
-    except plans.PlanRuleError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
+    if not outcome.saved:
         return redirect(url_for("training.detail", plan_id=plan.id))
-    db.session.commit()
-    flash(_("Draft plan discarded."), "info")
     return redirect(url_for("training.index"))
