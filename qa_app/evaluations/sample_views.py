@@ -14,11 +14,12 @@ from qa_app.auth.access import role_required
 from qa_app.auth.models import EVALUATOR_ROLES
 from qa_app.evaluations.blueprint import bp
 from qa_app.evaluations.forms import SampleForm
-from qa_app.evaluations.sampling import SamplingError, draw_sample
+from qa_app.evaluations.sampling import draw_sample
 from qa_app.extensions import db
 from qa_app.teams.models import Team
 from qa_app.teams.scope import teams_visible_to
 from qa_app.web.forms import to_choices
+from qa_app.web.transaction import committing
 
 
 @bp.route("/sample", methods=["GET", "POST"])
@@ -35,7 +36,7 @@ def sample() -> ResponseReturnValue:
     if form.validate_on_submit():
         team = db.session.get(Team, form.team_id.data)
         seed = form.seed.data if form.seed.data is not None else secrets.randbelow(2**31)
-        try:
+        with committing() as outcome:
             result = draw_sample(
                 team,
                 form.period_start.data,
@@ -44,17 +45,12 @@ def sample() -> ResponseReturnValue:
                 seed,
                 current_user,
             )
-        except SamplingError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
             total = sum(result.per_agent.values())
-            short = sum(1 for n in result.per_agent.values() if n < form.per_agent.data)
-            flash(
-                _("Assigned %(total)d interactions (seed %(seed)d).", total=total, seed=seed),
-                "success",
+            outcome.success = _(
+                "Assigned %(total)d interactions (seed %(seed)d).", total=total, seed=seed
             )
+        if outcome.saved:
+            short = sum(1 for n in result.per_agent.values() if n < form.per_agent.data)
             if short:
                 flash(
                     _("%(n)d agents had fewer interactions in the period than asked for.", n=short),

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from qa_app.audit.services import record_event
 from qa_app.auth.models import Role, User
+from qa_app.errors import RuleError
 from qa_app.evaluations.models import Assignment, Evaluation, Sample
 from qa_app.evaluations.queue import submitted_by_assignee
 from qa_app.extensions import db
@@ -23,7 +24,7 @@ from qa_app.teams.models import Team, team_supervisor
 MAX_PER_AGENT = 50
 
 
-class SamplingError(ValueError):
+class SamplingError(RuleError, ValueError):
     """The sample cannot be drawn as asked (message is user-facing)."""
 
 

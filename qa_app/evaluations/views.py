@@ -55,6 +55,7 @@ from qa_app.interactions.services import interaction_or_404
 from qa_app.scorecards.models import Scorecard
 from qa_app.scoring import AnswerError, score_evaluation
 from qa_app.web.forms import PostForm, to_choices
+from qa_app.web.transaction import committing
 
 PER_PAGE = 50
 
@@ -109,13 +110,10 @@ def start_interaction(interaction_id: int) -> ResponseReturnValue:
 def _start(interaction: Any, scorecard: Scorecard | None) -> ResponseReturnValue:
     if scorecard is None:
         abort(404)
-    try:
+    with committing() as outcome:
         evaluation = start_evaluation(current_user, interaction, scorecard)
-    except EvaluationRuleError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
+    if not outcome.saved:
         return redirect(url_for("interactions.detail", interaction_id=interaction.id))
-    db.session.commit()
     return redirect(url_for("evaluations.edit", evaluation_id=evaluation.id))
 
 
@@ -275,14 +273,10 @@ def release_view(evaluation_id: int) -> ResponseReturnValue:
 def delete(evaluation_id: int) -> ResponseReturnValue:
     """Delete a draft (audited)."""
     evaluation = evaluation_or_404(evaluation_id)
-    try:
+    with committing(_("Draft deleted."), category="info") as outcome:
         delete_draft(evaluation, current_user)
-    except EvaluationRuleError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
+    if not outcome.saved:
         return redirect(url_for("evaluations.detail", evaluation_id=evaluation_id))
-    db.session.commit()
-    flash(_("Draft deleted."), "info")
     return redirect(url_for("evaluations.queue"))
 
 

@@ -19,6 +19,7 @@ from qa_app.privacy.anonymise import AnonymiseError, anonymise_agent, check_anon
 from qa_app.privacy.forms import AnonymiseForm
 from qa_app.privacy.personal_data import personal_data, to_json
 from qa_app.web.forms import PostForm
+from qa_app.web.transaction import committing
 
 bp = Blueprint("privacy", __name__)
 
@@ -57,14 +58,10 @@ def anonymise(user_id: int) -> ResponseReturnValue:
         flash(str(error), "danger")
         return redirect(url_for("admin.edit_user", user_id=user.id))
     if form.validate_on_submit():
-        try:
+        # anonymise_agent checks again: a concurrent change since the check above is refused
+        with committing() as outcome:
             key = anonymise_agent(user, current_user)
-        except AnonymiseError as error:  # a concurrent change since the check above
-            db.session.rollback()
-            flash(str(error), "danger")
-            return redirect(url_for("admin.edit_user", user_id=user.id))
-        db.session.commit()
-        flash(_("The agent has been anonymised as %(key)s.", key=key), "success")
+            outcome.success = _("The agent has been anonymised as %(key)s.", key=key)
         return redirect(url_for("admin.edit_user", user_id=user.id))
     status = 400 if form.is_submitted() else 200
     return render_template("privacy/anonymise.html", user=user, form=form), status

@@ -30,6 +30,7 @@ from qa_app.training.models import ItemStatus, TrainingModule, TrainingPlan
 from qa_app.training.permissions import COACH_ROLES, can_coach
 from qa_app.training.plan_lookup import PLAN_READERS, coached_plan_or_404, item_or_404, plan_or_404
 from qa_app.web.forms import PostForm, to_choices
+from qa_app.web.transaction import committing
 
 
 def apply_change(
@@ -37,18 +38,10 @@ def apply_change(
 ) -> ResponseReturnValue:
     """Run a service change, commit, and go back to the plan (flashing the refusal)."""
     try:
-        change()
-        db.session.flush()
-    except plans.PlanRuleError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    except sa.orm.exc.StaleDataError:
-        db.session.rollback()
+        with committing(success):
+            change()
+    except sa.orm.exc.StaleDataError:  # already rolled back
         flash(_("Someone else changed this plan at the same time; here it is now."), "warning")
-    else:
-        db.session.commit()
-        if success:
-            flash(success, "success")
     return redirect(url_for("training.detail", plan_id=plan.id))
 
 
@@ -202,12 +195,8 @@ def discard(plan_id: int) -> ResponseReturnValue:
     plan = coached_plan_or_404(plan_id)
     if not PostForm().validate_on_submit():
         abort(400)
-    try:
+    with committing(_("Draft plan discarded."), category="info") as outcome:
         plans.discard_draft(plan, current_user)
-    except plans.PlanRuleError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
+    if not outcome.saved:
         return redirect(url_for("training.detail", plan_id=plan.id))
-    db.session.commit()
-    flash(_("Draft plan discarded."), "info")
     return redirect(url_for("training.index"))

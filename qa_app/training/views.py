@@ -41,6 +41,7 @@ from qa_app.training.permissions import COACH_ROLES, can_coach, visible_plans
 from qa_app.training.plan_lookup import PLAN_READERS, plan_or_404
 from qa_app.training.proposals import default_period, propose_plan
 from qa_app.web.forms import PostForm, to_choices
+from qa_app.web.transaction import committing
 
 PER_PAGE = 25
 
@@ -101,19 +102,19 @@ def new_plan(agent_id: int) -> ResponseReturnValue:
     outcome = None
     if form.validate_on_submit():
         period = (form.period_start.data, form.period_end.data)
-        try:
+        with committing() as transaction:
             if form.blank.data:
                 plan = plans.create_plan(agent, *period, current_user)
             else:
                 outcome = propose_plan(agent, _today(), current_user, get_timezone(), period)
                 plan = outcome.plan
-        except plans.PlanRuleError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
+            if plan is not None:
+                transaction.success = _(
+                    "Draft plan created: review it, then issue it to the agent."
+                )
+        if not transaction.saved:
             return redirect(url_for("training.index"))
         if plan is not None:
-            db.session.commit()
-            flash(_("Draft plan created: review it, then issue it to the agent."), "success")
             return redirect(url_for("training.detail", plan_id=plan.id))
     return render_template("training/new_plan.html", agent=agent, form=form, outcome=outcome)
 
