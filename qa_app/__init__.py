@@ -50,7 +50,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Attach every feature's blueprint."""
+    """Attach every feature's blueprint (each declares its URL prefix in blueprint.py)."""
     from qa_app.admin.views import bp as admin_bp
     from qa_app.api.token_views import bp as api_tokens_bp
     from qa_app.api.views import bp as api_bp
@@ -64,27 +64,30 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.interactions.views import bp as interactions_bp
     from qa_app.main.views import bp as main_bp
     from qa_app.privacy.views import bp as privacy_bp
-    from qa_app.scorecards.builder_views import bp as scorecard_builder_bp
     from qa_app.scorecards.views import bp as scorecards_bp
     from qa_app.stats.views import bp as stats_bp
+    from qa_app.teams.views import bp as teams_bp
     from qa_app.training.views import bp as training_bp
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(main_bp)
-    app.register_blueprint(admin_bp, url_prefix="/admin")
-    app.register_blueprint(scorecards_bp, url_prefix="/scorecards")
-    app.register_blueprint(scorecard_builder_bp, url_prefix="/scorecards")
-    app.register_blueprint(interactions_bp, url_prefix="/interactions")
-    app.register_blueprint(evaluations_bp, url_prefix="/evaluations")
-    app.register_blueprint(feedback_bp, url_prefix="/feedback")
-    app.register_blueprint(disputes_bp, url_prefix="/disputes")
-    app.register_blueprint(stats_bp, url_prefix="/stats")
-    app.register_blueprint(training_bp, url_prefix="/training")
-    app.register_blueprint(coaching_bp, url_prefix="/coaching")
-    app.register_blueprint(exports_bp, url_prefix="/exports")
-    app.register_blueprint(dashboards_bp, url_prefix="/dashboard")
-    app.register_blueprint(api_tokens_bp)
-    app.register_blueprint(privacy_bp)
+    for blueprint in (
+        auth_bp,
+        main_bp,
+        admin_bp,
+        teams_bp,
+        scorecards_bp,
+        interactions_bp,
+        evaluations_bp,
+        feedback_bp,
+        disputes_bp,
+        stats_bp,
+        training_bp,
+        coaching_bp,
+        exports_bp,
+        dashboards_bp,
+        api_tokens_bp,
+        privacy_bp,
+    ):
+        app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 

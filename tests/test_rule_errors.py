@@ -33,6 +33,7 @@ NOT_RULE_ERRORS = {
 
 RULE_ERRORS = [
     "qa_app.admin.services.AdminRuleError",
+    "qa_app.teams.services.TeamRuleError",
     "qa_app.api.tokens.TokenRuleError",
     "qa_app.coaching.sessions.SessionRuleError",
     "qa_app.evaluations.sampling.SamplingError",

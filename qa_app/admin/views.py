@@ -3,29 +3,25 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from qa_app.admin.forms import ROLE_LABELS, TeamForm, UserFilterForm, UserForm
+from qa_app.admin.blueprint import bp
+from qa_app.admin.forms import ROLE_LABELS, UserFilterForm, UserForm
 from qa_app.admin.services import (
     UserData,
     create_user,
     reset_password,
-    save_team,
     set_user_active,
     update_user,
 )
 from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
-from qa_app.teams.models import Team
-from qa_app.teams.overview import team_overviews
 from qa_app.web.forms import PostForm
 from qa_app.web.transaction import committing
-
-bp = Blueprint("admin", __name__)
 
 USERS_PER_PAGE = 50
 
@@ -135,45 +131,3 @@ def reset_user_password(user_id: int) -> ResponseReturnValue:
     password = reset_password(user)
     db.session.commit()
     return render_template("admin/password_shown.html", user=user, password=password, created=False)
-
-
-@bp.route("/teams")
-@role_required(Role.ADMIN)
-def teams() -> ResponseReturnValue:
-    """All teams with their supervisors and agent counts."""
-    return render_template("admin/teams.html", teams=team_overviews(current_user))
-
-
-@bp.route("/teams/new", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
-def create_team() -> ResponseReturnValue:
-    """Create a team with its supervisors and agents."""
-    return _team_form(None)
-
-
-@bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
-def edit_team(team_id: int) -> ResponseReturnValue:
-    """Rename a team and change its supervisors and agents."""
-    return _team_form(db.get_or_404(Team, team_id))
-
-
-def _team_form(team: Team | None) -> ResponseReturnValue:
-    form = TeamForm(obj=team, team=team)
-    if team is not None and request.method == "GET":
-        form.supervisor_ids.data = [user.id for user in team.supervisors]
-        form.agent_ids.data = [user.id for user in team.agents]
-    if form.validate_on_submit():
-        with committing() as outcome:
-            team = save_team(
-                team,
-                form.name.data,
-                form.supervisor_ids.data,
-                form.agent_ids.data,
-                release_mode=form.release_mode.data,
-                evaluations_per_agent_month=form.evaluations_per_agent_month.data,
-            )
-            outcome.success = _("Saved team %(name)s.", name=team.name)
-        if outcome.saved:
-            return redirect(url_for("admin.teams"))
-    return render_template("admin/team_form.html", form=form, team=team)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
+from qa_app.coaching.blueprint import bp
 from qa_app.coaching.forms import SessionForm
 from qa_app.coaching.models import CoachingSession
 from qa_app.coaching.permissions import visible_sessions
@@ -27,7 +28,6 @@ from qa_app.training.plans import centre_today
 from qa_app.web.forms import to_choices
 from qa_app.web.transaction import committing
 
-bp = Blueprint("coaching", __name__)
 PER_PAGE = 25
 READERS = (*COACH_ROLES, Role.AGENT)
 

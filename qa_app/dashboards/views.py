@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, render_template, request
+from flask import render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_login import current_user
 
 from qa_app.auth.access import role_required
 from qa_app.auth.models import Role
+from qa_app.dashboards.blueprint import bp
 from qa_app.dashboards.centre import (
     evaluator_consistency,
     monthly_trend_by_team,
@@ -24,7 +25,6 @@ from qa_app.stats.filter_form import DashboardForm, set_filter_choices
 from qa_app.stats.kpis import KPIS
 from qa_app.training.summaries import overdue_items
 
-bp = Blueprint("dashboards", __name__)
 TEAM_READERS = (Role.ADMIN, Role.MANAGER, Role.SUPERVISOR)
 CENTRE_READERS = (Role.ADMIN, Role.MANAGER)
 

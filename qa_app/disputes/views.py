@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from qa_app.auth.access import role_required
 from qa_app.auth.models import EVALUATOR_ROLES
+from qa_app.disputes.blueprint import bp
 from qa_app.evaluations.answers import read_form
 from qa_app.evaluations.form_state import FormState, problem_messages, state_from_evaluation
 from qa_app.evaluations.forms import ResolveForm
@@ -28,7 +29,6 @@ from qa_app.extensions import db
 from qa_app.scoring import AnswerError
 from qa_app.web.forms import to_choices
 
-bp = Blueprint("disputes", __name__)
 DECISIONS = {
     "reject": _l("Reject: the score stands"),
     "uphold": _l("Uphold: re-score with the answers below"),

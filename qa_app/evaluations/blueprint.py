@@ -1,8 +1,8 @@
-"""The `evaluations` blueprint (/evaluations): the work queue, scoring, release, history
-(views.py) and drawing samples into the queue (sample_views.py); views.py imports both."""
+"""The `evaluations` blueprint: evaluations. Its routes are in views.py and sample_views.py
+(views.py imports it)."""
 
 from __future__ import annotations
 
 from flask import Blueprint
 
-bp = Blueprint("evaluations", __name__)
+bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")

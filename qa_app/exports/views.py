@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import IO
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask import Response, abort, render_template, request, send_file
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_babel import gettext as _
@@ -24,6 +24,7 @@ from flask_login import current_user
 from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
 from qa_app.database import snapshot_read
+from qa_app.exports.blueprint import bp
 from qa_app.exports.download_names import download_name
 from qa_app.exports.forms import ExportForm, FeedbackForm, PeriodForm
 from qa_app.exports.services import (
@@ -39,7 +40,6 @@ from qa_app.stats.filters import ReportFilters, scope_of
 from qa_app.teams.scope import agents_visible_to, can_see_agent
 from qa_app.web.forms import to_choices
 
-bp = Blueprint("exports", __name__)
 EXPORTERS = (Role.ADMIN, Role.MANAGER, Role.SUPERVISOR)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_DAYS = 90

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import current_app, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -19,11 +19,10 @@ from qa_app.evaluations.services import (
 )
 from qa_app.evaluations.views import evaluation_or_404
 from qa_app.extensions import db
+from qa_app.feedback.blueprint import bp
 from qa_app.scoring import iter_criteria
 from qa_app.web.forms import to_choices
 from qa_app.web.transaction import committing
-
-bp = Blueprint("feedback", __name__)
 
 
 @bp.route("/")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_babel import gettext as _
@@ -14,6 +14,7 @@ from qa_app.auth.models import EVALUATOR_ROLES, User
 from qa_app.channels import CHANNEL_LABELS
 from qa_app.extensions import db
 from qa_app.i18n import local_to_utc
+from qa_app.interactions.blueprint import bp
 from qa_app.interactions.forms import ImportForm, InteractionForm
 from qa_app.interactions.importer import import_interactions
 from qa_app.interactions.models import Interaction
@@ -28,7 +29,6 @@ from qa_app.teams.scope import agents_visible_to, can_score
 from qa_app.uploads.transaction import run_upload
 from qa_app.web.forms import to_choices
 
-bp = Blueprint("interactions", __name__)
 PER_PAGE = 50
 
 

@@ -26,7 +26,7 @@ NAVIGATION = [
     ("coaching.index", _l("My coaching"), frozenset({Role.AGENT})),
     ("scorecards.index", _l("Scorecards"), frozenset({Role.ADMIN, Role.MANAGER, Role.SUPERVISOR})),
     ("admin.users", _l("Users"), frozenset({Role.ADMIN})),
-    ("admin.teams", _l("Teams"), frozenset({Role.ADMIN})),
+    ("teams.index", _l("Teams"), frozenset({Role.ADMIN})),
 ]
 
 

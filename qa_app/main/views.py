@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, render_template
+from flask import jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_login import current_user
@@ -12,6 +12,7 @@ from qa_app.auth.access import public, role_required
 from qa_app.auth.models import Role
 from qa_app.evaluations.summaries import latest_feedback, work_summary
 from qa_app.extensions import db
+from qa_app.main.blueprint import bp
 from qa_app.main.services import recent_audit_events, users_by_role
 from qa_app.stats.agent_performance import agent_performance, default_start
 from qa_app.stats.filters import ReportFilters
@@ -20,8 +21,6 @@ from qa_app.stats.services import monthly_qa
 from qa_app.teams.overview import active_agent_count, team_overviews, visible_agents_by_team
 from qa_app.training.plans import centre_today, progress
 from qa_app.training.summaries import current_plan, overdue_items
-
-bp = Blueprint("main", __name__)
 
 
 @bp.route("/")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, flash, redirect, render_template, send_file, url_for
+from flask import flash, redirect, render_template, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,12 +16,11 @@ from qa_app.database import utcnow
 from qa_app.exports.download_names import download_name
 from qa_app.extensions import db
 from qa_app.privacy.anonymise import AnonymiseError, anonymise_agent, check_anonymisable
+from qa_app.privacy.blueprint import bp
 from qa_app.privacy.forms import AnonymiseForm
 from qa_app.privacy.personal_data import personal_data, to_json
 from qa_app.web.forms import PostForm
 from qa_app.web.transaction import committing
-
-bp = Blueprint("privacy", __name__)
 
 
 @bp.route("/account/my-data", methods=["POST"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,6 +14,7 @@ from qa_app.auth.access import role_required
 from qa_app.channels import CHANNEL_LABELS
 from qa_app.extensions import db
 from qa_app.scorecards import drafts as draft_ops
+from qa_app.scorecards.blueprint import bp
 from qa_app.scorecards.definition import DefinitionError, validate_definition
 from qa_app.scorecards.forms import (
     KIND_LABELS,
@@ -23,11 +24,9 @@ from qa_app.scorecards.forms import (
     RevisionForm,
     SectionForm,
 )
+from qa_app.scorecards.lookup import EDITORS, scorecard_or_404
 from qa_app.scorecards.models import Scorecard
-from qa_app.scorecards.views import EDITORS, scorecard_or_404
 from qa_app.web.transaction import committing
-
-bp = Blueprint("scorecard_builder", __name__)
 
 
 def _draft_or_redirect(slug: str) -> Scorecard:
@@ -38,7 +37,7 @@ def _draft_or_redirect(slug: str) -> Scorecard:
 
 
 def _to_draft(scorecard: Scorecard) -> ResponseReturnValue:
-    return redirect(url_for("scorecard_builder.draft", slug=scorecard.slug))
+    return redirect(url_for("scorecards.draft", slug=scorecard.slug))
 
 
 def _apply(

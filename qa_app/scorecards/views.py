@@ -3,32 +3,24 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from qa_app.auth.access import role_required
-from qa_app.auth.models import Role
 from qa_app.channels import CHANNEL_LABELS
 from qa_app.extensions import db
+from qa_app.scorecards import builder_views  # noqa: F401  (its routes join the blueprint)
+from qa_app.scorecards.blueprint import bp
 from qa_app.scorecards.definition import to_toml
 from qa_app.scorecards.drafts import new_draft
 from qa_app.scorecards.forms import KIND_LABELS, ScorecardSettingsForm
+from qa_app.scorecards.lookup import EDITORS, READERS, scorecard_or_404
 from qa_app.scorecards.models import Scorecard, ScorecardVersion
 from qa_app.scorecards.services import set_archived
 from qa_app.web.forms import PostForm
-
-bp = Blueprint("scorecards", __name__)
-
-EDITORS = (Role.ADMIN, Role.MANAGER)
-READERS = (Role.ADMIN, Role.MANAGER, Role.SUPERVISOR)
-
-
-def scorecard_or_404(slug: str) -> Scorecard:
-    """The scorecard with this slug."""
-    return db.first_or_404(sa.select(Scorecard).where(Scorecard.slug == slug))
 
 
 def version_or_404(scorecard: Scorecard, number: int) -> ScorecardVersion:
@@ -83,7 +75,7 @@ def create() -> ResponseReturnValue:
         db.session.add(scorecard)
         db.session.commit()
         flash(_("Draft created. Add sections and criteria, then publish."), "success")
-        return redirect(url_for("scorecard_builder.draft", slug=scorecard.slug))
+        return redirect(url_for("scorecards.draft", slug=scorecard.slug))
     return render_template("scorecards/settings.html", form=form, scorecard=None)
 
 

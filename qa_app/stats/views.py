@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_babel import gettext as _
@@ -16,6 +16,7 @@ from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
 from qa_app.stats.agent_performance import agent_performance, default_start
+from qa_app.stats.blueprint import bp
 from qa_app.stats.filters import ReportFilters
 from qa_app.stats.forms import StatsImportForm, TargetForm, mapping_form_class
 from qa_app.stats.importer import ALIASES, import_stats
@@ -26,7 +27,6 @@ from qa_app.teams.models import Team
 from qa_app.teams.scope import can_see_agent, teams_visible_to
 from qa_app.uploads.transaction import run_upload
 
-bp = Blueprint("stats", __name__)
 MANAGERS = (Role.ADMIN, Role.MANAGER)
 
 

@@ -1,8 +1,8 @@
-"""The `training` blueprint (/training): its pages are in views.py (list, proposing, the plan,
-follow-up, catalogue) and plan_actions.py (each change to a plan); views.py imports both."""
+"""The `training` blueprint: training plans. Its routes are in views.py and plan_actions.py
+(views.py imports it)."""
 
 from __future__ import annotations
 
 from flask import Blueprint
 
-bp = Blueprint("training", __name__)
+bp = Blueprint("training", __name__, url_prefix="/training")

@@ -259,7 +259,7 @@ FORM_POSTS: dict[str, FormPost] = {
     ),
     "admin.set_active": FormPost("admin", "/admin/users/{agent_a2}/active", {"active": "0"}),
     "admin.reset_password": FormPost("admin", "/admin/users/{agent_a2}/reset-password", status=200),
-    "admin.create_team": FormPost(
+    "teams.create": FormPost(
         "admin",
         "/admin/teams/new",
         {
@@ -269,7 +269,7 @@ FORM_POSTS: dict[str, FormPost] = {
             "supervisor_ids": "{supervisor_none}",
         },
     ),
-    "admin.edit_team": FormPost(
+    "teams.edit": FormPost(
         "admin",
         "/admin/teams/{team_a}",
         {
@@ -294,8 +294,8 @@ FORM_POSTS: dict[str, FormPost] = {
         {"name": "Chat", "slug": "chat", "channels": "chat", "pass_mark": "75"},
     ),
     "scorecards.archive": FormPost("manager", CARD + "/archive", {"archived": "1"}),
-    "scorecard_builder.start_draft": FormPost("manager", CARD + "/draft/start", draft=False),
-    "scorecard_builder.draft_settings": FormPost(
+    "scorecards.start_draft": FormPost("manager", CARD + "/draft/start", draft=False),
+    "scorecards.draft_settings": FormPost(
         "manager",
         CARD + "/draft/settings",
         {
@@ -306,13 +306,13 @@ FORM_POSTS: dict[str, FormPost] = {
             "pass_mark": "70",
         },
     ),
-    "scorecard_builder.new_section": FormPost(
+    "scorecards.new_section": FormPost(
         "manager", CARD + "/draft/sections/new", {"revision": "1", "title": "Closing"}
     ),
-    "scorecard_builder.edit_section": FormPost(
+    "scorecards.edit_section": FormPost(
         "manager", CARD + "/draft/sections/0", {"revision": "1", "title": "Welcome"}
     ),
-    "scorecard_builder.new_criterion": FormPost(
+    "scorecards.new_criterion": FormPost(
         "manager",
         CARD + "/draft/sections/0/criteria/new",
         {
@@ -324,7 +324,7 @@ FORM_POSTS: dict[str, FormPost] = {
             "weight": "1",
         },
     ),
-    "scorecard_builder.edit_criterion": FormPost(
+    "scorecards.edit_criterion": FormPost(
         "manager",
         CARD + "/draft/sections/0/criteria/0",
         {
@@ -336,16 +336,16 @@ FORM_POSTS: dict[str, FormPost] = {
             "weight": "2",
         },
     ),
-    "scorecard_builder.move": FormPost(
+    "scorecards.move": FormPost(
         "manager",
         CARD + "/draft/move",
         {"revision": "1", "section": "0", "criterion": "0", "offset": "1"},
     ),
-    "scorecard_builder.remove": FormPost(
+    "scorecards.remove": FormPost(
         "manager", CARD + "/draft/remove", {"revision": "1", "section": "0", "criterion": "1"}
     ),
-    "scorecard_builder.publish": FormPost("manager", CARD + "/draft/publish", {"revision": "1"}),
-    "scorecard_builder.discard": FormPost("manager", CARD + "/draft/discard", {"revision": "1"}),
+    "scorecards.publish": FormPost("manager", CARD + "/draft/publish", {"revision": "1"}),
+    "scorecards.discard": FormPost("manager", CARD + "/draft/discard", {"revision": "1"}),
     "interactions.create": FormPost(
         "supervisor_a",
         "/interactions/new",
