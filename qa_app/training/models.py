@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_app.database import UTCDateTime, utcnow
-from qa_app.extensions import db
+from qa_app.extensions import Model
 
 if TYPE_CHECKING:
     from qa_app.auth.models import User
@@ -20,7 +20,7 @@ def _in(column: str, values: type[enum.StrEnum]) -> str:
     return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
-class TrainingModule(db.Model):
+class TrainingModule(Model):
     """A catalogue entry, loaded from scorecards/training.toml by `scorecards sync`.
 
     Modules dropped from the file are deactivated, not deleted: plans still point at them.
@@ -39,7 +39,7 @@ class TrainingModule(db.Model):
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
 
-class KpiTrainingModule(db.Model):
+class KpiTrainingModule(Model):
     """Which modules address a shortfall on a KPI, most relevant first."""
 
     __tablename__ = "kpi_training_module"
@@ -83,7 +83,7 @@ class FocusKind(enum.StrEnum):
     KPI = "kpi"
 
 
-class TrainingPlan(db.Model):
+class TrainingPlan(Model):
     """An agent's training plan, proposed from a period's evidence and owned by the coach."""
 
     __tablename__ = "training_plan"
@@ -140,7 +140,7 @@ class TrainingPlan(db.Model):
         return self.status in OPEN_PLAN
 
 
-class TrainingPlanItem(db.Model):
+class TrainingPlanItem(Model):
     """One module in a plan, with the evidence that put it there and its progress."""
 
     __tablename__ = "training_plan_item"
