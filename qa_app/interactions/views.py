@@ -38,7 +38,7 @@ bp = Blueprint("interactions", __name__)
 PER_PAGE = 50
 
 
-def _visible_interactions() -> sa.Select[tuple[Interaction]]:
+def _visible_interactions() -> sa.Select[Interaction]:
     agents = agents_visible_to(current_user).with_only_columns(User.id).order_by(None)
     return sa.select(Interaction).where(Interaction.agent_id.in_(agents))
 

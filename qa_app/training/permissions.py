@@ -25,7 +25,7 @@ def scoped_to(user: User, agent_column: sa.ColumnElement[int]) -> list[sa.Column
     return [agent_column.in_(agents)]
 
 
-def visible_plans(user: User) -> sa.Select[tuple[TrainingPlan]]:
+def visible_plans(user: User) -> sa.Select[TrainingPlan]:
     """Plans `user` may open: their teams' (coaches), or an agent's own issued ones."""
     query = sa.select(TrainingPlan).where(*scoped_to(user, TrainingPlan.agent_id))
     if user.role == Role.AGENT:
