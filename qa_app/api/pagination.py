@@ -65,7 +65,7 @@ def page_limit() -> int:
     return int(value)
 
 
-def paginate(query: sa.Select[Item], id_column: sa.ColumnElement[int]) -> Page[Item]:
+def paginate(query: sa.Select[Item], id_column: sa.SQLColumnExpression[int]) -> Page[Item]:
     """The page of `query` after the request's cursor, ordered by `id_column`."""
     limit = page_limit()
     cursor = text_param("cursor")

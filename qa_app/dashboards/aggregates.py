@@ -83,7 +83,7 @@ def agent_totals(filters: ReportFilters) -> list[AgentTotals]:
     return [AgentTotals(**row._asdict()) for row in rows]
 
 
-def _criterion_means(filters: ReportFilters, *group: sa.ColumnElement) -> sa.Result:
+def _criterion_means(filters: ReportFilters, *group: sa.SQLColumnExpression) -> sa.Result:
     return db.session.execute(
         sa.select(
             *group,

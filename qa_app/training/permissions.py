@@ -15,7 +15,9 @@ from qa_app.web.access import CENTRE_WIDE_ROLES, agents_visible_to, can_see_agen
 COACH_ROLES = (Role.SUPERVISOR, Role.MANAGER)
 
 
-def scoped_to(user: User, agent_column: sa.ColumnElement[int]) -> list[sa.ColumnElement[bool]]:
+def scoped_to(
+    user: User, agent_column: sa.SQLColumnExpression[int]
+) -> list[sa.ColumnElement[bool]]:
     """Conditions on `agent_column` for the agents whose plans and sessions `user` may see."""
     if user.role in CENTRE_WIDE_ROLES:
         return []
