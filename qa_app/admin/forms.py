@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
+from wtforms import (  # type: ignore[attr-defined]  # SelectChoice: WTForms 3.3, stubs 3.2
     BooleanField,
     EmailField,
     IntegerField,
@@ -35,9 +35,8 @@ ROLE_LABELS = ROLE_NAMES
 
 
 def _teams() -> list[tuple[int, str]]:
-    return [
-        tuple(row) for row in db.session.execute(sa.select(Team.id, Team.name).order_by(Team.name))
-    ]
+    rows = db.session.execute(sa.select(Team.id, Team.name).order_by(Team.name))
+    return [(team_id, name) for team_id, name in rows]
 
 
 class UserForm(FlaskForm):

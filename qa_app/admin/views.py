@@ -23,7 +23,7 @@ from qa_app.extensions import db
 from qa_app.main.services import team_overviews
 from qa_app.teams.models import Team
 from qa_app.web.access import role_required
-from qa_app.web.forms import PostForm
+from qa_app.web.forms import PostForm, required_data
 
 bp = Blueprint("admin", __name__)
 
@@ -32,8 +32,8 @@ USERS_PER_PAGE = 50
 
 def _user_data(form: UserForm) -> UserData:
     return UserData(
-        email=form.email.data,
-        display_name=form.display_name.data,
+        email=required_data(form.email.data),
+        display_name=required_data(form.display_name.data),
         role=Role(form.role.data),
         team_id=form.team_id.data or None,
         external_id=form.external_id.data or None,
@@ -178,9 +178,9 @@ def _team_form(team: Team | None) -> ResponseReturnValue:
         try:
             team = save_team(
                 team,
-                form.name.data,
-                form.supervisor_ids.data,
-                form.agent_ids.data,
+                required_data(form.name.data),
+                required_data(form.supervisor_ids.data),
+                required_data(form.agent_ids.data),
                 release_mode=form.release_mode.data,
                 evaluations_per_agent_month=form.evaluations_per_agent_month.data,
             )

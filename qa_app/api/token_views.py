@@ -16,12 +16,12 @@ from qa_app.auth.models import Role, User
 from qa_app.database import utcnow
 from qa_app.extensions import db
 from qa_app.web.access import role_required
-from qa_app.web.forms import PostForm
+from qa_app.web.forms import PostForm, required_data
 
 bp = Blueprint("api_tokens", __name__)
 
 
-def _page(owner: User, form: ApiTokenForm | None = None) -> ResponseReturnValue:
+def _page(owner: User, form: ApiTokenForm | None = None) -> str:
     return render_template(
         "api/tokens.html",
         owner=owner,
@@ -38,7 +38,7 @@ def _create(owner: User, form: ApiTokenForm) -> ResponseReturnValue:
         return _page(owner, form), 400
     expires_at = end_of_day(form.expires_on.data, get_timezone()) if form.expires_on.data else None
     try:
-        new = create_token(owner, form.name.data, expires_at, current_user)
+        new = create_token(owner, required_data(form.name.data), expires_at, current_user)
     except TokenRuleError as error:
         db.session.rollback()
         flash(str(error), "danger")

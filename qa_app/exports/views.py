@@ -36,7 +36,7 @@ from qa_app.exports.services import (
 from qa_app.extensions import db
 from qa_app.scorecards.models import Scorecard
 from qa_app.web.access import agents_visible_to, can_see_agent, role_required
-from qa_app.web.forms import to_choices
+from qa_app.web.forms import required_data, to_choices
 
 bp = Blueprint("exports", __name__)
 EXPORTERS = (Role.ADMIN, Role.MANAGER, Role.SUPERVISOR)
@@ -73,7 +73,10 @@ def feedback() -> ResponseReturnValue:
         if agent is None or not can_see_agent(current_user, agent.id):
             abort(404)
         filters = ReportFilters(
-            form.start.data, form.end.data, get_timezone(), scope=scope_of(current_user)
+            required_data(form.start.data),
+            required_data(form.end.data),
+            get_timezone(),
+            scope=scope_of(current_user),
         )
         name = download_name(
             "qa-feedback", agent.display_name, filters.start.isoformat(), filters.end.isoformat()
@@ -107,8 +110,8 @@ def _export_filters(form: ExportForm) -> ReportFilters:
         sa.select(Scorecard.id).where(Scorecard.slug == form.scorecard.data)
     )
     return ReportFilters(
-        form.start.data,
-        form.end.data,
+        required_data(form.start.data),
+        required_data(form.end.data),
         get_timezone(),
         team_id=form.team_id.data or None,
         agent_id=form.agent_id.data or None,

@@ -30,9 +30,10 @@ from qa_app.interactions.models import Interaction
 from qa_app.interactions.services import create_interaction
 from qa_app.scorecards.models import Scorecard
 from qa_app.teams.models import Team
+from qa_app.uploads.reader import Problem
 from qa_app.uploads.transaction import run_upload
 from qa_app.web.access import agents_visible_to, role_required, teams_visible_to
-from qa_app.web.forms import to_choices
+from qa_app.web.forms import required_data, to_choices
 
 bp = Blueprint("interactions", __name__)
 PER_PAGE = 50
@@ -90,11 +91,11 @@ def create() -> ResponseReturnValue:
         ).all()
     )
     if form.validate_on_submit():
-        agent = db.session.get(User, form.agent_id.data)
+        agent = db.session.get_one(User, form.agent_id.data)
         interaction = create_interaction(
             agent,
             channel=form.channel.data,
-            occurred_at=local_to_utc(form.occurred_at.data),
+            occurred_at=local_to_utc(required_data(form.occurred_at.data)),
             actor=current_user,
             duration_seconds=form.duration_seconds.data,
             external_ref=form.external_ref.data or None,
@@ -142,7 +143,8 @@ def detail(interaction_id: int) -> ResponseReturnValue:
 def import_file() -> ResponseReturnValue:
     """Upload an interaction list; check it (dry run) or import it, all rows or none."""
     form = ImportForm()
-    report, problems = None, []
+    report = None
+    problems: list[Problem] = []
     if form.validate_on_submit():
         report, problems = run_upload(
             form,
@@ -180,14 +182,14 @@ def sample() -> ResponseReturnValue:
         form.period_end.data = today - timedelta(days=1)
         form.period_start.data = today - timedelta(days=30)
     if form.validate_on_submit():
-        team = db.session.get(Team, form.team_id.data)
+        team = db.session.get_one(Team, form.team_id.data)
         seed = form.seed.data if form.seed.data is not None else secrets.randbelow(2**31)
         try:
             result = draw_sample(
                 team,
-                form.period_start.data,
-                form.period_end.data,
-                form.per_agent.data,
+                required_data(form.period_start.data),
+                required_data(form.period_end.data),
+                required_data(form.per_agent.data),
                 seed,
                 current_user,
             )
@@ -197,7 +199,9 @@ def sample() -> ResponseReturnValue:
         else:
             db.session.commit()
             total = sum(result.per_agent.values())
-            short = sum(1 for n in result.per_agent.values() if n < form.per_agent.data)
+            short = sum(
+                1 for n in result.per_agent.values() if n < required_data(form.per_agent.data)
+            )
             flash(
                 _("Assigned %(total)d interactions (seed %(seed)d).", total=total, seed=seed),
                 "success",

@@ -18,7 +18,7 @@ from qa_app.scorecards.forms import KIND_LABELS, ScorecardSettingsForm
 from qa_app.scorecards.models import Scorecard, ScorecardVersion
 from qa_app.scorecards.services import set_archived
 from qa_app.web.access import role_required
-from qa_app.web.forms import PostForm
+from qa_app.web.forms import PostForm, required_data
 
 bp = Blueprint("scorecards", __name__)
 
@@ -73,10 +73,10 @@ def create() -> ResponseReturnValue:
     if form.validate_on_submit():
         scorecard = Scorecard(slug=form.slug.data, name=form.name.data)
         scorecard.draft = new_draft(
-            form.name.data,
-            form.slug.data,
-            form.channels.data,
-            form.pass_mark.data,
+            required_data(form.name.data),
+            required_data(form.slug.data),
+            required_data(form.channels.data),
+            required_data(form.pass_mark.data),
             form.description.data or "",
         )
         scorecard.draft_revision = 1

@@ -32,7 +32,7 @@ from qa_app.training.views import (
     plan_or_404,
 )
 from qa_app.web.access import role_required
-from qa_app.web.forms import PostForm, to_choices
+from qa_app.web.forms import PostForm, required_data, to_choices
 
 
 @bp.route("/plans/<int:plan_id>/items", methods=["POST"])
@@ -56,7 +56,7 @@ def add_item(plan_id: int) -> ResponseReturnValue:
         lambda: plans.add_item(
             plan,
             module,
-            form.due_on.data,
+            required_data(form.due_on.data),
             current_user,
             reason=form.reason.data or "",
             coach_notes=form.coach_notes.data,
@@ -75,7 +75,9 @@ def edit_item(plan_id: int, item_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         return apply_change(
             plan,
-            lambda: plans.update_item(item, form.due_on.data, form.coach_notes.data, current_user),
+            lambda: plans.update_item(
+                item, required_data(form.due_on.data), form.coach_notes.data, current_user
+            ),
             _("Item saved."),
         )
     return render_template("training/edit_item.html", plan=plan, item=item, form=form)

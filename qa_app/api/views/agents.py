@@ -40,7 +40,7 @@ def agent_performance(agent_id: int) -> ResponseReturnValue:
     (default: the agent page's last 90 days), exactly as the agent page computes them."""
     if not can_see_agent(current_user, agent_id):
         raise not_found("agent")
-    agent = db.session.get(User, agent_id)
+    agent = db.session.get_one(User, agent_id)
     tz = get_timezone()
     start, end = period_params()
     end = end or datetime.now(tz).date()
