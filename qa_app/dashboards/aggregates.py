@@ -104,7 +104,7 @@ def criteria_matrix(filters: ReportFilters, *, no_team: str, all_teams: str) -> 
     by_team: dict[str | None, CriteriaRow] = {}
     for team, key, mean, count in _criterion_means(filters, Team.name):
         row = by_team.setdefault(team, CriteriaRow(team or no_team, {}, {}))
-        row.means[key], row.counts[key] = float(mean), int(count)  # type: ignore[index]
+        row.means[key], row.counts[key] = float(mean), int(count)  # type: ignore[index]  # our dicts
     rows = [by_team[team] for team in sorted(by_team, key=lambda name: (name is None, name or ""))]
     if rows:
         overall = criterion_means(filters)
