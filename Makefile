@@ -40,6 +40,7 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m mypy
 
 # Small benchmarks on SQLite (and PostgreSQL with BENCH_DATABASE_URL); figures go to
 # bench/out/ and bench/RESULTS.md. Full sizes: bench/README.md.
@@ -60,4 +61,4 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel -q compile -d qa_app/translations
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
