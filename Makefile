@@ -41,6 +41,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/python -m mypy
 
 # Small benchmarks on SQLite (and PostgreSQL with BENCH_DATABASE_URL); figures go to
 # bench/out/ and bench/RESULTS.md. Full sizes: bench/README.md.
@@ -61,4 +62,4 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel -q compile -d qa_app/translations
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -15,17 +15,19 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import sqlalchemy as sa
 from flask import has_request_context, request
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 # GET and friends never change state (see README, "Security"), so they need no write lock.
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BULK_CHUNK = 5000  # rows per executemany in `bulk_insert`
 # Set inside `snapshot_read`: a long read in a POST request or a CLI command.
 _READING_ONLY: ContextVar[bool] = ContextVar("reading_only", default=False)
+# A session, or Flask-SQLAlchemy's `db.session`, which proxies it for the current context.
+DatabaseSession: TypeAlias = Session | scoped_session[Any]
 
 
 def utcnow() -> datetime:
@@ -62,7 +64,7 @@ def _sqlite_begin_statement() -> str:
 
 
 @contextmanager
-def snapshot_read(session: Session) -> Iterator[None]:
+def snapshot_read(session: DatabaseSession) -> Iterator[None]:
     """Run a long read (an export) in one consistent snapshot that blocks no writer.
 
     The session's open transaction is committed first. Inside, SQLite begins a plain
@@ -81,7 +83,7 @@ def snapshot_read(session: Session) -> Iterator[None]:
         _READING_ONLY.reset(token)
 
 
-def serialise(session: Session, name: str) -> None:
+def serialise(session: DatabaseSession, name: str) -> None:
     """Queue this transaction behind any other holding the lock `name`, until it ends.
 
     For writers that read before they write (an import replacing agent-days, skipping
@@ -118,7 +120,7 @@ def configure_engine(engine: sa.Engine, busy_timeout_ms: int) -> None:
 
 
 def bulk_insert(
-    session: Session, table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    session: DatabaseSession, table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> int:
     """Insert `rows` (values in `columns` order) in the session's transaction, through the
     driver: `COPY` on PostgreSQL, `executemany` of plain tuples on SQLite. For a large load
@@ -142,6 +144,8 @@ def bulk_insert(
 
     converted = converted_rows() if convert else iter(rows)
     driver = session.connection().connection.driver_connection
+    # None only once a connection is invalidated; the session's own one is live.
+    assert driver is not None
     quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
     target = dialect.identifier_preparer.format_table(table)
     count = 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
@@ -28,6 +30,14 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Models subclass `Model`, which is `db.Model`: mypy cannot take a base class from an
+# instance attribute (python/mypy#8603), so it checks them against `Base`, which
+# `db.Model` extends with only Flask-SQLAlchemy's legacy `query` and table names.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 login_manager = LoginManager()

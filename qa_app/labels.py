@@ -16,12 +16,12 @@ class TitledEnum(enum.StrEnum):
     @classmethod
     def titles(cls) -> dict[TitledEnum, Any]:
         """Each member with its title, still lazy: for form choices built at import time."""
-        return {member: cls.__titles__.get(member.value, member.value) for member in cls}
+        return {member: cls.__titles__.get(str(member), str(member)) for member in cls}
 
     @property
     def label(self) -> str:
         """The member's title in the current language."""
-        return str(type(self).__titles__.get(self.value, self.value))
+        return str(type(self).__titles__.get(str(self), str(self)))
 
 
 def label_of(value: str, enums: Iterable[type[TitledEnum]]) -> str:

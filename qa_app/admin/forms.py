@@ -30,9 +30,8 @@ ROLE_LABELS = Role.titles()
 
 
 def _teams() -> list[tuple[int, str]]:
-    return [
-        tuple(row) for row in db.session.execute(sa.select(Team.id, Team.name).order_by(Team.name))
-    ]
+    rows = db.session.execute(sa.select(Team.id, Team.name).order_by(Team.name))
+    return [(team_id, name) for team_id, name in rows]
 
 
 class UserForm(FlaskForm):

@@ -20,7 +20,7 @@ from qa_app.admin.services import (
 from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
-from qa_app.web.forms import PostForm
+from qa_app.web.forms import PostForm, required_data
 from qa_app.web.transaction import committing
 
 USERS_PER_PAGE = 50
@@ -28,8 +28,8 @@ USERS_PER_PAGE = 50
 
 def _user_data(form: UserForm) -> UserData:
     return UserData(
-        email=form.email.data,
-        display_name=form.display_name.data,
+        email=required_data(form.email.data),
+        display_name=required_data(form.display_name.data),
         role=Role(form.role.data),
         team_id=form.team_id.data or None,
         external_id=form.external_id.data or None,

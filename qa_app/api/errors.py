@@ -126,7 +126,7 @@ def register_api_error_handlers(bp: Blueprint) -> None:
     @bp.errorhandler(Exception)
     def _server_error(error: Exception) -> ResponseReturnValue:
         db.session.rollback()
-        app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+        app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # proxy method
         if app.testing and not app.config.get("RENDER_SERVER_ERRORS"):
             raise error  # let the test show the real traceback
         app.logger.exception("Unhandled error in the API")

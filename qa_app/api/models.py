@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_app.auth.models import User
 from qa_app.database import UTCDateTime, utcnow
-from qa_app.extensions import db
+from qa_app.extensions import Model
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token acting with its owner's role and team scope.
 
     Only the SHA-256 hash of the secret is stored; the secret is shown once, at creation.

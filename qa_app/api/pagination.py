@@ -11,7 +11,7 @@ import base64
 import binascii
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import sqlalchemy as sa
 from flask import request, url_for
@@ -19,7 +19,15 @@ from flask import request, url_for
 from qa_app.api.params import WHOLE_NUMBER, invalid, text_param
 from qa_app.extensions import db
 
-Item = TypeVar("Item")
+
+class Identified(Protocol):
+    """A record with an integer id, the order every API list is paged in."""
+
+    @property
+    def id(self) -> int: ...
+
+
+Item = TypeVar("Item", bound=Identified)
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -65,7 +73,7 @@ def page_limit() -> int:
     return int(value)
 
 
-def paginate(query: sa.Select[tuple[Item]], id_column: sa.ColumnElement[int]) -> Page[Item]:
+def paginate(query: sa.Select[Item], id_column: sa.SQLColumnExpression[int]) -> Page[Item]:
     """The page of `query` after the request's cursor, ordered by `id_column`."""
     limit = page_limit()
     cursor = text_param("cursor")
@@ -80,7 +88,7 @@ def paginate(query: sa.Select[tuple[Item]], id_column: sa.ColumnElement[int]) ->
         request.endpoint or "",
         **(request.view_args or {}),
         **args,
-        cursor=encode_cursor(rows[-1].id),  # type: ignore[attr-defined]
+        cursor=encode_cursor(rows[-1].id),
         _external=True,
     )
     return Page(rows, next_url)

@@ -115,6 +115,6 @@ def agent_param(user: User) -> int | None:
     return agent_id
 
 
-def team_agents(team_id: int) -> sa.Select[tuple[int]]:
+def team_agents(team_id: int) -> sa.Select[int]:
     """The ids of a team's members, for `agent_id IN (…)` filters."""
     return sa.select(User.id).where(User.team_id == team_id)

@@ -72,7 +72,7 @@ def read_items(body: object, fields: Sequence[Field], max_items: int) -> list[di
 
     Types come first: the content rules (unknown agents, negative counts…) are checked once
     every item has the right types, and then every content problem is reported at once."""
-    items = body if isinstance(body, list) else [body]
+    items: list[Any] = body if isinstance(body, list) else [body]
     if not items:
         raise _invalid([Detail(None, None, None, "an empty list: send at least one item")])
     if len(items) > max_items:

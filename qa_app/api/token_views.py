@@ -16,13 +16,13 @@ from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
 from qa_app.database import utcnow
 from qa_app.extensions import db
-from qa_app.web.forms import PostForm
+from qa_app.web.forms import PostForm, required_data
 from qa_app.web.transaction import committing
 
 bp = Blueprint("api_tokens", __name__)
 
 
-def _page(owner: User, form: ApiTokenForm | None = None) -> ResponseReturnValue:
+def _page(owner: User, form: ApiTokenForm | None = None) -> str:
     return render_template(
         "api/tokens.html",
         owner=owner,
@@ -39,7 +39,7 @@ def _create(owner: User, form: ApiTokenForm) -> ResponseReturnValue:
         return _page(owner, form), 400
     expires_at = end_of_day(form.expires_on.data, get_timezone()) if form.expires_on.data else None
     with committing() as outcome:
-        new = create_token(owner, form.name.data, expires_at, current_user)
+        new = create_token(owner, required_data(form.name.data), expires_at, current_user)
     if not outcome.saved:
         return _page(owner, form), 400
     return render_template(

@@ -12,6 +12,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -142,10 +143,13 @@ def needs_touch(token: ApiToken, now: datetime) -> bool:
 def record_use(token_id: int, owner_id: int, now: datetime) -> None:
     """Refresh last_used_at; the very first use is audited (once, even under concurrency:
     only one UPDATE finds last_used_at still empty)."""
-    first = db.session.execute(
-        sa.update(ApiToken)
-        .where(ApiToken.id == token_id, ApiToken.last_used_at.is_(None))
-        .values(last_used_at=now)
+    first = cast(
+        sa.CursorResult[Any],
+        db.session.execute(
+            sa.update(ApiToken)
+            .where(ApiToken.id == token_id, ApiToken.last_used_at.is_(None))
+            .values(last_used_at=now)
+        ),
     )
     if first.rowcount:
         record_event("api_token.first_used", "api_token", token_id, actor_id=owner_id)

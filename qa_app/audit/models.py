@@ -20,14 +20,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from qa_app.database import UTCDateTime, utcnow
-from qa_app.extensions import db
+from qa_app.extensions import Model
 
 # The execution option that marks a payload redaction (see `redact_payloads`).
 REDACTION_OPTION = "audit_redaction"
 REDACTABLE_COLUMNS = frozenset({"before", "after"})
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who did what to which record, when, with the values before and after."""
 
     __tablename__ = "audit_event"
@@ -44,7 +44,7 @@ class AuditEvent(db.Model):
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
 
 
-class AuditRedaction(db.Model):
+class AuditRedaction(Model):
     """Exists only inside the transaction that anonymises `user_id`: while it does, the
     database triggers let that transaction replace audit payloads, and nothing else."""
 

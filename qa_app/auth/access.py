@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import abort
 from flask_login import current_user
@@ -38,13 +38,13 @@ def role_required(*roles: Role) -> Callable[[View], View]:
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapped.allowed_roles = allowed  # type: ignore[attr-defined]
-        return wrapped  # type: ignore[return-value]
+        wrapped.allowed_roles = allowed  # type: ignore[attr-defined]  # for route checks
+        return cast(View, wrapped)
 
     return decorator
 
 
 def public(view: View) -> View:
     """Mark a view as open to anonymous visitors (sign-in page, health check)."""
-    view.allowed_roles = None  # type: ignore[attr-defined]
+    view.allowed_roles = None  # type: ignore[attr-defined]  # for route checks
     return view

@@ -11,7 +11,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_app.database import UTCDateTime, utcnow
-from qa_app.extensions import db
+from qa_app.extensions import Model
 from qa_app.labels import TitledEnum
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ EVALUATOR_ROLES = (Role.SUPERVISOR, Role.MANAGER)
 ROLE_VALUES = tuple(role.value for role in Role)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person who signs in: admin, manager, supervisor or agent."""
 
     __tablename__ = "user"
@@ -84,7 +84,7 @@ class User(UserMixin, db.Model):
         return self.active
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One signed-in browser. The cookie holds a random token; only its hash is stored.
 
     Logging out revokes the row, so a copy of the cookie taken earlier no longer works.
@@ -104,7 +104,7 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship()
 
 
-class SignInThrottle(db.Model):
+class SignInThrottle(Model):
     """Failed sign-ins per e-mail address (known or not), and per client address under the
     key "address:<ip>" (no "@", so never an e-mail's), to lock out password guessing."""
 

@@ -33,7 +33,7 @@ from qa_app.auth.services import (
 )
 from qa_app.extensions import db, login_manager
 from qa_app.i18n import supported_languages
-from qa_app.web.forms import PostForm, to_choices
+from qa_app.web.forms import PostForm, required_data, to_choices
 
 # Pages a user who must change their password may still open.
 PASSWORD_CHANGE_ENDPOINTS = frozenset(
@@ -107,7 +107,9 @@ def login() -> ResponseReturnValue:
     form = SignInForm()
     if form.validate_on_submit():
         result = authenticate(
-            form.email.data, form.password.data, client_address=request.remote_addr
+            required_data(form.email.data),
+            required_data(form.password.data),
+            client_address=request.remote_addr,
         )
         if result.outcome is SignInOutcome.OK and result.user is not None:
             token = start_session(
@@ -183,7 +185,9 @@ def change_password_view() -> ResponseReturnValue:
     """Replace the signed-in user's password."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        change_password(current_user, form.new_password.data, current_token=session.get("sid"))
+        change_password(
+            current_user, required_data(form.new_password.data), current_token=session.get("sid")
+        )
         db.session.commit()
         flash(_("Your password has been changed."), "success")
         return redirect(url_for("main.index"))

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_app.database import UTCDateTime, utcnow
-from qa_app.extensions import db
+from qa_app.extensions import Model, db
 
 if TYPE_CHECKING:
     from qa_app.auth.models import User
@@ -42,7 +42,7 @@ coaching_session_item = sa.Table(
 )
 
 
-class CoachingSession(db.Model):
+class CoachingSession(Model):
     """A one-to-one coaching conversation: what was discussed and what was agreed."""
 
     __tablename__ = "coaching_session"

@@ -9,6 +9,6 @@ from qa_app.coaching.models import CoachingSession
 from qa_app.training.permissions import scoped_to
 
 
-def visible_sessions(user: User) -> sa.Select[tuple[CoachingSession]]:
+def visible_sessions(user: User) -> sa.Select[CoachingSession]:
     """Coaching sessions `user` may open: their teams' (coaches), or an agent's own."""
     return sa.select(CoachingSession).where(*scoped_to(user, CoachingSession.agent_id))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from flask import abort, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
@@ -25,7 +27,7 @@ from qa_app.teams.scope import agents_visible_to
 from qa_app.training.forms import AcknowledgeForm
 from qa_app.training.permissions import COACH_ROLES, can_coach
 from qa_app.training.plans import centre_today
-from qa_app.web.forms import to_choices
+from qa_app.web.forms import required_data, to_choices
 from qa_app.web.transaction import committing
 
 PER_PAGE = 25
@@ -57,7 +59,7 @@ def index() -> ResponseReturnValue:
         per_page=PER_PAGE,
         error_out=False,
     )
-    agents = []
+    agents: Sequence[User] = []
     if current_user.role != Role.AGENT:
         agents = db.session.scalars(
             agents_visible_to(current_user).where(User.active.is_(True), User.id != current_user.id)
@@ -88,8 +90,8 @@ def new(agent_id: int) -> ResponseReturnValue:
             session = record_session(
                 current_user,
                 agent,
-                form.held_on.data,
-                form.notes.data,
+                required_data(form.held_on.data),
+                required_data(form.notes.data),
                 form.agreed_actions.data,
                 form.evaluation_ids.data or [],
                 form.item_ids.data or [],

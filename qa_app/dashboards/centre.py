@@ -29,7 +29,9 @@ from qa_app.teams.models import Team
 CLEAR_DIFFERENCE_Z = 1.96
 
 
-def _score_sums(score: sa.ColumnElement[float] = Evaluation.score) -> list[sa.ColumnElement]:
+def _score_sums(
+    score: sa.SQLColumnExpression[float | None] = Evaluation.score,
+) -> list[sa.ColumnElement]:
     return [
         sa.func.count(score),
         sa.func.coalesce(sa.func.sum(score), 0),

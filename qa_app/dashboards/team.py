@@ -53,6 +53,7 @@ def heat_map(filters: ReportFilters, max_criteria: int = 30) -> HeatMap:
     totals: dict[str, list[float]] = {}
     labels: dict[str, str] = {}
     for agent_id, name, key, criterion_label, total, count in rows:
+        assert total is not None  # a group has at least one answer that is not None
         agents[agent_id] = name
         labels[key] = criterion_label or key
         result.cells[(agent_id, key)] = (float(total) / count, count)

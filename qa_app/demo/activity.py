@@ -8,6 +8,7 @@ have something real to show. Scores come from the scoring engine, never made up.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -94,7 +95,7 @@ def _profiles(agents: list[User], rng: random.Random) -> dict[int, AgentProfile]
     return profiles
 
 
-def _answer(criterion: dict[str, Any], profile: AgentProfile, rng: random.Random) -> object:
+def _answer(criterion: Mapping[str, Any], profile: AgentProfile, rng: random.Random) -> object:
     """A plausible answer: the agent's level, minus a weakness, plus noise."""
     if criterion.get("na_allowed") and rng.random() < 0.35:
         return None
@@ -182,12 +183,11 @@ def seed_activity(seed: int, today: date) -> ActivitySummary:  # noqa: C901 - on
             )
             db.session.add(interaction)
             version = _scorecard_for(channel, complaint, versions)
-            evaluate = (
-                supervisor is not None
-                and version is not None
-                and rng.random() < EVALUATIONS_PER_MONTH / INTERACTIONS_PER_MONTH
-            )
-            if not evaluate:
+            if (
+                supervisor is None
+                or version is None
+                or rng.random() >= EVALUATIONS_PER_MONTH / INTERACTIONS_PER_MONTH
+            ):
                 continue
             db.session.flush()
             age = (today - day).days
@@ -275,6 +275,7 @@ def _dispute(
     outcome = [DisputeStatus.OPEN, DisputeStatus.UPHELD, DisputeStatus.REJECTED][
         sum(summary.disputes.values()) % 3
     ]
+    assert evaluation.released_at is not None  # only released evaluations are disputed
     raised = evaluation.released_at + timedelta(days=1)
     keys = [
         a.criterion_key
@@ -316,14 +317,14 @@ def _rescore(
     dispute: Dispute,
 ) -> None:
     criteria = {c["key"]: c for _, c in iter_criteria(definition)}
-    answers = {}
+    answers: dict[str, object] = {}
     for row in evaluation.answers:
         criterion = criteria[row.criterion_key]
         if row.criterion_key in keys:
             row.value = float(criterion_bounds(criterion)[1])
         value = (
             None
-            if row.is_na
+            if row.is_na or row.value is None  # a value is None only when N/A
             else (row.value >= 1 if criterion["kind"] == "yes_no" else int(row.value))
         )
         answers[row.criterion_key] = value

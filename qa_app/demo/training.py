@@ -86,7 +86,7 @@ def seed_training(today: date) -> TrainingSummary:
     ).all()
     created, sessions = 0, 0
     for agent, (state, age) in zip(agents, STORIES, strict=False):
-        if not agent.team.supervisors:
+        if agent.team is None or not agent.team.supervisors:  # the query keeps team members
             continue
         coach = agent.team.supervisors[0]
         plan = _plan(agent, coach, state, age, today)
@@ -94,6 +94,7 @@ def seed_training(today: date) -> TrainingSummary:
             continue
         created += 1
         if state in ("acknowledged", "issued"):
+            assert plan.issued_on is not None  # _plan issues the plans in these states
             evaluations = [e.id for e in discussable_evaluations(agent.id, limit=2)]
             session = record_session(
                 coach,

@@ -27,7 +27,7 @@ from qa_app.evaluations.services import (
 from qa_app.evaluations.summaries import open_disputes
 from qa_app.extensions import db
 from qa_app.scoring import AnswerError
-from qa_app.web.forms import to_choices
+from qa_app.web.forms import required_data, to_choices
 
 DECISIONS = {
     "reject": _l("Reject: the score stands"),
@@ -78,7 +78,7 @@ def resolve(dispute_id: int) -> ResponseReturnValue:
         state = FormState.from_posted(posted, request.form)
         try:
             if form.decision.data == "reject":
-                reject_dispute(dispute, current_user, form.note.data)
+                reject_dispute(dispute, current_user, required_data(form.note.data))
             else:
                 change = Edit(
                     posted.answers,
@@ -88,9 +88,9 @@ def resolve(dispute_id: int) -> ResponseReturnValue:
                         "strengths": evaluation.strengths,
                         "opportunities": evaluation.opportunities,
                     },
-                    form.lock_version.data,
+                    required_data(form.lock_version.data),
                 )
-                uphold_dispute(dispute, current_user, form.note.data, change)
+                uphold_dispute(dispute, current_user, required_data(form.note.data), change)
             db.session.commit()
         except AnswerError as error:
             db.session.rollback()

@@ -76,7 +76,7 @@ def stored_value(value: object) -> float | None:
         return None
     if isinstance(value, bool):
         return 1.0 if value else 0.0
-    return float(value)  # type: ignore[arg-type]
+    return float(value)  # type: ignore[arg-type]  # the engine's other answers are numbers
 
 
 def engine_value(kind: str, value: float | None, is_na: bool) -> object:

@@ -44,7 +44,7 @@ class EvaluationTextsForm(FlaskForm):
     def lock_number(self) -> int:
         """The lock version the page was loaded with (-1 if tampered with)."""
         try:
-            return int(self.lock_version.data)
+            return int(self.lock_version.data or "")
         except (TypeError, ValueError):
             return -1
 

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_app.database import UTCDateTime, utcnow
-from qa_app.extensions import db
+from qa_app.extensions import Model
 from qa_app.labels import TitledEnum
 from qa_app.scorecards.models import ScorecardCriterion
 
@@ -56,7 +56,7 @@ def _in(column: str, values: Any) -> str:
     return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
-class Evaluation(db.Model):
+class Evaluation(Model):
     """One evaluator scoring one interaction on one scorecard version.
 
     The score columns hold the current revision (see EvaluationRevision for earlier ones);
@@ -130,7 +130,7 @@ class Evaluation(db.Model):
     __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012
 
 
-class Answer(db.Model):
+class Answer(Model):
     """One criterion's answer in the current revision: value (or N/A), r, and a comment.
 
     A criterion without a row, or with neither a value nor N/A, is not answered yet.
@@ -162,7 +162,7 @@ class Answer(db.Model):
     evaluation: Mapped[Evaluation] = relationship(back_populates="answers")
 
 
-class EvaluationRevision(db.Model):
+class EvaluationRevision(Model):
     """A submitted state of an evaluation, kept whole: submission is revision 1, every
     upheld dispute's re-score adds one. Nothing here is ever updated."""
 
@@ -195,7 +195,7 @@ class DisputeStatus(TitledEnum):
     __titles__ = {"open": _l("open"), "upheld": _l("upheld"), "rejected": _l("rejected")}
 
 
-class Dispute(db.Model):
+class Dispute(Model):
     """An agent's challenge of a released evaluation, overall or of named criteria."""
 
     __tablename__ = "dispute"
@@ -236,7 +236,7 @@ def answer_label() -> sa.ScalarSelect[str]:
     )
 
 
-class Sample(db.Model):
+class Sample(Model):
     """A sampling run: which team and period, how many per agent, and the seed to repeat it."""
 
     __tablename__ = "sample"
@@ -251,7 +251,7 @@ class Sample(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
 
-class Assignment(db.Model):
+class Assignment(Model):
     """An interaction in a supervisor's work queue, to be scored on a scorecard."""
 
     __tablename__ = "assignment"

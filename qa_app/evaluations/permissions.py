@@ -16,7 +16,7 @@ from qa_app.teams.scope import agents_visible_to, can_score
 EDITABLE = (EvaluationStatus.DRAFT, EvaluationStatus.SUBMITTED)
 
 
-def visible_evaluations(user: User) -> sa.Select[tuple[Evaluation]]:
+def visible_evaluations(user: User) -> sa.Select[Evaluation]:
     """Evaluations `user` may open: centre-wide, their teams' (and their own scoring), or
     an agent's own released ones."""
     query = sa.select(Evaluation)

@@ -18,7 +18,7 @@ from qa_app.evaluations.sampling import draw_sample
 from qa_app.extensions import db
 from qa_app.teams.models import Team
 from qa_app.teams.scope import teams_visible_to
-from qa_app.web.forms import to_choices
+from qa_app.web.forms import required_data, to_choices
 from qa_app.web.transaction import committing
 
 
@@ -34,14 +34,14 @@ def sample() -> ResponseReturnValue:
         form.period_end.data = today - timedelta(days=1)
         form.period_start.data = today - timedelta(days=30)
     if form.validate_on_submit():
-        team = db.session.get(Team, form.team_id.data)
+        team = db.session.get_one(Team, form.team_id.data)
         seed = form.seed.data if form.seed.data is not None else secrets.randbelow(2**31)
         with committing() as outcome:
             result = draw_sample(
                 team,
-                form.period_start.data,
-                form.period_end.data,
-                form.per_agent.data,
+                required_data(form.period_start.data),
+                required_data(form.period_end.data),
+                required_data(form.per_agent.data),
                 seed,
                 current_user,
             )
@@ -50,7 +50,9 @@ def sample() -> ResponseReturnValue:
                 "Assigned %(total)d interactions (seed %(seed)d).", total=total, seed=seed
             )
         if outcome.saved:
-            short = sum(1 for n in result.per_agent.values() if n < form.per_agent.data)
+            short = sum(
+                1 for n in result.per_agent.values() if n < required_data(form.per_agent.data)
+            )
             if short:
                 flash(
                     _("%(n)d agents had fewer interactions in the period than asked for.", n=short),

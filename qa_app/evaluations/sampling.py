@@ -44,8 +44,8 @@ def stratified_pick(
     channels: list[list[list[int]]] = []
     for channel in sorted(by_channel, key=repr):
         weeks = [by_channel[channel][week] for week in sorted(by_channel[channel], key=repr)]
-        for pool in weeks:
-            rng.shuffle(pool)
+        for week_pool in weeks:
+            rng.shuffle(week_pool)
         rng.shuffle(weeks)
         channels.append(weeks)
     rng.shuffle(channels)
@@ -122,7 +122,7 @@ def draw_sample(
             Interaction.id.not_in(taken),
         )
     ).all()
-    by_agent: dict[int, list[tuple[int, Hashable]]] = defaultdict(list)
+    by_agent: dict[int, list[tuple[int, tuple[Hashable, Hashable]]]] = defaultdict(list)
     channel_of: dict[int, str] = {}
     for interaction_id, agent_id, channel, occurred_at in rows:
         if scorecard_for_channel(channel, scorecards) is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -212,7 +213,7 @@ def _render_conflict(
     evaluation_id: int, form: EvaluationTextsForm, state: FormState
 ) -> tuple[str, int]:
     """Someone saved first: keep this editor's input, show what differs, let them decide."""
-    current = db.session.get(Evaluation, evaluation_id)
+    current = db.session.get_one(Evaluation, evaluation_id)
     saved = state_from_evaluation(current)
     differing = sorted(
         key
@@ -343,7 +344,7 @@ def history(evaluation_id: int) -> ResponseReturnValue:
         .where(EvaluationRevision.evaluation_id == evaluation.id)
         .order_by(EvaluationRevision.number)
     ).all()
-    events = db.session.execute(
+    events: Sequence[tuple[AuditEvent, str]] = db.session.execute(
         sa.select(AuditEvent, User.display_name)
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(AuditEvent.entity_type == "evaluation", AuditEvent.entity_id == evaluation.id)

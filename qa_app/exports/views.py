@@ -38,7 +38,7 @@ from qa_app.scorecards.models import Scorecard
 from qa_app.stats.filter_form import set_filter_choices
 from qa_app.stats.filters import ReportFilters, scope_of
 from qa_app.teams.scope import agents_visible_to, can_see_agent
-from qa_app.web.forms import to_choices
+from qa_app.web.forms import required_data, to_choices
 
 EXPORTERS = (Role.ADMIN, Role.MANAGER, Role.SUPERVISOR)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -74,7 +74,10 @@ def feedback() -> ResponseReturnValue:
         if agent is None or not can_see_agent(current_user, agent.id):
             abort(404)
         filters = ReportFilters(
-            form.start.data, form.end.data, get_timezone(), scope=scope_of(current_user)
+            required_data(form.start.data),
+            required_data(form.end.data),
+            get_timezone(),
+            scope=scope_of(current_user),
         )
         name = download_name(
             "qa-feedback", agent.display_name, filters.start.isoformat(), filters.end.isoformat()
@@ -108,8 +111,8 @@ def _export_filters(form: ExportForm) -> ReportFilters:
         sa.select(Scorecard.id).where(Scorecard.slug == form.scorecard.data)
     )
     return ReportFilters(
-        form.start.data,
-        form.end.data,
+        required_data(form.start.data),
+        required_data(form.end.data),
         get_timezone(),
         team_id=form.team_id.data or None,
         agent_id=form.agent_id.data or None,

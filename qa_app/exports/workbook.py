@@ -186,7 +186,7 @@ def _qa_chart(sheet: Sheet, translate: Translate) -> BarChart:
     values = Reference(sheet.worksheet, min_col=QA_AVERAGE_COLUMN, min_row=1, max_row=last)
     chart.add_data(values, titles_from_data=True)
     chart.set_categories(Reference(sheet.worksheet, min_col=1, min_row=2, max_row=last))
-    chart.width = min(60.0, 12 + 0.6 * sheet.rows)
+    chart.width = min(60.0, 12 + 0.6 * sheet.rows)  # type: ignore[assignment]  # stubs say int; cm
     chart.height = 9.0
     return chart
 

@@ -21,7 +21,7 @@ from qa_app.evaluations.views import evaluation_or_404
 from qa_app.extensions import db
 from qa_app.feedback.blueprint import bp
 from qa_app.scoring import iter_criteria
-from qa_app.web.forms import to_choices
+from qa_app.web.forms import required_data, to_choices
 from qa_app.web.transaction import committing
 
 
@@ -76,7 +76,7 @@ def dispute(evaluation_id: int) -> ResponseReturnValue:
                 evaluation,
                 current_user,
                 form.criterion_keys.data or [],
-                form.reason.data,
+                required_data(form.reason.data),
                 window_days=window,
             )
         if outcome.saved:

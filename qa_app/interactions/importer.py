@@ -111,7 +111,7 @@ def existing_ids(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
                     Interaction.source == source, Interaction.external_ref.in_(chunk)
                 )
             )
-            found.update({(source, ref): id_ for ref, id_ in rows})
+            found.update({(source, ref): id_ for ref, id_ in rows if ref is not None})
     return found
 
 
@@ -138,7 +138,7 @@ def check_interactions(
     *,
     read_moment: Callable[[object], datetime],
     default_source: str,
-    agent_keys: Iterable[str],
+    agent_keys: Iterable[object],
     unit: str = "row",
 ) -> tuple[list[dict[str, Any]], list[Problem]]:
     """Check every row (a mapping of our field names to raw values; a name present is a

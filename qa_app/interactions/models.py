@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_app.database import UTCDateTime, utcnow
-from qa_app.extensions import db
+from qa_app.extensions import Model
 
 if TYPE_CHECKING:
     from qa_app.auth.models import User
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 MANUAL_SOURCE = "manual"
 
 
-class Interaction(db.Model):
+class Interaction(Model):
     """One monitored contact: who handled it, on which channel, when, and its record."""
 
     __tablename__ = "interaction"

@@ -49,7 +49,7 @@ def create_interaction(
     return interaction
 
 
-def visible_interactions(user: User) -> sa.Select[tuple[Interaction]]:
+def visible_interactions(user: User) -> sa.Select[Interaction]:
     """Interactions of the agents `user` may see."""
     agents = agents_visible_to(user).with_only_columns(User.id).order_by(None)
     return sa.select(Interaction).where(Interaction.agent_id.in_(agents))

@@ -26,8 +26,9 @@ from qa_app.interactions.services import (
 from qa_app.scorecards.models import Scorecard
 from qa_app.scorecards.services import active_scorecards, scorecard_for_channel
 from qa_app.teams.scope import agents_visible_to, can_score
+from qa_app.uploads.reader import Problem
 from qa_app.uploads.transaction import run_upload
-from qa_app.web.forms import to_choices
+from qa_app.web.forms import required_data, to_choices
 
 PER_PAGE = 50
 
@@ -74,11 +75,11 @@ def create() -> ResponseReturnValue:
         ).all()
     )
     if form.validate_on_submit():
-        agent = db.session.get(User, form.agent_id.data)
+        agent = db.session.get_one(User, form.agent_id.data)
         interaction = create_interaction(
             agent,
             channel=form.channel.data,
-            occurred_at=local_to_utc(form.occurred_at.data),
+            occurred_at=local_to_utc(required_data(form.occurred_at.data)),
             actor=current_user,
             duration_seconds=form.duration_seconds.data,
             external_ref=form.external_ref.data or None,
@@ -120,7 +121,8 @@ def detail(interaction_id: int) -> ResponseReturnValue:
 def import_file() -> ResponseReturnValue:
     """Upload an interaction list; check it (dry run) or import it, all rows or none."""
     form = ImportForm()
-    report, problems = None, []
+    report = None
+    problems: list[Problem] = []
     if form.validate_on_submit():
         report, problems = run_upload(
             form,

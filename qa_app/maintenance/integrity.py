@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
+from qa_app.database import DatabaseSession
 from qa_app.evaluations.answers import engine_value
 from qa_app.evaluations.models import (
     SCORED,
@@ -82,7 +83,9 @@ class _Version:
     kinds: Mapping[str, str]
 
 
-def check_integrity(session: Session, *, limit: int = 20, batch: int = BATCH) -> IntegrityReport:
+def check_integrity(
+    session: DatabaseSession, *, limit: int = 20, batch: int = BATCH
+) -> IntegrityReport:
     """Recompute every scored evaluation and report where the database disagrees."""
     report = IntegrityReport(limit=limit)
     versions = _versions(session, report)
@@ -102,7 +105,7 @@ def check_integrity(session: Session, *, limit: int = 20, batch: int = BATCH) ->
     return report
 
 
-def _versions(session: Session, report: IntegrityReport) -> dict[int, _Version]:
+def _versions(session: DatabaseSession, report: IntegrityReport) -> dict[int, _Version]:
     versions: dict[int, _Version] = {}
     for version_id, definition, pass_mark in session.execute(
         sa.select(ScorecardVersion.id, ScorecardVersion.definition, ScorecardVersion.pass_mark)
@@ -121,7 +124,7 @@ def _versions(session: Session, report: IntegrityReport) -> dict[int, _Version]:
 SCORED_STATUSES = [str(status) for status in SCORED]
 
 
-def _evaluation_rows() -> sa.Select[Any]:
+def _evaluation_rows() -> sa.Select:
     """Every scored evaluation with its interaction's agent and its current revision, by id."""
     revision = aliased(EvaluationRevision)
     return (
@@ -151,7 +154,7 @@ def _evaluation_rows() -> sa.Select[Any]:
     )
 
 
-def _answer_rows() -> sa.Select[Any]:
+def _answer_rows() -> sa.Select:
     """The answers of those evaluations, in the same order (by evaluation only: SQLite walks
     the answers' unique index without sorting, and the order within one does not matter)."""
     return (
@@ -278,7 +281,7 @@ def _compare(
         )
 
 
-def _same(stored: object, expected: object) -> bool:
+def _same(stored: float | None, expected: float | None) -> bool:
     if stored is None or expected is None:
         return stored is None and expected is None
     if isinstance(expected, bool) or isinstance(stored, bool):
@@ -286,7 +289,7 @@ def _same(stored: object, expected: object) -> bool:
     return math.isclose(float(stored), float(expected), rel_tol=TOLERANCE, abs_tol=TOLERANCE)
 
 
-def _dispute_mismatches(session: Session) -> Iterable[Mismatch]:
+def _dispute_mismatches(session: DatabaseSession) -> Iterable[Mismatch]:
     """Disputes raised by someone other than the evaluation's agent (grouped in SQL)."""
     query = (
         sa.select(Dispute.evaluation_id, Dispute.raised_by_id, Evaluation.agent_id)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -139,7 +139,7 @@ def _redact_audit(user: User, records: dict[str, sa.Select[Any]]) -> int:
         return 0
     db.session.add(permit := AuditRedaction(user_id=user.id))
     db.session.flush()
-    table = AuditEvent.__table__
+    table = cast(sa.Table, AuditEvent.__table__)
     db.session.execute(
         sa.update(table)
         .where(table.c.id == sa.bindparam("event_id"))
@@ -209,7 +209,7 @@ def _clear_revision_texts(evaluation_ids: sa.Select[Any]) -> None:
         if _redact(content) != content
     ]
     if changes:
-        table = EvaluationRevision.__table__
+        table = cast(sa.Table, EvaluationRevision.__table__)
         db.session.execute(
             sa.update(table)
             .where(table.c.id == sa.bindparam("revision_id"))
@@ -226,11 +226,14 @@ def anonymise_agent(user: User, actor: User | None) -> str:
     check_anonymisable(user)
     # Claim the user first: a second administrator doing the same at the same moment waits
     # for this row's lock and then finds it taken (no double anonymisation, no lost update).
-    claimed = db.session.execute(
-        sa.update(User)
-        .where(User.id == user.id, User.anonymised_at.is_(None), User.active.is_(False))
-        .values(anonymised_at=utcnow())
-        .execution_options(synchronize_session=False)
+    claimed = cast(
+        sa.CursorResult[Any],
+        db.session.execute(
+            sa.update(User)
+            .where(User.id == user.id, User.anonymised_at.is_(None), User.active.is_(False))
+            .values(anonymised_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ),
     )
     if claimed.rowcount != 1:
         raise AnonymiseError(_l("This user has already been anonymised."))

@@ -26,6 +26,7 @@ from qa_app.scorecards.forms import (
 )
 from qa_app.scorecards.lookup import EDITORS, scorecard_or_404
 from qa_app.scorecards.models import Scorecard
+from qa_app.web.forms import required_data
 from qa_app.web.transaction import committing
 
 
@@ -116,9 +117,9 @@ def draft_settings(slug: str) -> ResponseReturnValue:
             form.revision_number,
             lambda d: draft_ops.update_settings(
                 d,
-                name=form.name.data,
-                channels=form.channels.data,
-                pass_mark=form.pass_mark.data,
+                name=required_data(form.name.data),
+                channels=required_data(form.channels.data),
+                pass_mark=required_data(form.pass_mark.data),
                 description=form.description.data or "",
             ),
             _("Settings saved."),
@@ -139,7 +140,7 @@ def edit_section(slug: str, section: int | None = None) -> ResponseReturnValue:
         abort(404)
     form = SectionForm()
     if request.method == "GET":
-        form.revision.data = scorecard.draft_revision
+        form.revision.data = str(scorecard.draft_revision)
         if section is not None:
             form.title.data = sections[section]["title"]
             form.weight.data = sections[section].get("weight")
@@ -147,7 +148,9 @@ def edit_section(slug: str, section: int | None = None) -> ResponseReturnValue:
         response = _apply(
             scorecard,
             form.revision_number,
-            lambda d: draft_ops.save_section(d, section, form.title.data, form.weight.data),
+            lambda d: draft_ops.save_section(
+                d, section, required_data(form.title.data), form.weight.data
+            ),
             _("Section saved."),
         )
         if response:
@@ -176,7 +179,7 @@ def edit_criterion(slug: str, section: int, criterion: int | None = None) -> Res
     existing = sections[section]["criteria"][criterion] if criterion is not None else None
     form = CriterionForm()
     if request.method == "GET":
-        form.revision.data = scorecard.draft_revision
+        form.revision.data = str(scorecard.draft_revision)
         if existing:
             form.load(existing)
     key_locked = bool(existing and existing["key"] in locked)
@@ -213,7 +216,12 @@ def move(slug: str) -> ResponseReturnValue:
     return _apply(
         scorecard,
         form.revision_number,
-        lambda d: draft_ops.move(d, form.section.data, form.criterion.data, form.offset.data),
+        lambda d: draft_ops.move(
+            d,
+            required_data(form.section.data),
+            form.criterion.data,
+            required_data(form.offset.data),
+        ),
         _("Moved."),
     ) or abort(400)
 
@@ -229,7 +237,7 @@ def remove(slug: str) -> ResponseReturnValue:
     return _apply(
         scorecard,
         form.revision_number,
-        lambda d: draft_ops.remove(d, form.section.data, form.criterion.data),
+        lambda d: draft_ops.remove(d, required_data(form.section.data), form.criterion.data),
         _("Removed."),
     ) or abort(400)
 

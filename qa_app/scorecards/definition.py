@@ -16,7 +16,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import tomli_w
 
@@ -64,7 +64,7 @@ class DefinitionError(RuleError, ValueError):
         self.problems = problems
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     # TOML allows nan and inf; neither is a weight, a bound or a pass mark.
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 

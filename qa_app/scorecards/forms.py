@@ -50,7 +50,7 @@ class RevisionForm(FlaskForm):
     def revision_number(self) -> int:
         """The revision as a number (-1 when tampered with, which never matches)."""
         try:
-            return int(self.revision.data)
+            return int(self.revision.data or "")
         except (TypeError, ValueError):
             return -1
 

@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_app.database import UTCDateTime, utcnow
-from qa_app.extensions import db
+from qa_app.extensions import Model
 
 SCORECARD_STATUSES = ("active", "archived")
 VERSION_SOURCES = ("file", "builder")
 
 
-class Scorecard(db.Model):
+class Scorecard(Model):
     """A scorecard: its versions, and the web builder's working draft (if any)."""
 
     __tablename__ = "scorecard"
@@ -42,7 +42,7 @@ class Scorecard(db.Model):
         return self.status == "archived"
 
 
-class ScorecardVersion(db.Model):
+class ScorecardVersion(Model):
     """One published, immutable version: evaluations point here and never change meaning."""
 
     __tablename__ = "scorecard_version"
@@ -68,7 +68,7 @@ class ScorecardVersion(db.Model):
     )
 
 
-class ScorecardCriterion(db.Model):
+class ScorecardCriterion(Model):
     """A criterion of a version as a row, for reports that group answers in SQL.
 
     Derived from the version's definition when it is published, and as immutable.

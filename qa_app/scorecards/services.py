@@ -187,14 +187,15 @@ def sync_scorecard_files(
         latest = latest_version(scorecard)
         if latest is not None and latest.content_hash == digest:
             report.unchanged.append(slug)
-        elif known is not None:
+        elif known is not None and latest is not None:  # a known version makes a latest
             report.skipped.append(
                 (slug, f"the file matches version {known}, but version {latest.number} "
                        "was published since; download the latest version into the file")
             )  # fmt: skip
         else:
             version = publish_version(scorecard, definition, source="file")
-            report.new_versions.append((slug, version.number))  # type: ignore[union-attr]
+            assert version is not None  # the file differs from the latest version
+            report.new_versions.append((slug, version.number))
     return report
 
 

@@ -20,7 +20,7 @@ from qa_app.scorecards.forms import KIND_LABELS, ScorecardSettingsForm
 from qa_app.scorecards.lookup import EDITORS, READERS, scorecard_or_404
 from qa_app.scorecards.models import Scorecard, ScorecardVersion
 from qa_app.scorecards.services import set_archived
-from qa_app.web.forms import PostForm
+from qa_app.web.forms import PostForm, required_data
 
 
 def version_or_404(scorecard: Scorecard, number: int) -> ScorecardVersion:
@@ -65,10 +65,10 @@ def create() -> ResponseReturnValue:
     if form.validate_on_submit():
         scorecard = Scorecard(slug=form.slug.data, name=form.name.data)
         scorecard.draft = new_draft(
-            form.name.data,
-            form.slug.data,
-            form.channels.data,
-            form.pass_mark.data,
+            required_data(form.name.data),
+            required_data(form.slug.data),
+            required_data(form.channels.data),
+            required_data(form.pass_mark.data),
             form.description.data or "",
         )
         scorecard.draft_revision = 1

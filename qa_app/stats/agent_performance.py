@@ -150,7 +150,7 @@ def _agent_rows(filters: ReportFilters, *, idle_agents: bool) -> list[sa.Row]:
     `idle_agents`, only those with evaluations or statistics in the period."""
     sums = _evaluation_sums(filters)
     summed = [column for column in sums.c if column.name != "agent_id"]
-    conditions = [User.id.in_(filters.agent_ids())]
+    conditions: list[sa.ColumnElement[bool]] = [User.id.in_(filters.agent_ids())]
     if not idle_agents:
         has_statistics = sa.exists().where(
             AgentDailyStat.agent_id == User.id,
@@ -190,7 +190,8 @@ def _performance(
     teams: dict[int | None, KpiTotals] = {}
     if team_totals:
         known = [team_id for team_id in team_ids if team_id is not None]
-        teams = dict(kpi_totals_by_team(known, start, end, channel=channel))
+        for team_id, totals in kpi_totals_by_team(known, start, end, channel=channel).items():
+            teams[team_id] = totals
     min_evaluations = current_app.config["MIN_EVALUATIONS"]
     result = []
     for row in rows:

@@ -3,8 +3,8 @@ criterion's non-N/A answers (DESIGN.md "Scoring math"), with its n, per team or 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -20,11 +20,11 @@ class CriteriaRow:
     """A row of the Criteria sheet (a team, or all teams): mean r and n per criterion key."""
 
     label: str
-    means: Mapping[str, float]
-    counts: Mapping[str, int]
+    means: dict[str, float]
+    counts: dict[str, int]
 
 
-def _criterion_means(filters: ReportFilters, *group: sa.ColumnElement) -> sa.Result:
+def _criterion_means(filters: ReportFilters, *group: sa.SQLColumnExpression[Any]) -> sa.Result:
     return db.session.execute(
         sa.select(
             *group,
@@ -45,7 +45,7 @@ def criteria_matrix(filters: ReportFilters, *, no_team: str, all_teams: str) -> 
     by_team: dict[str | None, CriteriaRow] = {}
     for team, key, mean, count in _criterion_means(filters, Team.name):
         row = by_team.setdefault(team, CriteriaRow(team or no_team, {}, {}))
-        row.means[key], row.counts[key] = float(mean), int(count)  # type: ignore[index]
+        row.means[key], row.counts[key] = float(mean), int(count)
     rows = [by_team[team] for team in sorted(by_team, key=lambda name: (name is None, name or ""))]
     if rows:
         overall = criterion_means(filters)

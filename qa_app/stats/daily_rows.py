@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -368,7 +368,7 @@ def _replace(
 ) -> None:
     """Delete the stored agent-days, then insert them all: storing twice gives the same data."""
     ids = sorted(stored.values())
-    table = AgentDailyStat.__table__
+    table = cast(sa.Table, AgentDailyStat.__table__)
     for start in range(0, len(ids), STORE_CHUNK):
         db.session.execute(sa.delete(table).where(table.c.id.in_(ids[start : start + STORE_CHUNK])))
     now = utcnow()

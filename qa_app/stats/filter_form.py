@@ -33,7 +33,9 @@ def set_filter_choices(form: Any, user: User) -> None:
     scorecards = db.session.execute(
         sa.select(Scorecard.slug, Scorecard.name).order_by(Scorecard.name)
     )
-    form.scorecard.choices = to_choices([("", _("All scorecards")), *map(tuple, scorecards)])
+    form.scorecard.choices = to_choices(
+        [("", _("All scorecards")), *((slug, name) for slug, name in scorecards)]
+    )
     form.channel.choices = to_choices(
         [("", _("All channels")), *((channel, CHANNEL_LABELS[channel]) for channel in CHANNELS)]
     )

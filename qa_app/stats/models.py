@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qa_app.database import UTCDateTime, utcnow
-from qa_app.extensions import db
+from qa_app.extensions import Model
 
 ALL_CHANNELS = "all"
 # The raw totals DESIGN.md says to store; every KPI is a ratio of their sums.
@@ -31,7 +31,7 @@ TOTAL_COLUMNS = (
 )
 
 
-class AgentDailyStat(db.Model):
+class AgentDailyStat(Model):
     """One agent's totals for one day (on one channel, or "all")."""
 
     __tablename__ = "agent_daily_stat"
@@ -62,7 +62,7 @@ class AgentDailyStat(db.Model):
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class KpiTarget(db.Model):
+class KpiTarget(Model):
     """A KPI's target for a team, or the centre-wide default when team_id is NULL."""
 
     __tablename__ = "kpi_target"
@@ -80,7 +80,7 @@ class KpiTarget(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
-class ColumnMapping(db.Model):
+class ColumnMapping(Model):
     """A saved mapping of unusual export headers to our column names, per source system."""
 
     __tablename__ = "column_mapping"

@@ -166,6 +166,7 @@ def monthly_qa(
     ).all()
     by_month: dict[date, list[float]] = {start: [] for start in starts}
     for submitted_at, score in rows:
+        assert submitted_at is not None and score is not None  # the query excludes None
         local = submitted_at.astimezone(tz)
         key = date(local.year, local.month, 1)
         if key in by_month:

@@ -25,7 +25,9 @@ from qa_app.stats.models import ColumnMapping
 from qa_app.stats.services import criterion_breakdown, monthly_qa, save_target, targets_for_team
 from qa_app.teams.models import Team
 from qa_app.teams.scope import can_see_agent, teams_visible_to
+from qa_app.uploads.reader import Problem
 from qa_app.uploads.transaction import run_upload
+from qa_app.web.forms import required_data
 
 MANAGERS = (Role.ADMIN, Role.MANAGER)
 
@@ -35,7 +37,8 @@ MANAGERS = (Role.ADMIN, Role.MANAGER)
 def import_file() -> ResponseReturnValue:
     """Upload daily statistics; check them (dry run) or import them, all rows or none."""
     form = StatsImportForm()
-    report, problems = None, []
+    report = None
+    problems: list[Problem] = []
     if form.validate_on_submit():
         report, problems = run_upload(
             form,
@@ -106,7 +109,12 @@ def targets() -> ResponseReturnValue:
             abort(400)
         if form.validate_on_submit():
             save_target(
-                team_id, kpi, form.target.data, form.direction.data, form.weight.data, current_user
+                team_id,
+                kpi,
+                required_data(form.target.data),
+                form.direction.data,
+                required_data(form.weight.data),
+                current_user,
             )
             db.session.commit()
             flash(_("Target saved."), "success")
@@ -138,7 +146,7 @@ def agent(agent_id: int) -> ResponseReturnValue:
     against team and target, KPI index and composite."""
     if not can_see_agent(current_user, agent_id):
         abort(404)
-    person = db.session.get(User, agent_id)
+    person = db.session.get_one(User, agent_id)
     tz = get_timezone()
     end = _date_arg("to") or datetime.now(tz).date()
     start = _date_arg("from") or default_start(end)

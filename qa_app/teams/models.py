@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_app.database import UTCDateTime, utcnow
-from qa_app.extensions import db
+from qa_app.extensions import Model, db
 
 if TYPE_CHECKING:
     from qa_app.auth.models import User
@@ -22,7 +22,7 @@ team_supervisor = sa.Table(
 )
 
 
-class Team(db.Model):
+class Team(Model):
     """A group of agents with one or more supervisors."""
 
     __tablename__ = "team"

@@ -74,5 +74,6 @@ def visible_agents_by_team(user: User) -> list[tuple[Team, list[User]]]:
     )
     by_team: dict[int, list[User]] = {team.id: [] for team in teams}
     for agent in agents:
-        by_team[agent.team_id].append(agent)  # type: ignore[index]
+        assert agent.team_id is not None  # the query selects members of these teams
+        by_team[agent.team_id].append(agent)
     return [(team, by_team[team.id]) for team in teams]

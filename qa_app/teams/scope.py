@@ -10,7 +10,7 @@ from qa_app.extensions import db
 from qa_app.teams.models import Team, team_supervisor
 
 
-def teams_visible_to(user: User) -> sa.Select[tuple[Team]]:
+def teams_visible_to(user: User) -> sa.Select[Team]:
     """Teams whose agents `user` may see: all for admins and managers, supervised ones for
     supervisors, their own team for agents."""
     query = sa.select(Team).order_by(Team.name)
@@ -23,7 +23,7 @@ def teams_visible_to(user: User) -> sa.Select[tuple[Team]]:
     return query.where(Team.id == user.team_id)
 
 
-def agents_visible_to(user: User) -> sa.Select[tuple[User]]:
+def agents_visible_to(user: User) -> sa.Select[User]:
     """Agents `user` may see: the whole centre, the supervised teams' agents, or only oneself."""
     query = sa.select(User).where(User.role == Role.AGENT).order_by(User.display_name)
     if user.role in CENTRE_WIDE_ROLES:

@@ -15,6 +15,7 @@ from qa_app.teams.forms import TeamForm
 from qa_app.teams.models import Team
 from qa_app.teams.overview import team_overviews
 from qa_app.teams.services import save_team
+from qa_app.web.forms import required_data
 from qa_app.web.transaction import committing
 
 
@@ -48,9 +49,9 @@ def _team_form(team: Team | None) -> ResponseReturnValue:
         with committing() as outcome:
             team = save_team(
                 team,
-                form.name.data,
-                form.supervisor_ids.data,
-                form.agent_ids.data,
+                required_data(form.name.data),
+                required_data(form.supervisor_ids.data),
+                required_data(form.agent_ids.data),
                 release_mode=form.release_mode.data,
                 evaluations_per_agent_month=form.evaluations_per_agent_month.data,
             )

@@ -105,11 +105,16 @@ def _module(data: Any, where: str, problems: list[Problem], source: str) -> Modu
             )
     if len(problems) > count:
         return None
+    # Without a new problem every text is given and the minutes are whole: said for mypy.
+    key, title = texts["key"], texts["title"]
+    skill, description = texts["skill"], texts["description"]
+    assert key is not None and title is not None and skill is not None
+    assert description is not None and isinstance(minutes, int)
     return ModuleEntry(
-        key=texts["key"],  # type: ignore[arg-type]
-        title=texts["title"],  # type: ignore[arg-type]
-        skill=texts["skill"],  # type: ignore[arg-type]
-        description=texts["description"],  # type: ignore[arg-type]
+        key=key,
+        title=title,
+        skill=skill,
+        description=description,
         expected_minutes=minutes,
         link=link,
     )
@@ -118,9 +123,9 @@ def _module(data: Any, where: str, problems: list[Problem], source: str) -> Modu
 def validate_catalogue(data: Mapping[str, Any], *, source: str = CATALOGUE_FILE) -> Catalogue:
     """Check a parsed catalogue; raise DefinitionError listing every problem."""
     problems: list[Problem] = []
-    for key in data:
-        if key not in ("modules", "kpis"):
-            problems.append(Problem(key, "unknown key (allowed: modules, kpis)", source))
+    for name in data:
+        if name not in ("modules", "kpis"):
+            problems.append(Problem(name, "unknown key (allowed: modules, kpis)", source))
     raw_modules = data.get("modules")
     if not isinstance(raw_modules, list) or not raw_modules:
         problems.append(Problem("modules", "at least one [[modules]] entry is required", source))

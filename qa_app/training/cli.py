@@ -99,9 +99,11 @@ def training_generate_command(
         outcome = propose_plan(agent, today, None, tz, period)
         counts[outcome.result] += 1
         if outcome.result == "created":
+            assert outcome.plan is not None and outcome.proposal is not None
             modules = ", ".join(item.module for item in outcome.proposal.items)
             click.echo(f"  draft plan #{outcome.plan.id:<5} {agent.email}: {modules}")
         elif outcome.result == "open_plan":
+            assert outcome.plan is not None
             click.echo(f"  skipped          {agent.email}: open plan #{outcome.plan.id}")
         elif outcome.result == "no_modules":
             click.echo(f"  skipped          {agent.email}: gaps, but no catalogue module for them")

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_app.database import UTCDateTime, utcnow
-from qa_app.extensions import db
+from qa_app.extensions import Model
 from qa_app.labels import TitledEnum
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ def _in(column: str, values: type[enum.StrEnum]) -> str:
     return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
-class TrainingModule(db.Model):
+class TrainingModule(Model):
     """A catalogue entry, loaded from scorecards/training.toml by `scorecards sync`.
 
     Modules dropped from the file are deactivated, not deleted: plans still point at them.
@@ -41,7 +41,7 @@ class TrainingModule(db.Model):
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
 
-class KpiTrainingModule(db.Model):
+class KpiTrainingModule(Model):
     """Which modules address a shortfall on a KPI, most relevant first."""
 
     __tablename__ = "kpi_training_module"
@@ -94,7 +94,7 @@ class FocusKind(enum.StrEnum):
     KPI = "kpi"
 
 
-class TrainingPlan(db.Model):
+class TrainingPlan(Model):
     """An agent's training plan, proposed from a period's evidence and owned by the coach."""
 
     __tablename__ = "training_plan"
@@ -151,7 +151,7 @@ class TrainingPlan(db.Model):
         return self.status in OPEN_PLAN
 
 
-class TrainingPlanItem(db.Model):
+class TrainingPlanItem(Model):
     """One module in a plan, with the evidence that put it there and its progress."""
 
     __tablename__ = "training_plan_item"

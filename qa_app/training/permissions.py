@@ -15,7 +15,9 @@ from qa_app.training.models import VISIBLE_TO_AGENT, TrainingPlan
 COACH_ROLES = (Role.SUPERVISOR, Role.MANAGER)
 
 
-def scoped_to(user: User, agent_column: sa.ColumnElement[int]) -> list[sa.ColumnElement[bool]]:
+def scoped_to(
+    user: User, agent_column: sa.SQLColumnExpression[int]
+) -> list[sa.ColumnElement[bool]]:
     """Conditions on `agent_column` for the agents whose plans and sessions `user` may see."""
     if user.role in CENTRE_WIDE_ROLES:
         return []
@@ -25,7 +27,7 @@ def scoped_to(user: User, agent_column: sa.ColumnElement[int]) -> list[sa.Column
     return [agent_column.in_(agents)]
 
 
-def visible_plans(user: User) -> sa.Select[tuple[TrainingPlan]]:
+def visible_plans(user: User) -> sa.Select[TrainingPlan]:
     """Plans `user` may open: their teams' (coaches), or an agent's own issued ones."""
     query = sa.select(TrainingPlan).where(*scoped_to(user, TrainingPlan.agent_id))
     if user.role == Role.AGENT:

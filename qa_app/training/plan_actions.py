@@ -29,7 +29,7 @@ from qa_app.training.forms import (
 from qa_app.training.models import ItemStatus, TrainingModule, TrainingPlan
 from qa_app.training.permissions import COACH_ROLES, can_coach
 from qa_app.training.plan_lookup import PLAN_READERS, coached_plan_or_404, item_or_404, plan_or_404
-from qa_app.web.forms import PostForm, to_choices
+from qa_app.web.forms import PostForm, required_data, to_choices
 from qa_app.web.transaction import committing
 
 
@@ -66,7 +66,7 @@ def add_item(plan_id: int) -> ResponseReturnValue:
         lambda: plans.add_item(
             plan,
             module,
-            form.due_on.data,
+            required_data(form.due_on.data),
             current_user,
             reason=form.reason.data or "",
             coach_notes=form.coach_notes.data,
@@ -85,7 +85,9 @@ def edit_item(plan_id: int, item_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         return apply_change(
             plan,
-            lambda: plans.update_item(item, form.due_on.data, form.coach_notes.data, current_user),
+            lambda: plans.update_item(
+                item, required_data(form.due_on.data), form.coach_notes.data, current_user
+            ),
             _("Item saved."),
         )
     return render_template("training/edit_item.html", plan=plan, item=item, form=form)

@@ -167,16 +167,16 @@ def focus_areas(
                     evidence.modules,
                 )
             )
-    for evidence in kpis:
-        if evidence.attainment is not None and evidence.attainment < rules.kpi_threshold:
+    for kpi in kpis:
+        if kpi.attainment is not None and kpi.attainment < rules.kpi_threshold:
             areas.append(
                 FocusArea(
                     FocusKind.KPI,
-                    evidence.key,
-                    kpi_label(evidence.key),
-                    evidence.weight * (rules.kpi_threshold - evidence.attainment),
-                    _kpi_reason(evidence),
-                    evidence.modules,
+                    kpi.key,
+                    kpi_label(kpi.key),
+                    kpi.weight * (rules.kpi_threshold - kpi.attainment),
+                    _kpi_reason(kpi),
+                    kpi.modules,
                 )
             )
     return sorted(areas, key=lambda area: (-area.priority, KIND_ORDER[area.kind], area.label))

@@ -40,7 +40,7 @@ from qa_app.training.models import (
 from qa_app.training.permissions import COACH_ROLES, can_coach, visible_plans
 from qa_app.training.plan_lookup import PLAN_READERS, plan_or_404
 from qa_app.training.proposals import default_period, propose_plan
-from qa_app.web.forms import PostForm, to_choices
+from qa_app.web.forms import PostForm, required_data, to_choices
 from qa_app.web.transaction import committing
 
 PER_PAGE = 25
@@ -100,8 +100,9 @@ def new_plan(agent_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.period_start.data, form.period_end.data = default_period(_today())
     outcome = None
+    plan: TrainingPlan | None
     if form.validate_on_submit():
-        period = (form.period_start.data, form.period_end.data)
+        period = (required_data(form.period_start.data), required_data(form.period_end.data))
         with committing() as transaction:
             if form.blank.data:
                 plan = plans.create_plan(agent, *period, current_user)

@@ -52,7 +52,7 @@ class NamedRow(Mapping[str, object]):
         return self._values[self._columns[name]]
 
     # Mapping's own get and `in` go through __getitem__ and an exception: a hot path on import.
-    def get(self, name: str, default: object = None) -> object:  # type: ignore[override]
+    def get(self, name: str, default: object = None) -> object:
         index = self._columns.get(name)
         return default if index is None else self._values[index]
 

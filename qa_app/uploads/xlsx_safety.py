@@ -147,7 +147,7 @@ def require_defused_xml() -> None:
     from openpyxl.reader import strings
     from openpyxl.worksheet import _reader
 
-    parsers = (_reader.iterparse, strings.iterparse)
+    parsers = (_reader.iterparse, strings.iterparse)  # type: ignore[attr-defined]  # private name
     if not openpyxl.xml.DEFUSEDXML or any(
         not parser.__module__.startswith("defusedxml") for parser in parsers
     ):

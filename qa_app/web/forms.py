@@ -5,12 +5,18 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectMultipleField, ValidationError
+from wtforms import (  # type: ignore[attr-defined]  # SelectChoice: WTForms 3.3, stubs 3.2
+    SelectChoice,
+    SelectMultipleField,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
+
+T = TypeVar("T")
 
 
 class PostForm(FlaskForm):
@@ -37,6 +43,15 @@ def greater_than_zero(_form: FlaskForm, field: Any) -> None:
     """WTForms validator: an optional number that, when given, is above 0."""
     if field.data is not None and not (math.isfinite(field.data) and field.data > 0):
         raise ValidationError(_l("Must be greater than 0."))
+
+
+def required_data(data: T | None) -> T:
+    """A validated field's data, which InputRequired, DataRequired or a list field's
+    processing has made something other than None (WTForms types every field's data
+    as optional)."""
+    if data is None:
+        raise ValueError("a required field has no data: validate the form first")
+    return data
 
 
 def to_choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:

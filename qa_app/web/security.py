@@ -46,6 +46,6 @@ def trust_reverse_proxy(app: Flask) -> None:
     """
     hops = app.config.get("PROXY_FIX_HOPS", 0)
     if hops:
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
         )

@@ -24,7 +24,7 @@ def age(moment: datetime) -> str:
 
 def url_with_page(page: int) -> str:
     """The current page's URL with its query string kept and `page` replaced."""
-    args = request.args.to_dict(flat=False)
+    args: dict[str, Any] = request.args.to_dict(flat=False)
     args["page"] = [str(page)]
     return url_for(request.endpoint or "main.index", **(request.view_args or {}), **args)
 

@@ -22,7 +22,7 @@ def not_found(what: str) -> ApiError:
 
 
 def within_period(
-    column: sa.ColumnElement, start: date | None, end: date | None
+    column: sa.SQLColumnExpression, start: date | None, end: date | None
 ) -> list[sa.ColumnElement[bool]]:
     """Conditions keeping `column` (a time) within the days `start`..`end` (both included,
     either open) of the centre's time zone."""
