@@ -2,7 +2,7 @@
 
     python -m bench.centre_queries bench/out/b1m.sqlite --repeat 3 [--explain]
 
-The four functions the page calls (`reports/centre.py`) run one after the other in an app
+The four functions the page calls (`dashboards/centre.py`) run one after the other in an app
 context, on the default view (the last 90 days, the whole centre, UTC), `--repeat` times
 each; the figures are each one's median and fastest wall time and its median CPU time (on
 SQLite the database's work is in this process, on PostgreSQL it is the server's).
