@@ -17,14 +17,13 @@ import resource
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from bench.common import database_url, dialect_of, make_app, write_figures
-
-DEFAULT_DAYS = 90
+from qa_app.stats.filters import default_start
 
 
 def cpu_seconds() -> float:
@@ -54,7 +53,7 @@ def measure(url: str, repeat: int, show_plans: bool) -> dict[str, Any]:
 
     app = make_app(url)
     end = datetime.now(UTC).date()
-    filters = ReportFilters(end - timedelta(days=DEFAULT_DAYS - 1), end, UTC)
+    filters = ReportFilters(default_start(end), end, UTC)
     functions: dict[str, Callable[[], object]] = {
         "teams_compared": lambda: centre.teams_compared(filters),
         "monthly_trend_by_team": lambda: centre.monthly_trend_by_team(filters),

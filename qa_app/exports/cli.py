@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -21,10 +21,8 @@ from qa_app.exports.queries import count_evaluations
 from qa_app.exports.services import export_evaluations, record_export
 from qa_app.extensions import db
 from qa_app.scorecards.models import Scorecard
-from qa_app.stats.filters import ReportFilters
+from qa_app.stats.filters import ReportFilters, default_start
 from qa_app.teams.models import Team
-
-DEFAULT_DAYS = 90
 
 export_group = AppGroup("export", help="Excel exports.")
 
@@ -55,7 +53,7 @@ def export_evaluations_command(
         raise click.BadParameter(f"no folder {out.parent}", param_hint="OUT")
     tz = get_timezone()
     last = end.date() if end else datetime.now(tz).date()
-    first = start.date() if start else last - timedelta(days=DEFAULT_DAYS - 1)
+    first = start.date() if start else default_start(last)
     if first > last:
         raise click.ClickException("--from is after --to.")
     filters = ReportFilters(

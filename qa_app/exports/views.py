@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import IO
 
 import sqlalchemy as sa
@@ -36,13 +36,12 @@ from qa_app.exports.services import (
 from qa_app.extensions import db
 from qa_app.scorecards.models import Scorecard
 from qa_app.stats.filter_form import set_filter_choices
-from qa_app.stats.filters import ReportFilters, scope_of
+from qa_app.stats.filters import ReportFilters, default_start, scope_of
 from qa_app.teams.scope import agents_visible_to, can_see_agent
 from qa_app.web.forms import required_data, to_choices
 
 EXPORTERS = (Role.ADMIN, Role.MANAGER, Role.SUPERVISOR)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DEFAULT_DAYS = 90
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -134,7 +133,7 @@ def _default_period(form: PeriodForm) -> None:
     if request.method == "GET":
         today: date = datetime.now(get_timezone()).date()
         form.end.data = today
-        form.start.data = today - timedelta(days=DEFAULT_DAYS - 1)
+        form.start.data = default_start(today)
 
 
 def _send_workbook(

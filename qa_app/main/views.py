@@ -14,8 +14,8 @@ from qa_app.evaluations.summaries import latest_feedback, work_summary
 from qa_app.extensions import db
 from qa_app.main.blueprint import bp
 from qa_app.main.services import recent_audit_events, users_by_role
-from qa_app.stats.agent_performance import agent_performance, default_start
-from qa_app.stats.filters import ReportFilters
+from qa_app.stats.agent_performance import agent_performance
+from qa_app.stats.filters import ReportFilters, default_start
 from qa_app.stats.kpis import KPIS
 from qa_app.stats.services import monthly_qa
 from qa_app.teams.overview import active_agent_count, team_overviews, visible_agents_by_team

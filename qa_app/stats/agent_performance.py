@@ -11,7 +11,7 @@ the targets.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app
@@ -32,14 +32,6 @@ from qa_app.stats.performance import (
 )
 from qa_app.stats.services import targets_by_team
 from qa_app.teams.models import Team
-
-# The agent page's period when none is asked for: the last 90 days up to today.
-DEFAULT_DAYS = 90
-
-
-def default_start(end: date) -> date:
-    """The first day of the default period that ends on `end`."""
-    return end - timedelta(days=DEFAULT_DAYS - 1)
 
 
 @dataclass(frozen=True)

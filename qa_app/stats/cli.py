@@ -15,8 +15,8 @@ from flask_babel import get_timezone
 
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
-from qa_app.stats.agent_performance import agent_performance, default_start
-from qa_app.stats.filters import ReportFilters
+from qa_app.stats.agent_performance import agent_performance
+from qa_app.stats.filters import ReportFilters, default_start
 from qa_app.stats.importer import import_stats
 from qa_app.uploads.reader import TableError
 

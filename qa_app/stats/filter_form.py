@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,11 +17,9 @@ from qa_app.auth.models import User
 from qa_app.channels import CHANNEL_LABELS, CHANNELS
 from qa_app.extensions import db
 from qa_app.scorecards.models import Scorecard
-from qa_app.stats.filters import ReportFilters, scope_of
+from qa_app.stats.filters import ReportFilters, default_start, scope_of
 from qa_app.teams.scope import teams_visible_to
 from qa_app.web.forms import to_choices
-
-DEFAULT_DAYS = 90
 
 
 def set_filter_choices(form: Any, user: User) -> None:
@@ -62,7 +60,7 @@ class DashboardForm(FlaskForm):
         """The chosen filters within the user's scope; the last 90 days by default."""
         today: date = datetime.now(get_timezone()).date()
         end = self.end.data or today
-        start = self.start.data or end - timedelta(days=DEFAULT_DAYS - 1)
+        start = self.start.data or default_start(end)
         self.start.data, self.end.data = start, end
         scorecard_id = db.session.scalar(
             sa.select(Scorecard.id).where(Scorecard.slug == self.scorecard.data)

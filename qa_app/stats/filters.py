@@ -17,6 +17,15 @@ from qa_app.scorecards.models import ScorecardVersion
 from qa_app.stats.models import ALL_CHANNELS
 from qa_app.teams.scope import agents_visible_to
 
+# The period of a page, an export or `report agent` when none is asked for: the last 90
+# days up to the given day.
+DEFAULT_DAYS = 90
+
+
+def default_start(end: date) -> date:
+    """The first day of the default period that ends on `end`."""
+    return end - timedelta(days=DEFAULT_DAYS - 1)
+
 
 def scope_of(user: User) -> sa.Select | None:
     """Agent ids `user` may see; None for the whole centre (admins and managers)."""

@@ -15,9 +15,9 @@ from qa_app.audit.services import record_event
 from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
-from qa_app.stats.agent_performance import agent_performance, default_start
+from qa_app.stats.agent_performance import agent_performance
 from qa_app.stats.blueprint import bp
-from qa_app.stats.filters import ReportFilters
+from qa_app.stats.filters import ReportFilters, default_start
 from qa_app.stats.forms import StatsImportForm, TargetForm, mapping_form_class
 from qa_app.stats.importer import ALIASES, import_stats
 from qa_app.stats.kpis import KPI_BY_KEY, KPIS

@@ -17,8 +17,7 @@ from qa_app.api.params import invalid, period_params, team_param
 from qa_app.api.views.common import ID, not_found
 from qa_app.auth.models import User
 from qa_app.stats.agent_performance import agent_performance as performance_of
-from qa_app.stats.agent_performance import default_start
-from qa_app.stats.filters import ReportFilters
+from qa_app.stats.filters import ReportFilters, default_start
 from qa_app.teams.scope import agents_visible_to, can_see_agent
 
 
