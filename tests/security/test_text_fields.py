@@ -208,7 +208,7 @@ def _user_search(ctx: Context, text: str) -> Sweep:
     return Sweep([(ctx.as_("admin"), "/admin/users?" + _query(q=text))])
 
 
-@sweeps("qa_app.admin.forms.TeamForm.name")
+@sweeps("qa_app.teams.forms.TeamForm.name")
 def _team_name(ctx: Context, text: str) -> Sweep:
     path = f"/admin/teams/{ctx.id('team_a')}"
     data = {
