@@ -20,15 +20,15 @@ from qa_app.coaching.models import CoachingSession
 from qa_app.coaching.sessions import SessionRuleError, acknowledge_session, record_session
 from qa_app.extensions import db
 from qa_app.training.plans import centre_today
-from tests.conftest import post_form
+from tests.conftest import Organisation, post_form
 
 SignIn = Callable[[User], FlaskClient]
 FIXTURE_NOTES = "We listened to call 4."
 NOT_LINKABLE = "Link only this agent's released evaluations and plan items."
 
 
-def _user(org: dict[str, Any], name: str) -> User:
-    return db.session.get(User, org[name].id)
+def _user(org: Organisation, name: str) -> User:
+    return db.session.get(User, org.member(name).id)
 
 
 def _session_count() -> int:
@@ -52,22 +52,22 @@ def _today(app: Flask) -> date:
 
 
 def test_fixture_session_is_recorded_and_audited(
-    app_context: None, org: dict[str, Any], records: dict[str, int]
+    app_context: None, org: Organisation, records: dict[str, int]
 ) -> None:
     session = db.session.get(CoachingSession, records["session_id"])
-    assert (session.agent_id, session.coach_id) == (org["agent_a1"].id, org["supervisor_a"].id)
+    assert (session.agent_id, session.coach_id) == (org.agent_a1.id, org.supervisor_a.id)
     assert session.held_on == date(2026, 11, 3)
     assert [evaluation.id for evaluation in session.evaluations] == [records["disputed_id"]]
     [event] = _events("coaching_session.recorded")
     assert (event.entity_type, event.entity_id, event.actor_id) == (
         "coaching_session",
         session.id,
-        org["supervisor_a"].id,
+        org.supervisor_a.id,
     )
 
 
 def test_supervisor_records_a_session_with_links(
-    app_context: None, org: dict[str, Any], records: dict[str, int]
+    app_context: None, org: Organisation, records: dict[str, int]
 ) -> None:
     coach = _user(org, "supervisor_a")
     agent = _user(org, "agent_a1")
@@ -110,7 +110,7 @@ def test_supervisor_records_a_session_with_links(
 
 
 def test_blank_agreed_actions_are_none_and_today_is_allowed(
-    app_context: None, org: dict[str, Any], records: dict[str, int]
+    app_context: None, org: Organisation, records: dict[str, int]
 ) -> None:
     session = record_session(
         _user(org, "supervisor_a"), _user(org, "agent_a2"), centre_today(), "Notes.", "   "
@@ -122,13 +122,13 @@ def test_blank_agreed_actions_are_none_and_today_is_allowed(
 
 
 def test_manager_may_coach_any_agent(
-    app_context: None, org: dict[str, Any], records: dict[str, int]
+    app_context: None, org: Organisation, records: dict[str, int]
 ) -> None:
     session = record_session(
         _user(org, "manager"), _user(org, "agent_b1"), centre_today(), "Team B visit.", None
     )
     db.session.commit()
-    assert (session.agent_id, session.coach_id) == (org["agent_b1"].id, org["manager"].id)
+    assert (session.agent_id, session.coach_id) == (org.agent_b1.id, org.manager.id)
 
 
 REFUSALS = {
@@ -154,7 +154,7 @@ REFUSALS = {
 )
 def test_session_is_refused(
     app_context: None,
-    org: dict[str, Any],
+    org: Organisation,
     records: dict[str, int],
     coach: str,
     agent: str,
@@ -181,7 +181,7 @@ def test_session_is_refused(
 
 
 def test_unreleased_evaluation_refusal_says_why(
-    app_context: None, org: dict[str, Any], records: dict[str, int]
+    app_context: None, org: Organisation, records: dict[str, int]
 ) -> None:
     with pytest.raises(SessionRuleError) as caught:
         record_session(
@@ -196,7 +196,7 @@ def test_unreleased_evaluation_refusal_says_why(
 
 
 def test_same_evaluation_twice_is_linked_once(
-    app_context: None, org: dict[str, Any], records: dict[str, int]
+    app_context: None, org: Organisation, records: dict[str, int]
 ) -> None:
     """A request may repeat an id (evaluation_ids=5&evaluation_ids=5): one link, not a crash."""
     session = record_session(
@@ -216,7 +216,7 @@ def test_same_evaluation_twice_is_linked_once(
 
 
 def test_agent_acknowledges_once(
-    app_context: None, org: dict[str, Any], records: dict[str, int]
+    app_context: None, org: Organisation, records: dict[str, int]
 ) -> None:
     agent = _user(org, "agent_a1")
     session = db.session.get(CoachingSession, records["session_id"])
@@ -243,7 +243,7 @@ def test_agent_acknowledges_once(
 
 
 def test_blank_acknowledgement_comment_is_none(
-    app_context: None, org: dict[str, Any], records: dict[str, int]
+    app_context: None, org: Organisation, records: dict[str, int]
 ) -> None:
     session = db.session.get(CoachingSession, records["session_id"])
     acknowledge_session(session, _user(org, "agent_a1"), "   ")
@@ -253,7 +253,7 @@ def test_blank_acknowledgement_comment_is_none(
 
 @pytest.mark.parametrize("who", ["supervisor_a", "manager", "agent_a2"])
 def test_only_the_agent_acknowledges(
-    app_context: None, org: dict[str, Any], records: dict[str, int], who: str
+    app_context: None, org: Organisation, records: dict[str, int], who: str
 ) -> None:
     session = db.session.get(CoachingSession, records["session_id"])
     with pytest.raises(SessionRuleError, match="Only the agent can acknowledge"):
@@ -311,9 +311,9 @@ def _acknowledged(app: Flask, session_id: int) -> tuple[Any, str | None]:
     ],
 )
 def test_list_shows_sessions_in_scope(
-    org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn, who: str, listed: bool
+    org: Organisation, records: dict[str, int], sign_in_as: SignIn, who: str, listed: bool
 ) -> None:
-    response = sign_in_as(org[who]).get("/coaching/")
+    response = sign_in_as(org.member(who)).get("/coaching/")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert (_link(records["session_id"]) in page) is listed
@@ -321,12 +321,12 @@ def test_list_shows_sessions_in_scope(
 
 
 def test_list_offers_only_agents_in_scope(
-    org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    org: Organisation, records: dict[str, int], sign_in_as: SignIn
 ) -> None:
-    page = sign_in_as(org["supervisor_b"]).get("/coaching/").get_data(as_text=True)
+    page = sign_in_as(org.supervisor_b).get("/coaching/").get_data(as_text=True)
     offered = {int(n) for n in re.findall(r'href="/coaching/agents/(\d+)/new"', page)}
-    assert offered == {org["agent_b1"].id, org["agent_b2"].id}
-    agent_page = sign_in_as(org["agent_a1"]).get("/coaching/").get_data(as_text=True)
+    assert offered == {org.agent_b1.id, org.agent_b2.id}
+    agent_page = sign_in_as(org.agent_a1).get("/coaching/").get_data(as_text=True)
     assert "/coaching/agents/" not in agent_page
     assert "to acknowledge" in agent_page
 
@@ -345,17 +345,17 @@ def test_list_offers_only_agents_in_scope(
     ],
 )
 def test_session_page_access(
-    org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn, who: str, status: int
+    org: Organisation, records: dict[str, int], sign_in_as: SignIn, who: str, status: int
 ) -> None:
-    response = sign_in_as(org[who]).get(f"/coaching/{records['session_id']}")
+    response = sign_in_as(org.member(who)).get(f"/coaching/{records['session_id']}")
     assert response.status_code == status
     assert (FIXTURE_NOTES in response.get_data(as_text=True)) is (status == 200)
 
 
 def test_missing_session_is_404(
-    org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    org: Organisation, records: dict[str, int], sign_in_as: SignIn
 ) -> None:
-    assert sign_in_as(org["manager"]).get("/coaching/999999").status_code == 404
+    assert sign_in_as(org.manager).get("/coaching/999999").status_code == 404
 
 
 def test_anonymous_is_sent_to_sign_in(client: FlaskClient, records: dict[str, int]) -> None:
@@ -365,10 +365,10 @@ def test_anonymous_is_sent_to_sign_in(client: FlaskClient, records: dict[str, in
 
 
 def test_agent_acknowledges_through_the_page(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
 ) -> None:
     path = f"/coaching/{records['session_id']}"
-    agent = sign_in_as(org["agent_a1"])
+    agent = sign_in_as(org.agent_a1)
     before = _page(agent.get(path))
     assert f'action="{path}/acknowledge"' in before
     assert "acknowledged " not in before
@@ -384,9 +384,9 @@ def test_agent_acknowledges_through_the_page(
     assert 'class="badge text-bg-success">acknowledged ' in after
     assert "Agent's comment: Thanks, that helped." in re.sub(r"<[^>]+>", "", after)
     assert f'action="{path}/acknowledge"' not in after
-    coach_view = _page(sign_in_as(org["supervisor_a"]).get(path))
+    coach_view = _page(sign_in_as(org.supervisor_a).get(path))
     assert "Thanks, that helped." in coach_view
-    listed = _page(sign_in_as(org["supervisor_a"]).get("/coaching/"))
+    listed = _page(sign_in_as(org.supervisor_a).get("/coaching/"))
     assert "not acknowledged yet" not in listed
 
     again = post_form(agent, f"{path}/acknowledge", {"comment": "Twice."}, follow_redirects=True)
@@ -397,22 +397,22 @@ def test_agent_acknowledges_through_the_page(
 @pytest.mark.parametrize(("who", "status"), [("agent_a2", 404), ("supervisor_a", 403)])
 def test_only_the_agent_can_acknowledge_through_the_page(
     app: Flask,
-    org: dict[str, Any],
+    org: Organisation,
     records: dict[str, int],
     sign_in_as: SignIn,
     who: str,
     status: int,
 ) -> None:
     path = f"/coaching/{records['session_id']}/acknowledge"
-    response = post_form(sign_in_as(org[who]), path, {"comment": "Not mine."})
+    response = post_form(sign_in_as(org.member(who)), path, {"comment": "Not mine."})
     assert response.status_code == status
     assert _acknowledged(app, records["session_id"]) == (None, None)
 
 
 def test_form_offers_only_released_evaluations_and_working_items(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
 ) -> None:
-    response = sign_in_as(org["supervisor_a"]).get(f"/coaching/agents/{org['agent_a1'].id}/new")
+    response = sign_in_as(org.supervisor_a).get(f"/coaching/agents/{org.agent_a1.id}/new")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert sorted(_checkbox_values(page, "evaluation_ids")) == sorted(
@@ -432,13 +432,13 @@ def _held_on(page: str) -> str:
 
 
 def test_coach_records_a_session_through_the_page(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
 ) -> None:
-    coach = sign_in_as(org["supervisor_a"])
+    coach = sign_in_as(org.supervisor_a)
     held_on = _today(app) - timedelta(days=1)
     response = post_form(
         coach,
-        f"/coaching/agents/{org['agent_a1'].id}/new",
+        f"/coaching/agents/{org.agent_a1.id}/new",
         {
             "held_on": held_on.isoformat(),
             "notes": "We went through the greeting.",
@@ -453,8 +453,8 @@ def test_coach_records_a_session_through_the_page(
     new_id, agent_id, coach_id, notes = rows[-1]
     assert response.headers["Location"].endswith(f"/coaching/{new_id}")
     assert (agent_id, coach_id, notes) == (
-        org["agent_a1"].id,
-        org["supervisor_a"].id,
+        org.agent_a1.id,
+        org.supervisor_a.id,
         "We went through the greeting.",
     )
     with app.app_context():
@@ -468,23 +468,23 @@ def test_coach_records_a_session_through_the_page(
                 AuditEvent.action == "coaching_session.recorded", AuditEvent.entity_id == new_id
             )
         ).all()
-        assert event.actor_id == org["supervisor_a"].id
+        assert event.actor_id == org.supervisor_a.id
 
     page = _page(coach.get(f"/coaching/{new_id}"))
-    assert f"Session recorded: {org['agent_a1'].display_name} can read it now." in page
+    assert f"Session recorded: {org.agent_a1.display_name} can read it now." in page
     assert "We went through the greeting." in page and "Use the agreed opening." in page
     assert f'href="/evaluations/{records["released_id"]}"' in page
     assert f'href="/training/plans/{records["plan_id"]}"' in page
-    agent_list = sign_in_as(org["agent_a1"]).get("/coaching/").get_data(as_text=True)
+    agent_list = sign_in_as(org.agent_a1).get("/coaching/").get_data(as_text=True)
     assert _link(new_id) in agent_list
 
 
 def test_missing_notes_rerender_and_write_nothing(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
 ) -> None:
     response = post_form(
-        sign_in_as(org["supervisor_a"]),
-        f"/coaching/agents/{org['agent_a1'].id}/new",
+        sign_in_as(org.supervisor_a),
+        f"/coaching/agents/{org.agent_a1.id}/new",
         {"held_on": _today(app).isoformat(), "notes": "   ", "agreed_actions": "Something."},
     )
     assert response.status_code == 200
@@ -504,7 +504,7 @@ def test_missing_notes_rerender_and_write_nothing(
 )
 def test_refused_session_through_the_page_writes_nothing(
     app: Flask,
-    org: dict[str, Any],
+    org: Organisation,
     records: dict[str, int],
     sign_in_as: SignIn,
     days_ahead: int,
@@ -512,8 +512,8 @@ def test_refused_session_through_the_page_writes_nothing(
     message: str,
 ) -> None:
     response = post_form(
-        sign_in_as(org["supervisor_a"]),
-        f"/coaching/agents/{org['agent_a1'].id}/new",
+        sign_in_as(org.supervisor_a),
+        f"/coaching/agents/{org.agent_a1.id}/new",
         {
             "held_on": (_today(app) + timedelta(days=days_ahead)).isoformat(),
             "notes": "Notes.",
@@ -529,13 +529,13 @@ def test_refused_session_through_the_page_writes_nothing(
 
 
 def test_repeated_evaluation_id_through_the_page_does_not_crash(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
 ) -> None:
     """A crafted form (evaluation_ids=3&evaluation_ids=3) passes the choice check."""
     app.config["RENDER_SERVER_ERRORS"] = True
     response = post_form(
-        sign_in_as(org["supervisor_a"]),
-        f"/coaching/agents/{org['agent_a1'].id}/new",
+        sign_in_as(org.supervisor_a),
+        f"/coaching/agents/{org.agent_a1.id}/new",
         {
             "held_on": _today(app).isoformat(),
             "notes": "Notes.",
@@ -551,10 +551,10 @@ def test_repeated_evaluation_id_through_the_page_does_not_crash(
 
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_supervisor_of_another_team_cannot_record(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn, method: str
+    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn, method: str
 ) -> None:
-    client = sign_in_as(org["supervisor_b"])
-    path = f"/coaching/agents/{org['agent_a1'].id}/new"
+    client = sign_in_as(org.supervisor_b)
+    path = f"/coaching/agents/{org.agent_a1.id}/new"
     if method == "get":
         response = client.get(path)
     else:
@@ -566,10 +566,10 @@ def test_supervisor_of_another_team_cannot_record(
 
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_agent_cannot_record(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn, method: str
+    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn, method: str
 ) -> None:
-    client = sign_in_as(org["agent_a1"])
-    path = f"/coaching/agents/{org['agent_a2'].id}/new"
+    client = sign_in_as(org.agent_a1)
+    path = f"/coaching/agents/{org.agent_a2.id}/new"
     if method == "get":
         response = client.get(path)
     else:
@@ -581,20 +581,20 @@ def test_agent_cannot_record(
 
 @pytest.mark.parametrize("target", ["supervisor_a", "manager"])
 def test_only_agents_can_be_coached_through_the_page(
-    org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn, target: str
+    org: Organisation, records: dict[str, int], sign_in_as: SignIn, target: str
 ) -> None:
-    response = sign_in_as(org["manager"]).get(f"/coaching/agents/{org[target].id}/new")
+    response = sign_in_as(org.manager).get(f"/coaching/agents/{org.member(target).id}/new")
     assert response.status_code == 404
 
 
 def test_text_is_escaped(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
 ) -> None:
     script = "<script>alert(1)</script>"
-    coach = sign_in_as(org["supervisor_a"])
+    coach = sign_in_as(org.supervisor_a)
     response = post_form(
         coach,
-        f"/coaching/agents/{org['agent_a1'].id}/new",
+        f"/coaching/agents/{org.agent_a1.id}/new",
         {
             "held_on": _today(app).isoformat(),
             "notes": f"Notes {script}",
@@ -604,7 +604,7 @@ def test_text_is_escaped(
     assert response.status_code == 302
     new_id = _sessions(app)[-1][0]
     assert _sessions(app)[-1][3] == f"Notes {script}"
-    agent = sign_in_as(org["agent_a1"])
+    agent = sign_in_as(org.agent_a1)
     post_form(agent, f"/coaching/{new_id}/acknowledge", {"comment": f"Comment {script}"})
     for client in (coach, agent):
         page = client.get(f"/coaching/{new_id}").get_data(as_text=True)

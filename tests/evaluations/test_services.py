@@ -6,6 +6,7 @@ each step, optimistic locking (in the service and in the database) and the audit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -34,49 +35,17 @@ from qa_app.scorecards.models import Scorecard
 from qa_app.scorecards.services import publish_version, set_archived
 from qa_app.scoring import AnswerError
 from qa_app.teams.models import Team
-from tests.conftest import SCORECARD_TOML
+from tests.conftest import SCORECARD_TOML, Organisation, scorecard_text
 
 # Records' answers are greeting = yes, empathy = 4: (1·1 + 0.75·2) / 3.
 RECORD_SCORE = 100 * 2.5 / 3
 
 # A scorecard with an N/A-able criterion and a critical one in a second section.
-FULL_TOML = """
-name = "Full call"
-slug = "full-call"
-channels = ["phone"]
-pass_mark = 80
-
-[[sections]]
-title = "Opening"
-
-[[sections.criteria]]
-key = "greeting"
-label = "Greeting"
-guidance = "Names the brand and themselves."
-kind = "yes_no"
-
-[[sections.criteria]]
-key = "empathy"
-label = "Empathy"
-guidance = "Acknowledges the customer's situation."
-kind = "scale"
-weight = 2
-na_allowed = true
-
-[[sections]]
-title = "Compliance"
-
-[[sections.criteria]]
-key = "verification"
-label = "Verification"
-guidance = "Verifies the customer's identity."
-kind = "yes_no"
-critical = true
-"""
+FULL_TOML = scorecard_text("full-call")
 
 
-def _user(org: dict[str, Any], key: str) -> User:
-    return db.session.get(User, org[key].id)
+def _user(org: Organisation, key: str) -> User:
+    return db.session.get(User, org.member(key).id)
 
 
 def _evaluation(evaluation_id: int) -> Evaluation:
@@ -124,17 +93,29 @@ def _rows(evaluation: Evaluation) -> dict[str, tuple[Any, ...]]:
     return {row.criterion_key: (row.value, row.is_na, row.normalised, row.comment) for row in rows}
 
 
-def _fresh_draft(org: dict[str, Any], slug: str = "test-call", ref: str = "NEW-1") -> Evaluation:
-    supervisor = _user(org, "supervisor_a")
-    interaction = _interaction(_user(org, "agent_a2"), supervisor, ref)
-    return services.start_evaluation(supervisor, interaction, _scorecard(slug))
+def _fresh_draft(
+    org: Organisation,
+    make_evaluation: Callable[..., Evaluation],
+    slug: str = "test-call",
+    ref: str = "NEW-1",
+) -> Evaluation:
+    """Supervisor A's new draft of agent A2's call of 3 November 2026."""
+    return make_evaluation(
+        "draft",
+        commit=False,
+        agent=org.agent_a2,
+        scorecard=slug,
+        ref=ref,
+        occurred_at=datetime(2026, 11, 3, 9, tzinfo=UTC),
+        duration_seconds=None,
+    )
 
 
 # --- start -----------------------------------------------------------------------------------
 
 
 def test_start_reuses_the_evaluators_existing_evaluation(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     supervisor = _user(org, "supervisor_a")
     interaction = db.session.get(Interaction, records["interaction_id"])
@@ -151,19 +132,22 @@ def test_start_reuses_the_evaluators_existing_evaluation(
 
 
 def test_start_opens_a_draft_on_the_latest_version(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    records: dict[str, int],
+    org: Organisation,
+    app_context: None,
+    make_evaluation: Callable[..., Evaluation],
 ) -> None:
     scorecard = _scorecard()
     changed = parse_toml(SCORECARD_TOML.replace("pass_mark = 80", "pass_mark = 70"))
     version_2 = publish_version(scorecard, changed, source="file")
     assert version_2 is not None and version_2.number == 2
 
-    evaluation = _fresh_draft(org)
+    evaluation = _fresh_draft(org, make_evaluation)
     db.session.commit()
     assert evaluation.scorecard_version_id == version_2.id
     assert evaluation.status == EvaluationStatus.DRAFT
-    assert evaluation.agent_id == org["agent_a2"].id
-    assert evaluation.evaluator_id == org["supervisor_a"].id
+    assert evaluation.agent_id == org.agent_a2.id
+    assert evaluation.evaluator_id == org.supervisor_a.id
     assert (evaluation.revision, evaluation.score, evaluation.answers) == (0, None, [])
     [event] = _events(evaluation.id, "evaluation.started")
     assert event.after == {
@@ -190,7 +174,7 @@ def test_start_is_refused_outside_scope_and_for_oneself(
     evaluator_key: str,
     agent_key: str,
     records: dict[str, int],
-    org: dict[str, Any],
+    org: Organisation,
     app_context: None,
 ) -> None:
     evaluator = _user(org, evaluator_key)
@@ -202,13 +186,16 @@ def test_start_is_refused_outside_scope_and_for_oneself(
 
 
 def test_start_is_refused_on_an_archived_scorecard(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    records: dict[str, int],
+    org: Organisation,
+    app_context: None,
+    make_evaluation: Callable[..., Evaluation],
 ) -> None:
     set_archived(_scorecard(), True)
     with pytest.raises(EvaluationRuleError, match="no active published version"):
-        _fresh_draft(org)
+        _fresh_draft(org, make_evaluation)
     assert (
-        db.session.scalar(sa.select(Evaluation.id).where(Evaluation.agent_id == org["agent_a2"].id))
+        db.session.scalar(sa.select(Evaluation.id).where(Evaluation.agent_id == org.agent_a2.id))
         is None
     )
 
@@ -255,12 +242,13 @@ def test_save_draft_stores_partial_answers_and_the_score(
     expected_rows: dict[str, tuple[Any, ...]],
     score: float | None,
     auto_failed: bool,
-    org: dict[str, Any],
+    org: Organisation,
     make_scorecard: Any,
     app_context: None,
+    make_evaluation: Callable[..., Evaluation],
 ) -> None:
     make_scorecard(FULL_TOML)
-    evaluation = _fresh_draft(org, "full-call")
+    evaluation = _fresh_draft(org, make_evaluation, "full-call")
     db.session.commit()
     result = services.save_draft(evaluation, _edit(evaluation, answers), _user(org, "supervisor_a"))
     db.session.commit()
@@ -280,7 +268,7 @@ def test_save_draft_stores_partial_answers_and_the_score(
 
 
 def test_save_draft_keeps_comments_texts_and_removes_cleared_answers(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     supervisor = _user(org, "supervisor_a")
     evaluation = _evaluation(records["draft_id"])
@@ -312,7 +300,7 @@ def test_save_draft_keeps_comments_texts_and_removes_cleared_answers(
 
 
 def test_save_draft_with_an_invalid_value_saves_nothing(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     evaluation = _evaluation(records["draft_id"])
     lock = evaluation.lock_version
@@ -330,7 +318,7 @@ def test_save_draft_with_an_invalid_value_saves_nothing(
 
 
 def test_every_save_moves_the_lock_version_on(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     supervisor = _user(org, "supervisor_a")
     evaluation = _evaluation(records["draft_id"])
@@ -351,7 +339,7 @@ def test_every_save_moves_the_lock_version_on(
 
 
 def test_save_draft_audits_only_what_changed(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     supervisor = _user(org, "supervisor_a")
     evaluation = _evaluation(records["draft_id"])
@@ -400,7 +388,7 @@ def test_submit_lists_every_missing_answer_and_changes_nothing(
     answers: dict[str, object],
     missing: list[str],
     records: dict[str, int],
-    org: dict[str, Any],
+    org: Organisation,
     app_context: None,
 ) -> None:
     evaluation = _evaluation(records["draft_id"])
@@ -430,10 +418,10 @@ def test_submit_releases_according_to_the_team_setting(
     status: EvaluationStatus,
     actions: list[str],
     records: dict[str, int],
-    org: dict[str, Any],
+    org: Organisation,
     app_context: None,
 ) -> None:
-    db.session.get(Team, org["team_a"].id).release_mode = release_mode
+    db.session.get(Team, org.team_a.id).release_mode = release_mode
     evaluation = _evaluation(records["draft_id"])
     result = services.submit(
         evaluation, _edit(evaluation, {"greeting": True, "empathy": 4}), _user(org, "supervisor_a")
@@ -452,7 +440,7 @@ def test_submit_releases_according_to_the_team_setting(
 
 
 def test_submit_snapshots_revision_one(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     supervisor = _user(org, "supervisor_a")
     evaluation = _evaluation(records["draft_id"])
@@ -497,9 +485,9 @@ def test_submit_snapshots_revision_one(
 
 
 def test_correcting_before_release_adds_a_revision_and_keeps_submitted_at(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
-    db.session.get(Team, org["team_a"].id).release_mode = "manual"
+    db.session.get(Team, org.team_a.id).release_mode = "manual"
     evaluation = _evaluation(records["submitted_id"])
     submitted_at = evaluation.submitted_at
     services.submit(
@@ -522,7 +510,7 @@ def test_correcting_before_release_adds_a_revision_and_keeps_submitted_at(
 
 
 def test_saving_a_submitted_evaluation_as_a_draft_cannot_leave_it_incomplete(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     evaluation = _evaluation(records["submitted_id"])
     with pytest.raises((AnswerError, EvaluationRuleError)):
@@ -551,7 +539,7 @@ def test_edits_are_refused_after_release_and_for_others(
     record: str,
     who: str,
     records: dict[str, int],
-    org: dict[str, Any],
+    org: Organisation,
     app_context: None,
 ) -> None:
     evaluation = _evaluation(records[record])
@@ -565,7 +553,7 @@ def test_edits_are_refused_after_release_and_for_others(
 
 
 def test_a_manager_may_edit_a_supervisors_draft(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     evaluation = _evaluation(records["draft_id"])
     services.save_draft(evaluation, _edit(evaluation, {"greeting": True}), _user(org, "manager"))
@@ -578,7 +566,7 @@ def test_a_manager_may_edit_a_supervisors_draft(
 
 @pytest.mark.parametrize("step", ["save_draft", "submit"])
 def test_a_stale_lock_version_is_refused(
-    step: str, records: dict[str, int], org: dict[str, Any], app_context: None
+    step: str, records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     supervisor = _user(org, "supervisor_a")
     evaluation = _evaluation(records["draft_id"])
@@ -594,7 +582,7 @@ def test_a_stale_lock_version_is_refused(
 
 
 def test_the_database_refuses_a_save_based_on_a_row_changed_since_it_was_loaded(
-    app: Flask, records: dict[str, int], org: dict[str, Any]
+    app: Flask, records: dict[str, int], org: Organisation
 ) -> None:
     """Two editors load the same version in two sessions; the later save must fail even though
     each passed the in-memory lock check (a concurrent request, not a stale form)."""
@@ -631,7 +619,7 @@ def test_the_database_refuses_a_save_based_on_a_row_changed_since_it_was_loaded(
 
 @pytest.mark.parametrize("who", ["supervisor_a", "manager"])
 def test_release_shows_a_submitted_evaluation_to_the_agent(
-    who: str, records: dict[str, int], org: dict[str, Any], app_context: None
+    who: str, records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     evaluation = _evaluation(records["submitted_id"])
     assert evaluation.released_at is None
@@ -655,7 +643,7 @@ def test_release_shows_a_submitted_evaluation_to_the_agent(
     ],
 )
 def test_release_is_refused(
-    record: str, who: str, records: dict[str, int], org: dict[str, Any], app_context: None
+    record: str, who: str, records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     evaluation = _evaluation(records[record])
     status = evaluation.status
@@ -677,7 +665,7 @@ def test_acknowledge(
     comment: str | None,
     stored: str | None,
     records: dict[str, int],
-    org: dict[str, Any],
+    org: Organisation,
     app_context: None,
 ) -> None:
     evaluation = _evaluation(records["released_id"])
@@ -701,7 +689,7 @@ def test_acknowledge(
     ],
 )
 def test_acknowledge_is_refused(
-    record: str, who: str, records: dict[str, int], org: dict[str, Any], app_context: None
+    record: str, who: str, records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     evaluation = _evaluation(records[record])
     status = evaluation.status
@@ -713,7 +701,7 @@ def test_acknowledge_is_refused(
 
 
 def test_acknowledged_feedback_cannot_be_acknowledged_again(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     evaluation = _evaluation(records["released_id"])
     agent = _user(org, "agent_a1")
@@ -742,7 +730,7 @@ def test_dispute_window(
     after_release: timedelta,
     allowed: bool,
     records: dict[str, int],
-    org: dict[str, Any],
+    org: Organisation,
     app_context: None,
 ) -> None:
     evaluation = _evaluation(records["released_id"])
@@ -765,7 +753,7 @@ def test_dispute_window(
 
 
 def test_the_window_follows_the_configured_days(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     evaluation = _evaluation(records["released_id"])
     later = evaluation.released_at + timedelta(days=8)
@@ -778,7 +766,7 @@ def test_the_window_follows_the_configured_days(
 
 
 def test_raise_dispute_records_criteria_reason_and_revision(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     evaluation = _evaluation(records["released_id"])
     agent = _user(org, "agent_a1")
@@ -809,7 +797,7 @@ def test_raise_dispute_records_criteria_reason_and_revision(
     ],
 )
 def test_raise_dispute_refuses_unknown_criteria_and_empty_reasons(
-    keys: list[str], reason: str, records: dict[str, int], org: dict[str, Any], app_context: None
+    keys: list[str], reason: str, records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     evaluation = _evaluation(records["released_id"])
     with pytest.raises(EvaluationRuleError, match="reason"):
@@ -830,7 +818,7 @@ def test_raise_dispute_refuses_unknown_criteria_and_empty_reasons(
     ],
 )
 def test_only_the_agent_disputes_and_only_released_feedback(
-    record: str, who: str, records: dict[str, int], org: dict[str, Any], app_context: None
+    record: str, who: str, records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     evaluation = _evaluation(records[record])
     status = evaluation.status
@@ -841,7 +829,7 @@ def test_only_the_agent_disputes_and_only_released_feedback(
 
 
 def test_acknowledged_feedback_cannot_be_disputed(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     evaluation = _evaluation(records["released_id"])
     agent = _user(org, "agent_a1")
@@ -854,7 +842,7 @@ def test_acknowledged_feedback_cannot_be_disputed(
 
 
 def test_uphold_rescores_as_a_new_revision_and_keeps_the_old_one(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     resolver = _user(org, "supervisor_a")  # the evaluation was scored by the manager
     dispute = db.session.get(Dispute, records["dispute_id"])
@@ -921,7 +909,7 @@ def test_uphold_rescores_as_a_new_revision_and_keeps_the_old_one(
 
 
 def test_uphold_needs_every_answer_and_a_current_lock_version(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     resolver = _user(org, "supervisor_a")
     dispute = db.session.get(Dispute, records["dispute_id"])
@@ -939,7 +927,7 @@ def test_uphold_needs_every_answer_and_a_current_lock_version(
 
 
 def test_reject_keeps_the_score_and_tells_the_agent_why(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     resolver = _user(org, "supervisor_a")
     dispute = db.session.get(Dispute, records["dispute_id"])
@@ -971,7 +959,7 @@ def test_reject_keeps_the_score_and_tells_the_agent_why(
 
 @pytest.mark.parametrize("note", ["", "   "])
 def test_a_decision_needs_a_note(
-    note: str, records: dict[str, int], org: dict[str, Any], app_context: None
+    note: str, records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     dispute = db.session.get(Dispute, records["dispute_id"])
     with pytest.raises(EvaluationRuleError, match="Explain"):
@@ -979,7 +967,7 @@ def test_a_decision_needs_a_note(
     assert dispute.status == DisputeStatus.OPEN
 
 
-def _dispute_on(record: str, records: dict[str, int], org: dict[str, Any]) -> Dispute:
+def _dispute_on(record: str, records: dict[str, int], org: Organisation) -> Dispute:
     """The records' dispute (scored by the manager), or a new one on supervisor A's
     released evaluation."""
     if record == "disputed_id":
@@ -1014,7 +1002,7 @@ def test_who_may_decide_a_dispute(
     who: str,
     allowed: bool,
     records: dict[str, int],
-    org: dict[str, Any],
+    org: Organisation,
     app_context: None,
 ) -> None:
     dispute = _dispute_on(record, records, org)
@@ -1047,7 +1035,7 @@ def test_who_may_decide_a_dispute(
 
 
 def test_delete_draft_removes_it_and_audits_what_it_held(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     supervisor = _user(org, "supervisor_a")
     evaluation = _evaluation(records["draft_id"])
@@ -1088,7 +1076,7 @@ def test_delete_draft_removes_it_and_audits_what_it_held(
     ],
 )
 def test_only_drafts_are_deleted_and_only_by_their_editors(
-    record: str, who: str, records: dict[str, int], org: dict[str, Any], app_context: None
+    record: str, who: str, records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     evaluation = _evaluation(records[record])
     with pytest.raises(EvaluationRuleError, match="Only a draft"):
@@ -1102,7 +1090,7 @@ def test_only_drafts_are_deleted_and_only_by_their_editors(
 
 
 def test_every_transition_is_audited_in_order(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     supervisor, agent, manager = (
         _user(org, key) for key in ("supervisor_a", "agent_a1", "manager")
@@ -1132,7 +1120,7 @@ def test_every_transition_is_audited_in_order(
 
 
 def test_audit_events_name_the_actor_given_to_the_service(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     supervisor = _user(org, "supervisor_a")
     evaluation = _evaluation(records["draft_id"])

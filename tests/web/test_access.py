@@ -18,14 +18,15 @@ from qa_app.web.access import (
     supervises_team,
     teams_visible_to,
 )
+from tests.conftest import Organisation
 
 
 def _emails(query: Any) -> set[str]:
     return {user.email for user in db.session.scalars(query)}
 
 
-def _user(org: dict[str, Any], key: str) -> User:
-    return db.session.get(User, org[key].id)
+def _user(org: Organisation, key: str) -> User:
+    return db.session.get(User, org.member(key).id)
 
 
 ALL_AGENTS = {"a1@example.test", "a2@example.test", "b1@example.test", "b2@example.test"}
@@ -44,7 +45,7 @@ ALL_AGENTS = {"a1@example.test", "a2@example.test", "b1@example.test", "b2@examp
     ],
 )
 def test_agents_visible_to(
-    who: str, expected: set[str], org: dict[str, Any], app_context: None
+    who: str, expected: set[str], org: Organisation, app_context: None
 ) -> None:
     assert _emails(agents_visible_to(_user(org, who))) == expected
 
@@ -60,23 +61,23 @@ def test_agents_visible_to(
     ],
 )
 def test_teams_visible_to(
-    who: str, expected: set[str], org: dict[str, Any], app_context: None
+    who: str, expected: set[str], org: Organisation, app_context: None
 ) -> None:
     names = {team.name for team in db.session.scalars(teams_visible_to(_user(org, who)))}
     assert names == expected
 
 
 def test_supervisor_of_two_teams_sees_both(
-    org: dict[str, Any], make_team: Any, make_user: Any, app: Flask
+    org: Organisation, make_team: Any, make_user: Any, app: Flask
 ) -> None:
     extra_agent = make_user(Role.AGENT, email="c1@example.test")
-    make_team("Team C", supervisors=[org["supervisor_a"]], agents=[extra_agent])
+    make_team("Team C", supervisors=[org.supervisor_a], agents=[extra_agent])
     with app.app_context():
         visible = _emails(agents_visible_to(_user(org, "supervisor_a")))
     assert visible == {"a1@example.test", "a2@example.test", "c1@example.test"}
 
 
-def test_agents_visible_never_include_other_roles(org: dict[str, Any], app_context: None) -> None:
+def test_agents_visible_never_include_other_roles(org: Organisation, app_context: None) -> None:
     roles = {user.role for user in db.session.scalars(agents_visible_to(_user(org, "admin")))}
     assert roles == {Role.AGENT}
 
@@ -93,15 +94,15 @@ def test_agents_visible_never_include_other_roles(org: dict[str, Any], app_conte
     ],
 )
 def test_can_see_agent(
-    who: str, agent: str, expected: bool, org: dict[str, Any], app_context: None
+    who: str, agent: str, expected: bool, org: Organisation, app_context: None
 ) -> None:
-    assert can_see_agent(_user(org, who), org[agent].id) is expected
+    assert can_see_agent(_user(org, who), org.member(agent).id) is expected
 
 
-def test_supervises_team(org: dict[str, Any], app_context: None) -> None:
+def test_supervises_team(org: Organisation, app_context: None) -> None:
     supervisor = _user(org, "supervisor_a")
-    assert supervises_team(supervisor, org["team_a"].id)
-    assert not supervises_team(supervisor, org["team_b"].id)
+    assert supervises_team(supervisor, org.team_a.id)
+    assert not supervises_team(supervisor, org.team_b.id)
 
 
 def _login_as(app: Flask, user: User | None) -> Any:
