@@ -40,6 +40,7 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 # Small benchmarks on SQLite (and PostgreSQL with BENCH_DATABASE_URL); figures go to
 # bench/out/ and bench/RESULTS.md. Full sizes: bench/README.md.

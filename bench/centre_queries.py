@@ -49,8 +49,8 @@ def explain(engine: sa.Engine, statement: str, parameters: Any) -> list[str]:
 def measure(url: str, repeat: int, show_plans: bool) -> dict[str, Any]:
     """Every centre query's timings on one database."""
     from qa_app.dashboards import centre
-    from qa_app.dashboards.filters import ReportFilters
     from qa_app.extensions import db
+    from qa_app.stats.filters import ReportFilters
 
     app = make_app(url)
     end = datetime.now(UTC).date()

@@ -41,10 +41,10 @@ def run_export(url: str, out: str) -> tuple[float, float, dict[str, int]]:
     """The real export of the whole history to `out`: wall seconds, this process's CPU
     seconds (less disturbed by a busy machine; SQLite's work is in this process too, a
     PostgreSQL server's is not) and rows per sheet."""
-    from qa_app.dashboards.filters import ReportFilters
     from qa_app.database import snapshot_read
     from qa_app.exports.services import export_evaluations
     from qa_app.extensions import db
+    from qa_app.stats.filters import ReportFilters
 
     app = make_app(url)
     with app.app_context(), app.test_request_context():

@@ -89,21 +89,59 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    """Error pages, security headers and template helpers."""
+    """Error pages (the API's in JSON), security headers and template helpers."""
+    from qa_app.api.errors import http_error_response, is_api_request
+    from qa_app.auth.models import Role
+    from qa_app.channels import channel_name
+    from qa_app.evaluations.models import DisputeStatus, EvaluationStatus
+    from qa_app.labels import label_of
+    from qa_app.main.navigation import nav_items
+    from qa_app.stats.display import kpi_label, kpi_value
+    from qa_app.training.models import ItemStatus, PlanStatus
     from qa_app.web.error_pages import register_error_handlers
     from qa_app.web.nul_guard import register_nul_guard
     from qa_app.web.security import register_security_headers, trust_reverse_proxy
     from qa_app.web.templating import register_template_helpers
 
-    register_error_handlers(app)
-    register_nul_guard(app)
+    # The statuses templates name with status_label(): evaluations, disputes, plans, items.
+    statuses = (EvaluationStatus, DisputeStatus, PlanStatus, ItemStatus)
+    register_error_handlers(app, json_errors=(is_api_request, http_error_response))
+    register_nul_guard(app, checked_elsewhere=is_api_request)
     register_security_headers(app)
     trust_reverse_proxy(app)
-    register_template_helpers(app)
+    register_template_helpers(
+        app,
+        nav_items=nav_items,
+        role_label=lambda role: Role(role).label,
+        status_label=lambda status: label_of(status, statuses),
+        channel_name=channel_name,
+        kpi_label=kpi_label,
+        kpi_value=kpi_value,
+    )
 
 
 def register_commands(app: Flask) -> None:
-    """The `flask --app run …` commands."""
-    from qa_app.cli import register_cli
+    """The `flask --app run …` commands, each in its feature's cli.py."""
+    from qa_app.admin.cli import create_user_command
+    from qa_app.api.cli import api_token_group
+    from qa_app.demo.cli import seed_demo_command
+    from qa_app.exports.cli import export_group
+    from qa_app.maintenance.cli import backup_group, integrity_group
+    from qa_app.privacy.cli import privacy_group
+    from qa_app.stats.cli import import_stats_command, report_group
+    from qa_app.training.cli import scorecards_group, training_group
 
-    register_cli(app)
+    for command in (
+        create_user_command,
+        seed_demo_command,
+        scorecards_group,
+        import_stats_command,
+        report_group,
+        training_group,
+        export_group,
+        api_token_group,
+        privacy_group,
+        backup_group,
+        integrity_group,
+    ):
+        app.cli.add_command(command)

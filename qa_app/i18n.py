@@ -75,3 +75,12 @@ def local_to_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         moment = localize(moment, get_timezone())
     return moment.astimezone(UTC)
+
+
+def duration(seconds: int | None) -> str:
+    """Seconds as m:ss or h:mm:ss; "–" when unknown."""
+    if seconds is None:
+        return "–"
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

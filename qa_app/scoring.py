@@ -14,6 +14,8 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import Any, cast
 
+from qa_app.errors import RuleError
+
 KINDS = ("yes_no", "scale", "points")
 DEFAULT_PASS_MARK = 80
 DEFAULT_SCALE = (1, 5)
@@ -23,7 +25,7 @@ Section = Mapping[str, Any]
 Criterion = Mapping[str, Any]
 
 
-class AnswerError(ValueError):
+class AnswerError(RuleError, ValueError):
     """Answers that do not fit the scorecard version; `problems` holds (key, reason) pairs."""
 
     def __init__(self, problems: list[tuple[str, str]]) -> None:

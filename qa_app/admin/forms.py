@@ -29,9 +29,8 @@ from qa_app.auth.models import Role, User
 from qa_app.extensions import db
 from qa_app.teams.models import Team
 from qa_app.web.forms import MultiCheckboxField, email_address, strip_whitespace, to_choices
-from qa_app.web.templating import ROLE_NAMES
 
-ROLE_LABELS = ROLE_NAMES
+ROLE_LABELS = Role.titles()
 
 
 def _teams() -> list[tuple[int, str]]:

@@ -14,6 +14,7 @@ from qa_app.audit.services import changed_fields, record_event
 from qa_app.auth.models import Role, User
 from qa_app.auth.passwords import hash_password
 from qa_app.auth.services import clear_sign_in_lock, normalise_email, revoke_sessions
+from qa_app.errors import RuleError
 from qa_app.extensions import db
 from qa_app.teams.models import Team
 
@@ -23,7 +24,7 @@ TEMPORARY_PASSWORD_ALPHABET = "".join(
 )
 
 
-class AdminRuleError(ValueError):
+class AdminRuleError(RuleError, ValueError):
     """A change an administrator asked for would break a rule (message is user-facing)."""
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from qa_app.admin.forms import ROLE_LABELS, TeamForm, UserFilterForm, UserForm
 from qa_app.admin.services import (
-    AdminRuleError,
     UserData,
     create_user,
     reset_password,
@@ -18,12 +17,13 @@ from qa_app.admin.services import (
     set_user_active,
     update_user,
 )
+from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
-from qa_app.main.services import team_overviews
 from qa_app.teams.models import Team
-from qa_app.web.access import role_required
+from qa_app.teams.overview import team_overviews
 from qa_app.web.forms import PostForm
+from qa_app.web.transaction import committing
 
 bp = Blueprint("admin", __name__)
 
@@ -97,14 +97,10 @@ def edit_user(user_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.team_id.data = user.team_id or 0
     if form.validate_on_submit():
-        try:
+        with committing() as outcome:
             update_user(user, _user_data(form), current_user)
-        except AdminRuleError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
-            flash(_("Saved %(name)s.", name=user.display_name), "success")
+            outcome.success = _("Saved %(name)s.", name=user.display_name)
+        if outcome.saved:
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user, post_form=PostForm())
 
@@ -119,19 +115,12 @@ def set_active(user_id: int) -> ResponseReturnValue:
         abort(400)
     if form.validate_on_submit():
         active = request.form["active"] == "1"
-        try:
-            set_user_active(user, active, current_user)
-        except AdminRuleError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
+        if active:
+            done = _("%(name)s can sign in again.", name=user.display_name)
         else:
-            db.session.commit()
-            if active:
-                flash(_("%(name)s can sign in again.", name=user.display_name), "success")
-            else:
-                flash(
-                    _("%(name)s is deactivated and signed out.", name=user.display_name), "success"
-                )
+            done = _("%(name)s is deactivated and signed out.", name=user.display_name)
+        with committing(done):
+            set_user_active(user, active, current_user)
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
@@ -175,7 +164,7 @@ def _team_form(team: Team | None) -> ResponseReturnValue:
         form.supervisor_ids.data = [user.id for user in team.supervisors]
         form.agent_ids.data = [user.id for user in team.agents]
     if form.validate_on_submit():
-        try:
+        with committing() as outcome:
             team = save_team(
                 team,
                 form.name.data,
@@ -184,11 +173,7 @@ def _team_form(team: Team | None) -> ResponseReturnValue:
                 release_mode=form.release_mode.data,
                 evaluations_per_agent_month=form.evaluations_per_agent_month.data,
             )
-        except AdminRuleError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
-            flash(_("Saved team %(name)s.", name=team.name), "success")
+            outcome.success = _("Saved team %(name)s.", name=team.name)
+        if outcome.saved:
             return redirect(url_for("admin.teams"))
     return render_template("admin/team_form.html", form=form, team=team)

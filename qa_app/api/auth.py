@@ -18,10 +18,10 @@ from flask import current_app, g, request
 from qa_app.api.errors import ApiError
 from qa_app.api.models import ApiToken
 from qa_app.api.tokens import needs_touch, record_use, token_for_secret
+from qa_app.auth.access import ALL_ROLES
 from qa_app.auth.models import Role, User
 from qa_app.database import utcnow
 from qa_app.extensions import db
-from qa_app.web.access import ALL_ROLES
 
 View = TypeVar("View", bound=Callable[..., Any])
 

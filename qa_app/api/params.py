@@ -17,7 +17,7 @@ from qa_app.api.errors import ApiError, Detail
 from qa_app.auth.models import User
 from qa_app.extensions import db
 from qa_app.teams.models import Team
-from qa_app.web.access import can_see_agent, teams_visible_to
+from qa_app.teams.scope import can_see_agent, teams_visible_to
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")

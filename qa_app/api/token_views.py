@@ -11,12 +11,13 @@ from flask_login import current_user
 
 from qa_app.api.forms import ApiTokenForm
 from qa_app.api.models import ApiToken
-from qa_app.api.tokens import TokenRuleError, create_token, end_of_day, revoke_token, tokens_of
+from qa_app.api.tokens import create_token, end_of_day, revoke_token, tokens_of
+from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
 from qa_app.database import utcnow
 from qa_app.extensions import db
-from qa_app.web.access import role_required
 from qa_app.web.forms import PostForm
+from qa_app.web.transaction import committing
 
 bp = Blueprint("api_tokens", __name__)
 
@@ -37,13 +38,10 @@ def _create(owner: User, form: ApiTokenForm) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _page(owner, form), 400
     expires_at = end_of_day(form.expires_on.data, get_timezone()) if form.expires_on.data else None
-    try:
+    with committing() as outcome:
         new = create_token(owner, form.name.data, expires_at, current_user)
-    except TokenRuleError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
+    if not outcome.saved:
         return _page(owner, form), 400
-    db.session.commit()
     return render_template(
         "api/token_created.html", owner=owner, token=new.token, secret=new.secret
     )

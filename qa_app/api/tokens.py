@@ -20,6 +20,7 @@ from qa_app.api.models import ApiToken
 from qa_app.audit.services import record_event
 from qa_app.auth.models import User
 from qa_app.database import utcnow
+from qa_app.errors import RuleError
 from qa_app.extensions import db
 
 SECRET_START = "qac_"  # noqa: S105 - the marker every token starts with
@@ -30,7 +31,7 @@ LAST_USED_PRECISION = timedelta(minutes=5)
 MAX_SECRET_LENGTH = 128
 
 
-class TokenRuleError(ValueError):
+class TokenRuleError(RuleError, ValueError):
     """A token cannot be created or revoked as asked; the message says why."""
 
 

@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_app.database import UTCDateTime, utcnow
 from qa_app.extensions import db
+from qa_app.labels import TitledEnum
 
 if TYPE_CHECKING:
     from qa_app.teams.models import Team
 
 
-class Role(enum.StrEnum):
+class Role(TitledEnum):
     """What a user is in the contact centre; decides which pages they may open."""
 
     ADMIN = "admin"
     MANAGER = "manager"
     SUPERVISOR = "supervisor"
     AGENT = "agent"
+
+    __titles__ = {
+        "admin": _l("Administrator"),
+        "manager": _l("Manager"),
+        "supervisor": _l("Supervisor"),
+        "agent": _l("Agent"),
+    }
+
+
+# Roles that see every team in the centre.
+CENTRE_WIDE_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
+# Roles that score interactions. Administrators manage accounts, not quality.
+EVALUATOR_ROLES = (Role.SUPERVISOR, Role.MANAGER)
 
 
 ROLE_VALUES = tuple(role.value for role in Role)

@@ -20,6 +20,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from qa_app.auth.access import public, role_required
 from qa_app.auth.forms import ChangePasswordForm, LanguageForm, SignInForm
 from qa_app.auth.models import User
 from qa_app.auth.services import (
@@ -32,7 +33,6 @@ from qa_app.auth.services import (
 )
 from qa_app.extensions import db, login_manager
 from qa_app.i18n import supported_languages
-from qa_app.web.access import public, role_required
 from qa_app.web.forms import PostForm, to_choices
 
 bp = Blueprint("auth", __name__)

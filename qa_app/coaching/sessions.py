@@ -12,6 +12,7 @@ from qa_app.audit.services import record_event
 from qa_app.auth.models import User
 from qa_app.coaching.models import CoachingSession
 from qa_app.database import utcnow
+from qa_app.errors import RuleError
 from qa_app.evaluations.models import VISIBLE_TO_AGENT, Evaluation
 from qa_app.extensions import db
 from qa_app.training.models import TrainingPlan, TrainingPlanItem
@@ -19,7 +20,7 @@ from qa_app.training.permissions import can_coach
 from qa_app.training.plans import WORKING, centre_today
 
 
-class SessionRuleError(ValueError):
+class SessionRuleError(RuleError, ValueError):
     """A session change the rules do not allow (the message is user-facing)."""
 
 

@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
 from qa_app.coaching.forms import SessionForm
 from qa_app.coaching.models import CoachingSession
 from qa_app.coaching.permissions import visible_sessions
 from qa_app.coaching.sessions import (
-    SessionRuleError,
     acknowledge_session,
     discussable_evaluations,
     discussable_items,
     record_session,
 )
 from qa_app.extensions import db
+from qa_app.teams.scope import agents_visible_to
 from qa_app.training.forms import AcknowledgeForm
 from qa_app.training.permissions import COACH_ROLES, can_coach
 from qa_app.training.plans import centre_today
-from qa_app.web.access import agents_visible_to, role_required
 from qa_app.web.forms import to_choices
+from qa_app.web.transaction import committing
 
 bp = Blueprint("coaching", __name__)
 PER_PAGE = 25
@@ -82,7 +83,8 @@ def new(agent_id: int) -> ResponseReturnValue:
     if not form.is_submitted():
         form.held_on.data = centre_today()
     if form.validate_on_submit():
-        try:
+        recorded = _("Session recorded: %(name)s can read it now.", name=agent.display_name)
+        with committing(recorded) as outcome:
             session = record_session(
                 current_user,
                 agent,
@@ -92,14 +94,7 @@ def new(agent_id: int) -> ResponseReturnValue:
                 form.evaluation_ids.data or [],
                 form.item_ids.data or [],
             )
-        except SessionRuleError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
-            flash(
-                _("Session recorded: %(name)s can read it now.", name=agent.display_name), "success"
-            )
+        if outcome.saved:
             return redirect(url_for("coaching.detail", session_id=session.id))
     return render_template("coaching/new_session.html", agent=agent, form=form)
 
@@ -125,12 +120,6 @@ def acknowledge(session_id: int) -> ResponseReturnValue:
     form = AcknowledgeForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with committing(_("Thank you: the session is acknowledged.")):
         acknowledge_session(session, current_user, form.comment.data)
-    except SessionRuleError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
-        flash(_("Thank you: the session is acknowledged."), "success")
     return redirect(url_for("coaching.detail", session_id=session.id))

@@ -1,6 +1,6 @@
 """The manager's view of the centre: teams compared, each team's monthly trend, the weakest
 criteria, evaluator consistency and dispute rates. Every figure is one GROUP BY query over
-the filtered evaluations (see `filters.ReportFilters`), never rows pulled into Python.
+the filtered evaluations (see `stats.filters.ReportFilters`), never rows pulled into Python.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from qa_app.auth.models import User
-from qa_app.dashboards.filters import ReportFilters
 from qa_app.evaluations.models import Answer, Dispute, DisputeStatus, Evaluation
 from qa_app.extensions import db
 from qa_app.i18n import local_midnight
 from qa_app.scorecards.models import ScorecardCriterion
+from qa_app.stats.filters import ReportFilters
 from qa_app.stats.performance import (
     MeanWithInterval,
     mean_with_interval_from_sums,

@@ -10,13 +10,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from qa_app.auth.models import User
-from qa_app.dashboards.agents import AgentPerformance, agent_performance
-from qa_app.dashboards.aggregates import agent_totals
-from qa_app.dashboards.filters import ReportFilters
 from qa_app.evaluations.models import Answer, Evaluation, answer_label
 from qa_app.extensions import db
+from qa_app.stats.agent_performance import AgentPerformance, performance_by_agent, qa_by_agent
+from qa_app.stats.filters import ReportFilters
 from qa_app.stats.kpis import KPIS
-from qa_app.stats.performance import MeanWithInterval, mean_with_interval_from_sums
+from qa_app.stats.performance import MeanWithInterval
 
 
 @dataclass
@@ -111,13 +110,10 @@ def team_table(
     before = filters.with_period(
         filters.start - timedelta(days=length), filters.start - timedelta(days=1)
     )
-    previous = {
-        row.agent_id: mean_with_interval_from_sums(row.scored, row.score_sum, row.score_squares)
-        for row in agent_totals(before)
-    }
+    previous = qa_by_agent(before)
     rows = [
         TeamTableRow(performance, previous.get(performance.agent_id, MeanWithInterval(None, 0)))
-        for performance in agent_performance(filters)
+        for performance in performance_by_agent(filters)
     ]
     key = sort if sort in SORT_KEYS else "qa"
     present = [row for row in rows if _sort_value(row, key) is not None]

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_login import current_user
 
+from qa_app.auth.access import role_required
 from qa_app.auth.models import Role
 from qa_app.dashboards.centre import (
     evaluator_consistency,
@@ -16,13 +17,12 @@ from qa_app.dashboards.centre import (
     teams_compared,
     weakest_criteria,
 )
-from qa_app.dashboards.forms import DashboardForm, set_filter_choices
 from qa_app.dashboards.team import SORT_KEYS, heat_map, team_table
 from qa_app.evaluations.queue import monthly_progress, open_assignments
 from qa_app.evaluations.summaries import open_disputes
+from qa_app.stats.filter_form import DashboardForm, set_filter_choices
 from qa_app.stats.kpis import KPIS
 from qa_app.training.summaries import overdue_items
-from qa_app.web.access import role_required
 
 bp = Blueprint("dashboards", __name__)
 TEAM_READERS = (Role.ADMIN, Role.MANAGER, Role.SUPERVISOR)

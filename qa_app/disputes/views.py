@@ -9,11 +9,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from qa_app.auth.access import role_required
+from qa_app.auth.models import EVALUATOR_ROLES
 from qa_app.evaluations.answers import read_form
 from qa_app.evaluations.form_state import FormState, problem_messages, state_from_evaluation
 from qa_app.evaluations.forms import ResolveForm
 from qa_app.evaluations.models import Dispute, DisputeStatus, Evaluation
-from qa_app.evaluations.permissions import EVALUATOR_ROLES, can_resolve, visible_evaluations
+from qa_app.evaluations.permissions import can_resolve, visible_evaluations
 from qa_app.evaluations.services import (
     Edit,
     EvaluationRuleError,
@@ -24,7 +26,6 @@ from qa_app.evaluations.services import (
 from qa_app.evaluations.summaries import open_disputes
 from qa_app.extensions import db
 from qa_app.scoring import AnswerError
-from qa_app.web.access import role_required
 from qa_app.web.forms import to_choices
 
 bp = Blueprint("disputes", __name__)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import DateField, HiddenField, IntegerField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
+from qa_app.evaluations.sampling import MAX_PER_AGENT
 from qa_app.web.forms import MultiCheckboxField, strip_whitespace
 
 TEXT_LIMIT = 4000
@@ -95,3 +96,22 @@ class ResolveForm(FlaskForm):
     )
     lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     submit = SubmitField(_l("Decide"))
+
+
+class SampleForm(FlaskForm):
+    """Which team, period and how many evaluations per agent to draw."""
+
+    team_id = SelectField(_l("Team"), coerce=int, validators=[DataRequired()])
+    period_start = DateField(_l("From"), validators=[DataRequired()])
+    period_end = DateField(_l("To"), validators=[DataRequired()])
+    per_agent = IntegerField(
+        _l("Evaluations per agent"),
+        default=4,
+        validators=[DataRequired(), NumberRange(1, MAX_PER_AGENT)],
+    )
+    seed = IntegerField(
+        _l("Random seed"),
+        validators=[Optional(), NumberRange(0, 2**31)],
+        description=_l("The same seed draws the same sample again; leave empty for a new one."),
+    )
+    submit = SubmitField(_l("Draw and assign"))

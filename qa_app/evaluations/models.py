@@ -3,15 +3,16 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_app.database import UTCDateTime, utcnow
 from qa_app.extensions import db
+from qa_app.labels import TitledEnum
 from qa_app.scorecards.models import ScorecardCriterion
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from qa_app.scorecards.models import ScorecardVersion
 
 
-class EvaluationStatus(enum.StrEnum):
+class EvaluationStatus(TitledEnum):
     """draft → submitted → released → acknowledged, or released → disputed → resolved."""
 
     DRAFT = "draft"
@@ -29,6 +30,15 @@ class EvaluationStatus(enum.StrEnum):
     ACKNOWLEDGED = "acknowledged"
     DISPUTED = "disputed"
     RESOLVED = "resolved"
+
+    __titles__ = {
+        "draft": _l("draft"),
+        "submitted": _l("submitted"),
+        "released": _l("new feedback"),
+        "acknowledged": _l("acknowledged"),
+        "disputed": _l("disputed"),
+        "resolved": _l("dispute decided"),
+    }
 
 
 # Statuses an agent can see: everything from release on.
@@ -175,12 +185,14 @@ class EvaluationRevision(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
 
-class DisputeStatus(enum.StrEnum):
+class DisputeStatus(TitledEnum):
     """An agent's challenge is open until upheld (re-scored) or rejected."""
 
     OPEN = "open"
     UPHELD = "upheld"
     REJECTED = "rejected"
+
+    __titles__ = {"open": _l("open"), "upheld": _l("upheld"), "rejected": _l("rejected")}
 
 
 class Dispute(db.Model):

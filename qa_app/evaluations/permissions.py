@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from qa_app.auth.models import Role, User
+from qa_app.auth.models import CENTRE_WIDE_ROLES, Role, User
 from qa_app.evaluations.models import VISIBLE_TO_AGENT, Dispute, Evaluation, EvaluationStatus
-from qa_app.web.access import CENTRE_WIDE_ROLES, agents_visible_to, can_see_agent
+from qa_app.teams.scope import agents_visible_to, can_score
 
-# Roles that score interactions. Administrators manage accounts, not quality.
-EVALUATOR_ROLES = (Role.SUPERVISOR, Role.MANAGER)
 EDITABLE = (EvaluationStatus.DRAFT, EvaluationStatus.SUBMITTED)
 
 
@@ -28,11 +26,6 @@ def visible_evaluations(user: User) -> sa.Select[tuple[Evaluation]]:
         return query.where(Evaluation.agent_id == user.id, Evaluation.status.in_(VISIBLE_TO_AGENT))
     agents = agents_visible_to(user).with_only_columns(User.id).order_by(None)
     return query.where(sa.or_(Evaluation.agent_id.in_(agents), Evaluation.evaluator_id == user.id))
-
-
-def can_score(user: User, agent_id: int) -> bool:
-    """A supervisor or manager may score an agent in their scope, never themselves."""
-    return user.role in EVALUATOR_ROLES and user.id != agent_id and can_see_agent(user, agent_id)
 
 
 def can_edit(user: User, evaluation: Evaluation) -> bool:

@@ -14,7 +14,7 @@ from qa_app.i18n import local_midnight
 from qa_app.interactions.models import Interaction
 from qa_app.scorecards.models import Scorecard
 from qa_app.teams.models import Team
-from qa_app.web.access import agents_visible_to
+from qa_app.teams.scope import agents_visible_to
 
 
 @dataclass(frozen=True)

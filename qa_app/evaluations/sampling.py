@@ -13,17 +13,18 @@ from flask_babel import lazy_gettext as _l
 
 from qa_app.audit.services import record_event
 from qa_app.auth.models import Role, User
+from qa_app.errors import RuleError
 from qa_app.evaluations.models import Assignment, Evaluation, Sample
 from qa_app.evaluations.queue import submitted_by_assignee
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
-from qa_app.scorecards.models import Scorecard, ScorecardVersion
+from qa_app.scorecards.services import active_scorecards, scorecard_for_channel
 from qa_app.teams.models import Team, team_supervisor
 
 MAX_PER_AGENT = 50
 
 
-class SamplingError(ValueError):
+class SamplingError(RuleError, ValueError):
     """The sample cannot be drawn as asked (message is user-facing)."""
 
 
@@ -61,37 +62,6 @@ def stratified_pick(
             weeks.remove(pool)
             weeks.append(pool)
     return picked
-
-
-def scorecard_for_channel(channel: str, scorecards: Sequence[tuple[int, list[str]]]) -> int | None:
-    """The most specific active scorecard for a channel (fewest channels wins, then id)."""
-    matching = [
-        (len(channels), scorecard_id)
-        for scorecard_id, channels in scorecards
-        if channel in channels
-    ]
-    return min(matching)[1] if matching else None
-
-
-def active_scorecards() -> list[tuple[int, list[str]]]:
-    """(id, channels) of every active scorecard's latest version."""
-    latest = (
-        sa.select(ScorecardVersion.scorecard_id, sa.func.max(ScorecardVersion.number).label("n"))
-        .group_by(ScorecardVersion.scorecard_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        sa.select(Scorecard.id, ScorecardVersion.definition)
-        .join(latest, latest.c.scorecard_id == Scorecard.id)
-        .join(
-            ScorecardVersion,
-            sa.and_(
-                ScorecardVersion.scorecard_id == Scorecard.id, ScorecardVersion.number == latest.c.n
-            ),
-        )
-        .where(Scorecard.status == "active")
-    )
-    return [(scorecard_id, definition["channels"]) for scorecard_id, definition in rows]
 
 
 def _open_load(evaluator_ids: list[int]) -> dict[int, int]:

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from qa_app.audit.services import record_event
 from qa_app.auth.models import User
 from qa_app.database import utcnow
+from qa_app.errors import RuleError
 from qa_app.evaluations.answers import engine_value, stored_value
 from qa_app.evaluations.models import (
     Answer,
@@ -26,18 +27,19 @@ from qa_app.evaluations.models import (
     EvaluationRevision,
     EvaluationStatus,
 )
-from qa_app.evaluations.permissions import can_edit, can_release, can_resolve, can_score
+from qa_app.evaluations.permissions import can_edit, can_release, can_resolve
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
 from qa_app.scorecards.models import Scorecard
 from qa_app.scorecards.services import latest_version
 from qa_app.scoring import EvaluationScore, iter_criteria, score_evaluation
 from qa_app.teams.models import Team
+from qa_app.teams.scope import can_score
 
 TEXT_FIELDS = ("overall_comment", "strengths", "opportunities")
 
 
-class EvaluationRuleError(ValueError):
+class EvaluationRuleError(RuleError, ValueError):
     """A step the rules do not allow now (the message is user-facing)."""
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -23,9 +22,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from qa_app.audit.models import AuditEvent
-from qa_app.auth.models import Role, User
+from qa_app.auth.access import role_required
+from qa_app.auth.models import EVALUATOR_ROLES, Role, User
 from qa_app.database import utcnow
+from qa_app.evaluations import sample_views  # noqa: F401  (its routes join the blueprint)
 from qa_app.evaluations.answers import read_form
+from qa_app.evaluations.blueprint import bp
 from qa_app.evaluations.form_state import FormState, problem_messages, state_from_evaluation
 from qa_app.evaluations.forms import EvaluationTextsForm, StartEvaluationForm
 from qa_app.evaluations.models import (
@@ -35,13 +37,7 @@ from qa_app.evaluations.models import (
     EvaluationRevision,
     EvaluationStatus,
 )
-from qa_app.evaluations.permissions import (
-    EVALUATOR_ROLES,
-    can_edit,
-    can_release,
-    can_resolve,
-    visible_evaluations,
-)
+from qa_app.evaluations.permissions import can_edit, can_release, can_resolve, visible_evaluations
 from qa_app.evaluations.queue import monthly_progress, open_assignments
 from qa_app.evaluations.services import (
     Edit,
@@ -55,13 +51,12 @@ from qa_app.evaluations.services import (
     submit,
 )
 from qa_app.extensions import db
-from qa_app.interactions.views import interaction_or_404
+from qa_app.interactions.services import interaction_or_404
 from qa_app.scorecards.models import Scorecard
 from qa_app.scoring import AnswerError, score_evaluation
-from qa_app.web.access import role_required
 from qa_app.web.forms import PostForm, to_choices
+from qa_app.web.transaction import committing
 
-bp = Blueprint("evaluations", __name__)
 PER_PAGE = 50
 
 
@@ -100,7 +95,7 @@ def start_assignment(assignment_id: int) -> ResponseReturnValue:
 @role_required(*EVALUATOR_ROLES)
 def start_interaction(interaction_id: int) -> ResponseReturnValue:
     """Evaluate any interaction of the user's agents on a chosen scorecard."""
-    interaction = interaction_or_404(interaction_id)
+    interaction = interaction_or_404(current_user, interaction_id)
     form = StartEvaluationForm()
     form.scorecard_id.choices = to_choices(
         db.session.execute(
@@ -115,13 +110,10 @@ def start_interaction(interaction_id: int) -> ResponseReturnValue:
 def _start(interaction: Any, scorecard: Scorecard | None) -> ResponseReturnValue:
     if scorecard is None:
         abort(404)
-    try:
+    with committing() as outcome:
         evaluation = start_evaluation(current_user, interaction, scorecard)
-    except EvaluationRuleError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
+    if not outcome.saved:
         return redirect(url_for("interactions.detail", interaction_id=interaction.id))
-    db.session.commit()
     return redirect(url_for("evaluations.edit", evaluation_id=evaluation.id))
 
 
@@ -281,14 +273,10 @@ def release_view(evaluation_id: int) -> ResponseReturnValue:
 def delete(evaluation_id: int) -> ResponseReturnValue:
     """Delete a draft (audited)."""
     evaluation = evaluation_or_404(evaluation_id)
-    try:
+    with committing(_("Draft deleted."), category="info") as outcome:
         delete_draft(evaluation, current_user)
-    except EvaluationRuleError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
+    if not outcome.saved:
         return redirect(url_for("evaluations.detail", evaluation_id=evaluation_id))
-    db.session.commit()
-    flash(_("Draft deleted."), "info")
     return redirect(url_for("evaluations.queue"))
 
 

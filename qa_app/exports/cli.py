@@ -16,12 +16,12 @@ from flask_babel import get_timezone
 
 from qa_app.auth.models import Role, User
 from qa_app.channels import CHANNELS
-from qa_app.dashboards.filters import ReportFilters
 from qa_app.database import snapshot_read
 from qa_app.exports.queries import count_evaluations
 from qa_app.exports.services import export_evaluations, record_export
 from qa_app.extensions import db
 from qa_app.scorecards.models import Scorecard
+from qa_app.stats.filters import ReportFilters
 from qa_app.teams.models import Team
 
 DEFAULT_DAYS = 90

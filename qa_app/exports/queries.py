@@ -1,4 +1,4 @@
-"""Rows for the Evaluations and Answers sheets, streamed from the database.
+"""Rows for the Evaluations, Answers and Training sheets, streamed from the database.
 
 Each query selects plain columns (no ORM objects for the session to keep) and is executed
 with `yield_per`, which makes SQLAlchemy stream it: a server-side cursor on PostgreSQL
@@ -16,13 +16,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from qa_app.auth.models import User
-from qa_app.dashboards.filters import ReportFilters
 from qa_app.evaluations.models import Answer, Evaluation
-from qa_app.exports.rows import AnswerRow, CriterionColumn, EvaluationRow
+from qa_app.exports.rows import AnswerRow, CriterionColumn, EvaluationRow, TrainingRow
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
 from qa_app.scorecards.models import Scorecard, ScorecardCriterion, ScorecardVersion
+from qa_app.stats.filters import ReportFilters
 from qa_app.teams.models import Team
+from qa_app.training.models import TrainingModule, TrainingPlan
+from qa_app.training.models import TrainingPlanItem as Item
 
 # Rows fetched from the cursor at a time.
 YIELD_PER = 2000
@@ -147,3 +149,47 @@ def criterion_columns(filters: ReportFilters) -> list[CriterionColumn]:
         CriterionColumn(key, latest[key].label, latest[key].section_title)
         for key in sorted(latest, key=lambda key: (place[key], key))
     ]
+
+
+def training_rows(filters: ReportFilters) -> Iterator[TrainingRow]:
+    """Plans of the agents in scope that were active in the period, by plan and position."""
+    # Active: created before the period ended and not closed before it began.
+    begin, finish = filters.bounds()
+    columns = {
+        "plan_id": TrainingPlan.id,
+        "agent": User.display_name,
+        "team": Team.name,
+        "plan_status": TrainingPlan.status,
+        "created_at": TrainingPlan.created_at,
+        "issued_at": TrainingPlan.issued_at,
+        "acknowledged_at": TrainingPlan.acknowledged_at,
+        "closed_at": TrainingPlan.closed_at,
+        "position": Item.position,
+        "module": TrainingModule.title,
+        "skill": TrainingModule.skill,
+        "focus": Item.focus_label,
+        "reason": Item.reason,
+        "due_on": Item.due_on,
+        "item_status": Item.status,
+        "completed_at": Item.completed_at,
+    }
+    query = (
+        sa.select(*(column.label(name) for name, column in columns.items()))
+        .join(User, User.id == TrainingPlan.agent_id)
+        .outerjoin(Team, Team.id == User.team_id)
+        .outerjoin(Item, Item.plan_id == TrainingPlan.id)
+        .outerjoin(TrainingModule, TrainingModule.id == Item.module_id)
+        .where(
+            TrainingPlan.agent_id.in_(filters.agent_ids()),
+            TrainingPlan.created_at < finish,
+            sa.or_(TrainingPlan.closed_at.is_(None), TrainingPlan.closed_at >= begin),
+        )
+        .order_by(TrainingPlan.id, Item.position)
+        .execution_options(yield_per=YIELD_PER)
+    )
+    moments = ("created_at", "issued_at", "acknowledged_at", "closed_at", "completed_at")
+    for row in db.session.execute(query):
+        values = row._asdict()
+        for name in moments:
+            values[name] = _local(values[name], filters.tz)
+        yield TrainingRow(**values)

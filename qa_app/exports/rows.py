@@ -10,6 +10,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from qa_app.training.models import item_overdue
+
 
 @dataclass(frozen=True)
 class CriterionColumn:
@@ -88,15 +90,6 @@ class AnswerRow:
 
 
 @dataclass(frozen=True)
-class CriteriaRow:
-    """A row of the Criteria sheet (a team, or all teams): mean r and n per criterion key."""
-
-    label: str
-    means: Mapping[str, float]
-    counts: Mapping[str, int]
-
-
-@dataclass(frozen=True)
 class KpiComparison:
     """A KPI of one agent beside the team's and the target, in the KPI's unit."""
 
@@ -133,6 +126,34 @@ class FeedbackOverview:
     summary: AgentSummary
     kpis: Sequence[KpiComparison]
     min_evaluations: int
+
+
+@dataclass(frozen=True)
+class TrainingRow:
+    """A plan and one of its items (item fields empty for a plan without items)."""
+
+    plan_id: int
+    agent: str
+    team: str | None
+    plan_status: str
+    created_at: datetime
+    issued_at: datetime | None
+    acknowledged_at: datetime | None
+    closed_at: datetime | None
+    position: int | None
+    module: str | None
+    skill: str | None
+    focus: str | None
+    reason: str | None
+    due_on: date | None
+    item_status: str | None
+    completed_at: datetime | None
+
+    def overdue(self, today: date) -> bool | None:
+        """Not done by its due date while the plan was being worked on."""
+        if self.due_on is None or self.item_status is None:
+            return None
+        return item_overdue(self.plan_status, self.item_status, self.due_on, today)
 
 
 def with_answers(

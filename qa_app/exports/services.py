@@ -12,19 +12,19 @@ from dataclasses import replace
 from datetime import datetime
 from typing import IO
 
-import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from qa_app.audit.models import AuditEvent
 from qa_app.audit.services import record_event
-from qa_app.auth.models import Role, User
-from qa_app.dashboards.agents import AgentPerformance, agent_performance, performance_of
-from qa_app.dashboards.aggregates import AgentTotals, criteria_matrix, criterion_means
-from qa_app.dashboards.filters import ReportFilters
+from qa_app.auth.models import User
 from qa_app.evaluations.models import VISIBLE_TO_AGENT
 from qa_app.exports.feedback_workbook import write_feedback_workbook
-from qa_app.exports.queries import answer_rows, criterion_columns, evaluation_rows
+from qa_app.exports.queries import (
+    answer_rows,
+    criterion_columns,
+    evaluation_rows,
+    training_rows,
+)
 from qa_app.exports.rows import (
     AgentSummary,
     CriterionColumn,
@@ -35,14 +35,16 @@ from qa_app.exports.rows import (
     with_answers,
 )
 from qa_app.exports.sheets import DECIMAL, PERCENT, SECONDS, WHOLE
-from qa_app.exports.training_sheet import training_rows
 from qa_app.exports.workbook import write_evaluations_workbook
-from qa_app.stats.display import kpi_label
-from qa_app.stats.kpis import KPIS, KpiDefinition, KpiTotals, kpi_totals
-from qa_app.stats.performance import (
-    attainment,
+from qa_app.stats.agent_performance import (
+    AgentPerformance,
+    agent_performance,
+    performance_by_agent,
 )
-from qa_app.stats.services import targets_for_team
+from qa_app.stats.criteria import criteria_matrix, criterion_means
+from qa_app.stats.display import kpi_label
+from qa_app.stats.filters import ReportFilters
+from qa_app.stats.kpis import KPIS, KpiDefinition, KpiTotals
 
 NUMBER_FORMATS = {"seconds": SECONDS, "per_hour": DECIMAL, "percent": PERCENT, "score": WHOLE}
 
@@ -60,13 +62,13 @@ def in_sheet_units(kpi: KpiDefinition, value: float | None) -> float | None:
 
 
 def agent_summaries(filters: ReportFilters) -> list[AgentSummary]:
-    """The Summary rows: each agent's QA figures, KPIs, KPI index and composite (see
-    `reports.agents.agent_performance`), KPIs in the sheet's units."""
-    return [summary_row(performance) for performance in agent_performance(filters)]
+    """The Summary rows: each agent's figures from `stats.agent_performance`, in the sheet's
+    units."""
+    return [summary_row(performance) for performance in performance_by_agent(filters)]
 
 
 def summary_row(performance: AgentPerformance) -> AgentSummary:
-    """One agent's figures as the Summary sheet holds them."""
+    """One agent's figures as a sheet holds them (KPI percentages as fractions)."""
     qa = performance.qa
     return AgentSummary(
         agent=performance.name,
@@ -128,22 +130,15 @@ def feedback_filters(agent: User, filters: ReportFilters) -> ReportFilters:
 def export_feedback(agent: User, filters: ReportFilters, out: str | IO[bytes]) -> dict[str, int]:
     """Write an agent's feedback workbook for the period of `filters` to `out`."""
     own = feedback_filters(agent, filters)
-    summaries = agent_summaries(own)
-    summary = (
-        summaries[0]
-        if summaries
-        else summary_row(
-            performance_of(_no_totals(agent), KpiTotals(), targets_for_team(agent.team_id))
-        )
-    )
+    performance = agent_performance(own)
     overview = FeedbackOverview(
         agent=agent.display_name,
         team=agent.team.name if agent.team else None,
         start=own.start,
         end=own.end,
-        summary=summary,
-        kpis=kpi_comparisons(agent, own),
-        min_evaluations=current_app.config["MIN_EVALUATIONS"],
+        summary=summary_row(performance),
+        kpis=kpi_comparisons(performance),
+        min_evaluations=performance.min_evaluations,
     )
     criteria = criterion_columns(own)
     return write_feedback_workbook(
@@ -157,30 +152,24 @@ def export_feedback(agent: User, filters: ReportFilters, out: str | IO[bytes]) -
     )
 
 
-def _no_totals(agent: User) -> AgentTotals:
-    return AgentTotals(agent.id, agent.display_name, agent.email, None, None, *[0] * 7)
-
-
-def kpi_comparisons(agent: User, filters: ReportFilters) -> list[KpiComparison]:
+def kpi_comparisons(performance: AgentPerformance) -> list[KpiComparison]:
     """Each KPI of the agent beside the team's total and the target, with attainment."""
-    own = kpi_totals([agent.id], filters.start, filters.end, channel=filters.kpi_channel)
-    team = KpiTotals()
-    if agent.team_id is not None:
-        members = sa.select(User.id).where(User.team_id == agent.team_id, User.role == Role.AGENT)
-        team = kpi_totals(members, filters.start, filters.end, channel=filters.kpi_channel)
-    targets = targets_for_team(agent.team_id)
-    return [
-        KpiComparison(
-            header=kpi_label(kpi.key),
-            number_format=NUMBER_FORMATS[kpi.unit],
-            agent=in_sheet_units(kpi, own.kpi(kpi.key)),
-            team=in_sheet_units(kpi, team.kpi(kpi.key)),
-            target=in_sheet_units(kpi, targets[kpi.key].value),
-            better_when=_("higher") if targets[kpi.key].direction == "higher" else _("lower"),
-            attainment=attainment(own.kpi(kpi.key), targets[kpi.key]),
+    team = performance.team_totals or KpiTotals()
+    comparisons = []
+    for kpi in KPIS:
+        target = performance.targets[kpi.key]
+        comparisons.append(
+            KpiComparison(
+                header=kpi_label(kpi.key),
+                number_format=NUMBER_FORMATS[kpi.unit],
+                agent=in_sheet_units(kpi, performance.totals.kpi(kpi.key)),
+                team=in_sheet_units(kpi, team.kpi(kpi.key)),
+                target=in_sheet_units(kpi, target.value),
+                better_when=_("higher") if target.direction == "higher" else _("lower"),
+                attainment=performance.attainments[kpi.key],
+            )
         )
-        for kpi in KPIS
-    ]
+    return comparisons
 
 
 def criterion_comparisons(

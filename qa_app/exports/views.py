@@ -21,9 +21,8 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
-from qa_app.dashboards.filters import ReportFilters, scope_of
-from qa_app.dashboards.forms import set_filter_choices
 from qa_app.database import snapshot_read
 from qa_app.exports.download_names import download_name
 from qa_app.exports.forms import ExportForm, FeedbackForm, PeriodForm
@@ -35,7 +34,9 @@ from qa_app.exports.services import (
 )
 from qa_app.extensions import db
 from qa_app.scorecards.models import Scorecard
-from qa_app.web.access import agents_visible_to, can_see_agent, role_required
+from qa_app.stats.filter_form import set_filter_choices
+from qa_app.stats.filters import ReportFilters, scope_of
+from qa_app.teams.scope import agents_visible_to, can_see_agent
 from qa_app.web.forms import to_choices
 
 bp = Blueprint("exports", __name__)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
@@ -21,10 +21,10 @@ from openpyxl.utils import get_column_letter
 from qa_app.exports.rows import (
     AgentSummary,
     AnswerRow,
-    CriteriaRow,
     CriterionColumn,
     EvaluationRow,
     KpiColumn,
+    TrainingRow,
 )
 from qa_app.exports.sheets import (
     DATE_TIME,
@@ -40,7 +40,10 @@ from qa_app.exports.sheets import (
     save,
     translated,
 )
-from qa_app.exports.training_sheet import TRAINING, TrainingRow, write_training
+from qa_app.exports.training_sheet import TRAINING, write_training
+
+if TYPE_CHECKING:  # the writer stays pure: the row type only, not its query module
+    from qa_app.stats.criteria import CriteriaRow
 
 SUMMARY, EVALUATIONS, ANSWERS, CRITERIA = "Summary", "Evaluations", "Answers", "Criteria"
 

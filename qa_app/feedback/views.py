@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from qa_app.auth.access import role_required
 from qa_app.auth.models import Role
 from qa_app.evaluations.forms import AcknowledgeForm, DisputeForm
 from qa_app.evaluations.models import VISIBLE_TO_AGENT, Evaluation, EvaluationStatus
 from qa_app.evaluations.services import (
-    EvaluationRuleError,
     acknowledge,
     dispute_deadline,
     raise_dispute,
@@ -20,8 +20,8 @@ from qa_app.evaluations.services import (
 from qa_app.evaluations.views import evaluation_or_404
 from qa_app.extensions import db
 from qa_app.scoring import iter_criteria
-from qa_app.web.access import role_required
 from qa_app.web.forms import to_choices
+from qa_app.web.transaction import committing
 
 bp = Blueprint("feedback", __name__)
 
@@ -55,14 +55,8 @@ def acknowledge_view(evaluation_id: int) -> ResponseReturnValue:
     evaluation = evaluation_or_404(evaluation_id)
     form = AcknowledgeForm()
     if form.validate_on_submit():
-        try:
+        with committing(_("Thank you: the feedback is acknowledged.")):
             acknowledge(evaluation, current_user, form.comment.data)
-        except EvaluationRuleError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
-            flash(_("Thank you: the feedback is acknowledged."), "success")
         return redirect(url_for("evaluations.detail", evaluation_id=evaluation.id))
     return render_template("feedback/acknowledge.html", evaluation=evaluation, form=form)
 
@@ -78,7 +72,7 @@ def dispute(evaluation_id: int) -> ResponseReturnValue:
         (c["key"], c["label"]) for _, c in iter_criteria(evaluation.version.definition)
     )
     if form.validate_on_submit():
-        try:
+        with committing(_("Your dispute was sent. You will see the decision here.")) as outcome:
             raise_dispute(
                 evaluation,
                 current_user,
@@ -86,12 +80,7 @@ def dispute(evaluation_id: int) -> ResponseReturnValue:
                 form.reason.data,
                 window_days=window,
             )
-        except EvaluationRuleError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
-            flash(_("Your dispute was sent. You will see the decision here."), "success")
+        if outcome.saved:
             return redirect(url_for("evaluations.detail", evaluation_id=evaluation.id))
     return render_template(
         "feedback/dispute.html",

@@ -10,7 +10,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     DateTimeLocalField,
     IntegerField,
     SelectField,
@@ -28,7 +27,6 @@ from wtforms.validators import (
 )
 
 from qa_app.channels import CHANNEL_LABELS, CHANNELS
-from qa_app.evaluations.sampling import MAX_PER_AGENT
 from qa_app.uploads.transaction import UPLOAD_ACCEPT
 from qa_app.web.forms import strip_whitespace, to_choices
 
@@ -98,22 +96,3 @@ class ImportForm(FlaskForm):
     )
     dry_run = BooleanField(_l("Only check the file (dry run)"), default=True)
     submit = SubmitField(_l("Import"))
-
-
-class SampleForm(FlaskForm):
-    """Which team, period and how many evaluations per agent to draw."""
-
-    team_id = SelectField(_l("Team"), coerce=int, validators=[DataRequired()])
-    period_start = DateField(_l("From"), validators=[DataRequired()])
-    period_end = DateField(_l("To"), validators=[DataRequired()])
-    per_agent = IntegerField(
-        _l("Evaluations per agent"),
-        default=4,
-        validators=[DataRequired(), NumberRange(1, MAX_PER_AGENT)],
-    )
-    seed = IntegerField(
-        _l("Random seed"),
-        validators=[Optional(), NumberRange(0, 2**31)],
-        description=_l("The same seed draws the same sample again; leave empty for a new one."),
-    )
-    submit = SubmitField(_l("Draw and assign"))

@@ -22,6 +22,7 @@ from qa_app.database import serialise
 from qa_app.extensions import db
 from qa_app.i18n import localize
 from qa_app.interactions.models import Interaction
+from qa_app.teams.scope import agents_visible_to
 from qa_app.uploads.cells import (
     is_blank,
     parse_datetime,
@@ -29,7 +30,6 @@ from qa_app.uploads.cells import (
 )
 from qa_app.uploads.columns import header_of, map_columns, named_rows
 from qa_app.uploads.reader import Problem, TableError, read_table
-from qa_app.web.access import agents_visible_to
 
 ALIASES: Mapping[str, tuple[str, ...]] = {
     "agent": ("agent", "agent id", "agent external id", "external id", "login", "agent login",

@@ -13,6 +13,7 @@ from qa_app.extensions import db
 
 if TYPE_CHECKING:
     from qa_app.auth.models import User
+    from qa_app.evaluations.models import Evaluation
 
 MANUAL_SOURCE = "manual"
 
@@ -45,3 +46,5 @@ class Interaction(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     agent: Mapped[User] = relationship(foreign_keys=[agent_id])
+    # Read-only: evaluations are made and changed through their own services.
+    evaluations: Mapped[list[Evaluation]] = relationship(viewonly=True, order_by="Evaluation.id")

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
+
 from qa_app.audit.services import record_event
 from qa_app.auth.models import User
 from qa_app.extensions import db
 from qa_app.interactions.models import MANUAL_SOURCE, Interaction
+from qa_app.teams.scope import agents_visible_to
 
 
 def create_interaction(
@@ -44,3 +47,14 @@ def create_interaction(
         },
     )
     return interaction
+
+
+def visible_interactions(user: User) -> sa.Select[tuple[Interaction]]:
+    """Interactions of the agents `user` may see."""
+    agents = agents_visible_to(user).with_only_columns(User.id).order_by(None)
+    return sa.select(Interaction).where(Interaction.agent_id.in_(agents))
+
+
+def interaction_or_404(user: User, interaction_id: int) -> Interaction:
+    """An interaction of an agent `user` may see (404 otherwise, not 403: no probing)."""
+    return db.first_or_404(visible_interactions(user).where(Interaction.id == interaction_id))

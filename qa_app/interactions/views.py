@@ -1,9 +1,6 @@
-"""Interactions: list, enter by hand, view, and draw samples into work queues."""
+"""Interactions: list, enter by hand, view with their evaluations, and import."""
 
 from __future__ import annotations
-
-import secrets
-from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -12,47 +9,34 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from qa_app.auth.models import User
+from qa_app.auth.access import role_required
+from qa_app.auth.models import EVALUATOR_ROLES, User
 from qa_app.channels import CHANNEL_LABELS
-from qa_app.evaluations.models import Evaluation
-from qa_app.evaluations.permissions import EVALUATOR_ROLES, can_score
-from qa_app.evaluations.sampling import (
-    SamplingError,
-    active_scorecards,
-    draw_sample,
-    scorecard_for_channel,
-)
 from qa_app.extensions import db
 from qa_app.i18n import local_to_utc
-from qa_app.interactions.forms import ImportForm, InteractionForm, SampleForm
+from qa_app.interactions.forms import ImportForm, InteractionForm
 from qa_app.interactions.importer import import_interactions
 from qa_app.interactions.models import Interaction
-from qa_app.interactions.services import create_interaction
+from qa_app.interactions.services import (
+    create_interaction,
+    interaction_or_404,
+    visible_interactions,
+)
 from qa_app.scorecards.models import Scorecard
-from qa_app.teams.models import Team
+from qa_app.scorecards.services import active_scorecards, scorecard_for_channel
+from qa_app.teams.scope import agents_visible_to, can_score
 from qa_app.uploads.transaction import run_upload
-from qa_app.web.access import agents_visible_to, role_required, teams_visible_to
 from qa_app.web.forms import to_choices
 
 bp = Blueprint("interactions", __name__)
 PER_PAGE = 50
 
 
-def _visible_interactions() -> sa.Select[tuple[Interaction]]:
-    agents = agents_visible_to(current_user).with_only_columns(User.id).order_by(None)
-    return sa.select(Interaction).where(Interaction.agent_id.in_(agents))
-
-
-def interaction_or_404(interaction_id: int) -> Interaction:
-    """An interaction of an agent the user may see (404 otherwise, not 403: no probing)."""
-    return db.first_or_404(_visible_interactions().where(Interaction.id == interaction_id))
-
-
 @bp.route("/")
 @role_required(*EVALUATOR_ROLES)
 def index() -> ResponseReturnValue:
     """Interactions of the user's agents, newest first, filterable by agent and channel."""
-    query = _visible_interactions().options(sa.orm.joinedload(Interaction.agent))
+    query = visible_interactions(current_user).options(sa.orm.joinedload(Interaction.agent))
     agent_id = request.args.get("agent", type=int)
     channel = request.args.get("channel")
     if agent_id:
@@ -113,13 +97,7 @@ def create() -> ResponseReturnValue:
 @role_required(*EVALUATOR_ROLES)
 def detail(interaction_id: int) -> ResponseReturnValue:
     """An interaction with its evaluations and a way to start one."""
-    interaction = interaction_or_404(interaction_id)
-    evaluations = db.session.scalars(
-        sa.select(Evaluation)
-        .where(Evaluation.interaction_id == interaction.id)
-        .options(sa.orm.joinedload(Evaluation.evaluator), sa.orm.joinedload(Evaluation.version))
-        .order_by(Evaluation.id)
-    ).all()
+    interaction = interaction_or_404(current_user, interaction_id)
     scorecards = db.session.execute(
         sa.select(Scorecard.id, Scorecard.name)
         .where(Scorecard.status == "active")
@@ -129,7 +107,7 @@ def detail(interaction_id: int) -> ResponseReturnValue:
     return render_template(
         "interactions/detail.html",
         interaction=interaction,
-        evaluations=evaluations,
+        evaluations=interaction.evaluations,
         scorecards=scorecards,
         suggested=suggested,
         can_evaluate=can_score(current_user, interaction.agent_id),
@@ -166,46 +144,3 @@ def import_file() -> ResponseReturnValue:
     return render_template(
         "interactions/import.html", form=form, report=report, problems=problems
     ), (400 if problems else 200)
-
-
-@bp.route("/sample", methods=["GET", "POST"])
-@role_required(*EVALUATOR_ROLES)
-def sample() -> ResponseReturnValue:
-    """Draw a random sample per agent of a team and assign it to the team's supervisors."""
-    form = SampleForm()
-    teams = db.session.scalars(teams_visible_to(current_user)).all()
-    form.team_id.choices = to_choices((team.id, team.name) for team in teams)
-    if request.method == "GET":
-        today = date.today()
-        form.period_end.data = today - timedelta(days=1)
-        form.period_start.data = today - timedelta(days=30)
-    if form.validate_on_submit():
-        team = db.session.get(Team, form.team_id.data)
-        seed = form.seed.data if form.seed.data is not None else secrets.randbelow(2**31)
-        try:
-            result = draw_sample(
-                team,
-                form.period_start.data,
-                form.period_end.data,
-                form.per_agent.data,
-                seed,
-                current_user,
-            )
-        except SamplingError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
-            total = sum(result.per_agent.values())
-            short = sum(1 for n in result.per_agent.values() if n < form.per_agent.data)
-            flash(
-                _("Assigned %(total)d interactions (seed %(seed)d).", total=total, seed=seed),
-                "success",
-            )
-            if short:
-                flash(
-                    _("%(n)d agents had fewer interactions in the period than asked for.", n=short),
-                    "warning",
-                )
-            return redirect(url_for("evaluations.queue"))
-    return render_template("interactions/sample.html", form=form)

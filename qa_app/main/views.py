@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_login import current_user
 
+from qa_app.auth.access import public, role_required
 from qa_app.auth.models import Role
 from qa_app.evaluations.summaries import latest_feedback, work_summary
 from qa_app.extensions import db
-from qa_app.main.services import (
-    active_agent_count,
-    recent_audit_events,
-    team_overviews,
-    users_by_role,
-    visible_agents_by_team,
-)
+from qa_app.main.services import recent_audit_events, users_by_role
+from qa_app.stats.agent_performance import agent_performance, default_start
+from qa_app.stats.filters import ReportFilters
 from qa_app.stats.kpis import KPIS
-from qa_app.stats.services import agent_picture, monthly_qa
-from qa_app.stats.views import DEFAULT_DAYS
+from qa_app.stats.services import monthly_qa
+from qa_app.teams.overview import active_agent_count, team_overviews, visible_agents_by_team
 from qa_app.training.plans import centre_today, progress
 from qa_app.training.summaries import current_plan, overdue_items
-from qa_app.web.access import public, role_required
 
 bp = Blueprint("main", __name__)
 
@@ -66,7 +60,9 @@ def index() -> ResponseReturnValue:
         plan=plan,
         plan_progress=progress(plan, today) if plan else None,
         today=today,
-        picture=agent_picture(current_user, today - timedelta(days=DEFAULT_DAYS - 1), today, tz),
+        performance=agent_performance(
+            ReportFilters(default_start(today), today, tz, agent_id=current_user.id)
+        ),
         trend=monthly_qa(current_user, 6, today, tz),
         kpis=KPIS,
     )

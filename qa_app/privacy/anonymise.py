@@ -35,6 +35,7 @@ from qa_app.auth.models import Role, SignInThrottle, User, UserSession
 from qa_app.auth.passwords import hash_password
 from qa_app.coaching.models import CoachingSession
 from qa_app.database import utcnow
+from qa_app.errors import RuleError
 from qa_app.evaluations.models import Answer, Dispute, Evaluation, EvaluationRevision
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
@@ -68,7 +69,7 @@ PERSONAL_KEYS = frozenset(
 )
 
 
-class AnonymiseError(ValueError):
+class AnonymiseError(RuleError, ValueError):
     """The user cannot be anonymised (the message says why)."""
 
 

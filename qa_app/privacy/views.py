@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from qa_app.audit.services import record_event
+from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
 from qa_app.database import utcnow
 from qa_app.exports.download_names import download_name
@@ -17,8 +18,8 @@ from qa_app.extensions import db
 from qa_app.privacy.anonymise import AnonymiseError, anonymise_agent, check_anonymisable
 from qa_app.privacy.forms import AnonymiseForm
 from qa_app.privacy.personal_data import personal_data, to_json
-from qa_app.web.access import role_required
 from qa_app.web.forms import PostForm
+from qa_app.web.transaction import committing
 
 bp = Blueprint("privacy", __name__)
 
@@ -57,14 +58,10 @@ def anonymise(user_id: int) -> ResponseReturnValue:
         flash(str(error), "danger")
         return redirect(url_for("admin.edit_user", user_id=user.id))
     if form.validate_on_submit():
-        try:
+        # anonymise_agent checks again: a concurrent change since the check above is refused
+        with committing() as outcome:
             key = anonymise_agent(user, current_user)
-        except AnonymiseError as error:  # a concurrent change since the check above
-            db.session.rollback()
-            flash(str(error), "danger")
-            return redirect(url_for("admin.edit_user", user_id=user.id))
-        db.session.commit()
-        flash(_("The agent has been anonymised as %(key)s.", key=key), "success")
+            outcome.success = _("The agent has been anonymised as %(key)s.", key=key)
         return redirect(url_for("admin.edit_user", user_id=user.id))
     status = 400 if form.is_submitted() else 200
     return render_template("privacy/anonymise.html", user=user, form=form), status

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from qa_app.auth.access import role_required
 from qa_app.channels import CHANNEL_LABELS
 from qa_app.extensions import db
 from qa_app.scorecards import drafts as draft_ops
@@ -24,7 +25,7 @@ from qa_app.scorecards.forms import (
 )
 from qa_app.scorecards.models import Scorecard
 from qa_app.scorecards.views import EDITORS, scorecard_or_404
-from qa_app.web.access import role_required
+from qa_app.web.transaction import committing
 
 bp = Blueprint("scorecard_builder", __name__)
 
@@ -45,9 +46,9 @@ def _apply(
 ) -> ResponseReturnValue | None:
     """Apply an edit; on success commit and go back to the draft, else return None."""
     try:
-        draft_ops.change_draft(scorecard, revision, edit)
-    except draft_ops.DraftConflict:
-        db.session.rollback()
+        with committing(done) as outcome:
+            draft_ops.change_draft(scorecard, revision, edit)
+    except draft_ops.DraftConflict:  # already rolled back, like the IndexError below
         flash(
             _(
                 "Someone else changed this draft since you opened it, so your change was not "
@@ -56,16 +57,9 @@ def _apply(
             "warning",
         )
         return _to_draft(scorecard)
-    except draft_ops.DraftRuleError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-        return None
     except IndexError:
-        db.session.rollback()
         abort(404)
-    db.session.commit()
-    flash(done, "success")
-    return _to_draft(scorecard)
+    return _to_draft(scorecard) if outcome.saved else None
 
 
 @bp.route("/<slug>/draft/start", methods=["POST"])

@@ -21,6 +21,7 @@ from typing import Any
 import tomli_w
 
 from qa_app.channels import CHANNELS
+from qa_app.errors import RuleError
 from qa_app.scoring import DEFAULT_PASS_MARK, DEFAULT_SCALE, KINDS
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -55,7 +56,7 @@ class Problem:
         return f"{prefix}{self.location}: {self.reason}"
 
 
-class DefinitionError(ValueError):
+class DefinitionError(RuleError, ValueError):
     """A definition (or a set of files) has problems; nothing was loaded."""
 
     def __init__(self, problems: list[Problem]) -> None:

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from qa_app.audit.services import record_event
 from qa_app.database import utcnow
+from qa_app.errors import RuleError
 from qa_app.extensions import db
 from qa_app.scorecards.definition import validate_definition
 from qa_app.scorecards.models import Scorecard, ScorecardVersion
@@ -28,7 +29,7 @@ class DraftConflict(RuntimeError):
     """The draft changed since the editor loaded it."""
 
 
-class DraftRuleError(ValueError):
+class DraftRuleError(RuleError, ValueError):
     """An edit the builder refuses (message is user-facing)."""
 
 

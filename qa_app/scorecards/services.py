@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -211,3 +211,34 @@ def set_archived(scorecard: Scorecard, archived: bool) -> None:
         after={"status": status},
     )
     scorecard.status = status
+
+
+def scorecard_for_channel(channel: str, scorecards: Sequence[tuple[int, list[str]]]) -> int | None:
+    """The most specific active scorecard for a channel (fewest channels wins, then id)."""
+    matching = [
+        (len(channels), scorecard_id)
+        for scorecard_id, channels in scorecards
+        if channel in channels
+    ]
+    return min(matching)[1] if matching else None
+
+
+def active_scorecards() -> list[tuple[int, list[str]]]:
+    """(id, channels) of every active scorecard's latest version."""
+    latest = (
+        sa.select(ScorecardVersion.scorecard_id, sa.func.max(ScorecardVersion.number).label("n"))
+        .group_by(ScorecardVersion.scorecard_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Scorecard.id, ScorecardVersion.definition)
+        .join(latest, latest.c.scorecard_id == Scorecard.id)
+        .join(
+            ScorecardVersion,
+            sa.and_(
+                ScorecardVersion.scorecard_id == Scorecard.id, ScorecardVersion.number == latest.c.n
+            ),
+        )
+        .where(Scorecard.status == "active")
+    )
+    return [(scorecard_id, definition["channels"]) for scorecard_id, definition in rows]

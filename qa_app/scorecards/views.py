@@ -9,6 +9,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from qa_app.auth.access import role_required
 from qa_app.auth.models import Role
 from qa_app.channels import CHANNEL_LABELS
 from qa_app.extensions import db
@@ -17,7 +18,6 @@ from qa_app.scorecards.drafts import new_draft
 from qa_app.scorecards.forms import KIND_LABELS, ScorecardSettingsForm
 from qa_app.scorecards.models import Scorecard, ScorecardVersion
 from qa_app.scorecards.services import set_archived
-from qa_app.web.access import role_required
 from qa_app.web.forms import PostForm
 
 bp = Blueprint("scorecards", __name__)

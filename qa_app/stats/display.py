@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from qa_app.i18n import format_number
-from qa_app.web.templating import duration
+from qa_app.i18n import duration, format_number
 
 KPI_LABELS = {
     "aht_seconds": _l("Average handle time"),

@@ -12,6 +12,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from qa_app.auth.models import Role, User
 from qa_app.extensions import db
 from qa_app.stats.models import ALL_CHANNELS, AgentDailyStat
 
@@ -144,4 +145,24 @@ def kpi_totals_by_agent(
         values = dict(row._mapping)
         agent_id = values.pop("agent_id")
         result[agent_id] = KpiTotals(**{k: int(v or 0) for k, v in values.items()})
+    return result
+
+
+def kpi_totals_by_team(
+    team_ids: Iterable[int], start: date, end: date, *, channel: str = ALL_CHANNELS
+) -> dict[int, KpiTotals]:
+    """Totals per team (all its agents) over a period, in one GROUP BY query (teams without
+    rows absent)."""
+    rows = db.session.execute(
+        sa.select(User.team_id, *_sums())
+        .join(User, User.id == AgentDailyStat.agent_id)
+        .where(User.team_id.in_(list(team_ids)), User.role == Role.AGENT)
+        .where(*_period(start, end, channel))
+        .group_by(User.team_id)
+    )
+    result = {}
+    for row in rows:
+        values = dict(row._mapping)
+        team_id = values.pop("team_id")
+        result[team_id] = KpiTotals(**{k: int(v or 0) for k, v in values.items()})
     return result

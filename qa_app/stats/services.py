@@ -1,26 +1,22 @@
-"""KPI targets, and the combined picture of one agent over a period."""
+"""KPI targets, and an agent's criteria and monthly QA against the team."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 import sqlalchemy as sa
-from flask import current_app
 
 from qa_app.audit.services import record_event
 from qa_app.auth.models import Role, User
 from qa_app.evaluations.models import SCORED, Answer, Evaluation, answer_label
 from qa_app.extensions import db
 from qa_app.i18n import local_midnight
-from qa_app.stats.kpis import KPIS, KpiTotals, kpi_totals
 from qa_app.stats.models import KpiTarget
 from qa_app.stats.performance import (
     MeanWithInterval,
     Target,
-    attainment,
-    composite,
-    kpi_index,
     mean_with_interval,
 )
 
@@ -36,16 +32,33 @@ DEFAULT_TARGETS = {
 
 def targets_for_team(team_id: int | None) -> dict[str, Target]:
     """Each KPI's target: the team's own, else the centre-wide one, else the default."""
+    return targets_by_team([team_id])[team_id]
+
+
+def targets_by_team(team_ids: Iterable[int | None]) -> dict[int | None, dict[str, Target]]:
+    """Each team's targets (see `targets_for_team`), in one query for all the teams."""
+    wanted = set(team_ids)
     rows = db.session.scalars(
         sa.select(KpiTarget).where(
-            sa.or_(KpiTarget.team_id.is_(None), KpiTarget.team_id == team_id)
+            sa.or_(
+                KpiTarget.team_id.is_(None),
+                KpiTarget.team_id.in_([team_id for team_id in wanted if team_id is not None]),
+            )
         )
     )
-    targets = dict(DEFAULT_TARGETS)
-    # Centre-wide rows first, so that the team's rows overwrite them.
-    for row in sorted(rows, key=lambda r: r.team_id is not None):
-        targets[row.kpi] = Target(row.target, row.direction, row.weight)
-    return targets
+    centre = dict(DEFAULT_TARGETS)
+    own: dict[int, dict[str, Target]] = {}
+    for row in rows:
+        target = Target(row.target, row.direction, row.weight)
+        if row.team_id is None:
+            centre[row.kpi] = target
+        else:
+            own.setdefault(row.team_id, {})[row.kpi] = target
+    # The team's own rows overwrite the centre-wide ones.
+    return {
+        team_id: {**centre, **(own.get(team_id, {}) if team_id is not None else {})}
+        for team_id in wanted
+    }
 
 
 def save_target(
@@ -83,25 +96,6 @@ def period_bounds(start: date, end: date, tz: tzinfo) -> tuple[datetime, datetim
     """Midnight before `start` to midnight after `end` in the centre's time zone: the same
     days the imported agent-days mean."""
     return local_midnight(start, tz), local_midnight(end + timedelta(days=1), tz)
-
-
-def qa_scores(
-    agent_ids: list[int] | sa.Select, start: date, end: date, tz: tzinfo = UTC
-) -> list[float]:
-    """Scores of the scored evaluations submitted in the period (each evaluation once;
-    all-N/A evaluations, whose score is None, left out)."""
-    begin, finish = period_bounds(start, end, tz)
-    return list(
-        db.session.scalars(
-            sa.select(Evaluation.score).where(
-                Evaluation.agent_id.in_(agent_ids),
-                Evaluation.status.in_(SCORED),
-                Evaluation.score.is_not(None),
-                Evaluation.submitted_at >= begin,
-                Evaluation.submitted_at < finish,
-            )
-        )
-    )
 
 
 @dataclass(frozen=True)
@@ -149,73 +143,6 @@ def criterion_breakdown(
         if agent_n
     ]
     return sorted(result, key=lambda row: (row.agent_mean is None, row.agent_mean or 0))
-
-
-@dataclass(frozen=True)
-class AgentPicture:
-    """Everything the agent page and `report agent` show, each number with its parts."""
-
-    agent: User
-    start: date
-    end: date
-    qa: MeanWithInterval
-    totals: KpiTotals
-    team_totals: KpiTotals
-    targets: dict[str, Target]
-    attainments: dict[str, float | None]
-    kpi_index: float | None
-    composite: float | None
-    min_evaluations: int
-
-    def report(self) -> dict[str, float | int | None]:
-        """The figures `flask report agent … --format json` prints (null for no data)."""
-        return {
-            "qa_score": self.qa.mean, "qa_n": self.qa.n,
-            "qa_ci_low": self.qa.low, "qa_ci_high": self.qa.high,
-            "aht_seconds": self.totals.aht_seconds,
-            "contacts_per_hour": self.totals.contacts_per_hour,
-            "csat_pct": self.totals.csat_pct, "nps": self.totals.nps,
-            "fcr_pct": self.totals.fcr_pct,
-            "kpi_index": self.kpi_index, "composite": self.composite,
-        }  # fmt: skip
-
-
-def configured_composite(qa: MeanWithInterval, index: float | None) -> float | None:
-    """The composite with the configured weights and minimum number of evaluations."""
-    config = current_app.config
-    return composite(
-        qa.mean,
-        qa.n,
-        index,
-        qa_weight=config["COMPOSITE_QA_WEIGHT"],
-        kpi_weight=config["COMPOSITE_KPI_WEIGHT"],
-        min_evaluations=config["MIN_EVALUATIONS"],
-    )
-
-
-def agent_picture(agent: User, start: date, end: date, tz: tzinfo = UTC) -> AgentPicture:
-    """QA average with its interval, KPIs against team and target, KPI index, composite."""
-    config = current_app.config
-    qa = mean_with_interval(qa_scores([agent.id], start, end, tz))
-    totals = kpi_totals([agent.id], start, end)
-    team_ids = sa.select(User.id).where(User.team_id == agent.team_id, User.role == Role.AGENT)
-    team_totals = kpi_totals(team_ids, start, end) if agent.team_id else KpiTotals()
-    targets = targets_for_team(agent.team_id)
-    attainments = {kpi.key: attainment(totals.kpi(kpi.key), targets[kpi.key]) for kpi in KPIS}
-    index = kpi_index(attainments, targets)
-    return AgentPicture(
-        agent=agent,
-        start=start,
-        end=end,
-        qa=qa,
-        totals=totals,
-        team_totals=team_totals,
-        targets=targets,
-        attainments=attainments,
-        kpi_index=index,
-        composite=configured_composite(qa, index),
-        min_evaluations=config["MIN_EVALUATIONS"],
-    )
 
 
 def monthly_qa(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -12,26 +12,22 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from qa_app.audit.services import record_event
+from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
+from qa_app.stats.agent_performance import agent_performance, default_start
+from qa_app.stats.filters import ReportFilters
 from qa_app.stats.forms import StatsImportForm, TargetForm, mapping_form_class
 from qa_app.stats.importer import ALIASES, import_stats
 from qa_app.stats.kpis import KPI_BY_KEY, KPIS
 from qa_app.stats.models import ColumnMapping
-from qa_app.stats.services import (
-    agent_picture,
-    criterion_breakdown,
-    monthly_qa,
-    save_target,
-    targets_for_team,
-)
+from qa_app.stats.services import criterion_breakdown, monthly_qa, save_target, targets_for_team
 from qa_app.teams.models import Team
+from qa_app.teams.scope import can_see_agent, teams_visible_to
 from qa_app.uploads.transaction import run_upload
-from qa_app.web.access import can_see_agent, role_required, teams_visible_to
 
 bp = Blueprint("stats", __name__)
 MANAGERS = (Role.ADMIN, Role.MANAGER)
-DEFAULT_DAYS = 90
 
 
 @bp.route("/import", methods=["GET", "POST"], endpoint="import")
@@ -145,13 +141,12 @@ def agent(agent_id: int) -> ResponseReturnValue:
     person = db.session.get(User, agent_id)
     tz = get_timezone()
     end = _date_arg("to") or datetime.now(tz).date()
-    start = _date_arg("from") or end - timedelta(days=DEFAULT_DAYS - 1)
+    start = _date_arg("from") or default_start(end)
     if start > end:
         start, end = end, start
-    picture = agent_picture(person, start, end, tz)
     return render_template(
         "stats/agent.html",
-        picture=picture,
+        performance=agent_performance(ReportFilters(start, end, tz, agent_id=agent_id)),
         kpis=KPIS,
         criteria=criterion_breakdown(person, start, end, tz),
         trend=monthly_qa(person, 6, end, tz),

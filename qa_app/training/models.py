@@ -7,10 +7,12 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_app.database import UTCDateTime, utcnow
 from qa_app.extensions import db
+from qa_app.labels import TitledEnum
 
 if TYPE_CHECKING:
     from qa_app.auth.models import User
@@ -51,13 +53,20 @@ class KpiTrainingModule(db.Model):
     module: Mapped[TrainingModule] = relationship()
 
 
-class PlanStatus(enum.StrEnum):
+class PlanStatus(TitledEnum):
     """draft → issued → acknowledged → closed (an issued plan may also be closed directly)."""
 
     DRAFT = "draft"
     ISSUED = "issued"
     ACKNOWLEDGED = "acknowledged"
     CLOSED = "closed"
+
+    __titles__ = {
+        "draft": _l("draft"),
+        "issued": _l("issued"),
+        "acknowledged": _l("acknowledged"),
+        "closed": _l("closed"),
+    }
 
 
 # An agent has at most one plan in these statuses (a partial unique index says so too).
@@ -66,12 +75,14 @@ OPEN_PLAN = (PlanStatus.DRAFT, PlanStatus.ISSUED, PlanStatus.ACKNOWLEDGED)
 VISIBLE_TO_AGENT = (PlanStatus.ISSUED, PlanStatus.ACKNOWLEDGED, PlanStatus.CLOSED)
 
 
-class ItemStatus(enum.StrEnum):
+class ItemStatus(TitledEnum):
     """An item's progress, set by the agent (or the coach)."""
 
     ASSIGNED = "assigned"
     IN_PROGRESS = "in_progress"
     DONE = "done"
+
+    __titles__ = {"assigned": _l("to do"), "in_progress": _l("in progress"), "done": _l("done")}
 
 
 class FocusKind(enum.StrEnum):

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from qa_app.auth.models import Role, User
+from qa_app.auth.models import CENTRE_WIDE_ROLES, Role, User
+from qa_app.teams.scope import agents_visible_to, can_see_agent
 from qa_app.training.models import VISIBLE_TO_AGENT, TrainingPlan
-from qa_app.web.access import CENTRE_WIDE_ROLES, agents_visible_to, can_see_agent
 
 COACH_ROLES = (Role.SUPERVISOR, Role.MANAGER)
 

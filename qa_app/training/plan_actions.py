@@ -1,7 +1,10 @@
 """Changes to a training plan: its items, and each step of its life. Routes of the
-`training` blueprint (see views.py); each checks who may act, calls a service, commits."""
+`training` blueprint (blueprint.py); each checks who may act, calls a service, commits."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
@@ -9,9 +12,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from qa_app.auth.access import role_required
 from qa_app.auth.models import Role
 from qa_app.extensions import db
 from qa_app.training import plans
+from qa_app.training.blueprint import bp
 from qa_app.training.forms import (
     AcknowledgeForm,
     ClosePlanForm,
@@ -21,18 +26,23 @@ from qa_app.training.forms import (
     MoveForm,
     PlanNotesForm,
 )
-from qa_app.training.models import ItemStatus, TrainingModule
+from qa_app.training.models import ItemStatus, TrainingModule, TrainingPlan
 from qa_app.training.permissions import COACH_ROLES, can_coach
-from qa_app.training.views import (
-    PLAN_READERS,
-    apply_change,
-    bp,
-    coached_plan_or_404,
-    item_or_404,
-    plan_or_404,
-)
-from qa_app.web.access import role_required
+from qa_app.training.plan_lookup import PLAN_READERS, coached_plan_or_404, item_or_404, plan_or_404
 from qa_app.web.forms import PostForm, to_choices
+from qa_app.web.transaction import committing
+
+
+def apply_change(
+    plan: TrainingPlan, change: Callable[[], Any], success: str | None = None
+) -> ResponseReturnValue:
+    """Run a service change, commit, and go back to the plan (flashing the refusal)."""
+    try:
+        with committing(success):
+            change()
+    except sa.orm.exc.StaleDataError:  # already rolled back
+        flash(_("Someone else changed this plan at the same time; here it is now."), "warning")
+    return redirect(url_for("training.detail", plan_id=plan.id))
 
 
 @bp.route("/plans/<int:plan_id>/items", methods=["POST"])
@@ -185,12 +195,8 @@ def discard(plan_id: int) -> ResponseReturnValue:
     plan = coached_plan_or_404(plan_id)
     if not PostForm().validate_on_submit():
         abort(400)
-    try:
+    with committing(_("Draft plan discarded."), category="info") as outcome:
         plans.discard_draft(plan, current_user)
-    except plans.PlanRuleError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
+    if not outcome.saved:
         return redirect(url_for("training.detail", plan_id=plan.id))
-    db.session.commit()
-    flash(_("Draft plan discarded."), "info")
     return redirect(url_for("training.index"))

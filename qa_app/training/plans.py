@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from qa_app.audit.services import record_event
 from qa_app.auth.models import User
 from qa_app.database import utcnow
+from qa_app.errors import RuleError
 from qa_app.extensions import db
 from qa_app.stats.services import period_bounds
 from qa_app.training.models import (
@@ -36,7 +37,7 @@ MAX_ITEMS = 12
 WORKING = (PlanStatus.ISSUED, PlanStatus.ACKNOWLEDGED)
 
 
-class PlanRuleError(ValueError):
+class PlanRuleError(RuleError, ValueError):
     """A plan change the rules do not allow now (the message is user-facing)."""
 
 

@@ -18,8 +18,10 @@ from qa_app.evaluations.models import SCORED, Answer, Evaluation
 from qa_app.extensions import db
 from qa_app.scorecards.models import ScorecardVersion
 from qa_app.scoring import criterion_weight, critical_failed, iter_criteria
-from qa_app.stats.kpis import KPIS
-from qa_app.stats.services import agent_picture, criterion_breakdown, period_bounds
+from qa_app.stats.agent_performance import agent_performance
+from qa_app.stats.filters import ReportFilters
+from qa_app.stats.kpis import KPIS, KpiTotals
+from qa_app.stats.services import criterion_breakdown, period_bounds
 from qa_app.training.models import (
     KpiTrainingModule,
     TrainingModule,
@@ -133,7 +135,8 @@ def gather_evidence(
                 failures=failures.get(row.key, 0),
             )
         )
-    picture = agent_picture(agent, start, end, tz)
+    performance = agent_performance(ReportFilters(start, end, tz, agent_id=agent.id))
+    team = performance.team_totals or KpiTotals()
     kpi_modules: dict[str, list[str]] = {}
     for kpi, key in db.session.execute(
         sa.select(KpiTrainingModule.kpi, TrainingModule.key)
@@ -144,12 +147,12 @@ def gather_evidence(
     kpis = [
         KpiEvidence(
             key=kpi.key,
-            actual=picture.totals.kpi(kpi.key),
-            target=picture.targets[kpi.key].value,
-            attainment=picture.attainments[kpi.key],
-            weight=picture.targets[kpi.key].weight,
+            actual=performance.totals.kpi(kpi.key),
+            target=performance.targets[kpi.key].value,
+            attainment=performance.attainments[kpi.key],
+            weight=performance.targets[kpi.key].weight,
             modules=tuple(kpi_modules.get(kpi.key, ())),
-            team_value=picture.team_totals.kpi(kpi.key),
+            team_value=team.kpi(kpi.key),
         )
         for kpi in KPIS
     ]

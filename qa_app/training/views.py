@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
-from qa_app.training import plans
+from qa_app.teams.scope import teams_visible_to
+from qa_app.training import (
+    plan_actions,  # noqa: F401  (its routes join the blueprint)
+    plans,
+)
+from qa_app.training.blueprint import bp
 from qa_app.training.followup import compare_items
 from qa_app.training.forms import (
     AcknowledgeForm,
@@ -34,61 +38,12 @@ from qa_app.training.models import (
     TrainingPlanItem,
 )
 from qa_app.training.permissions import COACH_ROLES, can_coach, visible_plans
+from qa_app.training.plan_lookup import PLAN_READERS, plan_or_404
 from qa_app.training.proposals import default_period, propose_plan
-from qa_app.web.access import role_required, teams_visible_to
 from qa_app.web.forms import PostForm, to_choices
+from qa_app.web.transaction import committing
 
-bp = Blueprint("training", __name__)
 PER_PAGE = 25
-PLAN_READERS = (*COACH_ROLES, Role.AGENT)
-
-
-def plan_or_404(plan_id: int) -> TrainingPlan:
-    """A plan the user may see (an agent: their own, once issued)."""
-    return db.first_or_404(
-        visible_plans(current_user)
-        .where(TrainingPlan.id == plan_id)
-        .options(
-            sa.orm.selectinload(TrainingPlan.items).joinedload(TrainingPlanItem.module),
-            sa.orm.joinedload(TrainingPlan.agent),
-        )
-    )
-
-
-def coached_plan_or_404(plan_id: int) -> TrainingPlan:
-    """A plan the user coaches: 404 when out of sight, 403 for the agent themselves."""
-    plan = plan_or_404(plan_id)
-    if not can_coach(current_user, plan.agent_id):
-        abort(403)
-    return plan
-
-
-def item_or_404(plan: TrainingPlan, item_id: int) -> TrainingPlanItem:
-    """One of the plan's items."""
-    for item in plan.items:
-        if item.id == item_id:
-            return item
-    abort(404)
-
-
-def apply_change(
-    plan: TrainingPlan, change: Callable[[], Any], success: str | None = None
-) -> ResponseReturnValue:
-    """Run a service change, commit, and go back to the plan (flashing the refusal)."""
-    try:
-        change()
-        db.session.flush()
-    except plans.PlanRuleError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    except sa.orm.exc.StaleDataError:
-        db.session.rollback()
-        flash(_("Someone else changed this plan at the same time; here it is now."), "warning")
-    else:
-        db.session.commit()
-        if success:
-            flash(success, "success")
-    return redirect(url_for("training.detail", plan_id=plan.id))
 
 
 def _today() -> date:
@@ -147,19 +102,19 @@ def new_plan(agent_id: int) -> ResponseReturnValue:
     outcome = None
     if form.validate_on_submit():
         period = (form.period_start.data, form.period_end.data)
-        try:
+        with committing() as transaction:
             if form.blank.data:
                 plan = plans.create_plan(agent, *period, current_user)
             else:
                 outcome = propose_plan(agent, _today(), current_user, get_timezone(), period)
                 plan = outcome.plan
-        except plans.PlanRuleError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
+            if plan is not None:
+                transaction.success = _(
+                    "Draft plan created: review it, then issue it to the agent."
+                )
+        if not transaction.saved:
             return redirect(url_for("training.index"))
         if plan is not None:
-            db.session.commit()
-            flash(_("Draft plan created: review it, then issue it to the agent."), "success")
             return redirect(url_for("training.detail", plan_id=plan.id))
     return render_template("training/new_plan.html", agent=agent, form=form, outcome=outcome)
 
@@ -254,8 +209,3 @@ def catalogue() -> ResponseReturnValue:
         .order_by(TrainingModule.position)
     ).all()
     return render_template("training/catalogue.html", modules=modules)
-
-
-# The plan's changes (add, edit, move, remove items; issue, acknowledge, close, discard) live
-# in their own module on this blueprint.
-from qa_app.training import plan_actions  # noqa: E402, F401

@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 
 import openpyxl
 
+from qa_app.errors import RuleError
 from qa_app.uploads.xlsx_safety import (
     EXCEL_MAX_COLUMNS,
     MACROS,
@@ -69,7 +70,7 @@ class Problem:
         return f"{place.lstrip()}: {self.reason}" if place else self.reason
 
 
-class TableError(ValueError):
+class TableError(RuleError, ValueError):
     """A file that cannot be imported; `problems` lists every reason found."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from qa_app.api.errors import http_error_response, is_api_request
 from qa_app.extensions import db
 
+JsonErrors = tuple[Callable[[], bool], Callable[[HTTPException], ResponseReturnValue]]
 
-def register_error_handlers(app: Flask) -> None:
-    """Render errors/<code>.html for the errors a user can meet."""
+
+def register_error_handlers(app: Flask, *, json_errors: JsonErrors | None = None) -> None:
+    """Render errors/<code>.html for the errors a user can meet.
+
+    `json_errors` is (is_json_request, respond): requests it claims get `respond(error)`
+    instead of a page, also for 404 and 405 raised by routing before any blueprint is chosen.
+    """
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> ResponseReturnValue:
@@ -26,8 +33,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> ResponseReturnValue:
-        if is_api_request():  # e.g. 404 or 405 from routing, before any API view is chosen
-            return http_error_response(error)
+        if json_errors is not None and json_errors[0]():
+            return json_errors[1](error)
         db.session.rollback()
         code = error.code or 500
         messages = {

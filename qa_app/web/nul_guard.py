@@ -10,12 +10,12 @@ in one place.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
-
-from qa_app.api.errors import is_api_request
 
 NUL = "\x00"
 
@@ -24,13 +24,16 @@ def _holds_nul(values: MultiDict[str, str]) -> bool:
     return any(NUL in key or NUL in value for key, value in values.items(multi=True))
 
 
-def register_nul_guard(app: Flask) -> None:
-    """Answer 400 with an explanation to a page request whose path, query or form holds a NUL."""
+def register_nul_guard(app: Flask, *, checked_elsewhere: Callable[[], bool]) -> None:
+    """Answer 400 with an explanation to a page request whose path, query or form holds a NUL.
+
+    Requests for which `checked_elsewhere()` is true are left alone (the API names the
+    parameter or item itself, in JSON)."""
 
     @app.before_request
     def _refuse_nul() -> ResponseReturnValue | None:
-        if is_api_request():
-            return None  # the API names the parameter or item itself, in JSON
+        if checked_elsewhere():
+            return None
         if NUL not in request.path and not (_holds_nul(request.args) or _holds_nul(request.form)):
             return None
         message = _(

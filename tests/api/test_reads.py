@@ -97,11 +97,12 @@ def daily_stats(app: Flask, org: Organisation) -> None:
 
 
 def _picture(app: Flask, agent: User, start: date, end: date) -> dict[str, Any]:
-    from qa_app.stats.services import agent_picture
+    from qa_app.stats.agent_performance import agent_performance
+    from qa_app.stats.filters import ReportFilters
 
     with app.app_context():
-        person = db.session.get(User, agent.id)
-        return agent_picture(person, start, end, UTC).report()
+        filters = ReportFilters(start, end, UTC, agent_id=agent.id)
+        return agent_performance(filters).public_figures()
 
 
 @pytest.mark.usefixtures("daily_stats")

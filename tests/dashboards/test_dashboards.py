@@ -22,13 +22,13 @@ from qa_app.dashboards.centre import (
     teams_compared,
     weakest_criteria,
 )
-from qa_app.dashboards.filters import ReportFilters
 from qa_app.dashboards.team import heat_map, team_table
 from qa_app.evaluations import services
 from qa_app.evaluations.models import SCORED, Answer, Dispute, Evaluation
 from qa_app.extensions import db
 from qa_app.interactions.services import create_interaction
 from qa_app.scorecards.models import Scorecard
+from qa_app.stats.filters import ReportFilters
 from qa_app.teams.models import Team
 from tests.conftest import Organisation
 from tests.support.exports_data import TODAY, WEEK, seed_export_data

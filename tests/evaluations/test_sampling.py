@@ -17,17 +17,11 @@ from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import Role, User
 from qa_app.evaluations import services
 from qa_app.evaluations.models import Assignment, Sample
-from qa_app.evaluations.sampling import (
-    MAX_PER_AGENT,
-    SamplingError,
-    draw_sample,
-    scorecard_for_channel,
-    stratified_pick,
-)
+from qa_app.evaluations.sampling import MAX_PER_AGENT, SamplingError, draw_sample, stratified_pick
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
 from qa_app.scorecards.models import Scorecard
-from qa_app.scorecards.services import set_archived
+from qa_app.scorecards.services import scorecard_for_channel, set_archived
 from qa_app.teams.models import Team
 from tests.conftest import SCORECARD_TOML, post_form
 
@@ -516,10 +510,10 @@ def test_the_sample_form_draws_and_fills_the_queue(
     app: Flask, centre: dict[str, Any], sign_in_as: Callable[[User], FlaskClient]
 ) -> None:
     supervisor = sign_in_as(centre["s1"])
-    page = supervisor.get("/interactions/sample").get_data(as_text=True)
+    page = supervisor.get("/evaluations/sample").get_data(as_text=True)
     assert 'name="per_agent"' in page and "Sampled" in page and "Other" not in page
     response = post_form(
-        supervisor, "/interactions/sample", _form(centre["team_id"]), follow_redirects=True
+        supervisor, "/evaluations/sample", _form(centre["team_id"]), follow_redirects=True
     )
     assert response.request.path == "/evaluations/queue"
     text = response.get_data(as_text=True)
@@ -539,7 +533,7 @@ def test_the_sample_form_warns_when_agents_are_short(
 ) -> None:
     response = post_form(
         sign_in_as(centre["manager"]),
-        "/interactions/sample",
+        "/evaluations/sample",
         _form(centre["team_id"], per_agent=MAX_PER_AGENT),
         follow_redirects=True,
     )
@@ -552,7 +546,7 @@ def test_the_sample_form_chooses_a_seed_when_none_is_given(
     app: Flask, centre: dict[str, Any], sign_in_as: Callable[[User], FlaskClient]
 ) -> None:
     response = post_form(
-        sign_in_as(centre["s1"]), "/interactions/sample", _form(centre["team_id"], seed="")
+        sign_in_as(centre["s1"]), "/evaluations/sample", _form(centre["team_id"], seed="")
     )
     assert response.status_code == 302
     [(_team, _per_agent, seed)] = _samples(app)
@@ -583,7 +577,7 @@ def test_the_sample_form_refuses(
     if changes.get("team_id") == "other":
         changes = changes | {"team_id": centre["other_team_id"]}
     data = _form(centre["team_id"]) | changes
-    response = post_form(sign_in_as(centre[who]), "/interactions/sample", data)
+    response = post_form(sign_in_as(centre[who]), "/evaluations/sample", data)
     assert response.status_code == status
     if message:
         assert message in response.get_data(as_text=True)

@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from flask import Flask
 
 from qa_app.auth.models import User
-from qa_app.dashboards.filters import ReportFilters
 from qa_app.database import _sqlite_begin_statement, snapshot_read
 from qa_app.evaluations import services
 from qa_app.exports.queries import YIELD_PER
@@ -24,6 +23,7 @@ from qa_app.extensions import db
 from qa_app.i18n import local_midnight
 from qa_app.interactions.services import create_interaction
 from qa_app.scorecards.models import Scorecard
+from qa_app.stats.filters import ReportFilters
 from tests.conftest import Organisation
 from tests.support.exports_data import WEEK, seed_export_data
 

@@ -15,10 +15,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from qa_app.audit.models import AuditEvent
-from qa_app.auth.models import User
 from qa_app.evaluations.models import Answer, Evaluation
 from qa_app.extensions import db
-from qa_app.stats.services import agent_picture
+from qa_app.stats.agent_performance import agent_performance
+from qa_app.stats.filters import ReportFilters
 from tests.conftest import Organisation, post_form
 from tests.support.exports_data import PAYLOAD_NAME, PAYLOADS, WEEK, seed_export_data
 
@@ -201,7 +201,7 @@ def test_summary_numbers_follow_design_and_match_the_agent_page(
     assert a1["QA average"] == pytest.approx(fmean(scores)) and a1["QA n"] == 3
     assert a1["Critical failures"] == 1
     with app.app_context():
-        picture = agent_picture(db.session.get(User, org.agent_a1.id), *WEEK)
+        picture = agent_performance(ReportFilters(*WEEK, agent_id=org.agent_a1.id))
     assert (a1["QA low (95% CI)"], a1["QA high (95% CI)"]) == pytest.approx(
         (picture.qa.low, picture.qa.high)
     )

@@ -15,13 +15,13 @@ from qa_app.exports.formula_injection import MAX_CELL_TEXT, safe_text
 from qa_app.exports.rows import (
     AgentSummary,
     AnswerRow,
-    CriteriaRow,
     CriterionColumn,
     EvaluationRow,
     KpiColumn,
     with_answers,
 )
 from qa_app.exports.workbook import write_evaluations_workbook
+from qa_app.stats.criteria import CriteriaRow
 from qa_app.stats.performance import mean_with_interval, mean_with_interval_from_sums
 from tests.support.exports_data import PAYLOADS
 

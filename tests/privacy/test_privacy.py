@@ -268,16 +268,17 @@ def _numbers(value: Any) -> Any:
 def _figures(agent_id: int) -> dict[str, Any]:
     """Every aggregate the agent counts in: their page, the team table, the centre."""
     from qa_app.dashboards.centre import teams_compared, weakest_criteria
-    from qa_app.dashboards.filters import ReportFilters
     from qa_app.dashboards.team import heat_map, team_table
     from qa_app.evaluations.models import Answer, Evaluation
-    from qa_app.stats.services import agent_picture
+    from qa_app.stats.agent_performance import agent_performance
+    from qa_app.stats.filters import ReportFilters
 
     end = date.today()
     filters = ReportFilters(start=end - timedelta(days=89), end=end)
-    agent = db.session.get(User, agent_id)
     return {
-        "agent": _numbers(agent_picture(agent, filters.start, end).report()),
+        "agent": _numbers(
+            agent_performance(dataclasses.replace(filters, agent_id=agent_id)).public_figures()
+        ),
         "team": _numbers(team_table(filters)),
         "heat_map": _numbers(heat_map(filters)),
         "centre": _numbers(teams_compared(filters)),

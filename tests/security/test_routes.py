@@ -91,7 +91,7 @@ ROUTES: dict[str, Route] = {
     "interactions.index": Route("GET", "/interactions/", EVALUATORS),
     "interactions.create": Route("GET", "/interactions/new", EVALUATORS),
     "interactions.detail": Route("GET", "/interactions/{interaction_id}", EVALUATORS),
-    "interactions.sample": Route("GET", "/interactions/sample", EVALUATORS),
+    "evaluations.sample": Route("GET", "/evaluations/sample", EVALUATORS),
     "interactions.import": Route("GET", "/interactions/import", EVALUATORS),
     "evaluations.queue": Route("GET", "/evaluations/queue", EVALUATORS),
     "evaluations.index": Route("GET", "/evaluations/", EVALUATORS),

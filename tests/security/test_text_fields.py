@@ -227,7 +227,7 @@ def _team_name(ctx: Context, text: str) -> Sweep:
             (ctx.as_("supervisor_a"), "/dashboard/team"),
             (ctx.as_("manager"), "/dashboard/centre"),
             (ctx.as_("manager"), "/exports/"),
-            (ctx.as_("supervisor_a"), "/interactions/sample"),
+            (ctx.as_("supervisor_a"), "/evaluations/sample"),
         ]
     )
 

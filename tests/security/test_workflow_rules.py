@@ -354,9 +354,9 @@ FORM_POSTS: dict[str, FormPost] = {
     "interactions.import": FormPost(
         "supervisor_a", "/interactions/import", {"source": "acd"}, upload=CALLS_CSV
     ),
-    "interactions.sample": FormPost(
+    "evaluations.sample": FormPost(
         "supervisor_a",
-        "/interactions/sample",
+        "/evaluations/sample",
         {
             "team_id": "{team_a}",
             "period_start": "2026-11-01",

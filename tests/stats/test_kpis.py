@@ -22,6 +22,8 @@ from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import Role, User
 from qa_app.evaluations.models import Evaluation
 from qa_app.extensions import db
+from qa_app.stats.agent_performance import agent_performance, performance_by_agent
+from qa_app.stats.filters import ReportFilters
 from qa_app.stats.kpis import KPIS, KpiTotals, kpi_totals, kpi_totals_by_agent
 from qa_app.stats.models import AgentDailyStat, KpiTarget
 from qa_app.stats.performance import (
@@ -35,10 +37,8 @@ from qa_app.stats.performance import (
 )
 from qa_app.stats.services import (
     DEFAULT_TARGETS,
-    agent_picture,
     criterion_breakdown,
     monthly_qa,
-    qa_scores,
     save_target,
     targets_for_team,
 )
@@ -720,8 +720,10 @@ def test_agent_picture(app: Flask, org: Organisation, scored: list[int]) -> None
         )
         db.session.commit()
         agent = db.session.get(User, org.agent_a1.id)
-        picture = agent_picture(agent, today() - timedelta(days=30), today())
-        report = picture.report()
+        picture = agent_performance(
+            ReportFilters(today() - timedelta(days=30), today(), agent_id=agent.id)
+        )
+        report = picture.public_figures()
     assert set(report) == REPORT_KEYS
     assert (picture.qa.mean, picture.qa.n) == (80.0, 3)
     assert picture.qa.low == pytest.approx(EXPECTED_LOW)
@@ -770,8 +772,8 @@ def test_agent_picture_uses_the_team_targets_and_the_configured_weights(
             save_target(org.team_a.id, kpi.key, 1, kpi.direction, 0.0, manager)
         save_target(org.team_a.id, "aht_seconds", 240, "lower", 1.0, manager)
         db.session.commit()
-        picture = agent_picture(
-            db.session.get(User, org.agent_a1.id), today() - timedelta(days=30), today()
+        picture = agent_performance(
+            ReportFilters(today() - timedelta(days=30), today(), agent_id=org.agent_a1.id)
         )
     assert picture.attainments["aht_seconds"] == pytest.approx(0.8)
     assert picture.kpi_index == pytest.approx(80.0)
@@ -785,8 +787,8 @@ def test_no_composite_below_the_minimum_evaluations(
     add_recent_stats(app, org.agent_a1.id)
     app.config["MIN_EVALUATIONS"] = 4
     with app.app_context():
-        picture = agent_picture(
-            db.session.get(User, org.agent_a1.id), today() - timedelta(days=30), today()
+        picture = agent_performance(
+            ReportFilters(today() - timedelta(days=30), today(), agent_id=org.agent_a1.id)
         )
     # both parts are still shown; only the composite is withheld
     assert (picture.qa.n, picture.min_evaluations) == (3, 4)
@@ -796,10 +798,10 @@ def test_no_composite_below_the_minimum_evaluations(
 
 def test_agent_picture_without_any_data_is_all_null(app: Flask, org: Organisation) -> None:
     with app.app_context():
-        picture = agent_picture(
-            db.session.get(User, org.agent_a2.id), today() - timedelta(days=30), today()
+        picture = agent_performance(
+            ReportFilters(today() - timedelta(days=30), today(), agent_id=org.agent_a2.id)
         )
-    assert picture.report() == {
+    assert picture.public_figures() == {
         "qa_score": None, "qa_n": 0, "qa_ci_low": None, "qa_ci_high": None,
         "aht_seconds": None, "contacts_per_hour": None, "csat_pct": None, "nps": None,
         "fcr_pct": None, "kpi_index": None, "composite": None,
@@ -822,25 +824,35 @@ def test_agent_picture_with_contacts_but_no_surveys(
             )
         )
         db.session.commit()
-        report = agent_picture(
-            db.session.get(User, org.agent_a1.id), today() - timedelta(days=30), today()
-        ).report()
+        report = agent_performance(
+            ReportFilters(today() - timedelta(days=30), today(), agent_id=org.agent_a1.id)
+        ).public_figures()
     assert (report["csat_pct"], report["nps"], report["fcr_pct"]) == (None, None, None)
     # index over AHT (360/360 = 1) and per hour (5/8 = 0.625) only: 100 × 1.625 / 2 = 81.25
     assert report["kpi_index"] == pytest.approx(81.25)
     assert report["composite"] == pytest.approx((60 * 80 + 40 * 81.25) / 100)
 
 
-def test_qa_scores_and_months(app: Flask, org: Organisation, scored: list[int]) -> None:
+def test_qa_average_and_months(app: Flask, org: Organisation, scored: list[int]) -> None:
     with app.app_context():
         agent = db.session.get(User, org.agent_a1.id)
-        scores = qa_scores([agent.id], today() - timedelta(days=1), today())
-        before = qa_scores([agent.id], today() - timedelta(days=60), today() - timedelta(days=1))
-        team = sa.select(User.id).where(User.team_id == org.team_a.id)
-        team_scores = qa_scores(team, today(), today())
+        # The QA average of agent_performance is that of the scores 70, 80 and 90.
+        scores = agent_performance(
+            ReportFilters(today() - timedelta(days=1), today(), agent_id=agent.id)
+        ).qa
+        before = agent_performance(
+            ReportFilters(
+                today() - timedelta(days=60), today() - timedelta(days=1), agent_id=agent.id
+            )
+        ).qa
+        team_scores = [
+            row.qa
+            for row in performance_by_agent(ReportFilters(today(), today(), team_id=org.team_a.id))
+        ]
         months = monthly_qa(agent, 3, today())
-    assert sorted(scores) == sorted(team_scores) == [70.0, 80.0, 90.0]  # the draft is left out
-    assert before == []
+    # the draft is left out
+    assert [scores] == team_scores == [mean_with_interval([70.0, 80.0, 90.0])]
+    assert before.n == 0
     assert [start.day for start, _ in months] == [1, 1, 1]
     assert months[-1][0] == today().replace(day=1)
     assert [result.n for _, result in months] == [0, 0, 3]

@@ -8,16 +8,10 @@ import pytest
 from flask import Flask
 from werkzeug.exceptions import Forbidden
 
+from qa_app.auth.access import public, role_required
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
-from qa_app.web.access import (
-    agents_visible_to,
-    can_see_agent,
-    public,
-    role_required,
-    supervises_team,
-    teams_visible_to,
-)
+from qa_app.teams.scope import agents_visible_to, can_see_agent, supervises_team, teams_visible_to
 from tests.conftest import Organisation
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask.typing import ResponseReturnValue
@@ -16,10 +16,10 @@ from qa_app.api.pagination import paginate
 from qa_app.api.params import invalid, period_params, team_param
 from qa_app.api.views.common import ID, not_found
 from qa_app.auth.models import User
-from qa_app.extensions import db
-from qa_app.stats.services import agent_picture
-from qa_app.stats.views import DEFAULT_DAYS
-from qa_app.web.access import agents_visible_to, can_see_agent
+from qa_app.stats.agent_performance import agent_performance as performance_of
+from qa_app.stats.agent_performance import default_start
+from qa_app.stats.filters import ReportFilters
+from qa_app.teams.scope import agents_visible_to, can_see_agent
 
 
 @bp.get("/agents")
@@ -40,12 +40,11 @@ def agent_performance(agent_id: int) -> ResponseReturnValue:
     (default: the agent page's last 90 days), exactly as the agent page computes them."""
     if not can_see_agent(current_user, agent_id):
         raise not_found("agent")
-    agent = db.session.get(User, agent_id)
     tz = get_timezone()
     start, end = period_params()
     end = end or datetime.now(tz).date()
-    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+    start = start or default_start(end)
     if start > end:
         raise invalid("from", start.isoformat(), f"after 'to' ({end.isoformat()})")
-    figures = agent_picture(agent, start, end, tz).report()
+    figures = performance_of(ReportFilters(start, end, tz, agent_id=agent_id)).public_figures()
     return {"agent_id": agent_id, "from": start.isoformat(), "to": end.isoformat(), **figures}

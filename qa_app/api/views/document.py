@@ -6,7 +6,7 @@ from flask.typing import ResponseReturnValue
 
 from qa_app.api.blueprint import bp
 from qa_app.api.openapi import openapi_document
-from qa_app.web.access import public
+from qa_app.auth.access import public
 
 
 @bp.get("/openapi.json")

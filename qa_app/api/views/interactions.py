@@ -26,8 +26,8 @@ from qa_app.auth.models import Role, User
 from qa_app.channels import CHANNELS
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
+from qa_app.teams.scope import agents_visible_to
 from qa_app.uploads.reader import TableError
-from qa_app.web.access import agents_visible_to
 
 # Who records interactions on the web (interactions.index, .import) records them here too.
 EVALUATORS = (Role.MANAGER, Role.SUPERVISOR)

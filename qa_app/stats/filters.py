@@ -1,5 +1,5 @@
-"""What a dashboard or an export covers: a period, optionally a team, an agent, a scorecard
-and a channel, always within the agents the user may see."""
+"""What a figure, a dashboard or an export covers: a period, optionally a team, an agent, a
+scorecard and a channel, always within the agents the user may see."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from qa_app.auth.models import Role, User
+from qa_app.auth.models import CENTRE_WIDE_ROLES, Role, User
 from qa_app.evaluations.models import SCORED, Evaluation
 from qa_app.i18n import local_midnight
 from qa_app.interactions.models import Interaction
 from qa_app.scorecards.models import ScorecardVersion
 from qa_app.stats.models import ALL_CHANNELS
-from qa_app.web.access import CENTRE_WIDE_ROLES, agents_visible_to
+from qa_app.teams.scope import agents_visible_to
 
 
 def scope_of(user: User) -> sa.Select | None:
@@ -27,10 +27,10 @@ def scope_of(user: User) -> sa.Select | None:
 
 @dataclass(frozen=True)
 class ReportFilters:
-    """The evaluations and agent-days a dashboard or an export covers.
+    """The evaluations and agent-days an agent's figures, a dashboard or an export cover.
 
-    Evaluations count by the day they were submitted in the centre's time zone (as the
-    agent page counts them); statistics by their own day. Only scored evaluations
+    Evaluations count by the day they were submitted in the centre's time zone; statistics
+    by their own day. Only scored evaluations
     (submitted or later) are exported, or the `statuses` given.
     """
 

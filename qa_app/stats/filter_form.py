@@ -1,4 +1,4 @@
-"""The filters of the dashboards (a GET form: reading changes nothing, so no CSRF token)."""
+"""The period and filter form that dashboards and exports share (it builds ReportFilters)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from wtforms.validators import Optional
 
 from qa_app.auth.models import User
 from qa_app.channels import CHANNEL_LABELS, CHANNELS
-from qa_app.dashboards.filters import ReportFilters, scope_of
 from qa_app.extensions import db
 from qa_app.scorecards.models import Scorecard
-from qa_app.web.access import teams_visible_to
+from qa_app.stats.filters import ReportFilters, scope_of
+from qa_app.teams.scope import teams_visible_to
 from qa_app.web.forms import to_choices
 
 DEFAULT_DAYS = 90

@@ -1,56 +1,13 @@
-"""Who may open what: the one authorisation decorator and the team-scoping helpers.
-
-Every view carries exactly one of `role_required(...)` or `public`; a test walks the URL map
-and fails when a view has neither. Per-record checks use the scoping helpers below.
-"""
+"""The part of the centre a user may see: all teams for admins and managers, the supervised
+teams for supervisors, their own team (and only themselves) for agents."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
-
 import sqlalchemy as sa
-from flask import abort
-from flask_login import current_user
 
-from qa_app.auth.models import Role, User
-from qa_app.extensions import db, login_manager
+from qa_app.auth.models import CENTRE_WIDE_ROLES, EVALUATOR_ROLES, Role, User
+from qa_app.extensions import db
 from qa_app.teams.models import Team, team_supervisor
-
-View = TypeVar("View", bound=Callable[..., Any])
-
-ALL_ROLES = frozenset(Role)
-# Roles that see every team in the centre.
-CENTRE_WIDE_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
-
-
-def role_required(*roles: Role) -> Callable[[View], View]:
-    """Allow signed-in users with one of `roles` (any role when none is given).
-
-    Anonymous users are sent to sign in; signed-in users without the role get 403.
-    """
-    allowed = frozenset(roles) or ALL_ROLES
-
-    def decorator(view: View) -> View:
-        @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if current_user.role not in allowed:
-                abort(403)
-            return view(*args, **kwargs)
-
-        wrapped.allowed_roles = allowed  # type: ignore[attr-defined]
-        return wrapped  # type: ignore[return-value]
-
-    return decorator
-
-
-def public(view: View) -> View:
-    """Mark a view as open to anonymous visitors (sign-in page, health check)."""
-    view.allowed_roles = None  # type: ignore[attr-defined]
-    return view
 
 
 def teams_visible_to(user: User) -> sa.Select[tuple[Team]]:
@@ -91,3 +48,8 @@ def supervises_team(user: User, team_id: int) -> bool:
         team_supervisor.c.team_id == team_id, team_supervisor.c.user_id == user.id
     )
     return db.session.scalar(found) is not None
+
+
+def can_score(user: User, agent_id: int) -> bool:
+    """A supervisor or manager may score an agent in their scope, never themselves."""
+    return user.role in EVALUATOR_ROLES and user.id != agent_id and can_see_agent(user, agent_id)

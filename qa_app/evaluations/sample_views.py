@@ -1,0 +1,60 @@
+"""Drawing a random sample of a team's interactions into its supervisors' work queues."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from qa_app.auth.access import role_required
+from qa_app.auth.models import EVALUATOR_ROLES
+from qa_app.evaluations.blueprint import bp
+from qa_app.evaluations.forms import SampleForm
+from qa_app.evaluations.sampling import draw_sample
+from qa_app.extensions import db
+from qa_app.teams.models import Team
+from qa_app.teams.scope import teams_visible_to
+from qa_app.web.forms import to_choices
+from qa_app.web.transaction import committing
+
+
+@bp.route("/sample", methods=["GET", "POST"])
+@role_required(*EVALUATOR_ROLES)
+def sample() -> ResponseReturnValue:
+    """Draw a random sample per agent of a team and assign it to the team's supervisors."""
+    form = SampleForm()
+    teams = db.session.scalars(teams_visible_to(current_user)).all()
+    form.team_id.choices = to_choices((team.id, team.name) for team in teams)
+    if request.method == "GET":
+        today = date.today()
+        form.period_end.data = today - timedelta(days=1)
+        form.period_start.data = today - timedelta(days=30)
+    if form.validate_on_submit():
+        team = db.session.get(Team, form.team_id.data)
+        seed = form.seed.data if form.seed.data is not None else secrets.randbelow(2**31)
+        with committing() as outcome:
+            result = draw_sample(
+                team,
+                form.period_start.data,
+                form.period_end.data,
+                form.per_agent.data,
+                seed,
+                current_user,
+            )
+            total = sum(result.per_agent.values())
+            outcome.success = _(
+                "Assigned %(total)d interactions (seed %(seed)d).", total=total, seed=seed
+            )
+        if outcome.saved:
+            short = sum(1 for n in result.per_agent.values() if n < form.per_agent.data)
+            if short:
+                flash(
+                    _("%(n)d agents had fewer interactions in the period than asked for.", n=short),
+                    "warning",
+                )
+            return redirect(url_for("evaluations.queue"))
+    return render_template("evaluations/sample.html", form=form)

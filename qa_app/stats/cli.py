@@ -1,0 +1,120 @@
+"""`flask --app run import-stats FILE` and `report agent EMAIL`: statistics in, figures out."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+from flask_babel import get_timezone
+
+from qa_app.auth.models import Role, User
+from qa_app.extensions import db
+from qa_app.stats.agent_performance import agent_performance, default_start
+from qa_app.stats.filters import ReportFilters
+from qa_app.stats.importer import import_stats
+from qa_app.uploads.reader import TableError
+
+
+@click.command("import-stats")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+@click.option(
+    "--source",
+    default="import",
+    show_default=True,
+    help="Source system (selects a saved column mapping).",
+)
+@with_appcontext
+def import_stats_command(file: Path, dry_run: bool, source: str) -> None:
+    """Import per-agent daily statistics from a CSV or XLSX export (all rows or none)."""
+    config = current_app.config
+    size = file.stat().st_size
+    if size > config["STATS_MAX_MB"] * 1024 * 1024:
+        raise click.ClickException(
+            f"{file.name} is {size:,} bytes; the limit is "
+            f"{config['STATS_MAX_MB']} MB (STATS_MAX_MB)."
+        )
+    with click.progressbar(
+        length=max(1, size // 60), label="Checking rows", file=sys.stderr
+    ) as bar:
+        try:
+            report = import_stats(
+                file.read_bytes(),
+                file.name,
+                source=source,
+                actor=_system_actor(),
+                dry_run=dry_run,
+                max_bytes=size + 1,
+                max_rows=config["STATS_MAX_ROWS"],
+                progress=bar.update,
+            )
+        except TableError as error:
+            db.session.rollback()
+            click.echo(
+                f"\nNothing was imported: {len(error.problems)} problem(s) in {file.name}:",
+                err=True,
+            )
+            for problem in error.problems[:200]:
+                click.echo(f"  {problem}", err=True)
+            if len(error.problems) > 200:
+                click.echo(f"  … and {len(error.problems) - 200} more", err=True)
+            sys.exit(1)
+    db.session.commit()
+    verb = "Would import" if dry_run else "Imported"
+    click.echo(
+        f"{verb} {report.agent_days} agent-days ({report.new} new, {report.replaced} "
+        f"replaced) for {report.agents} agents from {report.rows} rows, "
+        f"{report.first_day} to {report.last_day}."
+    )
+
+
+def _system_actor() -> User:
+    """Command-line imports are recorded against the first active administrator."""
+    admin = db.session.scalar(
+        sa.select(User).where(User.role == Role.ADMIN, User.active.is_(True)).order_by(User.id)
+    )
+    if admin is None:
+        raise click.ClickException("Create an administrator first (create-user --role admin).")
+    return admin
+
+
+report_group = AppGroup("report", help="Figures for scripts.")
+
+
+@report_group.command("agent")
+@click.argument("email")
+@click.option(
+    "--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: 90 days ago)."
+)
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: today).")
+@click.option("--format", "output", type=click.Choice(["json"]), default="json", show_default=True)
+def report_agent_command(
+    email: str, start: datetime | None, end: datetime | None, output: str
+) -> None:
+    """Print an agent's QA and KPI figures for a period (null where there is no data)."""
+    agent = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if agent is None or agent.role != Role.AGENT:
+        raise click.ClickException(f"No agent with the e-mail {email}.")
+    tz = get_timezone()
+    last = end.date() if end else datetime.now(tz).date()
+    first = start.date() if start else default_start(last)
+    if first > last:
+        raise click.ClickException("--from is after --to.")
+    performance = agent_performance(ReportFilters(first, last, tz, agent_id=agent.id))
+    click.echo(
+        json.dumps(
+            {
+                "agent": agent.email,
+                "from": first.isoformat(),
+                "to": last.isoformat(),
+                **performance.public_figures(),
+            },
+            indent=2,
+        )
+    )
