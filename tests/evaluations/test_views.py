@@ -236,9 +236,9 @@ def test_journey_from_queue_to_acknowledged_feedback(
 
 
 def test_journey_dispute_upheld_by_a_manager(
-    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, released_evaluation: Evaluation, sign_in_as: SignIn
 ) -> None:
-    evaluation_id = records["released_id"]  # scored by supervisor A: 83.3
+    evaluation_id = released_evaluation.id  # scored by supervisor A: 83.3
     agent = sign_in_as(org.agent_a1)
     disputed = post_form(
         agent,
@@ -350,29 +350,29 @@ def test_live_score_returns_json_and_saves_nothing(
     expected: dict[str, Any],
     app: Flask,
     org: Organisation,
-    records: dict[str, int],
+    draft_evaluation: Evaluation,
     sign_in_as: SignIn,
 ) -> None:
-    before = _evaluation(app, records["draft_id"])
+    before = _evaluation(app, draft_evaluation.id)
     response = post_form(
-        sign_in_as(org.supervisor_a), f"/evaluations/{records['draft_id']}/score", fields
+        sign_in_as(org.supervisor_a), f"/evaluations/{draft_evaluation.id}/score", fields
     )
     assert response.status_code == 200
     assert response.is_json
     data = response.get_json()
     for key, value in expected.items():
         assert data[key] == (pytest.approx(value) if isinstance(value, float) else value), key
-    assert _evaluation(app, records["draft_id"]) == before
-    assert _answers(app, records["draft_id"]) == {}
+    assert _evaluation(app, draft_evaluation.id) == before
+    assert _answers(app, draft_evaluation.id) == {}
 
 
 @pytest.mark.parametrize(("who", "status"), [("agent_a1", 403), ("supervisor_b", 404)])
 def test_live_score_is_for_evaluators_in_scope(
-    who: str, status: int, org: Organisation, records: dict[str, int], sign_in_as: SignIn
+    who: str, status: int, org: Organisation, draft_evaluation: Evaluation, sign_in_as: SignIn
 ) -> None:
     response = post_form(
         sign_in_as(org.member(who)),
-        f"/evaluations/{records['draft_id']}/score",
+        f"/evaluations/{draft_evaluation.id}/score",
         {"answer-greeting": "yes"},
     )
     assert response.status_code == status
@@ -382,9 +382,9 @@ def test_live_score_is_for_evaluators_in_scope(
 
 
 def test_the_second_save_of_the_same_version_is_refused_and_keeps_its_input(
-    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, draft_evaluation: Evaluation, sign_in_as: SignIn
 ) -> None:
-    path = f"/evaluations/{records['draft_id']}/edit"
+    path = f"/evaluations/{draft_evaluation.id}/edit"
     first, second = sign_in_as(org.supervisor_a), sign_in_as(org.manager)
     first_page, second_page = _text(first.get(path)), _text(second.get(path))
     loaded = _lock(first_page)
@@ -416,25 +416,25 @@ def test_the_second_save_of_the_same_version_is_refused_and_keeps_its_input(
     assert "Talked over the customer" in _block(page, "empathy")
     assert "Let the customer finish" in page
     assert "<code>greeting</code>" in page  # the answers that differ are named
-    assert _answers(app, records["draft_id"]) == {"greeting": (1.0, False, "Said the brand")}
+    assert _answers(app, draft_evaluation.id) == {"greeting": (1.0, False, "Said the brand")}
 
     # The refused page carries the current version: saving again is a deliberate overwrite.
-    current = _evaluation(app, records["draft_id"])["lock_version"]
+    current = _evaluation(app, draft_evaluation.id)["lock_version"]
     assert _lock(page) == str(current) != loaded
     again = post_form(
         second, path, {"lock_version": _lock(page), "answer-greeting": "no", "answer-empathy": "2"}
     )
     assert again.status_code == 302
-    assert _answers(app, records["draft_id"]) == {
+    assert _answers(app, draft_evaluation.id) == {
         "greeting": (0.0, False, None),
         "empathy": (2.0, False, None),
     }
 
 
 def test_a_conflicting_submit_is_refused_too(
-    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, draft_evaluation: Evaluation, sign_in_as: SignIn
 ) -> None:
-    path = f"/evaluations/{records['draft_id']}/edit"
+    path = f"/evaluations/{draft_evaluation.id}/edit"
     first, second = sign_in_as(org.supervisor_a), sign_in_as(org.manager)
     loaded = _lock(_text(first.get(path)))
     assert (
@@ -447,7 +447,7 @@ def test_a_conflicting_submit_is_refused_too(
     )
     assert refused.status_code == 409
     assert WARNING in _text(refused)
-    assert _evaluation(app, records["draft_id"])["status"] == EvaluationStatus.DRAFT
+    assert _evaluation(app, draft_evaluation.id)["status"] == EvaluationStatus.DRAFT
 
 
 # --- access ----------------------------------------------------------------------------------
@@ -495,10 +495,10 @@ def test_the_agent_opens_their_own_released_evaluations(
 
 
 def test_agents_do_not_reach_other_agents_feedback_by_posting(
-    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, released_evaluation: Evaluation, sign_in_as: SignIn
 ) -> None:
     other = sign_in_as(org.agent_a2)
-    released = records["released_id"]
+    released = released_evaluation.id
     assert (
         post_form(other, f"/feedback/{released}/acknowledge", {"comment": "x"}).status_code == 404
     )
@@ -549,7 +549,7 @@ def test_another_teams_supervisor_gets_404(
 
 
 def test_a_supervisor_cannot_start_evaluating_another_teams_agent(
-    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, scorecard_id: int, sign_in_as: SignIn
 ) -> None:
     with app.app_context():
         interaction = create_interaction(
@@ -566,7 +566,7 @@ def test_a_supervisor_cannot_start_evaluating_another_teams_agent(
     started = post_form(
         supervisor_a,
         f"/evaluations/start/interaction/{interaction_id}",
-        {"scorecard_id": records["scorecard_id"]},
+        {"scorecard_id": scorecard_id},
     )
     assert started.status_code == 404
     # Supervisor B can.
@@ -575,7 +575,7 @@ def test_a_supervisor_cannot_start_evaluating_another_teams_agent(
     started = post_form(
         supervisor_b,
         f"/evaluations/start/interaction/{interaction_id}",
-        {"scorecard_id": records["scorecard_id"]},
+        {"scorecard_id": scorecard_id},
     )
     assert started.status_code == 302
     with app.app_context():
@@ -586,11 +586,11 @@ def test_a_supervisor_cannot_start_evaluating_another_teams_agent(
 
 
 def test_the_scoring_form_ignores_fields_it_does_not_have(
-    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, draft_evaluation: Evaluation, sign_in_as: SignIn
 ) -> None:
-    path = f"/evaluations/{records['draft_id']}/edit"
+    path = f"/evaluations/{draft_evaluation.id}/edit"
     supervisor = sign_in_as(org.supervisor_a)
-    before = _evaluation(app, records["draft_id"])
+    before = _evaluation(app, draft_evaluation.id)
     response = post_form(
         supervisor,
         path,
@@ -609,7 +609,7 @@ def test_the_scoring_form_ignores_fields_it_does_not_have(
         },
     )
     assert response.status_code == 302
-    after = _evaluation(app, records["draft_id"])
+    after = _evaluation(app, draft_evaluation.id)
     assert after["status"] == EvaluationStatus.DRAFT
     assert (after["agent_id"], after["evaluator_id"]) == (
         before["agent_id"],
@@ -661,13 +661,13 @@ def test_get_requests_change_nothing(
 
 
 def test_open_disputes_are_listed_with_their_age(
-    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, open_dispute: Dispute, sign_in_as: SignIn
 ) -> None:
     with app.app_context():
-        dispute = db.session.get(Dispute, records["dispute_id"])
+        dispute = db.session.get(Dispute, open_dispute.id)
         dispute.raised_at = datetime.now(UTC) - timedelta(days=3, hours=2)
         db.session.commit()
-    decide = f'href="/disputes/{records["dispute_id"]}"'
+    decide = f'href="/disputes/{open_dispute.id}"'
 
     listing = _text(sign_in_as(org.supervisor_a).get("/disputes/"))
     assert "3 days" in listing
@@ -680,26 +680,30 @@ def test_open_disputes_are_listed_with_their_age(
     assert "3 days" in listing
     assert decide not in listing
     assert "for another supervisor or a manager" in listing
-    assert manager.get(f"/disputes/{records['dispute_id']}").status_code == 403
+    assert manager.get(f"/disputes/{open_dispute.id}").status_code == 403
     refused = post_form(
         manager,
-        f"/disputes/{records['dispute_id']}",
+        f"/disputes/{open_dispute.id}",
         {"decision": "reject", "note": "Mine stands", "lock_version": "1"},
     )
     assert refused.status_code == 403
     with app.app_context():
-        assert db.session.get(Dispute, records["dispute_id"]).status == DisputeStatus.OPEN
+        assert db.session.get(Dispute, open_dispute.id).status == DisputeStatus.OPEN
 
     assert "No open disputes." in _text(sign_in_as(org.supervisor_b).get("/disputes/"))
     assert sign_in_as(org.agent_a1).get("/disputes/").status_code == 403
 
 
 def test_decided_disputes_leave_the_list(
-    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
+    app: Flask,
+    org: Organisation,
+    disputed_evaluation: Evaluation,
+    open_dispute: Dispute,
+    sign_in_as: SignIn,
 ) -> None:
     supervisor = sign_in_as(org.supervisor_a)
-    path = f"/disputes/{records['dispute_id']}"
-    lock = _evaluation(app, records["disputed_id"])["lock_version"]
+    path = f"/disputes/{open_dispute.id}"
+    lock = _evaluation(app, disputed_evaluation.id)["lock_version"]
     decided = post_form(
         supervisor, path, {"decision": "reject", "note": "Stands", "lock_version": lock}
     )
@@ -719,10 +723,10 @@ def _hidden_fields(page: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("decision", ["reject", "uphold"])
 def test_a_dispute_can_be_decided_with_what_the_resolve_page_posts(
-    decision: str, app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
+    decision: str, app: Flask, org: Organisation, open_dispute: Dispute, sign_in_as: SignIn
 ) -> None:
     supervisor = sign_in_as(org.supervisor_a)
-    path = f"/disputes/{records['dispute_id']}"
+    path = f"/disputes/{open_dispute.id}"
     page = _text(supervisor.get(path))
     data = _hidden_fields(page) | {
         "decision": decision,
@@ -733,21 +737,21 @@ def test_a_dispute_can_be_decided_with_what_the_resolve_page_posts(
     response = supervisor.post(path, data=data)
     assert response.status_code == 302
     with app.app_context():
-        assert db.session.get(Dispute, records["dispute_id"]).status != DisputeStatus.OPEN
+        assert db.session.get(Dispute, open_dispute.id).status != DisputeStatus.OPEN
 
 
 def test_the_evaluator_is_not_offered_to_decide_on_the_evaluation_page(
-    org: Organisation, records: dict[str, int], sign_in_as: SignIn
+    org: Organisation, disputed_evaluation: Evaluation, open_dispute: Dispute, sign_in_as: SignIn
 ) -> None:
-    detail = _text(sign_in_as(org.manager).get(f"/evaluations/{records['disputed_id']}"))
+    detail = _text(sign_in_as(org.manager).get(f"/evaluations/{disputed_evaluation.id}"))
     assert "I did greet." in detail
-    assert f'href="/disputes/{records["dispute_id"]}"' not in detail
+    assert f'href="/disputes/{open_dispute.id}"' not in detail
 
 
 def test_the_release_step_for_manual_teams(
-    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, submitted_evaluation: Evaluation, sign_in_as: SignIn
 ) -> None:
-    submitted = records["submitted_id"]
+    submitted = submitted_evaluation.id
     agent = sign_in_as(org.agent_a1)
     assert agent.get(f"/evaluations/{submitted}").status_code == 404
     supervisor = sign_in_as(org.supervisor_a)
@@ -762,41 +766,50 @@ def test_the_release_step_for_manual_teams(
 
 
 def test_deleting_a_draft_through_the_form(
-    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
+    app: Flask,
+    org: Organisation,
+    assignment: Assignment,
+    draft_evaluation: Evaluation,
+    submitted_evaluation: Evaluation,
+    sign_in_as: SignIn,
 ) -> None:
     supervisor = sign_in_as(org.supervisor_a)
-    response = post_form(supervisor, f"/evaluations/{records['draft_id']}/delete")
+    response = post_form(supervisor, f"/evaluations/{draft_evaluation.id}/delete")
     assert response.status_code == 302
-    assert _evaluation(app, records["draft_id"]) == {}
+    assert _evaluation(app, draft_evaluation.id) == {}
     with app.app_context():
         assert (
             db.session.scalar(
                 sa.select(AuditEvent.actor_id).where(
                     AuditEvent.action == "evaluation.deleted",
-                    AuditEvent.entity_id == records["draft_id"],
+                    AuditEvent.entity_id == draft_evaluation.id,
                 )
             )
             == org.supervisor_a.id
         )
         # The assignment is back in the queue, to be started afresh.
-        assert db.session.get(Interaction, records["interaction_id"]) is not None
+        assert db.session.get(Interaction, assignment.interaction_id) is not None
     queue = _text(supervisor.get("/evaluations/queue"))
-    assert f"/evaluations/start/assignment/{records['assignment_id']}" in queue
+    assert f"/evaluations/start/assignment/{assignment.id}" in queue
     # A submitted evaluation cannot be deleted.
-    post_form(supervisor, f"/evaluations/{records['submitted_id']}/delete")
-    assert _evaluation(app, records["submitted_id"])["status"] == EvaluationStatus.SUBMITTED
+    post_form(supervisor, f"/evaluations/{submitted_evaluation.id}/delete")
+    assert _evaluation(app, submitted_evaluation.id)["status"] == EvaluationStatus.SUBMITTED
 
 
 def test_history_lists_revisions_for_every_submission(
-    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
+    app: Flask,
+    org: Organisation,
+    draft_evaluation: Evaluation,
+    released_evaluation: Evaluation,
+    sign_in_as: SignIn,
 ) -> None:
-    history = _text(sign_in_as(org.supervisor_a).get(f"/evaluations/{records['draft_id']}/history"))
+    history = _text(sign_in_as(org.supervisor_a).get(f"/evaluations/{draft_evaluation.id}/history"))
     assert "Not submitted yet." in history
     assert "<code>evaluation.started</code>" in history
     with app.app_context():
         count = db.session.scalar(
             sa.select(sa.func.count(EvaluationRevision.id)).where(
-                EvaluationRevision.evaluation_id == records["released_id"]
+                EvaluationRevision.evaluation_id == released_evaluation.id
             )
         )
     assert count == 1
@@ -837,12 +850,12 @@ def test_invalid_answers_are_refused_beside_their_criterion(
     message: str,
     app: Flask,
     org: Organisation,
-    records: dict[str, int],
+    draft_evaluation: Evaluation,
     sign_in_as: SignIn,
 ) -> None:
-    path = f"/evaluations/{records['draft_id']}/edit"
+    path = f"/evaluations/{draft_evaluation.id}/edit"
     supervisor = sign_in_as(org.supervisor_a)
-    before = _evaluation(app, records["draft_id"])
+    before = _evaluation(app, draft_evaluation.id)
     data = {"lock_version": _lock(_text(supervisor.get(path))), button: "1"}
     data |= {"answer-greeting": "yes", "answer-empathy": "3"} | fields
     response = post_form(supervisor, path, data)
@@ -851,14 +864,14 @@ def test_invalid_answers_are_refused_beside_their_criterion(
     assert message in _block(page, key)
     other = "greeting" if key == "empathy" else "empathy"
     assert message not in _block(page, other)
-    assert _evaluation(app, records["draft_id"]) == before
-    assert _answers(app, records["draft_id"]) == {}
+    assert _evaluation(app, draft_evaluation.id) == before
+    assert _answers(app, draft_evaluation.id) == {}
 
 
 def test_the_dispute_window_is_enforced_on_the_web(
-    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, released_evaluation: Evaluation, sign_in_as: SignIn
 ) -> None:
-    evaluation_id = records["released_id"]
+    evaluation_id = released_evaluation.id
     with app.app_context():
         evaluation = db.session.get(Evaluation, evaluation_id)
         evaluation.released_at = datetime.now(UTC) - timedelta(days=7, minutes=1)
@@ -881,10 +894,10 @@ def test_the_dispute_window_is_enforced_on_the_web(
 
 
 def test_the_dispute_window_follows_the_setting(
-    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, released_evaluation: Evaluation, sign_in_as: SignIn
 ) -> None:
     app.config["DISPUTE_WINDOW_DAYS"] = 10
-    evaluation_id = records["released_id"]
+    evaluation_id = released_evaluation.id
     with app.app_context():
         evaluation = db.session.get(Evaluation, evaluation_id)
         evaluation.released_at = datetime.now(UTC) - timedelta(days=8)
