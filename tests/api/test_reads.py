@@ -4,7 +4,7 @@ period, team, agent and status, cursor pagination, and 400s for bad parameters."
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -15,6 +15,11 @@ from qa_app.auth.models import User
 from qa_app.extensions import db
 from qa_app.stats.models import AgentDailyStat
 from tests.conftest import Organisation
+
+if TYPE_CHECKING:
+    from qa_app.evaluations.models import Evaluation
+    from qa_app.training.models import TrainingPlan
+
 
 V1 = "/api/v1"
 
@@ -216,13 +221,19 @@ def test_interaction_lists_leave_out_transcripts(
 
 
 def test_an_agent_sees_only_their_own_released_evaluations(
-    app: Flask, org: Organisation, records: dict[str, int], api_as: Any
+    app: Flask,
+    org: Organisation,
+    draft_evaluation: Evaluation,
+    submitted_evaluation: Evaluation,
+    released_evaluation: Evaluation,
+    disputed_evaluation: Evaluation,
+    api_as: Any,
 ) -> None:
-    released = [records["released_id"], records["disputed_id"]]
+    released = [released_evaluation.id, disputed_evaluation.id]
     assert _ids(api_as(org.agent_a1).get(f"{V1}/evaluations")) == released
     assert _ids(api_as(org.agent_a2).get(f"{V1}/evaluations")) == []
     agent = api_as(org.agent_a1)
-    for hidden in (records["draft_id"], records["submitted_id"]):
+    for hidden in (draft_evaluation.id, submitted_evaluation.id):
         assert agent.get(f"{V1}/evaluations/{hidden}").status_code == 404
     assert api_as(org.agent_a2).get(f"{V1}/evaluations/{released[0]}").status_code == 404
     filtered = agent.get(f"{V1}/evaluations?agent={org.agent_a2.id}")
@@ -259,12 +270,12 @@ def test_evaluation_filters(
 
 
 def test_one_evaluation_with_its_answers(
-    app: Flask, org: Organisation, records: dict[str, int], api_as: Any
+    app: Flask, org: Organisation, released_evaluation: Evaluation, api_as: Any
 ) -> None:
-    answer = api_as(org.agent_a1).get(f"{V1}/evaluations/{records['released_id']}")
+    answer = api_as(org.agent_a1).get(f"{V1}/evaluations/{released_evaluation.id}")
     assert answer.status_code == 200
     body = answer.json
-    assert body["id"] == records["released_id"]
+    assert body["id"] == released_evaluation.id
     assert body["status"] == "released"
     assert body["score"] == pytest.approx(100 * (1 + 2 * 0.75) / 3)
     assert body["agent"]["id"] == org.agent_a1.id
@@ -359,7 +370,7 @@ def test_scorecards_and_one_version(
 
 
 def test_training_plans_by_scope(
-    app: Flask, org: Organisation, records: dict[str, int], api_as: Any
+    app: Flask, org: Organisation, issued_plan: TrainingPlan, api_as: Any
 ) -> None:
     from qa_app.training import plans
 
@@ -369,7 +380,7 @@ def test_training_plans_by_scope(
         draft = plans.create_plan(agent_a2, date(2026, 8, 1), date(2026, 10, 31), supervisor)
         db.session.commit()
         draft_id = draft.id
-    issued = records["plan_id"]
+    issued = issued_plan.id
     assert _ids(api_as(org.agent_a1).get(f"{V1}/training-plans")) == [issued]
     assert _ids(api_as(org.agent_a2).get(f"{V1}/training-plans")) == []  # a draft: not yet
     assert _ids(api_as(org.supervisor_a).get(f"{V1}/training-plans")) == [issued, draft_id]
