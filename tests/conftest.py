@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import flask_migrate
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 from config import TestingConfig, normalise_database_url
@@ -245,76 +248,97 @@ def sign_in_as(app: Flask) -> Callable[[User], FlaskClient]:
     return factory
 
 
-@pytest.fixture
-def org(make_team: Callable[..., Team], make_user: Callable[..., User]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Organisation:
     """A small centre: two teams (A, B), each with a supervisor and two agents, plus an admin,
-    a manager and a supervisor without a team."""
+    a manager and a supervisor without a team. The users and teams are detached copies."""
+
+    admin: User
+    manager: User
+    supervisor_a: User
+    supervisor_b: User
+    supervisor_none: User
+    team_a: Team
+    team_b: Team
+    agent_a1: User
+    agent_a2: User
+    agent_b1: User
+    agent_b2: User
+
+    def member(self, key: str) -> Any:
+        """The user or team named `key` ("agent_a1", "team_b" …), for parametrised tests."""
+        if key not in self.members():
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def members(self) -> dict[str, Any]:
+        """Every user and team by name."""
+        return {field.name: getattr(self, field.name) for field in fields(self)}
+
+
+@pytest.fixture
+def org(make_team: Callable[..., Team], make_user: Callable[..., User]) -> Organisation:
+    """The `Organisation` centre, made afresh for each test."""
     sup_a = make_user(Role.SUPERVISOR, email="sup.a@example.test")
     sup_b = make_user(Role.SUPERVISOR, email="sup.b@example.test")
     team_a = make_team("Team A", supervisors=[sup_a])
     team_b = make_team("Team B", supervisors=[sup_b])
-    return {
-        "admin": make_user(Role.ADMIN, email="admin@example.test"),
-        "manager": make_user(Role.MANAGER, email="manager@example.test"),
-        "supervisor_a": sup_a,
-        "supervisor_b": sup_b,
-        "supervisor_none": make_user(Role.SUPERVISOR, email="sup.none@example.test"),
-        "team_a": team_a,
-        "team_b": team_b,
-        "agent_a1": make_user(Role.AGENT, team_a, email="a1@example.test"),
-        "agent_a2": make_user(Role.AGENT, team_a, email="a2@example.test"),
-        "agent_b1": make_user(Role.AGENT, team_b, email="b1@example.test"),
-        "agent_b2": make_user(Role.AGENT, team_b, email="b2@example.test"),
-    }
+    return Organisation(
+        admin=make_user(Role.ADMIN, email="admin@example.test"),
+        manager=make_user(Role.MANAGER, email="manager@example.test"),
+        supervisor_a=sup_a,
+        supervisor_b=sup_b,
+        supervisor_none=make_user(Role.SUPERVISOR, email="sup.none@example.test"),
+        team_a=team_a,
+        team_b=team_b,
+        agent_a1=make_user(Role.AGENT, team_a, email="a1@example.test"),
+        agent_a2=make_user(Role.AGENT, team_a, email="a2@example.test"),
+        agent_b1=make_user(Role.AGENT, team_b, email="b1@example.test"),
+        agent_b2=make_user(Role.AGENT, team_b, email="b2@example.test"),
+    )
 
 
-SCORECARD_TOML = """
-name = "Test call"
-slug = "test-call"
-channels = ["phone"]
-pass_mark = 80
+DATA = Path(__file__).resolve().parent / "data"
 
-[[sections]]
-title = "Opening"
 
-[[sections.criteria]]
-key = "greeting"
-label = "Greeting"
-guidance = "Names the brand and themselves."
-kind = "yes_no"
-training = ["greeting-opening"]
+def scorecard_text(name: str) -> str:
+    """The text of the scorecard fixture tests/data/<name>.toml."""
+    return (DATA / f"{name}.toml").read_text("utf-8")
 
-[[sections.criteria]]
-key = "empathy"
-label = "Empathy"
-guidance = "Acknowledges the customer's situation."
-kind = "scale"
-weight = 2
-training = ["empathy-statements"]
-"""
+
+# The scorecard most tests use: "Test call", a yes/no greeting and an empathy scale (weight 2).
+SCORECARD_TOML = scorecard_text("test-call")
 
 
 @pytest.fixture
 def make_scorecard(app: Flask) -> Callable[..., Any]:
     """Publish a scorecard from TOML text (version 1); returns its slug."""
+
+    def factory(text: str = SCORECARD_TOML, *, draft: bool = False) -> str:
+        with app.app_context():
+            slug = _publish_scorecard(text, draft=draft)
+            db.session.commit()
+            return slug
+
+    return factory
+
+
+def _publish_scorecard(text: str, *, draft: bool = False) -> str:
+    """Publish a scorecard from TOML text in the current session (flushed, not committed)."""
     from qa_app.scorecards.definition import parse_toml
     from qa_app.scorecards.models import Scorecard
     from qa_app.scorecards.services import publish_version
 
-    def factory(text: str = SCORECARD_TOML, *, draft: bool = False) -> str:
-        definition = parse_toml(text)
-        with app.app_context():
-            scorecard = Scorecard(slug=definition["slug"], name=definition["name"])
-            db.session.add(scorecard)
-            db.session.flush()
-            publish_version(scorecard, definition, source="file")
-            if draft:
-                scorecard.draft = definition
-                scorecard.draft_revision = 1
-            db.session.commit()
-            return scorecard.slug
-
-    return factory
+    definition = parse_toml(text)
+    scorecard = Scorecard(slug=definition["slug"], name=definition["name"])
+    db.session.add(scorecard)
+    db.session.flush()
+    publish_version(scorecard, definition, source="file")
+    if draft:
+        scorecard.draft = definition
+        scorecard.draft_revision = 1
+    db.session.flush()
+    return scorecard.slug
 
 
 @pytest.fixture
@@ -323,93 +347,290 @@ def scorecard_with_draft(make_scorecard: Callable[..., Any]) -> str:
     return make_scorecard(draft=True)
 
 
+# The answers of the evaluation records: greeting = yes, empathy = 4 on the "Test call" card.
+RECORD_ANSWERS: dict[str, object] = {"greeting": True, "empathy": 4}
+# When the records' calls took place.
+RECORD_CALL_AT = datetime(2026, 11, 2, 10, tzinfo=UTC)
+EVALUATION_STATUSES = ("draft", "submitted", "released", "disputed")
+
+
 @pytest.fixture
-def records(app: Flask, org: dict[str, Any], make_scorecard: Callable[..., Any]) -> dict[str, int]:
-    """Evaluation records in team A, made through the services: an assignment and a draft
-    (supervisor A), a submitted and a released evaluation (supervisor A), and a released
-    evaluation scored by the manager that agent A1 disputes. Returns their ids."""
+def make_evaluation(app: Flask, org: Organisation) -> Callable[..., Any]:
+    """Make an evaluation through the services (start, submit, release, raise a dispute):
+    make_evaluation(status="released", agent=…, evaluator=…, scorecard=slug, answers=…).
+
+    Defaults: agent A1's phone call of 2 November 2026, evaluated by supervisor A on the
+    "Test call" scorecard (published on first use) with RECORD_ANSWERS. `status` is the one
+    to reach: "draft", "submitted" (the agent's team must hold evaluations back: set its
+    release_mode to "manual" first), "released" or "disputed" (by the agent, overall, with
+    `dispute_reason`). The call is made by `created_by` (default: the evaluator) unless an
+    existing `interaction` (or its id) is given. The evaluation is committed in an application
+    context of its own and returned detached; with commit=False it is made in the current
+    context's session and only flushed, for a caller building more in the same transaction.
+    """
+
+    def factory(status: str = "released", *, commit: bool = True, **overrides: Any) -> Any:
+        if status not in EVALUATION_STATUSES:
+            raise ValueError(f"status must be one of {EVALUATION_STATUSES}, not {status!r}")
+        if not commit:
+            if not has_app_context():
+                raise RuntimeError("commit=False works in the current application context")
+            evaluation = _make_evaluation(org, status, **overrides)
+            db.session.flush()
+            return evaluation
+        with app.app_context():
+            evaluation = _make_evaluation(org, status, **overrides)
+            db.session.commit()
+            db.session.refresh(evaluation)
+            db.session.expunge(evaluation)
+            return evaluation
+
+    return factory
+
+
+def _make_evaluation(
+    org: Organisation,
+    status: str,
+    *,
+    agent: User | None = None,
+    evaluator: User | None = None,
+    scorecard: str = "test-call",
+    answers: dict[str, object] | None = None,
+    comments: dict[str, str] | None = None,
+    texts: dict[str, str | None] | None = None,
+    interaction: Any = None,
+    occurred_at: datetime = RECORD_CALL_AT,
+    channel: str = "phone",
+    ref: str | None = None,
+    duration_seconds: int | None = 300,
+    transcript: str | None = None,
+    created_by: User | None = None,
+    dispute_reason: str = "I did greet.",
+) -> Any:
+    """The work of `make_evaluation`, in the current session."""
     from qa_app.evaluations import services
-    from qa_app.evaluations.models import Assignment
+    from qa_app.evaluations.models import EvaluationStatus
+    from qa_app.interactions.models import Interaction
     from qa_app.interactions.services import create_interaction
     from qa_app.scorecards.models import Scorecard
 
-    slug = make_scorecard()
-    answers = {"greeting": True, "empathy": 4}
-    with app.app_context():
-        scorecard = db.session.scalar(sa.select(Scorecard).where(Scorecard.slug == slug))
-        supervisor = db.session.get(User, org["supervisor_a"].id)
-        manager = db.session.get(User, org["manager"].id)
-        agent = db.session.get(User, org["agent_a1"].id)
-        team = db.session.get(Team, org["team_a"].id)
-        ids: dict[str, int] = {"scorecard_id": scorecard.id}
-
-        def interaction(ref: str) -> Any:
-            from datetime import UTC, datetime
-
-            return create_interaction(
-                agent,
-                channel="phone",
-                actor=supervisor,
-                occurred_at=datetime(2026, 11, 2, 10, tzinfo=UTC),
-                external_ref=ref,
-                duration_seconds=300,
-            )
-
-        def evaluated(ref: str, evaluator: User, *, submit: bool) -> Any:
-            evaluation = services.start_evaluation(evaluator, interaction(ref), scorecard)
-            if submit:
-                edit = services.Edit(answers, {}, {}, evaluation.lock_version)
-                services.submit(evaluation, edit, evaluator)
-            return evaluation
-
-        first = interaction("CALL-1")
-        db.session.add(
-            Assignment(
-                interaction_id=first.id, evaluator_id=supervisor.id, scorecard_id=scorecard.id
-            )
+    agent = db.session.get(User, (agent or org.agent_a1).id)
+    evaluator = db.session.get(User, (evaluator or org.supervisor_a).id)
+    card = db.session.scalar(sa.select(Scorecard).where(Scorecard.slug == scorecard))
+    if card is None and scorecard == "test-call":
+        _publish_scorecard(SCORECARD_TOML)
+        card = db.session.scalar(sa.select(Scorecard).where(Scorecard.slug == scorecard))
+    if isinstance(interaction, int):
+        interaction = db.session.get(Interaction, interaction)
+    elif interaction is None:
+        details = {
+            "external_ref": ref,
+            "duration_seconds": duration_seconds,
+            "transcript": transcript,
+        }
+        interaction = create_interaction(
+            agent,
+            channel=channel,
+            occurred_at=occurred_at,
+            actor=db.session.get(User, (created_by or evaluator).id),
+            **{key: value for key, value in details.items() if value is not None},
         )
-        db.session.flush()
-        ids["interaction_id"] = first.id
-        ids["assignment_id"] = db.session.scalar(sa.select(Assignment.id))
-        ids["draft_id"] = services.start_evaluation(supervisor, first, scorecard).id
-        team.release_mode = "manual"
-        ids["submitted_id"] = evaluated("CALL-2", supervisor, submit=True).id
-        team.release_mode = "immediate"
-        ids["released_id"] = evaluated("CALL-3", supervisor, submit=True).id
-        disputed = evaluated("CALL-4", manager, submit=True)
-        ids["disputed_id"] = disputed.id
-        ids["dispute_id"] = services.raise_dispute(
-            disputed, agent, [], "I did greet.", window_days=7
-        ).id
-        ids.update(_training_records(supervisor, agent, disputed))
+    evaluation = services.start_evaluation(evaluator, interaction, card)
+    if status == "draft":
+        return evaluation
+    edit = services.Edit(
+        RECORD_ANSWERS if answers is None else answers,
+        comments or {},
+        texts or {},
+        evaluation.lock_version,
+    )
+    services.submit(evaluation, edit, evaluator)
+    if status == "submitted":
+        if evaluation.status != EvaluationStatus.SUBMITTED:
+            raise AssertionError("the agent's team released it: set release_mode = 'manual'")
+        return evaluation
+    if evaluation.status == EvaluationStatus.SUBMITTED:
+        services.release(evaluation, evaluator)
+    if status == "disputed":
+        services.raise_dispute(evaluation, agent, [], dispute_reason, window_days=7)
+    return evaluation
+
+
+@pytest.fixture
+def scorecard_id(make_scorecard: Callable[..., Any], app: Flask) -> int:
+    """The id of the published "Test call" scorecard the evaluation records are made on."""
+    from qa_app.scorecards.models import Scorecard
+
+    slug = make_scorecard()
+    with app.app_context():
+        return db.session.scalar(sa.select(Scorecard.id).where(Scorecard.slug == slug))
+
+
+@pytest.fixture
+def assignment(app: Flask, org: Organisation, scorecard_id: int) -> Any:
+    """Agent A1's call CALL-1 in supervisor A's queue (detached Assignment)."""
+    from qa_app.evaluations.models import Assignment
+    from qa_app.interactions.services import create_interaction
+
+    with app.app_context():
+        supervisor = db.session.get(User, org.supervisor_a.id)
+        call = create_interaction(
+            db.session.get(User, org.agent_a1.id),
+            channel="phone",
+            actor=supervisor,
+            occurred_at=RECORD_CALL_AT,
+            external_ref="CALL-1",
+            duration_seconds=300,
+        )
+        row = Assignment(
+            interaction_id=call.id, evaluator_id=supervisor.id, scorecard_id=scorecard_id
+        )
+        db.session.add(row)
         db.session.commit()
-        return ids
+        db.session.refresh(row)
+        db.session.expunge(row)
+        return row
 
 
-def _training_records(supervisor: User, agent: User, evaluation: Any) -> dict[str, int]:
-    """Agent A1's issued training plan (one item) and a coaching session about it."""
-    from datetime import date
+@pytest.fixture
+def draft_evaluation(assignment: Any, make_evaluation: Callable[..., Any]) -> Any:
+    """Supervisor A's draft on the assigned call CALL-1 (detached Evaluation)."""
+    return make_evaluation("draft", interaction=assignment.interaction_id)
 
-    from qa_app.coaching import sessions
+
+@pytest.fixture
+def submitted_evaluation(app: Flask, org: Organisation, make_evaluation: Callable[..., Any]) -> Any:
+    """Supervisor A's evaluation of CALL-2, submitted but held back: team A releases by hand
+    while it is submitted, and immediately again afterwards (detached Evaluation)."""
+    _set_release_mode(app, org.team_a, "manual")
+    evaluation = make_evaluation("submitted", ref="CALL-2")
+    _set_release_mode(app, org.team_a, "immediate")
+    return evaluation
+
+
+def _set_release_mode(app: Flask, team: Team, mode: str) -> None:
+    with app.app_context():
+        db.session.get(Team, team.id).release_mode = mode
+        db.session.commit()
+
+
+@pytest.fixture
+def released_evaluation(make_evaluation: Callable[..., Any]) -> Any:
+    """Supervisor A's evaluation of CALL-3, released to agent A1 (detached Evaluation)."""
+    return make_evaluation("released", ref="CALL-3")
+
+
+@pytest.fixture
+def disputed_evaluation(org: Organisation, make_evaluation: Callable[..., Any]) -> Any:
+    """The manager's evaluation of CALL-4 (a call supervisor A recorded), which agent A1
+    disputes: "I did greet." (detached Evaluation)."""
+    return make_evaluation(
+        "disputed", evaluator=org.manager, created_by=org.supervisor_a, ref="CALL-4"
+    )
+
+
+@pytest.fixture
+def open_dispute(app: Flask, disputed_evaluation: Any) -> Any:
+    """Agent A1's open dispute of `disputed_evaluation` (detached Dispute)."""
+    from qa_app.evaluations.models import Dispute
+
+    with app.app_context():
+        dispute = db.session.scalar(
+            sa.select(Dispute).where(Dispute.evaluation_id == disputed_evaluation.id)
+        )
+        db.session.expunge(dispute)
+        return dispute
+
+
+@pytest.fixture
+def issued_plan(app: Flask, org: Organisation) -> Any:
+    """Agent A1's issued training plan (August to October 2026) with one item, the module
+    "Empathy statements" due on 15 December 2026 (detached TrainingPlan; `plan_item`)."""
     from qa_app.training import plans
     from qa_app.training.models import TrainingModule
 
-    module = TrainingModule(
-        key="empathy-statements",
-        title="Empathy statements",
-        skill="Empathy",
-        description="Acknowledging the customer's situation.",
-        expected_minutes=45,
-    )
-    db.session.add(module)
-    db.session.flush()
-    plan = plans.create_plan(agent, date(2026, 8, 1), date(2026, 10, 31), supervisor)
-    item = plans.add_item(plan, module, date(2026, 12, 15), supervisor, reason="Empathy 55%.")
-    plans.issue_plan(plan, supervisor)
-    session = sessions.record_session(
-        supervisor, agent, date(2026, 11, 3), "We listened to call 4.", None, [evaluation.id]
-    )
-    return {"plan_id": plan.id, "item_id": item.id, "session_id": session.id}
+    with app.app_context():
+        supervisor = db.session.get(User, org.supervisor_a.id)
+        agent = db.session.get(User, org.agent_a1.id)
+        module = TrainingModule(
+            key="empathy-statements",
+            title="Empathy statements",
+            skill="Empathy",
+            description="Acknowledging the customer's situation.",
+            expected_minutes=45,
+        )
+        db.session.add(module)
+        db.session.flush()
+        plan = plans.create_plan(agent, date(2026, 8, 1), date(2026, 10, 31), supervisor)
+        plans.add_item(plan, module, date(2026, 12, 15), supervisor, reason="Empathy 55%.")
+        plans.issue_plan(plan, supervisor)
+        db.session.commit()
+        db.session.refresh(plan)
+        db.session.expunge(plan)
+        return plan
+
+
+@pytest.fixture
+def plan_item(app: Flask, issued_plan: Any) -> Any:
+    """The one item of `issued_plan` (detached TrainingPlanItem)."""
+    from qa_app.training.models import TrainingPlanItem
+
+    with app.app_context():
+        item = db.session.scalar(
+            sa.select(TrainingPlanItem).where(TrainingPlanItem.plan_id == issued_plan.id)
+        )
+        db.session.expunge(item)
+        return item
+
+
+@pytest.fixture
+def coaching_session(app: Flask, org: Organisation, disputed_evaluation: Any) -> Any:
+    """Supervisor A's coaching session with agent A1 on 3 November 2026 about the disputed
+    evaluation (detached CoachingSession)."""
+    from qa_app.coaching import sessions
+
+    with app.app_context():
+        session = sessions.record_session(
+            db.session.get(User, org.supervisor_a.id),
+            db.session.get(User, org.agent_a1.id),
+            date(2026, 11, 3),
+            "We listened to call 4.",
+            None,
+            [disputed_evaluation.id],
+        )
+        db.session.commit()
+        db.session.refresh(session)
+        db.session.expunge(session)
+        return session
+
+
+@pytest.fixture
+def records(
+    scorecard_id: int,
+    assignment: Any,
+    draft_evaluation: Any,
+    submitted_evaluation: Any,
+    released_evaluation: Any,
+    open_dispute: Any,
+    plan_item: Any,
+    coaching_session: Any,
+) -> dict[str, int]:
+    """Every evaluation record at once, by id, for the tests that walk all of them (the
+    route matrix, the record kinds of a parametrised rule). Made in the order the ids
+    are numbered in: assignment, draft, submitted, released, disputed, plan, session."""
+    return {
+        "scorecard_id": scorecard_id,
+        "interaction_id": assignment.interaction_id,
+        "assignment_id": assignment.id,
+        "draft_id": draft_evaluation.id,
+        "submitted_id": submitted_evaluation.id,
+        "released_id": released_evaluation.id,
+        "disputed_id": open_dispute.evaluation_id,
+        "dispute_id": open_dispute.id,
+        "plan_id": plan_item.plan_id,
+        "item_id": plan_item.id,
+        "session_id": coaching_session.id,
+    }
 
 
 @pytest.fixture

@@ -14,16 +14,16 @@ from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
 from qa_app.teams.models import Team, team_supervisor
-from tests.conftest import post_form
+from tests.conftest import Organisation, post_form
 
 
 @pytest.fixture
-def admin_client(org: dict[str, Any], sign_in_as: Any) -> FlaskClient:
-    return sign_in_as(org["admin"])
+def admin_client(org: Organisation, sign_in_as: Any) -> FlaskClient:
+    return sign_in_as(org.admin)
 
 
-def ids(org: dict[str, Any], *keys: str) -> list[int]:
-    return [org[key].id for key in keys]
+def ids(org: Organisation, *keys: str) -> list[int]:
+    return [org.member(key).id for key in keys]
 
 
 def team_form(
@@ -122,16 +122,16 @@ def offered(html: str, field: str) -> set[int]:
 @pytest.mark.parametrize("path", ["/admin/teams", "/admin/teams/new", "/admin/teams/{team}"])
 @pytest.mark.parametrize("who", ["manager", "supervisor_a", "agent_a1"])
 def test_only_admins_open_the_team_pages(
-    org: dict[str, Any], sign_in_as: Any, who: str, path: str
+    org: Organisation, sign_in_as: Any, who: str, path: str
 ) -> None:
-    browser = sign_in_as(org[who])
-    assert browser.get(path.format(team=org["team_a"].id)).status_code == 403
+    browser = sign_in_as(org.member(who))
+    assert browser.get(path.format(team=org.team_a.id)).status_code == 403
 
 
-def test_manager_cannot_post_a_team(app: Flask, org: dict[str, Any], sign_in_as: Any) -> None:
+def test_manager_cannot_post_a_team(app: Flask, org: Organisation, sign_in_as: Any) -> None:
     before = state(app)
     response = post_form(
-        sign_in_as(org["manager"]),
+        sign_in_as(org.manager),
         "/admin/teams/new",
         team_form("Sneaky", ids(org, "supervisor_none")),
     )
@@ -139,9 +139,9 @@ def test_manager_cannot_post_a_team(app: Flask, org: dict[str, Any], sign_in_as:
     assert state(app) == before
 
 
-def test_team_list(app: Flask, admin_client: FlaskClient, org: dict[str, Any]) -> None:
+def test_team_list(app: Flask, admin_client: FlaskClient, org: Organisation) -> None:
     with app.app_context():  # deactivated agents are not counted
-        db.session.get(User, org["agent_b2"].id).active = False
+        db.session.get(User, org.agent_b2.id).active = False
         db.session.commit()
     html = admin_client.get("/admin/teams").get_data(as_text=True)
     rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
@@ -152,10 +152,10 @@ def test_team_list(app: Flask, admin_client: FlaskClient, org: dict[str, Any]) -
         if len(c) == 3
     }
     assert table == {
-        "Team A": (org["supervisor_a"].display_name, "2"),
-        "Team B": (org["supervisor_b"].display_name, "1"),
+        "Team A": (org.supervisor_a.display_name, "2"),
+        "Team B": (org.supervisor_b.display_name, "1"),
     }
-    assert f'href="/admin/teams/{org["team_a"].id}"' in html
+    assert f'href="/admin/teams/{org.team_a.id}"' in html
     assert 'href="/admin/teams/new"' in html
 
 
@@ -167,10 +167,10 @@ def test_unknown_team_is_404(admin_client: FlaskClient) -> None:
 
 
 def test_create_form_offers_active_supervisors_and_agents(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any]
+    app: Flask, admin_client: FlaskClient, org: Organisation
 ) -> None:
     with app.app_context():
-        db.session.get(User, org["agent_b2"].id).active = False
+        db.session.get(User, org.agent_b2.id).active = False
         db.session.commit()
     html = admin_client.get("/admin/teams/new").get_data(as_text=True)
     assert offered(html, "supervisor_ids") == set(
@@ -180,7 +180,7 @@ def test_create_form_offers_active_supervisors_and_agents(
     assert chosen(html, "supervisor_ids") == set()
 
 
-def test_create_team(app: Flask, admin_client: FlaskClient, org: dict[str, Any]) -> None:
+def test_create_team(app: Flask, admin_client: FlaskClient, org: Organisation) -> None:
     response = post_form(
         admin_client,
         "/admin/teams/new",
@@ -208,7 +208,7 @@ def test_create_team(app: Flask, admin_client: FlaskClient, org: dict[str, Any])
     assert events[0] == {
         "action": "team.created",
         "entity_id": team_id,
-        "actor_id": org["admin"].id,
+        "actor_id": org.admin.id,
         "before": None,
         "after": {
             "name": "Collections",
@@ -221,12 +221,12 @@ def test_create_team(app: Flask, admin_client: FlaskClient, org: dict[str, Any])
 
 
 def test_create_team_without_agents(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any]
+    app: Flask, admin_client: FlaskClient, org: Organisation
 ) -> None:
     response = post_form(
         admin_client,
         "/admin/teams/new",
-        team_form("Empty", [org["supervisor_none"].id]),
+        team_form("Empty", [org.supervisor_none.id]),
     )
     assert response.status_code == 302
     assert team_state(app, "Empty") == (ids(org, "supervisor_none"), [])
@@ -256,16 +256,16 @@ def test_create_team_without_agents(
 def test_create_team_validation(
     app: Flask,
     admin_client: FlaskClient,
-    org: dict[str, Any],
+    org: Organisation,
     make_user: Any,
     name: str,
     supervisors: list[Any],
     agents: list[Any],
     message: str,
 ) -> None:
-    people = dict(org)
+    people = org.members()
     people["inactive_supervisor"] = make_user(Role.SUPERVISOR, active=False)
-    people["inactive_agent"] = make_user(Role.AGENT, org["team_b"], active=False)
+    people["inactive_agent"] = make_user(Role.AGENT, org.team_b, active=False)
 
     def resolve(key: Any) -> Any:
         return people[key].id if key in people else key
@@ -285,17 +285,15 @@ def test_create_team_validation(
 # --- editing ------------------------------------------------------------------------------------
 
 
-def test_edit_form_shows_the_current_members(
-    admin_client: FlaskClient, org: dict[str, Any]
-) -> None:
-    html = admin_client.get(f"/admin/teams/{org['team_a'].id}").get_data(as_text=True)
+def test_edit_form_shows_the_current_members(admin_client: FlaskClient, org: Organisation) -> None:
+    html = admin_client.get(f"/admin/teams/{org.team_a.id}").get_data(as_text=True)
     assert 'value="Team A"' in html
     assert chosen(html, "supervisor_ids") == set(ids(org, "supervisor_a"))
     assert chosen(html, "agent_ids") == set(ids(org, "agent_a1", "agent_a2"))
 
 
-def test_rename_team(app: Flask, admin_client: FlaskClient, org: dict[str, Any]) -> None:
-    team = org["team_a"]
+def test_rename_team(app: Flask, admin_client: FlaskClient, org: Organisation) -> None:
+    team = org.team_a
     response = post_form(
         admin_client,
         f"/admin/teams/{team.id}",
@@ -311,7 +309,7 @@ def test_rename_team(app: Flask, admin_client: FlaskClient, org: dict[str, Any])
         {
             "action": "team.updated",
             "entity_id": team.id,
-            "actor_id": org["admin"].id,
+            "actor_id": org.admin.id,
             "before": {"name": "Team A"},
             "after": {"name": "Team Alpha"},
         }
@@ -319,12 +317,12 @@ def test_rename_team(app: Flask, admin_client: FlaskClient, org: dict[str, Any])
 
 
 def test_saving_an_unchanged_team_is_not_a_conflict_and_not_audited(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any]
+    app: Flask, admin_client: FlaskClient, org: Organisation
 ) -> None:
     before = state(app)
     response = post_form(
         admin_client,
-        f"/admin/teams/{org['team_a'].id}",
+        f"/admin/teams/{org.team_a.id}",
         team_form("Team A", ids(org, "supervisor_a"), ids(org, "agent_a1", "agent_a2")),
     )
     assert response.status_code == 302
@@ -333,12 +331,12 @@ def test_saving_an_unchanged_team_is_not_a_conflict_and_not_audited(
 
 
 def test_rename_to_another_teams_name_is_refused(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any]
+    app: Flask, admin_client: FlaskClient, org: Organisation
 ) -> None:
     before = state(app)
     response = post_form(
         admin_client,
-        f"/admin/teams/{org['team_a'].id}",
+        f"/admin/teams/{org.team_a.id}",
         team_form("Team B", ids(org, "supervisor_a"), ids(org, "agent_a1", "agent_a2")),
     )
     assert response.status_code == 200
@@ -347,8 +345,8 @@ def test_rename_to_another_teams_name_is_refused(
     assert team_events(app) == []
 
 
-def test_assign_supervisors(app: Flask, admin_client: FlaskClient, org: dict[str, Any]) -> None:
-    team = org["team_a"]
+def test_assign_supervisors(app: Flask, admin_client: FlaskClient, org: Organisation) -> None:
+    team = org.team_a
     # A second supervisor, who already supervises Team B: a supervisor may have several teams.
     new = ids(org, "supervisor_a", "supervisor_b")
     response = post_form(
@@ -384,12 +382,12 @@ def test_assign_supervisors(app: Flask, admin_client: FlaskClient, org: dict[str
 
 
 def test_removing_every_supervisor_is_refused(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any]
+    app: Flask, admin_client: FlaskClient, org: Organisation
 ) -> None:
     before = state(app)
     response = post_form(
         admin_client,
-        f"/admin/teams/{org['team_a'].id}",
+        f"/admin/teams/{org.team_a.id}",
         {"name": "Team A", "agent_ids": ids(org, "agent_a1", "agent_a2")},
     )
     assert response.status_code == 200
@@ -398,9 +396,9 @@ def test_removing_every_supervisor_is_refused(
 
 
 def test_move_an_agent_from_another_team(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any]
+    app: Flask, admin_client: FlaskClient, org: Organisation
 ) -> None:
-    team = org["team_a"]
+    team = org.team_a
     response = post_form(
         admin_client,
         f"/admin/teams/{team.id}",
@@ -408,7 +406,7 @@ def test_move_an_agent_from_another_team(
     )
     assert response.status_code == 302
     with app.app_context():
-        assert db.session.get(User, org["agent_b1"].id).team_id == team.id
+        assert db.session.get(User, org.agent_b1.id).team_id == team.id
     assert team_state(app, "Team A") == (
         ids(org, "supervisor_a"),
         sorted(ids(org, "agent_a1", "agent_a2", "agent_b1")),
@@ -418,7 +416,7 @@ def test_move_an_agent_from_another_team(
         {
             "action": "team.updated",
             "entity_id": team.id,
-            "actor_id": org["admin"].id,
+            "actor_id": org.admin.id,
             "before": {"agent_ids": ids(org, "agent_a1", "agent_a2")},
             "after": {"agent_ids": sorted(ids(org, "agent_a1", "agent_a2", "agent_b1"))},
         }
@@ -433,9 +431,9 @@ def test_move_an_agent_from_another_team(
     ],
 )
 def test_removing_agents_leaves_them_without_a_team(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any], kept: list[str], removed: list[str]
+    app: Flask, admin_client: FlaskClient, org: Organisation, kept: list[str], removed: list[str]
 ) -> None:
-    team = org["team_a"]
+    team = org.team_a
     data = team_form("Team A", ids(org, "supervisor_a"), ids(org, *kept))
     if not kept:
         del data["agent_ids"]  # no box ticked: the browser sends no agent_ids field at all
@@ -443,7 +441,7 @@ def test_removing_agents_leaves_them_without_a_team(
     assert response.status_code == 302
     with app.app_context():
         for key in removed:
-            agent = db.session.get(User, org[key].id)
+            agent = db.session.get(User, org.member(key).id)
             assert (agent.team_id, agent.role, agent.active) == (None, "agent", True)
     assert team_state(app, "Team A") == (ids(org, "supervisor_a"), ids(org, *kept))
     assert team_events(app)[-1]["before"] == {"agent_ids": ids(org, "agent_a1", "agent_a2")}
@@ -452,16 +450,16 @@ def test_removing_agents_leaves_them_without_a_team(
 
 @pytest.mark.parametrize("intruder", ["agent_a1", "manager", "inactive_supervisor"])
 def test_non_supervisor_posted_as_supervisor_changes_nothing(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any], make_user: Any, intruder: str
+    app: Flask, admin_client: FlaskClient, org: Organisation, make_user: Any, intruder: str
 ) -> None:
-    people = dict(org, inactive_supervisor=make_user(Role.SUPERVISOR, active=False))
+    people = dict(org.members(), inactive_supervisor=make_user(Role.SUPERVISOR, active=False))
     before = state(app)
     response = post_form(
         admin_client,
-        f"/admin/teams/{org['team_b'].id}",
+        f"/admin/teams/{org.team_b.id}",
         team_form(
             "Team B renamed",
-            [org["supervisor_b"].id, people[intruder].id],
+            [org.supervisor_b.id, people[intruder].id],
             ids(org, "agent_b1", "agent_b2"),
         ),
     )
@@ -472,26 +470,26 @@ def test_non_supervisor_posted_as_supervisor_changes_nothing(
 
 
 def test_editing_a_team_keeps_its_deactivated_agents(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any]
+    app: Flask, admin_client: FlaskClient, org: Organisation
 ) -> None:
     """Deactivated agents are not offered on the form, and saving (even a rename) must not
     silently drop them from their team."""
     with app.app_context():
-        db.session.get(User, org["agent_a2"].id).active = False
+        db.session.get(User, org.agent_a2.id).active = False
         db.session.commit()
-    html = admin_client.get(f"/admin/teams/{org['team_a'].id}").get_data(as_text=True)
-    assert org["agent_a2"].id not in offered(html, "agent_ids")
+    html = admin_client.get(f"/admin/teams/{org.team_a.id}").get_data(as_text=True)
+    assert org.agent_a2.id not in offered(html, "agent_ids")
     # The browser posts what the form shows: the active agent only.
     response = post_form(
         admin_client,
-        f"/admin/teams/{org['team_a'].id}",
+        f"/admin/teams/{org.team_a.id}",
         team_form(
             "Team Alpha", sorted(chosen(html, "supervisor_ids")), sorted(chosen(html, "agent_ids"))
         ),
     )
     assert response.status_code == 302
     with app.app_context():
-        assert db.session.get(User, org["agent_a2"].id).team_id == org["team_a"].id
+        assert db.session.get(User, org.agent_a2.id).team_id == org.team_a.id
     assert team_events(app)[-1]["after"] == {"name": "Team Alpha"}
 
 
@@ -501,13 +499,13 @@ def test_editing_a_team_keeps_its_deactivated_agents(
 @pytest.mark.parametrize("path", ["/admin/teams/new", "/admin/teams/{team}"])
 @pytest.mark.parametrize("token", [None, "forged-token"])
 def test_team_posts_without_a_valid_csrf_token_are_refused(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any], path: str, token: str | None
+    app: Flask, admin_client: FlaskClient, org: Organisation, path: str, token: str | None
 ) -> None:
     before = state(app)
     data = team_form("Hijacked", ids(org, "supervisor_none"), ids(org, "agent_a1", "agent_b1"))
     if token:
         data["csrf_token"] = token
-    response = admin_client.post(path.format(team=org["team_a"].id), data=data)
+    response = admin_client.post(path.format(team=org.team_a.id), data=data)
     assert response.status_code == 400
     assert "security token" in response.get_data(as_text=True)
     assert state(app) == before
@@ -515,16 +513,16 @@ def test_team_posts_without_a_valid_csrf_token_are_refused(
 
 
 def test_team_settings_are_saved_and_audited(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any]
+    app: Flask, admin_client: FlaskClient, org: Organisation
 ) -> None:
-    team = org["team_a"]
+    team = org.team_a
     response = post_form(
         admin_client,
         f"/admin/teams/{team.id}",
         team_form(
             "Team A",
-            [org["supervisor_a"].id],
-            [org["agent_a1"].id, org["agent_a2"].id],
+            [org.supervisor_a.id],
+            [org.agent_a1.id, org.agent_a2.id],
             release_mode="manual",
             target=6,
         ),
@@ -548,23 +546,23 @@ def test_team_settings_are_saved_and_audited(
     ],
 )
 def test_team_settings_are_validated(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any], field: str, value: str
+    app: Flask, admin_client: FlaskClient, org: Organisation, field: str, value: str
 ) -> None:
-    data = team_form("Team A", [org["supervisor_a"].id], [org["agent_a1"].id])
+    data = team_form("Team A", [org.supervisor_a.id], [org.agent_a1.id])
     data[field] = value
     before = state(app)
-    response = post_form(admin_client, f"/admin/teams/{org['team_a'].id}", data)
+    response = post_form(admin_client, f"/admin/teams/{org.team_a.id}", data)
     assert response.status_code == 200
     assert state(app) == before
 
 
 def test_moving_agents_is_recorded_on_each_agent(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any]
+    app: Flask, admin_client: FlaskClient, org: Organisation
 ) -> None:
     response = post_form(
         admin_client,
-        f"/admin/teams/{org['team_a'].id}",
-        team_form("Team A", [org["supervisor_a"].id], [org["agent_a1"].id, org["agent_b1"].id]),
+        f"/admin/teams/{org.team_a.id}",
+        team_form("Team A", [org.supervisor_a.id], [org.agent_a1.id, org.agent_b1.id]),
     )
     assert response.status_code == 302
     with app.app_context():
@@ -575,6 +573,6 @@ def test_moving_agents_is_recorded_on_each_agent(
             )
         }
     assert moves == {
-        org["agent_b1"].id: ({"team_id": org["team_b"].id}, {"team_id": org["team_a"].id}),
-        org["agent_a2"].id: ({"team_id": org["team_a"].id}, {"team_id": None}),
+        org.agent_b1.id: ({"team_id": org.team_b.id}, {"team_id": org.team_a.id}),
+        org.agent_a2.id: ({"team_id": org.team_a.id}, {"team_id": None}),
     }

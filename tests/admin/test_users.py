@@ -25,7 +25,7 @@ from qa_app.auth.passwords import hash_password, verify_password
 from qa_app.database import utcnow
 from qa_app.extensions import db
 from qa_app.teams.models import Team
-from tests.conftest import PASSWORD, post_form, sign_in
+from tests.conftest import PASSWORD, Organisation, post_form, sign_in
 
 TEMPORARY_PASSWORD = re.compile(r'<p class="password-once"><code>([^<]+)</code></p>')
 EMAIL_CELL = re.compile(r"<td>([^<@\s]+@[^<\s]+)</td>")
@@ -33,8 +33,8 @@ NEW_PASSWORD = "my very own passphrase"
 
 
 @pytest.fixture
-def admin_client(org: dict[str, Any], sign_in_as: Callable[[User], FlaskClient]) -> FlaskClient:
-    return sign_in_as(org["admin"])
+def admin_client(org: Organisation, sign_in_as: Callable[[User], FlaskClient]) -> FlaskClient:
+    return sign_in_as(org.admin)
 
 
 def listed_emails(response: Any) -> list[str]:
@@ -130,12 +130,12 @@ def form_for(user: User, **changes: Any) -> dict[str, Any]:
 @pytest.mark.parametrize("path", ["/admin/users", "/admin/users/new"])
 @pytest.mark.parametrize("who", ["manager", "supervisor_a", "agent_a1"])
 def test_only_admins_open_the_user_pages(
-    org: dict[str, Any], sign_in_as: Any, who: str, path: str
+    org: Organisation, sign_in_as: Any, who: str, path: str
 ) -> None:
-    assert sign_in_as(org[who]).get(path).status_code == 403
+    assert sign_in_as(org.member(who)).get(path).status_code == 403
 
 
-def test_anonymous_visitor_is_sent_to_sign_in(client: FlaskClient, org: dict[str, Any]) -> None:
+def test_anonymous_visitor_is_sent_to_sign_in(client: FlaskClient, org: Organisation) -> None:
     response = client.get("/admin/users")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
@@ -143,11 +143,11 @@ def test_anonymous_visitor_is_sent_to_sign_in(client: FlaskClient, org: dict[str
 
 @pytest.mark.parametrize("who", ["manager", "agent_a1"])
 def test_non_admins_cannot_post_changes(
-    app: Flask, org: dict[str, Any], sign_in_as: Any, who: str
+    app: Flask, org: Organisation, sign_in_as: Any, who: str
 ) -> None:
-    browser = sign_in_as(org[who])
+    browser = sign_in_as(org.member(who))
     before = user_rows(app)
-    target = org["agent_b1"].id
+    target = org.agent_b1.id
     assert post_form(browser, f"/admin/users/{target}/active", {"active": "0"}).status_code == 403
     assert post_form(browser, f"/admin/users/{target}/reset-password").status_code == 403
     assert user_rows(app) == before
@@ -157,11 +157,11 @@ def test_non_admins_cannot_post_changes(
 
 
 @pytest.fixture
-def directory(app: Flask, org: dict[str, Any]) -> dict[str, Any]:
+def directory(app: Flask, org: Organisation) -> Organisation:
     """The org with one deactivated agent and one agent with an external id."""
     with app.app_context():
-        db.session.get(User, org["agent_a2"].id).active = False
-        db.session.get(User, org["agent_b1"].id).external_id = "ACD-4711"
+        db.session.get(User, org.agent_a2.id).active = False
+        db.session.get(User, org.agent_b1.id).external_id = "ACD-4711"
         db.session.commit()
     return org
 
@@ -203,9 +203,9 @@ ACTIVE = {
     ],
 )
 def test_user_list_filters(
-    admin_client: FlaskClient, directory: dict[str, Any], query: dict[str, str], expected: set[str]
+    admin_client: FlaskClient, directory: Organisation, query: dict[str, str], expected: set[str]
 ) -> None:
-    teams = {"A": str(directory["team_a"].id), "B": str(directory["team_b"].id)}
+    teams = {"A": str(directory.team_a.id), "B": str(directory.team_b.id)}
     if "team_id" in query:
         query = {**query, "team_id": teams[query["team_id"]]}
     response = admin_client.get("/admin/users", query_string=query)
@@ -235,19 +235,19 @@ def test_search_text_is_taken_literally(
 
 
 def test_user_list_shows_team_role_status_and_external_id(
-    admin_client: FlaskClient, directory: dict[str, Any]
+    admin_client: FlaskClient, directory: Organisation
 ) -> None:
     html = admin_client.get("/admin/users", query_string={"include_inactive": "y"}).get_data(
         as_text=True
     )
-    b1 = directory["agent_b1"]
+    b1 = directory.agent_b1
     assert f'href="/admin/users/{b1.id}">{b1.display_name}</a>' in html
     row = html[html.index(f"/admin/users/{b1.id}") :]
     row = row[: row.index("</tr>")]
     assert "Team B" in row
     assert "ACD-4711" in row
     assert "active" in row
-    a2_row = html[html.index(f"/admin/users/{directory['agent_a2'].id}") :]
+    a2_row = html[html.index(f"/admin/users/{directory.agent_a2.id}") :]
     assert "deactivated" in a2_row[: a2_row.index("</tr>")]
 
 
@@ -308,7 +308,7 @@ def test_page_beyond_the_end_is_empty_not_an_error(crowd: User, sign_in_as: Any)
 # --- creating -----------------------------------------------------------------------------------
 
 
-def test_create_user_form_shows_the_fields(admin_client: FlaskClient, org: dict[str, Any]) -> None:
+def test_create_user_form_shows_the_fields(admin_client: FlaskClient, org: Organisation) -> None:
     html = admin_client.get("/admin/users/new").get_data(as_text=True)
     for name in ("email", "display_name", "role", "team_id", "external_id", "csrf_token"):
         assert f'name="{name}"' in html
@@ -317,7 +317,7 @@ def test_create_user_form_shows_the_fields(admin_client: FlaskClient, org: dict[
 
 
 def test_create_user_shows_a_temporary_password_once(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any]
+    app: Flask, admin_client: FlaskClient, org: Organisation
 ) -> None:
     response = post_form(
         admin_client,
@@ -326,7 +326,7 @@ def test_create_user_shows_a_temporary_password_once(
             "email": "  New.Agent@Example.TEST ",
             "display_name": " Nina New ",
             "role": "agent",
-            "team_id": org["team_a"].id,
+            "team_id": org.team_a.id,
             "external_id": "ACD-1001",
         },
     )
@@ -340,7 +340,7 @@ def test_create_user_shows_a_temporary_password_once(
     assert (user.display_name, user.role, user.team_id, user.external_id, user.active) == (
         "Nina New",
         "agent",
-        org["team_a"].id,
+        org.team_a.id,
         "ACD-1001",
         True,
     )
@@ -355,13 +355,13 @@ def test_create_user_shows_a_temporary_password_once(
             "action": "user.created",
             "entity_type": "user",
             "entity_id": user.id,
-            "actor_id": org["admin"].id,
+            "actor_id": org.admin.id,
             "before": None,
             "after": {
                 "email": "new.agent@example.test",
                 "display_name": "Nina New",
                 "role": "agent",
-                "team_id": org["team_a"].id,
+                "team_id": org.team_a.id,
                 "external_id": "ACD-1001",
                 "active": True,
             },
@@ -370,7 +370,7 @@ def test_create_user_shows_a_temporary_password_once(
 
 
 def test_two_new_users_get_different_temporary_passwords(
-    admin_client: FlaskClient, org: dict[str, Any]
+    admin_client: FlaskClient, org: Organisation
 ) -> None:
     first = post_form(
         admin_client,
@@ -386,7 +386,7 @@ def test_two_new_users_get_different_temporary_passwords(
 
 
 def test_new_user_must_change_the_temporary_password(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any]
+    app: Flask, admin_client: FlaskClient, org: Organisation
 ) -> None:
     password = temporary_password(
         post_form(
@@ -422,7 +422,7 @@ def test_new_user_must_change_the_temporary_password(
 
 
 def test_team_of_a_new_non_agent_is_refused(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any]
+    app: Flask, admin_client: FlaskClient, org: Organisation
 ) -> None:
     response = post_form(
         admin_client,
@@ -431,7 +431,7 @@ def test_team_of_a_new_non_agent_is_refused(
             "email": "sup@example.test",
             "display_name": "Sup",
             "role": "supervisor",
-            "team_id": org["team_a"].id,
+            "team_id": org.team_a.id,
         },
     )
     assert response.status_code == 200
@@ -476,17 +476,17 @@ VALID_NEW_USER = {
 def test_create_user_validation(
     app: Flask,
     admin_client: FlaskClient,
-    org: dict[str, Any],
+    org: Organisation,
     changes: dict[str, Any],
     message: str,
 ) -> None:
     with app.app_context():
-        db.session.get(User, org["agent_a1"].id).external_id = "ACD-0001"
+        db.session.get(User, org.agent_a1.id).external_id = "ACD-0001"
         db.session.commit()
     before = user_rows(app)
     data = {**VALID_NEW_USER, **changes}
     if data["team_id"] == "TEAM_A":
-        data["team_id"] = org["team_a"].id
+        data["team_id"] = org.team_a.id
     response = post_form(admin_client, "/admin/users/new", data)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -500,7 +500,7 @@ def test_create_user_validation(
 # @demo.test), which strict deliverability-style validators refuse.
 @pytest.mark.parametrize("email", ["new.agent@demo.test", "kim@corp.local", "lee@localhost"])
 def test_internal_domains_are_accepted(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any], email: str
+    app: Flask, admin_client: FlaskClient, org: Organisation, email: str
 ) -> None:
     response = post_form(
         admin_client,
@@ -525,14 +525,14 @@ def test_demo_users_can_be_edited(app: Flask, admin_client: FlaskClient, make_us
 # --- editing ------------------------------------------------------------------------------------
 
 
-def test_edit_form_shows_the_current_values(admin_client: FlaskClient, org: dict[str, Any]) -> None:
-    agent = org["agent_b1"]
+def test_edit_form_shows_the_current_values(admin_client: FlaskClient, org: Organisation) -> None:
+    agent = org.agent_b1
     html = admin_client.get(f"/admin/users/{agent.id}").get_data(as_text=True)
     assert f'value="{agent.email}"' in html
     assert f'value="{agent.display_name}"' in html
     assert re.search(
-        rf'<option selected value="{org["team_b"].id}">Team B</option>|'
-        rf'<option value="{org["team_b"].id}" selected>Team B</option>',
+        rf'<option selected value="{org.team_b.id}">Team B</option>|'
+        rf'<option value="{org.team_b.id}" selected>Team B</option>',
         html,
     )
     assert re.search(r'<option selected value="agent">|<option value="agent" selected>', html)
@@ -544,9 +544,9 @@ def test_edit_unknown_user_is_404(admin_client: FlaskClient) -> None:
 
 
 def test_edit_user_saves_and_audits_only_what_changed(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any]
+    app: Flask, admin_client: FlaskClient, org: Organisation
 ) -> None:
-    agent = org["agent_a1"]
+    agent = org.agent_a1
     response = post_form(
         admin_client,
         f"/admin/users/{agent.id}",
@@ -554,7 +554,7 @@ def test_edit_user_saves_and_audits_only_what_changed(
             agent,
             email=" Renamed@Example.TEST",
             display_name="Renamed Agent",
-            team_id=org["team_b"].id,
+            team_id=org.team_b.id,
             external_id="ACD-9",
         ),
     )
@@ -566,7 +566,7 @@ def test_edit_user_saves_and_audits_only_what_changed(
     assert (user.email, user.display_name, user.team_id, user.external_id, user.role) == (
         "renamed@example.test",
         "Renamed Agent",
-        org["team_b"].id,
+        org.team_b.id,
         "ACD-9",
         "agent",
     )
@@ -575,17 +575,17 @@ def test_edit_user_saves_and_audits_only_what_changed(
             "action": "user.updated",
             "entity_type": "user",
             "entity_id": agent.id,
-            "actor_id": org["admin"].id,
+            "actor_id": org.admin.id,
             "before": {
                 "email": "a1@example.test",
                 "display_name": agent.display_name,
-                "team_id": org["team_a"].id,
+                "team_id": org.team_a.id,
                 "external_id": None,
             },
             "after": {
                 "email": "renamed@example.test",
                 "display_name": "Renamed Agent",
-                "team_id": org["team_b"].id,
+                "team_id": org.team_b.id,
                 "external_id": "ACD-9",
             },
         }
@@ -593,12 +593,12 @@ def test_edit_user_saves_and_audits_only_what_changed(
 
 
 def test_saving_an_unchanged_user_writes_no_audit_event(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any]
+    app: Flask, admin_client: FlaskClient, org: Organisation
 ) -> None:
     with app.app_context():
-        db.session.get(User, org["agent_a1"].id).external_id = "ACD-1"
+        db.session.get(User, org.agent_a1.id).external_id = "ACD-1"
         db.session.commit()
-    agent = get_user(app, org["agent_a1"].id)
+    agent = get_user(app, org.agent_a1.id)
     # Keeping one's own e-mail and external id is not a uniqueness conflict.
     response = post_form(admin_client, f"/admin/users/{agent.id}", form_for(agent))
     assert response.status_code == 302
@@ -606,12 +606,12 @@ def test_saving_an_unchanged_user_writes_no_audit_event(
 
 
 def test_external_id_can_be_cleared(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any]
+    app: Flask, admin_client: FlaskClient, org: Organisation
 ) -> None:
     with app.app_context():
-        db.session.get(User, org["agent_a1"].id).external_id = "ACD-1"
+        db.session.get(User, org.agent_a1.id).external_id = "ACD-1"
         db.session.commit()
-    agent = get_user(app, org["agent_a1"].id)
+    agent = get_user(app, org.agent_a1.id)
     response = post_form(
         admin_client, f"/admin/users/{agent.id}", form_for(agent, external_id="  ")
     )
@@ -634,15 +634,15 @@ def test_external_id_can_be_cleared(
 def test_edit_user_errors_are_shown_on_the_form(
     app: Flask,
     admin_client: FlaskClient,
-    org: dict[str, Any],
+    org: Organisation,
     changes: dict[str, Any],
     message: str,
 ) -> None:
     with app.app_context():
-        db.session.get(User, org["agent_b1"].id).external_id = "ACD-B1"
+        db.session.get(User, org.agent_b1.id).external_id = "ACD-B1"
         db.session.commit()
     before = user_rows(app)
-    agent = org["agent_a1"]
+    agent = org.agent_a1
     response = post_form(admin_client, f"/admin/users/{agent.id}", form_for(agent, **changes))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -654,9 +654,9 @@ def test_edit_user_errors_are_shown_on_the_form(
 
 @pytest.mark.parametrize("role", ["supervisor", "manager", "admin"])
 def test_agent_leaving_the_agent_role_leaves_the_team(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any], role: str
+    app: Flask, admin_client: FlaskClient, org: Organisation, role: str
 ) -> None:
-    agent = org["agent_a1"]
+    agent = org.agent_a1
     response = post_form(
         admin_client, f"/admin/users/{agent.id}", form_for(agent, role=role, team_id=0)
     )
@@ -666,21 +666,21 @@ def test_agent_leaving_the_agent_role_leaves_the_team(
     event = admin_events(app)[-1]
     assert (event["action"], event["before"], event["after"]) == (
         "user.updated",
-        {"role": "agent", "team_id": org["team_a"].id},
+        {"role": "agent", "team_id": org.team_a.id},
         {"role": role, "team_id": None},
     )
 
 
 @pytest.mark.parametrize("role", ["manager", "agent", "admin"])
 def test_supervisor_changing_role_drops_supervised_teams(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any], role: str
+    app: Flask, admin_client: FlaskClient, org: Organisation, role: str
 ) -> None:
-    supervisor = org["supervisor_a"]
+    supervisor = org.supervisor_a
     with app.app_context():  # supervise both teams; team A has a second supervisor
-        team_b = db.session.get(Team, org["team_b"].id)
+        team_b = db.session.get(Team, org.team_b.id)
         team_b.supervisors.append(db.session.get(User, supervisor.id))
-        team_a = db.session.get(Team, org["team_a"].id)
-        team_a.supervisors.append(db.session.get(User, org["supervisor_none"].id))
+        team_a = db.session.get(Team, org.team_a.id)
+        team_a.supervisors.append(db.session.get(User, org.supervisor_none.id))
         db.session.commit()
     response = post_form(
         admin_client, f"/admin/users/{supervisor.id}", form_for(supervisor, role=role)
@@ -690,8 +690,8 @@ def test_supervisor_changing_role_drops_supervised_teams(
     assert user.role == role
     assert user.supervised_teams == []
     with app.app_context():
-        team_b = db.session.get(Team, org["team_b"].id)
-        assert [u.id for u in team_b.supervisors] == [org["supervisor_b"].id]
+        team_b = db.session.get(Team, org.team_b.id)
+        assert [u.id for u in team_b.supervisors] == [org.supervisor_b.id]
     event = admin_events(app)[-1]
     assert (event["action"], event["before"], event["after"]) == (
         "user.updated",
@@ -701,9 +701,9 @@ def test_supervisor_changing_role_drops_supervised_teams(
 
 
 def test_the_only_supervisor_of_a_team_keeps_the_role(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any]
+    app: Flask, admin_client: FlaskClient, org: Organisation
 ) -> None:
-    supervisor = org["supervisor_a"]
+    supervisor = org.supervisor_a
     response = post_form(
         admin_client, f"/admin/users/{supervisor.id}", form_for(supervisor, role="manager")
     )
@@ -714,9 +714,9 @@ def test_the_only_supervisor_of_a_team_keeps_the_role(
 
 
 def test_supervisor_keeps_teams_when_role_is_unchanged(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any]
+    app: Flask, admin_client: FlaskClient, org: Organisation
 ) -> None:
-    supervisor = org["supervisor_a"]
+    supervisor = org.supervisor_a
     response = post_form(
         admin_client,
         f"/admin/users/{supervisor.id}",
@@ -727,9 +727,9 @@ def test_supervisor_keeps_teams_when_role_is_unchanged(
 
 
 def test_admin_cannot_demote_themselves(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any]
+    app: Flask, admin_client: FlaskClient, org: Organisation
 ) -> None:
-    admin = org["admin"]
+    admin = org.admin
     before = user_rows(app)
     response = post_form(admin_client, f"/admin/users/{admin.id}", form_for(admin, role="manager"))
     assert response.status_code == 200
@@ -740,7 +740,7 @@ def test_admin_cannot_demote_themselves(
 
 
 def test_admin_can_demote_another_admin(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any], make_user: Any
+    app: Flask, admin_client: FlaskClient, org: Organisation, make_user: Any
 ) -> None:
     other = make_user(Role.ADMIN, email="other.admin@example.test")
     response = post_form(admin_client, f"/admin/users/{other.id}", form_for(other, role="manager"))
@@ -749,9 +749,9 @@ def test_admin_can_demote_another_admin(
 
 
 def test_admin_can_edit_their_own_name(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any]
+    app: Flask, admin_client: FlaskClient, org: Organisation
 ) -> None:
-    admin = org["admin"]
+    admin = org.admin
     response = post_form(
         admin_client, f"/admin/users/{admin.id}", form_for(admin, display_name="Ada Admin")
     )
@@ -763,9 +763,9 @@ def test_admin_can_edit_their_own_name(
 
 
 def test_deactivation_signs_the_user_out_at_once(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any], sign_in_as: Any
+    app: Flask, admin_client: FlaskClient, org: Organisation, sign_in_as: Any
 ) -> None:
-    agent = org["agent_a1"]
+    agent = org.agent_a1
     agent_browser = sign_in_as(agent)
     assert agent_browser.get("/").status_code == 200
 
@@ -790,7 +790,7 @@ def test_deactivation_signs_the_user_out_at_once(
             "action": "user.deactivated",
             "entity_type": "user",
             "entity_id": agent.id,
-            "actor_id": org["admin"].id,
+            "actor_id": org.admin.id,
             "before": {"active": True},
             "after": {"active": False},
         }
@@ -801,9 +801,9 @@ def test_deactivation_signs_the_user_out_at_once(
 
 
 def test_reactivation_lets_the_user_sign_in_but_not_resume_old_sessions(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any], sign_in_as: Any
+    app: Flask, admin_client: FlaskClient, org: Organisation, sign_in_as: Any
 ) -> None:
-    agent = org["agent_b2"]
+    agent = org.agent_b2
     old_browser = sign_in_as(agent)
     post_form(admin_client, f"/admin/users/{agent.id}/active", {"active": "0"})
     response = post_form(admin_client, f"/admin/users/{agent.id}/active", {"active": "1"})
@@ -822,18 +822,18 @@ def test_reactivation_lets_the_user_sign_in_but_not_resume_old_sessions(
 
 
 def test_deactivating_twice_is_recorded_once(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any]
+    app: Flask, admin_client: FlaskClient, org: Organisation
 ) -> None:
-    agent = org["agent_a2"]
+    agent = org.agent_a2
     for _ in range(2):
         post_form(admin_client, f"/admin/users/{agent.id}/active", {"active": "0"})
     assert [e["action"] for e in admin_events(app)] == ["user.deactivated"]
 
 
 def test_admin_cannot_deactivate_themselves(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any]
+    app: Flask, admin_client: FlaskClient, org: Organisation
 ) -> None:
-    admin = org["admin"]
+    admin = org.admin
     response = post_form(admin_client, f"/admin/users/{admin.id}/active", {"active": "0"})
     assert response.status_code == 302
     page = admin_client.get(response.headers["Location"])
@@ -846,7 +846,7 @@ def test_admin_cannot_deactivate_themselves(
 
 
 def test_admin_can_deactivate_another_admin(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any], make_user: Any
+    app: Flask, admin_client: FlaskClient, org: Organisation, make_user: Any
 ) -> None:
     other = make_user(Role.ADMIN, email="other.admin@example.test")
     response = post_form(admin_client, f"/admin/users/{other.id}/active", {"active": "0"})
@@ -885,9 +885,9 @@ def test_reactivating_an_admin_needs_no_other_admin(app: Flask, make_user: Any) 
 
 
 def test_reset_password(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any], sign_in_as: Any
+    app: Flask, admin_client: FlaskClient, org: Organisation, sign_in_as: Any
 ) -> None:
-    agent = org["agent_a1"]
+    agent = org.agent_a1
     agent_browser = sign_in_as(agent)
     with app.app_context():  # the agent has locked themselves out
         db.session.add(
@@ -918,7 +918,7 @@ def test_reset_password(
             "action": "user.password_reset",
             "entity_type": "user",
             "entity_id": agent.id,
-            "actor_id": org["admin"].id,
+            "actor_id": org.admin.id,
             "before": None,
             "after": None,
         }
@@ -926,10 +926,10 @@ def test_reset_password(
 
 
 def test_reset_password_is_post_only(
-    app: Flask, admin_client: FlaskClient, org: dict[str, Any]
+    app: Flask, admin_client: FlaskClient, org: Organisation
 ) -> None:
     before = user_rows(app)
-    assert admin_client.get(f"/admin/users/{org['agent_a1'].id}/reset-password").status_code == 405
+    assert admin_client.get(f"/admin/users/{org.agent_a1.id}/reset-password").status_code == 405
     assert user_rows(app) == before
 
 
@@ -955,7 +955,7 @@ def test_reset_password_is_post_only(
 def test_posts_without_a_valid_csrf_token_are_refused(
     app: Flask,
     admin_client: FlaskClient,
-    org: dict[str, Any],
+    org: Organisation,
     path: str,
     data: dict[str, Any],
     token: str | None,
@@ -964,7 +964,7 @@ def test_posts_without_a_valid_csrf_token_are_refused(
     payload = dict(data)
     if token:
         payload["csrf_token"] = token
-    response = admin_client.post(path.format(agent=org["agent_a1"].id), data=payload)
+    response = admin_client.post(path.format(agent=org.agent_a1.id), data=payload)
     assert response.status_code == 400
     assert "security token" in response.get_data(as_text=True)
     assert "password-once" not in response.get_data(as_text=True)

@@ -18,7 +18,7 @@ from referencing.jsonschema import DRAFT202012
 from qa_app.api.openapi import openapi_document
 from qa_app.auth.models import User
 from qa_app.extensions import db
-from tests.conftest import ApiClient
+from tests.conftest import ApiClient, Organisation
 
 DOCUMENT = openapi_document()
 URI = "urn:qa-coach:openapi"
@@ -92,10 +92,10 @@ def test_the_documented_roles_are_the_views_roles(app: Flask) -> None:
 
 
 @pytest.fixture
-def calls(app: Flask, org: dict[str, Any], records: dict[str, int], api_as: Any) -> Any:
+def calls(app: Flask, org: Organisation, records: dict[str, int], api_as: Any) -> Any:
     """call(who, method, template, path=…, body=…) → the response, validated and recorded."""
     with app.app_context():
-        db.session.get(User, org["agent_a1"].id).external_id = "A-1"
+        db.session.get(User, org.agent_a1.id).external_id = "A-1"
         db.session.commit()
     clients: dict[str, ApiClient] = {}
     answered: set[tuple[str, str, int]] = set()
@@ -107,7 +107,7 @@ def calls(app: Flask, org: dict[str, Any], records: dict[str, int], api_as: Any)
         if who is None:
             response = app.test_client().open(url, method=method, **kwargs)
         else:
-            client = clients.setdefault(who, api_as(org[who]))
+            client = clients.setdefault(who, api_as(org.member(who)))
             response = client.client.open(url, method=method, headers=client.headers, **kwargs)
         assert_conforms(method, template, response)
         answered.add((method, template, response.status_code))
@@ -118,9 +118,9 @@ def calls(app: Flask, org: dict[str, Any], records: dict[str, int], api_as: Any)
 
 
 def test_real_answers_match_the_document(
-    app: Flask, org: dict[str, Any], records: dict[str, int], calls: Callable[..., Any]
+    app: Flask, org: Organisation, records: dict[str, int], calls: Callable[..., Any]
 ) -> None:
-    a1, released = org["agent_a1"].id, records["released_id"]
+    a1, released = org.agent_a1.id, records["released_id"]
     performance = "/agents/{agent_id}/performance"
     one_evaluation = "/evaluations/{evaluation_id}"
     version = "/scorecards/{slug}/versions/{number}"
@@ -188,8 +188,8 @@ def test_real_answers_match_the_document(
 
 
 def test_a_method_the_api_lacks_answers_in_the_error_shape(
-    app: Flask, org: dict[str, Any], api_as: Any
+    app: Flask, org: Organisation, api_as: Any
 ) -> None:
-    response = api_as(org["manager"]).client.delete("/api/v1/agents")
+    response = api_as(org.manager).client.delete("/api/v1/agents")
     assert response.status_code == 405
     assert_conforms("GET", "/agents", response)  # the `default` answer: the Error schema

@@ -22,6 +22,7 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 from qa_app.api.openapi import openapi_document
 from qa_app.auth.models import User
 from qa_app.extensions import db
+from tests.conftest import Organisation
 
 MAX_EXAMPLES = 25
 SEED = 20261110
@@ -41,13 +42,13 @@ schema = schemathesis.openapi.from_dict(openapi_document(), config=CONFIG)
 
 
 @pytest.fixture
-def manager_token(app: Flask, org: dict[str, Any], records: dict[str, int], make_token: Any) -> str:
+def manager_token(app: Flask, org: Organisation, records: dict[str, int], make_token: Any) -> str:
     """A manager's token, on a centre with evaluations, a plan and an agent with an external
     id (A-1), so that generated requests meet real records."""
     with app.app_context():
-        db.session.get(User, org["agent_a1"].id).external_id = "A-1"
+        db.session.get(User, org.agent_a1.id).external_id = "A-1"
         db.session.commit()
-    return make_token(org["manager"])
+    return make_token(org.manager)
 
 
 @schema.parametrize()

@@ -16,16 +16,17 @@ from qa_app.auth.models import User
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
 from qa_app.stats.models import TOTAL_COLUMNS, AgentDailyStat
+from tests.conftest import Organisation
 
 INTERACTIONS, STATS = "/api/v1/interactions", "/api/v1/stats"
 
 
 @pytest.fixture
-def external_ids(app: Flask, org: dict[str, Any]) -> None:
+def external_ids(app: Flask, org: Organisation) -> None:
     """Agents A1 and B1 known by their phone-system logins A-1 and B-1."""
     with app.app_context():
-        db.session.get(User, org["agent_a1"].id).external_id = "A-1"
-        db.session.get(User, org["agent_b1"].id).external_id = "B-1"
+        db.session.get(User, org.agent_a1.id).external_id = "A-1"
+        db.session.get(User, org.agent_b1.id).external_id = "B-1"
         db.session.commit()
 
 
@@ -57,9 +58,9 @@ def _details(answer: Any, status: int = 422) -> list[tuple[Any, Any, str]]:
 
 @pytest.mark.usefixtures("external_ids")
 def test_one_interaction_is_stored_once_however_often_it_is_sent(
-    app: Flask, org: dict[str, Any], api_as: Any
+    app: Flask, org: Organisation, api_as: Any
 ) -> None:
-    api = api_as(org["supervisor_a"])
+    api = api_as(org.supervisor_a)
     first = api.post(INTERACTIONS, _call("CALL-77"))
     assert first.status_code == 201, first.json
     assert first.json["created"] == 1 and first.json["existing"] == 0
@@ -72,17 +73,17 @@ def test_one_interaction_is_stored_once_however_often_it_is_sent(
     assert _count(app, Interaction) == 1
     with app.app_context():
         interaction = db.session.get(Interaction, stored["id"])
-        assert interaction.agent_id == org["agent_a1"].id
+        assert interaction.agent_id == org.agent_a1.id
         assert interaction.occurred_at == datetime(2026, 11, 2, 9, 15, tzinfo=UTC)
         assert (interaction.duration_seconds, interaction.queue) == (312, "Billing")
-        assert interaction.created_by_id == org["supervisor_a"].id
+        assert interaction.created_by_id == org.supervisor_a.id
 
 
 @pytest.mark.usefixtures("external_ids")
 def test_a_batch_returns_existing_and_new_ids_in_order(
-    app: Flask, org: dict[str, Any], api_as: Any
+    app: Flask, org: Organisation, api_as: Any
 ) -> None:
-    api = api_as(org["manager"])
+    api = api_as(org.manager)
     first = api.post(INTERACTIONS, [_call("C-1"), _call("C-2", agent="b1@example.test")])
     assert first.status_code == 201
     old = {item["external_ref"]: item["id"] for item in first.json["data"]}
@@ -104,12 +105,12 @@ def test_a_batch_returns_existing_and_new_ids_in_order(
             sa.select(AuditEvent).where(AuditEvent.action == "interactions.imported")
         ).all()
         assert [e.after["new"] for e in events] == [2, 2]
-        assert {e.actor_id for e in events} == {org["manager"].id}
+        assert {e.actor_id for e in events} == {org.manager.id}
 
 
 @pytest.mark.usefixtures("external_ids")
 def test_one_bad_item_stores_nothing_and_says_where(
-    app: Flask, org: dict[str, Any], api_as: Any
+    app: Flask, org: Organisation, api_as: Any
 ) -> None:
     batch = [
         _call("OK-1"),
@@ -118,7 +119,7 @@ def test_one_bad_item_stores_nothing_and_says_where(
         _call("OK-1"),
         _call("BAD-3", duration_seconds=-4),
     ]
-    details = _details(api_as(org["manager"]).post(INTERACTIONS, batch))
+    details = _details(api_as(org.manager).post(INTERACTIONS, batch))
     assert details == [
         (1, "agent", "unknown agent (no user with this external id or e-mail)"),
         (2, "channel", "unknown channel (use phone, chat, email, in_person or social)"),
@@ -131,7 +132,7 @@ def test_one_bad_item_stores_nothing_and_says_where(
 
 @pytest.mark.usefixtures("external_ids")
 def test_wrong_json_types_and_unknown_fields_are_reported_per_field(
-    app: Flask, org: dict[str, Any], api_as: Any
+    app: Flask, org: Organisation, api_as: Any
 ) -> None:
     batch = [
         {"agent": 7, "channel": "phone", "occurred_at": "yesterday", "external_ref": "X"},
@@ -140,7 +141,7 @@ def test_wrong_json_types_and_unknown_fields_are_reported_per_field(
         {"agent": "A-1"},
         _call("Z", duration_seconds=True, queue="a\x00b", occurred_at="2026-11-02T10:15:00"),
     ]
-    details = _details(api_as(org["manager"]).post(INTERACTIONS, batch))
+    details = _details(api_as(org.manager).post(INTERACTIONS, batch))
     assert details == [
         (0, "agent", "text expected"),
         (0, "occurred_at", "not a date and time with an offset (RFC 3339)"),
@@ -159,18 +160,18 @@ def test_wrong_json_types_and_unknown_fields_are_reported_per_field(
 
 @pytest.mark.usefixtures("external_ids")
 def test_a_supervisor_records_only_their_teams_agents(
-    app: Flask, org: dict[str, Any], api_as: Any
+    app: Flask, org: Organisation, api_as: Any
 ) -> None:
-    details = _details(api_as(org["supervisor_b"]).post(INTERACTIONS, _call("A-CALL")))
+    details = _details(api_as(org.supervisor_b).post(INTERACTIONS, _call("A-CALL")))
     assert details == [(0, "agent", "not an agent of your teams")]
-    accepted = api_as(org["supervisor_b"]).post(INTERACTIONS, _call("B-CALL", agent="B-1"))
+    accepted = api_as(org.supervisor_b).post(INTERACTIONS, _call("B-CALL", agent="B-1"))
     assert accepted.status_code == 201
     for who in ("agent_a1", "admin"):
-        assert api_as(org[who]).post(INTERACTIONS, _call("X")).status_code == 403
+        assert api_as(org.member(who)).post(INTERACTIONS, _call("X")).status_code == 403
 
 
-def test_bodies_that_are_not_json_batches(app: Flask, org: dict[str, Any], api_as: Any) -> None:
-    api = api_as(org["manager"])
+def test_bodies_that_are_not_json_batches(app: Flask, org: Organisation, api_as: Any) -> None:
+    api = api_as(org.manager)
     headers = dict(api.headers)
     broken = api.client.post(
         INTERACTIONS, data="[{", headers=headers, content_type="application/json"
@@ -196,11 +197,11 @@ def test_bodies_that_are_not_json_batches(app: Flask, org: dict[str, Any], api_a
 
 
 def test_oversized_bodies_and_batches_are_413_in_json(
-    app: Flask, org: dict[str, Any], api_as: Any, monkeypatch: pytest.MonkeyPatch
+    app: Flask, org: Organisation, api_as: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import qa_app.api.views.interactions as interaction_views
 
-    api = api_as(org["manager"])
+    api = api_as(org.manager)
     app.config["MAX_CONTENT_LENGTH"] = 1000
     big = api.post(INTERACTIONS, [_call(f"R-{n}") for n in range(20)])
     assert big.status_code == 413
@@ -215,7 +216,7 @@ def test_oversized_bodies_and_batches_are_413_in_json(
 
 @pytest.mark.usefixtures("external_ids")
 def test_the_api_and_the_file_import_share_their_checks(
-    app: Flask, org: dict[str, Any], api_as: Any
+    app: Flask, org: Organisation, api_as: Any
 ) -> None:
     """Same bad value, same reason, whichever door it came through."""
     from qa_app.interactions.importer import import_interactions
@@ -225,11 +226,11 @@ def test_the_api_and_the_file_import_share_their_checks(
     with app.app_context(), pytest.raises(TableError) as raised:
         import_interactions(
             text.encode(), "calls.csv", source="pbx",
-            actor=db.session.get(User, org["manager"].id), tz=UTC,
+            actor=db.session.get(User, org.manager.id), tz=UTC,
             max_bytes=10_000, max_rows=10,
         )  # fmt: skip
     (from_file,) = [p.reason for p in raised.value.problems]
-    details = _details(api_as(org["manager"]).post(INTERACTIONS, _call("F-1", duration_seconds=-5)))
+    details = _details(api_as(org.manager).post(INTERACTIONS, _call("F-1", duration_seconds=-5)))
     assert details == [(0, "duration_seconds", from_file)]
 
 
@@ -264,9 +265,9 @@ def _stored(app: Flask) -> dict[tuple[int, date, str], dict[str, int]]:
 
 @pytest.mark.usefixtures("external_ids")
 def test_daily_rows_are_stored_as_totals_like_the_file_import(
-    app: Flask, org: dict[str, Any], api_as: Any
+    app: Flask, org: Organisation, api_as: Any
 ) -> None:
-    api = api_as(org["manager"])
+    api = api_as(org.manager)
     dry = api.post(STATS + "?dry_run=true", ROWS)
     assert dry.status_code == 200
     assert dry.json == {
@@ -280,40 +281,40 @@ def test_daily_rows_are_stored_as_totals_like_the_file_import(
     assert stored.json["dry_run"] is False and stored.json["new"] == 2
     nov_2 = date(2026, 11, 2)
     assert _stored(app) == {
-        (org["agent_a1"].id, nov_2, "all"): A1_NOV_2,
-        (org["agent_a2"].id, nov_2, "all"): {
+        (org.agent_a1.id, nov_2, "all"): A1_NOV_2,
+        (org.agent_a2.id, nov_2, "all"): {
             "contacts_handled": 20, "handle_seconds": 5_000, "logged_in_seconds": 14_400,
         },
     }  # fmt: skip
 
     again = api.post(STATS, dict(ROWS[1], contacts_handled=25))
     assert (again.json["new"], again.json["replaced"]) == (0, 1)
-    assert _stored(app)[(org["agent_a2"].id, nov_2, "all")]["contacts_handled"] == 25
+    assert _stored(app)[(org.agent_a2.id, nov_2, "all")]["contacts_handled"] == 25
     with app.app_context():
         event = db.session.scalars(
             sa.select(AuditEvent).where(AuditEvent.action == "stats.imported")
         ).first()
         assert (event.actor_id, event.after["via"], event.after["source"]) == (
-            org["manager"].id, "api", "api",
+            org.manager.id, "api", "api",
         )  # fmt: skip
 
 
 @pytest.mark.usefixtures("external_ids")
 def test_per_channel_rows_also_make_the_days_total(
-    app: Flask, org: dict[str, Any], api_as: Any
+    app: Flask, org: Organisation, api_as: Any
 ) -> None:
     rows = [
         {"agent": "B-1", "day": "2026-11-03", "channel": "phone", "contacts_handled": 10},
         {"agent": "B-1", "day": "2026-11-03", "channel": "chat", "contacts_handled": 5},
     ]
-    answer = api_as(org["admin"]).post(STATS, rows)
+    answer = api_as(org.admin).post(STATS, rows)
     assert answer.status_code == 200
     totals = {key[2]: value["contacts_handled"] for key, value in _stored(app).items()}
     assert totals == {"phone": 10, "chat": 5, "all": 15}
 
 
 @pytest.mark.usefixtures("external_ids")
-def test_one_bad_row_stores_no_row(app: Flask, org: dict[str, Any], api_as: Any) -> None:
+def test_one_bad_row_stores_no_row(app: Flask, org: Organisation, api_as: Any) -> None:
     rows = [
         ROWS[0],
         {"agent": "A-1", "day": "2026-11-03", "contacts_handled": -1},
@@ -322,12 +323,12 @@ def test_one_bad_row_stores_no_row(app: Flask, org: dict[str, Any], api_as: Any)
         {"agent": "A-1", "day": "2026-11-04", "contacts_handled": 5, "nps_responses": 1,
          "nps_promoters": 2, "channel": "pigeon"},
     ]  # fmt: skip
-    details = _details(api_as(org["manager"]).post(STATS, rows))
+    details = _details(api_as(org.manager).post(STATS, rows))
     assert details == [
         (3, "day", "not a date (use YYYY-MM-DD)"),
     ]
     rows[3]["day"] = "2026-11-30"
-    details = _details(api_as(org["manager"]).post(STATS, rows))
+    details = _details(api_as(org.manager).post(STATS, rows))
     assert details == [
         (1, "contacts_handled", "negative count"),
         (2, "agent", "unknown agent (no user with this external id or e-mail)"),
@@ -341,8 +342,8 @@ def test_one_bad_row_stores_no_row(app: Flask, org: dict[str, Any], api_as: Any)
 
 
 @pytest.mark.usefixtures("external_ids")
-def test_stats_type_problems_and_roles(app: Flask, org: dict[str, Any], api_as: Any) -> None:
-    manager = api_as(org["manager"])
+def test_stats_type_problems_and_roles(app: Flask, org: Organisation, api_as: Any) -> None:
+    manager = api_as(org.manager)
     details = _details(
         manager.post(
             STATS,
@@ -363,7 +364,7 @@ def test_stats_type_problems_and_roles(app: Flask, org: dict[str, Any], api_as: 
         (None, "contacts_handled", "the total for 2026-11-02 (all) is too large to store")
     ]
     for who in ("supervisor_a", "agent_a1"):
-        assert api_as(org[who]).post(STATS, ROWS).status_code == 403
+        assert api_as(org.member(who)).post(STATS, ROWS).status_code == 403
     assert _details(manager.post(STATS + "?dry_run=maybe", ROWS), 400) == [
         (None, "dry_run", "true or false expected")
     ]

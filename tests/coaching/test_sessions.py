@@ -7,7 +7,7 @@ import html
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import sqlalchemy as sa
@@ -20,15 +20,20 @@ from qa_app.coaching.models import CoachingSession
 from qa_app.coaching.sessions import SessionRuleError, acknowledge_session, record_session
 from qa_app.extensions import db
 from qa_app.training.plans import centre_today
-from tests.conftest import post_form
+from tests.conftest import Organisation, post_form
+
+if TYPE_CHECKING:
+    from qa_app.evaluations.models import Evaluation
+    from qa_app.training.models import TrainingPlan, TrainingPlanItem
+
 
 SignIn = Callable[[User], FlaskClient]
 FIXTURE_NOTES = "We listened to call 4."
 NOT_LINKABLE = "Link only this agent's released evaluations and plan items."
 
 
-def _user(org: dict[str, Any], name: str) -> User:
-    return db.session.get(User, org[name].id)
+def _user(org: Organisation, name: str) -> User:
+    return db.session.get(User, org.member(name).id)
 
 
 def _session_count() -> int:
@@ -52,22 +57,30 @@ def _today(app: Flask) -> date:
 
 
 def test_fixture_session_is_recorded_and_audited(
-    app_context: None, org: dict[str, Any], records: dict[str, int]
+    app_context: None,
+    org: Organisation,
+    disputed_evaluation: Evaluation,
+    coaching_session: CoachingSession,
 ) -> None:
-    session = db.session.get(CoachingSession, records["session_id"])
-    assert (session.agent_id, session.coach_id) == (org["agent_a1"].id, org["supervisor_a"].id)
+    session = db.session.get(CoachingSession, coaching_session.id)
+    assert (session.agent_id, session.coach_id) == (org.agent_a1.id, org.supervisor_a.id)
     assert session.held_on == date(2026, 11, 3)
-    assert [evaluation.id for evaluation in session.evaluations] == [records["disputed_id"]]
+    assert [evaluation.id for evaluation in session.evaluations] == [disputed_evaluation.id]
     [event] = _events("coaching_session.recorded")
     assert (event.entity_type, event.entity_id, event.actor_id) == (
         "coaching_session",
         session.id,
-        org["supervisor_a"].id,
+        org.supervisor_a.id,
     )
 
 
 def test_supervisor_records_a_session_with_links(
-    app_context: None, org: dict[str, Any], records: dict[str, int]
+    app_context: None,
+    org: Organisation,
+    released_evaluation: Evaluation,
+    disputed_evaluation: Evaluation,
+    plan_item: TrainingPlanItem,
+    coaching_session: CoachingSession,  # the session already there
 ) -> None:
     coach = _user(org, "supervisor_a")
     agent = _user(org, "agent_a1")
@@ -78,8 +91,8 @@ def test_supervisor_records_a_session_with_links(
         held_on,
         "  Talked through the greeting.  \n",
         "  Listen to two calls a week.  ",
-        [records["released_id"], records["disputed_id"]],
-        [records["item_id"]],
+        [released_evaluation.id, disputed_evaluation.id],
+        [plan_item.id],
     )
     db.session.commit()
     db.session.expire_all()
@@ -89,9 +102,9 @@ def test_supervisor_records_a_session_with_links(
     assert saved.notes == "Talked through the greeting."
     assert saved.agreed_actions == "Listen to two calls a week."
     assert [e.id for e in saved.evaluations] == sorted(
-        [records["released_id"], records["disputed_id"]]
+        [released_evaluation.id, disputed_evaluation.id]
     )
-    assert [item.id for item in saved.items] == [records["item_id"]]
+    assert [item.id for item in saved.items] == [plan_item.id]
     assert saved.acknowledged_at is None and saved.acknowledgement_comment is None
     assert _session_count() == 2
 
@@ -104,13 +117,13 @@ def test_supervisor_records_a_session_with_links(
     assert event.after == {
         "agent_id": agent.id,
         "held_on": held_on.isoformat(),
-        "evaluation_ids": sorted([records["released_id"], records["disputed_id"]]),
-        "item_ids": [records["item_id"]],
+        "evaluation_ids": sorted([released_evaluation.id, disputed_evaluation.id]),
+        "item_ids": [plan_item.id],
     }
 
 
 def test_blank_agreed_actions_are_none_and_today_is_allowed(
-    app_context: None, org: dict[str, Any], records: dict[str, int]
+    app_context: None, org: Organisation, records: dict[str, int]
 ) -> None:
     session = record_session(
         _user(org, "supervisor_a"), _user(org, "agent_a2"), centre_today(), "Notes.", "   "
@@ -122,13 +135,13 @@ def test_blank_agreed_actions_are_none_and_today_is_allowed(
 
 
 def test_manager_may_coach_any_agent(
-    app_context: None, org: dict[str, Any], records: dict[str, int]
+    app_context: None, org: Organisation, records: dict[str, int]
 ) -> None:
     session = record_session(
         _user(org, "manager"), _user(org, "agent_b1"), centre_today(), "Team B visit.", None
     )
     db.session.commit()
-    assert (session.agent_id, session.coach_id) == (org["agent_b1"].id, org["manager"].id)
+    assert (session.agent_id, session.coach_id) == (org.agent_b1.id, org.manager.id)
 
 
 REFUSALS = {
@@ -154,7 +167,7 @@ REFUSALS = {
 )
 def test_session_is_refused(
     app_context: None,
-    org: dict[str, Any],
+    org: Organisation,
     records: dict[str, int],
     coach: str,
     agent: str,
@@ -181,7 +194,10 @@ def test_session_is_refused(
 
 
 def test_unreleased_evaluation_refusal_says_why(
-    app_context: None, org: dict[str, Any], records: dict[str, int]
+    app_context: None,
+    org: Organisation,
+    draft_evaluation: Evaluation,
+    released_evaluation: Evaluation,
 ) -> None:
     with pytest.raises(SessionRuleError) as caught:
         record_session(
@@ -190,13 +206,16 @@ def test_unreleased_evaluation_refusal_says_why(
             centre_today(),
             "Notes.",
             None,
-            [records["released_id"], records["draft_id"]],
+            [released_evaluation.id, draft_evaluation.id],
         )
     assert str(caught.value) == NOT_LINKABLE
 
 
 def test_same_evaluation_twice_is_linked_once(
-    app_context: None, org: dict[str, Any], records: dict[str, int]
+    app_context: None,
+    org: Organisation,
+    released_evaluation: Evaluation,
+    plan_item: TrainingPlanItem,
 ) -> None:
     """A request may repeat an id (evaluation_ids=5&evaluation_ids=5): one link, not a crash."""
     session = record_session(
@@ -205,21 +224,21 @@ def test_same_evaluation_twice_is_linked_once(
         centre_today(),
         "Notes.",
         None,
-        [records["released_id"], records["released_id"]],
-        [records["item_id"], records["item_id"]],
+        [released_evaluation.id, released_evaluation.id],
+        [plan_item.id, plan_item.id],
     )
     db.session.commit()
     db.session.expire_all()
     saved = db.session.get(CoachingSession, session.id)
-    assert [e.id for e in saved.evaluations] == [records["released_id"]]
-    assert [item.id for item in saved.items] == [records["item_id"]]
+    assert [e.id for e in saved.evaluations] == [released_evaluation.id]
+    assert [item.id for item in saved.items] == [plan_item.id]
 
 
 def test_agent_acknowledges_once(
-    app_context: None, org: dict[str, Any], records: dict[str, int]
+    app_context: None, org: Organisation, coaching_session: CoachingSession
 ) -> None:
     agent = _user(org, "agent_a1")
-    session = db.session.get(CoachingSession, records["session_id"])
+    session = db.session.get(CoachingSession, coaching_session.id)
     acknowledge_session(session, agent, "  Thanks, useful.  ")
     db.session.commit()
     assert session.acknowledged_at is not None
@@ -236,16 +255,16 @@ def test_agent_acknowledges_once(
     with pytest.raises(SessionRuleError, match="already acknowledged"):
         acknowledge_session(session, agent, "Again.")
     db.session.rollback()
-    session = db.session.get(CoachingSession, records["session_id"])
+    session = db.session.get(CoachingSession, coaching_session.id)
     assert session.acknowledged_at == first
     assert session.acknowledgement_comment == "Thanks, useful."
     assert len(_events("coaching_session.acknowledged")) == 1
 
 
 def test_blank_acknowledgement_comment_is_none(
-    app_context: None, org: dict[str, Any], records: dict[str, int]
+    app_context: None, org: Organisation, coaching_session: CoachingSession
 ) -> None:
-    session = db.session.get(CoachingSession, records["session_id"])
+    session = db.session.get(CoachingSession, coaching_session.id)
     acknowledge_session(session, _user(org, "agent_a1"), "   ")
     assert session.acknowledgement_comment is None
     assert session.acknowledged_at is not None
@@ -253,13 +272,13 @@ def test_blank_acknowledgement_comment_is_none(
 
 @pytest.mark.parametrize("who", ["supervisor_a", "manager", "agent_a2"])
 def test_only_the_agent_acknowledges(
-    app_context: None, org: dict[str, Any], records: dict[str, int], who: str
+    app_context: None, org: Organisation, coaching_session: CoachingSession, who: str
 ) -> None:
-    session = db.session.get(CoachingSession, records["session_id"])
+    session = db.session.get(CoachingSession, coaching_session.id)
     with pytest.raises(SessionRuleError, match="Only the agent can acknowledge"):
         acknowledge_session(session, _user(org, who), "Fine.")
     db.session.rollback()
-    session = db.session.get(CoachingSession, records["session_id"])
+    session = db.session.get(CoachingSession, coaching_session.id)
     assert session.acknowledged_at is None
     assert _events("coaching_session.acknowledged") == []
 
@@ -311,22 +330,22 @@ def _acknowledged(app: Flask, session_id: int) -> tuple[Any, str | None]:
     ],
 )
 def test_list_shows_sessions_in_scope(
-    org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn, who: str, listed: bool
+    org: Organisation, coaching_session: CoachingSession, sign_in_as: SignIn, who: str, listed: bool
 ) -> None:
-    response = sign_in_as(org[who]).get("/coaching/")
+    response = sign_in_as(org.member(who)).get("/coaching/")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert (_link(records["session_id"]) in page) is listed
+    assert (_link(coaching_session.id) in page) is listed
     assert ("No coaching session recorded yet." in page) is not listed
 
 
 def test_list_offers_only_agents_in_scope(
-    org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    org: Organisation, records: dict[str, int], sign_in_as: SignIn
 ) -> None:
-    page = sign_in_as(org["supervisor_b"]).get("/coaching/").get_data(as_text=True)
+    page = sign_in_as(org.supervisor_b).get("/coaching/").get_data(as_text=True)
     offered = {int(n) for n in re.findall(r'href="/coaching/agents/(\d+)/new"', page)}
-    assert offered == {org["agent_b1"].id, org["agent_b2"].id}
-    agent_page = sign_in_as(org["agent_a1"]).get("/coaching/").get_data(as_text=True)
+    assert offered == {org.agent_b1.id, org.agent_b2.id}
+    agent_page = sign_in_as(org.agent_a1).get("/coaching/").get_data(as_text=True)
     assert "/coaching/agents/" not in agent_page
     assert "to acknowledge" in agent_page
 
@@ -345,30 +364,32 @@ def test_list_offers_only_agents_in_scope(
     ],
 )
 def test_session_page_access(
-    org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn, who: str, status: int
+    org: Organisation, coaching_session: CoachingSession, sign_in_as: SignIn, who: str, status: int
 ) -> None:
-    response = sign_in_as(org[who]).get(f"/coaching/{records['session_id']}")
+    response = sign_in_as(org.member(who)).get(f"/coaching/{coaching_session.id}")
     assert response.status_code == status
     assert (FIXTURE_NOTES in response.get_data(as_text=True)) is (status == 200)
 
 
 def test_missing_session_is_404(
-    org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    org: Organisation, records: dict[str, int], sign_in_as: SignIn
 ) -> None:
-    assert sign_in_as(org["manager"]).get("/coaching/999999").status_code == 404
+    assert sign_in_as(org.manager).get("/coaching/999999").status_code == 404
 
 
-def test_anonymous_is_sent_to_sign_in(client: FlaskClient, records: dict[str, int]) -> None:
-    response = client.get(f"/coaching/{records['session_id']}")
+def test_anonymous_is_sent_to_sign_in(
+    client: FlaskClient, coaching_session: CoachingSession
+) -> None:
+    response = client.get(f"/coaching/{coaching_session.id}")
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
 
 
 def test_agent_acknowledges_through_the_page(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, coaching_session: CoachingSession, sign_in_as: SignIn
 ) -> None:
-    path = f"/coaching/{records['session_id']}"
-    agent = sign_in_as(org["agent_a1"])
+    path = f"/coaching/{coaching_session.id}"
+    agent = sign_in_as(org.agent_a1)
     before = _page(agent.get(path))
     assert f'action="{path}/acknowledge"' in before
     assert "acknowledged " not in before
@@ -376,7 +397,7 @@ def test_agent_acknowledges_through_the_page(
     response = post_form(agent, f"{path}/acknowledge", {"comment": "Thanks, that helped."})
     assert response.status_code == 302
     assert response.headers["Location"].endswith(path)
-    at, comment = _acknowledged(app, records["session_id"])
+    at, comment = _acknowledged(app, coaching_session.id)
     assert at is not None and comment == "Thanks, that helped."
 
     after = _page(agent.get(path))
@@ -384,35 +405,35 @@ def test_agent_acknowledges_through_the_page(
     assert 'class="badge text-bg-success">acknowledged ' in after
     assert "Agent's comment: Thanks, that helped." in re.sub(r"<[^>]+>", "", after)
     assert f'action="{path}/acknowledge"' not in after
-    coach_view = _page(sign_in_as(org["supervisor_a"]).get(path))
+    coach_view = _page(sign_in_as(org.supervisor_a).get(path))
     assert "Thanks, that helped." in coach_view
-    listed = _page(sign_in_as(org["supervisor_a"]).get("/coaching/"))
+    listed = _page(sign_in_as(org.supervisor_a).get("/coaching/"))
     assert "not acknowledged yet" not in listed
 
     again = post_form(agent, f"{path}/acknowledge", {"comment": "Twice."}, follow_redirects=True)
     assert "This session is already acknowledged." in _page(again)
-    assert _acknowledged(app, records["session_id"]) == (at, "Thanks, that helped.")
+    assert _acknowledged(app, coaching_session.id) == (at, "Thanks, that helped.")
 
 
 @pytest.mark.parametrize(("who", "status"), [("agent_a2", 404), ("supervisor_a", 403)])
 def test_only_the_agent_can_acknowledge_through_the_page(
     app: Flask,
-    org: dict[str, Any],
-    records: dict[str, int],
+    org: Organisation,
+    coaching_session: CoachingSession,
     sign_in_as: SignIn,
     who: str,
     status: int,
 ) -> None:
-    path = f"/coaching/{records['session_id']}/acknowledge"
-    response = post_form(sign_in_as(org[who]), path, {"comment": "Not mine."})
+    path = f"/coaching/{coaching_session.id}/acknowledge"
+    response = post_form(sign_in_as(org.member(who)), path, {"comment": "Not mine."})
     assert response.status_code == status
-    assert _acknowledged(app, records["session_id"]) == (None, None)
+    assert _acknowledged(app, coaching_session.id) == (None, None)
 
 
 def test_form_offers_only_released_evaluations_and_working_items(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
 ) -> None:
-    response = sign_in_as(org["supervisor_a"]).get(f"/coaching/agents/{org['agent_a1'].id}/new")
+    response = sign_in_as(org.supervisor_a).get(f"/coaching/agents/{org.agent_a1.id}/new")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert sorted(_checkbox_values(page, "evaluation_ids")) == sorted(
@@ -432,19 +453,25 @@ def _held_on(page: str) -> str:
 
 
 def test_coach_records_a_session_through_the_page(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask,
+    org: Organisation,
+    released_evaluation: Evaluation,
+    issued_plan: TrainingPlan,
+    plan_item: TrainingPlanItem,
+    sign_in_as: SignIn,
+    coaching_session: CoachingSession,  # the session already there
 ) -> None:
-    coach = sign_in_as(org["supervisor_a"])
+    coach = sign_in_as(org.supervisor_a)
     held_on = _today(app) - timedelta(days=1)
     response = post_form(
         coach,
-        f"/coaching/agents/{org['agent_a1'].id}/new",
+        f"/coaching/agents/{org.agent_a1.id}/new",
         {
             "held_on": held_on.isoformat(),
             "notes": "We went through the greeting.",
             "agreed_actions": "Use the agreed opening.",
-            "evaluation_ids": [records["released_id"]],
-            "item_ids": [records["item_id"]],
+            "evaluation_ids": [released_evaluation.id],
+            "item_ids": [plan_item.id],
         },
     )
     assert response.status_code == 302
@@ -453,38 +480,38 @@ def test_coach_records_a_session_through_the_page(
     new_id, agent_id, coach_id, notes = rows[-1]
     assert response.headers["Location"].endswith(f"/coaching/{new_id}")
     assert (agent_id, coach_id, notes) == (
-        org["agent_a1"].id,
-        org["supervisor_a"].id,
+        org.agent_a1.id,
+        org.supervisor_a.id,
         "We went through the greeting.",
     )
     with app.app_context():
         saved = db.session.get(CoachingSession, new_id)
         assert saved.held_on == held_on
         assert saved.agreed_actions == "Use the agreed opening."
-        assert [e.id for e in saved.evaluations] == [records["released_id"]]
-        assert [item.id for item in saved.items] == [records["item_id"]]
+        assert [e.id for e in saved.evaluations] == [released_evaluation.id]
+        assert [item.id for item in saved.items] == [plan_item.id]
         [event] = db.session.scalars(
             sa.select(AuditEvent).where(
                 AuditEvent.action == "coaching_session.recorded", AuditEvent.entity_id == new_id
             )
         ).all()
-        assert event.actor_id == org["supervisor_a"].id
+        assert event.actor_id == org.supervisor_a.id
 
     page = _page(coach.get(f"/coaching/{new_id}"))
-    assert f"Session recorded: {org['agent_a1'].display_name} can read it now." in page
+    assert f"Session recorded: {org.agent_a1.display_name} can read it now." in page
     assert "We went through the greeting." in page and "Use the agreed opening." in page
-    assert f'href="/evaluations/{records["released_id"]}"' in page
-    assert f'href="/training/plans/{records["plan_id"]}"' in page
-    agent_list = sign_in_as(org["agent_a1"]).get("/coaching/").get_data(as_text=True)
+    assert f'href="/evaluations/{released_evaluation.id}"' in page
+    assert f'href="/training/plans/{issued_plan.id}"' in page
+    agent_list = sign_in_as(org.agent_a1).get("/coaching/").get_data(as_text=True)
     assert _link(new_id) in agent_list
 
 
 def test_missing_notes_rerender_and_write_nothing(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
 ) -> None:
     response = post_form(
-        sign_in_as(org["supervisor_a"]),
-        f"/coaching/agents/{org['agent_a1'].id}/new",
+        sign_in_as(org.supervisor_a),
+        f"/coaching/agents/{org.agent_a1.id}/new",
         {"held_on": _today(app).isoformat(), "notes": "   ", "agreed_actions": "Something."},
     )
     assert response.status_code == 200
@@ -504,7 +531,7 @@ def test_missing_notes_rerender_and_write_nothing(
 )
 def test_refused_session_through_the_page_writes_nothing(
     app: Flask,
-    org: dict[str, Any],
+    org: Organisation,
     records: dict[str, int],
     sign_in_as: SignIn,
     days_ahead: int,
@@ -512,8 +539,8 @@ def test_refused_session_through_the_page_writes_nothing(
     message: str,
 ) -> None:
     response = post_form(
-        sign_in_as(org["supervisor_a"]),
-        f"/coaching/agents/{org['agent_a1'].id}/new",
+        sign_in_as(org.supervisor_a),
+        f"/coaching/agents/{org.agent_a1.id}/new",
         {
             "held_on": (_today(app) + timedelta(days=days_ahead)).isoformat(),
             "notes": "Notes.",
@@ -529,32 +556,32 @@ def test_refused_session_through_the_page_writes_nothing(
 
 
 def test_repeated_evaluation_id_through_the_page_does_not_crash(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, released_evaluation: Evaluation, sign_in_as: SignIn
 ) -> None:
     """A crafted form (evaluation_ids=3&evaluation_ids=3) passes the choice check."""
     app.config["RENDER_SERVER_ERRORS"] = True
     response = post_form(
-        sign_in_as(org["supervisor_a"]),
-        f"/coaching/agents/{org['agent_a1'].id}/new",
+        sign_in_as(org.supervisor_a),
+        f"/coaching/agents/{org.agent_a1.id}/new",
         {
             "held_on": _today(app).isoformat(),
             "notes": "Notes.",
-            "evaluation_ids": [records["released_id"], records["released_id"]],
+            "evaluation_ids": [released_evaluation.id, released_evaluation.id],
         },
     )
     assert response.status_code == 302
     new_id = _sessions(app)[-1][0]
     with app.app_context():
         saved = db.session.get(CoachingSession, new_id)
-        assert [e.id for e in saved.evaluations] == [records["released_id"]]
+        assert [e.id for e in saved.evaluations] == [released_evaluation.id]
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_supervisor_of_another_team_cannot_record(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn, method: str
+    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn, method: str
 ) -> None:
-    client = sign_in_as(org["supervisor_b"])
-    path = f"/coaching/agents/{org['agent_a1'].id}/new"
+    client = sign_in_as(org.supervisor_b)
+    path = f"/coaching/agents/{org.agent_a1.id}/new"
     if method == "get":
         response = client.get(path)
     else:
@@ -566,10 +593,10 @@ def test_supervisor_of_another_team_cannot_record(
 
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_agent_cannot_record(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn, method: str
+    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn, method: str
 ) -> None:
-    client = sign_in_as(org["agent_a1"])
-    path = f"/coaching/agents/{org['agent_a2'].id}/new"
+    client = sign_in_as(org.agent_a1)
+    path = f"/coaching/agents/{org.agent_a2.id}/new"
     if method == "get":
         response = client.get(path)
     else:
@@ -581,20 +608,20 @@ def test_agent_cannot_record(
 
 @pytest.mark.parametrize("target", ["supervisor_a", "manager"])
 def test_only_agents_can_be_coached_through_the_page(
-    org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn, target: str
+    org: Organisation, records: dict[str, int], sign_in_as: SignIn, target: str
 ) -> None:
-    response = sign_in_as(org["manager"]).get(f"/coaching/agents/{org[target].id}/new")
+    response = sign_in_as(org.manager).get(f"/coaching/agents/{org.member(target).id}/new")
     assert response.status_code == 404
 
 
 def test_text_is_escaped(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
 ) -> None:
     script = "<script>alert(1)</script>"
-    coach = sign_in_as(org["supervisor_a"])
+    coach = sign_in_as(org.supervisor_a)
     response = post_form(
         coach,
-        f"/coaching/agents/{org['agent_a1'].id}/new",
+        f"/coaching/agents/{org.agent_a1.id}/new",
         {
             "held_on": _today(app).isoformat(),
             "notes": f"Notes {script}",
@@ -604,7 +631,7 @@ def test_text_is_escaped(
     assert response.status_code == 302
     new_id = _sessions(app)[-1][0]
     assert _sessions(app)[-1][3] == f"Notes {script}"
-    agent = sign_in_as(org["agent_a1"])
+    agent = sign_in_as(org.agent_a1)
     post_form(agent, f"/coaching/{new_id}/acknowledge", {"comment": f"Comment {script}"})
     for client in (coach, agent):
         page = client.get(f"/coaching/{new_id}").get_data(as_text=True)

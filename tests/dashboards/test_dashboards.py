@@ -30,12 +30,15 @@ from qa_app.interactions.services import create_interaction
 from qa_app.scorecards.models import Scorecard
 from qa_app.stats.filters import ReportFilters
 from qa_app.teams.models import Team
+from tests.conftest import Organisation
 from tests.support.exports_data import TODAY, WEEK, seed_export_data
 
 
 @pytest.fixture
-def data(app: Flask, org: dict[str, Any], make_scorecard: Any) -> dict[str, Any]:
-    return seed_export_data(app, org, make_scorecard)
+def data(
+    app: Flask, org: Organisation, make_scorecard: Any, make_evaluation: Any
+) -> dict[str, Any]:
+    return seed_export_data(app, org, make_scorecard, make_evaluation)
 
 
 def _scored(start_days_ago: int | None = None) -> list[Evaluation]:
@@ -46,7 +49,7 @@ def _scored(start_days_ago: int | None = None) -> list[Evaluation]:
 
 
 def test_the_agent_table_matches_the_evaluations(
-    app: Flask, org: dict[str, Any], data: dict[str, Any]
+    app: Flask, org: Organisation, data: dict[str, Any]
 ) -> None:
     with app.app_context():
         rows = {row.performance.agent_id: row for row in team_table(ReportFilters(*WEEK))}
@@ -62,7 +65,7 @@ def test_the_agent_table_matches_the_evaluations(
             assert performance.pass_rate == pytest.approx(sum(verdicts) / len(verdicts))
             assert performance.critical_failures == sum(e.auto_failed for e in own)
         # Agent B2 has statistics and only a draft: a row without a QA average.
-        b2 = rows[org["agent_b2"].id].performance
+        b2 = rows[org.agent_b2.id].performance
         assert (b2.evaluations, b2.qa.mean, b2.totals.contacts_handled) == (0, None, 60)
 
 
@@ -81,18 +84,18 @@ def test_sorting_puts_rows_without_a_value_last(app: Flask, data: dict[str, Any]
 
 
 def test_the_trend_compares_with_the_period_before(
-    app: Flask, org: dict[str, Any], data: dict[str, Any]
+    app: Flask, org: Organisation, data: dict[str, Any]
 ) -> None:
     """A 46-day period ending tomorrow: the period before holds A1's evaluation of 60 days
     ago."""
     with app.app_context():
         filters = ReportFilters(TODAY - timedelta(days=44), WEEK[1])
-        row = next(r for r in team_table(filters) if r.performance.agent_id == org["agent_a1"].id)
+        row = next(r for r in team_table(filters) if r.performance.agent_id == org.agent_a1.id)
         old = db.session.get(Evaluation, data["a1_old"])
-        now = [e.score for e in _scored(44) if e.agent_id == org["agent_a1"].id]
+        now = [e.score for e in _scored(44) if e.agent_id == org.agent_a1.id]
         assert row.previous.n == 1
         assert row.trend == pytest.approx(statistics.fmean(now) - old.score)
-        others = [r for r in team_table(filters) if r.performance.agent_id != org["agent_a1"].id]
+        others = [r for r in team_table(filters) if r.performance.agent_id != org.agent_a1.id]
         assert all(r.trend is None for r in others)
 
 
@@ -121,14 +124,12 @@ def test_heat_map_cells_are_criterion_means(app: Flask, data: dict[str, Any]) ->
 
 
 def test_teams_compared_and_dispute_rates(
-    app: Flask, org: dict[str, Any], records: dict[str, int]
+    app: Flask, org: Organisation, records: dict[str, int]
 ) -> None:
     with app.app_context():
         rows = {row.name: row for row in teams_compared(ReportFilters(*WEEK))}
         team_a = rows["Team A"]
-        scored = [
-            e for e in _scored() if db.session.get(User, e.agent_id).team_id == org["team_a"].id
-        ]
+        scored = [e for e in _scored() if db.session.get(User, e.agent_id).team_id == org.team_a.id]
         assert team_a.evaluations == len(scored) == 3
         assert team_a.qa.mean == pytest.approx(statistics.fmean(e.score for e in scored))
         disputed = db.session.scalar(sa.select(sa.func.count(sa.distinct(Dispute.evaluation_id))))
@@ -139,7 +140,7 @@ def test_teams_compared_and_dispute_rates(
 
 
 def test_an_evaluation_disputed_twice_counts_once_and_its_figures_once(
-    app: Flask, org: dict[str, Any], records: dict[str, int]
+    app: Flask, org: Organisation, records: dict[str, int]
 ) -> None:
     # The dispute counts come from a join: a second dispute must not count the evaluation,
     # nor its score, twice.
@@ -148,7 +149,7 @@ def test_an_evaluation_disputed_twice_counts_once_and_its_figures_once(
         db.session.add(
             Dispute(
                 evaluation_id=records["disputed_id"],
-                raised_by_id=org["agent_a1"].id,
+                raised_by_id=org.agent_a1.id,
                 reason="And the closing.",
                 status="upheld",
             )
@@ -162,7 +163,7 @@ def test_an_evaluation_disputed_twice_counts_once_and_its_figures_once(
 
 
 def test_evaluator_consistency_flags_a_clearly_harsh_scorer(
-    app: Flask, org: dict[str, Any], data: dict[str, Any]
+    app: Flask, org: Organisation, data: dict[str, Any]
 ) -> None:
     with app.app_context():
         centre, evaluators = evaluator_consistency(ReportFilters(*WEEK))
@@ -180,7 +181,7 @@ def test_evaluator_consistency_flags_a_clearly_harsh_scorer(
             assert row.z == pytest.approx(row.difference / (spread / math.sqrt(len(own))))
             expected = None if abs(row.z) < 1.96 else ("harsh" if row.z < 0 else "lenient")
             assert row.tendency == expected
-        manager = next(row for row in evaluators if row.evaluator_id == org["manager"].id)
+        manager = next(row for row in evaluators if row.evaluator_id == org.manager.id)
         assert manager.qa.mean == 0.0  # the auto-failed evaluation
         assert manager.spread is None  # one evaluation has no spread
 
@@ -202,7 +203,7 @@ def test_monthly_trend_and_weakest_criteria(app: Flask, data: dict[str, Any]) ->
 
 
 def test_each_month_of_the_trend_is_its_own_evaluations_mean(
-    app: Flask, org: dict[str, Any], data: dict[str, Any]
+    app: Flask, org: Organisation, data: dict[str, Any]
 ) -> None:
     with app.app_context():
         months, trends = monthly_trend_by_team(ReportFilters(*WEEK), months=4)
@@ -252,23 +253,23 @@ def test_weakest_criteria_are_the_mean_r_over_their_answers(
 
 
 def test_supervisors_see_their_teams_only(
-    org: dict[str, Any], data: dict[str, Any], sign_in_as: Callable[[User], FlaskClient]
+    org: Organisation, data: dict[str, Any], sign_in_as: Callable[[User], FlaskClient]
 ) -> None:
-    page = sign_in_as(org["supervisor_a"]).get("/dashboard/team").get_data(as_text=True)
-    assert org["agent_a1"].display_name in page
-    assert org["agent_b1"].display_name not in page
-    other = sign_in_as(org["supervisor_b"]).get("/dashboard/team").get_data(as_text=True)
-    assert org["agent_a1"].display_name not in other
-    assert sign_in_as(org["supervisor_a"]).get("/dashboard/centre").status_code == 403
-    agent = sign_in_as(org["agent_a1"])
+    page = sign_in_as(org.supervisor_a).get("/dashboard/team").get_data(as_text=True)
+    assert org.agent_a1.display_name in page
+    assert org.agent_b1.display_name not in page
+    other = sign_in_as(org.supervisor_b).get("/dashboard/team").get_data(as_text=True)
+    assert org.agent_a1.display_name not in other
+    assert sign_in_as(org.supervisor_a).get("/dashboard/centre").status_code == 403
+    agent = sign_in_as(org.agent_a1)
     assert agent.get("/dashboard/team").status_code == 403
     assert agent.get("/dashboard/centre").status_code == 403
 
 
 def test_a_bad_filter_is_explained_and_the_default_view_shown(
-    org: dict[str, Any], data: dict[str, Any], sign_in_as: Callable[[User], FlaskClient]
+    org: Organisation, data: dict[str, Any], sign_in_as: Callable[[User], FlaskClient]
 ) -> None:
-    response = sign_in_as(org["manager"]).get("/dashboard/centre?start=2026-12-01&end=2026-01-01")
+    response = sign_in_as(org.manager).get("/dashboard/centre?start=2026-12-01&end=2026-01-01")
     assert response.status_code == 400
     assert "The period ends before it starts." in response.get_data(as_text=True)
     assert "Teams compared" in response.get_data(as_text=True)
@@ -294,18 +295,18 @@ def _queries(app: Flask, client: FlaskClient, path: str) -> int:
 @pytest.mark.parametrize("path", ["/dashboard/team", "/dashboard/centre"])
 def test_query_count_does_not_grow_with_agents(
     app: Flask,
-    org: dict[str, Any],
+    org: Organisation,
     data: dict[str, Any],
     make_user: Callable[..., User],
     sign_in_as: Callable[[User], FlaskClient],
     path: str,
 ) -> None:
-    client = sign_in_as(org["manager"])
+    client = sign_in_as(org.manager)
     before = _queries(app, client, path)
-    newcomers = [make_user(Role.AGENT, org["team_a"]) for _ in range(5)]
+    newcomers = [make_user(Role.AGENT, org.team_a) for _ in range(5)]
     with app.app_context():
         card = db.session.scalar(sa.select(Scorecard).where(Scorecard.slug == "export-call"))
-        supervisor = db.session.get(User, org["supervisor_a"].id)
+        supervisor = db.session.get(User, org.supervisor_a.id)
         for number, newcomer in enumerate(newcomers):
             agent = db.session.get(User, newcomer.id)
             interaction = create_interaction(

@@ -6,8 +6,9 @@ each step, optimistic locking (in the service and in the database) and the audit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import sqlalchemy as sa
@@ -34,49 +35,21 @@ from qa_app.scorecards.models import Scorecard
 from qa_app.scorecards.services import publish_version, set_archived
 from qa_app.scoring import AnswerError
 from qa_app.teams.models import Team
-from tests.conftest import SCORECARD_TOML
+from tests.conftest import SCORECARD_TOML, Organisation, scorecard_text
+
+if TYPE_CHECKING:
+    from qa_app.evaluations.models import Assignment
+
 
 # Records' answers are greeting = yes, empathy = 4: (1·1 + 0.75·2) / 3.
 RECORD_SCORE = 100 * 2.5 / 3
 
 # A scorecard with an N/A-able criterion and a critical one in a second section.
-FULL_TOML = """
-name = "Full call"
-slug = "full-call"
-channels = ["phone"]
-pass_mark = 80
-
-[[sections]]
-title = "Opening"
-
-[[sections.criteria]]
-key = "greeting"
-label = "Greeting"
-guidance = "Names the brand and themselves."
-kind = "yes_no"
-
-[[sections.criteria]]
-key = "empathy"
-label = "Empathy"
-guidance = "Acknowledges the customer's situation."
-kind = "scale"
-weight = 2
-na_allowed = true
-
-[[sections]]
-title = "Compliance"
-
-[[sections.criteria]]
-key = "verification"
-label = "Verification"
-guidance = "Verifies the customer's identity."
-kind = "yes_no"
-critical = true
-"""
+FULL_TOML = scorecard_text("full-call")
 
 
-def _user(org: dict[str, Any], key: str) -> User:
-    return db.session.get(User, org[key].id)
+def _user(org: Organisation, key: str) -> User:
+    return db.session.get(User, org.member(key).id)
 
 
 def _evaluation(evaluation_id: int) -> Evaluation:
@@ -124,46 +97,61 @@ def _rows(evaluation: Evaluation) -> dict[str, tuple[Any, ...]]:
     return {row.criterion_key: (row.value, row.is_na, row.normalised, row.comment) for row in rows}
 
 
-def _fresh_draft(org: dict[str, Any], slug: str = "test-call", ref: str = "NEW-1") -> Evaluation:
-    supervisor = _user(org, "supervisor_a")
-    interaction = _interaction(_user(org, "agent_a2"), supervisor, ref)
-    return services.start_evaluation(supervisor, interaction, _scorecard(slug))
+def _fresh_draft(
+    org: Organisation,
+    make_evaluation: Callable[..., Evaluation],
+    slug: str = "test-call",
+    ref: str = "NEW-1",
+) -> Evaluation:
+    """Supervisor A's new draft of agent A2's call of 3 November 2026."""
+    return make_evaluation(
+        "draft",
+        commit=False,
+        agent=org.agent_a2,
+        scorecard=slug,
+        ref=ref,
+        occurred_at=datetime(2026, 11, 3, 9, tzinfo=UTC),
+        duration_seconds=None,
+    )
 
 
 # --- start -----------------------------------------------------------------------------------
 
 
 def test_start_reuses_the_evaluators_existing_evaluation(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    assignment: Assignment, draft_evaluation: Evaluation, org: Organisation, app_context: None
 ) -> None:
     supervisor = _user(org, "supervisor_a")
-    interaction = db.session.get(Interaction, records["interaction_id"])
+    interaction = db.session.get(Interaction, assignment.interaction_id)
     again = services.start_evaluation(supervisor, interaction, _scorecard())
     db.session.commit()
-    assert again.id == records["draft_id"]
+    assert again.id == draft_evaluation.id
     count = db.session.scalar(
         sa.select(sa.func.count(Evaluation.id)).where(
-            Evaluation.interaction_id == records["interaction_id"]
+            Evaluation.interaction_id == assignment.interaction_id
         )
     )
     assert count == 1
-    assert len(_events(records["draft_id"], "evaluation.started")) == 1
+    assert len(_events(draft_evaluation.id, "evaluation.started")) == 1
 
 
 def test_start_opens_a_draft_on_the_latest_version(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    draft_evaluation: Evaluation,
+    org: Organisation,
+    app_context: None,
+    make_evaluation: Callable[..., Evaluation],
 ) -> None:
     scorecard = _scorecard()
     changed = parse_toml(SCORECARD_TOML.replace("pass_mark = 80", "pass_mark = 70"))
     version_2 = publish_version(scorecard, changed, source="file")
     assert version_2 is not None and version_2.number == 2
 
-    evaluation = _fresh_draft(org)
+    evaluation = _fresh_draft(org, make_evaluation)
     db.session.commit()
     assert evaluation.scorecard_version_id == version_2.id
     assert evaluation.status == EvaluationStatus.DRAFT
-    assert evaluation.agent_id == org["agent_a2"].id
-    assert evaluation.evaluator_id == org["supervisor_a"].id
+    assert evaluation.agent_id == org.agent_a2.id
+    assert evaluation.evaluator_id == org.supervisor_a.id
     assert (evaluation.revision, evaluation.score, evaluation.answers) == (0, None, [])
     [event] = _events(evaluation.id, "evaluation.started")
     assert event.after == {
@@ -171,7 +159,7 @@ def test_start_opens_a_draft_on_the_latest_version(
         "version_id": version_2.id,
     }
     # An evaluation started earlier keeps the version it was started on.
-    assert _evaluation(records["draft_id"]).version.number == 1
+    assert _evaluation(draft_evaluation.id).version.number == 1
 
 
 @pytest.mark.parametrize(
@@ -190,7 +178,7 @@ def test_start_is_refused_outside_scope_and_for_oneself(
     evaluator_key: str,
     agent_key: str,
     records: dict[str, int],
-    org: dict[str, Any],
+    org: Organisation,
     app_context: None,
 ) -> None:
     evaluator = _user(org, evaluator_key)
@@ -202,13 +190,16 @@ def test_start_is_refused_outside_scope_and_for_oneself(
 
 
 def test_start_is_refused_on_an_archived_scorecard(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    records: dict[str, int],
+    org: Organisation,
+    app_context: None,
+    make_evaluation: Callable[..., Evaluation],
 ) -> None:
     set_archived(_scorecard(), True)
     with pytest.raises(EvaluationRuleError, match="no active published version"):
-        _fresh_draft(org)
+        _fresh_draft(org, make_evaluation)
     assert (
-        db.session.scalar(sa.select(Evaluation.id).where(Evaluation.agent_id == org["agent_a2"].id))
+        db.session.scalar(sa.select(Evaluation.id).where(Evaluation.agent_id == org.agent_a2.id))
         is None
     )
 
@@ -255,12 +246,13 @@ def test_save_draft_stores_partial_answers_and_the_score(
     expected_rows: dict[str, tuple[Any, ...]],
     score: float | None,
     auto_failed: bool,
-    org: dict[str, Any],
+    org: Organisation,
     make_scorecard: Any,
     app_context: None,
+    make_evaluation: Callable[..., Evaluation],
 ) -> None:
     make_scorecard(FULL_TOML)
-    evaluation = _fresh_draft(org, "full-call")
+    evaluation = _fresh_draft(org, make_evaluation, "full-call")
     db.session.commit()
     result = services.save_draft(evaluation, _edit(evaluation, answers), _user(org, "supervisor_a"))
     db.session.commit()
@@ -280,10 +272,10 @@ def test_save_draft_stores_partial_answers_and_the_score(
 
 
 def test_save_draft_keeps_comments_texts_and_removes_cleared_answers(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    draft_evaluation: Evaluation, org: Organisation, app_context: None
 ) -> None:
     supervisor = _user(org, "supervisor_a")
-    evaluation = _evaluation(records["draft_id"])
+    evaluation = _evaluation(draft_evaluation.id)
     services.save_draft(
         evaluation,
         _edit(
@@ -312,9 +304,9 @@ def test_save_draft_keeps_comments_texts_and_removes_cleared_answers(
 
 
 def test_save_draft_with_an_invalid_value_saves_nothing(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    draft_evaluation: Evaluation, org: Organisation, app_context: None
 ) -> None:
-    evaluation = _evaluation(records["draft_id"])
+    evaluation = _evaluation(draft_evaluation.id)
     lock = evaluation.lock_version
     with pytest.raises(AnswerError) as raised:
         services.save_draft(
@@ -330,10 +322,10 @@ def test_save_draft_with_an_invalid_value_saves_nothing(
 
 
 def test_every_save_moves_the_lock_version_on(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    draft_evaluation: Evaluation, org: Organisation, app_context: None
 ) -> None:
     supervisor = _user(org, "supervisor_a")
-    evaluation = _evaluation(records["draft_id"])
+    evaluation = _evaluation(draft_evaluation.id)
     seen = [evaluation.lock_version]
     for edit in (
         {"greeting": True},
@@ -351,10 +343,10 @@ def test_every_save_moves_the_lock_version_on(
 
 
 def test_save_draft_audits_only_what_changed(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    draft_evaluation: Evaluation, org: Organisation, app_context: None
 ) -> None:
     supervisor = _user(org, "supervisor_a")
-    evaluation = _evaluation(records["draft_id"])
+    evaluation = _evaluation(draft_evaluation.id)
     services.save_draft(evaluation, _edit(evaluation, {"greeting": True}), supervisor)
     db.session.commit()
     services.save_draft(
@@ -399,11 +391,11 @@ def test_save_draft_audits_only_what_changed(
 def test_submit_lists_every_missing_answer_and_changes_nothing(
     answers: dict[str, object],
     missing: list[str],
-    records: dict[str, int],
-    org: dict[str, Any],
+    draft_evaluation: Evaluation,
+    org: Organisation,
     app_context: None,
 ) -> None:
-    evaluation = _evaluation(records["draft_id"])
+    evaluation = _evaluation(draft_evaluation.id)
     lock = evaluation.lock_version
     with pytest.raises(AnswerError) as raised:
         services.submit(evaluation, _edit(evaluation, answers), _user(org, "supervisor_a"))
@@ -429,12 +421,12 @@ def test_submit_releases_according_to_the_team_setting(
     release_mode: str,
     status: EvaluationStatus,
     actions: list[str],
-    records: dict[str, int],
-    org: dict[str, Any],
+    draft_evaluation: Evaluation,
+    org: Organisation,
     app_context: None,
 ) -> None:
-    db.session.get(Team, org["team_a"].id).release_mode = release_mode
-    evaluation = _evaluation(records["draft_id"])
+    db.session.get(Team, org.team_a.id).release_mode = release_mode
+    evaluation = _evaluation(draft_evaluation.id)
     result = services.submit(
         evaluation, _edit(evaluation, {"greeting": True, "empathy": 4}), _user(org, "supervisor_a")
     )
@@ -452,10 +444,10 @@ def test_submit_releases_according_to_the_team_setting(
 
 
 def test_submit_snapshots_revision_one(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    draft_evaluation: Evaluation, org: Organisation, app_context: None
 ) -> None:
     supervisor = _user(org, "supervisor_a")
-    evaluation = _evaluation(records["draft_id"])
+    evaluation = _evaluation(draft_evaluation.id)
     services.submit(
         evaluation,
         _edit(
@@ -497,10 +489,10 @@ def test_submit_snapshots_revision_one(
 
 
 def test_correcting_before_release_adds_a_revision_and_keeps_submitted_at(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    submitted_evaluation: Evaluation, org: Organisation, app_context: None
 ) -> None:
-    db.session.get(Team, org["team_a"].id).release_mode = "manual"
-    evaluation = _evaluation(records["submitted_id"])
+    db.session.get(Team, org.team_a.id).release_mode = "manual"
+    evaluation = _evaluation(submitted_evaluation.id)
     submitted_at = evaluation.submitted_at
     services.submit(
         evaluation, _edit(evaluation, {"greeting": False, "empathy": 4}), _user(org, "supervisor_a")
@@ -522,9 +514,9 @@ def test_correcting_before_release_adds_a_revision_and_keeps_submitted_at(
 
 
 def test_saving_a_submitted_evaluation_as_a_draft_cannot_leave_it_incomplete(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    submitted_evaluation: Evaluation, org: Organisation, app_context: None
 ) -> None:
-    evaluation = _evaluation(records["submitted_id"])
+    evaluation = _evaluation(submitted_evaluation.id)
     with pytest.raises((AnswerError, EvaluationRuleError)):
         services.save_draft(
             evaluation, _edit(evaluation, {"greeting": True}), _user(org, "supervisor_a")
@@ -551,7 +543,7 @@ def test_edits_are_refused_after_release_and_for_others(
     record: str,
     who: str,
     records: dict[str, int],
-    org: dict[str, Any],
+    org: Organisation,
     app_context: None,
 ) -> None:
     evaluation = _evaluation(records[record])
@@ -565,9 +557,9 @@ def test_edits_are_refused_after_release_and_for_others(
 
 
 def test_a_manager_may_edit_a_supervisors_draft(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    draft_evaluation: Evaluation, org: Organisation, app_context: None
 ) -> None:
-    evaluation = _evaluation(records["draft_id"])
+    evaluation = _evaluation(draft_evaluation.id)
     services.save_draft(evaluation, _edit(evaluation, {"greeting": True}), _user(org, "manager"))
     db.session.commit()
     assert _rows(evaluation) == {"greeting": (1.0, False, 1.0, None)}
@@ -578,10 +570,10 @@ def test_a_manager_may_edit_a_supervisors_draft(
 
 @pytest.mark.parametrize("step", ["save_draft", "submit"])
 def test_a_stale_lock_version_is_refused(
-    step: str, records: dict[str, int], org: dict[str, Any], app_context: None
+    step: str, draft_evaluation: Evaluation, org: Organisation, app_context: None
 ) -> None:
     supervisor = _user(org, "supervisor_a")
-    evaluation = _evaluation(records["draft_id"])
+    evaluation = _evaluation(draft_evaluation.id)
     loaded = evaluation.lock_version
     services.save_draft(evaluation, _edit(evaluation, {"greeting": True}), supervisor)
     db.session.commit()
@@ -594,13 +586,13 @@ def test_a_stale_lock_version_is_refused(
 
 
 def test_the_database_refuses_a_save_based_on_a_row_changed_since_it_was_loaded(
-    app: Flask, records: dict[str, int], org: dict[str, Any]
+    app: Flask, draft_evaluation: Evaluation, org: Organisation
 ) -> None:
     """Two editors load the same version in two sessions; the later save must fail even though
     each passed the in-memory lock check (a concurrent request, not a stale form)."""
     with app.app_context():
         db.session().expire_on_commit = False
-        first = _evaluation(records["draft_id"])
+        first = _evaluation(draft_evaluation.id)
         first_actor = _user(org, "supervisor_a")
         # Load everything the save will read, as a request would before the other one commits.
         assert first.version.definition["slug"] == "test-call"
@@ -609,7 +601,7 @@ def test_the_database_refuses_a_save_based_on_a_row_changed_since_it_was_loaded(
         db.session.commit()  # ends the read transaction, keeps the loaded (soon stale) state
 
         with app.app_context():
-            second = _evaluation(records["draft_id"])
+            second = _evaluation(draft_evaluation.id)
             assert second.lock_version == loaded
             services.save_draft(second, _edit(second, {"greeting": True}), _user(org, "manager"))
             db.session.commit()
@@ -620,7 +612,7 @@ def test_the_database_refuses_a_save_based_on_a_row_changed_since_it_was_loaded(
         db.session.rollback()
 
     with app.app_context():
-        stored = _evaluation(records["draft_id"])
+        stored = _evaluation(draft_evaluation.id)
         assert _rows(stored) == {"greeting": (1.0, False, 1.0, None)}
         assert stored.lock_version == loaded + 1
         assert len(_events(stored.id, "evaluation.saved")) == 1
@@ -631,9 +623,9 @@ def test_the_database_refuses_a_save_based_on_a_row_changed_since_it_was_loaded(
 
 @pytest.mark.parametrize("who", ["supervisor_a", "manager"])
 def test_release_shows_a_submitted_evaluation_to_the_agent(
-    who: str, records: dict[str, int], org: dict[str, Any], app_context: None
+    who: str, submitted_evaluation: Evaluation, org: Organisation, app_context: None
 ) -> None:
-    evaluation = _evaluation(records["submitted_id"])
+    evaluation = _evaluation(submitted_evaluation.id)
     assert evaluation.released_at is None
     services.release(evaluation, _user(org, who))
     db.session.commit()
@@ -655,7 +647,7 @@ def test_release_shows_a_submitted_evaluation_to_the_agent(
     ],
 )
 def test_release_is_refused(
-    record: str, who: str, records: dict[str, int], org: dict[str, Any], app_context: None
+    record: str, who: str, records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     evaluation = _evaluation(records[record])
     status = evaluation.status
@@ -676,11 +668,11 @@ def test_release_is_refused(
 def test_acknowledge(
     comment: str | None,
     stored: str | None,
-    records: dict[str, int],
-    org: dict[str, Any],
+    released_evaluation: Evaluation,
+    org: Organisation,
     app_context: None,
 ) -> None:
-    evaluation = _evaluation(records["released_id"])
+    evaluation = _evaluation(released_evaluation.id)
     services.acknowledge(evaluation, _user(org, "agent_a1"), comment)
     db.session.commit()
     assert evaluation.status == EvaluationStatus.ACKNOWLEDGED
@@ -701,7 +693,7 @@ def test_acknowledge(
     ],
 )
 def test_acknowledge_is_refused(
-    record: str, who: str, records: dict[str, int], org: dict[str, Any], app_context: None
+    record: str, who: str, records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     evaluation = _evaluation(records[record])
     status = evaluation.status
@@ -713,9 +705,9 @@ def test_acknowledge_is_refused(
 
 
 def test_acknowledged_feedback_cannot_be_acknowledged_again(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    released_evaluation: Evaluation, org: Organisation, app_context: None
 ) -> None:
-    evaluation = _evaluation(records["released_id"])
+    evaluation = _evaluation(released_evaluation.id)
     agent = _user(org, "agent_a1")
     services.acknowledge(evaluation, agent, "first")
     db.session.commit()
@@ -741,11 +733,11 @@ def test_acknowledged_feedback_cannot_be_acknowledged_again(
 def test_dispute_window(
     after_release: timedelta,
     allowed: bool,
-    records: dict[str, int],
-    org: dict[str, Any],
+    released_evaluation: Evaluation,
+    org: Organisation,
     app_context: None,
 ) -> None:
-    evaluation = _evaluation(records["released_id"])
+    evaluation = _evaluation(released_evaluation.id)
     now = evaluation.released_at + after_release
     assert services.dispute_deadline(evaluation, 7) == evaluation.released_at + timedelta(days=7)
     agent = _user(org, "agent_a1")
@@ -765,9 +757,9 @@ def test_dispute_window(
 
 
 def test_the_window_follows_the_configured_days(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    released_evaluation: Evaluation, org: Organisation, app_context: None
 ) -> None:
-    evaluation = _evaluation(records["released_id"])
+    evaluation = _evaluation(released_evaluation.id)
     later = evaluation.released_at + timedelta(days=8)
     agent = _user(org, "agent_a1")
     with pytest.raises(EvaluationRuleError, match="7 days"):
@@ -778,9 +770,9 @@ def test_the_window_follows_the_configured_days(
 
 
 def test_raise_dispute_records_criteria_reason_and_revision(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    released_evaluation: Evaluation, org: Organisation, app_context: None
 ) -> None:
-    evaluation = _evaluation(records["released_id"])
+    evaluation = _evaluation(released_evaluation.id)
     agent = _user(org, "agent_a1")
     dispute = services.raise_dispute(
         evaluation, agent, ["greeting", "empathy", "greeting"], "  I did greet.  ", window_days=7
@@ -809,9 +801,13 @@ def test_raise_dispute_records_criteria_reason_and_revision(
     ],
 )
 def test_raise_dispute_refuses_unknown_criteria_and_empty_reasons(
-    keys: list[str], reason: str, records: dict[str, int], org: dict[str, Any], app_context: None
+    keys: list[str],
+    reason: str,
+    released_evaluation: Evaluation,
+    org: Organisation,
+    app_context: None,
 ) -> None:
-    evaluation = _evaluation(records["released_id"])
+    evaluation = _evaluation(released_evaluation.id)
     with pytest.raises(EvaluationRuleError, match="reason"):
         services.raise_dispute(evaluation, _user(org, "agent_a1"), keys, reason, window_days=7)
     db.session.rollback()
@@ -830,7 +826,7 @@ def test_raise_dispute_refuses_unknown_criteria_and_empty_reasons(
     ],
 )
 def test_only_the_agent_disputes_and_only_released_feedback(
-    record: str, who: str, records: dict[str, int], org: dict[str, Any], app_context: None
+    record: str, who: str, records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     evaluation = _evaluation(records[record])
     status = evaluation.status
@@ -841,9 +837,9 @@ def test_only_the_agent_disputes_and_only_released_feedback(
 
 
 def test_acknowledged_feedback_cannot_be_disputed(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    released_evaluation: Evaluation, org: Organisation, app_context: None
 ) -> None:
-    evaluation = _evaluation(records["released_id"])
+    evaluation = _evaluation(released_evaluation.id)
     agent = _user(org, "agent_a1")
     services.acknowledge(evaluation, agent, None)
     with pytest.raises(EvaluationRuleError):
@@ -854,10 +850,10 @@ def test_acknowledged_feedback_cannot_be_disputed(
 
 
 def test_uphold_rescores_as_a_new_revision_and_keeps_the_old_one(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    disputed_evaluation: Evaluation, open_dispute: Dispute, org: Organisation, app_context: None
 ) -> None:
     resolver = _user(org, "supervisor_a")  # the evaluation was scored by the manager
-    dispute = db.session.get(Dispute, records["dispute_id"])
+    dispute = db.session.get(Dispute, open_dispute.id)
     evaluation = dispute.evaluation
     [old] = db.session.scalars(
         sa.select(EvaluationRevision).where(EvaluationRevision.evaluation_id == evaluation.id)
@@ -874,7 +870,7 @@ def test_uphold_rescores_as_a_new_revision_and_keeps_the_old_one(
     db.session.expire_all()
 
     assert result.score == pytest.approx(200 / 3)
-    evaluation = _evaluation(records["disputed_id"])
+    evaluation = _evaluation(disputed_evaluation.id)
     assert (evaluation.status, evaluation.revision) == (EvaluationStatus.RESOLVED, 2)
     assert evaluation.score == pytest.approx(200 / 3)
     assert evaluation.passed is False
@@ -899,7 +895,7 @@ def test_uphold_rescores_as_a_new_revision_and_keeps_the_old_one(
     assert second.score == pytest.approx(200 / 3)
     assert second.content["answers"]["greeting"] == {"value": False, "comment": "No brand"}
 
-    dispute = db.session.get(Dispute, records["dispute_id"])
+    dispute = db.session.get(Dispute, open_dispute.id)
     assert dispute.status == DisputeStatus.UPHELD
     assert (dispute.revision_before, dispute.revision_after) == (1, 2)
     assert (dispute.resolved_by_id, dispute.resolution_note) == (resolver.id, "Listened again.")
@@ -921,10 +917,10 @@ def test_uphold_rescores_as_a_new_revision_and_keeps_the_old_one(
 
 
 def test_uphold_needs_every_answer_and_a_current_lock_version(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    open_dispute: Dispute, org: Organisation, app_context: None
 ) -> None:
     resolver = _user(org, "supervisor_a")
-    dispute = db.session.get(Dispute, records["dispute_id"])
+    dispute = db.session.get(Dispute, open_dispute.id)
     evaluation = dispute.evaluation
     with pytest.raises(AnswerError) as raised:
         services.uphold_dispute(dispute, resolver, "Re-scored", _edit(evaluation, {"greeting": 0}))
@@ -939,10 +935,10 @@ def test_uphold_needs_every_answer_and_a_current_lock_version(
 
 
 def test_reject_keeps_the_score_and_tells_the_agent_why(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    open_dispute: Dispute, org: Organisation, app_context: None
 ) -> None:
     resolver = _user(org, "supervisor_a")
-    dispute = db.session.get(Dispute, records["dispute_id"])
+    dispute = db.session.get(Dispute, open_dispute.id)
     evaluation = dispute.evaluation
     answers_before = _rows(evaluation)
     services.reject_dispute(dispute, resolver, " The greeting lacked the brand. ")
@@ -971,15 +967,15 @@ def test_reject_keeps_the_score_and_tells_the_agent_why(
 
 @pytest.mark.parametrize("note", ["", "   "])
 def test_a_decision_needs_a_note(
-    note: str, records: dict[str, int], org: dict[str, Any], app_context: None
+    note: str, open_dispute: Dispute, org: Organisation, app_context: None
 ) -> None:
-    dispute = db.session.get(Dispute, records["dispute_id"])
+    dispute = db.session.get(Dispute, open_dispute.id)
     with pytest.raises(EvaluationRuleError, match="Explain"):
         services.reject_dispute(dispute, _user(org, "supervisor_a"), note)
     assert dispute.status == DisputeStatus.OPEN
 
 
-def _dispute_on(record: str, records: dict[str, int], org: dict[str, Any]) -> Dispute:
+def _dispute_on(record: str, records: dict[str, int], org: Organisation) -> Dispute:
     """The records' dispute (scored by the manager), or a new one on supervisor A's
     released evaluation."""
     if record == "disputed_id":
@@ -1014,7 +1010,7 @@ def test_who_may_decide_a_dispute(
     who: str,
     allowed: bool,
     records: dict[str, int],
-    org: dict[str, Any],
+    org: Organisation,
     app_context: None,
 ) -> None:
     dispute = _dispute_on(record, records, org)
@@ -1047,10 +1043,10 @@ def test_who_may_decide_a_dispute(
 
 
 def test_delete_draft_removes_it_and_audits_what_it_held(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    assignment: Assignment, draft_evaluation: Evaluation, org: Organisation, app_context: None
 ) -> None:
     supervisor = _user(org, "supervisor_a")
-    evaluation = _evaluation(records["draft_id"])
+    evaluation = _evaluation(draft_evaluation.id)
     services.save_draft(
         evaluation,
         _edit(evaluation, {"greeting": True}, {"greeting": "Good"}, {"strengths": "Warm"}),
@@ -1059,14 +1055,14 @@ def test_delete_draft_removes_it_and_audits_what_it_held(
     db.session.commit()
     services.delete_draft(evaluation, supervisor)
     db.session.commit()
-    assert _evaluation(records["draft_id"]) is None
+    assert _evaluation(draft_evaluation.id) is None
     assert (
         db.session.scalar(
-            sa.select(sa.func.count(Answer.id)).where(Answer.evaluation_id == records["draft_id"])
+            sa.select(sa.func.count(Answer.id)).where(Answer.evaluation_id == draft_evaluation.id)
         )
         == 0
     )
-    [event] = _events(records["draft_id"], "evaluation.deleted")
+    [event] = _events(draft_evaluation.id, "evaluation.deleted")
     assert event.before == {
         "answers": {"greeting": {"value": True, "comment": "Good"}},
         "overall_comment": None,
@@ -1074,7 +1070,7 @@ def test_delete_draft_removes_it_and_audits_what_it_held(
         "opportunities": None,
     }
     # The interaction stays, and can be evaluated again.
-    assert db.session.get(Interaction, records["interaction_id"]) is not None
+    assert db.session.get(Interaction, assignment.interaction_id) is not None
 
 
 @pytest.mark.parametrize(
@@ -1088,7 +1084,7 @@ def test_delete_draft_removes_it_and_audits_what_it_held(
     ],
 )
 def test_only_drafts_are_deleted_and_only_by_their_editors(
-    record: str, who: str, records: dict[str, int], org: dict[str, Any], app_context: None
+    record: str, who: str, records: dict[str, int], org: Organisation, app_context: None
 ) -> None:
     evaluation = _evaluation(records[record])
     with pytest.raises(EvaluationRuleError, match="Only a draft"):
@@ -1102,12 +1098,12 @@ def test_only_drafts_are_deleted_and_only_by_their_editors(
 
 
 def test_every_transition_is_audited_in_order(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    draft_evaluation: Evaluation, org: Organisation, app_context: None
 ) -> None:
     supervisor, agent, manager = (
         _user(org, key) for key in ("supervisor_a", "agent_a1", "manager")
     )
-    evaluation = _evaluation(records["draft_id"])
+    evaluation = _evaluation(draft_evaluation.id)
     services.save_draft(evaluation, _edit(evaluation, {"greeting": True}), supervisor)
     services.submit(evaluation, _edit(evaluation, {"greeting": True, "empathy": 3}), supervisor)
     db.session.flush()
@@ -1132,10 +1128,10 @@ def test_every_transition_is_audited_in_order(
 
 
 def test_audit_events_name_the_actor_given_to_the_service(
-    records: dict[str, int], org: dict[str, Any], app_context: None
+    draft_evaluation: Evaluation, org: Organisation, app_context: None
 ) -> None:
     supervisor = _user(org, "supervisor_a")
-    evaluation = _evaluation(records["draft_id"])
+    evaluation = _evaluation(draft_evaluation.id)
     services.submit(evaluation, _edit(evaluation, {"greeting": True, "empathy": 3}), supervisor)
     db.session.commit()
     actors = {

@@ -28,7 +28,7 @@ from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
 from qa_app.interactions.services import create_interaction
 from qa_app.scorecards.models import Scorecard
-from tests.conftest import post_form
+from tests.conftest import Organisation, post_form
 
 SignIn = Callable[[User], FlaskClient]
 WARNING = "Someone else saved this evaluation after you opened it."
@@ -97,22 +97,22 @@ def _id_from(location: str, pattern: str) -> int:
 
 
 @pytest.fixture
-def assignment(app: Flask, org: dict[str, Any], make_scorecard: Any) -> dict[str, int]:
+def journey_assignment(app: Flask, org: Organisation, make_scorecard: Any) -> dict[str, int]:
     """An interaction of agent A1 in supervisor A's queue, not started yet."""
     slug = make_scorecard()
     with app.app_context():
         scorecard = db.session.scalar(sa.select(Scorecard).where(Scorecard.slug == slug))
         interaction = create_interaction(
-            db.session.get(User, org["agent_a1"].id),
+            db.session.get(User, org.agent_a1.id),
             channel="phone",
             occurred_at=datetime(2026, 11, 4, 14, 30, tzinfo=UTC),
-            actor=db.session.get(User, org["supervisor_a"].id),
+            actor=db.session.get(User, org.supervisor_a.id),
             external_ref="CALL-J",
             duration_seconds=420,
         )
         row = Assignment(
             interaction_id=interaction.id,
-            evaluator_id=org["supervisor_a"].id,
+            evaluator_id=org.supervisor_a.id,
             scorecard_id=scorecard.id,
         )
         db.session.add(row)
@@ -124,13 +124,13 @@ def assignment(app: Flask, org: dict[str, Any], make_scorecard: Any) -> dict[str
 
 
 def test_journey_from_queue_to_acknowledged_feedback(
-    app: Flask, org: dict[str, Any], assignment: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, journey_assignment: dict[str, int], sign_in_as: SignIn
 ) -> None:
-    supervisor = sign_in_as(org["supervisor_a"])
+    supervisor = sign_in_as(org.supervisor_a)
     queue = _text(supervisor.get("/evaluations/queue"))
-    start_path = f"/evaluations/start/assignment/{assignment['assignment_id']}"
+    start_path = f"/evaluations/start/assignment/{journey_assignment['assignment_id']}"
     assert f'action="{start_path}"' in queue
-    assert org["agent_a1"].display_name in queue
+    assert org.agent_a1.display_name in queue
 
     started = post_form(supervisor, start_path)
     assert started.status_code == 302
@@ -197,7 +197,7 @@ def test_journey_from_queue_to_acknowledged_feedback(
     assert stored["status"] == EvaluationStatus.RELEASED
     assert stored["score"] == pytest.approx(100 * 2.5 / 3)
 
-    agent = sign_in_as(org["agent_a1"])
+    agent = sign_in_as(org.agent_a1)
     inbox = _text(agent.get("/feedback/"))
     assert f'href="/evaluations/{evaluation_id}"' in inbox
     assert re.search(r'badge text-bg-primary">new<', inbox)
@@ -236,10 +236,10 @@ def test_journey_from_queue_to_acknowledged_feedback(
 
 
 def test_journey_dispute_upheld_by_a_manager(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, released_evaluation: Evaluation, sign_in_as: SignIn
 ) -> None:
-    evaluation_id = records["released_id"]  # scored by supervisor A: 83.3
-    agent = sign_in_as(org["agent_a1"])
+    evaluation_id = released_evaluation.id  # scored by supervisor A: 83.3
+    agent = sign_in_as(org.agent_a1)
     disputed = post_form(
         agent,
         f"/feedback/{evaluation_id}/dispute",
@@ -255,7 +255,7 @@ def test_journey_dispute_upheld_by_a_manager(
         assert (dispute.criterion_keys, dispute.reason) == (["empathy"], "I apologised twice.")
     assert _evaluation(app, evaluation_id)["status"] == EvaluationStatus.DISPUTED
 
-    manager = sign_in_as(org["manager"])
+    manager = sign_in_as(org.manager)
     listing = _text(manager.get("/disputes/"))
     assert f'href="/disputes/{dispute_id}"' in listing
     page = _text(manager.get(f"/disputes/{dispute_id}"))
@@ -282,7 +282,7 @@ def test_journey_dispute_upheld_by_a_manager(
     assert "upheld" in detail and "100.0" in detail and "revision 2" in detail
     assert "83.3" not in detail
 
-    for client, hidden in ((agent, True), (sign_in_as(org["supervisor_a"]), False)):
+    for client, hidden in ((agent, True), (sign_in_as(org.supervisor_a), False)):
         history = _text(client.get(f"/evaluations/{evaluation_id}/history"))
         rows = re.findall(r"<tr><td>(\d+)</td><td>[^<]*</td><td>([^<]*)</td>", history)
         assert rows == [("1", "submitted"), ("2", "dispute upheld")]
@@ -298,9 +298,9 @@ def test_journey_dispute_upheld_by_a_manager(
 
 
 def test_a_rejected_dispute_keeps_the_score_and_shows_the_note(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
 ) -> None:
-    supervisor = sign_in_as(org["supervisor_a"])  # the records' dispute was scored by the manager
+    supervisor = sign_in_as(org.supervisor_a)  # the records' dispute was scored by the manager
     path = f"/disputes/{records['dispute_id']}"
     assert "I did greet." in _text(supervisor.get(path))
     rejected = post_form(
@@ -316,7 +316,7 @@ def test_a_rejected_dispute_keeps_the_score_and_shows_the_note(
     stored = _evaluation(app, records["disputed_id"])
     assert (stored["status"], stored["revision"]) == (EvaluationStatus.RESOLVED, 1)
     assert stored["score"] == pytest.approx(100 * 2.5 / 3)
-    detail = _text(sign_in_as(org["agent_a1"]).get(f"/evaluations/{records['disputed_id']}"))
+    detail = _text(sign_in_as(org.agent_a1).get(f"/evaluations/{records['disputed_id']}"))
     assert "No brand name in the greeting." in detail and "rejected" in detail
 
 
@@ -349,30 +349,30 @@ def test_live_score_returns_json_and_saves_nothing(
     fields: dict[str, str],
     expected: dict[str, Any],
     app: Flask,
-    org: dict[str, Any],
-    records: dict[str, int],
+    org: Organisation,
+    draft_evaluation: Evaluation,
     sign_in_as: SignIn,
 ) -> None:
-    before = _evaluation(app, records["draft_id"])
+    before = _evaluation(app, draft_evaluation.id)
     response = post_form(
-        sign_in_as(org["supervisor_a"]), f"/evaluations/{records['draft_id']}/score", fields
+        sign_in_as(org.supervisor_a), f"/evaluations/{draft_evaluation.id}/score", fields
     )
     assert response.status_code == 200
     assert response.is_json
     data = response.get_json()
     for key, value in expected.items():
         assert data[key] == (pytest.approx(value) if isinstance(value, float) else value), key
-    assert _evaluation(app, records["draft_id"]) == before
-    assert _answers(app, records["draft_id"]) == {}
+    assert _evaluation(app, draft_evaluation.id) == before
+    assert _answers(app, draft_evaluation.id) == {}
 
 
 @pytest.mark.parametrize(("who", "status"), [("agent_a1", 403), ("supervisor_b", 404)])
 def test_live_score_is_for_evaluators_in_scope(
-    who: str, status: int, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    who: str, status: int, org: Organisation, draft_evaluation: Evaluation, sign_in_as: SignIn
 ) -> None:
     response = post_form(
-        sign_in_as(org[who]),
-        f"/evaluations/{records['draft_id']}/score",
+        sign_in_as(org.member(who)),
+        f"/evaluations/{draft_evaluation.id}/score",
         {"answer-greeting": "yes"},
     )
     assert response.status_code == status
@@ -382,10 +382,10 @@ def test_live_score_is_for_evaluators_in_scope(
 
 
 def test_the_second_save_of_the_same_version_is_refused_and_keeps_its_input(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, draft_evaluation: Evaluation, sign_in_as: SignIn
 ) -> None:
-    path = f"/evaluations/{records['draft_id']}/edit"
-    first, second = sign_in_as(org["supervisor_a"]), sign_in_as(org["manager"])
+    path = f"/evaluations/{draft_evaluation.id}/edit"
+    first, second = sign_in_as(org.supervisor_a), sign_in_as(org.manager)
     first_page, second_page = _text(first.get(path)), _text(second.get(path))
     loaded = _lock(first_page)
     assert _lock(second_page) == loaded
@@ -416,26 +416,26 @@ def test_the_second_save_of_the_same_version_is_refused_and_keeps_its_input(
     assert "Talked over the customer" in _block(page, "empathy")
     assert "Let the customer finish" in page
     assert "<code>greeting</code>" in page  # the answers that differ are named
-    assert _answers(app, records["draft_id"]) == {"greeting": (1.0, False, "Said the brand")}
+    assert _answers(app, draft_evaluation.id) == {"greeting": (1.0, False, "Said the brand")}
 
     # The refused page carries the current version: saving again is a deliberate overwrite.
-    current = _evaluation(app, records["draft_id"])["lock_version"]
+    current = _evaluation(app, draft_evaluation.id)["lock_version"]
     assert _lock(page) == str(current) != loaded
     again = post_form(
         second, path, {"lock_version": _lock(page), "answer-greeting": "no", "answer-empathy": "2"}
     )
     assert again.status_code == 302
-    assert _answers(app, records["draft_id"]) == {
+    assert _answers(app, draft_evaluation.id) == {
         "greeting": (0.0, False, None),
         "empathy": (2.0, False, None),
     }
 
 
 def test_a_conflicting_submit_is_refused_too(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, draft_evaluation: Evaluation, sign_in_as: SignIn
 ) -> None:
-    path = f"/evaluations/{records['draft_id']}/edit"
-    first, second = sign_in_as(org["supervisor_a"]), sign_in_as(org["manager"])
+    path = f"/evaluations/{draft_evaluation.id}/edit"
+    first, second = sign_in_as(org.supervisor_a), sign_in_as(org.manager)
     loaded = _lock(_text(first.get(path)))
     assert (
         post_form(first, path, {"lock_version": loaded, "answer-empathy": "3"}).status_code == 302
@@ -447,7 +447,7 @@ def test_a_conflicting_submit_is_refused_too(
     )
     assert refused.status_code == 409
     assert WARNING in _text(refused)
-    assert _evaluation(app, records["draft_id"])["status"] == EvaluationStatus.DRAFT
+    assert _evaluation(app, draft_evaluation.id)["status"] == EvaluationStatus.DRAFT
 
 
 # --- access ----------------------------------------------------------------------------------
@@ -476,11 +476,11 @@ def test_agents_see_only_their_own_released_evaluations(
     path: str,
     who: str,
     record: str,
-    org: dict[str, Any],
+    org: Organisation,
     records: dict[str, int],
     sign_in_as: SignIn,
 ) -> None:
-    agent = sign_in_as(org[who])
+    agent = sign_in_as(org.member(who))
     url = path.format(id=records[record])
     assert agent.get(url).status_code == 404
     assert agent.get(f"/evaluations/{max(records.values()) + 1000}").status_code == 404
@@ -489,16 +489,16 @@ def test_agents_see_only_their_own_released_evaluations(
 @pytest.mark.parametrize("path", AGENT_PATHS[:2])
 @pytest.mark.parametrize("record", ["released_id", "disputed_id"])
 def test_the_agent_opens_their_own_released_evaluations(
-    path: str, record: str, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    path: str, record: str, org: Organisation, records: dict[str, int], sign_in_as: SignIn
 ) -> None:
-    assert sign_in_as(org["agent_a1"]).get(path.format(id=records[record])).status_code == 200
+    assert sign_in_as(org.agent_a1).get(path.format(id=records[record])).status_code == 200
 
 
 def test_agents_do_not_reach_other_agents_feedback_by_posting(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, released_evaluation: Evaluation, sign_in_as: SignIn
 ) -> None:
-    other = sign_in_as(org["agent_a2"])
-    released = records["released_id"]
+    other = sign_in_as(org.agent_a2)
+    released = released_evaluation.id
     assert (
         post_form(other, f"/feedback/{released}/acknowledge", {"comment": "x"}).status_code == 404
     )
@@ -528,12 +528,12 @@ def test_another_teams_supervisor_gets_404(
     method: str,
     path: str,
     app: Flask,
-    org: dict[str, Any],
+    org: Organisation,
     records: dict[str, int],
     sign_in_as: SignIn,
 ) -> None:
     before = {key: _evaluation(app, records[key]) for key in ("draft_id", "submitted_id")}
-    client = sign_in_as(org["supervisor_b"])
+    client = sign_in_as(org.supervisor_b)
     url = path.format(**records)
     if method == "get":
         response = client.get(url)
@@ -549,48 +549,48 @@ def test_another_teams_supervisor_gets_404(
 
 
 def test_a_supervisor_cannot_start_evaluating_another_teams_agent(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, scorecard_id: int, sign_in_as: SignIn
 ) -> None:
     with app.app_context():
         interaction = create_interaction(
-            db.session.get(User, org["agent_b1"].id),
+            db.session.get(User, org.agent_b1.id),
             channel="phone",
             occurred_at=datetime(2026, 11, 5, 9, tzinfo=UTC),
-            actor=db.session.get(User, org["supervisor_b"].id),
+            actor=db.session.get(User, org.supervisor_b.id),
             external_ref="CALL-B",
         )
         db.session.commit()
         interaction_id = interaction.id
-    supervisor_a = sign_in_as(org["supervisor_a"])
+    supervisor_a = sign_in_as(org.supervisor_a)
     assert supervisor_a.get(f"/interactions/{interaction_id}").status_code == 404
     started = post_form(
         supervisor_a,
         f"/evaluations/start/interaction/{interaction_id}",
-        {"scorecard_id": records["scorecard_id"]},
+        {"scorecard_id": scorecard_id},
     )
     assert started.status_code == 404
     # Supervisor B can.
-    supervisor_b = sign_in_as(org["supervisor_b"])
+    supervisor_b = sign_in_as(org.supervisor_b)
     assert supervisor_b.get(f"/interactions/{interaction_id}").status_code == 200
     started = post_form(
         supervisor_b,
         f"/evaluations/start/interaction/{interaction_id}",
-        {"scorecard_id": records["scorecard_id"]},
+        {"scorecard_id": scorecard_id},
     )
     assert started.status_code == 302
     with app.app_context():
         evaluators = db.session.scalars(
             sa.select(Evaluation.evaluator_id).where(Evaluation.interaction_id == interaction_id)
         ).all()
-    assert evaluators == [org["supervisor_b"].id]
+    assert evaluators == [org.supervisor_b.id]
 
 
 def test_the_scoring_form_ignores_fields_it_does_not_have(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, draft_evaluation: Evaluation, sign_in_as: SignIn
 ) -> None:
-    path = f"/evaluations/{records['draft_id']}/edit"
-    supervisor = sign_in_as(org["supervisor_a"])
-    before = _evaluation(app, records["draft_id"])
+    path = f"/evaluations/{draft_evaluation.id}/edit"
+    supervisor = sign_in_as(org.supervisor_a)
+    before = _evaluation(app, draft_evaluation.id)
     response = post_form(
         supervisor,
         path,
@@ -603,13 +603,13 @@ def test_the_scoring_form_ignores_fields_it_does_not_have(
             "passed": "y",
             "status": "released",
             "revision": "7",
-            "agent_id": str(org["agent_a2"].id),
-            "evaluator_id": str(org["supervisor_b"].id),
+            "agent_id": str(org.agent_a2.id),
+            "evaluator_id": str(org.supervisor_b.id),
             "scorecard_version_id": "999",
         },
     )
     assert response.status_code == 302
-    after = _evaluation(app, records["draft_id"])
+    after = _evaluation(app, draft_evaluation.id)
     assert after["status"] == EvaluationStatus.DRAFT
     assert (after["agent_id"], after["evaluator_id"]) == (
         before["agent_id"],
@@ -620,7 +620,7 @@ def test_the_scoring_form_ignores_fields_it_does_not_have(
 
 
 def test_get_requests_change_nothing(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: SignIn
 ) -> None:
     def state() -> tuple[Any, ...]:
         with app.app_context():
@@ -636,7 +636,7 @@ def test_get_requests_change_nothing(
             return evaluations, disputes, events
 
     before = state()
-    supervisor, agent = sign_in_as(org["supervisor_a"]), sign_in_as(org["agent_a1"])
+    supervisor, agent = sign_in_as(org.supervisor_a), sign_in_as(org.agent_a1)
     gets = [
         (supervisor, "/evaluations/queue", 200),
         (supervisor, f"/evaluations/{records['draft_id']}/edit", 200),
@@ -661,45 +661,49 @@ def test_get_requests_change_nothing(
 
 
 def test_open_disputes_are_listed_with_their_age(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, open_dispute: Dispute, sign_in_as: SignIn
 ) -> None:
     with app.app_context():
-        dispute = db.session.get(Dispute, records["dispute_id"])
+        dispute = db.session.get(Dispute, open_dispute.id)
         dispute.raised_at = datetime.now(UTC) - timedelta(days=3, hours=2)
         db.session.commit()
-    decide = f'href="/disputes/{records["dispute_id"]}"'
+    decide = f'href="/disputes/{open_dispute.id}"'
 
-    listing = _text(sign_in_as(org["supervisor_a"]).get("/disputes/"))
+    listing = _text(sign_in_as(org.supervisor_a).get("/disputes/"))
     assert "3 days" in listing
-    assert org["agent_a1"].display_name in listing
+    assert org.agent_a1.display_name in listing
     assert decide in listing
 
     # The manager scored it: the dispute is listed, but not for them to decide.
-    manager = sign_in_as(org["manager"])
+    manager = sign_in_as(org.manager)
     listing = _text(manager.get("/disputes/"))
     assert "3 days" in listing
     assert decide not in listing
     assert "for another supervisor or a manager" in listing
-    assert manager.get(f"/disputes/{records['dispute_id']}").status_code == 403
+    assert manager.get(f"/disputes/{open_dispute.id}").status_code == 403
     refused = post_form(
         manager,
-        f"/disputes/{records['dispute_id']}",
+        f"/disputes/{open_dispute.id}",
         {"decision": "reject", "note": "Mine stands", "lock_version": "1"},
     )
     assert refused.status_code == 403
     with app.app_context():
-        assert db.session.get(Dispute, records["dispute_id"]).status == DisputeStatus.OPEN
+        assert db.session.get(Dispute, open_dispute.id).status == DisputeStatus.OPEN
 
-    assert "No open disputes." in _text(sign_in_as(org["supervisor_b"]).get("/disputes/"))
-    assert sign_in_as(org["agent_a1"]).get("/disputes/").status_code == 403
+    assert "No open disputes." in _text(sign_in_as(org.supervisor_b).get("/disputes/"))
+    assert sign_in_as(org.agent_a1).get("/disputes/").status_code == 403
 
 
 def test_decided_disputes_leave_the_list(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask,
+    org: Organisation,
+    disputed_evaluation: Evaluation,
+    open_dispute: Dispute,
+    sign_in_as: SignIn,
 ) -> None:
-    supervisor = sign_in_as(org["supervisor_a"])
-    path = f"/disputes/{records['dispute_id']}"
-    lock = _evaluation(app, records["disputed_id"])["lock_version"]
+    supervisor = sign_in_as(org.supervisor_a)
+    path = f"/disputes/{open_dispute.id}"
+    lock = _evaluation(app, disputed_evaluation.id)["lock_version"]
     decided = post_form(
         supervisor, path, {"decision": "reject", "note": "Stands", "lock_version": lock}
     )
@@ -719,10 +723,10 @@ def _hidden_fields(page: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("decision", ["reject", "uphold"])
 def test_a_dispute_can_be_decided_with_what_the_resolve_page_posts(
-    decision: str, app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    decision: str, app: Flask, org: Organisation, open_dispute: Dispute, sign_in_as: SignIn
 ) -> None:
-    supervisor = sign_in_as(org["supervisor_a"])
-    path = f"/disputes/{records['dispute_id']}"
+    supervisor = sign_in_as(org.supervisor_a)
+    path = f"/disputes/{open_dispute.id}"
     page = _text(supervisor.get(path))
     data = _hidden_fields(page) | {
         "decision": decision,
@@ -733,24 +737,24 @@ def test_a_dispute_can_be_decided_with_what_the_resolve_page_posts(
     response = supervisor.post(path, data=data)
     assert response.status_code == 302
     with app.app_context():
-        assert db.session.get(Dispute, records["dispute_id"]).status != DisputeStatus.OPEN
+        assert db.session.get(Dispute, open_dispute.id).status != DisputeStatus.OPEN
 
 
 def test_the_evaluator_is_not_offered_to_decide_on_the_evaluation_page(
-    org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    org: Organisation, disputed_evaluation: Evaluation, open_dispute: Dispute, sign_in_as: SignIn
 ) -> None:
-    detail = _text(sign_in_as(org["manager"]).get(f"/evaluations/{records['disputed_id']}"))
+    detail = _text(sign_in_as(org.manager).get(f"/evaluations/{disputed_evaluation.id}"))
     assert "I did greet." in detail
-    assert f'href="/disputes/{records["dispute_id"]}"' not in detail
+    assert f'href="/disputes/{open_dispute.id}"' not in detail
 
 
 def test_the_release_step_for_manual_teams(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, submitted_evaluation: Evaluation, sign_in_as: SignIn
 ) -> None:
-    submitted = records["submitted_id"]
-    agent = sign_in_as(org["agent_a1"])
+    submitted = submitted_evaluation.id
+    agent = sign_in_as(org.agent_a1)
     assert agent.get(f"/evaluations/{submitted}").status_code == 404
-    supervisor = sign_in_as(org["supervisor_a"])
+    supervisor = sign_in_as(org.supervisor_a)
     assert "Release to the agent" in _text(supervisor.get(f"/evaluations/{submitted}"))
     released = post_form(supervisor, f"/evaluations/{submitted}/release")
     assert released.status_code == 302
@@ -762,59 +766,66 @@ def test_the_release_step_for_manual_teams(
 
 
 def test_deleting_a_draft_through_the_form(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask,
+    org: Organisation,
+    assignment: Assignment,
+    draft_evaluation: Evaluation,
+    submitted_evaluation: Evaluation,
+    sign_in_as: SignIn,
 ) -> None:
-    supervisor = sign_in_as(org["supervisor_a"])
-    response = post_form(supervisor, f"/evaluations/{records['draft_id']}/delete")
+    supervisor = sign_in_as(org.supervisor_a)
+    response = post_form(supervisor, f"/evaluations/{draft_evaluation.id}/delete")
     assert response.status_code == 302
-    assert _evaluation(app, records["draft_id"]) == {}
+    assert _evaluation(app, draft_evaluation.id) == {}
     with app.app_context():
         assert (
             db.session.scalar(
                 sa.select(AuditEvent.actor_id).where(
                     AuditEvent.action == "evaluation.deleted",
-                    AuditEvent.entity_id == records["draft_id"],
+                    AuditEvent.entity_id == draft_evaluation.id,
                 )
             )
-            == org["supervisor_a"].id
+            == org.supervisor_a.id
         )
         # The assignment is back in the queue, to be started afresh.
-        assert db.session.get(Interaction, records["interaction_id"]) is not None
+        assert db.session.get(Interaction, assignment.interaction_id) is not None
     queue = _text(supervisor.get("/evaluations/queue"))
-    assert f"/evaluations/start/assignment/{records['assignment_id']}" in queue
+    assert f"/evaluations/start/assignment/{assignment.id}" in queue
     # A submitted evaluation cannot be deleted.
-    post_form(supervisor, f"/evaluations/{records['submitted_id']}/delete")
-    assert _evaluation(app, records["submitted_id"])["status"] == EvaluationStatus.SUBMITTED
+    post_form(supervisor, f"/evaluations/{submitted_evaluation.id}/delete")
+    assert _evaluation(app, submitted_evaluation.id)["status"] == EvaluationStatus.SUBMITTED
 
 
 def test_history_lists_revisions_for_every_submission(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask,
+    org: Organisation,
+    draft_evaluation: Evaluation,
+    released_evaluation: Evaluation,
+    sign_in_as: SignIn,
 ) -> None:
-    history = _text(
-        sign_in_as(org["supervisor_a"]).get(f"/evaluations/{records['draft_id']}/history")
-    )
+    history = _text(sign_in_as(org.supervisor_a).get(f"/evaluations/{draft_evaluation.id}/history"))
     assert "Not submitted yet." in history
     assert "<code>evaluation.started</code>" in history
     with app.app_context():
         count = db.session.scalar(
             sa.select(sa.func.count(EvaluationRevision.id)).where(
-                EvaluationRevision.evaluation_id == records["released_id"]
+                EvaluationRevision.evaluation_id == released_evaluation.id
             )
         )
     assert count == 1
 
 
 def test_the_queue_shows_monthly_progress_of_the_supervisors_agents(
-    org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    org: Organisation, records: dict[str, int], sign_in_as: SignIn
 ) -> None:
-    page = _text(sign_in_as(org["supervisor_a"]).get("/evaluations/queue"))
+    page = _text(sign_in_as(org.supervisor_a).get("/evaluations/queue"))
     progress = page[page.index("This month's progress") :]
     rows = dict(
         re.findall(r"<td>([^<]+?) <span[^>]*>Team A</span></td>\s*<td[^>]*>([^<]+)</td>", progress)
     )
     # Agent A1: the submitted, the released and the disputed records; the draft does not count.
-    assert rows == {org["agent_a1"].display_name: "3 / 4", org["agent_a2"].display_name: "0 / 4"}
-    assert org["agent_b1"].display_name not in progress
+    assert rows == {org.agent_a1.display_name: "3 / 4", org.agent_a2.display_name: "0 / 4"}
+    assert org.agent_b1.display_name not in progress
     # The started draft is in the queue, to be continued.
     assert f"/evaluations/start/assignment/{records['assignment_id']}" in page
     assert "Continue" in page
@@ -838,13 +849,13 @@ def test_invalid_answers_are_refused_beside_their_criterion(
     key: str,
     message: str,
     app: Flask,
-    org: dict[str, Any],
-    records: dict[str, int],
+    org: Organisation,
+    draft_evaluation: Evaluation,
     sign_in_as: SignIn,
 ) -> None:
-    path = f"/evaluations/{records['draft_id']}/edit"
-    supervisor = sign_in_as(org["supervisor_a"])
-    before = _evaluation(app, records["draft_id"])
+    path = f"/evaluations/{draft_evaluation.id}/edit"
+    supervisor = sign_in_as(org.supervisor_a)
+    before = _evaluation(app, draft_evaluation.id)
     data = {"lock_version": _lock(_text(supervisor.get(path))), button: "1"}
     data |= {"answer-greeting": "yes", "answer-empathy": "3"} | fields
     response = post_form(supervisor, path, data)
@@ -853,19 +864,19 @@ def test_invalid_answers_are_refused_beside_their_criterion(
     assert message in _block(page, key)
     other = "greeting" if key == "empathy" else "empathy"
     assert message not in _block(page, other)
-    assert _evaluation(app, records["draft_id"]) == before
-    assert _answers(app, records["draft_id"]) == {}
+    assert _evaluation(app, draft_evaluation.id) == before
+    assert _answers(app, draft_evaluation.id) == {}
 
 
 def test_the_dispute_window_is_enforced_on_the_web(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, released_evaluation: Evaluation, sign_in_as: SignIn
 ) -> None:
-    evaluation_id = records["released_id"]
+    evaluation_id = released_evaluation.id
     with app.app_context():
         evaluation = db.session.get(Evaluation, evaluation_id)
         evaluation.released_at = datetime.now(UTC) - timedelta(days=7, minutes=1)
         db.session.commit()
-    agent = sign_in_as(org["agent_a1"])
+    agent = sign_in_as(org.agent_a1)
     detail = _text(agent.get(f"/evaluations/{evaluation_id}"))
     assert f"/feedback/{evaluation_id}/dispute" not in detail
     refused = post_form(
@@ -883,15 +894,15 @@ def test_the_dispute_window_is_enforced_on_the_web(
 
 
 def test_the_dispute_window_follows_the_setting(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: SignIn
+    app: Flask, org: Organisation, released_evaluation: Evaluation, sign_in_as: SignIn
 ) -> None:
     app.config["DISPUTE_WINDOW_DAYS"] = 10
-    evaluation_id = records["released_id"]
+    evaluation_id = released_evaluation.id
     with app.app_context():
         evaluation = db.session.get(Evaluation, evaluation_id)
         evaluation.released_at = datetime.now(UTC) - timedelta(days=8)
         db.session.commit()
-    agent = sign_in_as(org["agent_a1"])
+    agent = sign_in_as(org.agent_a1)
     assert f"/feedback/{evaluation_id}/dispute" in _text(agent.get(f"/evaluations/{evaluation_id}"))
     response = post_form(agent, f"/feedback/{evaluation_id}/dispute", {"reason": "Still in time"})
     assert response.status_code == 302

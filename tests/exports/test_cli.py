@@ -12,12 +12,15 @@ from flask import Flask
 
 from qa_app.audit.models import AuditEvent
 from qa_app.extensions import db
+from tests.conftest import Organisation
 from tests.support.exports_data import WEEK, days, seed_export_data
 
 
 @pytest.fixture
-def data(app: Flask, org: dict[str, Any], make_scorecard: Any) -> dict[str, Any]:
-    return seed_export_data(app, org, make_scorecard)
+def data(
+    app: Flask, org: Organisation, make_scorecard: Any, make_evaluation: Any
+) -> dict[str, Any]:
+    return seed_export_data(app, org, make_scorecard, make_evaluation)
 
 
 def export(runner: Any, out: Path, *args: str) -> Any:

@@ -16,19 +16,21 @@ from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import User
 from qa_app.evaluations.models import Evaluation, EvaluationStatus
 from qa_app.extensions import db
-from tests.conftest import post_form
+from tests.conftest import Organisation, post_form
 from tests.support.exports_data import WEEK, seed_export_data
 
 SHEETS = ["Overview", "Evaluations", "Answers", "Criteria"]
 
 
 @pytest.fixture
-def data(app: Flask, org: dict[str, Any], make_scorecard: Any) -> dict[str, Any]:
-    ids = seed_export_data(app, org, make_scorecard)
+def data(
+    app: Flask, org: Organisation, make_scorecard: Any, make_evaluation: Any
+) -> dict[str, Any]:
+    ids = seed_export_data(app, org, make_scorecard, make_evaluation)
     with app.app_context():
         # Held back for calibration: not for the agent's eyes yet.
         db.session.get(Evaluation, ids["a1_na"]).status = EvaluationStatus.SUBMITTED
-        db.session.get(User, org["agent_a1"].id).display_name = 'Jürgen "JJ" Müller'
+        db.session.get(User, org.agent_a1.id).display_name = 'Jürgen "JJ" Müller'
         db.session.commit()
     return ids
 
@@ -46,9 +48,9 @@ def rows(sheet: Any, first: int = 2) -> list[tuple[Any, ...]]:
 
 
 def test_the_feedback_workbook_holds_the_agents_released_evaluations(
-    app: Flask, org: dict[str, Any], data: dict[str, Any], sign_in_as: Any
+    app: Flask, org: Organisation, data: dict[str, Any], sign_in_as: Any
 ) -> None:
-    response = feedback(sign_in_as(org["supervisor_a"]), org["agent_a1"])
+    response = feedback(sign_in_as(org.supervisor_a), org.agent_a1)
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     book = openpyxl.load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == SHEETS
@@ -79,9 +81,9 @@ def test_the_feedback_workbook_holds_the_agents_released_evaluations(
 
 
 def test_kpis_against_team_and_target_and_criteria_against_the_team(
-    org: dict[str, Any], data: dict[str, Any], sign_in_as: Any
+    org: Organisation, data: dict[str, Any], sign_in_as: Any
 ) -> None:
-    response = feedback(sign_in_as(org["manager"]), org["agent_a1"])
+    response = feedback(sign_in_as(org.manager), org.agent_a1)
     book = openpyxl.load_workbook(io.BytesIO(response.data))
     overview = book["Overview"]
     kpi_header = next(
@@ -110,11 +112,11 @@ def test_kpis_against_team_and_target_and_criteria_against_the_team(
 
 
 def test_scope_audit_and_a_safe_file_name(
-    app: Flask, org: dict[str, Any], data: dict[str, Any], sign_in_as: Any
+    app: Flask, org: Organisation, data: dict[str, Any], sign_in_as: Any
 ) -> None:
     # Not supervisor B's agent: not even a choice.
-    assert feedback(sign_in_as(org["supervisor_b"]), org["agent_a1"]).status_code == 400
-    response = feedback(sign_in_as(org["supervisor_a"]), org["agent_a1"])
+    assert feedback(sign_in_as(org.supervisor_b), org.agent_a1).status_code == 400
+    response = feedback(sign_in_as(org.supervisor_a), org.agent_a1)
     disposition = response.headers["Content-Disposition"]
     assert disposition == (
         f"attachment; filename=qa-feedback_Jurgen-JJ-Muller_{WEEK[0]}_{WEEK[1]}.xlsx; "
@@ -126,7 +128,7 @@ def test_scope_audit_and_a_safe_file_name(
             sa.select(AuditEvent).where(AuditEvent.action == "export.feedback")
         )
     assert (event.actor_id, event.entity_type, event.entity_id) == (
-        org["supervisor_a"].id, "user", org["agent_a1"].id,
+        org.supervisor_a.id, "user", org.agent_a1.id,
     )  # fmt: skip
     assert event.after["rows"] == {"Overview": 19, "Evaluations": 2, "Answers": 6, "Criteria": 3}
     assert event.after["filters"]["statuses"] == [
@@ -137,8 +139,8 @@ def test_scope_audit_and_a_safe_file_name(
     ]
 
 
-def test_the_form_preselects_the_agent(org: dict[str, Any], sign_in_as: Any) -> None:
-    page = sign_in_as(org["supervisor_a"]).get(f"/exports/feedback?agent={org['agent_a2'].id}")
+def test_the_form_preselects_the_agent(org: Organisation, sign_in_as: Any) -> None:
+    page = sign_in_as(org.supervisor_a).get(f"/exports/feedback?agent={org.agent_a2.id}")
     html = page.get_data(as_text=True)
-    assert f'<option selected value="{org["agent_a2"].id}">' in html
+    assert f'<option selected value="{org.agent_a2.id}">' in html
     assert "b1@example.test" not in html

@@ -24,12 +24,15 @@ from qa_app.i18n import local_midnight
 from qa_app.interactions.services import create_interaction
 from qa_app.scorecards.models import Scorecard
 from qa_app.stats.filters import ReportFilters
+from tests.conftest import Organisation
 from tests.support.exports_data import WEEK, seed_export_data
 
 
 @pytest.fixture
-def data(app: Flask, org: dict[str, Any], make_scorecard: Any) -> dict[str, Any]:
-    return seed_export_data(app, org, make_scorecard)
+def data(
+    app: Flask, org: Organisation, make_scorecard: Any, make_evaluation: Any
+) -> dict[str, Any]:
+    return seed_export_data(app, org, make_scorecard, make_evaluation)
 
 
 def run_export(app: Flask) -> list[tuple[str, str, Any]]:
@@ -61,12 +64,12 @@ def test_evaluations_answers_and_training_are_streamed(app: Flask, data: dict[st
 
 
 def test_the_number_of_queries_does_not_grow_with_the_evaluations(
-    app: Flask, org: dict[str, Any], data: dict[str, Any]
+    app: Flask, org: Organisation, data: dict[str, Any]
 ) -> None:
     before = len(run_export(app))
     with app.app_context():
-        supervisor = db.session.get(User, org["supervisor_b"].id)
-        agent = db.session.get(User, org["agent_b1"].id)
+        supervisor = db.session.get(User, org.supervisor_b.id)
+        agent = db.session.get(User, org.agent_b1.id)
         card = db.session.scalar(sa.select(Scorecard).where(Scorecard.slug == "export-call"))
         for number in range(5):
             interaction = create_interaction(

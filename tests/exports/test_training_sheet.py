@@ -14,6 +14,7 @@ from qa_app.auth.models import User
 from qa_app.extensions import db
 from qa_app.training import plans
 from qa_app.training.models import TrainingModule, TrainingPlan
+from tests.conftest import Organisation
 from tests.exports.test_views import export, records, workbook
 from tests.support.exports_data import PAYLOADS, TODAY, WEEK, seed_export_data
 
@@ -25,10 +26,12 @@ HEADERS = [
 
 
 @pytest.fixture
-def plan_ids(app: Flask, org: dict[str, Any], make_scorecard: Any) -> dict[str, int]:
+def plan_ids(
+    app: Flask, org: Organisation, make_scorecard: Any, make_evaluation: Any
+) -> dict[str, int]:
     """A1: an issued plan with an overdue item and a payload reason. B1: a plan closed
     months before the period (not exported) and an empty draft."""
-    seed_export_data(app, org, make_scorecard)
+    seed_export_data(app, org, make_scorecard, make_evaluation)
     with app.app_context():
         module = TrainingModule(
             key="empathy-statements", title="Empathy statements", skill="Empathy",
@@ -40,10 +43,10 @@ def plan_ids(app: Flask, org: dict[str, Any], make_scorecard: Any) -> dict[str, 
         )  # fmt: skip
         db.session.add_all([module, other])
         db.session.flush()
-        sup_a = db.session.get(User, org["supervisor_a"].id)
-        sup_b = db.session.get(User, org["supervisor_b"].id)
-        a1 = db.session.get(User, org["agent_a1"].id)
-        b1 = db.session.get(User, org["agent_b1"].id)
+        sup_a = db.session.get(User, org.supervisor_a.id)
+        sup_b = db.session.get(User, org.supervisor_b.id)
+        a1 = db.session.get(User, org.agent_a1.id)
+        b1 = db.session.get(User, org.agent_b1.id)
         issued = plans.create_plan(a1, TODAY - timedelta(days=90), TODAY, sup_a)
         plans.add_item(issued, module, TODAY - timedelta(days=1), sup_a, reason=PAYLOADS[0])
         plans.add_item(issued, other, TODAY + timedelta(days=20), sup_a)
@@ -60,9 +63,9 @@ def plan_ids(app: Flask, org: dict[str, Any], make_scorecard: Any) -> dict[str, 
 
 
 def test_the_training_sheet_holds_the_plans_active_in_the_period(
-    app: Flask, org: dict[str, Any], plan_ids: dict[str, int], sign_in_as: Any
+    app: Flask, org: Organisation, plan_ids: dict[str, int], sign_in_as: Any
 ) -> None:
-    book = workbook(export(sign_in_as(org["manager"])))
+    book = workbook(export(sign_in_as(org.manager)))
     sheet = book["Training"]
     assert [cell.value for cell in sheet[1]] == HEADERS
     rows = records(sheet)
@@ -72,7 +75,7 @@ def test_the_training_sheet_holds_the_plans_active_in_the_period(
         (plan_ids["draft"], None),  # a plan without items still shows
     ]
     first = rows[0]
-    assert first["Agent"] == org["agent_a1"].display_name
+    assert first["Agent"] == org.agent_a1.display_name
     assert (first["Plan status"], first["Item status"]) == ("issued", "assigned")
     assert first["Module"] == "Empathy statements"
     assert first["Reason"] == "'" + PAYLOADS[0]  # neutralised: never a formula
@@ -89,11 +92,11 @@ def test_the_training_sheet_holds_the_plans_active_in_the_period(
 
 
 def test_a_supervisors_training_sheet_holds_only_their_teams(
-    org: dict[str, Any], plan_ids: dict[str, int], sign_in_as: Any
+    org: Organisation, plan_ids: dict[str, int], sign_in_as: Any
 ) -> None:
-    rows = records(workbook(export(sign_in_as(org["supervisor_b"])))["Training"])
+    rows = records(workbook(export(sign_in_as(org.supervisor_b)))["Training"])
     assert {row["Plan id"] for row in rows} == {plan_ids["draft"]}
-    rows = records(workbook(export(sign_in_as(org["supervisor_a"])))["Training"])
+    rows = records(workbook(export(sign_in_as(org.supervisor_a)))["Training"])
     assert {row["Plan id"] for row in rows} == {plan_ids["issued"]}
 
 

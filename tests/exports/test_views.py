@@ -19,7 +19,7 @@ from qa_app.evaluations.models import Answer, Evaluation
 from qa_app.extensions import db
 from qa_app.stats.agent_performance import agent_performance
 from qa_app.stats.filters import ReportFilters
-from tests.conftest import post_form
+from tests.conftest import Organisation, post_form
 from tests.support.exports_data import PAYLOAD_NAME, PAYLOADS, WEEK, seed_export_data
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -36,8 +36,10 @@ EVALUATION_HEADERS = [
 
 
 @pytest.fixture
-def data(app: Flask, org: dict[str, Any], make_scorecard: Any) -> dict[str, Any]:
-    return seed_export_data(app, org, make_scorecard)
+def data(
+    app: Flask, org: Organisation, make_scorecard: Any, make_evaluation: Any
+) -> dict[str, Any]:
+    return seed_export_data(app, org, make_scorecard, make_evaluation)
 
 
 def export(client: FlaskClient, **fields: Any) -> Any:
@@ -90,9 +92,9 @@ def scored_in_week(app: Flask, *agents: int) -> list[Evaluation]:
 
 
 def test_the_workbook_has_five_sheets_whose_rows_match_the_database(
-    app: Flask, org: dict[str, Any], data: dict[str, Any], sign_in_as: Any
+    app: Flask, org: Organisation, data: dict[str, Any], sign_in_as: Any
 ) -> None:
-    book = workbook(export(sign_in_as(org["manager"])))
+    book = workbook(export(sign_in_as(org.manager)))
     assert book.sheetnames == SHEETS
     expected = scored_in_week(app)
     ids = [evaluation.id for evaluation in expected]
@@ -126,9 +128,9 @@ def test_the_workbook_has_five_sheets_whose_rows_match_the_database(
 
 
 def test_headers_frozen_rows_filters_chart_and_colours(
-    org: dict[str, Any], data: dict[str, Any], sign_in_as: Any
+    org: Organisation, data: dict[str, Any], sign_in_as: Any
 ) -> None:
-    book = workbook(export(sign_in_as(org["manager"])))
+    book = workbook(export(sign_in_as(org.manager)))
     headers = {name: [cell.value for cell in book[name][1]] for name in SHEETS}
     assert headers["Summary"] == [
         "Agent", "E-mail", "Team", "Evaluations", "QA average", "QA n", "QA low (95% CI)",
@@ -163,9 +165,9 @@ def test_headers_frozen_rows_filters_chart_and_colours(
 
 
 def test_cells_are_real_dates_numbers_and_percentages(
-    org: dict[str, Any], data: dict[str, Any], sign_in_as: Any
+    org: Organisation, data: dict[str, Any], sign_in_as: Any
 ) -> None:
-    book = workbook(export(sign_in_as(org["manager"])))
+    book = workbook(export(sign_in_as(org.manager)))
     evaluations = book["Evaluations"]
     for row in evaluations.iter_rows(min_row=2):
         by_header = {header: cell for header, cell in zip(EVALUATION_HEADERS, row, strict=True)}
@@ -191,15 +193,15 @@ def test_cells_are_real_dates_numbers_and_percentages(
 
 
 def test_summary_numbers_follow_design_and_match_the_agent_page(
-    app: Flask, org: dict[str, Any], data: dict[str, Any], sign_in_as: Any
+    app: Flask, org: Organisation, data: dict[str, Any], sign_in_as: Any
 ) -> None:
-    book = workbook(export(sign_in_as(org["manager"])))
+    book = workbook(export(sign_in_as(org.manager)))
     a1 = {row["E-mail"]: row for row in records(book["Summary"])}["a1@example.test"]
-    scores = [e.score for e in scored_in_week(app, org["agent_a1"].id)]
+    scores = [e.score for e in scored_in_week(app, org.agent_a1.id)]
     assert a1["QA average"] == pytest.approx(fmean(scores)) and a1["QA n"] == 3
     assert a1["Critical failures"] == 1
     with app.app_context():
-        picture = agent_performance(ReportFilters(*WEEK, agent_id=org["agent_a1"].id))
+        picture = agent_performance(ReportFilters(*WEEK, agent_id=org.agent_a1.id))
     assert (a1["QA low (95% CI)"], a1["QA high (95% CI)"]) == pytest.approx(
         (picture.qa.low, picture.qa.high)
     )
@@ -210,11 +212,11 @@ def test_summary_numbers_follow_design_and_match_the_agent_page(
 
 
 def test_criteria_sheet_is_the_mean_r_of_non_na_answers(
-    app: Flask, org: dict[str, Any], data: dict[str, Any], sign_in_as: Any
+    app: Flask, org: Organisation, data: dict[str, Any], sign_in_as: Any
 ) -> None:
-    book = workbook(export(sign_in_as(org["manager"])))
+    book = workbook(export(sign_in_as(org.manager)))
     sheet = book["Criteria"]
-    ids = [e.id for e in scored_in_week(app, org["agent_a1"].id, org["agent_a2"].id)]
+    ids = [e.id for e in scored_in_week(app, org.agent_a1.id, org.agent_a2.id)]
     with app.app_context():
         empathy = list(
             db.session.scalars(
@@ -233,9 +235,9 @@ def test_criteria_sheet_is_the_mean_r_of_non_na_answers(
 
 
 def test_no_cell_becomes_a_formula(
-    org: dict[str, Any], data: dict[str, Any], sign_in_as: Any
+    org: Organisation, data: dict[str, Any], sign_in_as: Any
 ) -> None:
-    book = workbook(export(sign_in_as(org["manager"])))
+    book = workbook(export(sign_in_as(org.manager)))
     texts = []
     for sheet in book:
         for row in sheet.iter_rows():
@@ -250,9 +252,9 @@ def test_no_cell_becomes_a_formula(
 
 
 def test_filters_narrow_every_sheet(
-    app: Flask, org: dict[str, Any], data: dict[str, Any], sign_in_as: Any
+    app: Flask, org: Organisation, data: dict[str, Any], sign_in_as: Any
 ) -> None:
-    manager = sign_in_as(org["manager"])
+    manager = sign_in_as(org.manager)
     chat = workbook(export(manager, scorecard="export-chat"))
     assert [row["Evaluation id"] for row in records(chat["Evaluations"])] == [data["a2_chat"]]
     assert [cell.value for cell in chat["Evaluations"][1]][15:17] == [
@@ -262,18 +264,18 @@ def test_filters_narrow_every_sheet(
     assert len(records(chat["Answers"])) == 2
     by_channel = workbook(export(manager, channel="chat"))
     assert [row["Evaluation id"] for row in records(by_channel["Evaluations"])] == [data["a2_chat"]]
-    team_b = workbook(export(manager, team_id=str(org["team_b"].id)))
+    team_b = workbook(export(manager, team_id=str(org.team_b.id)))
     assert {row["Team"] for row in records(team_b["Evaluations"])} == {"Team B"}
     assert [row["Team"] for row in records(team_b["Criteria"])] == ["Team B", "All teams"]
-    one = workbook(export(manager, agent_id=str(org["agent_a1"].id)))
+    one = workbook(export(manager, agent_id=str(org.agent_a1.id)))
     assert [row["E-mail"] for row in records(one["Summary"])] == ["a1@example.test"]
     assert len(records(one["Evaluations"])) == 3
 
 
 def test_a_supervisor_exports_only_their_teams(
-    org: dict[str, Any], data: dict[str, Any], sign_in_as: Any
+    org: Organisation, data: dict[str, Any], sign_in_as: Any
 ) -> None:
-    supervisor = sign_in_as(org["supervisor_a"])
+    supervisor = sign_in_as(org.supervisor_a)
     book = workbook(export(supervisor))
     assert {row["Team"] for row in records(book["Summary"])} == {"Team A"}
     assert {row["Team"] for row in records(book["Evaluations"])} == {"Team A"}
@@ -282,16 +284,16 @@ def test_a_supervisor_exports_only_their_teams(
     page = supervisor.get("/exports/").get_data(as_text=True)
     assert "Team A" in page and "Team B" not in page and "b1@example.test" not in page
     # Another team's id or agent is not a choice for them.
-    assert export(supervisor, team_id=str(org["team_b"].id)).status_code == 400
-    assert export(supervisor, agent_id=str(org["agent_b1"].id)).status_code == 400
-    nobody = workbook(export(sign_in_as(org["supervisor_none"])))
+    assert export(supervisor, team_id=str(org.team_b.id)).status_code == 400
+    assert export(supervisor, agent_id=str(org.agent_b1.id)).status_code == 400
+    nobody = workbook(export(sign_in_as(org.supervisor_none)))
     assert [len(records(nobody[name])) for name in SHEETS] == [0, 0, 0, 0, 0]
 
 
 def test_agents_may_not_export_and_anonymous_visitors_sign_in_first(
-    app: Flask, org: dict[str, Any], data: dict[str, Any], sign_in_as: Any
+    app: Flask, org: Organisation, data: dict[str, Any], sign_in_as: Any
 ) -> None:
-    agent = sign_in_as(org["agent_a1"])
+    agent = sign_in_as(org.agent_a1)
     assert agent.get("/exports/").status_code == 403
     assert export(agent).status_code == 403
     assert agent.get("/exports/feedback").status_code == 403
@@ -306,8 +308,8 @@ def test_agents_may_not_export_and_anonymous_visitors_sign_in_first(
         )
 
 
-def test_download_headers(org: dict[str, Any], data: dict[str, Any], sign_in_as: Any) -> None:
-    response = export(sign_in_as(org["manager"]))
+def test_download_headers(org: Organisation, data: dict[str, Any], sign_in_as: Any) -> None:
+    response = export(sign_in_as(org.manager))
     assert response.status_code == 200
     assert response.headers["Content-Type"] == XLSX
     assert response.headers["Content-Disposition"] == (
@@ -319,15 +321,15 @@ def test_download_headers(org: dict[str, Any], data: dict[str, Any], sign_in_as:
 
 
 def test_each_export_is_audited_with_its_filters_and_rows(
-    app: Flask, org: dict[str, Any], data: dict[str, Any], sign_in_as: Any
+    app: Flask, org: Organisation, data: dict[str, Any], sign_in_as: Any
 ) -> None:
-    export(sign_in_as(org["supervisor_a"]), channel="phone")
+    export(sign_in_as(org.supervisor_a), channel="phone")
     with app.app_context():
         event = db.session.scalar(
             sa.select(AuditEvent).where(AuditEvent.action == "export.evaluations")
         )
         assert (event.actor_id, event.entity_type, event.entity_id) == (
-            org["supervisor_a"].id, "export", None,
+            org.supervisor_a.id, "export", None,
         )  # fmt: skip
     assert event.after["via"] == "web"
     assert event.after["rows"] == {
@@ -345,11 +347,9 @@ def test_each_export_is_audited_with_its_filters_and_rows(
 
 
 def test_a_bad_period_shows_the_form_again(
-    app: Flask, org: dict[str, Any], data: dict[str, Any], sign_in_as: Any
+    app: Flask, org: Organisation, data: dict[str, Any], sign_in_as: Any
 ) -> None:
-    response = export(
-        sign_in_as(org["manager"]), start=WEEK[1].isoformat(), end=WEEK[0].isoformat()
-    )
+    response = export(sign_in_as(org.manager), start=WEEK[1].isoformat(), end=WEEK[0].isoformat())
     assert response.status_code == 400
     assert "The period ends before it starts." in response.get_data(as_text=True)
     with app.app_context():
@@ -357,8 +357,8 @@ def test_a_bad_period_shows_the_form_again(
             AuditEvent.action == "export.evaluations")) == 0  # fmt: skip
 
 
-def test_the_form_page_offers_the_last_90_days(org: dict[str, Any], sign_in_as: Any) -> None:
-    page = sign_in_as(org["manager"]).get("/exports/").get_data(as_text=True)
+def test_the_form_page_offers_the_last_90_days(org: Organisation, sign_in_as: Any) -> None:
+    page = sign_in_as(org.manager).get("/exports/").get_data(as_text=True)
     today = datetime.now(UTC).date()
     assert f'value="{today.isoformat()}"' in page
     assert f'value="{(today - timedelta(days=89)).isoformat()}"' in page

@@ -18,7 +18,7 @@ from qa_app.extensions import db
 from qa_app.interactions.importer import import_interactions
 from qa_app.interactions.models import Interaction
 from qa_app.uploads.reader import TableError
-from tests.conftest import post_form
+from tests.conftest import Organisation, post_form
 
 BERLIN = ZoneInfo("Europe/Berlin")
 GOOD = (
@@ -31,11 +31,11 @@ GOOD = (
 
 
 @pytest.fixture
-def importer(app: Flask, org: dict[str, Any]) -> Any:
+def importer(app: Flask, org: Organisation) -> Any:
     """Run an import as supervisor A (team A: agents A-1 and a2)."""
     with app.app_context():
-        db.session.get(User, org["agent_a1"].id).external_id = "A-1"
-        db.session.get(User, org["agent_b1"].id).external_id = "B-1"
+        db.session.get(User, org.agent_a1.id).external_id = "A-1"
+        db.session.get(User, org.agent_b1.id).external_id = "B-1"
         db.session.commit()
 
     def run(
@@ -49,7 +49,7 @@ def importer(app: Flask, org: dict[str, Any]) -> Any:
     ) -> Any:
         data = text.encode("utf-8") if isinstance(text, str) else text
         with app.app_context():
-            actor = db.session.get(User, org[who].id)
+            actor = db.session.get(User, org.member(who).id)
             try:
                 report = import_interactions(
                     data,
@@ -89,12 +89,12 @@ def stored(app: Flask) -> list[tuple[Any, ...]]:
 
 
 def test_imports_a_semicolon_export_with_aliases(
-    app: Flask, org: dict[str, Any], importer: Any
+    app: Flask, org: Organisation, importer: Any
 ) -> None:
     report = importer(GOOD)
     assert (report.rows, report.new, report.already_imported, report.agents) == (3, 3, 0, 2)
     rows = stored(app)
-    a1, a2 = org["agent_a1"].id, org["agent_a2"].id
+    a1, a2 = org.agent_a1.id, org.agent_a2.id
     assert rows == [
         ("C-100", a1, "phone", datetime(2026, 11, 2, 8, 15, tzinfo=UTC), 330, "Billing", "genesys"),
         ("C-101", a2, "chat", datetime(2026, 11, 2, 9, 0, tzinfo=UTC), 420, "Support", "genesys"),
@@ -189,9 +189,9 @@ def test_manager_imports_for_every_team(app: Flask, importer: Any) -> None:
 
 
 def test_web_upload_dry_run_then_import(
-    app: Flask, org: dict[str, Any], importer: Any, sign_in_as: Any
+    app: Flask, org: Organisation, importer: Any, sign_in_as: Any
 ) -> None:
-    client = sign_in_as(org["supervisor_a"])
+    client = sign_in_as(org.supervisor_a)
 
     def upload(dry_run: bool) -> Any:
         data = {"source": "genesys", "file": (io.BytesIO(GOOD.encode()), "calls.csv")}
@@ -209,9 +209,9 @@ def test_web_upload_dry_run_then_import(
 
 
 def test_web_upload_shows_problems(
-    app: Flask, org: dict[str, Any], importer: Any, sign_in_as: Any
+    app: Flask, org: Organisation, importer: Any, sign_in_as: Any
 ) -> None:
-    client = sign_in_as(org["supervisor_a"])
+    client = sign_in_as(org.supervisor_a)
     bad = "Agent,Channel,Date,Call ID\nnobody,phone,2026-11-02 09:00,Z-1\n"
     response = post_form(
         client,
@@ -224,9 +224,9 @@ def test_web_upload_shows_problems(
     assert "Nothing was imported" in html and "unknown agent" in html and "nobody" in html
 
 
-def test_agents_cannot_import(org: dict[str, Any], sign_in_as: Any) -> None:
-    assert sign_in_as(org["agent_a1"]).get("/interactions/import").status_code == 403
+def test_agents_cannot_import(org: Organisation, sign_in_as: Any) -> None:
+    assert sign_in_as(org.agent_a1).get("/interactions/import").status_code == 403
 
 
-def test_role_fixture_is_an_agent(org: dict[str, Any]) -> None:
-    assert org["agent_a1"].role == Role.AGENT
+def test_role_fixture_is_an_agent(org: Organisation) -> None:
+    assert org.agent_a1.role == Role.AGENT

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from flask import Flask
 
 from qa_app.extensions import db
 from qa_app.maintenance.integrity import check_integrity
+from tests.conftest import Organisation
 from tests.maintenance.maintenance_fixtures import evaluation_scores, execute_sql, run_command
 
 
@@ -72,13 +71,13 @@ TAMPERING = {
 
 @pytest.mark.parametrize("what", list(TAMPERING))
 def test_a_tampered_evaluation_is_reported(
-    app: Flask, records: dict[str, int], org: dict[str, Any], what: str
+    app: Flask, records: dict[str, int], org: Organisation, what: str
 ) -> None:
     """Whatever was changed behind the app's back, the check names the evaluation, what is
     stored and what it should be, and exits non-zero."""
     statement, expected = TAMPERING[what]
     released = records["released_id"]
-    names = {"other_agent": org["agent_a2"].id, "agent": org["agent_a1"].id}
+    names = {"other_agent": org.agent_a2.id, "agent": org.agent_a1.id}
     execute_sql(
         app, statement, id=released, true=True, false=False, other_agent=names["other_agent"]
     )
@@ -99,15 +98,15 @@ def test_a_drafts_score_is_not_checked(app: Flask, records: dict[str, int]) -> N
 
 
 def test_a_dispute_raised_by_someone_else_is_reported(
-    app: Flask, records: dict[str, int], org: dict[str, Any]
+    app: Flask, records: dict[str, int], org: Organisation
 ) -> None:
     """Only the evaluation's agent can dispute it; a row saying otherwise is reported."""
-    execute_sql(app, "UPDATE dispute SET raised_by_id = :other", other=org["agent_b1"].id)
+    execute_sql(app, "UPDATE dispute SET raised_by_id = :other", other=org.agent_b1.id)
     result = run_command(app, "integrity", "check")
     assert result.exit_code == 1
     assert (
         f"evaluation {records['disputed_id']}: dispute raised_by_id stored "
-        f"{org['agent_b1'].id}, recomputed {org['agent_a1'].id}"
+        f"{org.agent_b1.id}, recomputed {org.agent_a1.id}"
     ) in result.output
 
 

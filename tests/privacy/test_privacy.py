@@ -25,7 +25,7 @@ from qa_app.privacy import anonymise as anonymise_module
 from qa_app.privacy.anonymise import AnonymiseError, anonymise_agent
 from qa_app.privacy.personal_data import REFERENCES, references_to_user
 from qa_app.stats.models import AgentDailyStat
-from tests.conftest import csrf_token, post_form, sign_in
+from tests.conftest import Organisation, csrf_token, post_form, sign_in
 
 NAME = "Zelda Quirrell"
 EXTERNAL_ID = "EXT-4711"
@@ -54,7 +54,7 @@ def _stat(agent_id: int, day: date) -> AgentDailyStat:
 
 @pytest.fixture
 def subject(
-    app: Flask, org: dict[str, Any], records: dict[str, int], make_token: Callable[..., str]
+    app: Flask, org: Organisation, records: dict[str, int], make_token: Callable[..., str]
 ) -> dict[str, Any]:
     """Agent A1 with a name, an external id and personal text in every place the app keeps
     some: evaluation comments, an acknowledgement, a dispute and its resolution, plan and
@@ -69,12 +69,12 @@ def subject(
     from qa_app.training import plans
     from qa_app.training.models import TrainingPlan
 
-    make_token(org["agent_a1"], name="Zelda's phone token")
+    make_token(org.agent_a1, name="Zelda's phone token")
     with app.app_context():
-        agent = db.session.get(User, org["agent_a1"].id)
+        agent = db.session.get(User, org.agent_a1.id)
         agent.display_name, agent.external_id = NAME, EXTERNAL_ID
         record_event("user.created", "user", agent.id, after=user_snapshot(agent))
-        supervisor = db.session.get(User, org["supervisor_a"].id)
+        supervisor = db.session.get(User, org.supervisor_a.id)
         interaction = create_interaction(
             agent,
             channel="phone",
@@ -102,11 +102,11 @@ def subject(
         services.reject_dispute(dispute, supervisor, RESOLUTION)
         today = date.today()
         db.session.add_all(
-            [_stat(agent.id, today - timedelta(days=1)), _stat(org["agent_a2"].id, today)]
+            [_stat(agent.id, today - timedelta(days=1)), _stat(org.agent_a2.id, today)]
         )
         db.session.commit()
         records["commented_id"] = evaluation.id
-    return {"agent": org["agent_a1"], "email": org["agent_a1"].email}
+    return {"agent": org.agent_a1, "email": org.agent_a1.email}
 
 
 def test_every_reference_to_a_user_is_covered(app: Flask) -> None:
@@ -131,7 +131,7 @@ def _download(client: FlaskClient) -> Any:
 
 def test_an_agent_downloads_everything_about_them(
     app: Flask,
-    org: dict[str, Any],
+    org: Organisation,
     records: dict[str, int],
     subject: dict[str, Any],
     sign_in_as: Callable[[User], FlaskClient],
@@ -153,7 +153,7 @@ def test_an_agent_downloads_everything_about_them(
     assert released["overall_comment"] == OVERALL
     assert released["acknowledgement_comment"] == ACK_COMMENT
     assert {a["criterion"]: a["comment"] for a in released["answers"]}["greeting"] == ANSWER_COMMENT
-    assert released["evaluator"] == org["supervisor_a"].display_name
+    assert released["evaluator"] == org.supervisor_a.display_name
     assert released["revisions"]
     assert [d["id"] for d in data["disputes"]] == [records["dispute_id"]]
     assert data["disputes"][0]["reason"] == "I did greet."
@@ -173,7 +173,11 @@ def test_an_agent_downloads_everything_about_them(
         "evaluation.acknowledged",
     } <= actions
     # Nobody else's address, no customer details, no secrets.
-    others = [u.email for key, u in org.items() if key.startswith(("agent_", "sup", "man", "adm"))]
+    others = [
+        u.email
+        for key, u in org.members().items()
+        if key.startswith(("agent_", "sup", "man", "adm"))
+    ]
     assert [email for email in others if email in text] == [subject["email"]]
     assert "Alice Smith" not in text
     assert "token_hash" not in text and "password_hash" not in text
@@ -210,9 +214,9 @@ def test_every_column_about_the_agent_is_in_their_copy(
 
 
 def test_a_supervisor_gets_their_records_by_id_only(
-    app: Flask, org: dict[str, Any], records: dict[str, int], subject: Any, sign_in_as: Any
+    app: Flask, org: Organisation, records: dict[str, int], subject: Any, sign_in_as: Any
 ) -> None:
-    response = _download(sign_in_as(org["supervisor_a"]))
+    response = _download(sign_in_as(org.supervisor_a))
     text = response.get_data(as_text=True)
     data = json.loads(text)
     made = {(r["table"], r["as"]): set(r["ids"]) for r in data["records_made"]}
@@ -225,11 +229,11 @@ def test_a_supervisor_gets_their_records_by_id_only(
         assert secret not in text
 
 
-def test_the_download_name_is_safe(app: Flask, org: dict[str, Any], sign_in_as: Any) -> None:
+def test_the_download_name_is_safe(app: Flask, org: Organisation, sign_in_as: Any) -> None:
     with app.app_context():
-        db.session.get(User, org["agent_b2"].id).display_name = 'Ünal "x"\r\nSet-Cookie: a=b'
+        db.session.get(User, org.agent_b2.id).display_name = 'Ünal "x"\r\nSet-Cookie: a=b'
         db.session.commit()
-    response = _download(sign_in_as(org["agent_b2"]))
+    response = _download(sign_in_as(org.agent_b2))
     disposition = response.headers["Content-Disposition"]
     assert "\r" not in disposition and "\n" not in disposition and '"' not in disposition
     assert not any("a=b" in cookie for cookie in response.headers.getlist("Set-Cookie"))
@@ -238,9 +242,9 @@ def test_the_download_name_is_safe(app: Flask, org: dict[str, Any], sign_in_as: 
 
 
 def test_the_download_needs_a_post_with_the_form_token(
-    app: Flask, org: dict[str, Any], sign_in_as: Any
+    app: Flask, org: Organisation, sign_in_as: Any
 ) -> None:
-    client = sign_in_as(org["agent_a2"])
+    client = sign_in_as(org.agent_a2)
     assert client.get("/account/my-data").status_code == 405
     response = client.post("/account/my-data", data={})
     assert response.status_code == 400 and response.mimetype != "application/json"
@@ -309,7 +313,7 @@ def _deactivate(app: Flask, user_id: int) -> None:
 
 
 def test_an_admin_anonymises_a_departed_agent(
-    app: Flask, org: dict[str, Any], subject: dict[str, Any], sign_in_as: Any
+    app: Flask, org: Organisation, subject: dict[str, Any], sign_in_as: Any
 ) -> None:
     agent_id = subject["agent"].id
     _deactivate(app, agent_id)
@@ -320,7 +324,7 @@ def test_an_admin_anonymises_a_departed_agent(
     text = _database_text_in(app)
     assert all(secret in text for secret in (NAME, subject["email"], EXTERNAL_ID, *TEXTS))
 
-    admin = sign_in_as(org["admin"])
+    admin = sign_in_as(org.admin)
     page = admin.get(f"/admin/users/{agent_id}/anonymise")
     assert page.status_code == 200 and "cannot be undone" in page.get_data(as_text=True)
     wrong = post_form(admin, f"/admin/users/{agent_id}/anonymise", {"confirm_email": "x@y.z"})
@@ -349,7 +353,7 @@ def test_an_admin_anonymises_a_departed_agent(
         assert [e.id for e in events[: len(events_before)]] == events_before
         assert events[-1].action == "user.anonymised" and events[-1].entity_id == agent_id
         assert events[-1].after["pseudonym"] == expected
-        assert events[-1].actor_id == org["admin"].id
+        assert events[-1].actor_id == org.admin.id
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditRedaction)) == 0
         db.session.rollback()  # SQLite: the session's reads hold the write lock
         # The trail is as immutable as before.
@@ -369,12 +373,12 @@ def _database_text_in(app: Flask) -> str:
 
 @pytest.mark.parametrize("who", ["active_agent", "supervisor"])
 def test_only_deactivated_agents_can_be_anonymised(
-    who: str, app: Flask, org: dict[str, Any], sign_in_as: Any
+    who: str, app: Flask, org: Organisation, sign_in_as: Any
 ) -> None:
-    user = org["agent_b1"] if who == "active_agent" else org["supervisor_b"]
+    user = org.agent_b1 if who == "active_agent" else org.supervisor_b
     if who == "supervisor":
         _deactivate(app, user.id)
-    admin = sign_in_as(org["admin"])
+    admin = sign_in_as(org.admin)
     response = post_form(admin, f"/admin/users/{user.id}/anonymise", {"confirm_email": user.email})
     assert response.status_code == 302
     page = admin.get(response.headers["Location"]).get_data(as_text=True)
@@ -403,7 +407,7 @@ def test_anonymisation_is_all_or_nothing(
 
 
 def test_the_cli_anonymises_and_refuses_an_active_agent(
-    app: Flask, org: dict[str, Any], subject: dict[str, Any], runner: Any, tmp_path: Any
+    app: Flask, org: Organisation, subject: dict[str, Any], runner: Any, tmp_path: Any
 ) -> None:
     refused = runner.invoke(args=["privacy", "anonymise", subject["email"], "--yes"])
     assert refused.exit_code == 1 and "Deactivate the user first" in refused.output

@@ -30,7 +30,7 @@ from qa_app.scorecards.models import (
     ScorecardCriterion,
     ScorecardVersion,
 )
-from tests.conftest import CSRF_INPUT, SCORECARD_TOML
+from tests.conftest import CSRF_INPUT, SCORECARD_TOML, Organisation
 
 REVISION_INPUT = re.compile(r'name="revision"[^>]*value="(-?\d+)"')
 FLASH = re.compile(r'<div class="alert alert-(\w+)" role="alert">(.*?)</div>', re.S)
@@ -441,8 +441,8 @@ def sync(app: Flask, directory: Path) -> Any:
 
 
 @pytest.fixture
-def manager(org: dict[str, Any], sign_in_as: Callable[..., FlaskClient]) -> Browser:
-    return Browser(sign_in_as(org["manager"]))
+def manager(org: Organisation, sign_in_as: Callable[..., FlaskClient]) -> Browser:
+    return Browser(sign_in_as(org.manager))
 
 
 @pytest.fixture
@@ -464,9 +464,9 @@ def published_web_call(manager: Browser, web_call: str) -> str:
 
 @pytest.mark.parametrize("role", ["manager", "admin"])
 def test_creating_a_scorecard_opens_its_empty_draft(
-    role: str, app: Flask, org: dict[str, Any], sign_in_as: Callable[..., FlaskClient]
+    role: str, app: Flask, org: Organisation, sign_in_as: Callable[..., FlaskClient]
 ) -> None:
-    browser = Browser(sign_in_as(org[role]))
+    browser = Browser(sign_in_as(org.member(role)))
     assert 'href="/scorecards/new"' in browser.page("/scorecards/")
 
     response = create(browser)
@@ -1254,7 +1254,7 @@ def test_preview_shows_every_criterion_with_disabled_inputs(
 
 
 def test_publishing_a_built_draft_makes_version_1(
-    app: Flask, org: dict[str, Any], manager: Browser, web_call: str
+    app: Flask, org: Organisation, manager: Browser, web_call: str
 ) -> None:
     response = publish(manager)
 
@@ -1272,7 +1272,7 @@ def test_publishing_a_built_draft_makes_version_1(
             "pass_mark": 75,
             "content_hash": content_hash(WEB_CALL),
             "source": "builder",
-            "published_by_id": org["manager"].id,
+            "published_by_id": org.manager.id,
         }
     ]
     assert versions_of(app, SLUG)[0]["definition"] == WEB_CALL
@@ -1283,7 +1283,7 @@ def test_publishing_a_built_draft_makes_version_1(
         {
             "action": "scorecard.published",
             "entity_id": scorecard_id(app, SLUG),
-            "actor_id": org["manager"].id,
+            "actor_id": org.manager.id,
             "before": None,
             "after": {"version": 1, "source": "builder", "content_hash": content_hash(WEB_CALL)},
         }
@@ -1310,7 +1310,7 @@ def test_publishing_an_unchanged_draft_publishes_nothing(
 
 
 def test_starting_a_draft_copies_the_latest_version(
-    app: Flask, org: dict[str, Any], manager: Browser, make_scorecard: Callable[..., str]
+    app: Flask, org: Organisation, manager: Browser, make_scorecard: Callable[..., str]
 ) -> None:
     slug = make_scorecard()
     detail = manager.page(at(slug))
@@ -1324,7 +1324,7 @@ def test_starting_a_draft_copies_the_latest_version(
     assert events(app)[-1] == {
         "action": "scorecard.draft_started",
         "entity_id": scorecard_id(app, slug),
-        "actor_id": org["manager"].id,
+        "actor_id": org.manager.id,
         "before": None,
         "after": {"from_version": 1},
     }
@@ -1373,7 +1373,7 @@ def test_a_published_key_cannot_be_renamed(
 
 
 def test_publishing_a_changed_draft_makes_the_next_version(
-    app: Flask, org: dict[str, Any], manager: Browser, scorecard_with_draft: str
+    app: Flask, org: Organisation, manager: Browser, scorecard_with_draft: str
 ) -> None:
     slug = scorecard_with_draft
     version_1 = stored_bytes(app, slug)[1]
@@ -1400,7 +1400,7 @@ def test_publishing_a_changed_draft_makes_the_next_version(
         "source": "builder",
         "content_hash": content_hash(expected),
     }
-    assert events(app)[-1]["actor_id"] == org["manager"].id
+    assert events(app)[-1]["actor_id"] == org.manager.id
 
 
 # --- two editors -------------------------------------------------------------------------
@@ -1444,13 +1444,13 @@ def test_a_stale_edit_is_refused_and_the_first_edit_kept(
     data: dict[str, Any],
     message: str,
     app: Flask,
-    org: dict[str, Any],
+    org: Organisation,
     sign_in_as: Callable[..., FlaskClient],
     scorecard_with_draft: str,
 ) -> None:
     slug = scorecard_with_draft
-    first = Browser(sign_in_as(org["manager"]))
-    second = Browser(sign_in_as(org["admin"]))
+    first = Browser(sign_in_as(org.manager))
+    second = Browser(sign_in_as(org.admin))
     first_form = first.hidden(at(slug, "/draft/sections/0"))
     # The second editor opens the page of their change (the draft page for buttons).
     second_page = at(slug, rest) if "sections" in rest or "settings" in rest else draft_path(slug)
@@ -1472,10 +1472,10 @@ def test_a_stale_edit_is_refused_and_the_first_edit_kept(
 
 
 def test_a_stale_discard_is_refused(
-    app: Flask, org: dict[str, Any], sign_in_as: Callable[..., FlaskClient], web_call: str
+    app: Flask, org: Organisation, sign_in_as: Callable[..., FlaskClient], web_call: str
 ) -> None:
-    first = Browser(sign_in_as(org["manager"]))
-    second = Browser(sign_in_as(org["admin"]))
+    first = Browser(sign_in_as(org.manager))
+    second = Browser(sign_in_as(org.admin))
     stale = second.hidden(draft_path())
     first.submit(at(web_call, "/draft/sections/0"), {"title": "First"})
     after_first = draft_of(app, web_call)
@@ -1491,7 +1491,7 @@ def test_a_stale_discard_is_refused(
 
 
 def test_discarding_a_never_published_scorecard_removes_it(
-    app: Flask, org: dict[str, Any], manager: Browser, web_call: str
+    app: Flask, org: Organisation, manager: Browser, web_call: str
 ) -> None:
     identifier = scorecard_id(app, web_call)
 
@@ -1507,7 +1507,7 @@ def test_discarding_a_never_published_scorecard_removes_it(
         {
             "action": "scorecard.draft_discarded",
             "entity_id": identifier,
-            "actor_id": org["manager"].id,
+            "actor_id": org.manager.id,
             "before": {"slug": web_call},
             "after": None,
         }
@@ -1546,11 +1546,11 @@ def index_status(page: str, name: str) -> str:
 def test_archiving_and_restoring(
     role: str,
     app: Flask,
-    org: dict[str, Any],
+    org: Organisation,
     sign_in_as: Callable[..., FlaskClient],
     make_scorecard: Callable[..., str],
 ) -> None:
-    browser = Browser(sign_in_as(org[role]))
+    browser = Browser(sign_in_as(org.member(role)))
     slug = make_scorecard()
     identifier = scorecard_id(app, slug)
     assert index_status(browser.page("/scorecards/"), "Test call") == "active"
@@ -1572,7 +1572,7 @@ def test_archiving_and_restoring(
     assert status_of(app, slug) == "active"
     assert ("success", "Test call is active again.") in flashes(browser.page(at(slug)))
     assert index_status(browser.page("/scorecards/"), "Test call") == "active"
-    actor = org[role].id
+    actor = org.member(role).id
     assert [e for e in events(app) if e["action"] != "scorecard.published"] == [
         {
             "action": "scorecard.archived",
@@ -1614,11 +1614,11 @@ def test_archive_accepts_only_0_and_1(
 def test_download_is_the_stored_version_as_a_file(
     reader: str,
     app: Flask,
-    org: dict[str, Any],
+    org: Organisation,
     sign_in_as: Callable[..., FlaskClient],
     published_web_call: str,
 ) -> None:
-    client = sign_in_as(org[reader])
+    client = sign_in_as(org.member(reader))
 
     response = client.get(at(published_web_call, "/versions/1/download"))
 
@@ -1792,11 +1792,11 @@ def everything_stored(app: Flask) -> tuple[Any, ...]:
 
 def test_supervisors_read_scorecards_but_cannot_build(
     app: Flask,
-    org: dict[str, Any],
+    org: Organisation,
     sign_in_as: Callable[..., FlaskClient],
     scorecard_with_draft: str,
 ) -> None:
-    supervisor = Browser(sign_in_as(org["supervisor_a"]))
+    supervisor = Browser(sign_in_as(org.supervisor_a))
     index = supervisor.page("/scorecards/")
     assert "Test call" in index
     assert 'href="/scorecards/new"' not in index and "draft open" not in index
@@ -1821,11 +1821,11 @@ def test_supervisors_read_scorecards_but_cannot_build(
 
 def test_agents_get_403_everywhere_in_scorecards(
     app: Flask,
-    org: dict[str, Any],
+    org: Organisation,
     sign_in_as: Callable[..., FlaskClient],
     scorecard_with_draft: str,
 ) -> None:
-    agent = Browser(sign_in_as(org["agent_a1"]))
+    agent = Browser(sign_in_as(org.agent_a1))
     before = everything_stored(app)
 
     for path in READ_PAGES + BUILDER_PAGES:

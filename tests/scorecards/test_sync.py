@@ -15,7 +15,7 @@ from qa_app.extensions import db
 from qa_app.scorecards.definition import parse_toml
 from qa_app.scorecards.models import Scorecard, ScorecardCriterion, ScorecardVersion
 from qa_app.scorecards.services import publish_version
-from tests.conftest import SCORECARD_TOML
+from tests.conftest import SCORECARD_TOML, Organisation
 
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "scorecards"
 
@@ -172,7 +172,7 @@ def test_archived_scorecards_are_skipped(app: Flask, runner: Any, tmp_path: Path
 
 
 def test_a_new_version_leaves_scored_evaluations_alone(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: Any
+    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: Any
 ) -> None:
     """Publishing version 2 (new weights, a renamed label) changes no existing evaluation:
     each keeps its version, answers and score; new evaluations use version 2."""
@@ -211,11 +211,11 @@ def test_a_new_version_leaves_scored_evaluations_alone(
         assert version is not None and version.number == 2
     assert snapshot() == before
 
-    page = sign_in_as(org["agent_a1"]).get(f"/evaluations/{records['released_id']}")
+    page = sign_in_as(org.agent_a1).get(f"/evaluations/{records['released_id']}")
     html = page.get_data(as_text=True)
     assert "Empathy and warmth" not in html and "Empathy" in html
     with app.app_context():
-        supervisor = db.session.get(User, org["supervisor_a"].id)
+        supervisor = db.session.get(User, org.supervisor_a.id)
         interaction = db.session.get(Interaction, records["interaction_id"])
         other = Interaction(
             agent_id=interaction.agent_id,

@@ -20,6 +20,7 @@ from flask import Flask
 from qa_app.auth.models import User
 from qa_app.extensions import db
 from qa_app.teams.models import Team
+from tests.conftest import Organisation
 
 # The agents whose records are "own", "same team" and "other team" from agent A1's side (and
 # from supervisor A's: A1 and A2 are both in their team, B1 is not).
@@ -36,7 +37,10 @@ def marker(agent_key: str) -> str:
 
 
 def build_world(
-    app: Flask, org: dict[str, Any], make_scorecard: Callable[..., str]
+    app: Flask,
+    org: Organisation,
+    make_scorecard: Callable[..., str],
+    make_evaluation: Callable[..., Any],
 ) -> dict[str, Any]:
     """Make the records; returns {agent_key: {kind: id}} plus "tokens" (viewer → token id),
     "secrets" (viewer → API token secret) and "scorecard_id"."""
@@ -58,11 +62,13 @@ def build_world(
         )
         db.session.add(module)
         db.session.flush()
-        manager = db.session.get(User, org["manager"].id)
+        manager = db.session.get(User, org.manager.id)
         for agent_key in RECORD_AGENTS.values():
-            world[agent_key] = _agent_records(org, agent_key, scorecard, module, manager)
+            world[agent_key] = _agent_records(
+                org, agent_key, scorecard, module, manager, make_evaluation
+            )
         for key in (*VIEWERS[1:], *RECORD_AGENTS.values()):
-            owner = db.session.get(User, org[key].id)
+            owner = db.session.get(User, org.member(key).id)
             new = create_token(owner, f"token of {key}", None, owner)
             world["tokens"][key], world["secrets"][key] = new.token.id, new.secret
         db.session.commit()
@@ -70,39 +76,52 @@ def build_world(
 
 
 def _agent_records(
-    org: dict[str, Any], agent_key: str, scorecard: Any, module: Any, manager: User
+    org: Organisation,
+    agent_key: str,
+    scorecard: Any,
+    module: Any,
+    manager: User,
+    make_evaluation: Callable[..., Any],
 ) -> dict[str, int]:
     from qa_app.coaching import sessions
-    from qa_app.evaluations import services
-    from qa_app.evaluations.models import Assignment
+    from qa_app.evaluations.models import Assignment, Dispute
     from qa_app.interactions.services import create_interaction
     from qa_app.training import plans
 
-    agent = db.session.get(User, org[agent_key].id)
-    supervisor = db.session.get(User, org[SUPERVISOR_OF[agent_key]].id)
+    agent = db.session.get(User, org.member(agent_key).id)
+    supervisor = db.session.get(User, org.member(SUPERVISOR_OF[agent_key]).id)
     team = db.session.get(Team, agent.team_id)
     secret = marker(agent_key)
     calls = iter(range(1, 10))
+    call = {"transcript": f"Transcript {secret}", "created_by": supervisor}
 
-    def interaction() -> Any:
-        return create_interaction(
-            agent,
-            channel="phone",
-            actor=supervisor,
-            occurred_at=datetime(2026, 11, 2, 10, tzinfo=UTC),
-            external_ref=f"CALL-{agent_key}-{next(calls)}",
-            duration_seconds=300,
-            transcript=f"Transcript {secret}",
+    def evaluated(status: str, evaluator: User) -> Any:
+        return make_evaluation(
+            status,
+            commit=False,
+            agent=agent,
+            evaluator=evaluator,
+            scorecard=scorecard.slug,
+            answers=ANSWERS,
+            texts={
+                "overall_comment": f"Comment {secret}",
+                "strengths": None,
+                "opportunities": None,
+            },
+            ref=f"CALL-{agent_key}-{next(calls)}",
+            dispute_reason=f"Reason {secret}",
+            **call,
         )
 
-    def evaluated(evaluator: User) -> Any:
-        evaluation = services.start_evaluation(evaluator, interaction(), scorecard)
-        texts = {"overall_comment": f"Comment {secret}", "strengths": None, "opportunities": None}
-        edit = services.Edit(ANSWERS, {}, texts, evaluation.lock_version)
-        services.submit(evaluation, edit, evaluator)
-        return evaluation
-
-    first = interaction()
+    first = create_interaction(
+        agent,
+        channel="phone",
+        actor=supervisor,
+        occurred_at=datetime(2026, 11, 2, 10, tzinfo=UTC),
+        external_ref=f"CALL-{agent_key}-{next(calls)}",
+        duration_seconds=300,
+        transcript=f"Transcript {secret}",
+    )
     assignment = Assignment(
         interaction_id=first.id, evaluator_id=supervisor.id, scorecard_id=scorecard.id
     )
@@ -113,17 +132,24 @@ def _agent_records(
         "team": team.id,
         "interaction": first.id,
         "assignment": assignment.id,
-        "draft": services.start_evaluation(supervisor, first, scorecard).id,
+        "draft": make_evaluation(
+            "draft",
+            commit=False,
+            agent=agent,
+            evaluator=supervisor,
+            scorecard=scorecard.slug,
+            interaction=first,
+        ).id,
     }
     team.release_mode = "manual"
-    ids["submitted"] = evaluated(supervisor).id
+    ids["submitted"] = evaluated("submitted", supervisor).id
     team.release_mode = "immediate"
-    ids["released"] = evaluated(supervisor).id
-    disputed = evaluated(manager)
+    ids["released"] = evaluated("released", supervisor).id
+    disputed = evaluated("disputed", manager)
     ids["disputed"] = disputed.id
-    ids["dispute"] = services.raise_dispute(
-        disputed, agent, [], f"Reason {secret}", window_days=7
-    ).id
+    ids["dispute"] = db.session.scalar(
+        sa.select(Dispute.id).where(Dispute.evaluation_id == disputed.id)
+    )
     plan = plans.create_plan(agent, date(2026, 8, 1), date(2026, 10, 31), supervisor)
     ids["item"] = plans.add_item(
         plan, module, date(2026, 12, 15), supervisor, reason=f"Reason {secret}"

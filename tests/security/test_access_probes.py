@@ -26,7 +26,7 @@ from qa_app.evaluations.models import Dispute, Evaluation
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
 from qa_app.training.models import TrainingPlan, TrainingPlanItem
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import Organisation, csrf_token, sign_in
 from tests.security.access_world import build_world, marker
 
 EVALUATIONS = ("draft", "submitted", "released", "disputed")
@@ -57,13 +57,15 @@ OUT_OF_SIGHT = {
 
 
 @pytest.fixture
-def world(app: Flask, org: dict[str, Any], make_scorecard: Any) -> dict[str, Any]:
+def world(
+    app: Flask, org: Organisation, make_scorecard: Any, make_evaluation: Any
+) -> dict[str, Any]:
     """A1's, A2's and B1's records (tests/security/access_world.py)."""
-    return build_world(app, org, make_scorecard)
+    return build_world(app, org, make_scorecard, make_evaluation)
 
 
 def _visible(
-    app: Flask, org: dict[str, Any], world: dict[str, Any], prober: str, kind: str
+    app: Flask, org: Organisation, world: dict[str, Any], prober: str, kind: str
 ) -> set[int]:
     """Ids of `kind` the prober may open."""
     if kind == "evaluation":
@@ -74,7 +76,7 @@ def _visible(
             return set(
                 db.session.scalars(
                     sa.select(Interaction.id).where(
-                        Interaction.agent_id.in_([org[agent].id for agent in agents])
+                        Interaction.agent_id.in_([org.member(agent).id for agent in agents])
                     )
                 )
             )
@@ -88,10 +90,10 @@ def _all_ids(app: Flask, kind: str) -> range:
     return range(1, highest + 3)
 
 
-def _forbidden_texts(app: Flask, org: dict[str, Any], prober: str) -> list[str]:
+def _forbidden_texts(app: Flask, org: Organisation, prober: str) -> list[str]:
     """Names, e-mail addresses and the free-text marker of the agents out of sight."""
     with app.app_context():
-        users = {key: db.session.get(User, org[key].id) for key in OUT_OF_SIGHT[prober]}
+        users = {key: db.session.get(User, org.member(key).id) for key in OUT_OF_SIGHT[prober]}
         return [
             text
             for key, user in users.items()
@@ -103,9 +105,9 @@ def _leaks(body: str, forbidden: list[str]) -> list[str]:
     return [text for text in forbidden if text in body]
 
 
-def _browser(app: Flask, org: dict[str, Any], prober: str) -> FlaskClient:
+def _browser(app: Flask, org: Organisation, prober: str) -> FlaskClient:
     client = app.test_client()
-    assert sign_in(client, org[prober].email).status_code == 302
+    assert sign_in(client, org.member(prober).email).status_code == 302
     return client
 
 
@@ -144,7 +146,7 @@ PAGES = [
 
 @pytest.mark.parametrize("prober", ["agent_a1", "supervisor_a"])
 def test_walking_the_ids_of_every_record_page(
-    prober: str, app: Flask, org: dict[str, Any], world: dict[str, Any]
+    prober: str, app: Flask, org: Organisation, world: dict[str, Any]
 ) -> None:
     """Every page of PAGES, every id of its kind (these are GETs: they change nothing)."""
     client = _browser(app, org, prober)
@@ -167,11 +169,11 @@ def _user_ids(app: Flask) -> range:
 
 @pytest.mark.parametrize("prober", ["agent_a1", "supervisor_a"])
 def test_walking_the_agent_pages(
-    prober: str, app: Flask, org: dict[str, Any], world: dict[str, Any]
+    prober: str, app: Flask, org: Organisation, world: dict[str, Any]
 ) -> None:
     """Every user id, agents or not: only the agents in sight have a page."""
     client = _browser(app, org, prober)
-    visible = {org[agent].id for agent in SIGHT[prober]["agents"]}
+    visible = {org.member(agent).id for agent in SIGHT[prober]["agents"]}
     forbidden = _forbidden_texts(app, org, prober)
     wrong = _walk(
         lambda i: client.get(f"/stats/agents/{i}"), _user_ids(app), visible, 404, forbidden
@@ -195,20 +197,20 @@ def _feedback_export(client: FlaskClient, token: str, agent_id: int) -> Any:
 
 
 def test_walking_the_feedback_exports_as_the_supervisor(
-    app: Flask, org: dict[str, Any], world: dict[str, Any]
+    app: Flask, org: Organisation, world: dict[str, Any]
 ) -> None:
     """Only the team's agents can be chosen: any other id is not a valid choice (400), and
     neither the refusal nor the workbooks of A1 and A2 name anyone of team B."""
     client = _browser(app, org, "supervisor_a")
     token = csrf_token(client, "/exports/feedback")
-    visible = {org[agent].id for agent in SIGHT["supervisor_a"]["agents"]}
+    visible = {org.member(agent).id for agent in SIGHT["supervisor_a"]["agents"]}
     forbidden = _forbidden_texts(app, org, "supervisor_a")
     wrong = _walk(
         lambda i: _feedback_export(client, token, i), _user_ids(app), visible, 400, forbidden
     )
     assert wrong == [], "\n".join(wrong)
     for agent in SIGHT["supervisor_a"]["agents"]:
-        response = _feedback_export(client, token, org[agent].id)
+        response = _feedback_export(client, token, org.member(agent).id)
         data = response.get_data()
         response.close()
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
@@ -225,13 +227,13 @@ def test_walking_the_feedback_exports_as_the_supervisor(
         assert _leaks(cells, [marker("agent_a2" if agent == "agent_a1" else "agent_a1")]) == []
     # The form preselecting an agent out of sight shows nothing about them either.
     for agent in ("agent_b1", "agent_b2"):
-        page = client.get(f"/exports/feedback?agent={org[agent].id}")
+        page = client.get(f"/exports/feedback?agent={org.member(agent).id}")
         assert page.status_code == 200
         assert _leaks(page.get_data(as_text=True), forbidden) == []
 
 
 def test_agents_cannot_export_anyones_feedback(
-    app: Flask, org: dict[str, Any], world: dict[str, Any]
+    app: Flask, org: Organisation, world: dict[str, Any]
 ) -> None:
     client = _browser(app, org, "agent_a1")
     token = csrf_token(client, "/account")
@@ -243,9 +245,7 @@ def test_agents_cannot_export_anyones_feedback(
 
 
 @pytest.mark.parametrize("prober", ["agent_a1", "supervisor_a"])
-def test_walking_the_api(
-    prober: str, app: Flask, org: dict[str, Any], world: dict[str, Any]
-) -> None:
+def test_walking_the_api(prober: str, app: Flask, org: Organisation, world: dict[str, Any]) -> None:
     client = app.test_client()
     headers = {"Authorization": "Bearer " + world["secrets"][prober]}
     forbidden = _forbidden_texts(app, org, prober)
@@ -259,7 +259,7 @@ def test_walking_the_api(
     wrong += _walk(
         lambda i: client.get(f"/api/v1/agents/{i}/performance", headers=headers),
         _user_ids(app),
-        {org[agent].id for agent in SIGHT[prober]["agents"]},
+        {org.member(agent).id for agent in SIGHT[prober]["agents"]},
         404,
         forbidden,
     )
@@ -267,7 +267,7 @@ def test_walking_the_api(
 
 
 def test_a_record_of_ones_own_cannot_carry_someone_elses(
-    app: Flask, org: dict[str, Any], world: dict[str, Any]
+    app: Flask, org: Organisation, world: dict[str, Any]
 ) -> None:
     """Paths with two ids: the second must belong to the first."""
     own, other = world["agent_a1"], world["agent_a2"]
@@ -290,7 +290,7 @@ def test_a_record_of_ones_own_cannot_carry_someone_elses(
     admin = _browser(app, org, "admin")
     token = csrf_token(admin, "/account")
     revoke = admin.post(
-        f"/admin/users/{org['agent_a1'].id}/tokens/{world['tokens']['agent_b1']}/revoke",
+        f"/admin/users/{org.agent_a1.id}/tokens/{world['tokens']['agent_b1']}/revoke",
         data={"csrf_token": token},
     )
     assert revoke.status_code == 404
@@ -320,7 +320,7 @@ FILTERED_LISTS = [
 
 @pytest.mark.parametrize("prober", ["agent_a1", "supervisor_a"])
 def test_filters_naming_another_team_show_nothing_of_it(
-    prober: str, app: Flask, org: dict[str, Any], world: dict[str, Any]
+    prober: str, app: Flask, org: Organisation, world: dict[str, Any]
 ) -> None:
     client = _browser(app, org, prober)
     headers = {"Authorization": "Bearer " + world["secrets"][prober]}
@@ -328,8 +328,8 @@ def test_filters_naming_another_team_show_nothing_of_it(
     wrong = []
     for template in FILTERED_LISTS:
         path = template.format(
-            team=org["team_b"].id,
-            agent=org["agent_b1"].id,
+            team=org.team_b.id,
+            agent=org.agent_b1.id,
             year_ago=date.today() - timedelta(days=365),  # a period holding the world's
             tomorrow=date.today() + timedelta(days=1),  # evaluations, submitted today
         )

@@ -24,7 +24,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import Organisation, csrf_token, sign_in
 from tests.security.access_world import RECORD_AGENTS, RELATIONS, VIEWERS, build_world
 from tests.security.test_routes import STATIC_ENDPOINTS
 
@@ -198,7 +198,7 @@ def test_every_viewer_has_an_answer_for_every_relation() -> None:
         assert all(len(answers) == len(RELATIONS) for answers in route.expected.values()), key
 
 
-def record_ids(world: dict[str, Any], org: dict[str, Any], viewer: str) -> dict[str, dict]:
+def record_ids(world: dict[str, Any], org: Organisation, viewer: str) -> dict[str, dict]:
     """For each relation, the ids to fill a path with, seen from `viewer`."""
     ids = {}
     for relation, agent_key in RECORD_AGENTS.items():
@@ -210,7 +210,7 @@ def record_ids(world: dict[str, Any], org: dict[str, Any], viewer: str) -> dict[
         ids[relation] = {
             **world[agent_key],
             "token": world["tokens"][token_owner],
-            "token_owner": org[token_owner].id,
+            "token_owner": org.member(token_owner).id,
         }
     return ids
 
@@ -228,7 +228,7 @@ def _matches(expected: Any, response: Any, auth: str) -> bool:
 
 def check_viewer(
     app: Flask,
-    org: dict[str, Any],
+    org: Organisation,
     world: dict[str, Any],
     key: tuple[str, str],
     viewer: str,
@@ -244,7 +244,7 @@ def check_viewer(
             headers["Authorization"] = "Bearer " + world["secrets"][viewer]
     else:
         if viewer != "anonymous":
-            assert sign_in(client, org[viewer].email).status_code == 302
+            assert sign_in(client, org.member(viewer).email).status_code == 302
         if method == "POST":
             data["csrf_token"] = csrf_token(
                 client, "/login" if viewer == "anonymous" else "/account"
@@ -264,9 +264,11 @@ def check_viewer(
 
 
 @pytest.fixture
-def world(app: Flask, org: dict[str, Any], make_scorecard: Any) -> dict[str, Any]:
+def world(
+    app: Flask, org: Organisation, make_scorecard: Any, make_evaluation: Any
+) -> dict[str, Any]:
     """A1's, A2's and B1's records (tests/security/access_world.py)."""
-    return build_world(app, org, make_scorecard)
+    return build_world(app, org, make_scorecard, make_evaluation)
 
 
 def _cases() -> list[Any]:
@@ -291,7 +293,7 @@ def test_record_access(
     key: tuple[str, str],
     viewers: tuple[str, ...],
     app: Flask,
-    org: dict[str, Any],
+    org: Organisation,
     world: dict[str, Any],
 ) -> None:
     wrong = [line for viewer in viewers for line in check_viewer(app, org, world, key, viewer)]

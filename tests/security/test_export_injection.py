@@ -34,7 +34,7 @@ from qa_app.scorecards.services import publish_version
 from qa_app.teams.models import Team
 from qa_app.training import plans
 from qa_app.training.models import TrainingModule
-from tests.conftest import SCORECARD_TOML, post_form
+from tests.conftest import SCORECARD_TOML, Organisation, post_form
 from tests.support.exports_data import WEEK, days
 
 PAYLOADS = [
@@ -68,7 +68,7 @@ def expected_cell(payload: str) -> str:
     return "'" + text if text == "#N/A" else text
 
 
-def seed_hostile(app: Flask, org: dict[str, Any], payload: str) -> dict[str, int]:
+def seed_hostile(app: Flask, org: Organisation, payload: str) -> dict[str, int]:
     """Agent A1's evaluation, answers and training plan with `payload` in every text field."""
     definition = parse_toml(SCORECARD_TOML)
     definition["name"] = payload
@@ -80,8 +80,8 @@ def seed_hostile(app: Flask, org: dict[str, Any], payload: str) -> dict[str, int
         db.session.add(scorecard)
         db.session.flush()
         publish_version(scorecard, definition, source="builder")
-        agent = db.session.get(User, org["agent_a1"].id)
-        supervisor = db.session.get(User, org["supervisor_a"].id)
+        agent = db.session.get(User, org.agent_a1.id)
+        supervisor = db.session.get(User, org.supervisor_a.id)
         interaction = create_interaction(
             agent,
             channel="phone",
@@ -118,7 +118,7 @@ def seed_hostile(app: Flask, org: dict[str, Any], payload: str) -> dict[str, int
         item.reason = item.coach_notes = item.focus_label = plan.notes = payload
         agent.display_name = supervisor.display_name = payload
         agent.email = "hostile@example.test"
-        db.session.get(Team, org["team_a"].id).name = payload
+        db.session.get(Team, org.team_a.id).name = payload
         db.session.commit()
         return {"evaluation_id": evaluation.id, "plan_id": plan.id}
 
@@ -195,19 +195,19 @@ def _id(payload: str) -> str:
 
 
 @pytest.fixture(params=PAYLOADS, ids=[_id(payload) for payload in PAYLOADS])
-def hostile(request: Any, app: Flask, org: dict[str, Any]) -> dict[str, Any]:
+def hostile(request: Any, app: Flask, org: Organisation) -> dict[str, Any]:
     """The centre with one payload in every text field."""
     ids = seed_hostile(app, org, request.param)
     return {"payload": request.param, **ids}
 
 
 def test_the_evaluations_workbook_runs_no_formula(
-    org: dict[str, Any], hostile: dict[str, Any], sign_in_as: Any
+    org: Organisation, hostile: dict[str, Any], sign_in_as: Any
 ) -> None:
     """The web's evaluations workbook: every sheet, every field."""
     form = {"start": WEEK[0].isoformat(), "end": WEEK[1].isoformat(), "team_id": "0"}
     form.update(agent_id="0", scorecard="", channel="")
-    response = post_form(sign_in_as(org["manager"]), "/exports/", form, token_from="/exports/")
+    response = post_form(sign_in_as(org.manager), "/exports/", form, token_from="/exports/")
     data = response.get_data()
     response.close()
     assert response.status_code == 200 and response.mimetype == XLSX
@@ -232,15 +232,15 @@ def test_the_command_lines_workbook_runs_no_formula(
 
 
 def test_the_feedback_workbook_runs_no_formula(
-    org: dict[str, Any], hostile: dict[str, Any], sign_in_as: Any
+    org: Organisation, hostile: dict[str, Any], sign_in_as: Any
 ) -> None:
     """The per-agent feedback workbook."""
     form = {
-        "agent_id": str(org["agent_a1"].id),
+        "agent_id": str(org.agent_a1.id),
         "start": WEEK[0].isoformat(),
         "end": WEEK[1].isoformat(),
     }
-    browser = sign_in_as(org["supervisor_a"])
+    browser = sign_in_as(org.supervisor_a)
     response = post_form(browser, "/exports/feedback", form, token_from="/exports/feedback")
     data = response.get_data()
     response.close()
@@ -259,7 +259,7 @@ TOML_PAYLOADS = [
 
 @pytest.mark.parametrize("payload", TOML_PAYLOADS, ids=range(len(TOML_PAYLOADS)))
 def test_the_scorecard_download_is_the_definition_and_nothing_more(
-    app: Flask, org: dict[str, Any], sign_in_as: Any, payload: str
+    app: Flask, org: Organisation, sign_in_as: Any, payload: str
 ) -> None:
     """The scorecard file a manager downloads parses back to exactly the stored definition,
     whatever its texts hold: no line of them becomes TOML of its own."""
@@ -276,7 +276,7 @@ def test_the_scorecard_download_is_the_definition_and_nothing_more(
         stored = dict(publish_version(scorecard, definition, source="builder").definition)
         db.session.commit()
 
-    response = sign_in_as(org["manager"]).get("/scorecards/hostile/versions/1/download")
+    response = sign_in_as(org.manager).get("/scorecards/hostile/versions/1/download")
 
     assert response.status_code == 200
     text = response.get_data(as_text=True)

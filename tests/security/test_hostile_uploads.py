@@ -33,7 +33,7 @@ from qa_app.interactions.models import Interaction
 from qa_app.stats.models import AgentDailyStat, ColumnMapping
 from qa_app.uploads.columns import map_columns
 from qa_app.uploads.reader import TableError, read_table
-from tests.conftest import make_config, post_form
+from tests.conftest import Organisation, make_config, post_form
 from tests.support.hostile_files import (
     BILLION_LAUGHS,
     MB,
@@ -68,11 +68,11 @@ def written(app: Flask) -> tuple[int, int, int]:
 
 
 @pytest.fixture
-def external_ids(app: Flask, org: dict[str, Any]) -> None:
+def external_ids(app: Flask, org: Organisation) -> None:
     """Agent A1 is A-1 and B1 is B-1 in the phone system."""
     with app.app_context():
-        db.session.get(User, org["agent_a1"].id).external_id = "A-1"
-        db.session.get(User, org["agent_b1"].id).external_id = "B-1"
+        db.session.get(User, org.agent_a1.id).external_id = "A-1"
+        db.session.get(User, org.agent_b1.id).external_id = "B-1"
         db.session.commit()
 
 
@@ -234,10 +234,10 @@ IMPORTS = {
 @pytest.mark.usefixtures("external_ids")
 @pytest.mark.parametrize("kind", IMPORTS)
 def test_every_bad_file_is_refused_with_its_reason_and_writes_nothing(
-    app: Flask, org: dict[str, Any], sign_in_as: Callable[[User], FlaskClient], kind: str
+    app: Flask, org: Organisation, sign_in_as: Callable[[User], FlaskClient], kind: str
 ) -> None:
     who, path, headers, row = IMPORTS[kind]
-    client = sign_in_as(org[who])
+    client = sign_in_as(org.member(who))
     good = upload(client, path, HostileFile("good", "ok.csv", csv_bytes([headers, row]), ""))
     assert good.status_code == 302, page_text(good)[:2000]
     before = written(app)
@@ -257,9 +257,9 @@ def test_every_bad_file_is_refused_with_its_reason_and_writes_nothing(
 
 @pytest.mark.usefixtures("external_ids")
 def test_odd_but_valid_interaction_files_import_exactly(
-    app: Flask, org: dict[str, Any], sign_in_as: Callable[[User], FlaskClient]
+    app: Flask, org: Organisation, sign_in_as: Callable[[User], FlaskClient]
 ) -> None:
-    client = sign_in_as(org["supervisor_a"])
+    client = sign_in_as(org.supervisor_a)
     rows = [
         ["A-1", "voice", "2026-11-02 09:15", "C-1", "Grüße aus Köln; «quoted», 12,5 °C"],
         ["a2@example.test", "chat", "02.11.2026 10:00", "C-2", "ça va, Zoë?"],
@@ -291,7 +291,7 @@ VIEWS = {
 @pytest.mark.parametrize("kind", IMPORTS)
 def test_a_body_over_the_limit_is_413_before_any_parsing(
     app: Flask,
-    org: dict[str, Any],
+    org: Organisation,
     sign_in_as: Callable[[User], FlaskClient],
     monkeypatch: pytest.MonkeyPatch,
     kind: str,
@@ -304,7 +304,7 @@ def test_a_body_over_the_limit_is_413_before_any_parsing(
     monkeypatch.setattr(
         importlib.import_module(module), name, lambda *args, **kwargs: calls.append("called")
     )
-    client = sign_in_as(org[who])
+    client = sign_in_as(org.member(who))
     token_page = client.get("/account")
     assert token_page.status_code == 200
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
@@ -323,14 +323,14 @@ def test_a_body_over_the_limit_is_413_before_any_parsing(
 )
 def test_more_rows_than_the_configured_cap_are_refused(
     app: Flask,
-    org: dict[str, Any],
+    org: Organisation,
     sign_in_as: Callable[[User], FlaskClient],
     kind: str,
     setting: str,
 ) -> None:
     who, path, headers, row = IMPORTS[kind]
     app.config[setting] = 5
-    client = sign_in_as(org[who])
+    client = sign_in_as(org.member(who))
     if kind == "interactions":  # six calls
         rows = [[*row[:3], f"C-{n}", *row[4:]] for n in range(6)]
     else:  # six days
@@ -361,7 +361,7 @@ def test_more_rows_than_the_configured_cap_are_refused(
 )
 def test_absurdly_large_numbers_are_a_problem_in_their_cell(
     app: Flask,
-    org: dict[str, Any],
+    org: Organisation,
     sign_in_as: Callable[[User], FlaskClient],
     kind: str,
     column: list[str],
@@ -371,7 +371,7 @@ def test_absurdly_large_numbers_are_a_problem_in_their_cell(
     """Decimal arithmetic keeps 28 digits: such values used to end in a 500."""
     who, path, headers, row = IMPORTS[kind]
     data = csv_bytes([[*headers, *column], [*row, *values]])
-    response = upload(sign_in_as(org[who]), path, HostileFile("big", "b.csv", data, ""))
+    response = upload(sign_in_as(org.member(who)), path, HostileFile("big", "b.csv", data, ""))
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert f"<tr><td>2</td><td>{column[0]}</td>" in body
@@ -381,7 +381,7 @@ def test_absurdly_large_numbers_are_a_problem_in_their_cell(
 
 @pytest.mark.usefixtures("external_ids")
 def test_text_over_each_column_limit_is_named_with_its_row_and_column(
-    app: Flask, org: dict[str, Any], sign_in_as: Callable[[User], FlaskClient]
+    app: Flask, org: Organisation, sign_in_as: Callable[[User], FlaskClient]
 ) -> None:
     headers = [*CALL_HEADERS[:4], "Queue", "Customer", "Recording"]
     base = CALL_ROW[:3]
@@ -392,7 +392,7 @@ def test_text_over_each_column_limit_is_named_with_its_row_and_column(
         [*base, "C-4", "", "", "https://rec.example/" + "u" * 481],
         [*base, "C-5", "", "", "javascript:alert(1)"],
     ]
-    client = sign_in_as(org["supervisor_a"])
+    client = sign_in_as(org.supervisor_a)
     data = csv_bytes([headers, *rows])
     response = upload(client, "/interactions/import", HostileFile("long", "l.csv", data, ""))
     assert response.status_code == 400
@@ -415,9 +415,9 @@ def test_text_over_each_column_limit_is_named_with_its_row_and_column(
 
 @pytest.mark.usefixtures("external_ids")
 def test_markup_and_formulas_are_stored_as_text_and_shown_escaped(
-    app: Flask, org: dict[str, Any], sign_in_as: Callable[[User], FlaskClient]
+    app: Flask, org: Organisation, sign_in_as: Callable[[User], FlaskClient]
 ) -> None:
-    client = sign_in_as(org["supervisor_a"])
+    client = sign_in_as(org.supervisor_a)
     headers = ["Agent", "Channel", "Start", "Call ID", "Queue", "Customer", "Notes", "Recording"]
     row = [
         "A-1",
@@ -462,7 +462,7 @@ def test_markup_and_formulas_are_stored_as_text_and_shown_escaped(
 
 @pytest.mark.usefixtures("external_ids")
 def test_formula_cells_import_their_cached_values_never_the_formula(
-    app: Flask, org: dict[str, Any], sign_in_as: Callable[[User], FlaskClient]
+    app: Flask, org: Organisation, sign_in_as: Callable[[User], FlaskClient]
 ) -> None:
     formula = HYPERLINK[1:].replace("&", "&amp;").replace('"', "&quot;")
     header = "".join(
@@ -483,7 +483,7 @@ def test_formula_cells_import_their_cached_values_never_the_formula(
         + row(3, f'<c r="E3"><f>{formula}</f></c>')
         + row(4, '<c r="E4"><f>1+1</f><v>2</v></c>')
     )
-    client = sign_in_as(org["supervisor_a"])
+    client = sign_in_as(org.supervisor_a)
     data = workbook(sheet_data=sheet)
     response = upload(client, "/interactions/import", HostileFile("f", "f.xlsx", data, ""))
     assert response.status_code == 302, page_text(response)[:2000]
@@ -503,10 +503,10 @@ def test_formula_cells_import_their_cached_values_never_the_formula(
 @pytest.mark.usefixtures("external_ids")
 @pytest.mark.parametrize("kind", IMPORTS)
 def test_markup_in_a_refused_file_is_shown_escaped_in_its_problems(
-    app: Flask, org: dict[str, Any], sign_in_as: Callable[[User], FlaskClient], kind: str
+    app: Flask, org: Organisation, sign_in_as: Callable[[User], FlaskClient], kind: str
 ) -> None:
     who, path, headers, row = IMPORTS[kind]
-    client = sign_in_as(org[who])
+    client = sign_in_as(org.member(who))
     bad = csv_bytes([[*headers, SCRIPT, SCRIPT], [SCRIPT, *row[1:], "x", "y"]])
     response = upload(client, path, HostileFile("markup", "m.csv", bad, ""))
     assert response.status_code == 400
@@ -522,9 +522,9 @@ def test_markup_in_a_refused_file_is_shown_escaped_in_its_problems(
 
 
 def test_markup_in_a_column_mapping_is_shown_escaped(
-    app: Flask, org: dict[str, Any], sign_in_as: Callable[[User], FlaskClient]
+    app: Flask, org: Organisation, sign_in_as: Callable[[User], FlaskClient]
 ) -> None:
-    client = sign_in_as(org["manager"])
+    client = sign_in_as(org.manager)
     saved = post_form(client, "/stats/mappings", {"source": "pbx", "agent": SCRIPT, "day": "Tag"})
     assert saved.status_code == 302
     with app.app_context():
@@ -544,7 +544,7 @@ def test_markup_in_a_column_mapping_is_shown_escaped(
 
 @pytest.mark.usefixtures("external_ids")
 def test_import_stats_refuses_every_bad_file_and_writes_nothing(
-    app: Flask, org: dict[str, Any], runner: Any, tmp_path: Path
+    app: Flask, org: Organisation, runner: Any, tmp_path: Path
 ) -> None:
     failures = []
     for file in bad_files(STAT_HEADERS, STAT_ROW):
@@ -616,7 +616,7 @@ API_ITEM = {
 @pytest.mark.usefixtures("external_ids")
 @pytest.mark.parametrize("path", API_WRITES)
 def test_api_bodies_over_the_limit_are_413_before_parsing(
-    app: Flask, org: dict[str, Any], api_as: Any, monkeypatch: pytest.MonkeyPatch, path: str
+    app: Flask, org: Organisation, api_as: Any, monkeypatch: pytest.MonkeyPatch, path: str
 ) -> None:
     import importlib
 
@@ -632,7 +632,7 @@ def test_api_bodies_over_the_limit_are_413_before_parsing(
     )
     monkeypatch.setattr(payloads, "json", parser)
     app.config["MAX_CONTENT_LENGTH"] = 4096
-    answer = api_as(org["manager"]).post(path, [API_ITEM[path]] * 100)
+    answer = api_as(org.manager).post(path, [API_ITEM[path]] * 100)
     assert answer.status_code == 413
     assert answer.json["error"]["code"] == "payload_too_large"
     assert calls == []
@@ -642,9 +642,9 @@ def test_api_bodies_over_the_limit_are_413_before_parsing(
 @pytest.mark.usefixtures("external_ids")
 @pytest.mark.parametrize("path", API_WRITES)
 def test_api_text_with_control_characters_or_beyond_its_limits_is_422(
-    app: Flask, org: dict[str, Any], api_as: Any, path: str
+    app: Flask, org: Organisation, api_as: Any, path: str
 ) -> None:
-    api = api_as(org["manager"])
+    api = api_as(org.manager)
     items = [{**API_ITEM[path], "agent": "A-\x07"}, {**API_ITEM[path], "agent": "A-1\x1b[31m"}]
     answer = api.post(path, items)
     assert answer.status_code == 422
@@ -665,7 +665,7 @@ def test_api_text_with_control_characters_or_beyond_its_limits_is_422(
 
 @pytest.mark.usefixtures("external_ids")
 def test_api_markup_is_stored_verbatim_and_shown_escaped(
-    app: Flask, org: dict[str, Any], api_as: Any, sign_in_as: Callable[[User], FlaskClient]
+    app: Flask, org: Organisation, api_as: Any, sign_in_as: Callable[[User], FlaskClient]
 ) -> None:
     item = {
         **API_ITEM["/api/v1/interactions"],
@@ -673,7 +673,7 @@ def test_api_markup_is_stored_verbatim_and_shown_escaped(
         "transcript": HYPERLINK,
         "customer_ref": "<b>bold</b>",
     }
-    answer = api_as(org["supervisor_a"]).post("/api/v1/interactions", item)
+    answer = api_as(org.supervisor_a).post("/api/v1/interactions", item)
     assert answer.status_code == 201
     [created] = answer.json["data"]
     with app.app_context():
@@ -683,9 +683,9 @@ def test_api_markup_is_stored_verbatim_and_shown_escaped(
             HYPERLINK,
             "<b>bold</b>",
         )
-    read = api_as(org["supervisor_a"]).get("/api/v1/interactions?external_ref=R-1")
+    read = api_as(org.supervisor_a).get("/api/v1/interactions?external_ref=R-1")
     assert read.json["data"][0]["queue"] == SCRIPT
     assert read.headers["Content-Type"].startswith("application/json")
-    page = sign_in_as(org["supervisor_a"]).get(f"/interactions/{created['id']}")
+    page = sign_in_as(org.supervisor_a).get(f"/interactions/{created['id']}")
     body = page.get_data(as_text=True)
     assert "<script>alert" not in body and "<b>bold" not in body and "&lt;b&gt;bold" in body

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from qa_app.auth.models import Role
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import Organisation, csrf_token, sign_in
 
 ANONYMOUS = "anonymous"
 ALL = frozenset(Role)
@@ -215,8 +215,9 @@ def _open_draft(app: Flask, scorecard_id: int) -> str:
         return scorecard.slug
 
 
-def _path(route: Route, org: dict[str, Any]) -> str:
-    ids = {key: getattr(value, "id", value) for key, value in org.items()}
+def _path(route: Route, values: dict[str, Any]) -> str:
+    """The route's path with the ids of `values` (people, teams and records by name)."""
+    ids = {key: getattr(value, "id", value) for key, value in values.items()}
     return route.path.format(**ids)
 
 
@@ -231,15 +232,15 @@ def _token_id(app: Flask, make_token: Any, owner: Any) -> int:
 
 
 def _check_token_route(
-    route: Route, who: str, app: Flask, org: dict[str, Any], make_token: Any
+    route: Route, who: str, app: Flask, org: Organisation, values: dict[str, Any], make_token: Any
 ) -> None:
     """Call an API route with a token of `who`'s user (none for anonymous)."""
     headers = {}
     if who != ANONYMOUS:
-        headers["Authorization"] = "Bearer " + make_token(org[SIGNED_IN_AS[Role(who)]])
+        headers["Authorization"] = "Bearer " + make_token(org.member(SIGNED_IN_AS[Role(who)]))
     body = [] if route.method == "POST" else None
     response = app.test_client().open(
-        _path(route, org), method=route.method, headers=headers, json=body
+        _path(route, values), method=route.method, headers=headers, json=body
     )
     assert response.is_json, response.get_data(as_text=True)[:200]
     if who == ANONYMOUS:
@@ -259,24 +260,24 @@ def test_access(
     endpoint: str,
     who: str,
     app: Flask,
-    org: dict[str, Any],
+    org: Organisation,
     records: dict[str, int],
     make_token: Any,
 ) -> None:
     route = ROUTES[endpoint]
-    org = {**org, **records, "scorecard": _open_draft(app, records["scorecard_id"])}
+    values = {**org.members(), **records, "scorecard": _open_draft(app, records["scorecard_id"])}
     if route.auth == "token":
-        _check_token_route(route, who, app, org, make_token)
+        _check_token_route(route, who, app, org, values, make_token)
         return
     if "{token_id}" in route.path:
-        org["token_id"] = _token_id(app, make_token, org["agent_a1"])
+        values["token_id"] = _token_id(app, make_token, org.agent_a1)
     client = app.test_client()
     if who != ANONYMOUS:
-        assert sign_in(client, org[SIGNED_IN_AS[Role(who)]].email).status_code == 302
+        assert sign_in(client, org.member(SIGNED_IN_AS[Role(who)]).email).status_code == 302
     data = {}
     if route.method == "POST":
         data["csrf_token"] = csrf_token(client, "/login" if who == ANONYMOUS else "/account")
-    response = client.open(_path(route, org), method=route.method, data=data)
+    response = client.open(_path(route, values), method=route.method, data=data)
 
     if route.allowed is None:
         expected_ok = True

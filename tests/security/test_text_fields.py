@@ -33,6 +33,7 @@ from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
 from qa_app.stats.forms import mapping_form_class
 from qa_app.training.models import TrainingModule
+from tests.conftest import Organisation
 
 PAYLOAD = "<script>alert(1)</script>\"'&<img src=x onerror=alert(1)>"
 ESCAPED = str(escape(PAYLOAD))
@@ -117,7 +118,7 @@ def stored(response: Any) -> str:
 class Context:
     """What a sweep needs: the app, the centre, the records and signed-in browsers."""
 
-    def __init__(self, app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: Any):
+    def __init__(self, app: Flask, org: Organisation, records: dict[str, int], sign_in_as: Any):
         self.app, self.org, self.records = app, org, records
         self._sign_in_as = sign_in_as
         self._browsers: dict[str, FlaskClient] = {}
@@ -125,12 +126,12 @@ class Context:
     def as_(self, who: str) -> FlaskClient:
         """A browser signed in as the org's `who` (one per person)."""
         if who not in self._browsers:
-            self._browsers[who] = self._sign_in_as(self.org[who])
+            self._browsers[who] = self._sign_in_as(self.org.member(who))
         return self._browsers[who]
 
     def id(self, who: str) -> int:
         """A person's or team's id."""
-        return self.org[who].id
+        return self.org.member(who).id
 
     def scalar(self, query: Any) -> Any:
         """One value from the database."""
@@ -144,7 +145,7 @@ class Context:
 
 
 def _user_data(ctx: Context, who: str, **changes: str) -> dict[str, Any]:
-    user = ctx.org[who]
+    user = ctx.org.member(who)
     data = {
         "email": user.email,
         "display_name": user.display_name,
@@ -376,7 +377,7 @@ def _api_interaction(ctx: Context, text: str, field: str, api_as: Any) -> Sweep:
         "external_ref": "API-1",
         field: text,
     }
-    response = api_as(ctx.org["supervisor_a"]).post("/api/v1/interactions", body)
+    response = api_as(ctx.org.supervisor_a).post("/api/v1/interactions", body)
     if response.status_code != 201:
         return Sweep(json_refusal=response)
     interaction_id = ctx.scalar(sa.select(sa.func.max(Interaction.id)))
@@ -624,7 +625,7 @@ def test_every_text_field_is_swept() -> None:
 @pytest.mark.parametrize("field", sorted(SWEEPS))
 def test_html_in_the_field_is_rendered_escaped(
     app: Flask,
-    org: dict[str, Any],
+    org: Organisation,
     records: dict[str, int],
     sign_in_as: Any,
     api_as: Any,
@@ -661,13 +662,13 @@ def test_html_in_the_field_is_rendered_escaped(
     "link", ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,x"]
 )
 def test_a_recording_link_that_is_not_http_is_refused_everywhere(
-    app: Flask, org: dict[str, Any], sign_in_as: Any, api_as: Any, link: str
+    app: Flask, org: Organisation, sign_in_as: Any, api_as: Any, link: str
 ) -> None:
     """HTML escaping does not make a javascript: link in an href harmless: the form, the
     API and the file import all refuse anything but http(s), and store nothing."""
-    supervisor = sign_in_as(org["supervisor_a"])
+    supervisor = sign_in_as(org.supervisor_a)
     data = {
-        "agent_id": org["agent_a1"].id,
+        "agent_id": org.agent_a1.id,
         "channel": "phone",
         "occurred_at": "2026-11-10T10:00",
         "recording_url": link,
@@ -682,7 +683,7 @@ def test_a_recording_link_that_is_not_http_is_refused_everywhere(
         "external_ref": "API-1",
         "recording_url": link,
     }
-    api = api_as(org["supervisor_a"]).post("/api/v1/interactions", body)
+    api = api_as(org.supervisor_a).post("/api/v1/interactions", body)
     assert api.status_code == 422
     assert api.json["error"]["details"][0]["field"] == "recording_url"
     content = (
@@ -698,13 +699,13 @@ def test_a_recording_link_that_is_not_http_is_refused_everywhere(
 
 
 def test_quotes_in_a_recording_link_stay_inside_its_href(
-    app: Flask, org: dict[str, Any], sign_in_as: Any
+    app: Flask, org: Organisation, sign_in_as: Any
 ) -> None:
     """An http link with quotes and tags is stored, and its href attribute is not broken."""
     link = 'https://example.test/a"onmouseover="alert(1)"><script>alert(1)</script>'
-    supervisor = sign_in_as(org["supervisor_a"])
+    supervisor = sign_in_as(org.supervisor_a)
     data = {
-        "agent_id": org["agent_a1"].id,
+        "agent_id": org.agent_a1.id,
         "channel": "phone",
         "occurred_at": "2026-11-10T10:00",
         "recording_url": link,
@@ -718,11 +719,11 @@ def test_quotes_in_a_recording_link_stay_inside_its_href(
 
 
 def test_a_nul_character_in_a_form_is_refused_clearly_and_stores_nothing(
-    app: Flask, org: dict[str, Any], records: dict[str, int], sign_in_as: Any
+    app: Flask, org: Organisation, records: dict[str, int], sign_in_as: Any
 ) -> None:
     """PostgreSQL's text cannot hold U+0000: a pasted one was a 500 there (and silently
     stored on SQLite). It is refused with a message, whatever the database."""
-    agent = sign_in_as(org["agent_a1"])
+    agent = sign_in_as(org.agent_a1)
     path = f"/feedback/{records['released_id']}/dispute"
 
     response = submit(agent, path, path, {"reason": "I did\x00 greet."})
@@ -739,9 +740,9 @@ def test_a_nul_character_in_a_form_is_refused_clearly_and_stores_nothing(
     ["/admin/users?q=a%00b", "/scorecards/test%00call", "/interactions/?external_ref=%00"],
 )
 def test_a_nul_character_in_a_path_or_query_is_refused_clearly(
-    org: dict[str, Any], sign_in_as: Any, path: str
+    org: Organisation, sign_in_as: Any, path: str
 ) -> None:
     """The same for what reaches a query through the address."""
-    response = sign_in_as(org["admin"]).get(path)
+    response = sign_in_as(org.admin).get(path)
     assert response.status_code == 400
     assert "contains a NUL character" in response.get_data(as_text=True)

@@ -23,7 +23,7 @@ from flask.testing import FlaskClient
 from qa_app.auth.models import Role, User
 from qa_app.evaluations.models import Dispute, DisputeStatus, Evaluation, EvaluationStatus
 from qa_app.extensions import db
-from tests.conftest import PASSWORD, csrf_token, sign_in
+from tests.conftest import PASSWORD, Organisation, csrf_token, sign_in
 from tests.security.db_fingerprint import changed_tables, fingerprint, table_rows
 from tests.security.test_routes import ANONYMOUS, ROUTES, SIGNED_IN_AS, _open_draft, _path
 
@@ -60,11 +60,11 @@ def _lock(app: Flask, evaluation_id: int) -> int:
 
 @pytest.mark.parametrize("decision", [{"decision": "reject", "note": "No."}, UPHOLD])
 def test_an_agent_cannot_decide_their_own_dispute(
-    decision: dict[str, str], app: Flask, org: dict[str, Any], records: dict[str, int]
+    decision: dict[str, str], app: Flask, org: Organisation, records: dict[str, int]
 ) -> None:
     path = f"/disputes/{records['dispute_id']}"
     before = _dispute(app, records["dispute_id"])
-    agent, token = _browser(app, org["agent_a1"])
+    agent, token = _browser(app, org.agent_a1)
     assert agent.get(path).status_code == 403
     data = {**decision, "lock_version": _lock(app, records["disputed_id"]), "csrf_token": token}
     assert agent.post(path, data=data).status_code == 403
@@ -74,31 +74,31 @@ def test_an_agent_cannot_decide_their_own_dispute(
 
 @pytest.mark.parametrize("decision", [{"decision": "reject", "note": "No."}, UPHOLD])
 def test_an_evaluator_cannot_decide_a_dispute_about_their_own_evaluation(
-    decision: dict[str, str], app: Flask, org: dict[str, Any], records: dict[str, int]
+    decision: dict[str, str], app: Flask, org: Organisation, records: dict[str, int]
 ) -> None:
     """The records' dispute is about an evaluation the manager scored: the manager is
     refused; supervisor A, who did not score it, decides it."""
     path = f"/disputes/{records['dispute_id']}"
     data = {**decision, "lock_version": _lock(app, records["disputed_id"])}
     before = _dispute(app, records["dispute_id"])
-    manager, token = _browser(app, org["manager"])
+    manager, token = _browser(app, org.manager)
     assert manager.get(path).status_code == 403
     assert manager.post(path, data={**data, "csrf_token": token}).status_code == 403
     assert _dispute(app, records["dispute_id"]) == before
 
-    supervisor, token = _browser(app, org["supervisor_a"])
+    supervisor, token = _browser(app, org.supervisor_a)
     assert supervisor.post(path, data={**data, "csrf_token": token}).status_code == 302
     status, resolver, evaluation_status, _ = _dispute(app, records["dispute_id"])
     assert status != DisputeStatus.OPEN and evaluation_status == EvaluationStatus.RESOLVED
-    assert resolver == org["supervisor_a"].id
+    assert resolver == org.supervisor_a.id
 
 
 def test_the_supervisor_who_scored_it_cannot_decide_the_agents_dispute(
-    app: Flask, org: dict[str, Any], records: dict[str, int]
+    app: Flask, org: Organisation, records: dict[str, int]
 ) -> None:
     """Supervisor A scored the released evaluation; agent A1 disputes it on the web."""
     released = records["released_id"]
-    agent, token = _browser(app, org["agent_a1"])
+    agent, token = _browser(app, org.agent_a1)
     sent = agent.post(
         f"/feedback/{released}/dispute", data={"reason": "I did.", "csrf_token": token}
     )
@@ -109,15 +109,15 @@ def test_the_supervisor_who_scored_it_cannot_decide_the_agents_dispute(
         )
     path = f"/disputes/{dispute_id}"
     data = {**UPHOLD, "lock_version": _lock(app, released)}
-    supervisor, token = _browser(app, org["supervisor_a"])
+    supervisor, token = _browser(app, org.supervisor_a)
     assert supervisor.get(path).status_code == 403
     assert supervisor.post(path, data={**data, "csrf_token": token}).status_code == 403
     assert _dispute(app, dispute_id)[0] == DisputeStatus.OPEN
-    manager, token = _browser(app, org["manager"])
+    manager, token = _browser(app, org.manager)
     assert manager.post(path, data={**data, "csrf_token": token}).status_code == 302
     assert _dispute(app, dispute_id)[:3] == (
         DisputeStatus.UPHELD,
-        org["manager"].id,
+        org.manager.id,
         EvaluationStatus.RESOLVED,
     )
 
@@ -129,10 +129,10 @@ EVALUATION_TABLES = ("evaluation", "answer", "evaluation_revision", "dispute")
 
 @pytest.mark.parametrize("who", ["supervisor_a", "manager"])
 def test_a_released_evaluation_is_not_changed_outside_the_dispute_path(
-    who: str, app: Flask, org: dict[str, Any], records: dict[str, int]
+    who: str, app: Flask, org: Organisation, records: dict[str, int]
 ) -> None:
     released = records["released_id"]
-    client, token = _browser(app, org[who])
+    client, token = _browser(app, org.member(who))
     before = fingerprint(app)
     answers = {"answer-greeting": "no", "answer-empathy": "1", "csrf_token": token}
     lock = str(_lock(app, released))
@@ -183,12 +183,12 @@ def _get_routes(role: str) -> list[str]:
 
 @pytest.mark.parametrize("role", [ANONYMOUS, *(role.value for role in Role)])
 def test_no_get_changes_the_database(
-    role: str, app: Flask, org: dict[str, Any], records: dict[str, int], make_token: Any
+    role: str, app: Flask, org: Organisation, records: dict[str, int], make_token: Any
 ) -> None:
     """Every GET route of the matrix, for every role allowed to call it; the fingerprint is
     taken after signing in (which writes its session and an audit row)."""
-    ids = {**org, **records, "scorecard": _open_draft(app, records["scorecard_id"])}
-    user = None if role == ANONYMOUS else org[SIGNED_IN_AS[Role(role)]]
+    ids = {**org.members(), **records, "scorecard": _open_draft(app, records["scorecard_id"])}
+    user = None if role == ANONYMOUS else org.member(SIGNED_IN_AS[Role(role)])
     client, _ = _browser(app, user)
     headers = {}
     if user is not None:
@@ -490,7 +490,7 @@ def test_every_form_route_has_a_post_with_extra_fields(app: Flask) -> None:
 
 @pytest.fixture
 def scene(
-    app: Flask, org: dict[str, Any], records: dict[str, int], make_token: Any, make_user: Any
+    app: Flask, org: Organisation, records: dict[str, int], make_token: Any, make_user: Any
 ) -> dict:
     """What the posts need beyond `records`: agent A1's plan gets a second item (to move),
     a free catalogue module (to add), agent A2 a draft plan (to issue or discard), a new
@@ -502,11 +502,11 @@ def scene(
     from qa_app.training import plans
     from qa_app.training.models import TrainingModule, TrainingPlan
 
-    make_token(org["agent_a1"])
-    agent_a3 = make_user(Role.AGENT, org["team_a"], email="a3@example.test")
-    agent_gone = make_user(Role.AGENT, org["team_a"], email="gone@example.test", active=False)
+    make_token(org.agent_a1)
+    agent_a3 = make_user(Role.AGENT, org.team_a, email="a3@example.test")
+    agent_gone = make_user(Role.AGENT, org.team_a, email="gone@example.test", active=False)
     with app.app_context():
-        supervisor = db.session.get(User, org["supervisor_a"].id)
+        supervisor = db.session.get(User, org.supervisor_a.id)
         modules = []
         for key in ("greeting-opening", "closing-calls"):
             modules.append(
@@ -519,14 +519,14 @@ def scene(
         plan = db.session.get(TrainingPlan, records["plan_id"])
         plans.add_item(plan, modules[0], date(2026, 12, 20), supervisor, reason="Greeting 50%.")
         draft_plan = plans.create_plan(
-            db.session.get(User, org["agent_a2"].id),
+            db.session.get(User, org.agent_a2.id),
             date(2026, 8, 1),
             date(2026, 10, 31),
             supervisor,
         )
         plans.add_item(draft_plan, modules[0], date(2026, 12, 20), supervisor, reason="Greeting.")
         interaction = create_interaction(
-            db.session.get(User, org["agent_a2"].id),
+            db.session.get(User, org.agent_a2.id),
             channel="phone",
             occurred_at=datetime(2026, 11, 6, 9, tzinfo=UTC),
             actor=supervisor,
@@ -595,15 +595,18 @@ def _taken(before: dict[str, dict], after: dict[str, dict], extras: dict[str, st
 def test_fields_a_form_does_not_have_are_ignored(
     endpoint: str,
     app: Flask,
-    org: dict[str, Any],
+    org: Organisation,
     records: dict[str, int],
     scene: dict[str, Any],
 ) -> None:
     case = FORM_POSTS[endpoint]
-    ids = {key: getattr(value, "id", value) for key, value in {**org, **records, **scene}.items()}
+    ids = {
+        key: getattr(value, "id", value)
+        for key, value in {**org.members(), **records, **scene}.items()
+    }
     if case.draft:
         _open_draft(app, records["scorecard_id"])
-    client, token = _browser(app, None if case.who == ANONYMOUS else org[case.who])
+    client, token = _browser(app, None if case.who == ANONYMOUS else org.member(case.who))
     data = {name: _format(value, ids) for name, value in case.data.items()}
     extras = {name: _format(value, ids) for name, value in EXTRA_FIELDS.items() if name not in data}
     before = table_rows(app)
@@ -625,12 +628,12 @@ def test_fields_a_form_does_not_have_are_ignored(
 
 
 def test_whoever_submitted_the_scoring_cannot_decide_a_dispute_about_it(
-    app: Flask, org: dict[str, Any], records: dict[str, int]
+    app: Flask, org: Organisation, records: dict[str, int]
 ) -> None:
     """Supervisor A started the draft, the manager completed and submitted it: the manager
     scored it as much as the evaluator did, so neither decides the agent's dispute."""
     draft = records["draft_id"]
-    manager, token = _browser(app, org["manager"])
+    manager, token = _browser(app, org.manager)
     submitted = manager.post(
         f"/evaluations/{draft}/edit",
         data={
@@ -645,8 +648,8 @@ def test_whoever_submitted_the_scoring_cannot_decide_a_dispute_about_it(
     with app.app_context():
         evaluation = db.session.get(Evaluation, draft)
         assert evaluation.status == EvaluationStatus.RELEASED  # team A releases at once
-        assert evaluation.evaluator_id == org["supervisor_a"].id
-    agent, token = _browser(app, org["agent_a1"])
+        assert evaluation.evaluator_id == org.supervisor_a.id
+    agent, token = _browser(app, org.agent_a1)
     sent = agent.post(f"/feedback/{draft}/dispute", data={"reason": "I did.", "csrf_token": token})
     assert sent.status_code == 302
     with app.app_context():
@@ -654,7 +657,7 @@ def test_whoever_submitted_the_scoring_cannot_decide_a_dispute_about_it(
     path = f"/disputes/{dispute_id}"
     data = {"decision": "reject", "note": "It stands.", "lock_version": _lock(app, draft)}
     for who in ("manager", "supervisor_a"):
-        client, token = _browser(app, org[who])
+        client, token = _browser(app, org.member(who))
         assert client.get(path).status_code == 403, who
         assert client.post(path, data={**data, "csrf_token": token}).status_code == 403, who
         assert f'href="{path}"' not in client.get("/disputes/").get_data(as_text=True), who

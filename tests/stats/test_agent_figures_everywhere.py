@@ -33,9 +33,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from qa_app.auth.models import Role, User
-from qa_app.evaluations import services
 from qa_app.extensions import db
-from qa_app.interactions.services import create_interaction
 from qa_app.scorecards.models import Scorecard
 from qa_app.stats import agent_performance as agent_performance_module
 from qa_app.stats.agent_performance import AgentPerformance
@@ -43,67 +41,12 @@ from qa_app.stats.kpis import KpiTotals
 from qa_app.stats.models import AgentDailyStat, KpiTarget
 from qa_app.stats.performance import MeanWithInterval, Target
 from qa_app.teams.models import Team
-from tests.conftest import post_form
+from tests.conftest import Organisation, post_form, scorecard_text
 
-CALL_TOML = """
-name = "Figures call"
-slug = "figures-call"
-channels = ["phone"]
-pass_mark = 80
-
-[[sections]]
-title = "Opening"
-
-[[sections.criteria]]
-key = "greeting"
-label = "Greeting"
-guidance = "Names the brand and themselves."
-kind = "yes_no"
-
-[[sections.criteria]]
-key = "empathy"
-label = "Empathy"
-guidance = "Acknowledges the customer's situation."
-kind = "scale"
-weight = 2
-na_allowed = true
-
-[[sections]]
-title = "Compliance"
-
-[[sections.criteria]]
-key = "verification"
-label = "Verification"
-guidance = "Checks the caller's identity."
-kind = "yes_no"
-critical = true
-"""
+CALL_TOML = scorecard_text("figures-call")
 
 # Every criterion may be N/A, so that an evaluation can be all N/A (score null).
-CHAT_TOML = """
-name = "Figures chat"
-slug = "figures-chat"
-channels = ["chat"]
-pass_mark = 80
-
-[[sections]]
-title = "Conversation"
-
-[[sections.criteria]]
-key = "greeting"
-label = "Greeting in chat"
-guidance = "Greets by name."
-kind = "yes_no"
-na_allowed = true
-
-[[sections.criteria]]
-key = "accuracy"
-label = "Accuracy"
-guidance = "Gives correct information."
-kind = "points"
-max = 4
-na_allowed = true
-"""
+CHAT_TOML = scorecard_text("figures-chat")
 
 PASS_MARK = 80
 
@@ -217,14 +160,17 @@ class Centre:
 @pytest.fixture
 def centre(
     app: Flask,
-    org: dict[str, Any],
+    org: Organisation,
     make_user: Callable[..., User],
     make_scorecard: Callable[..., Any],
+    make_evaluation: Callable[..., Any],
 ) -> Centre:
     """Org's two teams plus an agent without a team; the evaluations and statistics above."""
     make_scorecard(CALL_TOML)
     make_scorecard(CHAT_TOML)
-    people = {key: org[key] for key in ("manager", "supervisor_a", "supervisor_b", *AGENTS[:4])}
+    people = {
+        key: org.member(key) for key in ("manager", "supervisor_a", "supervisor_b", *AGENTS[:4])
+    }
     people["agent_solo"] = make_user(Role.AGENT, email="solo@example.test", display_name="Solo")
     with app.app_context():
         end = datetime.now(UTC).date()  # the centre's time zone is UTC in the tests
@@ -232,15 +178,16 @@ def centre(
         live = {key: db.session.get(User, user.id) for key, user in people.items()}
         evaluator = live["manager"]
         for scored in EVALUATIONS:
-            interaction = create_interaction(
-                live[scored.agent],
-                channel="phone" if scored.card == "call" else "chat",
+            evaluation = make_evaluation(
+                commit=False,
+                agent=live[scored.agent],
+                evaluator=evaluator,
+                scorecard=cards[scored.card].slug,
+                answers=scored.answers,
                 occurred_at=datetime.now(UTC) - timedelta(days=scored.days_ago, hours=1),
-                actor=evaluator,
+                channel="phone" if scored.card == "call" else "chat",
+                duration_seconds=None,
             )
-            evaluation = services.start_evaluation(evaluator, interaction, cards[scored.card])
-            edit = services.Edit(scored.answers, {}, {}, evaluation.lock_version)
-            services.submit(evaluation, edit, evaluator)
             if scored.days_ago:
                 evaluation.submitted_at = datetime.now(UTC) - timedelta(days=scored.days_ago)
             # The scoring engine agrees with the hand computation above.
@@ -258,7 +205,7 @@ def centre(
             db.session.add(KpiTarget(team_id=None, kpi=kpi, target=value, direction=direction,
                                      weight=weight))  # fmt: skip
         for kpi, (value, direction, weight) in TEAM_B_TARGETS.items():
-            db.session.add(KpiTarget(team_id=org["team_b"].id, kpi=kpi, target=value,
+            db.session.add(KpiTarget(team_id=org.team_b.id, kpi=kpi, target=value,
                                      direction=direction, weight=weight))  # fmt: skip
         db.session.commit()
         teams = dict(db.session.execute(sa.select(Team.id, Team.name)).all())

@@ -23,6 +23,7 @@ from qa_app.stats.importer import StatsReport, import_stats
 from qa_app.stats.kpis import kpi_totals
 from qa_app.stats.models import TOTAL_COLUMNS, AgentDailyStat, ColumnMapping
 from qa_app.uploads.reader import TableError
+from tests.conftest import Organisation
 
 NOV_2, NOV_3 = "2026-11-02", "2026-11-03"
 
@@ -55,11 +56,11 @@ GOOD_STORED = {
 
 
 @pytest.fixture
-def importer(app: Flask, org: dict[str, Any]) -> Any:
+def importer(app: Flask, org: Organisation) -> Any:
     """Run an import as the admin; commits on success, rolls back and re-raises on failure."""
     with app.app_context():
-        db.session.get(User, org["agent_a1"].id).external_id = "A-1"
-        db.session.get(User, org["agent_b1"].id).external_id = "B-1"
+        db.session.get(User, org.agent_a1.id).external_id = "A-1"
+        db.session.get(User, org.agent_b1.id).external_id = "B-1"
         db.session.commit()
 
     def run(
@@ -74,7 +75,7 @@ def importer(app: Flask, org: dict[str, Any]) -> Any:
     ) -> StatsReport:
         data = text.encode(encoding) if isinstance(text, str) else text
         with app.app_context():
-            actor = db.session.get(User, org["admin"].id)
+            actor = db.session.get(User, org.admin.id)
             try:
                 report = import_stats(
                     data,
@@ -137,7 +138,7 @@ def a1_nov_2(app: Flask) -> dict[str, int]:
 
 
 def test_imports_a_file_with_averages_as_totals(
-    app: Flask, org: dict[str, Any], importer: Any
+    app: Flask, org: Organisation, importer: Any
 ) -> None:
     report = importer(GOOD)
     assert report == StatsReport(
@@ -154,13 +155,13 @@ def test_imports_a_file_with_averages_as_totals(
     assert sources(app) == {"acd"}
 
 
-def test_the_import_is_audited(app: Flask, org: dict[str, Any], importer: Any) -> None:
+def test_the_import_is_audited(app: Flask, org: Organisation, importer: Any) -> None:
     importer(GOOD, filename="november.csv")
     [event] = audit_events(app)
     assert (event.entity_type, event.entity_id, event.actor_id) == (
         "agent_daily_stat",
         None,
-        org["admin"].id,
+        org.admin.id,
     )
     assert event.after == {
         "file": "november.csv",
@@ -259,7 +260,7 @@ def test_channel_rows_are_stored_per_channel(app: Flask, importer: Any) -> None:
 
 
 def test_a_file_of_channel_rows_only_still_gives_the_agents_kpis(
-    app: Flask, org: dict[str, Any], importer: Any
+    app: Flask, org: Organisation, importer: Any
 ) -> None:
     # Many ACDs export one row per agent, day and media type. The agent page, `report agent`
     # and the KPI index read channel "all" only, so this agent would show no data at all.
@@ -269,7 +270,7 @@ def test_a_file_of_channel_rows_only_still_gives_the_agents_kpis(
         "A-1;2026-11-02;Web Chat;4;2000\n"
     )
     with app.app_context():
-        totals = kpi_totals([org["agent_a1"].id], date(2026, 11, 2), date(2026, 11, 2))
+        totals = kpi_totals([org.agent_a1.id], date(2026, 11, 2), date(2026, 11, 2))
     # 14 contacts, 5000 s
     assert (totals.contacts_handled, totals.handle_seconds) == (14, 5000)
 
@@ -500,10 +501,10 @@ def test_separators_and_encodings(
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "latin-1"])
 def test_agents_are_found_by_a_non_ascii_external_id(
-    app: Flask, org: dict[str, Any], importer: Any, encoding: str
+    app: Flask, org: Organisation, importer: Any, encoding: str
 ) -> None:
     with app.app_context():
-        db.session.get(User, org["agent_a2"].id).external_id = "JOSÉ-7"
+        db.session.get(User, org.agent_a2.id).external_id = "JOSÉ-7"
         db.session.commit()
     importer("Agent;Date;Calls Handled\nJOSÉ-7;2026-11-02;4\n", encoding=encoding)
     assert stored(app) == {("a2@example.test", NOV_2, "all"): {"contacts_handled": 4}}
@@ -819,7 +820,7 @@ def write(tmp_path: Path, text: str | bytes, name: str = "stats.csv") -> Path:
 
 
 def test_cli_imports_a_file(
-    app: Flask, org: dict[str, Any], importer: Any, runner: Any, tmp_path: Path
+    app: Flask, org: Organisation, importer: Any, runner: Any, tmp_path: Path
 ) -> None:
     path = write(tmp_path, GOOD)
     result = runner.invoke(args=["import-stats", str(path)])
@@ -831,7 +832,7 @@ def test_cli_imports_a_file(
     assert stored(app) == GOOD_STORED
     assert sources(app) == {"import"}
     [event] = audit_events(app)
-    assert (event.actor_id, event.after["file"]) == (org["admin"].id, "stats.csv")
+    assert (event.actor_id, event.after["file"]) == (org.admin.id, "stats.csv")
 
     again = runner.invoke(args=["import-stats", str(path)])
     assert again.exit_code == 0, again.output

@@ -42,7 +42,7 @@ from qa_app.stats.services import (
     save_target,
     targets_for_team,
 )
-from tests.conftest import make_config
+from tests.conftest import Organisation, make_config
 
 NOV_1, NOV_30 = date(2026, 11, 1), date(2026, 11, 30)
 
@@ -204,10 +204,10 @@ B1_NOVEMBER = {day(3): dict(contacts_handled=10, handle_seconds=6_000, logged_in
 
 
 @pytest.fixture
-def month(app: Flask, org: dict[str, Any]) -> dict[str, int]:
+def month(app: Flask, org: Organisation) -> dict[str, int]:
     """The November rows above, plus rows that must not count: outside the month (Oct 31,
     Dec 1, with absurd numbers) and per-channel rows of A1 on Nov 2."""
-    ids = {key: org[f"agent_{key}"].id for key in ("a1", "a2", "b1", "b2")}
+    ids = {key: org.member(f"agent_{key}").id for key in ("a1", "a2", "b1", "b2")}
     with app.app_context():
         for key, days in (("a1", A1_NOVEMBER), ("a2", A2_NOVEMBER), ("b1", B1_NOVEMBER)):
             for when, totals in days.items():
@@ -336,8 +336,8 @@ def test_periods_include_both_bounds(
     assert (totals.days, totals.contacts_handled, totals.handle_seconds) == expected
 
 
-def test_agent_team_and_centre(app: Flask, org: dict[str, Any], month: dict[str, int]) -> None:
-    team_a = sa.select(User.id).where(User.team_id == org["team_a"].id, User.role == Role.AGENT)
+def test_agent_team_and_centre(app: Flask, org: Organisation, month: dict[str, int]) -> None:
+    team_a = sa.select(User.id).where(User.team_id == org.team_a.id, User.role == Role.AGENT)
     centre = sa.select(User.id).where(User.role == Role.AGENT)
     with app.app_context():
         agent = kpi_totals([month["a1"]], NOV_1, NOV_30)
@@ -374,9 +374,7 @@ def test_agent_team_and_centre(app: Flask, org: dict[str, Any], month: dict[str,
     assert nobody == b2 == KpiTotals()
 
 
-def test_totals_by_agent_in_one_query(
-    app: Flask, org: dict[str, Any], month: dict[str, int]
-) -> None:
+def test_totals_by_agent_in_one_query(app: Flask, org: Organisation, month: dict[str, int]) -> None:
     centre = sa.select(User.id).where(User.role == Role.AGENT)
     with app.app_context():
         by_agent = kpi_totals_by_agent(centre, NOV_1, NOV_30)
@@ -422,10 +420,10 @@ def test_channel_rows_are_apart_from_all(
 # --------------------------------------------------------------------------------- targets
 
 
-def test_targets_fall_back_from_team_to_centre_to_defaults(app: Flask, org: dict[str, Any]) -> None:
-    team_a, team_b = org["team_a"].id, org["team_b"].id
+def test_targets_fall_back_from_team_to_centre_to_defaults(app: Flask, org: Organisation) -> None:
+    team_a, team_b = org.team_a.id, org.team_b.id
     with app.app_context():
-        manager = db.session.get(User, org["manager"].id)
+        manager = db.session.get(User, org.manager.id)
         assert targets_for_team(team_a) == DEFAULT_TARGETS
         assert targets_for_team(None) == DEFAULT_TARGETS
         save_target(None, "aht_seconds", 300, "lower", 2.0, manager)
@@ -444,10 +442,10 @@ def test_targets_fall_back_from_team_to_centre_to_defaults(app: Flask, org: dict
     assert DEFAULT_TARGETS["aht_seconds"] == Target(360, "lower")
 
 
-def test_saving_a_target_again_updates_it_and_is_audited(app: Flask, org: dict[str, Any]) -> None:
-    team_a = org["team_a"].id
+def test_saving_a_target_again_updates_it_and_is_audited(app: Flask, org: Organisation) -> None:
+    team_a = org.team_a.id
     with app.app_context():
-        manager = db.session.get(User, org["manager"].id)
+        manager = db.session.get(User, org.manager.id)
         save_target(team_a, "fcr_pct", 70, "higher", 1.0, manager)
         save_target(team_a, "fcr_pct", 80, "higher", 2.0, manager)
         save_target(None, "fcr_pct", 75, "higher", 1.0, manager)
@@ -465,9 +463,9 @@ def test_saving_a_target_again_updates_it_and_is_audited(app: Flask, org: dict[s
         assert targets_for_team(team_a)["fcr_pct"] == Target(80, "higher", 2.0)
     assert [tuple(row) for row in rows] == [(team_a, "fcr_pct", 80, 2.0), (None, "fcr_pct", 75, 1)]
     assert [(e.entity_type, e.entity_id, e.actor_id) for e in events] == [
-        ("team", team_a, org["manager"].id),
-        ("team", team_a, org["manager"].id),
-        ("centre", None, org["manager"].id),
+        ("team", team_a, org.manager.id),
+        ("team", team_a, org.manager.id),
+        ("centre", None, org.manager.id),
     ]
     assert events[0].before is None
     assert events[1].before == {"target": 70, "direction": "higher", "weight": 1.0}
@@ -707,13 +705,13 @@ EXPECTED_INDEX = 100 * (360 / 300 + (40 / 6) / 8 + 90 / 85 + 1.25 + 80 / 75) / 5
 EXPECTED_LOW = 80 - 4.303 * 10 / math.sqrt(3)
 
 
-def test_agent_picture(app: Flask, org: dict[str, Any], scored: list[int]) -> None:
-    add_recent_stats(app, org["agent_a1"].id)
+def test_agent_picture(app: Flask, org: Organisation, scored: list[int]) -> None:
+    add_recent_stats(app, org.agent_a1.id)
     with app.app_context():
         # A2 (same team): 10 contacts, 6000 s, 1 h; only for the team totals.
         db.session.add(
             AgentDailyStat(
-                agent_id=org["agent_a2"].id,
+                agent_id=org.agent_a2.id,
                 day=today() - timedelta(days=1),
                 contacts_handled=10,
                 handle_seconds=6_000,
@@ -721,7 +719,7 @@ def test_agent_picture(app: Flask, org: dict[str, Any], scored: list[int]) -> No
             )
         )
         db.session.commit()
-        agent = db.session.get(User, org["agent_a1"].id)
+        agent = db.session.get(User, org.agent_a1.id)
         picture = agent_performance(
             ReportFilters(today() - timedelta(days=30), today(), agent_id=agent.id)
         )
@@ -763,19 +761,19 @@ def test_agent_picture(app: Flask, org: dict[str, Any], scored: list[int]) -> No
 
 
 def test_agent_picture_uses_the_team_targets_and_the_configured_weights(
-    app: Flask, org: dict[str, Any], scored: list[int]
+    app: Flask, org: Organisation, scored: list[int]
 ) -> None:
-    add_recent_stats(app, org["agent_a1"].id)
+    add_recent_stats(app, org.agent_a1.id)
     app.config.update(COMPOSITE_QA_WEIGHT=1, COMPOSITE_KPI_WEIGHT=1)
     with app.app_context():
-        manager = db.session.get(User, org["manager"].id)
+        manager = db.session.get(User, org.manager.id)
         # only AHT counts: weight 0 drops the others; team target 240 → 240/300 = 0.8
         for kpi in KPIS:
-            save_target(org["team_a"].id, kpi.key, 1, kpi.direction, 0.0, manager)
-        save_target(org["team_a"].id, "aht_seconds", 240, "lower", 1.0, manager)
+            save_target(org.team_a.id, kpi.key, 1, kpi.direction, 0.0, manager)
+        save_target(org.team_a.id, "aht_seconds", 240, "lower", 1.0, manager)
         db.session.commit()
         picture = agent_performance(
-            ReportFilters(today() - timedelta(days=30), today(), agent_id=org["agent_a1"].id)
+            ReportFilters(today() - timedelta(days=30), today(), agent_id=org.agent_a1.id)
         )
     assert picture.attainments["aht_seconds"] == pytest.approx(0.8)
     assert picture.kpi_index == pytest.approx(80.0)
@@ -784,13 +782,13 @@ def test_agent_picture_uses_the_team_targets_and_the_configured_weights(
 
 
 def test_no_composite_below_the_minimum_evaluations(
-    app: Flask, org: dict[str, Any], scored: list[int]
+    app: Flask, org: Organisation, scored: list[int]
 ) -> None:
-    add_recent_stats(app, org["agent_a1"].id)
+    add_recent_stats(app, org.agent_a1.id)
     app.config["MIN_EVALUATIONS"] = 4
     with app.app_context():
         picture = agent_performance(
-            ReportFilters(today() - timedelta(days=30), today(), agent_id=org["agent_a1"].id)
+            ReportFilters(today() - timedelta(days=30), today(), agent_id=org.agent_a1.id)
         )
     # both parts are still shown; only the composite is withheld
     assert (picture.qa.n, picture.min_evaluations) == (3, 4)
@@ -798,10 +796,10 @@ def test_no_composite_below_the_minimum_evaluations(
     assert picture.composite is None
 
 
-def test_agent_picture_without_any_data_is_all_null(app: Flask, org: dict[str, Any]) -> None:
+def test_agent_picture_without_any_data_is_all_null(app: Flask, org: Organisation) -> None:
     with app.app_context():
         picture = agent_performance(
-            ReportFilters(today() - timedelta(days=30), today(), agent_id=org["agent_a2"].id)
+            ReportFilters(today() - timedelta(days=30), today(), agent_id=org.agent_a2.id)
         )
     assert picture.public_figures() == {
         "qa_score": None, "qa_n": 0, "qa_ci_low": None, "qa_ci_high": None,
@@ -812,13 +810,13 @@ def test_agent_picture_without_any_data_is_all_null(app: Flask, org: dict[str, A
 
 
 def test_agent_picture_with_contacts_but_no_surveys(
-    app: Flask, org: dict[str, Any], scored: list[int]
+    app: Flask, org: Organisation, scored: list[int]
 ) -> None:
     with app.app_context():
         # 20 contacts, 7200 s (AHT 360), 4 h → 5 per hour; no surveys, no FCR
         db.session.add(
             AgentDailyStat(
-                agent_id=org["agent_a1"].id,
+                agent_id=org.agent_a1.id,
                 day=today(),
                 contacts_handled=20,
                 handle_seconds=7_200,
@@ -827,7 +825,7 @@ def test_agent_picture_with_contacts_but_no_surveys(
         )
         db.session.commit()
         report = agent_performance(
-            ReportFilters(today() - timedelta(days=30), today(), agent_id=org["agent_a1"].id)
+            ReportFilters(today() - timedelta(days=30), today(), agent_id=org.agent_a1.id)
         ).public_figures()
     assert (report["csat_pct"], report["nps"], report["fcr_pct"]) == (None, None, None)
     # index over AHT (360/360 = 1) and per hour (5/8 = 0.625) only: 100 × 1.625 / 2 = 81.25
@@ -835,9 +833,9 @@ def test_agent_picture_with_contacts_but_no_surveys(
     assert report["composite"] == pytest.approx((60 * 80 + 40 * 81.25) / 100)
 
 
-def test_qa_average_and_months(app: Flask, org: dict[str, Any], scored: list[int]) -> None:
+def test_qa_average_and_months(app: Flask, org: Organisation, scored: list[int]) -> None:
     with app.app_context():
-        agent = db.session.get(User, org["agent_a1"].id)
+        agent = db.session.get(User, org.agent_a1.id)
         # The QA average of agent_performance is that of the scores 70, 80 and 90.
         scores = agent_performance(
             ReportFilters(today() - timedelta(days=1), today(), agent_id=agent.id)
@@ -849,9 +847,7 @@ def test_qa_average_and_months(app: Flask, org: dict[str, Any], scored: list[int
         ).qa
         team_scores = [
             row.qa
-            for row in performance_by_agent(
-                ReportFilters(today(), today(), team_id=org["team_a"].id)
-            )
+            for row in performance_by_agent(ReportFilters(today(), today(), team_id=org.team_a.id))
         ]
         months = monthly_qa(agent, 3, today())
     # the draft is left out
@@ -863,14 +859,14 @@ def test_qa_average_and_months(app: Flask, org: dict[str, Any], scored: list[int
     assert months[-1][1].mean == 80.0
 
 
-def test_criterion_breakdown(app: Flask, org: dict[str, Any], records: dict[str, int]) -> None:
+def test_criterion_breakdown(app: Flask, org: Organisation, records: dict[str, int]) -> None:
     # Each of A1's three scored evaluations: greeting yes (r = 1), empathy 4 of 1..5 (r = 0.75)
     with app.app_context():
         rows = criterion_breakdown(
-            db.session.get(User, org["agent_a1"].id), today() - timedelta(days=1), today()
+            db.session.get(User, org.agent_a1.id), today() - timedelta(days=1), today()
         )
         nobody = criterion_breakdown(
-            db.session.get(User, org["agent_a2"].id), today() - timedelta(days=1), today()
+            db.session.get(User, org.agent_a2.id), today() - timedelta(days=1), today()
         )
     assert [(r.key, r.label, r.agent_n, r.team_n) for r in rows] == [
         ("empathy", "Empathy", 3, 3),
@@ -887,9 +883,9 @@ def report_agent(runner: Any, *args: str) -> Any:
 
 
 def test_report_agent_prints_json(
-    app: Flask, org: dict[str, Any], scored: list[int], runner: Any
+    app: Flask, org: Organisation, scored: list[int], runner: Any
 ) -> None:
-    add_recent_stats(app, org["agent_a1"].id)
+    add_recent_stats(app, org.agent_a1.id)
     first, last = (today() - timedelta(days=30)).isoformat(), today().isoformat()
     result = report_agent(runner, "A1@Example.TEST", "--from", first, "--to", last)
     assert result.exit_code == 0, result.output
@@ -915,9 +911,9 @@ def test_report_agent_prints_json(
 
 
 def test_report_agent_prints_null_where_there_is_no_data(
-    app: Flask, org: dict[str, Any], runner: Any
+    app: Flask, org: Organisation, runner: Any
 ) -> None:
-    add_recent_stats(app, org["agent_a2"].id)
+    add_recent_stats(app, org.agent_a2.id)
     # only the zero-contact day (two days ago) is in the period: no KPI but contacts per hour
     day_ = (today() - timedelta(days=2)).isoformat()
     result = report_agent(
@@ -936,7 +932,7 @@ def test_report_agent_prints_null_where_there_is_no_data(
 
 
 def test_report_agent_defaults_to_the_last_90_days(
-    app: Flask, org: dict[str, Any], runner: Any
+    app: Flask, org: Organisation, runner: Any
 ) -> None:
     result = report_agent(runner, "a2@example.test")
     assert result.exit_code == 0, result.output
@@ -959,7 +955,7 @@ def test_report_agent_defaults_to_the_last_90_days(
     ],
 )
 def test_report_agent_refuses(
-    app: Flask, org: dict[str, Any], runner: Any, args: list[str], message: str
+    app: Flask, org: Organisation, runner: Any, args: list[str], message: str
 ) -> None:
     result = report_agent(runner, *args)
     assert result.exit_code == 1
@@ -968,7 +964,7 @@ def test_report_agent_refuses(
 
 
 def test_report_agent_cuts_qa_periods_in_the_centres_time_zone(
-    app: Flask, org: dict[str, Any], scored: list[int]
+    app: Flask, org: Organisation, scored: list[int]
 ) -> None:
     # With QA_TIMEZONE=Europe/Berlin, an evaluation submitted 2026-11-30 23:30 UTC was
     # submitted on 1 December locally: the December figures count it, November's do not,

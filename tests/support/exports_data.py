@@ -13,71 +13,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask
 
 from qa_app.auth.models import User
-from qa_app.evaluations import services
 from qa_app.evaluations.models import Evaluation
 from qa_app.extensions import db
-from qa_app.interactions.services import create_interaction
-from qa_app.scorecards.models import Scorecard
 from qa_app.stats.models import AgentDailyStat
+from tests.conftest import Organisation, scorecard_text
 
-CALL_TOML = """
-name = "Export call"
-slug = "export-call"
-channels = ["phone"]
+CALL_TOML = scorecard_text("export-call")
 
-[[sections]]
-title = "Opening"
-
-[[sections.criteria]]
-key = "greeting"
-label = "Greeting"
-guidance = "Names the brand and themselves."
-kind = "yes_no"
-
-[[sections.criteria]]
-key = "empathy"
-label = "Empathy"
-guidance = "Acknowledges the customer's situation."
-kind = "scale"
-weight = 2
-na_allowed = true
-
-[[sections]]
-title = "Compliance"
-
-[[sections.criteria]]
-key = "verification"
-label = "Verification"
-guidance = "Checks the caller's identity."
-kind = "yes_no"
-critical = true
-"""
-
-CHAT_TOML = """
-name = "Export chat"
-slug = "export-chat"
-channels = ["chat"]
-
-[[sections]]
-title = "Conversation"
-
-[[sections.criteria]]
-key = "greeting"
-label = "Greeting in chat"
-guidance = "Greets by name."
-kind = "yes_no"
-
-[[sections.criteria]]
-key = "accuracy"
-label = "Accuracy"
-guidance = "Gives correct information."
-kind = "points"
-max = 4
-"""
+CHAT_TOML = scorecard_text("export-chat")
 
 PAYLOADS = [
     "=1+1",
@@ -97,36 +43,37 @@ TODAY = datetime.now(UTC).date()
 WEEK = (TODAY - timedelta(days=5), TODAY + timedelta(days=1))
 
 
-def seed_export_data(app: Flask, org: dict[str, Any], make_scorecard: Any) -> dict[str, Any]:
+def seed_export_data(
+    app: Flask, org: Organisation, make_scorecard: Any, make_evaluation: Any
+) -> dict[str, Any]:
     """Create the evaluations and statistics described above; their ids by name."""
     make_scorecard(CALL_TOML)
     make_scorecard(CHAT_TOML)
     with app.app_context():
-        cards = {card.slug: card for card in db.session.scalars(sa.select(Scorecard))}
         people = {
-            key: db.session.get(User, org[key].id)
-            for key in org
+            key: db.session.get(User, org.member(key).id)
+            for key in org.members()
             if key.startswith(("agent", "sup"))
         }
-        people["manager"] = db.session.get(User, org["manager"].id)
+        people["manager"] = db.session.get(User, org.manager.id)
         ids: dict[str, Any] = {}
 
         def evaluate(
             name: str, agent: str, evaluator: str, card: str, answers: dict, **texts: Any
         ) -> None:
-            channel = "chat" if card == "export-chat" else "phone"
-            interaction = create_interaction(
-                people[agent],
-                channel=channel,
+            ids[name] = make_evaluation(
+                commit=False,
+                agent=people[agent],
+                evaluator=people[evaluator],
+                scorecard=card,
+                answers=answers,
+                comments=texts.pop("comments", {}),
                 occurred_at=datetime.now(UTC) - timedelta(hours=2),
-                actor=people[evaluator],
-                external_ref=texts.pop("ref", f"REF-{name}"),
-            )
-            evaluation = services.start_evaluation(people[evaluator], interaction, cards[card])
-            comments = texts.pop("comments", {})
-            edit = services.Edit(answers, comments, texts, evaluation.lock_version)
-            services.submit(evaluation, edit, people[evaluator])
-            ids[name] = evaluation.id
+                channel="chat" if card == "export-chat" else "phone",
+                ref=texts.pop("ref", f"REF-{name}"),
+                duration_seconds=None,
+                texts=texts,
+            ).id
 
         call = "export-call"
         evaluate(
@@ -186,15 +133,14 @@ def seed_export_data(app: Flask, org: dict[str, Any], make_scorecard: Any) -> di
         db.session.get(Evaluation, ids["a1_old"]).submitted_at = datetime.now(UTC) - timedelta(
             days=60
         )
-        draft = services.start_evaluation(
-            people["supervisor_b"],
-            create_interaction(
-                people["agent_b2"],
-                channel="phone",
-                occurred_at=datetime.now(UTC),
-                actor=people["supervisor_b"],
-            ),
-            cards[call],
+        draft = make_evaluation(
+            "draft",
+            commit=False,
+            agent=people["agent_b2"],
+            evaluator=people["supervisor_b"],
+            scorecard=call,
+            occurred_at=datetime.now(UTC),
+            duration_seconds=None,
         )
         ids["b2_draft"] = draft.id
         people["agent_b2"].display_name = PAYLOAD_NAME

@@ -26,7 +26,7 @@ from qa_app.interactions.importer import import_interactions
 from qa_app.interactions.models import Interaction
 from qa_app.stats.importer import import_stats
 from qa_app.stats.models import AgentDailyStat
-from tests.conftest import post_form, sign_in
+from tests.conftest import Organisation, post_form, sign_in
 
 STATS = (
     b"Agent;Date;Calls Handled;AHT;Staffed Time\n"
@@ -80,11 +80,11 @@ def _race(app: Flask, first: Callable[[], Any], second: Callable[[], Any]) -> tu
     return result, other
 
 
-def _admin(org: dict[str, Any]) -> User:
-    return db.session.get(User, org["admin"].id)
+def _admin(org: Organisation) -> User:
+    return db.session.get(User, org.admin.id)
 
 
-def _import_stats(org: dict[str, Any]) -> Callable[[], Any]:
+def _import_stats(org: Organisation) -> Callable[[], Any]:
     def run() -> Any:
         return import_stats(
             STATS,
@@ -99,7 +99,7 @@ def _import_stats(org: dict[str, Any]) -> Callable[[], Any]:
 
 
 def test_two_imports_of_the_same_statistics_file_store_each_agent_day_once(
-    app: Flask, org: dict[str, Any]
+    app: Flask, org: Organisation
 ) -> None:
     first, second = _race(app, _import_stats(org), _import_stats(org))
 
@@ -118,7 +118,7 @@ def test_two_imports_of_the_same_statistics_file_store_each_agent_day_once(
         assert imports == 2
 
 
-def _import_interactions(org: dict[str, Any]) -> Callable[[], Any]:
+def _import_interactions(org: Organisation) -> Callable[[], Any]:
     def run() -> Any:
         from zoneinfo import ZoneInfo
 
@@ -136,7 +136,7 @@ def _import_interactions(org: dict[str, Any]) -> Callable[[], Any]:
 
 
 def test_two_imports_of_the_same_interactions_file_insert_each_call_once(
-    app: Flask, org: dict[str, Any]
+    app: Flask, org: Organisation
 ) -> None:
     first, second = _race(app, _import_interactions(org), _import_interactions(org))
 
@@ -155,12 +155,12 @@ def _dispute(records: dict[str, int]) -> Dispute:
     return db.session.get(Dispute, records["dispute_id"])
 
 
-def _decide(records: dict[str, int], org: dict[str, Any], how: str) -> Callable[[], Any]:
+def _decide(records: dict[str, int], org: Organisation, how: str) -> Callable[[], Any]:
     """A decision on the open dispute by supervisor A, from a page loaded before any other."""
 
     def run() -> Any:
         dispute = _dispute(records)
-        resolver = db.session.get(User, org["supervisor_a"].id)
+        resolver = db.session.get(User, org.supervisor_a.id)
         if how == "reject":
             return services.reject_dispute(dispute, resolver, "The score stands.")
         evaluation = dispute.evaluation
@@ -204,7 +204,7 @@ def test_the_later_of_two_dispute_decisions_is_refused(
     outcome: DisputeStatus,
     app: Flask,
     records: dict[str, int],
-    org: dict[str, Any],
+    org: Organisation,
 ) -> None:
     before = _state(app, records)
 
@@ -224,19 +224,19 @@ def test_the_later_of_two_dispute_decisions_is_refused(
 
 
 def test_an_agent_acknowledging_while_a_dispute_is_raised_keeps_one_outcome(
-    app: Flask, records: dict[str, int], org: dict[str, Any]
+    app: Flask, records: dict[str, int], org: Organisation
 ) -> None:
     """Two tabs of the same agent: one disputes the feedback, the other acknowledges it."""
     evaluation_id = records["released_id"]
 
     def dispute() -> Any:
         evaluation = db.session.get(Evaluation, evaluation_id)
-        agent = db.session.get(User, org["agent_a1"].id)
+        agent = db.session.get(User, org.agent_a1.id)
         return services.raise_dispute(evaluation, agent, [], "Not fair.", window_days=14)
 
     def acknowledge() -> Any:
         evaluation = db.session.get(Evaluation, evaluation_id)
-        agent = db.session.get(User, org["agent_a1"].id)
+        agent = db.session.get(User, org.agent_a1.id)
         return services.acknowledge(evaluation, agent, "Thanks.")
 
     _, loser = _race(app, dispute, acknowledge)
@@ -249,16 +249,16 @@ def test_an_agent_acknowledging_while_a_dispute_is_raised_keeps_one_outcome(
 
 
 def test_the_loser_of_a_dispute_decision_is_told_in_words(
-    app: Flask, records: dict[str, int], org: dict[str, Any]
+    app: Flask, records: dict[str, int], org: Organisation
 ) -> None:
     """Two resolvers open the same dispute; the later submit gets a message, not a 500."""
     path = f"/disputes/{records['dispute_id']}"
     late = app.test_client()
-    assert sign_in(late, org["supervisor_a"].email).status_code == 302
+    assert sign_in(late, org.supervisor_a.email).status_code == 302
     assert late.get(path).status_code == 200
     with app.app_context():
         services.reject_dispute(
-            _dispute(records), db.session.get(User, org["supervisor_a"].id), "Stands."
+            _dispute(records), db.session.get(User, org.supervisor_a.id), "Stands."
         )
         db.session.commit()
 
@@ -272,7 +272,7 @@ def test_the_loser_of_a_dispute_decision_is_told_in_words(
 
 @pytest.mark.parametrize("step", ["save_draft", "submit"])
 def test_two_supervisors_saving_the_same_evaluation_lose_nothing(
-    step: str, app: Flask, records: dict[str, int], org: dict[str, Any]
+    step: str, app: Flask, records: dict[str, int], org: Organisation
 ) -> None:
     """Both opened the draft at the same version; the later save is refused, not merged."""
     with app.app_context():
@@ -282,7 +282,9 @@ def test_two_supervisors_saving_the_same_evaluation_lose_nothing(
         def run() -> Any:
             evaluation = db.session.get(Evaluation, records["draft_id"])
             edit = services.Edit({"greeting": greeting, "empathy": 3}, {}, {}, loaded)
-            return getattr(services, step)(evaluation, edit, db.session.get(User, org[who].id))
+            return getattr(services, step)(
+                evaluation, edit, db.session.get(User, org.member(who).id)
+            )
 
         return run
 

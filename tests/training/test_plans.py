@@ -30,7 +30,7 @@ from qa_app.training.models import (
     TrainingPlan,
     TrainingPlanItem,
 )
-from tests.conftest import post_form
+from tests.conftest import Organisation, post_form
 
 PLAN = "/training/plans/{}"
 
@@ -58,11 +58,11 @@ def _actions(app: Flask, plan_id: int) -> list[str]:
 
 
 @pytest.fixture
-def draft(app: Flask, org: dict[str, Any]) -> int:
+def draft(app: Flask, org: Organisation) -> int:
     """A draft plan for agent A1 by supervisor A, with two items."""
     with app.app_context():
-        supervisor = db.session.get(User, org["supervisor_a"].id)
-        agent = db.session.get(User, org["agent_a1"].id)
+        supervisor = db.session.get(User, org.supervisor_a.id)
+        agent = db.session.get(User, org.agent_a1.id)
         plan = plans.create_plan(agent, date(2026, 8, 1), date(2026, 10, 31), supervisor)
         plans.add_item(plan, _module("empathy-statements"), date(2026, 12, 1), supervisor)
         plans.add_item(plan, _module("call-control"), date(2026, 12, 15), supervisor)
@@ -83,10 +83,10 @@ def _plan(app: Flask, plan_id: int) -> dict[str, Any]:
 
 
 def test_the_coach_edits_issues_and_closes_while_the_agent_works_through_it(
-    app: Flask, org: dict[str, Any], draft: int, sign_in_as: Callable[[User], FlaskClient]
+    app: Flask, org: Organisation, draft: int, sign_in_as: Callable[[User], FlaskClient]
 ) -> None:
-    coach = sign_in_as(org["supervisor_a"])
-    agent = sign_in_as(org["agent_a1"])
+    coach = sign_in_as(org.supervisor_a)
+    agent = sign_in_as(org.agent_a1)
     page = PLAN.format(draft)
     assert agent.get(page).status_code == 404  # a draft is the coach's, not the agent's yet
 
@@ -147,12 +147,12 @@ def test_the_coach_edits_issues_and_closes_while_the_agent_works_through_it(
     ]
 
 
-def test_lifecycle_rules(app: Flask, org: dict[str, Any], draft: int) -> None:
+def test_lifecycle_rules(app: Flask, org: Organisation, draft: int) -> None:
     with app.app_context():
         plan = db.session.get(TrainingPlan, draft)
-        coach = db.session.get(User, org["supervisor_a"].id)
-        agent = db.session.get(User, org["agent_a1"].id)
-        other = db.session.get(User, org["agent_a2"].id)
+        coach = db.session.get(User, org.supervisor_a.id)
+        agent = db.session.get(User, org.agent_a1.id)
+        other = db.session.get(User, org.agent_a2.id)
         item = plan.items[0]
         with pytest.raises(plans.PlanRuleError, match="only while the plan is issued"):
             plans.set_item_status(item, ItemStatus.DONE, agent)
@@ -178,11 +178,11 @@ def test_lifecycle_rules(app: Flask, org: dict[str, Any], draft: int) -> None:
 
 
 def test_an_empty_draft_cannot_be_issued_and_a_draft_can_be_discarded(
-    app: Flask, org: dict[str, Any]
+    app: Flask, org: Organisation
 ) -> None:
     with app.app_context():
-        coach = db.session.get(User, org["supervisor_a"].id)
-        agent = db.session.get(User, org["agent_a1"].id)
+        coach = db.session.get(User, org.supervisor_a.id)
+        agent = db.session.get(User, org.agent_a1.id)
         plan = plans.create_plan(agent, date(2026, 8, 1), date(2026, 10, 31), coach)
         with pytest.raises(plans.PlanRuleError, match="at least one item"):
             plans.issue_plan(plan, coach)
@@ -196,17 +196,17 @@ def test_an_empty_draft_cannot_be_issued_and_a_draft_can_be_discarded(
 @pytest.mark.parametrize("who", ["agent_a2", "supervisor_b", "supervisor_none"])
 def test_other_people_cannot_see_or_touch_the_plan(
     app: Flask,
-    org: dict[str, Any],
+    org: Organisation,
     draft: int,
     sign_in_as: Callable[[User], FlaskClient],
     who: str,
 ) -> None:
     with app.app_context():
         plan = db.session.get(TrainingPlan, draft)
-        plans.issue_plan(plan, db.session.get(User, org["supervisor_a"].id))
+        plans.issue_plan(plan, db.session.get(User, org.supervisor_a.id))
         item_id = plan.items[0].id
         db.session.commit()
-    client = sign_in_as(org[who])
+    client = sign_in_as(org.member(who))
     page = PLAN.format(draft)
     before = _plan(app, draft)
     assert client.get(page).status_code == 404
@@ -223,40 +223,40 @@ def test_other_people_cannot_see_or_touch_the_plan(
 
 
 def test_the_agent_cannot_edit_their_own_plan(
-    app: Flask, org: dict[str, Any], draft: int, sign_in_as: Callable[[User], FlaskClient]
+    app: Flask, org: Organisation, draft: int, sign_in_as: Callable[[User], FlaskClient]
 ) -> None:
     with app.app_context():
         plans.issue_plan(
-            db.session.get(TrainingPlan, draft), db.session.get(User, org["supervisor_a"].id)
+            db.session.get(TrainingPlan, draft), db.session.get(User, org.supervisor_a.id)
         )
         db.session.commit()
-    agent = sign_in_as(org["agent_a1"])
+    agent = sign_in_as(org.agent_a1)
     before = _plan(app, draft)
     for path in ("/notes", "/close", "/issue", "/items"):
         assert post_form(agent, PLAN.format(draft) + path, {"notes": "x"}).status_code == 403
-    assert agent.get(f"/training/agents/{org['agent_a1'].id}/new").status_code == 403
+    assert agent.get(f"/training/agents/{org.agent_a1.id}/new").status_code == 403
     assert _plan(app, draft) == before
 
 
 def test_supervisors_propose_only_for_their_teams(
-    org: dict[str, Any], sign_in_as: Callable[[User], FlaskClient]
+    org: Organisation, sign_in_as: Callable[[User], FlaskClient]
 ) -> None:
-    supervisor = sign_in_as(org["supervisor_a"])
-    assert supervisor.get(f"/training/agents/{org['agent_a2'].id}/new").status_code == 200
-    assert supervisor.get(f"/training/agents/{org['agent_b1'].id}/new").status_code == 404
-    assert supervisor.get(f"/training/agents/{org['supervisor_b'].id}/new").status_code == 404
+    supervisor = sign_in_as(org.supervisor_a)
+    assert supervisor.get(f"/training/agents/{org.agent_a2.id}/new").status_code == 200
+    assert supervisor.get(f"/training/agents/{org.agent_b1.id}/new").status_code == 404
+    assert supervisor.get(f"/training/agents/{org.supervisor_b.id}/new").status_code == 404
 
 
 def test_overdue_items_are_flagged_to_agent_and_coach(
-    app: Flask, org: dict[str, Any], draft: int, sign_in_as: Callable[[User], FlaskClient]
+    app: Flask, org: Organisation, draft: int, sign_in_as: Callable[[User], FlaskClient]
 ) -> None:
     with app.app_context():
         plan = db.session.get(TrainingPlan, draft)
         plan.items[0].due_on = date.today() - timedelta(days=1)
-        plans.issue_plan(plan, db.session.get(User, org["supervisor_a"].id))
+        plans.issue_plan(plan, db.session.get(User, org.supervisor_a.id))
         db.session.commit()
     for who in ("agent_a1", "supervisor_a"):
-        client = sign_in_as(org[who])
+        client = sign_in_as(org.member(who))
         assert client.get(PLAN.format(draft)).get_data(as_text=True).count(">overdue<") == 1
         assert ">overdue<" in client.get("/").get_data(as_text=True), who
     with app.app_context():
@@ -265,7 +265,7 @@ def test_overdue_items_are_flagged_to_agent_and_coach(
 
 
 def test_follow_up_compares_before_and_after_the_plan(
-    app: Flask, org: dict[str, Any], records: dict[str, int]
+    app: Flask, org: Organisation, records: dict[str, int]
 ) -> None:
     """Before: answers from the evidence period until issue; after: since issue."""
     issued = datetime.now(UTC) - timedelta(days=5)
@@ -288,7 +288,7 @@ def test_follow_up_compares_before_and_after_the_plan(
         # the plan, one after.
         evaluations = db.session.scalars(
             sa.select(Evaluation)
-            .where(Evaluation.agent_id == org["agent_a1"].id, Evaluation.submitted_at.is_not(None))
+            .where(Evaluation.agent_id == org.agent_a1.id, Evaluation.submitted_at.is_not(None))
             .order_by(Evaluation.id)
         ).all()
         assert len(evaluations) == 3
@@ -304,7 +304,7 @@ def test_follow_up_compares_before_and_after_the_plan(
         for offset, handle in ((-3, 480), (-2, 480), (1, 400)):
             db.session.add(
                 AgentDailyStat(
-                    agent_id=org["agent_a1"].id,
+                    agent_id=org.agent_a1.id,
                     day=issued.date() + timedelta(days=offset),
                     contacts_handled=10,
                     handle_seconds=10 * handle,
@@ -326,8 +326,8 @@ def test_follow_up_compares_before_and_after_the_plan(
         assert manual.id not in comparisons
 
         # A second evaluation after the plan (empathy 5 → r 1) gives a verdict.
-        agent = db.session.get(User, org["agent_a1"].id)
-        supervisor = db.session.get(User, org["supervisor_a"].id)
+        agent = db.session.get(User, org.agent_a1.id)
+        supervisor = db.session.get(User, org.supervisor_a.id)
         interaction = create_interaction(
             agent, channel="phone", actor=supervisor, occurred_at=datetime.now(UTC),
             external_ref="CALL-AFTER",
@@ -344,7 +344,7 @@ def test_follow_up_compares_before_and_after_the_plan(
 
 def test_follow_up_page_for_the_team(
     app: Flask,
-    org: dict[str, Any],
+    org: Organisation,
     records: dict[str, int],
     sign_in_as: Callable[[User], FlaskClient],
 ) -> None:
@@ -356,19 +356,19 @@ def test_follow_up_page_for_the_team(
             "Empathy",
         )
         db.session.commit()
-    page = sign_in_as(org["supervisor_a"]).get("/training/follow-up").get_data(as_text=True)
-    assert "Empathy" in page and org["agent_a1"].display_name in page
-    other = sign_in_as(org["supervisor_b"]).get("/training/follow-up").get_data(as_text=True)
-    assert org["agent_a1"].display_name not in other
+    page = sign_in_as(org.supervisor_a).get("/training/follow-up").get_data(as_text=True)
+    assert "Empathy" in page and org.agent_a1.display_name in page
+    other = sign_in_as(org.supervisor_b).get("/training/follow-up").get_data(as_text=True)
+    assert org.agent_a1.display_name not in other
 
 
 def test_a_concurrent_change_to_the_plan_is_not_lost(
-    app: Flask, org: dict[str, Any], draft: int
+    app: Flask, org: Organisation, draft: int
 ) -> None:
     """Two coaches editing at once: the second save, based on a stale plan, is refused."""
     with app.app_context():
         plan = db.session.get(TrainingPlan, draft)
-        coach = db.session.get(User, org["supervisor_a"].id)
+        coach = db.session.get(User, org.supervisor_a.id)
         version = plan.lock_version
         # This coach's page was loaded before the other's save: keep the loaded state.
         db.session().expire_on_commit = False

@@ -14,65 +14,34 @@ from flask import Flask
 
 from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import Role, User
-from qa_app.evaluations import services
 from qa_app.extensions import db
-from qa_app.interactions.services import create_interaction
-from qa_app.scorecards.models import Scorecard
 from qa_app.stats.models import AgentDailyStat
 from qa_app.training.catalogue import read_catalogue, sync_catalogue
 from qa_app.training.models import PlanStatus, TrainingPlan
 from qa_app.training.plans import PlanRuleError, create_plan
 from qa_app.training.proposals import default_period, propose_plan
+from tests.conftest import Organisation, scorecard_text
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "scorecards" / "training.toml"
-CRITICAL_TOML = """
-name = "Verified call"
-slug = "verified-call"
-channels = ["phone"]
-
-[[sections]]
-title = "Call"
-
-[[sections.criteria]]
-key = "verification"
-label = "Identity verification"
-guidance = "Full ID&V before any account detail."
-kind = "yes_no"
-weight = 3
-critical = true
-training = ["compliance-verification"]
-
-[[sections.criteria]]
-key = "resolution"
-label = "Resolution"
-guidance = "Solves the problem."
-kind = "yes_no"
-training = ["structured-troubleshooting"]
-"""
+CRITICAL_TOML = scorecard_text("verified-call")
 
 
 @pytest.fixture
-def score(app: Flask, org: dict[str, Any]) -> Callable[..., None]:
+def score(org: Organisation, make_evaluation: Callable[..., Any]) -> Callable[..., None]:
     """score(slug, agent_key, answers): a submitted evaluation by the agent's supervisor."""
     counter = iter(range(1, 1000))
 
     def factory(slug: str, agent_key: str, answers: dict[str, object]) -> None:
-        with app.app_context():
-            agent = db.session.get(User, org[agent_key].id)
-            evaluator_key = "supervisor_a" if agent_key.startswith("agent_a") else "supervisor_b"
-            evaluator = db.session.get(User, org[evaluator_key].id)
-            scorecard = db.session.scalar(sa.select(Scorecard).where(Scorecard.slug == slug))
-            interaction = create_interaction(
-                agent,
-                channel="phone",
-                actor=evaluator,
-                occurred_at=datetime.now(UTC) - timedelta(days=1),
-                external_ref=f"CALL-{next(counter)}",
-            )
-            evaluation = services.start_evaluation(evaluator, interaction, scorecard)
-            edit = services.Edit(answers, {}, {}, evaluation.lock_version)
-            services.submit(evaluation, edit, evaluator)
-            db.session.commit()
+        evaluator_key = "supervisor_a" if agent_key.startswith("agent_a") else "supervisor_b"
+        make_evaluation(
+            agent=org.member(agent_key),
+            evaluator=org.member(evaluator_key),
+            scorecard=slug,
+            answers=answers,
+            occurred_at=datetime.now(UTC) - timedelta(days=1),
+            ref=f"CALL-{next(counter)}",
+            duration_seconds=None,
+        )
 
     return factory
 
@@ -88,7 +57,7 @@ def catalogue(app: Flask) -> None:
 @pytest.fixture
 def evidence(
     app: Flask,
-    org: dict[str, Any],
+    org: Organisation,
     make_scorecard: Callable[..., str],
     score: Callable[..., None],
     catalogue: None,
@@ -103,7 +72,7 @@ def evidence(
     with app.app_context():
         db.session.add(
             AgentDailyStat(
-                agent_id=org["agent_a1"].id,
+                agent_id=org.agent_a1.id,
                 day=date.today() - timedelta(days=2),
                 contacts_handled=80,
                 handle_seconds=80 * 480,
@@ -137,9 +106,9 @@ def _propose(app: Flask, agent: User, actor: User | None = None) -> Any:
 
 
 def test_the_proposal_ranks_the_gaps_and_quotes_the_evidence(
-    app: Flask, org: dict[str, Any], evidence: None
+    app: Flask, org: Organisation, evidence: None
 ) -> None:
-    outcome = _propose(app, org["agent_a1"], org["supervisor_a"])
+    outcome = _propose(app, org.agent_a1, org.supervisor_a)
     empathy = (2 * (0.80 - 5 / 12), "Empathy averaged 42% over 3 evaluations; team 71%.")
     aht = (0.90 - 0.75, "Average handle time was 8:00 against a target of 6:00 (75% of target); "
                         "team 8:00.")  # fmt: skip
@@ -163,7 +132,7 @@ def test_the_proposal_ranks_the_gaps_and_quotes_the_evidence(
     with app.app_context():
         plan = db.session.get(TrainingPlan, outcome["plan_id"])
         assert (plan.period_start, plan.period_end) == default_period(today)
-        assert plan.created_by_id == org["supervisor_a"].id
+        assert plan.created_by_id == org.supervisor_a.id
         event = db.session.scalar(
             sa.select(AuditEvent).where(AuditEvent.action == "training_plan.created")
         )
@@ -175,26 +144,26 @@ def test_the_proposal_ranks_the_gaps_and_quotes_the_evidence(
         ]
 
 
-def test_no_gap_no_plan(app: Flask, org: dict[str, Any], evidence: None) -> None:
-    outcome = _propose(app, org["agent_a2"])
+def test_no_gap_no_plan(app: Flask, org: Organisation, evidence: None) -> None:
+    outcome = _propose(app, org.agent_a2)
     assert outcome == {"result": "no_gap", "plan_id": None, "areas": []}
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(TrainingPlan.id))) == 0
 
 
 def test_an_agent_without_any_evidence_gets_no_plan(
-    app: Flask, org: dict[str, Any], catalogue: None
+    app: Flask, org: Organisation, catalogue: None
 ) -> None:
-    assert _propose(app, org["agent_b1"])["result"] == "no_gap"
+    assert _propose(app, org.agent_b1)["result"] == "no_gap"
 
 
-def test_never_a_second_open_plan(app: Flask, org: dict[str, Any], evidence: None) -> None:
-    first = _propose(app, org["agent_a1"])
-    again = _propose(app, org["agent_a1"])
+def test_never_a_second_open_plan(app: Flask, org: Organisation, evidence: None) -> None:
+    first = _propose(app, org.agent_a1)
+    again = _propose(app, org.agent_a1)
     assert again["result"] == "open_plan"
     assert again["plan_id"] == first["plan_id"]
     with app.app_context():
-        agent = db.session.get(User, org["agent_a1"].id)
+        agent = db.session.get(User, org.agent_a1.id)
         with pytest.raises(PlanRuleError, match="already has an open training plan"):
             create_plan(agent, date(2026, 1, 1), date(2026, 3, 31), None)
         # The database refuses it too, should two requests race past the check.
@@ -214,21 +183,21 @@ def test_never_a_second_open_plan(app: Flask, org: dict[str, Any], evidence: Non
 
 
 def test_a_closed_plan_does_not_block_the_next(
-    app: Flask, org: dict[str, Any], evidence: None
+    app: Flask, org: Organisation, evidence: None
 ) -> None:
-    first = _propose(app, org["agent_a1"])
+    first = _propose(app, org.agent_a1)
     with app.app_context():
         plan = db.session.get(TrainingPlan, first["plan_id"])
         plan.status = PlanStatus.CLOSED
         db.session.commit()
-    second = _propose(app, org["agent_a1"])
+    second = _propose(app, org.agent_a1)
     assert second["result"] == "created"
     assert second["plan_id"] != first["plan_id"]
 
 
 def test_a_critical_failure_comes_first(
     app: Flask,
-    org: dict[str, Any],
+    org: Organisation,
     make_scorecard: Callable[..., str],
     score: Callable[..., None],
     catalogue: None,
@@ -237,7 +206,7 @@ def test_a_critical_failure_comes_first(
     score("verified-call", "agent_b1", {"verification": False, "resolution": True})
     score("verified-call", "agent_b1", {"verification": True, "resolution": False})
     score("verified-call", "agent_b1", {"verification": True, "resolution": False})
-    outcome = _propose(app, org["agent_b1"], org["supervisor_b"])
+    outcome = _propose(app, org.agent_b1, org.supervisor_b)
     assert outcome["areas"] == [
         (
             "critical",
@@ -255,24 +224,24 @@ def test_a_critical_failure_comes_first(
 
 
 def test_cli_generates_drafts_for_a_team(
-    app: Flask, runner: Any, org: dict[str, Any], evidence: None
+    app: Flask, runner: Any, org: Organisation, evidence: None
 ) -> None:
     result = runner.invoke(args=["training", "generate", "--team", "Team A"])
     assert result.exit_code == 0, result.output
-    assert f"{org['agent_a1'].email}: empathy-statements, call-control, greeting-opening" in (
+    assert f"{org.agent_a1.email}: empathy-statements, call-control, greeting-opening" in (
         result.output
     )
     assert (
         "Training plans: 1 drafts proposed, 1 agents without a gap, 0 with an open plan "
         "already, 0 without a matching module (2 agents)." in result.output
     )
-    again = runner.invoke(args=["training", "generate", "--agent", org["agent_a1"].email])
+    again = runner.invoke(args=["training", "generate", "--agent", org.agent_a1.email])
     assert "open plan #" in again.output
     assert "0 drafts proposed" in again.output
     with app.app_context():
         plans = db.session.scalars(sa.select(TrainingPlan)).all()
         assert [(p.agent_id, p.status, p.created_by_id) for p in plans] == [
-            (org["agent_a1"].id, PlanStatus.DRAFT, None)
+            (org.agent_a1.id, PlanStatus.DRAFT, None)
         ]
 
 
@@ -285,7 +254,7 @@ def test_cli_generates_drafts_for_a_team(
     ],
 )
 def test_cli_refuses_unknown_scopes(
-    runner: Any, org: dict[str, Any], args: list[str], message: str
+    runner: Any, org: Organisation, args: list[str], message: str
 ) -> None:
     result = runner.invoke(args=["training", "generate", *args])
     assert result.exit_code != 0
@@ -293,7 +262,7 @@ def test_cli_refuses_unknown_scopes(
 
 
 def test_cli_days_sets_the_evidence_period(
-    app: Flask, runner: Any, org: dict[str, Any], evidence: None
+    app: Flask, runner: Any, org: Organisation, evidence: None
 ) -> None:
     result = runner.invoke(
         args=["training", "generate", "--agent", "a1@example.test", "--days", "30"]

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tests.conftest import Organisation
+
 
 def test_security_headers(client: Any) -> None:
     response = client.get("/login")
@@ -21,10 +23,10 @@ def test_security_headers(client: Any) -> None:
 
 
 def test_pages_have_no_inline_script_or_style(
-    client: Any, org: dict[str, Any], sign_in_as: Any
+    client: Any, org: Organisation, sign_in_as: Any
 ) -> None:
     pages = [client.get("/login")]
-    admin = sign_in_as(org["admin"])
+    admin = sign_in_as(org.admin)
     pages += [admin.get(path) for path in ("/", "/admin/users", "/admin/teams", "/account")]
     for page in pages:
         html = page.get_data(as_text=True)
@@ -47,8 +49,8 @@ def test_not_found_page_is_friendly(client: Any) -> None:
     assert "There is nothing here" in response.get_data(as_text=True)
 
 
-def test_forbidden_page_is_friendly(org: dict[str, Any], sign_in_as: Any) -> None:
-    response = sign_in_as(org["agent_a1"]).get("/admin/users")
+def test_forbidden_page_is_friendly(org: Organisation, sign_in_as: Any) -> None:
+    response = sign_in_as(org.agent_a1).get("/admin/users")
     assert response.status_code == 403
     assert "You do not have permission" in response.get_data(as_text=True)
 
@@ -76,9 +78,9 @@ def test_server_error_page_rolls_back(app: Flask, client: Any) -> None:
     ],
 )
 def test_home_page_by_role(
-    who: str, heading: str, links: list[str], org: dict[str, Any], sign_in_as: Any
+    who: str, heading: str, links: list[str], org: Organisation, sign_in_as: Any
 ) -> None:
-    html = sign_in_as(org[who]).get("/").get_data(as_text=True)
+    html = sign_in_as(org.member(who)).get("/").get_data(as_text=True)
     assert heading in html
     for link in links:
         assert f'href="{link}"' in html
@@ -86,14 +88,14 @@ def test_home_page_by_role(
         assert 'href="/admin/users"' not in html
 
 
-def test_supervisor_home_lists_only_own_teams(org: dict[str, Any], sign_in_as: Any) -> None:
-    html = sign_in_as(org["supervisor_a"]).get("/").get_data(as_text=True)
+def test_supervisor_home_lists_only_own_teams(org: Organisation, sign_in_as: Any) -> None:
+    html = sign_in_as(org.supervisor_a).get("/").get_data(as_text=True)
     assert "a1@example.test" in html and "a2@example.test" in html
     assert "b1@example.test" not in html and "Team B" not in html
 
 
-def test_agent_home_shows_own_team(org: dict[str, Any], sign_in_as: Any) -> None:
-    html = sign_in_as(org["agent_b1"]).get("/").get_data(as_text=True)
+def test_agent_home_shows_own_team(org: Organisation, sign_in_as: Any) -> None:
+    html = sign_in_as(org.agent_b1).get("/").get_data(as_text=True)
     assert "Team B" in html
     assert "Team A" not in html
 
@@ -111,15 +113,15 @@ def test_forms_have_labels(client: Any) -> None:
 
 
 def test_supervisor_home_counts_the_work_waiting(
-    org: dict[str, Any], records: dict[str, int], sign_in_as: Any, app: Flask
+    org: Organisation, records: dict[str, int], sign_in_as: Any, app: Flask
 ) -> None:
     from qa_app.auth.models import User
     from qa_app.evaluations.summaries import work_summary
     from qa_app.extensions import db
 
     with app.app_context():
-        summary = work_summary(db.session.get(User, org["supervisor_a"].id))
-        other = work_summary(db.session.get(User, org["supervisor_b"].id))
+        summary = work_summary(db.session.get(User, org.supervisor_a.id))
+        other = work_summary(db.session.get(User, org.supervisor_b.id))
     # The assignment with its draft, the draft, the submitted one, the agent's dispute.
     assert (summary.queue, summary.drafts, summary.awaiting_release, summary.open_disputes) == (
         1,
@@ -128,19 +130,19 @@ def test_supervisor_home_counts_the_work_waiting(
         1,
     )
     assert (other.queue, other.drafts, other.awaiting_release, other.open_disputes) == (0, 0, 0, 0)
-    html = sign_in_as(org["supervisor_a"]).get("/").get_data(as_text=True)
+    html = sign_in_as(org.supervisor_a).get("/").get_data(as_text=True)
     assert "waiting to be released" in html and "open disputes" in html
 
 
 def test_agent_home_lists_own_latest_feedback(
-    org: dict[str, Any], records: dict[str, int], sign_in_as: Any
+    org: Organisation, records: dict[str, int], sign_in_as: Any
 ) -> None:
-    html = sign_in_as(org["agent_a1"]).get("/").get_data(as_text=True)
+    html = sign_in_as(org.agent_a1).get("/").get_data(as_text=True)
     assert f'href="/evaluations/{records["released_id"]}"' in html
     assert f'href="/evaluations/{records["disputed_id"]}"' in html
     assert f'href="/evaluations/{records["submitted_id"]}"' not in html  # not released yet
     assert f'href="/evaluations/{records["draft_id"]}"' not in html
-    other = sign_in_as(org["agent_a2"]).get("/").get_data(as_text=True)
+    other = sign_in_as(org.agent_a2).get("/").get_data(as_text=True)
     assert "No feedback has been released to you yet." in other
 
 
@@ -156,15 +158,15 @@ def test_agent_home_lists_own_latest_feedback(
     ],
 )
 def test_agent_page_is_scoped(
-    who: str, status: int, org: dict[str, Any], records: dict[str, int], sign_in_as: Any
+    who: str, status: int, org: Organisation, records: dict[str, int], sign_in_as: Any
 ) -> None:
-    response = sign_in_as(org[who]).get(f"/stats/agents/{org['agent_a1'].id}")
+    response = sign_in_as(org.member(who)).get(f"/stats/agents/{org.agent_a1.id}")
     assert response.status_code == status
     if status == 200:
         html = response.get_data(as_text=True)
         assert "QA score" in html and "KPI index" in html and "<svg" in html
 
 
-def test_agent_page_of_a_non_agent_is_not_found(org: dict[str, Any], sign_in_as: Any) -> None:
-    response = sign_in_as(org["manager"]).get(f"/stats/agents/{org['supervisor_a'].id}")
+def test_agent_page_of_a_non_agent_is_not_found(org: Organisation, sign_in_as: Any) -> None:
+    response = sign_in_as(org.manager).get(f"/stats/agents/{org.supervisor_a.id}")
     assert response.status_code == 404
