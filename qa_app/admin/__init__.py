@@ -1,1 +1,2 @@
-"""Administration: users and teams."""
+"""Administration: user accounts (create, edit, deactivate, reset a password); teams are in
+`qa_app.teams`."""

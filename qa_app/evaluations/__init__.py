@@ -1,1 +1,2 @@
-"""Evaluations: the scoring form, release to the agent, acknowledgement, disputes, history."""
+"""Evaluations: the work queue (sampling, assignments), the scoring form, release to the
+agent, history, and the rules that disputes and feedback use."""

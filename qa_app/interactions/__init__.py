@@ -1,1 +1,2 @@
-"""Monitored customer interactions: entered by hand, imported, and sampled for evaluation."""
+"""Monitored customer interactions: listed, entered by hand, imported, and shown with their
+evaluations."""

@@ -1,2 +1,2 @@
-"""Web plumbing shared by every feature's pages: access decorators, forms, security headers,
-the NUL guard, error pages and template helpers."""
+"""Web plumbing shared by every feature's pages, knowing no feature: forms, security headers,
+the NUL guard, error pages, template helpers, and the commit-or-flash transaction."""
