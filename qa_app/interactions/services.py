@@ -55,6 +55,19 @@ def visible_interactions(user: User) -> sa.Select[Interaction]:
     return sa.select(Interaction).where(Interaction.agent_id.in_(agents))
 
 
-def interaction_or_404(user: User, interaction_id: int) -> Interaction:
-    """An interaction of an agent `user` may see (404 otherwise, not 403: no probing)."""
-    return db.first_or_404(visible_interactions(user).where(Interaction.id == interaction_id))
+def interaction_or_404(
+    user: User, interaction_id: int, *, with_evaluations: bool = False
+) -> Interaction:
+    """An interaction of an agent `user` may see (404 otherwise, not 403: no probing); with
+    `with_evaluations`, its evaluations come with their evaluators and scorecard versions in
+    one more query, however many there are."""
+    query = visible_interactions(user).where(Interaction.id == interaction_id)
+    if with_evaluations:
+        # Evaluations sit above interactions, so their class is reached through the mapper.
+        evaluation = sa.inspect(Interaction).relationships["evaluations"].entity.class_
+        query = query.options(
+            sa.orm.selectinload(Interaction.evaluations).options(
+                sa.orm.joinedload(evaluation.evaluator), sa.orm.joinedload(evaluation.version)
+            )
+        )
+    return db.first_or_404(query)

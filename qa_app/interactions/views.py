@@ -98,7 +98,7 @@ def create() -> ResponseReturnValue:
 @role_required(*EVALUATOR_ROLES)
 def detail(interaction_id: int) -> ResponseReturnValue:
     """An interaction with its evaluations and a way to start one."""
-    interaction = interaction_or_404(current_user, interaction_id)
+    interaction = interaction_or_404(current_user, interaction_id, with_evaluations=True)
     scorecards = db.session.execute(
         sa.select(Scorecard.id, Scorecard.name)
         .where(Scorecard.status == "active")

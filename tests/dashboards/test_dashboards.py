@@ -32,6 +32,7 @@ from qa_app.stats.filters import ReportFilters
 from qa_app.teams.models import Team
 from tests.conftest import Organisation
 from tests.support.exports_data import TODAY, WEEK, seed_export_data
+from tests.support.queries import page_queries
 
 
 @pytest.fixture
@@ -275,23 +276,6 @@ def test_a_bad_filter_is_explained_and_the_default_view_shown(
     assert "Teams compared" in response.get_data(as_text=True)
 
 
-def _queries(app: Flask, client: FlaskClient, path: str) -> int:
-    count = 0
-
-    def counter(*_: Any) -> None:
-        nonlocal count
-        count += 1
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", counter)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", counter)
-    return count
-
-
 @pytest.mark.parametrize("path", ["/dashboard/team", "/dashboard/centre"])
 def test_query_count_does_not_grow_with_agents(
     app: Flask,
@@ -302,7 +286,7 @@ def test_query_count_does_not_grow_with_agents(
     path: str,
 ) -> None:
     client = sign_in_as(org.manager)
-    before = _queries(app, client, path)
+    before = page_queries(app, client, path)
     newcomers = [make_user(Role.AGENT, org.team_a) for _ in range(5)]
     with app.app_context():
         card = db.session.scalar(sa.select(Scorecard).where(Scorecard.slug == "export-call"))
@@ -322,4 +306,4 @@ def test_query_count_does_not_grow_with_agents(
                 evaluation, services.Edit(answers, {}, {}, evaluation.lock_version), supervisor
             )
         db.session.commit()
-    assert _queries(app, client, path) == before
+    assert page_queries(app, client, path) == before

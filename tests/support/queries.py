@@ -1,0 +1,30 @@
+"""Counting the SQL statements a page costs, for tests that a page's queries do not grow
+with its rows (no N+1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from qa_app.extensions import db
+
+
+def page_queries(app: Flask, client: FlaskClient, path: str) -> int:
+    """How many statements GET `path` runs; the page must answer 200."""
+    count = 0
+
+    def counter(*_: Any) -> None:
+        nonlocal count
+        count += 1
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", counter)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", counter)
+    return count
