@@ -88,6 +88,8 @@ class Config:
         self.IMPORT_MAX_ROWS = _int(env, "IMPORT_MAX_ROWS", 200_000)
         self.PROXY_FIX_HOPS = _int(env, "PROXY_FIX_HOPS", 0)
         self.MAX_CONTENT_LENGTH = _int(env, "MAX_UPLOAD_MB", 16) * 1024 * 1024
+        # Exports' temporary files (private, mode 0700); empty: instance/scratch.
+        self.SCRATCH_DIR = env.get("QA_SCRATCH_DIR") or None
 
         self.LANGUAGES = ["en"]
         self.BABEL_DEFAULT_LOCALE = "en"

@@ -6,7 +6,7 @@ import os
 
 from flask import Flask
 
-from config import Config, DevelopmentConfig, config_from_environment
+from config import Config, ConfigError, DevelopmentConfig, config_from_environment
 from qa_app.uploads.xlsx_safety import require_defused_xml
 
 
@@ -23,11 +23,28 @@ def create_app(config: Config | type[Config] | None = None) -> Flask:
     require_defused_xml()
     app.config.from_object(config)
 
+    prepare_scratch(app)
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
     register_commands(app)
     return app
+
+
+def prepare_scratch(app: Flask) -> None:
+    """The private directory for exports' temporary files, cleared of what killed workers
+    left there (qa_app.exports.scratch)."""
+    from qa_app.exports.scratch import scratch_root, sweep
+
+    path = app.config.get("SCRATCH_DIR") or os.path.join(app.instance_path, "scratch")
+    try:
+        app.config["SCRATCH_DIR"] = str(scratch_root(path))
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create the private directory for temporary files {path!r}: {exc}. "
+            "Set QA_SCRATCH_DIR to a directory the app may write."
+        ) from exc
+    sweep(app.config["SCRATCH_DIR"])
 
 
 def register_extensions(app: Flask) -> None:

@@ -8,6 +8,7 @@ of one failing with "database is locked" when it upgrades a read transaction.
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import itertools
@@ -81,6 +82,32 @@ def snapshot_read(session: DatabaseSession) -> Iterator[None]:
     finally:
         session.rollback()
         _READING_ONLY.reset(token)
+
+
+# SQLite's result codes (sqlite3.Error.sqlite_errorcode & 0xFF) and PostgreSQL's SQLSTATEs
+# for "the database cannot save": full disk, read-only, I/O failure.
+_SQLITE_UNWRITABLE = {8: "read-only", 10: "I/O error", 13: "full"}
+_POSTGRESQL_UNWRITABLE = {"25006": "read-only", "53100": "full", "58030": "I/O error"}
+
+
+def storage_failure(error: BaseException) -> str | None:
+    """Why `error` means nothing can be saved ("full", "read-only", "I/O error"), or None.
+
+    Covers the database's own refusals (SQLite SQLITE_FULL/READONLY/IOERR, PostgreSQL
+    disk_full, read_only_sql_transaction, io_error) and a full disk under a file the app
+    writes (an export's temporary files).
+    """
+    if isinstance(error, sa.exc.DBAPIError):
+        original = error.orig
+        code = getattr(original, "sqlite_errorcode", None)
+        if isinstance(code, int):
+            return _SQLITE_UNWRITABLE.get(code & 0xFF)
+        return _POSTGRESQL_UNWRITABLE.get(getattr(original, "sqlstate", None) or "")
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "full"
+    if isinstance(error, OSError) and error.errno == errno.EROFS:
+        return "read-only"
+    return None
 
 
 def serialise(session: DatabaseSession, name: str) -> None:

@@ -13,6 +13,7 @@ from qa_app.evaluations.models import (
     Sample,
 )
 from qa_app.interactions.models import Interaction
+from qa_app.main.models import HealthProbe
 from qa_app.scorecards.models import Scorecard, ScorecardCriterion, ScorecardVersion
 from qa_app.stats.models import AgentDailyStat, ColumnMapping, KpiTarget
 from qa_app.teams.models import Team, team_supervisor
@@ -29,6 +30,7 @@ __all__ = [
     "Dispute",
     "Evaluation",
     "EvaluationRevision",
+    "HealthProbe",
     "Interaction",
     "KpiTarget",
     "KpiTrainingModule",

@@ -15,6 +15,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from qa_app.database import storage_failure
 from qa_app.extensions import db
 from qa_app.uploads.reader import Problem, TableError
 
@@ -32,6 +33,11 @@ HTTP_ERRORS: Mapping[int, tuple[str, str]] = {
     415: ("unsupported_media_type", "Send the body as JSON (Content-Type: application/json)."),
     422: ("validation_failed", "The request is well-formed but its content is not valid."),
     500: ("server_error", "Something went wrong on our side. Nothing was saved."),
+    503: (
+        "storage_unavailable",
+        "The server could not save: its storage is full or read-only. Nothing was changed; "
+        "send the request again later.",
+    ),
 }
 
 
@@ -127,6 +133,9 @@ def register_api_error_handlers(bp: Blueprint) -> None:
     def _server_error(error: Exception) -> ResponseReturnValue:
         db.session.rollback()
         app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # proxy method
+        if storage := storage_failure(error):
+            app.logger.error("Could not save (%s): %s", storage, error)
+            return error_response(ApiError(503, *HTTP_ERRORS[503]))
         if app.testing and not app.config.get("RENDER_SERVER_ERRORS"):
             raise error  # let the test show the real traceback
         app.logger.exception("Unhandled error in the API")

@@ -7,9 +7,8 @@ supervisor hands it to the agent, so it holds only what the agent may read.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import IO
-
-from openpyxl import Workbook
 
 from qa_app.exports.rows import (
     AnswerRow,
@@ -25,6 +24,7 @@ from qa_app.exports.sheets import (
     SCORE,
     WHOLE,
     Column,
+    ExportWorkbook,
     Sheet,
     Translate,
     discard,
@@ -64,6 +64,7 @@ CRITERIA_COLUMNS = [
 def write_feedback_workbook(
     out: str | IO[bytes],
     *,
+    scratch: Path,
     overview: FeedbackOverview,
     criteria: Sequence[CriterionColumn],
     evaluations: Iterable[tuple[EvaluationRow, Sequence[AnswerRow]]],
@@ -72,7 +73,7 @@ def write_feedback_workbook(
     translate: Translate = str,
 ) -> dict[str, int]:
     """Write the four sheets to `out`; the number of data rows of each sheet."""
-    workbook = new_workbook(translate(N_("QA feedback")), description)
+    workbook = new_workbook(translate(N_("QA feedback")), description, scratch)
     try:
         overview_rows = write_overview(workbook, overview, translate)
         evaluation_sheet, answer_sheet = write_evaluations(
@@ -91,7 +92,9 @@ def write_feedback_workbook(
     }
 
 
-def write_overview(workbook: Workbook, overview: FeedbackOverview, translate: Translate) -> int:
+def write_overview(
+    workbook: ExportWorkbook, overview: FeedbackOverview, translate: Translate
+) -> int:
     """The agent's figures (label, value), then each KPI against team and target."""
     sheet = Sheet(workbook, OVERVIEW, translated(OVERVIEW_COLUMNS, translate), freeze=False)
     summary = overview.summary
@@ -130,7 +133,7 @@ def write_overview(workbook: Workbook, overview: FeedbackOverview, translate: Tr
 
 
 def write_comparisons(
-    workbook: Workbook, comparisons: Sequence[CriterionComparison], translate: Translate
+    workbook: ExportWorkbook, comparisons: Sequence[CriterionComparison], translate: Translate
 ) -> Sheet:
     """Each criterion's average for the agent beside the team's, weakest first."""
     sheet = Sheet(workbook, CRITERIA, translated(CRITERIA_COLUMNS, translate))

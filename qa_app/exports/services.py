@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import IO
 
+from flask import current_app
 from flask_babel import gettext as _
 
 from qa_app.audit.models import AuditEvent
@@ -34,6 +35,7 @@ from qa_app.exports.rows import (
     KpiComparison,
     with_answers,
 )
+from qa_app.exports.scratch import export_directory
 from qa_app.exports.sheets import DECIMAL, PERCENT, SECONDS, WHOLE
 from qa_app.exports.workbook import write_evaluations_workbook
 from qa_app.stats.agent_performance import (
@@ -100,19 +102,21 @@ def export_evaluations(
     filters: ReportFilters, out: str | IO[bytes], progress: Callable[[int], None] | None = None
 ) -> dict[str, int]:
     """Write the evaluations workbook to `out`; the number of data rows of each sheet."""
-    return write_evaluations_workbook(
-        out,
-        summaries=agent_summaries(filters),
-        kpi_columns=kpi_columns(),
-        criteria=criterion_columns(filters),
-        evaluations=with_answers(evaluation_rows(filters), answer_rows(filters)),
-        matrix=criteria_matrix(filters, no_team=_("No team"), all_teams=_("All teams")),
-        training=training_rows(filters),
-        today=datetime.now(filters.tz).date(),
-        description=_description(filters),
-        translate=_,
-        progress=progress,
-    )
+    with export_directory(current_app.config["SCRATCH_DIR"]) as scratch:
+        return write_evaluations_workbook(
+            out,
+            scratch=scratch,
+            summaries=agent_summaries(filters),
+            kpi_columns=kpi_columns(),
+            criteria=criterion_columns(filters),
+            evaluations=with_answers(evaluation_rows(filters), answer_rows(filters)),
+            matrix=criteria_matrix(filters, no_team=_("No team"), all_teams=_("All teams")),
+            training=training_rows(filters),
+            today=datetime.now(filters.tz).date(),
+            description=_description(filters),
+            translate=_,
+            progress=progress,
+        )
 
 
 def feedback_filters(agent: User, filters: ReportFilters) -> ReportFilters:
@@ -141,15 +145,17 @@ def export_feedback(agent: User, filters: ReportFilters, out: str | IO[bytes]) -
         min_evaluations=performance.min_evaluations,
     )
     criteria = criterion_columns(own)
-    return write_feedback_workbook(
-        out,
-        overview=overview,
-        criteria=criteria,
-        evaluations=with_answers(evaluation_rows(own), answer_rows(own)),
-        comparisons=criterion_comparisons(agent, own, criteria),
-        description=_description(own),
-        translate=_,
-    )
+    with export_directory(current_app.config["SCRATCH_DIR"]) as scratch:
+        return write_feedback_workbook(
+            out,
+            scratch=scratch,
+            overview=overview,
+            criteria=criteria,
+            evaluations=with_answers(evaluation_rows(own), answer_rows(own)),
+            comparisons=criterion_comparisons(agent, own, criteria),
+            description=_description(own),
+            translate=_,
+        )
 
 
 def kpi_comparisons(performance: AgentPerformance) -> list[KpiComparison]:

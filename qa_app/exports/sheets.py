@@ -2,17 +2,21 @@
 
 openpyxl's write-only mode writes each row to a temporary file as it is appended, so memory
 stays flat however many rows there are; the price is that everything at the top of a sheet
-(column widths, frozen panes) must be set before the first row.
+(column widths, frozen panes) must be set before the first row. Those files go into the
+export's private directory (qa_app.exports.scratch), never the shared temporary directory.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import os
+import tempfile
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import Decimal
+from pathlib import Path
 from typing import IO, Any
 
 from openpyxl import Workbook
@@ -21,6 +25,7 @@ from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
+from openpyxl.worksheet import _writer as openpyxl_writer
 from openpyxl.xml.functions import Element, SubElement
 
 from qa_app.exports.formula_injection import safe_text
@@ -88,7 +93,12 @@ class Sheet:
     """
 
     def __init__(
-        self, workbook: Workbook, title: str, columns: Sequence[Column], *, freeze: bool = True
+        self,
+        workbook: ExportWorkbook,
+        title: str,
+        columns: Sequence[Column],
+        *,
+        freeze: bool = True,
     ) -> None:
         self.worksheet = workbook.create_sheet(title)
         self.columns = list(columns)
@@ -102,7 +112,7 @@ class Sheet:
             self.worksheet.column_dimensions[get_column_letter(index)].width = column.width
         if freeze:
             self.worksheet.freeze_panes = "A2"
-        self._stream = _sheet_data(self.worksheet)
+        self._stream = _sheet_data(self.worksheet, workbook.scratch)
         self.header([column.header for column in self.columns])
 
     def header(self, texts: Sequence[str]) -> None:
@@ -207,14 +217,20 @@ class Sheet:
         self.worksheet.conditional_formatting.add(cells, RED_AMBER_GREEN)
 
 
-def _sheet_data(worksheet: Any) -> Generator[None, Any, None]:
+def _sheet_data(worksheet: Any, directory: Path) -> Generator[None, Any, None]:
     """The sheet's <sheetData>: send it <row> elements; closing the sheet ends it.
 
     It takes the place of openpyxl's own row stream (`WriteOnlyWorksheet._write_rows`, which
     turns every value into a cell object first) under the same protocol, so the sheet's
-    close() ends it as it would end openpyxl's.
+    close() ends it as it would end openpyxl's. Its writer keeps the rows in a file in
+    `directory`, where openpyxl's own writer would use the shared temporary directory.
     """
-    worksheet._get_writer()
+    handle, path = tempfile.mkstemp(prefix="sheet-", suffix=".xml", dir=directory)
+    os.close(handle)
+    # openpyxl's writer deletes its file once zipped and forgets it in this list.
+    openpyxl_writer.ALL_TEMP_FILES.append(path)
+    worksheet._writer = openpyxl_writer.WorksheetWriter(worksheet, out=path)
+    worksheet._writer.write_top()
     stream = worksheet._writer.xf
     worksheet._rows = _rows_into(stream)
     next(worksheet._rows)
@@ -229,9 +245,17 @@ def _rows_into(stream: Any) -> Generator[None, Any, None]:
     stream.send(None)
 
 
-def new_workbook(title: str, description: str) -> Workbook:
+class ExportWorkbook(Workbook):
+    """A write-only workbook whose sheets keep their rows in files in `scratch`."""
+
+    def __init__(self, scratch: Path) -> None:
+        super().__init__(write_only=True)
+        self.scratch = scratch
+
+
+def new_workbook(title: str, description: str, scratch: Path) -> ExportWorkbook:
     """An empty write-only workbook with its document properties."""
-    workbook = Workbook(write_only=True)
+    workbook = ExportWorkbook(scratch)
     workbook.properties.title = safe_text(title)
     workbook.properties.description = safe_text(description)
     workbook.properties.creator = "QA Coach"

@@ -6,10 +6,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from openpyxl import Workbook
-
 from qa_app.exports.rows import TrainingRow
-from qa_app.exports.sheets import DATE, DATE_TIME, N_, WHOLE, Column, Sheet, Translate, translated
+from qa_app.exports.sheets import (
+    DATE,
+    DATE_TIME,
+    N_,
+    WHOLE,
+    Column,
+    ExportWorkbook,
+    Sheet,
+    Translate,
+    translated,
+)
 
 TRAINING = "Training"
 TRAINING_COLUMNS = [
@@ -34,7 +42,7 @@ TRAINING_COLUMNS = [
 
 
 def write_training(
-    workbook: Workbook, rows: Iterable[TrainingRow], today: date, translate: Translate
+    workbook: ExportWorkbook, rows: Iterable[TrainingRow], today: date, translate: Translate
 ) -> int:
     """The Training sheet; its number of data rows."""
     sheet = Sheet(workbook, TRAINING, translated(TRAINING_COLUMNS, translate))

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import IO
 
 import sqlalchemy as sa
-from flask import Response, abort, render_template, request, send_file
+from flask import Response, abort, current_app, render_template, request, send_file
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_babel import gettext as _
@@ -142,7 +142,11 @@ def _send_workbook(
     audit: Callable[[dict[str, int]], object],
 ) -> Response:
     """Build the workbook in a temporary file from one snapshot, audit it, send it."""
-    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by the response
+    # Unlinked as soon as it is made, in the app's private directory: a killed worker leaves
+    # nothing behind.
+    handle = tempfile.TemporaryFile(  # noqa: SIM115 - closed by the response
+        suffix=".xlsx", dir=current_app.config["SCRATCH_DIR"]
+    )
     try:
         with snapshot_read(db.session):
             rows = write(handle)

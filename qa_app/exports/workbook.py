@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
 
@@ -33,6 +33,7 @@ from qa_app.exports.sheets import (
     SCORE,
     WHOLE,
     Column,
+    ExportWorkbook,
     Sheet,
     Translate,
     discard,
@@ -100,6 +101,7 @@ ANSWER_COLUMNS = [
 def write_evaluations_workbook(
     out: str | IO[bytes],
     *,
+    scratch: Path,
     summaries: Sequence[AgentSummary],
     kpi_columns: Sequence[KpiColumn],
     criteria: Sequence[CriterionColumn],
@@ -112,7 +114,7 @@ def write_evaluations_workbook(
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
     """Write the five sheets to `out`; the number of data rows of each sheet."""
-    workbook = new_workbook(translate(N_("QA evaluations")), description)
+    workbook = new_workbook(translate(N_("QA evaluations")), description, scratch)
     try:
         summary = write_summary(workbook, summaries, kpi_columns, translate)
         evaluation_sheet, answer_sheet = write_evaluations(
@@ -134,7 +136,7 @@ def write_evaluations_workbook(
 
 
 def write_summary(
-    workbook: Workbook,
+    workbook: ExportWorkbook,
     summaries: Sequence[AgentSummary],
     kpi_columns: Sequence[KpiColumn],
     translate: Translate,
@@ -192,7 +194,7 @@ def _qa_chart(sheet: Sheet, translate: Translate) -> BarChart:
 
 
 def write_evaluations(
-    workbook: Workbook,
+    workbook: ExportWorkbook,
     criteria: Sequence[CriterionColumn],
     evaluations: Iterable[tuple[EvaluationRow, Sequence[AnswerRow]]],
     translate: Translate,
@@ -266,7 +268,7 @@ def answer_values(answer: AnswerRow) -> list[object]:
 
 
 def write_criteria(
-    workbook: Workbook,
+    workbook: ExportWorkbook,
     criteria: Sequence[CriterionColumn],
     matrix: Sequence[CriteriaRow],
     translate: Translate,

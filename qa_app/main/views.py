@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
@@ -13,6 +12,7 @@ from qa_app.auth.models import Role
 from qa_app.evaluations.summaries import latest_feedback, work_summary
 from qa_app.extensions import db
 from qa_app.main.blueprint import bp
+from qa_app.main.health import database_health
 from qa_app.main.services import recent_audit_events, users_by_role
 from qa_app.stats.agent_performance import agent_performance
 from qa_app.stats.filters import ReportFilters, default_start
@@ -70,6 +70,8 @@ def index() -> ResponseReturnValue:
 @bp.route("/healthz")
 @public
 def health() -> ResponseReturnValue:
-    """For load balancers: 200 when the database answers."""
-    db.session.execute(sa.text("SELECT 1"))
-    return jsonify(status="ok")
+    """For load balancers: 200 when the database answers and can save, else 503 and why."""
+    state = database_health(db.session)
+    return jsonify(status="ok" if state == "ok" else "error", database=state), (
+        200 if state == "ok" else 503
+    )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
-from qa_app.extensions import db
+from qa_app.database import storage_failure
+from qa_app.extensions import db, login_manager
 
 JsonErrors = tuple[Callable[[], bool], Callable[[HTTPException], ResponseReturnValue]]
 
@@ -50,6 +51,21 @@ def register_error_handlers(app: Flask, *, json_errors: JsonErrors | None = None
     @app.errorhandler(Exception)
     def _server_error(error: Exception) -> ResponseReturnValue:
         db.session.rollback()
+        if storage := storage_failure(error):
+            # The disk is full or the database read-only: an operator's problem, not a bug.
+            app.logger.error("Could not save (%s): %s", storage, error)
+            if "_login_user" not in g:
+                # The user could not be read either (a read-only database refuses even to
+                # begin a write transaction): show the page as to a visitor, without the
+                # database, rather than fail again while rendering it.
+                g._login_user = login_manager.anonymous_user()
+            message = _(
+                "The server could not save: its storage is full or read-only. Nothing was "
+                "changed. Please tell your administrator, and try again later."
+            )
+            if json_errors is not None and json_errors[0]():
+                return json_errors[1](ServiceUnavailable())
+            return render_template("errors/error.html", code=503, message=message), 503
         if app.testing and not app.config.get("RENDER_SERVER_ERRORS"):
             raise error  # let the test show the real traceback
         app.logger.exception("Unhandled error")

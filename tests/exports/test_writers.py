@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -63,7 +65,8 @@ def write(payload: str, out: io.BytesIO | None = None, **overrides: object) -> i
         "description": payload,
     }
     arguments.update(overrides)
-    write_evaluations_workbook(out, **arguments)  # type: ignore[arg-type]
+    with tempfile.TemporaryDirectory() as scratch:
+        write_evaluations_workbook(out, scratch=Path(scratch), **arguments)  # type: ignore[arg-type]
     out.seek(0)
     return out
 

@@ -103,7 +103,7 @@ def test_agent_home_shows_own_team(org: Organisation, sign_in_as: Any) -> None:
 def test_health_check(client: Any) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok"}
+    assert response.json == {"status": "ok", "database": "ok"}
 
 
 def test_forms_have_labels(client: Any) -> None:
