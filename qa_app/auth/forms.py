@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from qa_app.auth.passwords import PASSWORD_MAX_LENGTH, password_problems, verify_password
+from qa_app.auth.passwords import PASSWORD_MAX_LENGTH, password_problems
+from qa_app.auth.services import SignInOutcome, check_current_password
 
 
 class SignInForm(FlaskForm):
@@ -61,10 +64,27 @@ class ChangePasswordForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.policy_email = current_user.email
 
-    def validate_current_password(self, field: Any) -> None:
-        """The current password must be right."""
-        if not verify_password(current_user.password_hash, field.data or ""):
-            raise ValidationError(_l("This is not your current password."))
+    def current_password_accepted(self) -> bool:
+        """Check the current password, counted like a sign-in; on refusal the field says why.
+
+        Called once every field is valid, CSRF token included, so that no other site can
+        spend the account's guesses.
+        """
+        result = check_current_password(
+            current_user, self.current_password.data or "", client_address=request.remote_addr
+        )
+        if result.outcome is SignInOutcome.OK:
+            return True
+        if result.outcome is SignInOutcome.LOCKED:
+            message = _(
+                "Too many wrong passwords. Try again in %(minutes)d minutes, or ask an "
+                "administrator to reset your password.",
+                minutes=result.locked_minutes,
+            )
+        else:
+            message = _("This is not your current password.")
+        self.current_password.errors = [*self.current_password.errors, message]
+        return False
 
 
 class LanguageForm(FlaskForm):

@@ -15,6 +15,7 @@ from flask import current_app
 from qa_app.audit.services import record_event
 from qa_app.auth.models import SignInThrottle, User, UserSession
 from qa_app.auth.passwords import hash_password, verify_password
+from qa_app.auth.throttle import Attempt, attempt_failed, attempt_succeeded, begin_attempt
 from qa_app.database import utcnow
 from qa_app.extensions import db
 
@@ -64,30 +65,44 @@ ADDRESS_KEY = "address:"
 
 
 def authenticate(email: str, password: str, *, client_address: str | None = None) -> SignInResult:
-    """Check credentials, counting failures per e-mail address whether or not it exists, and
-    per client address (password spraying: one guess for each of many addresses)."""
+    """Check credentials, counting the attempt per e-mail address whether or not it exists, and
+    per client address (password spraying: one guess for each of many addresses), before the
+    password is checked."""
     email = normalise_email(email)
-    now = utcnow()
-    limits = _throttle_limits(email, client_address)
-    throttles = {key: db.session.get(SignInThrottle, key) for key in limits}
-    locked = [
-        throttle.locked_until
-        for throttle in throttles.values()
-        if throttle and throttle.locked_until and throttle.locked_until > now
-    ]
-    if locked:
-        return SignInResult(SignInOutcome.LOCKED, locked_minutes=_minutes_until(max(locked), now))
-
     user = user_by_email(email)
-    password_ok = verify_password(user.password_hash if user else _dummy_hash(), password)
-    if user is None or not password_ok:
-        return _register_failure(limits, throttles, user, now)
+    password_hash = user.password_hash if user else _dummy_hash()
+    attempt = begin_attempt(_throttle_limits(email, client_address))
+    if attempt.locked_until is not None:
+        return _locked(attempt.locked_until, attempt.started_at)
 
-    if throttles.get(email):
-        db.session.delete(throttles[email])
+    password_ok = verify_password(password_hash, password)
+    if user is None or not password_ok:
+        return _register_failure(attempt, user, "auth.sign_in_failed")
+
+    attempt_succeeded(attempt, reset=email)
     if not user.active:
         return SignInResult(SignInOutcome.INACTIVE)
     return SignInResult(SignInOutcome.OK, user=user)
+
+
+def check_current_password(
+    user: User, password: str, *, client_address: str | None = None
+) -> SignInResult:
+    """Check a signed-in user's current password (to set a new one) under the sign-in limits
+    of their e-mail address and of the client: it is the same password being guessed, from a
+    stolen session this time. OK, INVALID or LOCKED."""
+    password_hash, email = user.password_hash, user.email
+    attempt = begin_attempt(_throttle_limits(email, client_address))
+    if attempt.locked_until is not None:
+        return _locked(attempt.locked_until, attempt.started_at)
+    if not verify_password(password_hash, password):
+        return _register_failure(attempt, user, "auth.current_password_failed")
+    attempt_succeeded(attempt, reset=email)
+    return SignInResult(SignInOutcome.OK, user=user)
+
+
+def _locked(until: datetime, now: datetime) -> SignInResult:
+    return SignInResult(SignInOutcome.LOCKED, locked_minutes=_minutes_until(until, now))
 
 
 def _throttle_limits(email: str, client_address: str | None) -> dict[str, int]:
@@ -101,27 +116,12 @@ def _throttle_limits(email: str, client_address: str | None) -> dict[str, int]:
     return limits
 
 
-def _register_failure(
-    limits: dict[str, int],
-    throttles: dict[str, SignInThrottle | None],
-    user: User | None,
-    now: datetime,
-) -> SignInResult:
-    window = timedelta(minutes=current_app.config["SIGN_IN_LOCK_MINUTES"])
+def _register_failure(attempt: Attempt, user: User | None, action: str) -> SignInResult:
+    """Record a wrong password (`action`) and the locks it set."""
     if user is not None:
-        record_event("auth.sign_in_failed", "user", user.id, actor_id=user.id)
-    locked_until = None
-    for key, limit in limits.items():
-        throttle = throttles[key]
-        if throttle is None:
-            throttle = SignInThrottle(email=key, failures=0, window_started_at=now)
-            db.session.add(throttle)
-        elif throttle.window_started_at < now - window or throttle.locked_until:
-            throttle.failures, throttle.window_started_at, throttle.locked_until = 0, now, None
-        throttle.failures += 1
-        if throttle.failures < limit:
-            continue
-        throttle.locked_until = locked_until = now + window
+        record_event(action, "user", user.id, actor_id=user.id)
+    failure = attempt_failed(attempt)
+    for key in failure.locked_keys:
         if key.startswith(ADDRESS_KEY):
             record_event(
                 "auth.address_locked",
@@ -131,8 +131,8 @@ def _register_failure(
             )
         elif user is not None:
             record_event("auth.locked", "user", user.id, actor_id=user.id)
-    if locked_until is not None:
-        return SignInResult(SignInOutcome.LOCKED, locked_minutes=_minutes_until(locked_until, now))
+    if failure.locked_until is not None:
+        return _locked(failure.locked_until, attempt.started_at)
     return SignInResult(SignInOutcome.INVALID)
 
 

@@ -184,13 +184,14 @@ def account() -> ResponseReturnValue:
 def change_password_view() -> ResponseReturnValue:
     """Replace the signed-in user's password."""
     form = ChangePasswordForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and form.current_password_accepted():
         change_password(
             current_user, required_data(form.new_password.data), current_token=session.get("sid")
         )
         db.session.commit()
         flash(_("Your password has been changed."), "success")
         return redirect(url_for("main.index"))
+    db.session.commit()  # a wrong current password counts, and may lock the account
     return _render_account(password_form=form), 400
 
 

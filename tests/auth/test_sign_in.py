@@ -356,3 +356,103 @@ def test_long_passwords_are_not_truncated(app: Flask, client: Any, agent: User) 
     assert sign_in(app.test_client(), agent.email, long_password[:72]).status_code == 401
     assert sign_in(app.test_client(), agent.email, long_password[:-1] + "!").status_code == 401
     assert sign_in(client, agent.email, long_password).status_code == 302
+
+
+def test_a_sign_in_counts_before_its_password_is_checked(
+    app: Flask, client: Any, agent: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker killed during the slow hash check (a timeout) must not give a free guess."""
+    from qa_app.auth import passwords
+
+    def never_finishes(password_hash: str, password: str) -> bool:
+        raise RuntimeError("the worker was killed")
+
+    token = csrf_token(client)
+    monkeypatch.setattr(passwords, "check_password_hash", never_finishes)
+    with pytest.raises(RuntimeError):
+        client.post("/login", data={"email": agent.email, "password": "guess", "csrf_token": token})
+    with app.app_context():
+        rows = db.session.execute(sa.select(SignInThrottle.email, SignInThrottle.failures))
+        counts = {email: failures for email, failures in rows}
+    assert counts == {agent.email: 1, "address:127.0.0.1": 1}
+
+
+def test_right_passwords_do_not_use_up_the_client_address_limit(app: Flask, agent: User) -> None:
+    """Everyone in an office signs in from one address: only wrong passwords count."""
+    app.config["SIGN_IN_MAX_FAILURES_PER_ADDRESS"] = 3
+    for _ in range(5):
+        assert _sign_in_from(app, "198.51.100.7", agent.email, PASSWORD).status_code == 302
+    for number in range(2):
+        answer = _sign_in_from(app, "198.51.100.7", f"user{number}@example.test", "guess")
+        assert WRONG in answer.get_data(as_text=True)
+    locked = _sign_in_from(app, "198.51.100.7", "user2@example.test", "guess")
+    assert "Too many failed sign-in attempts" in locked.get_data(as_text=True)
+
+
+CHANGE_LOCKED = "Too many wrong passwords. Try again in 15 minutes"
+
+
+def _change_password(client: Any, current: str) -> Any:
+    new = "a much better passphrase"
+    return post_form(
+        client,
+        "/account/password",
+        {"current_password": current, "new_password": new, "confirm": new},
+    )
+
+
+def test_wrong_current_passwords_lock_the_password_change(
+    app: Flask, client: Any, agent: User
+) -> None:
+    """A stolen session guessing the current password gets no more guesses than a sign-in,
+    and spends the same ones: the account is locked for signing in too."""
+    sign_in(client, agent.email)
+    limit = app.config["SIGN_IN_MAX_FAILURES"]
+    for number in range(limit - 1):
+        response = _change_password(client, f"guess {number}")
+        assert response.status_code == 400
+        assert "This is not your current password." in response.get_data(as_text=True)
+    assert CHANGE_LOCKED in _change_password(client, "last guess").get_data(as_text=True)
+
+    # Even the right password is refused for the window, and nothing changed.
+    response = _change_password(client, PASSWORD)
+    assert response.status_code == 400
+    assert CHANGE_LOCKED in response.get_data(as_text=True)
+    refused = _sign_in_from(app, "203.0.113.9", agent.email, PASSWORD)
+    assert "Too many failed sign-in attempts" in refused.get_data(as_text=True)
+    with app.app_context():
+        from qa_app.auth.passwords import verify_password
+
+        assert verify_password(db.session.get(User, agent.id).password_hash, PASSWORD)
+        actions = db.session.scalars(
+            sa.select(AuditEvent.action).where(AuditEvent.action != "auth.signed_in")
+        ).all()
+    assert sorted(actions) == ["auth.current_password_failed"] * limit + ["auth.locked"]
+
+
+def test_the_password_change_lock_expires(app: Flask, client: Any, agent: User) -> None:
+    sign_in(client, agent.email)
+    for number in range(app.config["SIGN_IN_MAX_FAILURES"]):
+        _change_password(client, f"guess {number}")
+    with app.app_context():
+        throttle = db.session.get(SignInThrottle, agent.email)
+        throttle.locked_until = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    assert _change_password(client, PASSWORD).status_code == 302
+    with app.app_context():
+        assert db.session.get(SignInThrottle, agent.email) is None
+
+
+def test_a_password_change_without_its_security_token_checks_no_password(
+    app: Flask, client: Any, agent: User
+) -> None:
+    """Another site cannot spend the account's guesses."""
+    sign_in(client, agent.email)
+    new = "a much better passphrase"
+    for number in range(app.config["SIGN_IN_MAX_FAILURES"] + 1):
+        response = client.post(
+            "/account/password",
+            data={"current_password": f"guess {number}", "new_password": new, "confirm": new},
+        )
+        assert response.status_code == 400
+    assert _change_password(client, PASSWORD).status_code == 302

@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import User
+from qa_app.auth.passwords import verify_password
 from qa_app.evaluations import services
 from qa_app.evaluations.models import Dispute, DisputeStatus, Evaluation, EvaluationStatus
 from qa_app.extensions import db
@@ -26,7 +27,7 @@ from qa_app.interactions.importer import import_interactions
 from qa_app.interactions.models import Interaction
 from qa_app.stats.importer import import_stats
 from qa_app.stats.models import AgentDailyStat
-from tests.conftest import Organisation, post_form, sign_in
+from tests.conftest import PASSWORD, Organisation, csrf_token, post_form, sign_in
 
 STATS = (
     b"Agent;Date;Calls Handled;AHT;Staffed Time\n"
@@ -298,3 +299,157 @@ def test_two_supervisors_saving_the_same_evaluation_lose_nothing(
         evaluation = db.session.get(Evaluation, records["draft_id"])
         assert {row.criterion_key: row.value for row in evaluation.answers}["greeting"] == 1.0
         assert evaluation.lock_version > loaded
+
+
+# --- password guesses arriving all at once ----------------------------------------------------
+
+# Simultaneous guesses: more than either limit, so a counter that is read, changed and
+# written without a lock lets several through at once.
+SIMULTANEOUS_GUESSES = 40
+# How long each counted password check takes: a production scrypt hash costs about this
+# much, and the race needs the check to take some time.
+CHECK_SECONDS = 0.05
+
+
+class PasswordChecks:
+    """Counts the password hashes compared (werkzeug's check, behind every verification)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from qa_app.auth import passwords
+
+        self.count = 0
+        self._lock = threading.Lock()
+        real = passwords.check_password_hash
+
+        def counting(password_hash: str, password: str) -> bool:
+            with self._lock:
+                self.count += 1
+            time.sleep(CHECK_SECONDS)
+            return real(password_hash, password)
+
+        monkeypatch.setattr(passwords, "check_password_hash", counting)
+
+
+def _all_at_once(posts: list[Callable[[], Any]]) -> list[int | BaseException]:
+    """Run each POST in its own thread (own request, own database connection), released
+    together; the status codes, or what a request raised instead of answering."""
+    start = threading.Barrier(len(posts))
+    answers: list[int | BaseException] = [RuntimeError("no answer")] * len(posts)
+
+    def run(index: int) -> None:
+        start.wait()
+        try:
+            answers[index] = posts[index]().status_code
+        except BaseException as error:  # noqa: BLE001 - a 500 in a test client; inspected
+            answers[index] = error
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(posts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+        assert not thread.is_alive(), "a request never finished"
+    return answers
+
+
+def _guess(app: Flask, email: str, *, client_address: str) -> Callable[[], Any]:
+    """A browser that has loaded the sign-in page; calling the result posts a wrong guess."""
+    browser = app.test_client()
+    browser.environ_base["REMOTE_ADDR"] = client_address
+    token = csrf_token(browser)
+    data = {"email": email, "password": "Summer2026!", "csrf_token": token}
+    return lambda: browser.post("/login", data=data)
+
+
+def _sign_in_from(app: Flask, client_address: str, email: str) -> Any:
+    """Sign in with the right password from a new browser at `client_address`."""
+    browser = app.test_client()
+    browser.environ_base["REMOTE_ADDR"] = client_address
+    return sign_in(browser, email)
+
+
+def _events(app: Flask, action: str) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == action))
+
+
+def test_simultaneous_guesses_at_one_account_check_no_more_than_its_limit(
+    app: Flask, make_user: Callable[..., User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each guess from another client address, so only the account's limit applies."""
+    victim = make_user(email="victim@example.test")
+    guesses = [
+        _guess(app, victim.email, client_address=f"198.51.100.{number}")
+        for number in range(1, SIMULTANEOUS_GUESSES + 1)
+    ]
+    checks = PasswordChecks(monkeypatch)
+
+    answers = _all_at_once(guesses)
+
+    assert answers == [401] * SIMULTANEOUS_GUESSES  # wrong or locked; no 500
+    assert checks.count == app.config["SIGN_IN_MAX_FAILURES"]
+    # The account stays locked: even the right password is refused.
+    refused = _sign_in_from(app, "203.0.113.1", victim.email)
+    assert "Too many failed sign-in attempts" in refused.get_data(as_text=True)
+    assert checks.count == app.config["SIGN_IN_MAX_FAILURES"]
+    assert _events(app, "auth.locked") == 1
+
+
+def test_simultaneous_guesses_from_one_client_check_no_more_than_its_limit(
+    app: Flask, make_user: Callable[..., User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Password spraying: one guess at each of many accounts, all from one client address."""
+    limit = app.config["SIGN_IN_MAX_FAILURES_PER_ADDRESS"]
+    victim = make_user(email="victim@example.test")
+    guesses = [
+        _guess(app, f"user{number}@example.test", client_address="198.51.100.7")
+        for number in range(limit + SIMULTANEOUS_GUESSES // 2)
+    ]
+    checks = PasswordChecks(monkeypatch)
+
+    answers = _all_at_once(guesses)
+
+    assert answers == [401] * len(guesses)
+    assert checks.count == limit
+    assert _sign_in_from(app, "198.51.100.7", victim.email).status_code == 401
+    assert checks.count == limit
+    assert _events(app, "auth.address_locked") == 1
+
+
+def test_simultaneous_guesses_at_the_current_password_check_no_more_than_the_limit(
+    app: Flask, make_user: Callable[..., User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stolen session guessing the current password to set a new one, many tabs at once."""
+    user = make_user(email="victim@example.test")
+    browser = app.test_client()
+    assert sign_in(browser, user.email).status_code == 302
+    token = csrf_token(browser, "/account")
+    cookie = browser.get_cookie("qa_session").value
+    new = "a brand new passphrase"
+
+    def tab(number: int) -> Callable[[], Any]:
+        other = app.test_client()
+        other.set_cookie("qa_session", cookie)
+        data = {
+            "current_password": f"guess number {number}",
+            "new_password": new,
+            "confirm": new,
+            "csrf_token": token,
+        }
+        return lambda: other.post("/account/password", data=data)
+
+    tabs = [tab(number) for number in range(SIMULTANEOUS_GUESSES)]
+    checks = PasswordChecks(monkeypatch)
+
+    answers = _all_at_once(tabs)
+
+    assert answers == [400] * SIMULTANEOUS_GUESSES
+    assert checks.count == app.config["SIGN_IN_MAX_FAILURES"]
+    right = {"current_password": PASSWORD, "new_password": new, "confirm": new}
+    assert post_form(browser, "/account/password", right).status_code == 400
+    assert checks.count == app.config["SIGN_IN_MAX_FAILURES"]
+    with app.app_context():
+        password_hash = db.session.get(User, user.id).password_hash
+    monkeypatch.undo()
+    assert verify_password(password_hash, PASSWORD)  # unchanged
+    assert _events(app, "auth.locked") == 1
