@@ -57,13 +57,12 @@ def import_stats_command(file: Path, dry_run: bool, source: str) -> None:
         except TableError as error:
             db.session.rollback()
             click.echo(
-                f"\nNothing was imported: {len(error.problems)} problem(s) in {file.name}:",
-                err=True,
+                f"\nNothing was imported: {error.total} problem(s) in {file.name}:", err=True
             )
-            for problem in error.problems[:200]:
+            for problem in error.problems:
                 click.echo(f"  {problem}", err=True)
-            if len(error.problems) > 200:
-                click.echo(f"  … and {len(error.problems) - 200} more", err=True)
+            if error.total > len(error.problems):
+                click.echo(f"  … and {error.total - len(error.problems)} more", err=True)
             sys.exit(1)
     db.session.commit()
     verb = "Would import" if dry_run else "Imported"
