@@ -67,7 +67,13 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Attach every feature's blueprint (each declares its URL prefix in blueprint.py)."""
+    """Attach every feature's blueprint (each declares its URL prefix in blueprint.py).
+
+    `<int:…>` in every route matches ids the database can hold only (web.params.IdConverter):
+    a larger number names nothing and is a 404, never a 500 from the database."""
+    from qa_app.web.params import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
     from qa_app.admin.views import bp as admin_bp
     from qa_app.api.token_views import bp as api_tokens_bp
     from qa_app.api.views import bp as api_bp

@@ -21,6 +21,7 @@ from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
 from qa_app.web.forms import PostForm, required_data
+from qa_app.web.params import int_arg
 from qa_app.web.transaction import committing
 
 USERS_PER_PAGE = 50
@@ -64,7 +65,7 @@ def users() -> ResponseReturnValue:
             query = query.where(User.active.is_(True))
     else:
         query = query.where(User.active.is_(True))
-    page = db.paginate(query, per_page=USERS_PER_PAGE, error_out=False)
+    page = db.paginate(query, page=int_arg("page") or 1, per_page=USERS_PER_PAGE, error_out=False)
     return render_template(
         "admin/users.html", page=page, form=form, role_labels=ROLE_LABELS, post_form=PostForm()
     )

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from qa_app.api.payloads import LARGEST_NUMBER, Field, read_moment
 from qa_app.audit.services import record_event
 from qa_app.auth.models import User
+from qa_app.database import snapshot_read
 from qa_app.extensions import db
 from qa_app.interactions.importer import (
     TEXT_LIMITS,
@@ -140,17 +141,18 @@ def store_interactions(items: list[dict[str, Any]], actor: User) -> list[StoredI
         (index, {CHECKED_AS.get(k, k): v for k, v in item.items()})
         for index, item in enumerate(items)
     ]
-    records, problems = check_interactions(
-        rows,
-        lambda name: JSON_NAME.get(name, name),
-        actor,
-        read_moment=read_moment,
-        default_source=API_SOURCE,
-        agent_keys=(item.get("agent") for item in items),
-        unit="item",
-    )
-    if problems:
-        raise TableError(problems)
+    with snapshot_read(db.session):  # checked without the write lock (SQLite)
+        records, problems = check_interactions(
+            rows,
+            lambda name: JSON_NAME.get(name, name),
+            actor,
+            read_moment=read_moment,
+            default_source=API_SOURCE,
+            agent_keys=(item.get("agent") for item in items),
+            unit="item",
+        )
+        if problems:
+            raise TableError(problems)
     new, existing = new_records(records, actor)
     if new:
         db.session.execute(sa.insert(Interaction), new)
@@ -181,13 +183,18 @@ def store_interactions(items: list[dict[str, Any]], actor: User) -> list[StoredI
 def store_stats(items: list[dict[str, Any]], actor: User, *, dry_run: bool) -> StatsReport:
     """Check every row like the file import and (unless `dry_run`) store the agent-days,
     replacing the same agent-days stored before. Raises TableError; nothing is written then."""
-    agents = agents_by_key(str(item["agent"]) for item in items)
-    days = collect_day_totals(enumerate(items), lambda name: name, agents)
+    with snapshot_read(db.session):  # checked without the write lock (SQLite)
+        agents = agents_by_key(str(item["agent"]) for item in items)
+        days = collect_day_totals(enumerate(items), lambda name: name, agents)
+        if dry_run:
+            return save_days(
+                days, rows=len(items), source=API_SOURCE, actor=actor, dry_run=True, origin={}
+            )
     return save_days(
         days,
         rows=len(items),
         source=API_SOURCE,
         actor=actor,
-        dry_run=dry_run,
+        dry_run=False,
         origin={"via": "api"},
     )

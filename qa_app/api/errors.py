@@ -79,11 +79,18 @@ class ApiError(Exception):
 
 
 def validation_error(error: TableError) -> ApiError:
-    """422 listing every problem the shared import checks found (item index, field, why)."""
+    """422 listing the problems the shared import checks found (item index, field, why):
+    the first MAX_PROBLEMS, the message counting them all."""
+    message = "Nothing was stored: some items are not valid (see details)."
+    if error.total > len(error.problems):
+        message = (
+            f"Nothing was stored: {error.total} problems in the items; "
+            f"details lists the first {len(error.problems)}."
+        )
     return ApiError(
         422,
         "validation_failed",
-        "Nothing was stored: some items are not valid (see details).",
+        message,
         [Detail.from_problem(problem) for problem in error.problems],
     )
 

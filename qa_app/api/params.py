@@ -15,6 +15,7 @@ from flask import request
 
 from qa_app.api.errors import ApiError, Detail
 from qa_app.auth.models import User
+from qa_app.day_range import is_within, outside_reason
 from qa_app.extensions import db
 from qa_app.teams.models import Team
 from qa_app.teams.scope import can_see_agent, teams_visible_to
@@ -47,16 +48,19 @@ def text_param(name: str) -> str | None:
 
 
 def date_param(name: str) -> date | None:
-    """A YYYY-MM-DD date, or None when the parameter is absent."""
+    """A YYYY-MM-DD date within the days the app accepts, or None when absent."""
     value = text_param(name)
     if value is None:
         return None
     if not ISO_DATE.fullmatch(value):
         raise invalid(name, value, "not a date (use YYYY-MM-DD)")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise invalid(name, value, "no such date") from None
+    if not is_within(day):
+        raise invalid(name, value, outside_reason())
+    return day
 
 
 def period_params() -> tuple[date | None, date | None]:

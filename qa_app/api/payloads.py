@@ -19,14 +19,13 @@ from typing import Any
 from flask import request
 
 from qa_app.api.errors import ApiError, Detail
+from qa_app.day_range import check_day, is_within, outside_reason
 from qa_app.uploads.reader import CONTROL_CHARACTERS
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # RFC 3339: a date, "T", a time, and an offset (Z or ±hh:mm).
 RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})")
 JSON_TYPES = {"string", "integer", "number", "date", "date-time"}
-# Dates and times the database and the period arithmetic handle everywhere.
-EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 LARGEST_NUMBER = 2_147_483_647  # the database's INTEGER
 
 
@@ -123,9 +122,15 @@ def _type_problem(field: Field, value: object) -> str | None:
     if control := CONTROL_CHARACTERS.search(value):
         return f"contains a control character (U+{ord(control.group()):04X})"
     if field.type == "date":
-        return None if _date_or_none(value) else "not a date (use YYYY-MM-DD)"
+        day = _date_or_none(value)
+        if day is None:
+            return "not a date (use YYYY-MM-DD)"
+        return None if is_within(day) else outside_reason()
     if field.type == "date-time":
-        return None if parse_rfc3339(value) else "not a date and time with an offset (RFC 3339)"
+        moment = _rfc3339_or_none(value)
+        if moment is None:
+            return "not a date and time with an offset (RFC 3339)"
+        return None if is_within(moment) else outside_reason()
     return None
 
 
@@ -141,31 +146,28 @@ def _date_or_none(text: str) -> date | None:
     if not ISO_DATE.fullmatch(text):
         return None
     try:
-        day = date.fromisoformat(text)
+        return date.fromisoformat(text)
     except ValueError:
         return None
-    return day if EARLIEST <= day <= LATEST else None
 
 
-def parse_rfc3339(text: object) -> datetime | None:
-    """An RFC 3339 date-time with an offset as an aware UTC datetime; None otherwise."""
+def _rfc3339_or_none(text: object) -> datetime | None:
+    """An RFC 3339 date-time with an offset, as written (any day); None otherwise."""
     if not isinstance(text, str) or not RFC3339.fullmatch(text):
         return None
     try:
-        moment = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+        return datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
     except ValueError:
         return None
-    if not EARLIEST <= moment.date() <= LATEST:
-        return None
-    return moment.astimezone(UTC)
 
 
 def read_moment(value: object) -> datetime:
     """The API's reading of `occurred_at` for the shared interaction checks."""
-    moment = parse_rfc3339(value)
+    moment = _rfc3339_or_none(value)
     if moment is None:
         raise ValueError("not a date and time with an offset (RFC 3339)")
-    return moment
+    check_day(moment.date())  # the day as written, as the file import reads it
+    return moment.astimezone(UTC)
 
 
 def _text(value: object) -> str:

@@ -28,6 +28,7 @@ from qa_app.training.forms import AcknowledgeForm
 from qa_app.training.permissions import COACH_ROLES, can_coach
 from qa_app.training.plans import centre_today
 from qa_app.web.forms import required_data, to_choices
+from qa_app.web.params import int_arg
 from qa_app.web.transaction import committing
 
 PER_PAGE = 25
@@ -56,6 +57,7 @@ def index() -> ResponseReturnValue:
         visible_sessions(current_user)
         .options(sa.orm.joinedload(CoachingSession.agent), sa.orm.joinedload(CoachingSession.coach))
         .order_by(CoachingSession.held_on.desc(), CoachingSession.id.desc()),
+        page=int_arg("page") or 1,
         per_page=PER_PAGE,
         error_out=False,
     )

@@ -35,8 +35,12 @@ def _form() -> tuple[DashboardForm, bool]:
     set_filter_choices(form, current_user)
     valid = form.validate() if request.args else True
     if not valid:
-        # Show the errors, but still the default view rather than nothing.
+        # Show the errors, but still the default view rather than nothing: a refused field
+        # (a day out of range, a team id that is no choice) is never used.
         form.start.data = form.end.data = None
+        for field in form:
+            if field.errors:
+                field.data = field.default
     return form, valid
 
 

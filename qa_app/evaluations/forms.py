@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from qa_app.evaluations.sampling import MAX_PER_AGENT
-from qa_app.web.forms import MultiCheckboxField, strip_whitespace
+from qa_app.web.forms import MultiCheckboxField, strip_whitespace, within_day_range
 
 TEXT_LIMIT = 4000
 
@@ -102,8 +102,8 @@ class SampleForm(FlaskForm):
     """Which team, period and how many evaluations per agent to draw."""
 
     team_id = SelectField(_l("Team"), coerce=int, validators=[DataRequired()])
-    period_start = DateField(_l("From"), validators=[DataRequired()])
-    period_end = DateField(_l("To"), validators=[DataRequired()])
+    period_start = DateField(_l("From"), validators=[DataRequired(), within_day_range])
+    period_end = DateField(_l("To"), validators=[DataRequired(), within_day_range])
     per_agent = IntegerField(
         _l("Evaluations per agent"),
         default=4,

@@ -56,6 +56,7 @@ from qa_app.interactions.services import interaction_or_404
 from qa_app.scorecards.models import Scorecard
 from qa_app.scoring import AnswerError, score_evaluation
 from qa_app.web.forms import PostForm, to_choices
+from qa_app.web.params import int_arg
 from qa_app.web.transaction import committing
 
 PER_PAGE = 50
@@ -293,11 +294,12 @@ def index() -> ResponseReturnValue:
     status = request.args.get("status")
     if status in set(EvaluationStatus):
         query = query.where(Evaluation.status == status)
-    agent_id = request.args.get("agent", type=int)
+    agent_id = int_arg("agent")
     if agent_id:
         query = query.where(Evaluation.agent_id == agent_id)
     page = db.paginate(
         query.order_by(Evaluation.updated_at.desc(), Evaluation.id.desc()),
+        page=int_arg("page") or 1,
         per_page=PER_PAGE,
         error_out=False,
     )

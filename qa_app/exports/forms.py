@@ -7,12 +7,14 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SubmitField, ValidationError
 from wtforms.validators import DataRequired, InputRequired
 
+from qa_app.web.forms import within_day_range
+
 
 class PeriodForm(FlaskForm):
     """From and to, both days included, in the centre's time zone."""
 
-    start = DateField(_l("From"), validators=[DataRequired()])
-    end = DateField(_l("To"), validators=[DataRequired()])
+    start = DateField(_l("From"), validators=[DataRequired(), within_day_range])
+    end = DateField(_l("To"), validators=[DataRequired(), within_day_range])
 
     def validate_end(self, field: DateField) -> None:
         """The period must not end before it starts."""

@@ -39,6 +39,7 @@ from qa_app.stats.filter_form import set_filter_choices
 from qa_app.stats.filters import ReportFilters, default_start, scope_of
 from qa_app.teams.scope import agents_visible_to, can_see_agent
 from qa_app.web.forms import required_data, to_choices
+from qa_app.web.params import int_arg
 
 EXPORTERS = (Role.ADMIN, Role.MANAGER, Role.SUPERVISOR)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -66,7 +67,7 @@ def feedback() -> ResponseReturnValue:
     form = FeedbackForm()
     form.agent_id.choices = to_choices(_agent_choices())
     if request.method == "GET":
-        form.agent_id.data = request.args.get("agent", type=int)
+        form.agent_id.data = int_arg("agent")
     _default_period(form)
     if form.validate_on_submit():
         agent = db.session.get(User, form.agent_id.data)

@@ -1,9 +1,9 @@
 """Importing interaction lists exported by phone and ticket systems (CSV or XLSX).
 
-All or nothing: every bad row is reported (row, column, value, reason) and nothing is
-written unless the whole file is good. The external reference is unique per source system,
-so importing the same file again adds nothing. The row checks (`check_interactions`) are
-shared with the JSON API's `POST /api/v1/interactions`.
+All or nothing: bad rows are reported (row, column, value, reason; the first 200 problems
+and their count) and nothing is written unless the whole file is good. The external
+reference is unique per source system, so importing the same file again adds nothing. The
+row checks (`check_interactions`) are shared with the JSON API's `POST /api/v1/interactions`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from qa_app.audit.services import record_event
 from qa_app.auth.models import Role, User
-from qa_app.database import serialise
+from qa_app.database import serialise, snapshot_read
 from qa_app.extensions import db
 from qa_app.i18n import localize
 from qa_app.interactions.models import Interaction
@@ -29,7 +29,7 @@ from qa_app.uploads.cells import (
     parse_duration_seconds,
 )
 from qa_app.uploads.columns import header_of, map_columns, named_rows
-from qa_app.uploads.reader import Problem, TableError, read_table
+from qa_app.uploads.reader import Problem, Problems, TableError, read_table
 
 ALIASES: Mapping[str, tuple[str, ...]] = {
     "agent": ("agent", "agent id", "agent external id", "external id", "login", "agent login",
@@ -146,7 +146,7 @@ def check_interactions(
     its row number and in the column `label(name)`. `agent_keys` are the rows' agent values,
     looked up at once."""
     agents, in_scope = _agents_by_key({_text(key) for key in agent_keys} - {""}, actor)
-    problems: list[Problem] = []
+    problems = Problems()
     records: list[dict[str, Any]] = []
     first_of_key: dict[tuple[str, str], int] = {}
 
@@ -236,6 +236,20 @@ def new_records(
     return new, existing
 
 
+def _report(
+    records: list[dict[str, Any]], existing: Mapping[tuple[str, str], int], *, dry_run: bool = False
+) -> ImportReport:
+    """What importing the checked `records` does, `existing` being those stored already."""
+    new = [r for r in records if (r["source"], r["external_ref"]) not in existing]
+    return ImportReport(
+        rows=len(records),
+        new=len(new),
+        already_imported=len(existing),
+        agents=len({r["agent_id"] for r in new}),
+        dry_run=dry_run,
+    )
+
+
 def import_interactions(
     data: bytes,
     filename: str,
@@ -249,29 +263,30 @@ def import_interactions(
 ) -> ImportReport:
     """Read, check and (unless `dry_run` or any row is bad) insert the file's interactions.
 
-    Raises TableError with every problem; nothing is written then.
+    Raises TableError with the problems; nothing is written then. The session's open
+    transaction is committed first; the file is read and checked in a read-only one
+    (`snapshot_read`: on SQLite no write lock, so other users' saves go on meanwhile), and
+    only the storing opens a write transaction, left open for the caller to commit.
     """
-    table = read_table(data, filename, max_bytes=max_bytes, max_rows=max_rows)
-    columns = map_columns(table.headers, ALIASES, required=REQUIRED)
-    records, problems = check_interactions(
-        named_rows(table, columns),
-        header_of(table, columns),
-        actor,
-        read_moment=local_moment(tz),
-        default_source=source,
-        agent_keys=(row[columns["agent"]] for _, row in table.rows),
-    )
-    if problems:
-        raise TableError(problems)
+    with snapshot_read(db.session):
+        table = read_table(data, filename, max_bytes=max_bytes, max_rows=max_rows)
+        columns = map_columns(table.headers, ALIASES, required=REQUIRED)
+        records, problems = check_interactions(
+            named_rows(table, columns),
+            header_of(table, columns),
+            actor,
+            read_moment=local_moment(tz),
+            default_source=source,
+            agent_keys=(row[columns["agent"]] for _, row in table.rows),
+        )
+        if problems:
+            raise TableError(problems)
+        if dry_run:  # a report only: read in the same snapshot
+            keys = ((r["source"], r["external_ref"]) for r in records)
+            return _report(records, existing_ids(keys), dry_run=True)
     new, existing = new_records(records, actor)
-    report = ImportReport(
-        rows=len(records),
-        new=len(new),
-        already_imported=len(existing),
-        agents=len({r["agent_id"] for r in new}),
-        dry_run=dry_run,
-    )
-    if dry_run or not new:
+    report = _report(records, existing)
+    if not new:
         return report
     db.session.execute(sa.insert(Interaction), new)
     record_event(

@@ -29,6 +29,7 @@ from qa_app.teams.scope import agents_visible_to, can_score
 from qa_app.uploads.reader import Problem
 from qa_app.uploads.transaction import run_upload
 from qa_app.web.forms import required_data, to_choices
+from qa_app.web.params import int_arg
 
 PER_PAGE = 50
 
@@ -38,7 +39,7 @@ PER_PAGE = 50
 def index() -> ResponseReturnValue:
     """Interactions of the user's agents, newest first, filterable by agent and channel."""
     query = visible_interactions(current_user).options(sa.orm.joinedload(Interaction.agent))
-    agent_id = request.args.get("agent", type=int)
+    agent_id = int_arg("agent")
     channel = request.args.get("channel")
     if agent_id:
         query = query.where(Interaction.agent_id == agent_id)
@@ -46,6 +47,7 @@ def index() -> ResponseReturnValue:
         query = query.where(Interaction.channel == channel)
     page = db.paginate(
         query.order_by(Interaction.occurred_at.desc(), Interaction.id.desc()),
+        page=int_arg("page") or 1,
         per_page=PER_PAGE,
         error_out=False,
     )

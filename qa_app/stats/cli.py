@@ -14,6 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 from flask_babel import get_timezone
 
 from qa_app.auth.models import Role, User
+from qa_app.day_range import is_within, outside_reason
 from qa_app.extensions import db
 from qa_app.stats.agent_performance import agent_performance
 from qa_app.stats.filters import ReportFilters, default_start
@@ -57,13 +58,12 @@ def import_stats_command(file: Path, dry_run: bool, source: str) -> None:
         except TableError as error:
             db.session.rollback()
             click.echo(
-                f"\nNothing was imported: {len(error.problems)} problem(s) in {file.name}:",
-                err=True,
+                f"\nNothing was imported: {error.total} problem(s) in {file.name}:", err=True
             )
-            for problem in error.problems[:200]:
+            for problem in error.problems:
                 click.echo(f"  {problem}", err=True)
-            if len(error.problems) > 200:
-                click.echo(f"  … and {len(error.problems) - 200} more", err=True)
+            if error.total > len(error.problems):
+                click.echo(f"  … and {error.total - len(error.problems)} more", err=True)
             sys.exit(1)
     db.session.commit()
     verb = "Would import" if dry_run else "Imported"
@@ -104,6 +104,9 @@ def report_agent_command(
     tz = get_timezone()
     last = end.date() if end else datetime.now(tz).date()
     first = start.date() if start else default_start(last)
+    for option, day in (("--from", first), ("--to", last)):
+        if not is_within(day):
+            raise click.ClickException(f"{option} {day} is {outside_reason()}.")
     if first > last:
         raise click.ClickException("--from is after --to.")
     performance = agent_performance(ReportFilters(first, last, tz, agent_id=agent.id))

@@ -19,7 +19,7 @@ from qa_app.extensions import db
 from qa_app.scorecards.models import Scorecard
 from qa_app.stats.filters import ReportFilters, default_start, scope_of
 from qa_app.teams.scope import teams_visible_to
-from qa_app.web.forms import to_choices
+from qa_app.web.forms import to_choices, within_day_range
 
 
 def set_filter_choices(form: Any, user: User) -> None:
@@ -45,8 +45,8 @@ class DashboardForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = DateField(_l("From"), validators=[Optional()])
-    end = DateField(_l("To"), validators=[Optional()])
+    start = DateField(_l("From"), validators=[Optional(), within_day_range])
+    end = DateField(_l("To"), validators=[Optional(), within_day_range])
     team_id = SelectField(_l("Team"), coerce=int, validators=[Optional()], default=0)
     scorecard = SelectField(_l("Scorecard"), validators=[Optional()], default="")
     channel = SelectField(_l("Channel"), validators=[Optional()], default="")

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from qa_app.auth.models import CENTRE_WIDE_ROLES, Role, User
+from qa_app.day_range import clamp_day
 from qa_app.evaluations.models import SCORED, Evaluation
 from qa_app.i18n import local_midnight
 from qa_app.interactions.models import Interaction
@@ -59,9 +60,10 @@ class ReportFilters:
         return replace(self, start=start, end=end)
 
     def bounds(self) -> tuple[datetime, datetime]:
-        """From midnight before `start` to midnight after `end`, local time."""
-        return local_midnight(self.start, self.tz), local_midnight(
-            self.end + timedelta(days=1), self.tz
+        """From midnight before `start` to midnight after `end`, local time; a period reaching
+        beyond the days the app accepts is cut to them (no stored record lies outside)."""
+        return local_midnight(clamp_day(self.start), self.tz), local_midnight(
+            clamp_day(self.end) + timedelta(days=1), self.tz
         )
 
     def agent_ids(self) -> sa.Select:

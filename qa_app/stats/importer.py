@@ -2,8 +2,9 @@
 
 Columns are found by their usual names (or a mapping saved for the source). Durations may be
 seconds or hh:mm:ss; per-day averages (AHT, CSAT %, FCR %) are turned into totals with the
-day's counts. Rows of one agent-day (interval exports) are added up. All or nothing: every
-bad row is reported, nothing is written unless the whole file is good. Importing an
+day's counts. Rows of one agent-day (interval exports) are added up. All or nothing: bad rows
+are reported (the first 200 problems, and their count), nothing is written unless the whole
+file is good, and the file is checked before the write transaction begins. Importing an
 agent-day again replaces it. The row checks and the storing are `daily_rows.py`'s, shared
 with the JSON API; this module finds the columns of a file.
 """
@@ -18,8 +19,9 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 
 from qa_app.auth.models import User
+from qa_app.database import snapshot_read
 from qa_app.extensions import db
-from qa_app.stats.daily_rows import StatsReport, agents_by_key, save_days
+from qa_app.stats.daily_rows import DayKey, StatsReport, agents_by_key, save_days
 from qa_app.stats.models import ColumnMapping
 from qa_app.stats.plain_rows import collect_file_days
 from qa_app.uploads.cells import is_blank
@@ -103,8 +105,45 @@ def import_stats(
 ) -> StatsReport:
     """Check and (unless `dry_run` or any row is bad) store the file's agent-days.
 
-    Raises TableError with every problem; nothing is written then. A CSV file's rows are
-    checked as they are read, their agents looked up a chunk at a time.
+    Raises TableError with the problems; nothing is written then. The session's open
+    transaction is committed first; the file is read and checked in a read-only one
+    (`snapshot_read`: on SQLite no write lock, so other users' saves go on meanwhile), and
+    only the storing opens a write transaction, left open for the caller to commit.
+    """
+    with snapshot_read(db.session):
+        days, rows = check_stats_file(
+            data,
+            filename,
+            source=source,
+            max_bytes=max_bytes,
+            max_rows=max_rows,
+            progress=progress,
+        )
+        if dry_run:  # a report only: read in the same snapshot
+            return save_days(days, rows=rows, source=source, actor=actor, dry_run=True, origin={})
+    return save_days(
+        days,
+        rows=rows,
+        source=source,
+        actor=actor,
+        dry_run=False,
+        origin={"file": filename[:200]},
+    )
+
+
+def check_stats_file(
+    data: bytes,
+    filename: str,
+    *,
+    source: str,
+    max_bytes: int,
+    max_rows: int,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[dict[DayKey, tuple[int, ...]], int]:
+    """The file's agent-days and totals, and its number of data rows; reads only.
+
+    Raises TableError with the problems. A CSV file's rows are checked as they are read,
+    their agents looked up a chunk at a time.
     """
     stream = stream_table(data, filename, max_bytes=max_bytes, max_rows=max_rows)
     aliases = _aliases(saved_mapping(source))
@@ -123,14 +162,7 @@ def import_stats(
         stream.finish()  # what is wrong with the file itself is told before its rows' problems
         raise
     stream.finish()
-    return save_days(
-        days,
-        rows=stream.count,
-        source=source,
-        actor=actor,
-        dry_run=dry_run,
-        origin={"file": filename[:200]},
-    )
+    return days, stream.count
 
 
 def _with_agents(

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from qa_app.audit.services import record_event
 from qa_app.auth.models import Role, User
+from qa_app.day_range import clamp_day
 from qa_app.evaluations.models import SCORED, Answer, Evaluation, answer_label
 from qa_app.extensions import db
 from qa_app.i18n import local_midnight
@@ -94,8 +95,10 @@ def save_target(
 
 def period_bounds(start: date, end: date, tz: tzinfo) -> tuple[datetime, datetime]:
     """Midnight before `start` to midnight after `end` in the centre's time zone: the same
-    days the imported agent-days mean."""
-    return local_midnight(start, tz), local_midnight(end + timedelta(days=1), tz)
+    days the imported agent-days mean; cut to the days the app accepts (qa_app.day_range)."""
+    return local_midnight(clamp_day(start), tz), local_midnight(
+        clamp_day(end) + timedelta(days=1), tz
+    )
 
 
 @dataclass(frozen=True)

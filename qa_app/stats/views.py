@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -28,6 +28,7 @@ from qa_app.teams.scope import can_see_agent, teams_visible_to
 from qa_app.uploads.reader import Problem
 from qa_app.uploads.transaction import run_upload
 from qa_app.web.forms import required_data
+from qa_app.web.params import date_arg, int_arg
 
 MANAGERS = (Role.ADMIN, Role.MANAGER)
 
@@ -100,7 +101,7 @@ def mappings() -> ResponseReturnValue:
 @role_required(*MANAGERS)
 def targets() -> ResponseReturnValue:
     """KPI targets of the centre (team 0) or of a team, one KPI at a time."""
-    team_id = request.args.get("team", type=int) or None
+    team_id = int_arg("team") or None
     team = db.get_or_404(Team, team_id) if team_id else None
     kpi = request.args.get("kpi")
     form = TargetForm()
@@ -148,8 +149,8 @@ def agent(agent_id: int) -> ResponseReturnValue:
         abort(404)
     person = db.session.get_one(User, agent_id)
     tz = get_timezone()
-    end = _date_arg("to") or datetime.now(tz).date()
-    start = _date_arg("from") or default_start(end)
+    end = date_arg("to") or datetime.now(tz).date()
+    start = date_arg("from") or default_start(end)
     if start > end:
         start, end = end, start
     return render_template(
@@ -167,10 +168,3 @@ def agent(agent_id: int) -> ResponseReturnValue:
 def me() -> ResponseReturnValue:
     """The signed-in agent's own page."""
     return redirect(url_for("stats.agent", agent_id=current_user.id))
-
-
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None

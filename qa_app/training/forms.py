@@ -10,7 +10,7 @@ from wtforms import DateField, SelectField, SubmitField, TextAreaField, Validati
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 from qa_app.training.models import ItemStatus
-from qa_app.web.forms import strip_whitespace, to_choices
+from qa_app.web.forms import strip_whitespace, to_choices, within_day_range
 
 TEXT_LIMIT = 4000
 
@@ -29,8 +29,8 @@ def text_area(label: Any, *, required: bool = False, rows: int = 3, **kwargs: An
 class NewPlanForm(FlaskForm):
     """Propose a plan from a period's evidence, or start an empty one."""
 
-    period_start = DateField(_l("Evidence from"), validators=[InputRequired()])
-    period_end = DateField(_l("Evidence to"), validators=[InputRequired()])
+    period_start = DateField(_l("Evidence from"), validators=[InputRequired(), within_day_range])
+    period_end = DateField(_l("Evidence to"), validators=[InputRequired(), within_day_range])
     propose = SubmitField(_l("Propose a plan"))
     blank = SubmitField(_l("Start an empty plan"))
 

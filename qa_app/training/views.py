@@ -41,6 +41,7 @@ from qa_app.training.permissions import COACH_ROLES, can_coach, visible_plans
 from qa_app.training.plan_lookup import PLAN_READERS, plan_or_404
 from qa_app.training.proposals import default_period, propose_plan
 from qa_app.web.forms import PostForm, required_data, to_choices
+from qa_app.web.params import int_arg
 from qa_app.web.transaction import committing
 
 PER_PAGE = 25
@@ -63,7 +64,7 @@ def index() -> ResponseReturnValue:
         query = query.where(TrainingPlan.status.in_(OPEN_PLAN))
     elif status in set(PlanStatus):
         query = query.where(TrainingPlan.status == status)
-    team_id = request.args.get("team", type=int)
+    team_id = int_arg("team")
     teams = db.session.scalars(teams_visible_to(current_user)).all()
     if team_id:
         query = query.where(
@@ -71,6 +72,7 @@ def index() -> ResponseReturnValue:
         )
     page = db.paginate(
         query.order_by(TrainingPlan.updated_at.desc(), TrainingPlan.id.desc()),
+        page=int_arg("page") or 1,
         per_page=PER_PAGE,
         error_out=False,
     )
@@ -163,8 +165,9 @@ def detail(plan_id: int) -> ResponseReturnValue:
 def follow_up() -> ResponseReturnValue:
     """Did coaching work? Each focus area of the plans issued in a period, before and after."""
     teams = db.session.scalars(teams_visible_to(current_user)).all()
-    team_id = request.args.get("team", type=int)
-    days = min(max(request.args.get("days", 180, type=int), 7), 730)
+    team_id = int_arg("team")
+    asked = int_arg("days")
+    days = 180 if asked is None else min(max(asked, 7), 730)
     since = _today() - timedelta(days=days)
     in_scope = visible_plans(current_user).with_only_columns(TrainingPlan.id).order_by(None)
     query = (

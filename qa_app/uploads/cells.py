@@ -11,6 +11,8 @@ import re
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from qa_app.day_range import check_day
+
 EMPTY = "empty"
 NOT_A_NUMBER = "not a number"
 NOT_WHOLE = "not a whole number"
@@ -188,18 +190,22 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_date(value: object) -> date:
-    """A date: "2026-03-01", "01.03.2026", "01/03/2026" (day first) or an Excel date."""
+    """A date: "2026-03-01", "01.03.2026", "01/03/2026" (day first) or an Excel date, within
+    the days the app accepts (qa_app.day_range)."""
     if isinstance(value, str) and _ISO_DATE.fullmatch(value):
         try:  # the common case: no pattern search, no datetime
-            return date.fromisoformat(value)
+            return check_day(date.fromisoformat(value))
         except ValueError:
-            pass  # "2026-02-30": _when says why
-    return _when(value, NOT_A_DATE).date()
+            pass  # "2026-02-30" or a day out of range: _when says why
+    return check_day(_when(value, NOT_A_DATE).date())
 
 
 def parse_datetime(value: object) -> datetime:
-    """A naive datetime (the caller applies the time zone); a date alone means midnight."""
-    return _when(value, NOT_A_DATETIME)
+    """A naive datetime (the caller applies the time zone); a date alone means midnight. Its
+    day is within the days the app accepts (qa_app.day_range)."""
+    moment = _when(value, NOT_A_DATETIME)
+    check_day(moment.date())
+    return moment
 
 
 def parse_percentage(value: object) -> Decimal:

@@ -30,7 +30,8 @@ from qa_app.uploads.xlsx_safety import (
 
 MAX_CELL_CHARS = 10_000
 EXCEL_MAX_ROWS = 1_048_576
-SHOWN_PROBLEMS = 20
+SHOWN_PROBLEMS = 20  # in the message of a TableError
+MAX_PROBLEMS = 200  # kept of a file's problems; the rest are only counted
 # C0 control characters other than tab, line feed and carriage return: no export holds
 # them (openpyxl refuses them), and in an upload they are damage or binary data.
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -70,14 +71,41 @@ class Problem:
         return f"{place.lstrip()}: {self.reason}" if place else self.reason
 
 
+class Problems(list[Problem]):
+    """The problems of one file as its rows are checked: the first `limit` kept, every one
+    counted in `total`. A file of 80,000 bad rows is told in its first problems and a count,
+    in bounded memory, and no check ever looks back over a growing list."""
+
+    def __init__(self, limit: int = MAX_PROBLEMS) -> None:
+        super().__init__()
+        self.limit = limit
+        self.total = 0
+
+    def append(self, problem: Problem) -> None:
+        """Count `problem`; keep it while fewer than `limit` are kept."""
+        self.total += 1
+        if len(self) < self.limit:
+            super().append(problem)
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        """`append` each of `problems`."""
+        for problem in problems:
+            self.append(problem)
+
+
 class TableError(RuleError, ValueError):
-    """A file that cannot be imported; `problems` lists every reason found."""
+    """A file that cannot be imported: `problems` lists the first MAX_PROBLEMS reasons found,
+    `total` counts them all."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = list(problems)
+        self.problems = Problems()
+        self.problems.extend(problems)
+        if isinstance(problems, Problems):  # counted beyond those it kept
+            self.problems.total = max(self.problems.total, problems.total)
+        self.total = self.problems.total
         lines = [str(problem) for problem in self.problems[:SHOWN_PROBLEMS]]
-        if len(self.problems) > SHOWN_PROBLEMS:
-            lines.append(f"… and {len(self.problems) - SHOWN_PROBLEMS} more problems")
+        if self.total > SHOWN_PROBLEMS:
+            lines.append(f"… and {self.total - SHOWN_PROBLEMS} more problems")
         super().__init__("; ".join(lines))
 
 

@@ -20,7 +20,8 @@ def run_upload(
 ) -> tuple[Report | None, list[Problem]]:
     """Call `importer(data, filename, dry_run=…, **options)` on the form's file.
 
-    Commits what it wrote; on a refused file rolls back and returns every problem.
+    Commits what it wrote; on a refused file rolls back and returns its problems (the first
+    MAX_PROBLEMS of them; their `total` counts them all).
     """
     upload = form.file.data
     try:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (  # type: ignore[attr-defined]  # SelectChoice: WTForms 3.3, stubs 3.2
@@ -15,6 +16,8 @@ from wtforms import (  # type: ignore[attr-defined]  # SelectChoice: WTForms 3.3
     ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from qa_app.day_range import FIRST_DAY, is_within, last_day
 
 T = TypeVar("T")
 
@@ -43,6 +46,14 @@ def greater_than_zero(_form: FlaskForm, field: Any) -> None:
     """WTForms validator: an optional number that, when given, is above 0."""
     if field.data is not None and not (math.isfinite(field.data) and field.data > 0):
         raise ValidationError(_l("Must be greater than 0."))
+
+
+def within_day_range(_form: FlaskForm, field: Any) -> None:
+    """WTForms validator: a day, when given, within the days the app accepts."""
+    if field.data and not is_within(field.data):
+        raise ValidationError(
+            _("Choose a day from %(first)s to %(last)s.", first=FIRST_DAY, last=last_day())
+        )
 
 
 def required_data(data: T | None) -> T:

@@ -161,7 +161,12 @@ def test_performance_refuses_bad_periods(app: Flask, org: Organisation, api_as: 
     assert _bad_parameter(api.get(path + "?from=2026-02-30"), "from") == "no such date"
     assert "YYYY-MM-DD" in _bad_parameter(api.get(path + "?to=01.11.2026"), "to")
     assert "after" in _bad_parameter(api.get(path + "?from=2026-11-05&to=2026-11-01"), "from")
-    assert "after" in _bad_parameter(api.get(path + "?from=2999-01-01"), "from")
+    next_month = (date.today() + timedelta(days=31)).isoformat()  # after "to", today
+    assert "after" in _bad_parameter(api.get(path + f"?from={next_month}"), "from")
+    # A day no record can have is refused as such (issue 17, finding 8).
+    for day in ("0001-01-01", "1999-12-31", "2999-01-01", "9999-12-31"):
+        reason = _bad_parameter(api.get(path + f"?from={day}"), "from")
+        assert reason.startswith("outside the days this app accepts (2000-01-01 to ")
     _bad_parameter(api.get(path + "?from="), "from")
 
 

@@ -308,7 +308,7 @@ CALL_ROW = st.fixed_dictionaries(
     {
         "agent": st.sampled_from(["A-1", "a1@example.test", "A-2"]),
         "channel": st.sampled_from(sorted(interactions.CHANNEL_BY_WORD)),
-        "occurred_at": st.datetimes(datetime(2000, 1, 1), datetime(2099, 12, 31)).map(
+        "occurred_at": st.datetimes(datetime(2000, 1, 1), datetime(2026, 12, 1)).map(
             lambda moment: moment.replace(microsecond=0)
         ),
         "duration": st.integers(0, 86_400),
