@@ -45,21 +45,24 @@ CHUNK = 1024 * 1024
 # No real cell holds a megabyte of text (the importers stop at 10,000 characters).
 MAX_TEXT_RUN = CHUNK
 # openpyxl's cost is per XML element: 2 µs for a cell's <c><v>, 3.3 µs with inline strings,
-# 5 µs for rich text runs. 1.5 million elements (about 700,000 cells with values) are read in
-# 3-8 s; a table export that large comes as CSV, which is read as a stream.
-MAX_ELEMENTS = 1_500_000
+# 4 µs in shared strings, 5 µs for rich text runs (on a quiet machine; twice that on a busy
+# one). A million elements (about 500,000 cells with values) are read in 2-5 s; a table
+# export that large comes as CSV, which is read as a stream.
+MAX_ELEMENTS = 1_000_000
 # Styles, the workbook part, relationships and properties are parsed into whole trees at up to
 # 18 µs an element; Excel allows 64,000 cell formats, and real files have a few hundred.
 MAX_SUPPORT_ELEMENTS = 100_000
-# Cells and rows of one worksheet (empty <c/> and <row/> elements cost about 2 µs each, plus
-# the header's width for every row openpyxl fills in).
-MAX_CELLS = 1_000_000
+# Cells and rows of one worksheet: empty <c/> and <row/> elements are one element each but
+# cost 2-9 µs (openpyxl makes a cell object for each, and fills every row to the header's
+# width). 500,000 cells are 33,000 rows of 15 columns.
+MAX_CELLS = 500_000
 # Every table the app imports has at least two columns (agent and day or start), so a sheet
 # within MAX_CELLS has at most half as many rows.
 MAX_ROWS = MAX_CELLS // 2
 # openpyxl keeps every shared string in memory (about 150 bytes each beyond the text) and
-# parses each in 8 µs: 500,000 take 4 s. Excel writes each distinct text once.
-MAX_SHARED_STRINGS = 500_000
+# parses each in 8 µs: 300,000 take 2.4 s. Excel writes each distinct text once, so this is
+# 100,000 interactions with three texts of their own each (call id, customer, notes).
+MAX_SHARED_STRINGS = 300_000
 CONTENT_TYPES = "[Content_Types].xml"
 STYLES = "xl/styles.xml"  # openpyxl always reads the styles from this name
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 .xls and other OLE files
@@ -92,7 +95,7 @@ AS_CSV = "; save the sheet as CSV (UTF-8) and upload that"
 TOO_LARGE = f"this XLSX file unpacks to more than {MAX_EXPANDED_BYTES // 2**20} MB" + AS_CSV
 TOO_MANY_ELEMENTS = (
     f"this XLSX file is too large to read as a workbook (more than {MAX_ELEMENTS:,} XML "
-    "elements, about 700,000 cells)" + AS_CSV
+    f"elements, about {MAX_ELEMENTS // 2:,} cells)" + AS_CSV
 )
 TOO_MANY_CELLS = f"a worksheet of this XLSX file has more than {MAX_CELLS:,} cells" + AS_CSV
 TOO_MANY_ROWS = f"a worksheet of this XLSX file has more than {MAX_ROWS:,} rows" + AS_CSV

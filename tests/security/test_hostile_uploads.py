@@ -159,7 +159,9 @@ HEAVY_WORKBOOKS = {
         f"has more than {MAX_CELLS:,} cells",
     ),
     "value-cells": (
-        lambda: cell_bomb(MAX_ELEMENTS // 20_000 + 1, 10_000, "<c><v>1</v></c>"),
+        lambda: cell_bomb(
+            MAX_ELEMENTS // 30_000 + 1, 10_000, '<c t="inlineStr"><is><t>x</t></is></c>'
+        ),
         f"more than {MAX_ELEMENTS:,} xml elements",
     ),
     "empty-rows": (
