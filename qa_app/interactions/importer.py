@@ -73,6 +73,8 @@ class ImportReport:
     agents: int = 0
     dry_run: bool = False
     problems: list[Problem] = field(default_factory=list)
+    # The text encoding a CSV file was read in: how the file was read, not what it holds.
+    encoding: str | None = field(default=None, compare=False)
 
 
 def _chunks(values: list[Any]) -> Iterable[list[Any]]:
@@ -270,6 +272,7 @@ def import_interactions(
         already_imported=len(existing),
         agents=len({r["agent_id"] for r in new}),
         dry_run=dry_run,
+        encoding=table.encoding,
     )
     if dry_run or not new:
         return report

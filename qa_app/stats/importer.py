@@ -123,7 +123,7 @@ def import_stats(
         stream.finish()  # what is wrong with the file itself is told before its rows' problems
         raise
     stream.finish()
-    return save_days(
+    report = save_days(
         days,
         rows=stream.count,
         source=source,
@@ -131,6 +131,8 @@ def import_stats(
         dry_run=dry_run,
         origin={"file": filename[:200]},
     )
+    report.encoding = stream.encoding
+    return report
 
 
 def _with_agents(

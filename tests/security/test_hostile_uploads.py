@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -678,6 +679,34 @@ def test_import_stats_refuses_every_bad_file_and_writes_nothing(
     result = runner.invoke(args=["import-stats", str(good)])
     assert result.exit_code == 0, result.output
     assert written(app) == (0, 1, 1)
+
+
+@pytest.mark.usefixtures("external_ids")
+def test_an_import_says_which_encoding_its_file_was_read_in(
+    app: Flask, org: Organisation, runner: Any, tmp_path: Path
+) -> None:
+    """Issue 17: nothing said whether a file was read as UTF-8 or in a legacy code page."""
+    text = csv_bytes([[*STAT_HEADERS, "Bemerkung"], [*STAT_ROW, "Grüße"]]).decode()
+    for encoding, name in [("cp1252", "Windows-1252"), ("utf-16-le", "UTF-16 (without")]:
+        path = tmp_path / f"{encoding}.csv"
+        path.write_bytes(text.encode(encoding))
+        result = runner.invoke(args=["import-stats", str(path), "--dry-run"])
+        assert result.exit_code == 0, result.output
+        assert f"Read as {name}" in result.output
+    calls = csv_bytes([CALL_HEADERS, CALL_ROW]).decode().encode("utf-16-le")
+    with app.app_context():
+        report = interaction_importer.import_interactions(
+            calls,
+            "calls.csv",
+            source="genesys",
+            actor=db.session.get(User, org.supervisor_a.id),
+            tz=UTC,
+            max_bytes=MB,
+            max_rows=10,
+            dry_run=True,
+        )
+    assert (report.rows, report.encoding) == (1, "UTF-16 (without byte order mark)")
+    assert written(app) == (0, 0, 0)
 
 
 def test_scorecards_sync_refuses_hostile_toml_files_and_loads_nothing(

@@ -432,6 +432,25 @@ def bad_files(
             csv_bytes([[*headers, "Notes2"], [*row, "ring \x07 the bell"]]),
             "contains a control character (u+0007)",
         ),
+        HostileFile(  # issue 17: NULs were dropped, "8<NUL>0" read as 80
+            "nul-in-a-value",
+            "calls.csv",
+            csv_bytes([headers, [*row[:-1], f"{row[-1][:1]}\x00{row[-1][1:]}"]]),
+            "contains a control character (u+0000)",
+        ),
+        HostileFile(
+            "nul-in-a-text",
+            "calls.csv",
+            csv_bytes([[*headers, "Notes2"], [*row, "before\x00after"]]),
+            "contains a control character (u+0000)",
+        ),
+        HostileFile(
+            "utf8-with-a-latin1-byte",
+            "calls.csv",
+            csv_bytes([[*headers, "Notes2"], [*row, "Grüße"]])
+            + csv_bytes([row]).replace(b"\r\n", b"\xe4\r\n"),
+            "byte 0xe4 is not utf-8",
+        ),
         HostileFile(
             "huge-field",
             "calls.csv",
