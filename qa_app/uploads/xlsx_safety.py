@@ -180,8 +180,18 @@ def _check_archive(archive: zipfile.ZipFile, size: int, fail: Callable[[str], No
     support_parts = {STYLES, *_workbook_parts(archive, fail)}
     counts = _Counts()
     for member in members:
-        if member.filename.lower().endswith((".xml", ".rels")):
+        if member.filename.lower().endswith((".xml", ".rels")) or _looks_like_xml(archive, member):
             _scan_part(archive, member, counts, member.filename in support_parts, fail)
+
+
+def _looks_like_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
+    """True for a part that starts like XML whatever its name: openpyxl reads a worksheet
+    from wherever the workbook's relationships point, "sheet1.dat" included."""
+    with archive.open(member) as stream:
+        head = stream.read(64)
+    for bom in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
+        head = head.removeprefix(bom)
+    return re.match(rb"\s*<[?!A-Za-z_]", head.replace(b"\x00", b"")) is not None
 
 
 def _workbook_parts(archive: zipfile.ZipFile, fail: Callable[[str], NoReturn]) -> set[str]:

@@ -198,6 +198,17 @@ def with_declared_size(data: bytes, member: str, size: int) -> bytes:
     return bytes(out)
 
 
+def renamed_sheet(data: bytes, name: str) -> bytes:
+    """A copy of a workbook whose sheet part is called `name` (and so referred to)."""
+    old, new = SHEET_PART.rsplit("/", 1)[-1], name
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for member in source.infolist():
+            content = source.read(member).replace(old.encode(), new.encode())
+            target.writestr(member.filename.replace(old, new), content)
+    return out.getvalue()
+
+
 def padded(data: bytes, size: int) -> bytes:
     """A copy of a zip archive with `size` bytes of noise that do not compress, as an
     attacker adds to pass the check of how far a file unpacks."""
@@ -394,6 +405,12 @@ def bad_files(
             workbook(
                 sheet_data='<row r="1">' + "<c/>" * 20_000 + "</row>", sheet_encoding="UTF-16-BE"
             ),
+            "more than 16,384 cells",
+        ),
+        HostileFile(
+            "row-bomb-in-a-sheet-not-named-xml",
+            "calls.xlsx",
+            renamed_sheet(row_bomb(20_000), "sheet1.dat"),
             "more than 16,384 cells",
         ),
         HostileFile(
