@@ -73,6 +73,8 @@ class ImportReport:
     agents: int = 0
     dry_run: bool = False
     problems: list[Problem] = field(default_factory=list)
+    # The text encoding a CSV file was read in: how the file was read, not what it holds.
+    encoding: str | None = field(default=None, compare=False)
 
 
 def _chunks(values: list[Any]) -> Iterable[list[Any]]:
@@ -237,7 +239,11 @@ def new_records(
 
 
 def _report(
-    records: list[dict[str, Any]], existing: Mapping[tuple[str, str], int], *, dry_run: bool = False
+    records: list[dict[str, Any]],
+    existing: Mapping[tuple[str, str], int],
+    *,
+    dry_run: bool = False,
+    encoding: str | None = None,
 ) -> ImportReport:
     """What importing the checked `records` does, `existing` being those stored already."""
     new = [r for r in records if (r["source"], r["external_ref"]) not in existing]
@@ -247,6 +253,7 @@ def _report(
         already_imported=len(existing),
         agents=len({r["agent_id"] for r in new}),
         dry_run=dry_run,
+        encoding=encoding,
     )
 
 
@@ -283,9 +290,9 @@ def import_interactions(
             raise TableError(problems)
         if dry_run:  # a report only: read in the same snapshot
             keys = ((r["source"], r["external_ref"]) for r in records)
-            return _report(records, existing_ids(keys), dry_run=True)
+            return _report(records, existing_ids(keys), dry_run=True, encoding=table.encoding)
     new, existing = new_records(records, actor)
-    report = _report(records, existing)
+    report = _report(records, existing, encoding=table.encoding)
     if not new:
         return report
     db.session.execute(sa.insert(Interaction), new)

@@ -71,6 +71,7 @@ def import_stats_command(file: Path, dry_run: bool, source: str) -> None:
         f"{verb} {report.agent_days} agent-days ({report.new} new, {report.replaced} "
         f"replaced) for {report.agents} agents from {report.rows} rows, "
         f"{report.first_day} to {report.last_day}."
+        + (f" Read as {report.encoding} text." if report.encoding else "")
     )
 
 

@@ -78,6 +78,8 @@ class StatsReport:
     first_day: date | None = None
     last_day: date | None = None
     dry_run: bool = False
+    # The text encoding a CSV file was read in: how the file was read, not what it holds.
+    encoding: str | None = field(default=None, compare=False)
 
 
 @dataclass

@@ -111,7 +111,7 @@ def import_stats(
     only the storing opens a write transaction, left open for the caller to commit.
     """
     with snapshot_read(db.session):
-        days, rows = check_stats_file(
+        days, rows, encoding = check_stats_file(
             data,
             filename,
             source=source,
@@ -120,8 +120,10 @@ def import_stats(
             progress=progress,
         )
         if dry_run:  # a report only: read in the same snapshot
-            return save_days(days, rows=rows, source=source, actor=actor, dry_run=True, origin={})
-    return save_days(
+            report = save_days(days, rows=rows, source=source, actor=actor, dry_run=True, origin={})
+            report.encoding = encoding
+            return report
+    report = save_days(
         days,
         rows=rows,
         source=source,
@@ -129,6 +131,8 @@ def import_stats(
         dry_run=False,
         origin={"file": filename[:200]},
     )
+    report.encoding = encoding
+    return report
 
 
 def check_stats_file(
@@ -139,8 +143,9 @@ def check_stats_file(
     max_bytes: int,
     max_rows: int,
     progress: Callable[[int], None] | None = None,
-) -> tuple[dict[DayKey, tuple[int, ...]], int]:
-    """The file's agent-days and totals, and its number of data rows; reads only.
+) -> tuple[dict[DayKey, tuple[int, ...]], int, str | None]:
+    """The file's agent-days and totals, its number of data rows and the text encoding it
+    was read in (None for a workbook); reads only.
 
     Raises TableError with the problems. A CSV file's rows are checked as they are read,
     their agents looked up a chunk at a time.
@@ -162,7 +167,7 @@ def check_stats_file(
         stream.finish()  # what is wrong with the file itself is told before its rows' problems
         raise
     stream.finish()
-    return days, stream.count
+    return days, stream.count, stream.encoding
 
 
 def _with_agents(

@@ -8,6 +8,7 @@ row, which column, why), never a traceback.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import warnings
@@ -22,7 +23,9 @@ from qa_app.errors import RuleError
 from qa_app.uploads.xlsx_safety import (
     EXCEL_MAX_COLUMNS,
     MACROS,
+    MAX_CELLS,
     OLE_MAGIC,
+    TOO_MANY_CELLS,
     UNREADABLE_XLSX,
     ZIP_MAGIC,
     check_workbook,
@@ -33,8 +36,13 @@ EXCEL_MAX_ROWS = 1_048_576
 SHOWN_PROBLEMS = 20  # in the message of a TableError
 MAX_PROBLEMS = 200  # kept of a file's problems; the rest are only counted
 # C0 control characters other than tab, line feed and carriage return: no export holds
-# them (openpyxl refuses them), and in an upload they are damage or binary data.
+# them (openpyxl refuses them), and in an upload they are damage or binary data. NUL too:
+# dropping it would read "1<NUL>0" as 10.
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# In text decoded with errors="surrogateescape": a byte that is not UTF-8, and a correctly
+# encoded character beyond ASCII.
+NOT_UTF8 = re.compile("[\udc80-\udcff]")
+UTF8_CHARACTER = re.compile("[^\x00-\x7f\udc80-\udcff]")
 # Files people upload by mistake, recognised by their first bytes.
 BINARY_SIGNATURES = {
     b"\x89PNG": "a PNG image",
@@ -111,10 +119,12 @@ class TableError(RuleError, ValueError):
 
 @dataclass
 class Table:
-    """Header names and data rows as (row number the user sees, values in header order)."""
+    """Header names and data rows as (row number the user sees, values in header order);
+    `encoding` names the text encoding a CSV file was read in (None for a workbook)."""
 
     headers: list[str]
     rows: list[tuple[int, list[object]]]
+    encoding: str | None = None
 
 
 @dataclass
@@ -127,6 +137,7 @@ class TableStream:
     rows: Iterator[tuple[int, list[object]]]
     problems: list[Problem]
     count: int = 0  # data rows given so far
+    encoding: str | None = None  # as Table.encoding
 
     def finish(self) -> None:
         """Raise TableError for what was wrong in the rows read, or when there were none."""
@@ -155,7 +166,7 @@ def read_table(
     stream = stream_table(data, filename, max_bytes=max_bytes, max_rows=max_rows, sheet=sheet)
     rows = list(stream.rows)
     stream.finish()
-    return Table(stream.headers, rows)
+    return Table(stream.headers, rows, stream.encoding)
 
 
 def stream_table(
@@ -259,21 +270,60 @@ def _too_many(max_rows: int) -> NoReturn:
     _fail(f"more than {max_rows:,} data rows; split the file or import a shorter period")
 
 
-def _decode(data: bytes) -> str:
-    """Text from UTF-16 (with BOM), UTF-8 (BOM optional), or else Windows-1252/Latin-1."""
+def _decode(data: bytes) -> tuple[str, str]:
+    """Text and the name of its encoding: UTF-16 (with a byte order mark, or recognised by
+    its NULs), UTF-8 (mark optional), or else Windows-1252/Latin-1 when no part of the file
+    is UTF-8. A UTF-8 file with a few bytes that are not is refused at the first of them:
+    reading it all in a legacy code page would garble every correct character."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
         try:
-            return data.decode("utf-16")
+            return data.decode("utf-16"), "UTF-16"
         except UnicodeDecodeError:
             _fail("the file starts like UTF-16 text but is not valid UTF-16")
+    if wide := _utf16_without_mark(data):
+        try:
+            return data.decode(wide), "UTF-16 (without byte order mark)"
+        except UnicodeDecodeError:
+            _fail("the file looks like UTF-16 text without a byte order mark but is not valid")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError:
         pass
+    text = data.decode("utf-8", errors="surrogateescape")  # bytes that are not: U+DC80-DCFF
+    if data.startswith(b"\xef\xbb\xbf") or UTF8_CHARACTER.search(text):
+        bad = NOT_UTF8.search(text)
+        assert bad is not None  # the strict decoding above failed
+        line = text.count("\n", 0, bad.start()) + 1
+        raise TableError(
+            [
+                Problem(
+                    line,
+                    None,
+                    None,
+                    f"byte 0x{ord(bad.group()) - 0xDC00:02X} is not UTF-8, though the file "
+                    "is UTF-8 elsewhere (a value pasted from another program?); save the "
+                    'file again as "CSV UTF-8"',
+                )
+            ]
+        )
     try:
-        return data.decode("cp1252")
+        return data.decode("cp1252"), "Windows-1252"
     except UnicodeDecodeError:
-        return data.decode("latin-1")  # maps every byte, so never fails
+        return data.decode("latin-1"), "ISO-8859-1"  # maps every byte, so never fails
+
+
+def _utf16_without_mark(data: bytes) -> str | None:
+    """ "utf-16-le" or "utf-16-be" when the file's NULs say so: in UTF-16 every ASCII
+    character (digits, separators, line ends) has a NUL beside it, at odd positions in
+    little-endian text, at even ones in big-endian."""
+    sample = data[:4096]
+    odd, even = sample[1::2].count(0), sample[0::2].count(0)
+    half = len(sample) // 2
+    if odd > half // 4 and even < odd // 10:
+        return "utf-16-le"
+    if even > half // 4 and odd < even // 10:
+        return "utf-16-be"
+    return None
 
 
 def _sniff(text: str) -> str:
@@ -306,9 +356,10 @@ def _stream_csv(data: bytes, max_rows: int) -> TableStream:
     for signature, kind in BINARY_SIGNATURES.items():
         if data.startswith(signature):
             _fail(f"this is {kind}, not a CSV file")
-    text = _decode(data).replace("\x00", "")  # NULs: UTF-16 text saved without its BOM
+    text, encoding = _decode(data)
     sample = text[:4096]
-    if len(CONTROL_CHARACTERS.findall(sample)) > len(sample) // 20:
+    # A few are damage, named with their row and column below; many are a binary file.
+    if len(CONTROL_CHARACTERS.findall(sample)) > max(len(sample) // 20, 4):
         _fail("this is not a text (CSV) file: it holds binary data")
     problems: list[Problem] = []
     records = _csv_records(text, problems)
@@ -316,7 +367,7 @@ def _stream_csv(data: bytes, max_rows: int) -> TableStream:
     if first is None:
         _fail("the file is empty")
     headers = _check_headers(list(first[1]), first[0])
-    stream = TableStream(headers, iter(()), problems)
+    stream = TableStream(headers, iter(()), problems, encoding=encoding)
 
     def rows() -> Iterator[tuple[int, list[object]]]:
         for start, values in records:
@@ -379,7 +430,14 @@ def _read_sheet(worksheet: Any, max_rows: int) -> Table:
     worksheet.reset_dimensions()  # exporters often write a wrong size, which would cut data
     headers: list[str] | None = None
     header_row = 0
+    # openpyxl fills every row to the header's width: count those cells too, or a header
+    # 16,384 wide above a million empty <row/> elements costs billions of cells.
+    filled = 0
+    skipped: object = None
     for number, cells in enumerate(worksheet.iter_rows(), start=1):
+        filled += len(cells)
+        if filled > MAX_CELLS:
+            _fail(TOO_MANY_CELLS)
         names = [_header_text(cell.value) for cell in cells]
         if any(names):
             header_row, headers = number, _check_headers(names, number)
@@ -395,6 +453,12 @@ def _read_sheet(worksheet: Any, max_rows: int) -> Table:
     for number, cells in enumerate(cells_by_row, start=header_row + 1):
         if number > EXCEL_MAX_ROWS:
             _fail("the worksheet claims more rows than Excel allows; it is damaged")
+        if cells is skipped:
+            continue  # openpyxl gives one tuple of empty cells for every row the sheet skips
+        skipped = cells
+        filled += len(cells)
+        if filled > MAX_CELLS:
+            _fail(TOO_MANY_CELLS)
         values = [_cell_value(cell) for cell in cells]
         if all(value is None for value in values):
             continue
@@ -406,20 +470,26 @@ def _read_sheet(worksheet: Any, max_rows: int) -> Table:
 
 def _header_text(value: object) -> str:
     """A header cell as text."""
-    return "" if value is None else str(value).replace("\x00", "").strip()
+    return "" if value is None else str(value).strip()
 
 
 def _cell_value(cell: Any) -> object:
     """A cell's value as read; blank text is None, percentages as the user sees them."""
     value = cell.value
     if isinstance(value, str):
-        return value.replace("\x00", "").strip() or None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        fmt = cell.number_format or ""
-        if "%" in re.sub(r'"[^"]*"|\\.', "", fmt):
-            # Excel stores 85% as 0.85; return 85 as the screen and a CSV export show it.
-            return float(Decimal(repr(value)) * 100)
+        return value.strip() or None
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if number and _is_percentage(cell.number_format or ""):
+        # Excel stores 85% as 0.85; return 85 as the screen and a CSV export show it.
+        return float(Decimal(repr(value)) * 100)
     return value
+
+
+@functools.lru_cache(maxsize=256)
+def _is_percentage(number_format: str) -> bool:
+    """True for a number format that shows a percentage (a sheet has a few formats and
+    hundreds of thousands of cells)."""
+    return "%" in re.sub(r'"[^"]*"|\\.', "", number_format)
 
 
 def normalise_header(text: str) -> str:

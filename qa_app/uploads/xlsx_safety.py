@@ -2,23 +2,33 @@
 qa_app.uploads.reader).
 
 A workbook is a zip of XML parts, so a small upload can unpack to gigabytes (a zip bomb) or
-to XML that costs far more memory to parse than it takes on disk: openpyxl builds every cell
-of a row before it hands the row over, so one row of millions of empty `<c/>` elements in a
-few kilobytes of upload would take gigabytes. Everything here reads only the zip directory
-and streams each part once through fixed-size buffers; it never builds XML trees. Entity
-expansion ("billion laughs") and external entities (XXE) need a document type declaration,
-which no part of a real workbook has (the package format forbids them), so one is refused
-here; defusedxml inside openpyxl refuses them as well, and `require_defused_xml` keeps the
-app from starting without it.
+to XML that costs far more time and memory to parse than it takes on disk. openpyxl is slow
+per XML element (2-5 µs for a cell's elements, 18 µs for a cell format, 8 µs for a shared
+string on the reference machine; bench/xlsx_bombs.py measures them), builds every cell of a
+row before it hands the row over, and keeps every shared string in memory. So everything
+here reads only the zip directory and streams each part once through fixed-size buffers,
+never building XML trees, and refuses a workbook whose parts would cost more than the limits
+below, each chosen so that the worst workbook under them is read in a few seconds and well
+under 1 GiB.
+
+Each part is checked as text, decoded as the XML parser will decode it: from its byte order
+mark, its NUL pattern (UTF-16 without a mark) or its XML declaration. Only UTF-8 and UTF-16,
+the two encodings every XML parser must read, are accepted; checking raw bytes let a part
+saved as UTF-16 slip past every check. Entity expansion ("billion laughs") and external
+entities (XXE) need a document type declaration, which no part of a real workbook has (the
+package format forbids them), so one is refused here; defusedxml inside openpyxl refuses them
+as well, and `require_defused_xml` keeps the app from starting without it.
 """
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import zipfile
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import NoReturn
 
 from config import ConfigError
@@ -27,16 +37,50 @@ EXCEL_MAX_COLUMNS = 16_384
 # Real workbooks expand 5-20x when unzipped; a zip bomb expands thousands of times.
 MAX_EXPANSION = 100
 MIN_EXPANDED_BYTES = 10 * 1024 * 1024
+# Whatever the ratio: scanning 256 MiB takes a few seconds, and the text a sheet keeps in
+# memory is bounded by it. A workbook of that size holds millions of cells (see MAX_CELLS).
+MAX_EXPANDED_BYTES = 256 * 1024 * 1024
 MAX_MEMBERS = 10_000
 CHUNK = 1024 * 1024
 # No real cell holds a megabyte of text (the importers stop at 10,000 characters).
 MAX_TEXT_RUN = CHUNK
+# openpyxl's cost is per XML element: 2 µs for a cell's <c><v>, 3.3 µs with inline strings,
+# 4 µs in shared strings, 5 µs for rich text runs (on a quiet machine; twice that on a busy
+# one). A million elements (about 500,000 cells with values) are read in 2-5 s; a table
+# export that large comes as CSV, which is read as a stream.
+MAX_ELEMENTS = 1_000_000
+# Styles, the workbook part, relationships and properties are parsed into whole trees at up to
+# 18 µs an element; Excel allows 64,000 cell formats, and real files have a few hundred.
+MAX_SUPPORT_ELEMENTS = 100_000
+# Cells and rows of one worksheet: empty <c/> and <row/> elements are one element each but
+# cost 2-9 µs (openpyxl makes a cell object for each, and fills every row to the header's
+# width). 500,000 cells are 33,000 rows of 15 columns.
+MAX_CELLS = 500_000
+# Every table the app imports has at least two columns (agent and day or start), so a sheet
+# within MAX_CELLS has at most half as many rows.
+MAX_ROWS = MAX_CELLS // 2
+# openpyxl keeps every shared string in memory (about 150 bytes each beyond the text) and
+# parses each in 8 µs: 300,000 take 2.4 s. Excel writes each distinct text once, so this is
+# 100,000 interactions with three texts of their own each (call id, customer, notes).
+MAX_SHARED_STRINGS = 300_000
 CONTENT_TYPES = "[Content_Types].xml"
+STYLES = "xl/styles.xml"  # openpyxl always reads the styles from this name
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 .xls and other OLE files
 ZIP_MAGIC = b"PK\x03\x04"
-# A row or cell start tag, with or without a namespace prefix (`<row `, `<x:c>`, `<c/>`).
-ROW_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
-CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+# A row, cell or shared-string start tag, with or without a namespace prefix (`<row `,
+# `<x:c>`, `<c/>`, `<si>`), and the root element's name.
+ROW_START = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+CELL_START = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+STRING_START = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
+ROOT = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
+DECLARED = re.compile(r"""<\?xml[^>]*?\sencoding\s*=\s*["']([^"']*)["']""")
+TABLE_ROOTS = ("worksheet", "sst")
+# What each detected encoding may be declared as (codecs.lookup names).
+DECLARABLE = {
+    "utf-8": {"utf-8", "ascii"},
+    "utf-16-le": {"utf-16", "utf-16-le"},
+    "utf-16-be": {"utf-16", "utf-16-be"},
+}
 
 UNREADABLE_XLSX = (
     "could not read this XLSX file; it may be damaged (open it in Excel and save it again)"
@@ -47,6 +91,29 @@ DOCTYPE = (
     "writes; refused as unsafe"
 )
 MACROS = "this is a macro-enabled workbook (.xlsm); save it in Excel as an Excel Workbook (.xlsx)"
+AS_CSV = "; save the sheet as CSV (UTF-8) and upload that"
+TOO_LARGE = f"this XLSX file unpacks to more than {MAX_EXPANDED_BYTES // 2**20} MB" + AS_CSV
+TOO_MANY_ELEMENTS = (
+    f"this XLSX file is too large to read as a workbook (more than {MAX_ELEMENTS:,} XML "
+    f"elements, about {MAX_ELEMENTS // 2:,} cells)" + AS_CSV
+)
+TOO_MANY_CELLS = f"a worksheet of this XLSX file has more than {MAX_CELLS:,} cells" + AS_CSV
+TOO_MANY_ROWS = f"a worksheet of this XLSX file has more than {MAX_ROWS:,} rows" + AS_CSV
+TOO_MANY_STRINGS = f"this XLSX file has more than {MAX_SHARED_STRINGS:,} different texts" + AS_CSV
+
+
+def _support_part_too_large(name: str) -> str:
+    return (
+        f'the part "{name[:80]}" of this XLSX file has more than {MAX_SUPPORT_ELEMENTS:,} XML '
+        "elements, which no real workbook has; refused as unsafe"
+    )
+
+
+def _encoding_refused(name: str, encoding: str) -> str:
+    return (
+        f'the part "{name[:80]}" of this XLSX file is saved as {encoding[:40]}, which Excel never '
+        "writes (only UTF-8 or UTF-16); open the file in Excel and save it again"
+    )
 
 
 def check_workbook(data: bytes, fail: Callable[[str], NoReturn]) -> None:
@@ -86,55 +153,174 @@ def check_workbook(data: bytes, fail: Callable[[str], NoReturn]) -> None:
             fail(UNREADABLE_XLSX)
 
 
+@dataclass
+class _Counts:
+    """What the parts scanned so far would cost openpyxl."""
+
+    elements: int = 0  # over the whole workbook
+    limit: int = MAX_ELEMENTS  # on `elements` while the current part is scanned
+    support: bool = False  # the current part is not a worksheet or the shared strings
+    cells: int = 0  # in the current part, as the next three
+    rows: int = 0
+    strings: int = 0
+    row_cells: int = 0  # in the row still open
+
+
 def _check_archive(archive: zipfile.ZipFile, size: int, fail: Callable[[str], NoReturn]) -> None:
     members = archive.infolist()
     # zipfile stops at each member's declared size, so the declared sizes bound the work.
     expanded = sum(member.file_size for member in members)
     if len(members) > MAX_MEMBERS or expanded > max(MAX_EXPANSION * size, MIN_EXPANDED_BYTES):
         fail(UNSAFE)
+    if expanded > MAX_EXPANDED_BYTES:
+        fail(TOO_LARGE)
     names = {member.filename.lower() for member in members}
     if "xl/vbaproject.bin" in names:
         fail(MACROS)
+    support_parts = {STYLES, *_workbook_parts(archive, fail)}
+    counts = _Counts()
     for member in members:
-        if member.filename == CONTENT_TYPES and b"macroEnabled" in archive.read(member):
-            fail(MACROS)
-        if member.filename.lower().endswith((".xml", ".rels")):
-            _scan_part(archive, member, fail)
+        if member.filename.lower().endswith((".xml", ".rels")) or _looks_like_xml(archive, member):
+            _scan_part(archive, member, counts, member.filename in support_parts, fail)
+
+
+def _looks_like_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
+    """True for a part that starts like XML whatever its name: openpyxl reads a worksheet
+    from wherever the workbook's relationships point, "sheet1.dat" included."""
+    with archive.open(member) as stream:
+        head = stream.read(64)
+    for bom in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
+        head = head.removeprefix(bom)
+    return re.match(rb"\s*<[?!A-Za-z_]", head.replace(b"\x00", b"")) is not None
+
+
+def _workbook_parts(archive: zipfile.ZipFile, fail: Callable[[str], NoReturn]) -> set[str]:
+    """The workbook parts named in [Content_Types].xml (openpyxl parses them whole, whatever
+    their root element); refuses macro-enabled workbooks."""
+    try:
+        member = archive.getinfo(CONTENT_TYPES)
+    except KeyError:
+        return set()  # openpyxl will say the file is not a workbook
+    if member.file_size > CHUNK:
+        fail(_support_part_too_large(CONTENT_TYPES))  # a real one has a few kilobytes
+    data = archive.read(member)
+    decoder, _, skip = _decoder(CONTENT_TYPES, data, fail)
+    try:
+        text = decoder.decode(data[skip:], final=True)
+    except UnicodeDecodeError:
+        fail(UNREADABLE_XLSX)
+    if "macroEnabled" in text:
+        fail(MACROS)
+    parts = set()
+    for override in re.findall(r"<(?:[\w.-]+:)?Override\b[^>]*>", text):
+        name = re.search(r"""PartName\s*=\s*["']/?([^"']*)["']""", override)
+        kind = re.search(r"""ContentType\s*=\s*["']([^"']*)["']""", override)
+        if name and kind and kind.group(1).endswith("main+xml"):
+            parts.add(name.group(1))
+    return parts
+
+
+def _decoder(
+    name: str, head: bytes, fail: Callable[[str], NoReturn]
+) -> tuple[codecs.IncrementalDecoder, str, int]:
+    """The decoder the XML parser would use for a part starting with `head`, its encoding,
+    and the length of the byte order mark to skip."""
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        fail(_encoding_refused(name, "UTF-32"))
+    boms = {b"\xef\xbb\xbf": "utf-8", b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+    for bom, encoding in boms.items():
+        if head.startswith(bom):
+            return codecs.getincrementaldecoder(encoding)("strict"), encoding, len(bom)
+    encoding = "utf-8"
+    if len(head) >= 2 and not (head[0] and head[1]):  # NULs: a wider encoding, no mark
+        if head[0] == head[1] or head[2:4] == b"\x00\x00":
+            fail(_encoding_refused(name, "UTF-32"))
+        encoding = "utf-16-le" if head[0] else "utf-16-be"
+    return codecs.getincrementaldecoder(encoding)("strict"), encoding, 0
+
+
+def _check_declaration(
+    name: str, text: str, encoding: str, fail: Callable[[str], NoReturn]
+) -> None:
+    """Refuse a part whose XML declaration names another encoding than its bytes are in."""
+    declared = DECLARED.match(text)
+    if declared is None:
+        return
+    try:
+        codec = codecs.lookup(declared.group(1)).name
+    except LookupError:
+        fail(_encoding_refused(name, repr(declared.group(1))))
+    if codec not in DECLARABLE[encoding]:
+        fail(_encoding_refused(name, declared.group(1)))
 
 
 def _scan_part(
-    archive: zipfile.ZipFile, member: zipfile.ZipInfo, fail: Callable[[str], NoReturn]
+    archive: zipfile.ZipFile,
+    member: zipfile.ZipInfo,
+    counts: _Counts,
+    support: bool,
+    fail: Callable[[str], NoReturn],
 ) -> None:
-    """Stream one XML part: no row with more cells than Excel allows, no huge text node."""
-    cells = 0
-    carry = b""
+    """Stream one XML part as the parser will read it: no DTD, no huge text node, and no more
+    elements, cells, rows or shared strings than the limits allow. A `support` part (styles,
+    the workbook) is parsed whole, whatever its root element."""
+    name = member.filename
+    counts.cells = counts.rows = counts.strings = counts.row_cells = 0
+    carry = ""
     with archive.open(member) as stream:
-        while chunk := stream.read(CHUNK):
-            buffer = carry + chunk
-            # Cut before the last tag start: no tag is split between two segments.
-            cut = max(buffer.rfind(b"<"), 0)
-            segment, carry = buffer[:cut], buffer[cut:]
-            if b"<!DOCTYPE" in segment or b"<!ENTITY" in segment:
-                fail(DOCTYPE)
-            if len(carry) > MAX_TEXT_RUN:
-                fail("a cell of this XLSX file holds more than 1 MB of text; refused as unsafe")
-            cells = _count_cells(segment, cells, fail)
-    if b"<!DOCTYPE" in carry or b"<!ENTITY" in carry:
+        head = stream.read(CHUNK)
+        decoder, encoding, skip = _decoder(name, head, fail)
+        chunk, first = head[skip:], True
+        try:
+            while chunk or first:
+                buffer = carry + decoder.decode(chunk)
+                if first:
+                    _check_declaration(name, buffer, encoding, fail)
+                    root = ROOT.search(buffer.split("?>", 1)[-1])
+                    counts.support = support or not root or root.group(1) not in TABLE_ROOTS
+                    counts.limit = MAX_ELEMENTS
+                    if counts.support:
+                        counts.limit = min(counts.elements + MAX_SUPPORT_ELEMENTS, MAX_ELEMENTS)
+                    first = False
+                # Cut before the last tag start: no tag is split between two segments.
+                cut = max(buffer.rfind("<"), 0)
+                segment, carry = buffer[:cut], buffer[cut:]
+                if len(carry) > MAX_TEXT_RUN:
+                    fail("a cell of this XLSX file holds more than 1 MB of text; refused as unsafe")
+                _count(segment, counts, name, fail)
+                chunk = stream.read(CHUNK)
+            carry += decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            fail(UNREADABLE_XLSX)  # the parser would stop there too
+    _count(carry, counts, name, fail)
+
+
+def _count(segment: str, counts: _Counts, name: str, fail: Callable[[str], NoReturn]) -> None:
+    """Add what `segment` costs to `counts`; fail on a DTD or on any limit passed."""
+    if "<!DOCTYPE" in segment or "<!ENTITY" in segment:
         fail(DOCTYPE)
-    _count_cells(carry, cells, fail)
-
-
-def _count_cells(segment: bytes, cells: int, fail: Callable[[str], NoReturn]) -> int:
-    """Cells in the row still open at the end of `segment`, given `cells` open before it."""
+    counts.elements += segment.count("<") - segment.count("</")
+    if counts.elements > counts.limit:
+        support = counts.support and counts.elements <= MAX_ELEMENTS
+        fail(_support_part_too_large(name) if support else TOO_MANY_ELEMENTS)
+    counts.strings += len(STRING_START.findall(segment))
+    if counts.strings > MAX_SHARED_STRINGS:
+        fail(TOO_MANY_STRINGS)
     rows = ROW_START.split(segment)
+    counts.rows += len(rows) - 1
+    if counts.rows > MAX_ROWS:
+        fail(TOO_MANY_ROWS)
     for index, part in enumerate(rows):
-        cells = (cells if index == 0 else 0) + len(CELL_START.findall(part))
-        if cells > EXCEL_MAX_COLUMNS:
+        cells = len(CELL_START.findall(part))
+        counts.cells += cells
+        counts.row_cells = (counts.row_cells if index == 0 else 0) + cells
+        if counts.row_cells > EXCEL_MAX_COLUMNS:
             fail(
                 f"a row of this XLSX file has more than {EXCEL_MAX_COLUMNS:,} cells; "
                 "this is not a table export"
             )
-    return cells
+    if counts.cells > MAX_CELLS:
+        fail(TOO_MANY_CELLS)
 
 
 def require_defused_xml() -> None:

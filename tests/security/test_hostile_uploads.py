@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -33,15 +34,26 @@ from qa_app.interactions.models import Interaction
 from qa_app.stats.models import AgentDailyStat, ColumnMapping
 from qa_app.uploads.columns import map_columns
 from qa_app.uploads.reader import TableError, read_table
+from qa_app.uploads.xlsx_safety import (
+    MAX_CELLS,
+    MAX_ELEMENTS,
+    MAX_ROWS,
+    MAX_SHARED_STRINGS,
+    MAX_SUPPORT_ELEMENTS,
+)
 from tests.conftest import Organisation, make_config, post_form
 from tests.support.hostile_files import (
     BILLION_LAUGHS,
+    MAIN_NS,
     MB,
     PNG,
     HostileFile,
     bad_files,
+    cell_bomb,
     csv_bytes,
     odd_but_valid_files,
+    padded,
+    shared_strings_bomb,
     workbook,
 )
 
@@ -123,6 +135,110 @@ def test_a_row_beyond_the_last_excel_row_is_damage() -> None:
     data = workbook(sheet_data=header + '<row r="1048577"><c r="A1048577"><v>1</v></c></row>')
     with pytest.raises(TableError, match="the worksheet claims more rows than Excel allows"):
         read_table(data, "s.xlsx", max_bytes=MB, max_rows=10)
+
+
+def _header(width: int) -> str:
+    cells = "".join(f'<c t="inlineStr"><is><t>h{n}</t></is></c>' for n in range(width))
+    return f'<row r="1">{cells}</row>'
+
+
+def _styles(elements: int) -> dict[str, bytes]:
+    xfs = "<xf/>" * elements
+    styles = f'<styleSheet xmlns="{MAIN_NS}"><cellXfs>{xfs}</cellXfs></styleSheet>'
+    return {"xl/styles.xml": styles.encode()}
+
+
+# Issue 17: each of these passed the checks of raw bytes and per-row cells, then cost a
+# worker minutes and gigabytes (bench/xlsx_bombs.py measures them at the issue's sizes).
+HEAVY_WORKBOOKS = {
+    "shared-strings": (
+        lambda: shared_strings_bomb(MAX_SHARED_STRINGS + 1),
+        f"more than {MAX_SHARED_STRINGS:,} different texts",
+    ),
+    "empty-cells": (
+        lambda: cell_bomb(MAX_CELLS // 10_000 + 1, 10_000),
+        f"has more than {MAX_CELLS:,} cells",
+    ),
+    "value-cells": (
+        lambda: cell_bomb(
+            MAX_ELEMENTS // 30_000 + 1, 10_000, '<c t="inlineStr"><is><t>x</t></is></c>'
+        ),
+        f"more than {MAX_ELEMENTS:,} xml elements",
+    ),
+    "empty-rows": (
+        lambda: padded(workbook(sheet_data="<row/>" * (MAX_ROWS + 1)), MAX_ROWS // 10),
+        f"has more than {MAX_ROWS:,} rows",
+    ),
+    "rows-filled-to-a-wide-header": (
+        lambda: workbook(sheet_data=_header(16_000) + "<row/>" * 60_000),
+        f"has more than {MAX_CELLS:,} cells",
+    ),
+    "styles": (
+        lambda: workbook([["Agent"], ["A-1"]], extra=_styles(MAX_SUPPORT_ELEMENTS + 1)),
+        f'the part "xl/styles.xml" of this xlsx file has more than {MAX_SUPPORT_ELEMENTS:,}',
+    ),
+    "styles-disguised-as-a-sheet": (
+        lambda: workbook(
+            [["Agent"], ["A-1"]],
+            extra={
+                "xl/styles.xml": _styles(MAX_SUPPORT_ELEMENTS + 1)["xl/styles.xml"].replace(
+                    b"styleSheet", b"worksheet"
+                )
+            },
+        ),
+        f'the part "xl/styles.xml" of this xlsx file has more than {MAX_SUPPORT_ELEMENTS:,}',
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", HEAVY_WORKBOOKS)
+def test_workbooks_that_would_cost_too_much_to_parse_are_refused_with_the_limit(
+    kind: str,
+) -> None:
+    build, problem = HEAVY_WORKBOOKS[kind]
+    with pytest.raises(TableError) as caught:
+        read_table(build(), "heavy.xlsx", max_bytes=16 * MB, max_rows=1_000_000)
+    assert problem in str(caught.value).lower()
+
+
+def test_rows_a_sheet_skips_cost_nothing_even_under_a_wide_header() -> None:
+    """openpyxl fills each skipped row to the header's width: reading those cells one by one
+    took minutes for a 16,000-column header above row 1,048,576."""
+    last = '<row r="1048576"><c r="A1048576"><v>7</v></c></row>'
+    table = read_table(
+        workbook(sheet_data=_header(16_000) + last), "gap.xlsx", max_bytes=MB, max_rows=10
+    )
+    assert len(table.headers) == 16_000
+    assert [(number, values[:2]) for number, values in table.rows] == [(1_048_576, [7, None])]
+
+
+@pytest.mark.parametrize(
+    ("limit", "sheet", "strings"),
+    [
+        ("MAX_SHARED_STRINGS", '<row r="2"><c t="s"><v>0</v></c></row>', 10),
+        ("MAX_ROWS", "".join(f'<row r="{n}"><c><v>1</v></c></row>' for n in range(2, 11)), 0),
+        ("MAX_CELLS", '<row r="2">' + "<c><v>1</v></c>" * 9 + "</row>", 0),
+    ],
+)
+def test_a_workbook_at_a_limit_is_read_and_one_beyond_it_refused(
+    monkeypatch: pytest.MonkeyPatch, limit: str, sheet: str, strings: int
+) -> None:
+    """With each limit set to 10, a workbook of 10 is read and one of 11 refused."""
+    from qa_app.uploads import reader, xlsx_safety
+
+    header = '<row r="1"><c t="inlineStr"><is><t>Agent</t></is></c></row>'
+    monkeypatch.setattr(xlsx_safety, limit, 10)
+    monkeypatch.setattr(reader, limit, 10, raising=False)
+    items = "<si><t>x</t></si>" * strings
+    read_table(workbook(sheet_data=header + sheet, shared_items=items or None), "ok.xlsx",
+               max_bytes=MB, max_rows=100)  # fmt: skip
+    more = {"MAX_SHARED_STRINGS": (sheet, items + "<si><t>y</t></si>"),
+            "MAX_ROWS": (sheet + '<row r="11"><c><v>1</v></c></row>', None),
+            "MAX_CELLS": (sheet.replace("</row>", "<c><v>1</v></c></row>"), None)}  # fmt: skip
+    bigger, bigger_items = more[limit]
+    with pytest.raises(TableError):
+        read_table(workbook(sheet_data=header + bigger, shared_items=bigger_items), "no.xlsx",
+                   max_bytes=MB, max_rows=100)  # fmt: skip
 
 
 def test_formula_cells_give_their_cached_value_never_the_formula() -> None:
@@ -563,6 +679,34 @@ def test_import_stats_refuses_every_bad_file_and_writes_nothing(
     result = runner.invoke(args=["import-stats", str(good)])
     assert result.exit_code == 0, result.output
     assert written(app) == (0, 1, 1)
+
+
+@pytest.mark.usefixtures("external_ids")
+def test_an_import_says_which_encoding_its_file_was_read_in(
+    app: Flask, org: Organisation, runner: Any, tmp_path: Path
+) -> None:
+    """Issue 17: nothing said whether a file was read as UTF-8 or in a legacy code page."""
+    text = csv_bytes([[*STAT_HEADERS, "Bemerkung"], [*STAT_ROW, "Grüße"]]).decode()
+    for encoding, name in [("cp1252", "Windows-1252"), ("utf-16-le", "UTF-16 (without")]:
+        path = tmp_path / f"{encoding}.csv"
+        path.write_bytes(text.encode(encoding))
+        result = runner.invoke(args=["import-stats", str(path), "--dry-run"])
+        assert result.exit_code == 0, result.output
+        assert f"Read as {name}" in result.output
+    calls = csv_bytes([CALL_HEADERS, CALL_ROW]).decode().encode("utf-16-le")
+    with app.app_context():
+        report = interaction_importer.import_interactions(
+            calls,
+            "calls.csv",
+            source="genesys",
+            actor=db.session.get(User, org.supervisor_a.id),
+            tz=UTC,
+            max_bytes=MB,
+            max_rows=10,
+            dry_run=True,
+        )
+    assert (report.rows, report.encoding) == (1, "UTF-16 (without byte order mark)")
+    assert written(app) == (0, 0, 0)
 
 
 def test_scorecards_sync_refuses_hostile_toml_files_and_loads_nothing(

@@ -827,7 +827,7 @@ def test_cli_imports_a_file(
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == (
         "Imported 3 agent-days (3 new, 0 replaced) for 2 agents from 3 rows, "
-        "2026-11-02 to 2026-11-03."
+        "2026-11-02 to 2026-11-03. Read as UTF-8 text."
     )
     assert stored(app) == GOOD_STORED
     assert sources(app) == {"import"}

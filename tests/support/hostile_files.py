@@ -12,6 +12,7 @@ test's control.
 from __future__ import annotations
 
 import io
+import random
 import struct
 import zipfile
 import zlib
@@ -93,14 +94,19 @@ def workbook(
     shared_items: str | None = None,
     dimension: str = "A1",
     content_type: str = WORKBOOK_TYPE,
+    sheet_encoding: str = "UTF-8",
+    extra: dict[str, bytes] | None = None,
 ) -> bytes:
     """A minimal XLSX package. `sheet_data` replaces the rows' XML; `sheet_prolog` and
     `shared_prolog` go before the root elements (a DOCTYPE); `sheet_extra` after sheetData
-    (merged cells); `shared_items` replaces the shared strings' <si> elements."""
+    (merged cells); `shared_items` replaces the shared strings' <si> elements. The sheet is
+    saved in `sheet_encoding` (as declared; "utf-16-le" without the declaration's name and
+    the byte order mark); `extra` adds parts as they are."""
     shared: list[str] | None = [] if shared_strings or shared_items is not None else None
     data = sheet_rows_xml(rows, shared) if sheet_data is None else sheet_data
+    declared = "" if sheet_encoding.lower().startswith("utf-16-") else sheet_encoding
     sheet = (
-        f'<?xml version="1.0" encoding="UTF-8"?>{sheet_prolog}'
+        f'<?xml version="1.0"{declared and f" encoding={declared!r}"}?>{sheet_prolog}'
         f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><dimension ref="{dimension}"/>'
         f"<sheetData>{data}</sheetData>{sheet_extra}</worksheet>"
     )
@@ -156,7 +162,9 @@ def workbook(
             f'<?xml version="1.0" encoding="UTF-8"?>{shared_prolog}'
             f'<sst xmlns="{MAIN_NS}">{items}</sst>'
         )
-    return zip_of({name: text.encode() for name, text in members.items()})
+    parts = {name: text.encode() for name, text in members.items()}
+    parts[SHEET_PART] = sheet.encode(sheet_encoding)
+    return zip_of({**parts, **(extra or {})})
 
 
 def zip_of(members: dict[str, bytes]) -> bytes:
@@ -188,6 +196,44 @@ def with_declared_size(data: bytes, member: str, size: int) -> bytes:
             struct.pack_into("<I", out, central + 24, size)
         central = out.find(b"PK\x01\x02", central + 4)
     return bytes(out)
+
+
+def renamed_sheet(data: bytes, name: str) -> bytes:
+    """A copy of a workbook whose sheet part is called `name` (and so referred to)."""
+    old, new = SHEET_PART.rsplit("/", 1)[-1], name
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for member in source.infolist():
+            content = source.read(member).replace(old.encode(), new.encode())
+            target.writestr(member.filename.replace(old, new), content)
+    return out.getvalue()
+
+
+def padded(data: bytes, size: int) -> bytes:
+    """A copy of a zip archive with `size` bytes of noise that do not compress, as an
+    attacker adds to pass the check of how far a file unpacks."""
+    noise = random.Random(size).randbytes(size)
+    out = io.BytesIO(data)
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_STORED) as archive:
+        archive.writestr("docProps/thumbnail.bin", noise)
+    return out.getvalue()
+
+
+def shared_strings_bomb(strings: int) -> bytes:
+    """`strings` one-letter shared strings, padded past the expansion check."""
+    data = workbook(
+        sheet_data='<row r="1"><c r="A1" t="s"><v>0</v></c></row>',
+        shared_items="<si><t>x</t></si>" * strings,
+    )
+    return padded(data, strings * 18 // 80)
+
+
+def cell_bomb(rows: int, cells: int, cell: str = "<c/>") -> bytes:
+    """`rows` rows of `cells` cells each (each row within Excel's width), padded past the
+    expansion check."""
+    row = cell * cells
+    data = "".join(f'<row r="{number}">{row}</row>' for number in range(1, rows + 1))
+    return padded(workbook(sheet_data=data), len(data) // 80)
 
 
 def row_bomb(cells: int) -> bytes:
@@ -342,6 +388,44 @@ def bad_files(
             ENTITIES,
         ),
         HostileFile(
+            "utf16-billion-laughs-sheet",
+            "calls.xlsx",
+            workbook(sheet_prolog=BILLION_LAUGHS, sheet_data=entity_row, sheet_encoding="UTF-16"),
+            ENTITIES,
+        ),
+        HostileFile(
+            "utf16-no-mark-xxe-sheet",
+            "calls.xlsx",
+            workbook(sheet_prolog=xxe, sheet_data=xxe_row, sheet_encoding="utf-16-le"),
+            ENTITIES,
+        ),
+        HostileFile(
+            "utf16-row-bomb",
+            "calls.xlsx",
+            workbook(
+                sheet_data='<row r="1">' + "<c/>" * 20_000 + "</row>", sheet_encoding="UTF-16-BE"
+            ),
+            "more than 16,384 cells",
+        ),
+        HostileFile(
+            "row-bomb-in-a-sheet-not-named-xml",
+            "calls.xlsx",
+            renamed_sheet(row_bomb(20_000), "sheet1.dat"),
+            "more than 16,384 cells",
+        ),
+        HostileFile(
+            "ebcdic-sheet",
+            "calls.xlsx",
+            workbook(good, sheet_encoding="cp037"),
+            UNREADABLE,
+        ),
+        HostileFile(
+            "declared-latin1-sheet",
+            "calls.xlsx",
+            workbook(good, sheet_encoding="ISO-8859-1"),
+            "which excel never writes",
+        ),
+        HostileFile(
             "long-header",
             "calls.csv",
             csv_bytes([[*headers, "h" * 10_001], [*row, "x"]]),
@@ -364,6 +448,25 @@ def bad_files(
             "calls.csv",
             csv_bytes([[*headers, "Notes2"], [*row, "ring \x07 the bell"]]),
             "contains a control character (u+0007)",
+        ),
+        HostileFile(  # issue 17: NULs were dropped, "8<NUL>0" read as 80
+            "nul-in-a-value",
+            "calls.csv",
+            csv_bytes([headers, [*row[:-1], f"{row[-1][:1]}\x00{row[-1][1:]}"]]),
+            "contains a control character (u+0000)",
+        ),
+        HostileFile(
+            "nul-in-a-text",
+            "calls.csv",
+            csv_bytes([[*headers, "Notes2"], [*row, "before\x00after"]]),
+            "contains a control character (u+0000)",
+        ),
+        HostileFile(
+            "utf8-with-a-latin1-byte",
+            "calls.csv",
+            csv_bytes([[*headers, "Notes2"], [*row, "Grüße"]])
+            + csv_bytes([row]).replace(b"\r\n", b"\xe4\r\n"),
+            "byte 0xe4 is not utf-8",
         ),
         HostileFile(
             "huge-field",
@@ -404,6 +507,13 @@ def odd_but_valid_files(
         HostileFile("lf-only", "calls.csv", text.replace("\r\n", "\n").encode(), ""),
         HostileFile("xlsx-inline", "calls.xlsx", workbook(table), ""),
         HostileFile("xlsx-shared", "calls.xlsx", workbook(table, shared_strings=True), ""),
+        HostileFile("xlsx-utf16-sheet", "calls.xlsx", workbook(table, sheet_encoding="UTF-16"), ""),
+        HostileFile(
+            "xlsx-utf16-sheet-no-mark",
+            "calls.xlsx",
+            workbook(table, sheet_encoding="utf-16-le"),
+            "",
+        ),
         HostileFile(
             "xlsx-whole-sheet-merge",
             "calls.xlsx",

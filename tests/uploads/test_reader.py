@@ -114,6 +114,48 @@ def test_bytes_undefined_in_windows_1252_fall_back_to_latin_1() -> None:
     assert table.rows == [(2, ["A\x81\x8dB"])]
 
 
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        ("Agent;Name\nA1;Hämäläinen\n".encode(), "UTF-8"),
+        ("Agent;Name\nA1;Hämäläinen\n".encode("utf-8-sig"), "UTF-8"),
+        ("Agent;Name\nA1;Hämäläinen\n".encode("utf-16"), "UTF-16"),
+        ("Agent;Name\nA1;Hämäläinen\n".encode("utf-16-le"), "UTF-16 (without byte order mark)"),
+        ("Agent;Name\nA1;Hämäläinen\n".encode("utf-16-be"), "UTF-16 (without byte order mark)"),
+        ("Agent;Name\nA1;Hämäläinen\n".encode("cp1252"), "Windows-1252"),
+        (b"Agent;Name\nA1;H\x81m\n", "ISO-8859-1"),
+    ],
+    ids=["utf-8", "utf-8-bom", "utf-16", "utf-16le-no-bom", "utf-16be-no-bom", "1252", "latin-1"],
+)
+def test_the_encoding_a_file_was_read_in_is_given_with_its_table(
+    data: bytes, encoding: str
+) -> None:
+    """Issue 17: UTF-16 without a byte order mark was refused with a confusing message, and
+    nothing said which encoding was used."""
+    table = read(data)
+    assert table.encoding == encoding
+    assert table.headers == ["Agent", "Name"]
+    assert table.rows[0][1][0] == "A1"
+    if encoding != "ISO-8859-1":
+        assert table.rows == [(2, ["A1", "Hämäläinen"])]
+    assert read(xlsx(["Agent"], ["A1"]), "e.xlsx").encoding is None
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"], ids=["utf-8", "utf-8-bom"])
+def test_a_utf8_file_with_a_byte_that_is_not_utf8_is_refused_at_its_line(bom: bytes) -> None:
+    """Issue 17: one Latin-1 byte made the whole file read as Windows-1252, garbling every
+    correctly encoded name ("HÃ¤mÃ¤lÃ¤inen")."""
+    data = bom + "Agent;Name\nA1;Hämäläinen\nA2;Virtanen\n".encode() + b"A3;M\xe4ki\n"
+    assert fails(data) == [
+        "row 4: byte 0xE4 is not UTF-8, though the file is UTF-8 elsewhere (a value pasted "
+        'from another program?); save the file again as "CSV UTF-8"'
+    ]
+    assert fails(b"\xef\xbb\xbfAgent;Name\nA1;M\xe4ki\n") == [
+        "row 2: byte 0xE4 is not UTF-8, though the file is UTF-8 elsewhere (a value pasted "
+        'from another program?); save the file again as "CSV UTF-8"'
+    ]
+
+
 @pytest.mark.parametrize("separator", [",", ";", "\t"])
 def test_separator_is_sniffed_from_the_header(separator: str) -> None:
     text = separator.join(["Agent", "AHT", "Note"]) + "\n"
@@ -176,8 +218,16 @@ def test_values_beyond_the_header_are_reported_with_their_row() -> None:
     ]
 
 
-def test_nul_bytes_are_stripped() -> None:
-    assert read(b"Na\x00me\nA\x00nna\n").rows == [(2, ["Anna"])]
+def test_nul_bytes_are_refused_with_their_row_and_column() -> None:
+    """Issue 17: NULs were dropped, so a count written "1<NUL>0" was read as 10."""
+    assert fails(b"Agent,Calls,Notes\nA1,1\x000,ok\nA2,5,before\x00after\n") == [
+        'row 2, column "Calls" ("1\ufffd0"): contains a control character (U+0000); remove it',
+        'row 3, column "Notes" ("before\ufffdafter"): contains a control character (U+0000); '
+        "remove it",
+    ]
+    assert fails(b"Na\x00me\nAnna\n") == [
+        'row 1 ("Na\ufffdme"): column 1\'s name contains a control character'
+    ]
 
 
 def test_a_cell_may_hold_exactly_the_limit() -> None:
