@@ -27,7 +27,7 @@ from qa_app.scorecards.models import Scorecard
 from qa_app.scorecards.services import active_scorecards, scorecard_for_channel
 from qa_app.teams.scope import agents_visible_to, can_score
 from qa_app.uploads.reader import Problem
-from qa_app.uploads.transaction import run_upload
+from qa_app.uploads.transaction import read_as, run_upload
 from qa_app.web.forms import required_data, to_choices
 from qa_app.web.params import int_arg
 
@@ -141,7 +141,8 @@ def import_file() -> ResponseReturnValue:
                     "Imported %(new)d interactions (%(old)d were already imported).",
                     new=report.new,
                     old=report.already_imported,
-                ),
+                )
+                + read_as(report.encoding),
                 "success",
             )
             return redirect(url_for("interactions.index"))

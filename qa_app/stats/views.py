@@ -26,7 +26,7 @@ from qa_app.stats.services import criterion_breakdown, monthly_qa, save_target, 
 from qa_app.teams.models import Team
 from qa_app.teams.scope import can_see_agent, teams_visible_to
 from qa_app.uploads.reader import Problem
-from qa_app.uploads.transaction import run_upload
+from qa_app.uploads.transaction import read_as, run_upload
 from qa_app.web.forms import required_data
 from qa_app.web.params import date_arg, int_arg
 
@@ -55,7 +55,8 @@ def import_file() -> ResponseReturnValue:
                     "Imported %(n)d agent-days (%(replaced)d replaced).",
                     n=report.agent_days,
                     replaced=report.replaced,
-                ),
+                )
+                + read_as(report.encoding),
                 "success",
             )
             return redirect(url_for("stats.import"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from qa_app.extensions import db
@@ -33,3 +34,10 @@ def run_upload(
         return None, error.problems
     db.session.commit()
     return report, []
+
+
+def read_as(encoding: str | None) -> str:
+    """The sentence added to an import's result saying which encoding a text file was read
+    in (with a leading space), so that a file saved in an unexpected one is noticed; "" for
+    a workbook."""
+    return " " + _("Read as %(encoding)s text.", encoding=encoding) if encoding else ""

@@ -208,6 +208,29 @@ def test_web_upload_dry_run_then_import(
     assert len(stored(app)) == 3
 
 
+@pytest.mark.parametrize(
+    ("encoding", "named"), [("utf-8", "UTF-8"), ("utf-16", "UTF-16"), ("cp1252", "Windows-1252")]
+)
+def test_web_upload_says_which_encoding_it_read(
+    org: Organisation, importer: Any, sign_in_as: Any, encoding: str, named: str
+) -> None:
+    client = sign_in_as(org.supervisor_a)
+    text = GOOD.replace("Billing", "Büro")
+    for dry_run in (True, False):
+        data = {"source": "genesys", "file": (io.BytesIO(text.encode(encoding)), "calls.csv")}
+        if dry_run:
+            data["dry_run"] = "y"
+        response = post_form(
+            client,
+            "/interactions/import",
+            data,
+            content_type="multipart/form-data",
+            follow_redirects=True,
+        )
+        assert response.status_code == 200
+        assert f"Read as {named} text." in response.get_data(as_text=True)
+
+
 def test_web_upload_shows_problems(
     app: Flask, org: Organisation, importer: Any, sign_in_as: Any
 ) -> None:
