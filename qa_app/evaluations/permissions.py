@@ -1,4 +1,5 @@
-"""Who may see, score, release and resolve which evaluation.
+"""Who may see, score, release and resolve which evaluation, and which evaluations a
+viewer's figures may count.
 
 Supervisors work on the agents of the teams they supervise, managers on everyone; agents
 see only their own evaluations, and only once released. Nobody evaluates themselves, and
@@ -10,7 +11,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from qa_app.auth.models import CENTRE_WIDE_ROLES, Role, User
-from qa_app.evaluations.models import VISIBLE_TO_AGENT, Dispute, Evaluation, EvaluationStatus
+from qa_app.evaluations.models import (
+    SCORED,
+    VISIBLE_TO_AGENT,
+    Dispute,
+    Evaluation,
+    EvaluationStatus,
+)
 from qa_app.teams.scope import agents_visible_to, can_score
 
 EDITABLE = (EvaluationStatus.DRAFT, EvaluationStatus.SUBMITTED)
@@ -26,6 +33,13 @@ def visible_evaluations(user: User) -> sa.Select[Evaluation]:
         return query.where(Evaluation.agent_id == user.id, Evaluation.status.in_(VISIBLE_TO_AGENT))
     agents = agents_visible_to(user).with_only_columns(User.id).order_by(None)
     return query.where(sa.or_(Evaluation.agent_id.in_(agents), Evaluation.evaluator_id == user.id))
+
+
+def countable_statuses(viewer: User) -> tuple[EvaluationStatus, ...]:
+    """The statuses of the evaluations a figure shown to `viewer` may count: for an agent
+    only those they can open (from release on), so that no average, n or count reveals a
+    score before its release; for everyone else every scored evaluation (submitted on)."""
+    return VISIBLE_TO_AGENT if viewer.role == Role.AGENT else SCORED
 
 
 def can_edit(user: User, evaluation: Evaluation) -> bool:
