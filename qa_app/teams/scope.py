@@ -1,5 +1,9 @@
 """The part of the centre a user may see: all teams for admins and managers, the supervised
-teams for supervisors, their own team (and only themselves) for agents."""
+teams for supervisors, their own team (and only themselves) for agents.
+
+Scope follows the agent's current team: when an agent moves, their former supervisors lose
+them at once. The one thing kept is reading the evaluations a supervisor scored
+(`evaluations.permissions.visible_evaluations`); every change needs `can_score` now."""
 
 from __future__ import annotations
 
