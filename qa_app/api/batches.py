@@ -22,9 +22,11 @@ from qa_app.interactions.importer import (
     check_interactions,
     existing_ids,
     new_records,
+    record_key,
 )
 from qa_app.interactions.models import Interaction
-from qa_app.stats.daily_rows import StatsReport, agents_by_key, collect_day_totals, save_days
+from qa_app.stats.daily_rows import StatsReport, collect_day_totals, save_days
+from qa_app.teams.scope import agents_by_key
 from qa_app.uploads.reader import TableError
 
 API_SOURCE = "api"
@@ -50,8 +52,8 @@ INTERACTION_FIELDS = (
     Field(
         "external_ref",
         "string",
-        "The call or ticket id, unique per source: sending it again returns the stored "
-        "interaction instead of adding one.",
+        "The call or ticket id, unique per source and agent: sending it again returns the "
+        "stored interaction instead of adding one.",
         required=True,
         max_length=TEXT_LIMITS["external_ref"],
     ),
@@ -168,13 +170,13 @@ def store_interactions(items: list[dict[str, Any]], actor: User) -> list[StoredI
                 "already_imported": len(records) - len(new),
             },
         )
-    ids = existing_ids((r["source"], r["external_ref"]) for r in records) if new else existing
+    ids = existing_ids(record_key(r) for r in records) if new else existing
     return [
         StoredInteraction(
-            id=ids[(r["source"], r["external_ref"])],
+            id=ids[record_key(r)],
             source=r["source"],
             external_ref=r["external_ref"],
-            created=(r["source"], r["external_ref"]) not in existing,
+            created=record_key(r) not in existing,
         )
         for r in records
     ]
@@ -184,7 +186,7 @@ def store_stats(items: list[dict[str, Any]], actor: User, *, dry_run: bool) -> S
     """Check every row like the file import and (unless `dry_run`) store the agent-days,
     replacing the same agent-days stored before. Raises TableError; nothing is written then."""
     with snapshot_read(db.session):  # checked without the write lock (SQLite)
-        agents = agents_by_key(str(item["agent"]) for item in items)
+        agents = agents_by_key((str(item["agent"]) for item in items), actor)
         days = collect_day_totals(enumerate(items), lambda name: name, agents)
         if dry_run:
             return save_days(

@@ -153,9 +153,10 @@ PATHS: dict[str, Schema] = {
         "post": _operation(
             "createInteractions", "Record interactions",
             "One interaction or a list, checked like the file import and stored all or "
-            "nothing. Idempotent on source + external_ref: an item already stored is not "
-            "added again, and its id comes back with created = false (200 when nothing was "
-            "created, 201 otherwise). Only agents within the token owner's teams.",
+            "nothing. Idempotent on source + external_ref + agent: an item already stored is "
+            "not added again, and its id comes back with created = false (200 when nothing "
+            "was created, 201 otherwise). Only agents within the token owner's teams; any "
+            "other agent is an unknown agent.",
             EVALUATORS, ("201", ref("InteractionsStored")), also_ok=("200",),
             errors=BATCH_ERRORS, body=ref("InteractionBatch")),
     },

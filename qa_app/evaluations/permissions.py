@@ -1,8 +1,14 @@
-"""Who may see, score, release and resolve which evaluation.
+"""Who may see, score, release and resolve which evaluation, and which evaluations a
+viewer's figures may count.
 
 Supervisors work on the agents of the teams they supervise, managers on everyone; agents
 see only their own evaluations, and only once released. Nobody evaluates themselves, and
 nobody decides a dispute about their own evaluation.
+
+When an agent moves to another team, their former supervisor keeps reading the evaluations
+they scored of them (they are their author), read-only: changing, deleting, releasing and
+deciding disputes go with the agent to the new team's supervisors (and managers), and
+nothing else of the agent stays in the former supervisor's sight.
 """
 
 from __future__ import annotations
@@ -10,15 +16,22 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from qa_app.auth.models import CENTRE_WIDE_ROLES, Role, User
-from qa_app.evaluations.models import VISIBLE_TO_AGENT, Dispute, Evaluation, EvaluationStatus
+from qa_app.evaluations.models import (
+    SCORED,
+    VISIBLE_TO_AGENT,
+    Dispute,
+    Evaluation,
+    EvaluationStatus,
+)
+from qa_app.extensions import db
 from qa_app.teams.scope import agents_visible_to, can_score
 
 EDITABLE = (EvaluationStatus.DRAFT, EvaluationStatus.SUBMITTED)
 
 
 def visible_evaluations(user: User) -> sa.Select[Evaluation]:
-    """Evaluations `user` may open: centre-wide, their teams' (and their own scoring), or
-    an agent's own released ones."""
+    """Evaluations `user` may open: centre-wide, their teams', those they scored (read-only
+    once the agent has left their teams), or an agent's own released ones."""
     query = sa.select(Evaluation)
     if user.role in CENTRE_WIDE_ROLES:
         return query
@@ -28,19 +41,36 @@ def visible_evaluations(user: User) -> sa.Select[Evaluation]:
     return query.where(sa.or_(Evaluation.agent_id.in_(agents), Evaluation.evaluator_id == user.id))
 
 
+def countable_statuses(viewer: User) -> tuple[EvaluationStatus, ...]:
+    """The statuses of the evaluations a figure shown to `viewer` may count: for an agent
+    only those they can open (from release on), so that no average, n or count reveals a
+    score before its release; for everyone else every scored evaluation (submitted on)."""
+    return VISIBLE_TO_AGENT if viewer.role == Role.AGENT else SCORED
+
+
 def can_edit(user: User, evaluation: Evaluation) -> bool:
-    """Before release, the evaluator (or a manager) may change the answers."""
-    return evaluation.status in EDITABLE and (
-        evaluation.evaluator_id == user.id
-        or (user.role == Role.MANAGER and user.id != evaluation.agent_id)
+    """Before release, the evaluator (or a manager) may change the answers, while the agent
+    is still theirs to score."""
+    return (
+        evaluation.status in EDITABLE
+        and (evaluation.evaluator_id == user.id or user.role == Role.MANAGER)
+        and _still_scores(user, evaluation.agent_id)
     )
 
 
 def can_release(user: User, evaluation: Evaluation) -> bool:
-    """The evaluator, the agent's supervisors and managers release submitted evaluations."""
-    return evaluation.status == EvaluationStatus.SUBMITTED and (
-        evaluation.evaluator_id == user.id or can_score(user, evaluation.agent_id)
+    """The agent's supervisors (the evaluator among them while the agent is in their teams)
+    and managers release submitted evaluations."""
+    return evaluation.status == EvaluationStatus.SUBMITTED and _still_scores(
+        user, evaluation.agent_id
     )
+
+
+def _still_scores(user: User, agent_id: int) -> bool:
+    """`can_score` without flushing the session: services check before they change the
+    evaluation, and a flush in the middle would move its lock version under the caller."""
+    with db.session.no_autoflush:
+        return can_score(user, agent_id)
 
 
 def scored_by(user: User, evaluation: Evaluation) -> bool:

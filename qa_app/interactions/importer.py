@@ -2,8 +2,9 @@
 
 All or nothing: bad rows are reported (row, column, value, reason; the first 200 problems
 and their count) and nothing is written unless the whole file is good. The external
-reference is unique per source system, so importing the same file again adds nothing. The
-row checks (`check_interactions`) are shared with the JSON API's `POST /api/v1/interactions`.
+reference is unique per source system and agent, so importing the same file again adds
+nothing. The row checks (`check_interactions`) are shared with the JSON API's
+`POST /api/v1/interactions`.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from qa_app.audit.services import record_event
-from qa_app.auth.models import Role, User
+from qa_app.auth.models import User
 from qa_app.database import serialise, snapshot_read
 from qa_app.extensions import db
 from qa_app.i18n import localize
 from qa_app.interactions.models import Interaction
-from qa_app.teams.scope import agents_visible_to
+from qa_app.teams.scope import UNKNOWN_AGENT, agents_by_key
 from qa_app.uploads.cells import (
     is_blank,
     parse_datetime,
@@ -61,6 +62,7 @@ SOURCE_LIMIT = 40  # Interaction.source
 MAX_DURATION = 2_147_483_647  # the database's INTEGER
 LOOKUP_CHUNK = 5000
 Row = Mapping[str, object]  # our field name → the raw value given for it
+RecordKey = tuple[str, str, int]  # source, external reference, agent id
 
 
 @dataclass
@@ -82,39 +84,32 @@ def _chunks(values: list[Any]) -> Iterable[list[Any]]:
         yield values[start : start + LOOKUP_CHUNK]
 
 
-def _agents_by_key(keys: set[str], actor: User) -> tuple[dict[str, User], set[int]]:
-    """Users whose external id or e-mail is among `keys`, and the ids `actor` may import for."""
-    found: dict[str, User] = {}
-    values = sorted(keys)
-    for chunk in _chunks(values):
-        lowered = [value.lower() for value in chunk]
-        for user in db.session.scalars(
-            sa.select(User).where(sa.or_(User.external_id.in_(chunk), User.email.in_(lowered)))
-        ):
-            if user.external_id:
-                found[user.external_id] = user
-            found[user.email] = user
-    in_scope = set(
-        db.session.scalars(agents_visible_to(actor).with_only_columns(User.id).order_by(None))
-    )
-    return found, in_scope
-
-
-def existing_ids(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    """(source, external reference) → id, for those of `keys` already stored."""
-    by_source: dict[str, list[str]] = {}
-    for source, ref in keys:
-        by_source.setdefault(source, []).append(ref)
-    found: dict[tuple[str, str], int] = {}
+def existing_ids(keys: Iterable[RecordKey]) -> dict[RecordKey, int]:
+    """(source, external reference, agent id) → id, for those of `keys` already stored."""
+    wanted = set(keys)
+    by_source: dict[str, set[str]] = {}
+    for source, ref, _agent_id in wanted:
+        by_source.setdefault(source, set()).add(ref)
+    found: dict[RecordKey, int] = {}
     for source, refs in by_source.items():
-        for chunk in _chunks(sorted(set(refs))):
+        for chunk in _chunks(sorted(refs)):
             rows = db.session.execute(
-                sa.select(Interaction.external_ref, Interaction.id).where(
+                sa.select(Interaction.external_ref, Interaction.agent_id, Interaction.id).where(
                     Interaction.source == source, Interaction.external_ref.in_(chunk)
                 )
             )
-            found.update({(source, ref): id_ for ref, id_ in rows if ref is not None})
+            for stored_ref, agent_id, id_ in rows:
+                if stored_ref is not None and (source, stored_ref, agent_id) in wanted:
+                    found[(source, stored_ref, agent_id)] = id_
     return found
+
+
+def record_key(record: Mapping[str, Any]) -> RecordKey:
+    """What makes a checked record the same interaction as a stored one: its source, its
+    reference and its agent. Not the reference alone: then another team's call with the
+    same reference would answer with their interaction's id, or refuse this one, and so
+    tell that it exists."""
+    return record["source"], record["external_ref"], record["agent_id"]
 
 
 def _text(value: object) -> str:
@@ -147,7 +142,7 @@ def check_interactions(
     column the source has); return the records ready to insert and the problems, each at
     its row number and in the column `label(name)`. `agent_keys` are the rows' agent values,
     looked up at once."""
-    agents, in_scope = _agents_by_key({_text(key) for key in agent_keys} - {""}, actor)
+    agents = agents_by_key((_text(key) for key in agent_keys), actor)
     problems = Problems()
     records: list[dict[str, Any]] = []
     first_of_key: dict[tuple[str, str], int] = {}
@@ -165,13 +160,9 @@ def check_interactions(
         if not key:
             problem("agent", "empty")
         elif user is None:
-            problem("agent", "unknown agent (no user with this external id or e-mail)", key)
-        elif user.role != Role.AGENT:
-            problem("agent", f"{user.email} is not an agent", key)
+            problem("agent", UNKNOWN_AGENT, key)
         elif not user.active:
             problem("agent", f"{user.email} is deactivated", key)
-        elif user.id not in in_scope:
-            problem("agent", "not an agent of your teams", key)
         else:
             record["agent_id"] = user.id
 
@@ -222,31 +213,28 @@ def check_interactions(
 
 def new_records(
     records: list[dict[str, Any]], actor: User
-) -> tuple[list[dict[str, Any]], dict[tuple[str, str], int]]:
-    """The checked records not stored yet (ready to insert), and the ids of those that are.
+) -> tuple[list[dict[str, Any]], dict[RecordKey, int]]:
+    """The checked records not stored yet (ready to insert), and the ids of those that are
+    (see `record_key`).
 
     Holds the import lock until the transaction ends: a second import of the same file at
     once waits, then finds these rows stored and skips them.
     """
     serialise(db.session, "interactions.import")
-    existing = existing_ids((r["source"], r["external_ref"]) for r in records)
-    new = [
-        dict(r, created_by_id=actor.id)
-        for r in records
-        if (r["source"], r["external_ref"]) not in existing
-    ]
+    existing = existing_ids(record_key(r) for r in records)
+    new = [dict(r, created_by_id=actor.id) for r in records if record_key(r) not in existing]
     return new, existing
 
 
 def _report(
     records: list[dict[str, Any]],
-    existing: Mapping[tuple[str, str], int],
+    existing: Mapping[RecordKey, int],
     *,
     dry_run: bool = False,
     encoding: str | None = None,
 ) -> ImportReport:
     """What importing the checked `records` does, `existing` being those stored already."""
-    new = [r for r in records if (r["source"], r["external_ref"]) not in existing]
+    new = [r for r in records if record_key(r) not in existing]
     return ImportReport(
         rows=len(records),
         new=len(new),
@@ -289,7 +277,7 @@ def import_interactions(
         if problems:
             raise TableError(problems)
         if dry_run:  # a report only: read in the same snapshot
-            keys = ((r["source"], r["external_ref"]) for r in records)
+            keys = (record_key(r) for r in records)
             return _report(records, existing_ids(keys), dry_run=True, encoding=table.encoding)
     new, existing = new_records(records, actor)
     report = _report(records, existing, encoding=table.encoding)

@@ -23,8 +23,10 @@ class Interaction(Model):
 
     __tablename__ = "interaction"
     __table_args__ = (
-        # Re-importing the same export adds nothing: a reference is unique per source system.
-        sa.UniqueConstraint("source", "external_ref"),
+        # Re-importing the same export adds nothing: a reference is unique per source system
+        # and agent. Per agent, not centre-wide: another team's call with the same reference
+        # must neither block this one nor answer with its id (migration 0010).
+        sa.UniqueConstraint("source", "external_ref", "agent_id"),
         sa.Index("ix_interaction_agent_occurred", "agent_id", "occurred_at"),
         sa.CheckConstraint(
             "channel IN ('phone', 'chat', 'email', 'in_person', 'social')", name="channel"

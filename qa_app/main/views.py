@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from qa_app.auth.access import public, role_required
 from qa_app.auth.models import Role
+from qa_app.evaluations.permissions import countable_statuses
 from qa_app.evaluations.summaries import latest_feedback, work_summary
 from qa_app.extensions import db
 from qa_app.main.blueprint import bp
@@ -50,6 +51,7 @@ def index() -> ResponseReturnValue:
     plan = current_plan(current_user)
     today = centre_today()
     tz = get_timezone()
+    statuses = countable_statuses(current_user)  # only what was released to the agent
     return render_template(
         "main/home_agent.html",
         team=team,
@@ -60,9 +62,11 @@ def index() -> ResponseReturnValue:
         plan_progress=progress(plan, today) if plan else None,
         today=today,
         performance=agent_performance(
-            ReportFilters(default_start(today), today, tz, agent_id=current_user.id)
+            ReportFilters(
+                default_start(today), today, tz, agent_id=current_user.id, statuses=statuses
+            )
         ),
-        trend=monthly_qa(current_user, 6, today, tz),
+        trend=monthly_qa(current_user, 6, today, tz, statuses=statuses),
         kpis=KPIS,
     )
 

@@ -20,12 +20,13 @@ from typing import Any, cast
 import sqlalchemy as sa
 
 from qa_app.audit.services import record_event
-from qa_app.auth.models import Role, User
+from qa_app.auth.models import User
 from qa_app.channels import CHANNELS
 from qa_app.database import bulk_insert, serialise, utcnow
 from qa_app.extensions import db
 from qa_app.interactions.importer import CHANNEL_BY_WORD
 from qa_app.stats.models import ALL_CHANNELS, TOTAL_COLUMNS, AgentDailyStat
+from qa_app.teams.scope import UNKNOWN_AGENT
 from qa_app.uploads.cells import (
     is_blank,
     parse_date,
@@ -92,22 +93,6 @@ def _count(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def agents_by_key(keys: Iterable[str]) -> dict[str, User]:
-    """Users whose external id or (lower-cased) e-mail is among `keys`, by both."""
-    values = sorted({key.strip() for key in keys if key.strip()})
-    found: dict[str, User] = {}
-    for start in range(0, len(values), LOOKUP_CHUNK):
-        chunk = values[start : start + LOOKUP_CHUNK]
-        lowered = [key.lower() for key in chunk]
-        for user in db.session.scalars(
-            sa.select(User).where(sa.or_(User.external_id.in_(chunk), User.email.in_(lowered)))
-        ):
-            if user.external_id:
-                found[user.external_id] = user
-            found[user.email] = user
-    return found
-
-
 def check_day_row(
     number: int,
     row: Row,
@@ -136,11 +121,7 @@ def check_day_row(
     key = "" if is_blank(row.get("agent")) else str(row["agent"]).strip()
     user = agents.get(key) or agents.get(key.lower())
     if user is None:
-        problem(
-            "agent", "unknown agent (no user with this external id or e-mail)" if key else "empty"
-        )
-    elif user.role != Role.AGENT:
-        problem("agent", f"{user.email} is not an agent")
+        problem("agent", UNKNOWN_AGENT if key else "empty")
     # Blank is "empty"; anything else unreadable is told by its parser. (Never by looking
     # back over `problems`: that made a file of bad rows quadratic, 30,000 rows 16 s.)
     day = None

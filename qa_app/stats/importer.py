@@ -21,9 +21,10 @@ import sqlalchemy as sa
 from qa_app.auth.models import User
 from qa_app.database import snapshot_read
 from qa_app.extensions import db
-from qa_app.stats.daily_rows import DayKey, StatsReport, agents_by_key, save_days
+from qa_app.stats.daily_rows import DayKey, StatsReport, save_days
 from qa_app.stats.models import ColumnMapping
 from qa_app.stats.plain_rows import collect_file_days
+from qa_app.teams.scope import agents_by_key
 from qa_app.uploads.cells import is_blank
 from qa_app.uploads.columns import header_of, map_columns
 from qa_app.uploads.reader import TableError, normalise_header, stream_table
@@ -115,6 +116,7 @@ def import_stats(
             data,
             filename,
             source=source,
+            actor=actor,
             max_bytes=max_bytes,
             max_rows=max_rows,
             progress=progress,
@@ -140,6 +142,7 @@ def check_stats_file(
     filename: str,
     *,
     source: str,
+    actor: User,
     max_bytes: int,
     max_rows: int,
     progress: Callable[[int], None] | None = None,
@@ -160,7 +163,7 @@ def check_stats_file(
     )
     columns.setdefault("day", columns.get("interval", -1))
     agents: dict[str, User] = {}
-    rows = _with_agents(stream.rows, columns["agent"], agents)
+    rows = _with_agents(stream.rows, columns["agent"], agents, actor)
     try:
         days = collect_file_days(rows, columns, header_of(stream, columns), agents, progress)
     except TableError:
@@ -171,11 +174,14 @@ def check_stats_file(
 
 
 def _with_agents(
-    rows: Iterator[tuple[int, Sequence[object]]], column: int, agents: dict[str, User]
+    rows: Iterator[tuple[int, Sequence[object]]],
+    column: int,
+    agents: dict[str, User],
+    actor: User,
 ) -> Iterator[tuple[int, Sequence[object]]]:
-    """The rows, a chunk at a time, each chunk's agents added to `agents` (by external id and
-    e-mail) before its rows are given."""
+    """The rows, a chunk at a time, each chunk's agents (those `actor` may see) added to
+    `agents` (by external id and e-mail) before its rows are given."""
     while chunk := list(itertools.islice(rows, AGENT_CHUNK)):
         keys = {str(values[column]) for _, values in chunk if not is_blank(values[column])}
-        agents.update(agents_by_key(keys.difference(agents)))
+        agents.update(agents_by_key(keys.difference(agents), actor))
         yield from chunk

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from qa_app.audit.services import record_event
 from qa_app.auth.models import Role, User
 from qa_app.day_range import clamp_day
-from qa_app.evaluations.models import SCORED, Answer, Evaluation, answer_label
+from qa_app.evaluations.models import Answer, Evaluation, answer_label
 from qa_app.extensions import db
 from qa_app.i18n import local_midnight
 from qa_app.stats.models import KpiTarget
@@ -114,9 +114,10 @@ class CriterionRow:
 
 
 def criterion_breakdown(
-    agent: User, start: date, end: date, tz: tzinfo = UTC
+    agent: User, start: date, end: date, tz: tzinfo = UTC, *, statuses: Collection[str]
 ) -> list[CriterionRow]:
-    """Mean r over non-N/A answers per criterion key, agent against team (one query)."""
+    """Mean r over non-N/A answers per criterion key, agent against team (one query), over
+    the evaluations of `statuses` (`countable_statuses` of whoever reads the figures)."""
     begin, finish = period_bounds(start, end, tz)
     team = sa.select(User.id).where(User.team_id == agent.team_id, User.role == Role.AGENT)
     is_agent = Evaluation.agent_id == agent.id
@@ -133,7 +134,7 @@ def criterion_breakdown(
         .join(Evaluation, Evaluation.id == Answer.evaluation_id)
         .where(
             Evaluation.agent_id.in_(team),
-            Evaluation.status.in_(SCORED),
+            Evaluation.status.in_(statuses),
             Evaluation.submitted_at >= begin,
             Evaluation.submitted_at < finish,
             Answer.normalised.is_not(None),
@@ -149,9 +150,10 @@ def criterion_breakdown(
 
 
 def monthly_qa(
-    agent: User, months: int, today: date, tz: tzinfo = UTC
+    agent: User, months: int, today: date, tz: tzinfo = UTC, *, statuses: Collection[str]
 ) -> list[tuple[date, MeanWithInterval]]:
-    """The agent's QA average per calendar month, oldest first, with n and interval."""
+    """The agent's QA average per calendar month, oldest first, with n and interval, over
+    the evaluations of `statuses` (`countable_statuses` of whoever reads the figures)."""
     first = date(today.year, today.month, 1)
     starts = []
     for _ in range(months):
@@ -162,7 +164,7 @@ def monthly_qa(
     rows = db.session.execute(
         sa.select(Evaluation.submitted_at, Evaluation.score).where(
             Evaluation.agent_id == agent.id,
-            Evaluation.status.in_(SCORED),
+            Evaluation.status.in_(statuses),
             Evaluation.score.is_not(None),
             Evaluation.submitted_at >= begin,
         )

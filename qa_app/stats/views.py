@@ -14,6 +14,7 @@ from flask_login import current_user
 from qa_app.audit.services import record_event
 from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
+from qa_app.evaluations.permissions import countable_statuses
 from qa_app.extensions import db
 from qa_app.stats.agent_performance import agent_performance
 from qa_app.stats.blueprint import bp
@@ -154,12 +155,16 @@ def agent(agent_id: int) -> ResponseReturnValue:
     start = date_arg("from") or default_start(end)
     if start > end:
         start, end = end, start
+    # An agent's own page counts only the evaluations released to them.
+    statuses = countable_statuses(current_user)
     return render_template(
         "stats/agent.html",
-        performance=agent_performance(ReportFilters(start, end, tz, agent_id=agent_id)),
+        performance=agent_performance(
+            ReportFilters(start, end, tz, agent_id=agent_id, statuses=statuses)
+        ),
         kpis=KPIS,
-        criteria=criterion_breakdown(person, start, end, tz),
-        trend=monthly_qa(person, 6, end, tz),
+        criteria=criterion_breakdown(person, start, end, tz, statuses=statuses),
+        trend=monthly_qa(person, 6, end, tz, statuses=statuses),
         teams=db.session.scalars(teams_visible_to(current_user)).all(),
     )
 

@@ -1,7 +1,13 @@
 """The part of the centre a user may see: all teams for admins and managers, the supervised
-teams for supervisors, their own team (and only themselves) for agents."""
+teams for supervisors, their own team (and only themselves) for agents.
+
+Scope follows the agent's current team: when an agent moves, their former supervisors lose
+them at once. The one thing kept is reading the evaluations a supervisor scored
+(`evaluations.permissions.visible_evaluations`); every change needs `can_score` now."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 
@@ -53,3 +59,28 @@ def supervises_team(user: User, team_id: int) -> bool:
 def can_score(user: User, agent_id: int) -> bool:
     """A supervisor or manager may score an agent in their scope, never themselves."""
     return user.role in EVALUATOR_ROLES and user.id != agent_id and can_see_agent(user, agent_id)
+
+
+# What an import answers for an agent it cannot use: no such person, another team's agent
+# (active or not), or someone who is not an agent: all the same, so that an import's answer
+# tells nothing about people out of the importer's sight.
+UNKNOWN_AGENT = "unknown agent (none of your agents has this external id or e-mail)"
+LOOKUP_CHUNK = 5000
+
+
+def agents_by_key(keys: Iterable[str], user: User) -> dict[str, User]:
+    """The agents `user` may see (`agents_visible_to`) whose external id or e-mail (in any
+    case) is among `keys`, by both; anyone else is missing, like a key nobody has."""
+    values = sorted({key.strip() for key in keys if key.strip()})
+    found: dict[str, User] = {}
+    for start in range(0, len(values), LOOKUP_CHUNK):
+        chunk = values[start : start + LOOKUP_CHUNK]
+        lowered = [value.lower() for value in chunk]
+        matching = agents_visible_to(user).where(
+            sa.or_(User.external_id.in_(chunk), User.email.in_(lowered))
+        )
+        for agent in db.session.scalars(matching.order_by(None)):
+            if agent.external_id:
+                found[agent.external_id] = agent
+            found[agent.email] = agent
+    return found

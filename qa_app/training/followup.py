@@ -9,12 +9,12 @@ one for KPIs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields
 
 import sqlalchemy as sa
 
-from qa_app.evaluations.models import SCORED, Answer, Evaluation
+from qa_app.evaluations.models import Answer, Evaluation
 from qa_app.extensions import db
 from qa_app.stats.kpis import KPI_BY_KEY, KpiTotals
 from qa_app.stats.models import ALL_CHANNELS, AgentDailyStat
@@ -57,7 +57,9 @@ class Comparison:
         return change > 0
 
 
-def _criterion_comparisons(item_ids: Sequence[int]) -> dict[int, Comparison]:
+def _criterion_comparisons(
+    item_ids: Sequence[int], statuses: Collection[str]
+) -> dict[int, Comparison]:
     plan = TrainingPlan
     before = Evaluation.submitted_at < plan.issued_at
     after = sa.and_(
@@ -79,7 +81,7 @@ def _criterion_comparisons(item_ids: Sequence[int]) -> dict[int, Comparison]:
             Evaluation,
             sa.and_(
                 Evaluation.agent_id == plan.agent_id,
-                Evaluation.status.in_(SCORED),
+                Evaluation.status.in_(statuses),
                 Evaluation.submitted_at >= plan.evidence_from,
             ),
         )
@@ -153,10 +155,13 @@ def _kpi_comparisons(item_ids: Sequence[int]) -> dict[int, Comparison]:
     return result
 
 
-def compare_items(items: Sequence[TrainingPlanItem]) -> dict[int, Comparison]:
+def compare_items(
+    items: Sequence[TrainingPlanItem], *, statuses: Collection[str]
+) -> dict[int, Comparison]:
     """Item id → its focus area before and after, for items of issued plans that answer
-    evidence (items added by hand have no focus area, and no comparison)."""
+    evidence (items added by hand have no focus area, and no comparison); criteria over the
+    evaluations of `statuses` (`countable_statuses` of whoever reads the comparison)."""
     ids = [item.id for item in items if item.focus_kind]
     if not ids:
         return {}
-    return {**_criterion_comparisons(ids), **_kpi_comparisons(ids)}
+    return {**_criterion_comparisons(ids, statuses), **_kpi_comparisons(ids)}

@@ -2,6 +2,11 @@
 
 Gathers the evidence in a handful of queries — criterion averages against the team, critical
 failures, KPI attainment — and turns the top focus areas into a draft plan.
+
+The evidence is the evaluations released to the agent (EVIDENCE), never one still held
+back: each item's reason quotes averages and counts ("Empathy averaged 55% over 6
+evaluations; team 82%") that the agent reads once the plan is issued, and a count or an
+average that took in a held-back evaluation would reveal its score before its release.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from qa_app.auth.models import User
-from qa_app.evaluations.models import SCORED, Answer, Evaluation
+from qa_app.evaluations.models import VISIBLE_TO_AGENT, Answer, Evaluation
 from qa_app.extensions import db
 from qa_app.scorecards.models import ScorecardVersion
 from qa_app.scoring import criterion_weight, critical_failed, iter_criteria
@@ -38,6 +43,9 @@ from qa_app.training.rules import (
     propose_items,
 )
 
+# The evaluations a proposal learns from: those the agent can open (see the module's text).
+EVIDENCE = VISIBLE_TO_AGENT
+
 
 def rules_from_config() -> Rules:
     """The proposal thresholds set through TRAINING_* (README, "Configuration")."""
@@ -60,7 +68,7 @@ def _scored_in_period(agent: User, start: date, end: date, tz: tzinfo) -> list[A
     begin, finish = period_bounds(start, end, tz)
     return [
         Evaluation.agent_id == agent.id,
-        Evaluation.status.in_(SCORED),
+        Evaluation.status.in_(EVIDENCE),
         Evaluation.submitted_at >= begin,
         Evaluation.submitted_at < finish,
     ]
@@ -119,7 +127,7 @@ def gather_evidence(
     definitions = _criteria_definitions(agent, start, end, tz)
     failures = _critical_failures(agent, start, end, tz)
     criteria = []
-    for row in criterion_breakdown(agent, start, end, tz):
+    for row in criterion_breakdown(agent, start, end, tz, statuses=EVIDENCE):
         definition = definitions.get(row.key, {})
         criteria.append(
             CriterionEvidence(
@@ -135,7 +143,9 @@ def gather_evidence(
                 failures=failures.get(row.key, 0),
             )
         )
-    performance = agent_performance(ReportFilters(start, end, tz, agent_id=agent.id))
+    performance = agent_performance(
+        ReportFilters(start, end, tz, agent_id=agent.id, statuses=EVIDENCE)
+    )
     team = performance.team_totals or KpiTotals()
     kpi_modules: dict[str, list[str]] = {}
     for kpi, key in db.session.execute(

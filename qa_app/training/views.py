@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
+from qa_app.evaluations.permissions import countable_statuses
 from qa_app.extensions import db
 from qa_app.teams.scope import teams_visible_to
 from qa_app.training import (
@@ -148,7 +149,11 @@ def detail(plan_id: int) -> ResponseReturnValue:
         plan=plan,
         coach=coach,
         is_agent=current_user.id == plan.agent_id,
-        comparisons=compare_items(plan.items) if plan.issued_at else {},
+        comparisons=(
+            compare_items(plan.items, statuses=countable_statuses(current_user))
+            if plan.issued_at
+            else {}
+        ),
         add_form=add_form,
         notes_form=notes_form,
         status_form=ItemStatusForm(),
@@ -189,7 +194,7 @@ def follow_up() -> ResponseReturnValue:
             TrainingPlan.agent_id.in_(sa.select(User.id).where(User.team_id == team_id))
         )
     items = db.session.scalars(query.limit(500)).unique().all()
-    comparisons = compare_items(items)
+    comparisons = compare_items(items, statuses=countable_statuses(current_user))
     measured = [c for c in comparisons.values() if c.improved is not None]
     return render_template(
         "training/follow_up.html",

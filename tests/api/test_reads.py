@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from qa_app.auth.models import User
+from qa_app.evaluations.models import SCORED, VISIBLE_TO_AGENT
 from qa_app.extensions import db
 from qa_app.stats.models import AgentDailyStat
 from tests.conftest import Organisation
@@ -101,12 +102,14 @@ def daily_stats(app: Flask, org: Organisation) -> None:
         db.session.commit()
 
 
-def _picture(app: Flask, agent: User, start: date, end: date) -> dict[str, Any]:
+def _picture(
+    app: Flask, agent: User, start: date, end: date, statuses: tuple[str, ...] = SCORED
+) -> dict[str, Any]:
     from qa_app.stats.agent_performance import agent_performance
     from qa_app.stats.filters import ReportFilters
 
     with app.app_context():
-        filters = ReportFilters(start, end, UTC, agent_id=agent.id)
+        filters = ReportFilters(start, end, UTC, agent_id=agent.id, statuses=statuses)
         return agent_performance(filters).public_figures()
 
 
@@ -127,6 +130,8 @@ def test_performance_is_exactly_the_agent_pages_figures(
     assert answer.json["csat_pct"] == pytest.approx(100 * 24 / 30)
     assert answer.json["qa_n"] == 3
 
+    # The agent's own token: the agent page's figures as the agent sees them, without the
+    # evaluation that is submitted but not released to them yet.
     default = api_as(a1).get(f"{V1}/agents/{a1.id}/performance")
     assert default.status_code == 200
     assert default.json["to"] == str(today)
@@ -135,8 +140,9 @@ def test_performance_is_exactly_the_agent_pages_figures(
         "agent_id": a1.id,
         "from": default.json["from"],
         "to": default.json["to"],
-        **_picture(app, a1, today - timedelta(days=89), today),
+        **_picture(app, a1, today - timedelta(days=89), today, VISIBLE_TO_AGENT),
     }
+    assert default.json["qa_n"] == 2
 
 
 def test_performance_outside_the_scope_is_not_found(

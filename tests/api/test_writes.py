@@ -16,6 +16,7 @@ from qa_app.auth.models import User
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
 from qa_app.stats.models import TOTAL_COLUMNS, AgentDailyStat
+from qa_app.teams.scope import UNKNOWN_AGENT
 from tests.conftest import Organisation
 
 INTERACTIONS, STATS = "/api/v1/interactions", "/api/v1/stats"
@@ -87,7 +88,11 @@ def test_a_batch_returns_existing_and_new_ids_in_order(
     first = api.post(INTERACTIONS, [_call("C-1"), _call("C-2", agent="b1@example.test")])
     assert first.status_code == 201
     old = {item["external_ref"]: item["id"] for item in first.json["data"]}
-    batch = [_call("C-2"), _call("C-3", channel="webchat"), _call("C-1", source="other")]
+    batch = [
+        _call("C-2", agent="b1@example.test"),
+        _call("C-3", channel="webchat"),
+        _call("C-1", source="other"),
+    ]
     second = api.post(INTERACTIONS, batch)
     assert second.status_code == 201
     data = second.json["data"]
@@ -121,7 +126,7 @@ def test_one_bad_item_stores_nothing_and_says_where(
     ]
     details = _details(api_as(org.manager).post(INTERACTIONS, batch))
     assert details == [
-        (1, "agent", "unknown agent (no user with this external id or e-mail)"),
+        (1, "agent", UNKNOWN_AGENT),
         (2, "channel", "unknown channel (use phone, chat, email, in_person or social)"),
         (2, "recording_url", "not an http(s) link"),
         (3, "external_ref", "the same reference as item 0"),
@@ -163,7 +168,7 @@ def test_a_supervisor_records_only_their_teams_agents(
     app: Flask, org: Organisation, api_as: Any
 ) -> None:
     details = _details(api_as(org.supervisor_b).post(INTERACTIONS, _call("A-CALL")))
-    assert details == [(0, "agent", "not an agent of your teams")]
+    assert details == [(0, "agent", UNKNOWN_AGENT)]  # like nobody at all (issue 17)
     accepted = api_as(org.supervisor_b).post(INTERACTIONS, _call("B-CALL", agent="B-1"))
     assert accepted.status_code == 201
     for who in ("agent_a1", "admin"):
@@ -331,9 +336,9 @@ def test_one_bad_row_stores_no_row(app: Flask, org: Organisation, api_as: Any) -
     details = _details(api_as(org.manager).post(STATS, rows))
     assert details == [
         (1, "contacts_handled", "negative count"),
-        (2, "agent", "unknown agent (no user with this external id or e-mail)"),
+        (2, "agent", UNKNOWN_AGENT),
         (2, "csat_pct", "a percentage needs its base column (csat responses) to become a total"),
-        (3, "agent", "sup.a@example.test is not an agent"),
+        (3, "agent", UNKNOWN_AGENT),  # not an agent: unknown as one (issue 17)
         (4, "channel", "unknown channel"),
         (4, "nps_promoters", "more than the nps responses"),
         (4, "nps_responses", "promoters and detractors together exceed the NPS responses"),

@@ -605,7 +605,7 @@ def test_a_saved_mapping_reads_unusual_headers(app: Flask, importer: Any) -> Non
 # ---------------------------------------------------------- malformed files: nothing written
 
 HEAD = "Agent;Date;Calls Handled;Handle Time"
-UNKNOWN = "unknown agent (no user with this external id or e-mail)"
+UNKNOWN = "unknown agent (none of your agents has this external id or e-mail)"
 MISSING_CONTACTS = (
     'missing column "contacts_handled" (accepted names: "contacts_handled", "contacts handled", '
     '"calls handled", "handled", "contacts", "calls", "handled calls", "interactions handled")'
@@ -626,7 +626,8 @@ MALFORMED = [
     ),
     pytest.param(
         f"{HEAD}\nsup.a@example.test;{NOV_2};1;60\n",
-        ['row 2, column "Agent" ("sup.a@example.test"): sup.a@example.test is not an agent'],
+        # Someone who is not an agent is unknown as an agent, like nobody at all (issue 17).
+        [f'row 2, column "Agent" ("sup.a@example.test"): {UNKNOWN}'],
         id="not an agent",
     ),
     pytest.param(

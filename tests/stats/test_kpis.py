@@ -20,7 +20,7 @@ from flask import Flask
 from qa_app import create_app
 from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import Role, User
-from qa_app.evaluations.models import Evaluation
+from qa_app.evaluations.models import SCORED, Evaluation
 from qa_app.extensions import db
 from qa_app.stats.agent_performance import agent_performance, performance_by_agent
 from qa_app.stats.filters import ReportFilters
@@ -849,7 +849,7 @@ def test_qa_average_and_months(app: Flask, org: Organisation, scored: list[int])
             row.qa
             for row in performance_by_agent(ReportFilters(today(), today(), team_id=org.team_a.id))
         ]
-        months = monthly_qa(agent, 3, today())
+        months = monthly_qa(agent, 3, today(), statuses=SCORED)
     # the draft is left out
     assert [scores] == team_scores == [mean_with_interval([70.0, 80.0, 90.0])]
     assert before.n == 0
@@ -863,10 +863,16 @@ def test_criterion_breakdown(app: Flask, org: Organisation, records: dict[str, i
     # Each of A1's three scored evaluations: greeting yes (r = 1), empathy 4 of 1..5 (r = 0.75)
     with app.app_context():
         rows = criterion_breakdown(
-            db.session.get(User, org.agent_a1.id), today() - timedelta(days=1), today()
+            db.session.get(User, org.agent_a1.id),
+            today() - timedelta(days=1),
+            today(),
+            statuses=SCORED,
         )
         nobody = criterion_breakdown(
-            db.session.get(User, org.agent_a2.id), today() - timedelta(days=1), today()
+            db.session.get(User, org.agent_a2.id),
+            today() - timedelta(days=1),
+            today(),
+            statuses=SCORED,
         )
     assert [(r.key, r.label, r.agent_n, r.team_n) for r in rows] == [
         ("empathy", "Empathy", 3, 3),

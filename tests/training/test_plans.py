@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import User
 from qa_app.evaluations import services
-from qa_app.evaluations.models import Answer, Evaluation
+from qa_app.evaluations.models import SCORED, Answer, Evaluation
 from qa_app.extensions import db
 from qa_app.interactions.services import create_interaction
 from qa_app.stats.models import AgentDailyStat
@@ -311,7 +311,7 @@ def test_follow_up_compares_before_and_after_the_plan(
                 )
             )
         db.session.commit()
-        comparisons = compare_items(plan.items)
+        comparisons = compare_items(plan.items, statuses=SCORED)
         empathy = comparisons[item.id]
         assert (empathy.before, empathy.before_n, empathy.after, empathy.after_n) == (
             0.75,
@@ -338,7 +338,7 @@ def test_follow_up_compares_before_and_after_the_plan(
         edit = services.Edit({"greeting": True, "empathy": 5}, {}, {}, evaluation.lock_version)
         services.submit(evaluation, edit, supervisor)
         db.session.commit()
-        empathy = compare_items(plan.items)[item.id]
+        empathy = compare_items(plan.items, statuses=SCORED)[item.id]
         assert (empathy.after, empathy.after_n, empathy.improved) == (1.0, 2, True)
 
 

@@ -16,6 +16,7 @@ from qa_app.api.pagination import paginate
 from qa_app.api.params import invalid, period_params, team_param
 from qa_app.api.views.common import ID, not_found
 from qa_app.auth.models import User
+from qa_app.evaluations.permissions import countable_statuses
 from qa_app.stats.agent_performance import agent_performance as performance_of
 from qa_app.stats.filters import ReportFilters, default_start
 from qa_app.teams.scope import agents_visible_to, can_see_agent
@@ -45,5 +46,9 @@ def agent_performance(agent_id: int) -> ResponseReturnValue:
     start = start or default_start(end)
     if start > end:
         raise invalid("from", start.isoformat(), f"after 'to' ({end.isoformat()})")
-    figures = performance_of(ReportFilters(start, end, tz, agent_id=agent_id)).public_figures()
+    # An agent's own token counts only the evaluations released to them, as their page does.
+    filters = ReportFilters(
+        start, end, tz, agent_id=agent_id, statuses=countable_statuses(current_user)
+    )
+    figures = performance_of(filters).public_figures()
     return {"agent_id": agent_id, "from": start.isoformat(), "to": end.isoformat(), **figures}

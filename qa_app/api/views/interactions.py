@@ -59,8 +59,8 @@ def interactions() -> ResponseReturnValue:
 @token_required(*EVALUATORS)
 def create_interactions() -> ResponseReturnValue:
     """Record one interaction or a batch, all or nothing, with the file import's checks.
-    Items already stored (same source and external_ref) are not added again: their ids come
-    back with `created: false`. 201 when anything was created, else 200."""
+    Items already stored (same source, external_ref and agent) are not added again: their
+    ids come back with `created: false`. 201 when anything was created, else 200."""
     items = read_items(read_json_body(), INTERACTION_FIELDS, MAX_INTERACTIONS)
     try:
         stored = store_interactions(items, current_user)
