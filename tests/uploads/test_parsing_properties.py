@@ -274,7 +274,7 @@ def test_valid_statistics_rows_add_up_exactly(rows: list[dict[str, Any]], as_tex
 
 def check_calls(rows: list[tuple[int, dict[str, Any]]]) -> tuple[list[dict[str, Any]], Any]:
     """check_interactions with A-1 and A-2 as the actor's agents, without a database."""
-    with mock.patch.object(interactions, "_agents_by_key", return_value=(AGENTS, {1, 2})):
+    with mock.patch.object(interactions, "agents_by_key", return_value=AGENTS):
         return interactions.check_interactions(
             rows,
             lambda name: name,
