@@ -38,6 +38,7 @@ RULE_ERRORS = [
     "qa_app.coaching.sessions.SessionRuleError",
     "qa_app.evaluations.sampling.SamplingError",
     "qa_app.evaluations.services.EvaluationRuleError",
+    "qa_app.interactions.services.DuplicateReference",
     "qa_app.privacy.anonymise.AnonymiseError",
     "qa_app.scorecards.definition.DefinitionError",
     "qa_app.scorecards.drafts.DraftRuleError",

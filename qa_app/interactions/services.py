@@ -6,12 +6,18 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from qa_app.audit.services import record_event
 from qa_app.auth.models import User
+from qa_app.errors import RuleError
 from qa_app.extensions import db
 from qa_app.interactions.models import MANUAL_SOURCE, Interaction
 from qa_app.teams.scope import agents_visible_to
+
+
+class DuplicateReference(RuleError, ValueError):
+    """The agent already has an interaction with this source and reference."""
 
 
 def create_interaction(
@@ -24,7 +30,20 @@ def create_interaction(
     **details: Any,
 ) -> Interaction:
     """Record an interaction of `agent` (details: duration_seconds, external_ref, queue,
-    customer_ref, transcript, recording_url)."""
+    customer_ref, transcript, recording_url).
+
+    Raises DuplicateReference when the agent already has one with this source and reference
+    (unique per source, reference and agent), also when a concurrent request stored it first.
+    """
+    reference = details.get("external_ref")
+    if reference is not None and db.session.scalar(
+        sa.select(Interaction.id).where(
+            Interaction.source == source,
+            Interaction.external_ref == reference,
+            Interaction.agent_id == agent.id,
+        )
+    ):
+        raise DuplicateReference(_duplicate(reference))
     interaction = Interaction(
         agent_id=agent.id,
         channel=channel,
@@ -33,8 +52,11 @@ def create_interaction(
         created_by_id=actor.id,
         **details,
     )
-    db.session.add(interaction)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(interaction)
+    except sa.exc.IntegrityError as error:
+        raise DuplicateReference(_duplicate(reference)) from error
     record_event(
         "interaction.created",
         "interaction",
@@ -47,6 +69,14 @@ def create_interaction(
         },
     )
     return interaction
+
+
+def _duplicate(reference: object) -> str:
+    return _(
+        "This agent already has an interaction with the call or ticket id %(reference)s; "
+        "open it from the interactions list instead.",
+        reference=reference,
+    )
 
 
 def visible_interactions(user: User) -> sa.Select[Interaction]:

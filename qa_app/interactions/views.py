@@ -19,6 +19,7 @@ from qa_app.interactions.forms import ImportForm, InteractionForm
 from qa_app.interactions.importer import import_interactions
 from qa_app.interactions.models import Interaction
 from qa_app.interactions.services import (
+    DuplicateReference,
     create_interaction,
     interaction_or_404,
     visible_interactions,
@@ -78,21 +79,26 @@ def create() -> ResponseReturnValue:
     )
     if form.validate_on_submit():
         agent = db.session.get_one(User, form.agent_id.data)
-        interaction = create_interaction(
-            agent,
-            channel=form.channel.data,
-            occurred_at=local_to_utc(required_data(form.occurred_at.data)),
-            actor=current_user,
-            duration_seconds=form.duration_seconds.data,
-            external_ref=form.external_ref.data or None,
-            queue=form.queue.data or None,
-            customer_ref=form.customer_ref.data or None,
-            recording_url=form.recording_url.data or None,
-            transcript=form.transcript.data or None,
-        )
-        db.session.commit()
-        flash(_("Interaction saved."), "success")
-        return redirect(url_for("interactions.detail", interaction_id=interaction.id))
+        try:
+            interaction = create_interaction(
+                agent,
+                channel=form.channel.data,
+                occurred_at=local_to_utc(required_data(form.occurred_at.data)),
+                actor=current_user,
+                duration_seconds=form.duration_seconds.data,
+                external_ref=form.external_ref.data or None,
+                queue=form.queue.data or None,
+                customer_ref=form.customer_ref.data or None,
+                recording_url=form.recording_url.data or None,
+                transcript=form.transcript.data or None,
+            )
+        except DuplicateReference as error:
+            db.session.rollback()
+            form.external_ref.errors = [*form.external_ref.errors, error.message]
+        else:
+            db.session.commit()
+            flash(_("Interaction saved."), "success")
+            return redirect(url_for("interactions.detail", interaction_id=interaction.id))
     return render_template("interactions/form.html", form=form)
 
 
