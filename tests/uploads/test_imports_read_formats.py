@@ -4,6 +4,8 @@ duration column whose header names milliseconds is converted."""
 
 from __future__ import annotations
 
+import html
+import io
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,7 +23,7 @@ from qa_app.stats.kpis import kpi_totals
 from qa_app.stats.models import AgentDailyStat
 from qa_app.uploads.cells import ReadOptions
 from qa_app.uploads.reader import TableError
-from tests.conftest import Organisation
+from tests.conftest import Organisation, post_form
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CHOOSE = (
@@ -225,3 +227,44 @@ def test_an_interaction_duration_in_milliseconds(app: Flask, run: Any) -> None:
     run("interactions", text)
     with app.app_context():
         assert db.session.scalar(sa.select(Interaction.duration_seconds)) == 362
+
+
+# --- choosing the order on the command line and on the upload pages ------------------------
+
+
+def test_import_stats_takes_a_date_order(app: Flask, run: Any, tmp_path: Any) -> None:
+    path = tmp_path / "avaya.csv"
+    path.write_text(SLASHED)
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["import-stats", str(path)])
+    assert refused.exit_code == 1
+    assert AMBIGUOUS_12_11 in refused.stderr
+    done = runner.invoke(args=["import-stats", str(path), "--date-order", "month-first"])
+    assert done.exit_code == 0, done.output
+    assert days(app) == {date(2026, 12, 11): 3, date(2026, 10, 11): 4}
+
+
+@pytest.mark.parametrize(
+    ("page", "text"),
+    [
+        ("/stats/import", SLASHED),
+        ("/interactions/import", "Agent,Channel,Date,Call ID\nA-1,phone,12/11/2026 2:05 PM,C-1\n"),
+    ],
+)
+def test_the_upload_pages_take_a_date_order(
+    run: Any, org: Organisation, sign_in_as: Any, page: str, text: str
+) -> None:
+    client = sign_in_as(org.manager if page.startswith("/interactions") else org.admin)
+
+    def upload(order: str) -> Any:
+        data = {"source": "avaya", "date_order": order, "dry_run": "y",
+                "file": (io.BytesIO(text.encode()), "avaya.csv")}  # fmt: skip
+        return post_form(client, page, data, content_type="multipart/form-data")
+
+    refused = upload("")
+    assert refused.status_code == 400
+    assert "no date in the column settles the order" in html.unescape(
+        refused.get_data(as_text=True)
+    )
+    assert 'name="date_order"' in refused.get_data(as_text=True)
+    assert upload("month-first").status_code == 200
