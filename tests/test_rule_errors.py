@@ -44,6 +44,7 @@ RULE_ERRORS = [
     "qa_app.scorecards.drafts.DraftRuleError",
     "qa_app.scoring.AnswerError",
     "qa_app.training.plans.PlanRuleError",
+    "qa_app.uploads.dates.DateOrderError",
     "qa_app.uploads.reader.TableError",
 ]
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from qa_app.api.payloads import LARGEST_NUMBER, Field, read_moment
+from qa_app.api.payloads import LARGEST_NUMBER, Field
 from qa_app.audit.services import record_event
 from qa_app.auth.models import User
 from qa_app.database import snapshot_read
@@ -21,12 +21,15 @@ from qa_app.interactions.importer import (
     TEXT_LIMITS,
     check_interactions,
     existing_ids,
+    local_moment,
     new_records,
     record_key,
+    settled_options,
 )
 from qa_app.interactions.models import Interaction
 from qa_app.stats.daily_rows import StatsReport, collect_day_totals, save_days
 from qa_app.teams.scope import agents_by_key
+from qa_app.uploads.cells import ReadOptions
 from qa_app.uploads.reader import TableError
 
 API_SOURCE = "api"
@@ -46,7 +49,8 @@ INTERACTION_FIELDS = (
     Field(
         "occurred_at",
         "date-time",
-        "When the contact started, with a time-zone offset (2026-11-02T10:15:00+01:00).",
+        "When the contact started (2026-11-02T10:15:00+01:00; without a zone, in the "
+        "centre's time zone).",
         required=True,
     ),
     Field(
@@ -66,9 +70,11 @@ INTERACTION_FIELDS = (
     Field(
         "duration_seconds",
         "integer",
-        "Length of the contact in seconds.",
+        "Length of the contact in seconds, or as text like the file import reads it "
+        '("00:05:12", "5:12", "PT5M12S", "5m 12s").',
         minimum=0,
         maximum=LARGEST_NUMBER,
+        text=True,
     ),
     Field("queue", "string", "Queue or skill.", max_length=TEXT_LIMITS["queue"]),
     Field(
@@ -91,16 +97,24 @@ JSON_NAME = {checked: name for name, checked in CHECKED_AS.items()}
 
 
 def _count(name: str, text: str, required: bool = False) -> Field:
-    return Field(name, "integer", text, required=required, minimum=0, maximum=LARGEST_NUMBER)
+    return Field(
+        name, "integer", text, required=required, minimum=0, maximum=LARGEST_NUMBER, text=True
+    )
 
 
 def _amount(name: str, text: str, maximum: float = LARGEST_NUMBER) -> Field:
-    return Field(name, "number", text, minimum=0, maximum=maximum)
+    return Field(name, "number", text, minimum=0, maximum=maximum, text=True)
+
+
+AS_TEXT = (
+    " Numbers may also be sent as text, read like the file import reads them: "
+    '"1,234", "00:05:12", "PT5M12S", "87,5 %".'
+)
 
 
 STAT_FIELDS = (
     Field("agent", "string", AGENT, required=True),
-    Field("day", "date", "The day the totals are for (YYYY-MM-DD).", required=True),
+    Field("day", "date", "The day the totals are for (2026-11-02)." + AS_TEXT, required=True),
     Field("channel", "string", "A channel, or 'all' (the default) for the whole day."),
     _count("contacts_handled", "Contacts handled (0 for a day without contacts).", True),
     _amount("handle_seconds", "Total handle time (talk + hold + after-call work), seconds."),
@@ -130,31 +144,47 @@ STAT_FIELDS = (
 class StoredInteraction:
     """The outcome for one posted item: its id, and whether this request created it."""
 
-    id: int
+    id: int | None  # None: not stored (a dry run's new item)
     source: str
     external_ref: str
     created: bool
 
 
-def store_interactions(items: list[dict[str, Any]], actor: User) -> list[StoredInteraction]:
-    """Check every item, then insert the new ones; items already stored (same source and
-    reference) keep their id. Raises TableError with every problem; nothing is written then."""
+def store_interactions(
+    items: list[dict[str, Any]], actor: User, *, options: ReadOptions, dry_run: bool = False
+) -> list[StoredInteraction]:
+    """Check every item, then (unless `dry_run`) insert the new ones; items already stored
+    (same source and reference) keep their id. Times are read with `options` like the file
+    import reads them. Raises TableError with every problem; nothing is written then."""
     rows = [
         (index, {CHECKED_AS.get(k, k): v for k, v in item.items()})
         for index, item in enumerate(items)
     ]
     with snapshot_read(db.session):  # checked without the write lock (SQLite)
+        options = settled_options((item.get("occurred_at") for item in items), options,
+                                  "occurred_at")  # fmt: skip
         records, problems = check_interactions(
             rows,
             lambda name: JSON_NAME.get(name, name),
             actor,
-            read_moment=read_moment,
+            read_moment=local_moment(options),
             default_source=API_SOURCE,
             agent_keys=(item.get("agent") for item in items),
             unit="item",
         )
         if problems:
             raise TableError(problems)
+        if dry_run:  # a report only: read in the same snapshot
+            stored = existing_ids(record_key(r) for r in records)
+            return [
+                StoredInteraction(
+                    id=stored.get(record_key(r)),
+                    source=r["source"],
+                    external_ref=r["external_ref"],
+                    created=record_key(r) not in stored,
+                )
+                for r in records
+            ]
     new, existing = new_records(records, actor)
     if new:
         db.session.execute(sa.insert(Interaction), new)
@@ -182,12 +212,16 @@ def store_interactions(items: list[dict[str, Any]], actor: User) -> list[StoredI
     ]
 
 
-def store_stats(items: list[dict[str, Any]], actor: User, *, dry_run: bool) -> StatsReport:
-    """Check every row like the file import and (unless `dry_run`) store the agent-days,
-    replacing the same agent-days stored before. Raises TableError; nothing is written then."""
+def store_stats(
+    items: list[dict[str, Any]], actor: User, *, options: ReadOptions, dry_run: bool
+) -> StatsReport:
+    """Check every row like the file import (dates and figures read with `options`) and
+    (unless `dry_run`) store the agent-days, replacing the same agent-days stored before.
+    Raises TableError; nothing is written then."""
     with snapshot_read(db.session):  # checked without the write lock (SQLite)
+        options = settled_options((item.get("day") for item in items), options, "day")
         agents = agents_by_key((str(item["agent"]) for item in items), actor)
-        days = collect_day_totals(enumerate(items), lambda name: name, agents)
+        days = collect_day_totals(enumerate(items), lambda name: name, agents, options=options)
         if dry_run:
             return save_days(
                 days, rows=len(items), source=API_SOURCE, actor=actor, dry_run=True, origin={}

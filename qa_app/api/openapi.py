@@ -16,6 +16,7 @@ from qa_app.channels import CHANNELS
 from qa_app.evaluations.models import EvaluationStatus
 from qa_app.scorecards.models import SCORECARD_STATUSES
 from qa_app.training.models import PlanStatus
+from qa_app.uploads.dates import DATE_ORDERS
 
 VERSION = "1.0.0"
 PATH_ID: Schema = ID | {"maximum": 2_147_483_647}
@@ -121,6 +122,10 @@ EVALUATORS = (Role.MANAGER, Role.SUPERVISOR)
 READERS = (Role.ADMIN, Role.MANAGER, Role.SUPERVISOR)
 COACHED = (Role.MANAGER, Role.SUPERVISOR, Role.AGENT)
 PAGE = ("Limit", "Cursor")
+WRITE_PARAMS = (
+    "Values are read by the file import's parsers (dates, times with or without a zone, "
+    "durations and percentages as text). Any other query parameter is refused (400)."
+)
 BATCH_ERRORS = (400, 401, 403, 409, 413, 415, 422)
 
 
@@ -156,9 +161,11 @@ PATHS: dict[str, Schema] = {
             "nothing. Idempotent on source + external_ref + agent: an item already stored is "
             "not added again, and its id comes back with created = false (200 when nothing "
             "was created, 201 otherwise). Only agents within the token owner's teams; any "
-            "other agent is an unknown agent.",
+            "other agent is an unknown agent. dry_run=true only checks (200, storing "
+            "nothing). " + WRITE_PARAMS,
             EVALUATORS, ("201", ref("InteractionsStored")), also_ok=("200",),
-            errors=BATCH_ERRORS, body=ref("InteractionBatch")),
+            parameters=("dry_run", "date_order"), errors=BATCH_ERRORS,
+            body=ref("InteractionBatch")),
     },
     "/evaluations": {"get": _operation(
         "listEvaluations", "Evaluations",
@@ -179,9 +186,9 @@ PATHS: dict[str, Schema] = {
         "Per-agent daily totals, checked exactly like the statistics file import and stored "
         "all or nothing; an agent-day sent again replaces the stored one. Per-day averages "
         "(aht_seconds, csat_pct, fcr_pct) become totals with the day's counts. "
-        "dry_run=true only checks.",
+        "dry_run=true only checks. " + WRITE_PARAMS,
         (Role.ADMIN, Role.MANAGER), ("200", ref("StatsReport")),
-        parameters=("dry_run",), errors=BATCH_ERRORS, body=ref("StatRowBatch"))},
+        parameters=("dry_run", "date_order"), errors=BATCH_ERRORS, body=ref("StatRowBatch"))},
     "/scorecards": {"get": _operation(
         "listScorecards", "Scorecards", "Scorecards with their published versions, by id.",
         READERS, ("200", ref("ScorecardPage")), parameters=("scorecard_status", *PAGE))},
@@ -214,6 +221,9 @@ PARAMETERS.update(
     scorecard_status=_status("status", SCORECARD_STATUSES),
     dry_run=_query("dry_run", {"type": "boolean", "default": False},
                    "Check only: report what would be stored, store nothing."),
+    date_order=_query("date_order", {"type": "string", "enum": sorted(DATE_ORDERS)},
+                      "How slash dates such as 12/11/2026 are read (default: decided by the "
+                      "batch's own dates; a batch they leave ambiguous is refused)."),
 )  # fmt: skip
 
 

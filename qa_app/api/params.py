@@ -19,6 +19,7 @@ from qa_app.day_range import is_within, outside_reason
 from qa_app.extensions import db
 from qa_app.teams.models import Team
 from qa_app.teams.scope import can_see_agent, teams_visible_to
+from qa_app.uploads.dates import DATE_ORDERS
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
@@ -98,6 +99,22 @@ def flag_param(name: str) -> bool:
     if value.lower() not in TRUE_WORDS | FALSE_WORDS:
         raise invalid(name, value, "true or false expected")
     return value.lower() in TRUE_WORDS
+
+
+def date_order_param() -> bool | None:
+    """`date_order`: how slash dates such as 12/11/2026 are read, as `ReadOptions.day_first`
+    (absent: decided by the batch's own dates, or the batch refused as ambiguous)."""
+    value = choice_param("date_order", DATE_ORDERS)
+    return None if value is None else DATE_ORDERS[value]
+
+
+def only_params(*names: str) -> None:
+    """400 for any query parameter other than `names`: a write never ignores one (a
+    misspelt dry_run would store what was meant to be checked)."""
+    for name in request.args:
+        if name not in names:
+            allowed = ", ".join(names)
+            raise invalid(name, request.args.get(name), f"unknown parameter (known: {allowed})")
 
 
 def team_param(user: User) -> int | None:

@@ -3,28 +3,26 @@ JSON type the OpenAPI document declares.
 
 The field tables here are the single source of both the type checks and the request schemas
 in the document. Type problems are all reported at once (422, with the item index and the
-field); the business rules come afterwards, from the checks the file imports use.
+field); the business rules come afterwards, from the checks the file imports use. Dates,
+times, and the figures a field marks `text`, may be sent as text: the file imports' parsers
+read it (qa_app.uploads.cells), so "00:05:12", "87,5 %" and "04.01.2027" mean here what
+they mean in a file.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import request
 
 from qa_app.api.errors import ApiError, Detail
-from qa_app.day_range import check_day, is_within, outside_reason
 from qa_app.uploads.reader import CONTROL_CHARACTERS
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# RFC 3339: a date, "T", a time, and an offset (Z or ±hh:mm).
-RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})")
+TEXT_NUMBER_LIMIT = 100  # a date, time or figure written as text is never longer
 JSON_TYPES = {"string", "integer", "number", "date", "date-time"}
 LARGEST_NUMBER = 2_147_483_647  # the database's INTEGER
 
@@ -32,12 +30,15 @@ LARGEST_NUMBER = 2_147_483_647  # the database's INTEGER
 @dataclass(frozen=True)
 class Field:
     """One field of a request item: its name, JSON type, whether it is required, and the
-    sentence the OpenAPI document shows for it."""
+    sentence the OpenAPI document shows for it. A number with `text` may also be sent as
+    text, read by the file imports' parsers ("00:05:12", "87,5 %"); dates and times are
+    always text, read by them too."""
 
     name: str
     type: str
     description: str
     required: bool = False
+    text: bool = False
     max_length: int | None = None
     minimum: float | None = None
     maximum: float | None = None
@@ -107,7 +108,7 @@ def _invalid(details: list[Detail]) -> ApiError:
 
 def _type_problem(field: Field, value: object) -> str | None:
     """Why `value` is not of the field's JSON type (None when it is)."""
-    if field.type in ("integer", "number"):
+    if field.type in ("integer", "number") and not (field.text and isinstance(value, str)):
         if isinstance(value, bool) or not isinstance(value, int | float):
             return "a number expected" if field.type == "number" else "a whole number expected"
         if field.type == "integer" and not isinstance(value, int):
@@ -121,17 +122,9 @@ def _type_problem(field: Field, value: object) -> str | None:
         return "not valid text (a NUL character or a broken Unicode sequence)"
     if control := CONTROL_CHARACTERS.search(value):
         return f"contains a control character (U+{ord(control.group()):04X})"
-    if field.type == "date":
-        day = _date_or_none(value)
-        if day is None:
-            return "not a date (use YYYY-MM-DD)"
-        return None if is_within(day) else outside_reason()
-    if field.type == "date-time":
-        moment = _rfc3339_or_none(value)
-        if moment is None:
-            return "not a date and time with an offset (RFC 3339)"
-        return None if is_within(moment) else outside_reason()
-    return None
+    if len(value) > TEXT_NUMBER_LIMIT and field.type != "string":
+        return f"longer than {TEXT_NUMBER_LIMIT} characters"
+    return None  # dates, times and numbers as text: the shared parsers read them
 
 
 def _encodable(text: str) -> bool:
@@ -140,34 +133,6 @@ def _encodable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def _date_or_none(text: str) -> date | None:
-    if not ISO_DATE.fullmatch(text):
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def _rfc3339_or_none(text: object) -> datetime | None:
-    """An RFC 3339 date-time with an offset, as written (any day); None otherwise."""
-    if not isinstance(text, str) or not RFC3339.fullmatch(text):
-        return None
-    try:
-        return datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def read_moment(value: object) -> datetime:
-    """The API's reading of `occurred_at` for the shared interaction checks."""
-    moment = _rfc3339_or_none(value)
-    if moment is None:
-        raise ValueError("not a date and time with an offset (RFC 3339)")
-    check_day(moment.date())  # the day as written, as the file import reads it
-    return moment.astimezone(UTC)
 
 
 def _text(value: object) -> str:
@@ -181,17 +146,26 @@ def _shown(value: object) -> str:
     return text if len(text) <= 60 else text[:59] + "…"
 
 
+DATE_FORMATS = (
+    "Written as in an export: 2026-11-02, 02.11.2026, 2026/11/02, Mon, 2 Nov 2026, and with "
+    "a time 2026-11-02T10:15:00Z, 2026-11-02T10:15:00+01:00, 2026-11-02 10:15 (no zone: the "
+    "centre's time zone), 11/2/26 10:15 AM; slash dates in the order the query parameter "
+    "date_order gives, else the one the batch's own dates settle."
+)
+
+
 def json_schema(fields: Sequence[Field], title: str) -> dict[str, Any]:
     """The JSON Schema (OpenAPI 3.1) of one item made of `fields`."""
     properties: dict[str, Any] = {}
     for field in fields:
         kind = {"date": "string", "date-time": "string"}.get(field.type, field.type)
+        types = [kind] + (["string"] if field.text else []) + ([] if field.required else ["null"])
         schema: dict[str, Any] = {
-            "type": kind if field.required else [kind, "null"],
+            "type": types[0] if len(types) == 1 else types,
             "description": field.description,
         }
         if field.type in ("date", "date-time"):
-            schema["format"] = field.type
+            schema["description"] += " " + DATE_FORMATS
         if field.max_length is not None:
             schema["maxLength"] = field.max_length
         if field.minimum is not None:

@@ -168,11 +168,15 @@ SCHEMAS: dict[str, Schema] = {
         {
             "data": {
                 "type": "array",
-                "items": obj({"id": ID, "source": TEXT, "external_ref": TEXT, "created": FLAG}),
-                "description": "One entry per item sent, in the same order.",
+                "items": obj(
+                    {"id": nullable(ID), "source": TEXT, "external_ref": TEXT, "created": FLAG}
+                ),  # fmt: skip
+                "description": "One entry per item sent, in the same order (in a dry run, "
+                "created says what would be, and a new item's id is null).",
             },
             "created": COUNT,
             "existing": COUNT,
+            "dry_run": FLAG,
         }
     ),
     "Evaluation": obj(EVALUATION),

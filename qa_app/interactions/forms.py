@@ -27,7 +27,7 @@ from wtforms.validators import (
 )
 
 from qa_app.channels import CHANNEL_LABELS, CHANNELS
-from qa_app.uploads.transaction import UPLOAD_ACCEPT
+from qa_app.uploads.transaction import UPLOAD_ACCEPT, date_order_field
 from qa_app.web.forms import strip_whitespace, to_choices
 
 
@@ -94,5 +94,6 @@ class ImportForm(FlaskForm):
             "importing the same export twice adds nothing."
         ),
     )
+    date_order = date_order_field()
     dry_run = BooleanField(_l("Only check the file (dry run)"), default=True)
     submit = SubmitField(_l("Import"))

@@ -9,6 +9,7 @@ nothing. The row checks (`check_interactions`) are shared with the JSON API's
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -25,12 +26,16 @@ from qa_app.i18n import localize
 from qa_app.interactions.models import Interaction
 from qa_app.teams.scope import UNKNOWN_AGENT, agents_by_key
 from qa_app.uploads.cells import (
+    DEFAULT_OPTIONS,
+    ReadOptions,
     is_blank,
     parse_datetime,
     parse_duration_seconds,
 )
 from qa_app.uploads.columns import header_of, map_columns, named_rows
+from qa_app.uploads.dates import DateOrderError, settle_day_first
 from qa_app.uploads.reader import Problem, Problems, TableError, read_table
+from qa_app.uploads.units import DurationUnit, unit_from_header
 
 ALIASES: Mapping[str, tuple[str, ...]] = {
     "agent": ("agent", "agent id", "agent external id", "external id", "login", "agent login",
@@ -116,16 +121,27 @@ def _text(value: object) -> str:
     return "" if is_blank(value) else str(value).strip()
 
 
-def local_moment(tz: tzinfo) -> Callable[[object], datetime]:
-    """The file import's reading of a time: a local date and time in the centre's zone."""
+def local_moment(options: ReadOptions) -> Callable[[object], datetime]:
+    """Every way in's reading of a time, as an aware UTC datetime: written with `Z` or an
+    offset, as written; without, a local time in the centre's zone (`options.tz`)."""
 
     def read(value: object) -> datetime:
-        moment = parse_datetime(value)
+        moment = parse_datetime(value, options)
         if moment.tzinfo is None:
-            moment = localize(moment, tz)
+            moment = localize(moment, options.tz)
         return moment.astimezone(UTC)
 
     return read
+
+
+def settled_options(values: Iterable[object], options: ReadOptions, column: str) -> ReadOptions:
+    """`options` with the order of a column's slash dates decided (see
+    qa_app.uploads.dates.settle_day_first); TableError naming `column` when it cannot be."""
+    try:
+        day_first = settle_day_first(values, options.day_first)
+    except DateOrderError as error:
+        raise TableError([Problem.at(None, column, error.value, error.reason)]) from None
+    return dataclasses.replace(options, day_first=day_first)
 
 
 def check_interactions(
@@ -137,11 +153,12 @@ def check_interactions(
     default_source: str,
     agent_keys: Iterable[object],
     unit: str = "row",
+    duration_unit: DurationUnit | None = None,
 ) -> tuple[list[dict[str, Any]], list[Problem]]:
     """Check every row (a mapping of our field names to raw values; a name present is a
     column the source has); return the records ready to insert and the problems, each at
     its row number and in the column `label(name)`. `agent_keys` are the rows' agent values,
-    looked up at once."""
+    looked up at once; a plain number of the duration is in `duration_unit` (None: seconds)."""
     agents = agents_by_key((_text(key) for key in agent_keys), actor)
     problems = Problems()
     records: list[dict[str, Any]] = []
@@ -183,7 +200,7 @@ def check_interactions(
 
         if not is_blank(row.get("duration")):
             try:
-                record["duration_seconds"] = parse_duration_seconds(row["duration"])
+                record["duration_seconds"] = parse_duration_seconds(row["duration"], duration_unit)
             except ValueError as error:
                 problem("duration", str(error), row["duration"])
             else:
@@ -251,12 +268,16 @@ def import_interactions(
     *,
     source: str,
     actor: User,
-    tz: tzinfo,
+    tz: tzinfo | None = None,
     max_bytes: int,
     max_rows: int,
     dry_run: bool = False,
+    options: ReadOptions = DEFAULT_OPTIONS,
 ) -> ImportReport:
-    """Read, check and (unless `dry_run` or any row is bad) insert the file's interactions.
+    """Read, check and (unless `dry_run` or any row is bad) insert the file's interactions,
+    their times read with `options` in the centre's zone `tz` (see `local_moment`; the
+    order of slash dates decided for the column first) and a plain number of the duration in
+    the unit its header names, else `options.duration_unit`.
 
     Raises TableError with the problems; nothing is written then. The session's open
     transaction is committed first; the file is read and checked in a read-only one
@@ -266,13 +287,24 @@ def import_interactions(
     with snapshot_read(db.session):
         table = read_table(data, filename, max_bytes=max_bytes, max_rows=max_rows)
         columns = map_columns(table.headers, ALIASES, required=REQUIRED)
+        label = header_of(table, columns)
+        if tz is not None:
+            options = dataclasses.replace(options, tz=tz)
+        when = columns["occurred_at"]
+        options = settled_options(
+            (row[when] for _, row in table.rows), options, label("occurred_at")
+        )
+        duration_unit = options.duration_unit
+        if "duration" in columns:
+            duration_unit = unit_from_header(label("duration")) or duration_unit
         records, problems = check_interactions(
             named_rows(table, columns),
-            header_of(table, columns),
+            label,
             actor,
-            read_moment=local_moment(tz),
+            read_moment=local_moment(options),
             default_source=source,
             agent_keys=(row[columns["agent"]] for _, row in table.rows),
+            duration_unit=duration_unit,
         )
         if problems:
             raise TableError(problems)

@@ -27,8 +27,9 @@ from qa_app.interactions.services import (
 from qa_app.scorecards.models import Scorecard
 from qa_app.scorecards.services import active_scorecards, scorecard_for_channel
 from qa_app.teams.scope import agents_visible_to, can_score
+from qa_app.uploads.cells import ReadOptions
 from qa_app.uploads.reader import Problem
-from qa_app.uploads.transaction import read_as, run_upload
+from qa_app.uploads.transaction import day_first_of, read_as, run_upload
 from qa_app.web.forms import required_data, to_choices
 from qa_app.web.params import int_arg
 
@@ -137,7 +138,7 @@ def import_file() -> ResponseReturnValue:
             import_interactions,
             source=form.source.data,
             actor=current_user,
-            tz=get_timezone(),
+            options=ReadOptions(day_first=day_first_of(form), tz=get_timezone()),
             max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
             max_rows=current_app.config["IMPORT_MAX_ROWS"],
         )

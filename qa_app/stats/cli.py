@@ -19,6 +19,8 @@ from qa_app.extensions import db
 from qa_app.stats.agent_performance import agent_performance
 from qa_app.stats.filters import ReportFilters, default_start
 from qa_app.stats.importer import import_stats
+from qa_app.uploads.cells import ReadOptions
+from qa_app.uploads.dates import DATE_ORDERS
 from qa_app.uploads.reader import TableError
 
 
@@ -31,8 +33,14 @@ from qa_app.uploads.reader import TableError
     show_default=True,
     help="Source system (selects a saved column mapping).",
 )
+@click.option(
+    "--date-order",
+    type=click.Choice(sorted(DATE_ORDERS)),
+    help="How slash dates such as 12/11/2026 are read (default: decided from the file's "
+    "own dates; a file they leave ambiguous is refused).",
+)
 @with_appcontext
-def import_stats_command(file: Path, dry_run: bool, source: str) -> None:
+def import_stats_command(file: Path, dry_run: bool, source: str, date_order: str | None) -> None:
     """Import per-agent daily statistics from a CSV or XLSX export (all rows or none)."""
     config = current_app.config
     size = file.stat().st_size
@@ -54,6 +62,7 @@ def import_stats_command(file: Path, dry_run: bool, source: str) -> None:
                 max_bytes=size + 1,
                 max_rows=config["STATS_MAX_ROWS"],
                 progress=bar.update,
+                options=ReadOptions(day_first=DATE_ORDERS.get(date_order or ""), tz=get_timezone()),
             )
         except TableError as error:
             db.session.rollback()

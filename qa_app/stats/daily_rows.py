@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -28,6 +29,8 @@ from qa_app.interactions.importer import CHANNEL_BY_WORD
 from qa_app.stats.models import ALL_CHANNELS, TOTAL_COLUMNS, AgentDailyStat
 from qa_app.teams.scope import UNKNOWN_AGENT
 from qa_app.uploads.cells import (
+    DEFAULT_OPTIONS,
+    ReadOptions,
     is_blank,
     parse_date,
     parse_duration,
@@ -36,9 +39,12 @@ from qa_app.uploads.cells import (
     parse_percentage,
 )
 from qa_app.uploads.reader import Problem, Problems, TableError
+from qa_app.uploads.units import DurationUnit
 
 DURATIONS = ("handle_seconds", "talk_seconds", "hold_seconds", "acw_seconds",
              "logged_in_seconds")  # fmt: skip
+# Every column holding a duration, each read in its unit (`check_day_row`'s `units`).
+DURATION_COLUMNS = (*DURATIONS, "aht_seconds")
 COUNTS = (
     "contacts_handled", "csat_responses", "csat_positive", "nps_responses", "nps_promoters",
     "nps_detractors", "fcr_eligible", "fcr_resolved", "transfers",
@@ -99,11 +105,16 @@ def check_day_row(
     label: Callable[[str], str],
     agents: Mapping[str, User],
     problems: list[Problem],
+    options: ReadOptions = DEFAULT_OPTIONS,
+    units: Mapping[str, DurationUnit | None] | None = None,
 ) -> _RowResult:
     """Check one row; append its problems (at `number`, in the column `label(name)`) and
     return its agent-day key and totals. A name present in `row` is a column the source has,
-    even when its value is blank."""
+    even when its value is blank. Dates are read with `options` (their order settled for the
+    column); a plain number in a duration column in its unit in `units` (our column name →
+    unit; else `options.duration_unit`, else seconds)."""
     result = _RowResult()
+    units, default_unit = units or {}, options.duration_unit
 
     def problem(name: str, reason: str) -> None:
         problems.append(Problem.at(number, label(name), row.get(name), reason))
@@ -128,7 +139,7 @@ def check_day_row(
     if is_blank(row.get("day")):
         problem("day", "empty")
     else:
-        day = cell("day", parse_date)
+        day = cell("day", partial(parse_date, options=options))
     channel = ALL_CHANNELS
     if not is_blank(row.get("channel")):
         channel = channel_of(row["channel"])
@@ -149,11 +160,11 @@ def check_day_row(
         elif number_ is not None:
             values[name] = number_
     for name in DURATIONS:
-        seconds = cell(name, parse_duration_seconds)
+        seconds = cell(name, partial(parse_duration_seconds, unit=units.get(name, default_unit)))
         if seconds is not None:
             values[name] = seconds
     contacts = values.get("contacts_handled", 0)
-    aht = cell("aht_seconds", parse_duration)
+    aht = cell("aht_seconds", partial(parse_duration, unit=units.get("aht_seconds", default_unit)))
     if aht is not None and "handle_seconds" not in values:
         # A per-day average becomes a total: AHT × contacts (DESIGN.md), rounded once.
         values["handle_seconds"] = _count(aht * contacts)
@@ -207,13 +218,14 @@ def collect_day_totals(
     label: Callable[[str], str],
     agents: Mapping[str, User],
     progress: Callable[[int], None] | None = None,
+    options: ReadOptions = DEFAULT_OPTIONS,
 ) -> dict[DayKey, tuple[int, ...]]:
     """Check every row and add up each agent-day's totals, a tuple in `TOTAL_COLUMNS` order
     (interval rows of one agent-day add up; per-channel rows also give the day's "all" row).
     TableError lists the problems (see `add_up`)."""
 
     def checked(number: int, row: Row, problems: list[Problem]) -> Totals | None:
-        return row_totals(number, row, label, agents, problems)
+        return row_totals(number, row, label, agents, problems, options)
 
     return add_up(rows, checked, label, progress)
 
@@ -224,9 +236,11 @@ def row_totals(
     label: Callable[[str], str],
     agents: Mapping[str, User],
     problems: list[Problem],
+    options: ReadOptions = DEFAULT_OPTIONS,
+    units: Mapping[str, DurationUnit | None] | None = None,
 ) -> Totals | None:
     """`check_day_row`, its totals as a tuple in `TOTAL_COLUMNS` order (None: no agent-day)."""
-    result = check_day_row(number, row, label, agents, problems)
+    result = check_day_row(number, row, label, agents, problems, options, units)
     if result.key is None:
         return None
     return result.key, tuple([result.values.get(name, 0) for name in TOTAL_COLUMNS])

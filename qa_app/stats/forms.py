@@ -8,7 +8,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, FloatField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from qa_app.uploads.transaction import UPLOAD_ACCEPT
+from qa_app.uploads.transaction import UPLOAD_ACCEPT, date_order_field
 from qa_app.web.forms import strip_whitespace, to_choices
 
 SOURCE = [DataRequired(), Length(max=40), Regexp(r"^[A-Za-z0-9_. -]+$")]
@@ -30,6 +30,7 @@ class StatsImportForm(FlaskForm):
         filters=[strip_whitespace],
         description=_l("Selects a saved column mapping, if there is one."),
     )
+    date_order = date_order_field()
     dry_run = BooleanField(_l("Only check the file (dry run)"), default=True)
     submit = SubmitField(_l("Import"))
 

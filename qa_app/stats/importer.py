@@ -11,6 +11,7 @@ with the JSON API; this module finds the columns of a file.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -21,13 +22,15 @@ import sqlalchemy as sa
 from qa_app.auth.models import User
 from qa_app.database import snapshot_read
 from qa_app.extensions import db
-from qa_app.stats.daily_rows import DayKey, StatsReport, save_days
+from qa_app.stats.daily_rows import DURATION_COLUMNS, DayKey, StatsReport, save_days
 from qa_app.stats.models import ColumnMapping
 from qa_app.stats.plain_rows import collect_file_days
 from qa_app.teams.scope import agents_by_key
-from qa_app.uploads.cells import is_blank
+from qa_app.uploads.cells import DEFAULT_OPTIONS, ReadOptions, is_blank
 from qa_app.uploads.columns import header_of, map_columns
-from qa_app.uploads.reader import TableError, normalise_header, stream_table
+from qa_app.uploads.dates import UNDECIDED, DateOrderError, DayOrderEvidence
+from qa_app.uploads.reader import Problem, TableError, normalise_header, stream_table
+from qa_app.uploads.units import DurationUnit, unit_from_header
 
 ALIASES: Mapping[str, tuple[str, ...]] = {
     "agent": ("agent", "agent id", "agent external id", "external id", "login", "agent login",
@@ -103,8 +106,10 @@ def import_stats(
     max_rows: int,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    options: ReadOptions = DEFAULT_OPTIONS,
 ) -> StatsReport:
-    """Check and (unless `dry_run` or any row is bad) store the file's agent-days.
+    """Check and (unless `dry_run` or any row is bad) store the file's agent-days, its dates
+    and durations read with `options` (see `check_stats_file`).
 
     Raises TableError with the problems; nothing is written then. The session's open
     transaction is committed first; the file is read and checked in a read-only one
@@ -120,6 +125,7 @@ def import_stats(
             max_bytes=max_bytes,
             max_rows=max_rows,
             progress=progress,
+            options=options,
         )
         if dry_run:  # a report only: read in the same snapshot
             report = save_days(days, rows=rows, source=source, actor=actor, dry_run=True, origin={})
@@ -146,31 +152,93 @@ def check_stats_file(
     max_bytes: int,
     max_rows: int,
     progress: Callable[[int], None] | None = None,
+    options: ReadOptions = DEFAULT_OPTIONS,
 ) -> tuple[dict[DayKey, tuple[int, ...]], int, str | None]:
     """The file's agent-days and totals, its number of data rows and the text encoding it
     was read in (None for a workbook); reads only.
 
     Raises TableError with the problems. A CSV file's rows are checked as they are read,
-    their agents looked up a chunk at a time.
+    their agents looked up a chunk at a time. Slash dates are read in the order
+    `options.day_first` gives, else in the one the date column's own values settle (read in
+    a first pass over the column), else the file is refused as ambiguous. A plain number in
+    a duration column is in the unit its header names, else `options.duration_unit`.
     """
-    stream = stream_table(data, filename, max_bytes=max_bytes, max_rows=max_rows)
+
+    def read(options: ReadOptions) -> tuple[dict[DayKey, tuple[int, ...]], int, str | None] | None:
+        """The result, or None when a slash date is met with no order decided."""
+        stream = stream_table(data, filename, max_bytes=max_bytes, max_rows=max_rows)
+        columns = _file_columns(stream.headers, source)
+        if options.day_first is None:
+            first = next(stream.rows, None)
+            if first is not None and _is_slash_date(first[1][columns["day"]]):
+                return None  # the column is read first, before any row is checked
+            stream.rows = itertools.chain([first] if first else [], stream.rows)
+        units = _duration_units(stream.headers, columns, options)
+        agents: dict[str, User] = {}
+        rows = _with_agents(stream.rows, columns["agent"], agents, actor)
+        label = header_of(stream, columns)
+        try:
+            days = collect_file_days(rows, columns, label, agents, progress, options, units)
+        except TableError as error:
+            if options.day_first is None and any(p.reason == UNDECIDED for p in error.problems):
+                return None  # a slash date further down
+            stream.finish()  # what is wrong with the file itself is told before its rows'
+            raise
+        stream.finish()
+        return days, stream.count, stream.encoding
+
+    if (result := read(options)) is None:
+        day_first = _settled_day_first(data, filename, source, max_bytes, max_rows)
+        # None: no slash dates after all, and then either order reads the column alike.
+        result = read(dataclasses.replace(options, day_first=day_first is not False))
+    assert result is not None, "a decided order reads every slash date"
+    return result
+
+
+def _file_columns(headers: list[str], source: str) -> dict[str, int]:
+    """Our column name → its index in the file (the day from the interval's start when the
+    file has no date column)."""
     aliases = _aliases(saved_mapping(source))
-    headers = {normalise_header(header) for header in stream.headers}
+    keys = {normalise_header(header) for header in headers}
     # An interval export may have no date column: its interval start gives the day.
-    has_interval = any(normalise_header(alias) in headers for alias in aliases["interval"])
-    columns = map_columns(
-        stream.headers, aliases, required=REQUIRED + (() if has_interval else ("day",))
-    )
+    has_interval = any(normalise_header(alias) in keys for alias in aliases["interval"])
+    columns = map_columns(headers, aliases, required=REQUIRED + (() if has_interval else ("day",)))
     columns.setdefault("day", columns.get("interval", -1))
-    agents: dict[str, User] = {}
-    rows = _with_agents(stream.rows, columns["agent"], agents, actor)
+    return columns
+
+
+def _is_slash_date(value: object) -> bool:
+    evidence = DayOrderEvidence()
+    evidence.add(value)
+    return evidence.seen
+
+
+def _settled_day_first(
+    data: bytes, filename: str, source: str, max_bytes: int, max_rows: int
+) -> bool | None:
+    """The order the date column's slash dates settle, read in a pass over the file that
+    keeps nothing but the evidence; TableError naming the column when they settle none."""
+    stream = stream_table(data, filename, max_bytes=max_bytes, max_rows=max_rows)
+    column = _file_columns(stream.headers, source)["day"]
+    evidence = DayOrderEvidence()
+    for _number, values in stream.rows:
+        evidence.add(values[column])
     try:
-        days = collect_file_days(rows, columns, header_of(stream, columns), agents, progress)
-    except TableError:
-        stream.finish()  # what is wrong with the file itself is told before its rows' problems
-        raise
-    stream.finish()
-    return days, stream.count, stream.encoding
+        return evidence.decide(None)
+    except DateOrderError as error:
+        header = stream.headers[column]
+        raise TableError([Problem.at(None, header, error.value, error.reason)]) from None
+
+
+def _duration_units(
+    headers: list[str], columns: Mapping[str, int], options: ReadOptions
+) -> dict[str, DurationUnit | None]:
+    """Each duration column's unit: the one its header names, else the options'."""
+    return {
+        name: unit_from_header(headers[columns[name]]) or options.duration_unit
+        for name in DURATION_COLUMNS
+        if name in columns
+    }
 
 
 def _with_agents(

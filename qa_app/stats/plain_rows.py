@@ -31,9 +31,17 @@ from qa_app.stats.daily_rows import (
     row_totals,
 )
 from qa_app.stats.models import ALL_CHANNELS, TOTAL_COLUMNS
-from qa_app.uploads.cells import MAX_MAGNITUDE, is_blank, parse_date, parse_duration_seconds
+from qa_app.uploads.cells import (
+    DEFAULT_OPTIONS,
+    MAX_MAGNITUDE,
+    ReadOptions,
+    is_blank,
+    parse_date,
+    parse_duration_seconds,
+)
 from qa_app.uploads.columns import NamedRow
 from qa_app.uploads.reader import Problem
+from qa_app.uploads.units import DurationUnit
 
 # Columns whose value needs arithmetic or a message on every row: their files take the full
 # checks throughout (a per-day average, a percentage, an NPS score that cannot be added up).
@@ -53,14 +61,29 @@ _PROMOTERS, _DETRACTORS, _RESPONSES = (
 class PlainRows:
     """Converts the plain rows of one file (its columns: our name → index in a row)."""
 
-    def __init__(self, columns: Mapping[str, int], agents: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        columns: Mapping[str, int],
+        agents: Mapping[str, Any],
+        options: ReadOptions = DEFAULT_OPTIONS,
+        units: Mapping[str, DurationUnit | None] | None = None,
+    ) -> None:
+        units = units or {}
+        self.options = options
+        self._seconds_in: dict[DurationUnit | None, dict[str, int]] = {}
         self.enabled = not FULL_CHECK_COLUMNS.intersection(columns)
         self._agent = columns["agent"]
         self._day = columns.get("day", -1)
         self._channel = columns.get("channel")
         self._contacts = columns["contacts_handled"]
         self._counts = [(_INDEX[n], columns[n]) for n in COUNTS if n in columns]
-        self._seconds = [(_INDEX[n], columns[n]) for n in DURATIONS if n in columns]
+        # (target, column, unit, the cells read in that unit so far)
+        self._seconds = [
+            (_INDEX[n], columns[n], unit, self._seconds_in.setdefault(unit, {}))
+            for n in DURATIONS
+            if n in columns
+            for unit in [units.get(n, options.duration_unit)]
+        ]
         self._handle = columns.get("handle_seconds")
         self._parts = any(name in columns for name in HANDLE_PARTS)
         self._bounded = [(p, b) for p, b in _BOUNDED if TOTAL_COLUMNS[p] in columns]
@@ -69,7 +92,6 @@ class PlainRows:
         self._agent_ids: dict[str, int] = {}  # the cell → the agent's id, or -1
         self._counts_of: dict[str, int] = {}
         self._days: dict[object, date] = {}
-        self._seconds_of: dict[str, int] = {}
         self._channels: dict[object, str] = {}
 
     def __call__(self, values: Sequence[Any]) -> Totals | None:
@@ -97,15 +119,14 @@ class PlainRows:
                 if number is None:
                     return None
             totals[target] = number
-        known = self._seconds_of
-        for target, column in self._seconds:
+        for target, column, unit, known in self._seconds:
             value = values[column]
             if value in _BLANK:
                 continue
             seconds = known.get(value) if type(value) is str else None
             if seconds is None:
                 try:  # the same parser as the full checks, with its own fast paths
-                    seconds = parse_duration_seconds(value)
+                    seconds = parse_duration_seconds(value, unit)
                 except ValueError:
                     return None
                 if type(value) is str and len(known) < REMEMBERED:
@@ -153,7 +174,7 @@ class PlainRows:
         except TypeError:
             return None  # an unhashable cell: the full checks say what it is
         try:
-            day = parse_date(value)
+            day = parse_date(value, self.options)
         except ValueError:
             return None
         if len(self._days) < REMEMBERED:
@@ -180,14 +201,18 @@ def collect_file_days(
     label: Callable[[str], str],
     agents: Mapping[str, User],
     progress: Callable[[int], None] | None = None,
+    options: ReadOptions = DEFAULT_OPTIONS,
+    units: Mapping[str, DurationUnit | None] | None = None,
 ) -> dict[DayKey, tuple[int, ...]]:
     """`daily_rows.collect_day_totals` for a file's rows (values by column index; `columns`:
-    our name → index): its plain rows converted in one step, every other row fully checked."""
-    plain = PlainRows(columns, agents)
+    our name → index): its plain rows converted in one step, every other row fully checked.
+    Dates are read with `options`, durations in their column's unit in `units`."""
+    plain = PlainRows(columns, agents, options, units)
 
     def checked(number: int, values: Sequence[Any], problems: list[Problem]) -> Totals | None:
         if plain.enabled and (converted := plain(values)) is not None:
             return converted
-        return row_totals(number, NamedRow(values, columns), label, agents, problems)
+        row = NamedRow(values, columns)
+        return row_totals(number, row, label, agents, problems, options, units)
 
     return add_up(rows, checked, label, progress)

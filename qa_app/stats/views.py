@@ -26,8 +26,9 @@ from qa_app.stats.models import ColumnMapping
 from qa_app.stats.services import criterion_breakdown, monthly_qa, save_target, targets_for_team
 from qa_app.teams.models import Team
 from qa_app.teams.scope import can_see_agent, teams_visible_to
+from qa_app.uploads.cells import ReadOptions
 from qa_app.uploads.reader import Problem
-from qa_app.uploads.transaction import read_as, run_upload
+from qa_app.uploads.transaction import day_first_of, read_as, run_upload
 from qa_app.web.forms import required_data
 from qa_app.web.params import date_arg, int_arg
 
@@ -49,6 +50,7 @@ def import_file() -> ResponseReturnValue:
             actor=current_user,
             max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
             max_rows=current_app.config["STATS_MAX_ROWS"],
+            options=ReadOptions(day_first=day_first_of(form), tz=get_timezone()),
         )
         if report is not None and not report.dry_run:
             flash(

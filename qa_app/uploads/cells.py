@@ -1,31 +1,55 @@
 """Parsing one cell of an uploaded table: numbers, durations, dates, percentages, yes/no.
 
+One set of parsers for every way in: the file imports, the JSON API and the command line.
 Each parser returns a value or raises ValueError with a reason a user can act on; the caller
-adds the row and the column (see qa_app.uploads.reader.Problem).
+adds the row and the column (see qa_app.uploads.reader.Problem). How dates and plain duration
+numbers are read is given by `ReadOptions` (a vendor preset or a saved profile sets them);
+dates are read by qa_app.uploads.dates, units named by qa_app.uploads.units.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 
 from qa_app.day_range import check_day
+from qa_app.uploads.dates import NOT_A_DATE as NOT_A_DATE  # the date parsers' messages
+from qa_app.uploads.dates import NOT_A_DATETIME as NOT_A_DATETIME
+from qa_app.uploads.dates import read_date, read_datetime
+from qa_app.uploads.units import SECONDS_PER, DurationUnit
 
 EMPTY = "empty"
 NOT_A_NUMBER = "not a number"
 NOT_WHOLE = "not a whole number"
 AMBIGUOUS = "ambiguous number (thousands separator or decimal comma?); write it without one"
 NOT_A_DURATION = "not a duration (use seconds or hh:mm:ss)"
-NOT_A_DATE = "not a date (use YYYY-MM-DD or DD.MM.YYYY)"
-NOT_A_DATETIME = "not a date and time (use YYYY-MM-DD hh:mm)"
-OFFSET = "has a time-zone offset; export local times without one"
 NOT_A_BOOL = "not yes or no (use yes/no, true/false or 1/0)"
 TOO_LARGE = "too large (no figure of a contact centre has more than 15 digits)"
 # Decimal arithmetic keeps 28 digits: larger figures would fail when rounded, and the
 # database's INTEGER holds 10 digits anyway.
 MAX_MAGNITUDE = Decimal(10) ** 15
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a source's dates and durations (a preset or profile sets them; the
+    defaults are what every file was read with before, where that is safe).
+
+    `day_first`: the order of slash dates (None: decided per column by its values, or the
+    file refused; see qa_app.uploads.dates). `tz`: the centre's zone, into which a time
+    written with `Z` or an offset is converted. `duration_unit`: what a plain number in a
+    duration column means (None: seconds); a unit the column's header names wins.
+    """
+
+    day_first: bool | None = None
+    tz: tzinfo = UTC
+    duration_unit: DurationUnit | None = None
+
+
+DEFAULT_OPTIONS = ReadOptions()
 
 
 def is_blank(value: object) -> bool:
@@ -96,29 +120,48 @@ def parse_decimal(value: object) -> Decimal:
 _CLOCK = re.compile(r"(-?)(\d{1,15}):(\d{2})(?::(\d{2}))?(?:[.,](\d+))?")
 # "h:mm:ss" with at most 9 digits of hours: always below MAX_MAGNITUDE seconds.
 _WHOLE_CLOCK = re.compile(r"(\d{1,9}):([0-5]\d):([0-5]\d)")
+_AMOUNT = r"\d{1,12}(?:[.,]\d{1,9})?"
+# ISO 8601: "PT5M12S", "PT1H", "P1DT2H", "PT0.5S".
+_ISO_DURATION = re.compile(
+    rf"P(?:(?P<D>{_AMOUNT})D)?(?:T(?:(?P<H>{_AMOUNT})H)?(?:(?P<M>{_AMOUNT})M)?"
+    rf"(?:(?P<S>{_AMOUNT})S)?)?",
+    re.IGNORECASE,
+)
+# Written with units: "5m 12s", "1h 2m", "312s", "2 min", "361798 ms", "1 h 02 min 03 s".
+_UNIT_WORDS: dict[str, Decimal | int] = {
+    "h": 3600, "hr": 3600, "hrs": 3600, "m": 60, "min": 60, "mins": 60, "s": 1, "sec": 1,
+    "secs": 1, "ms": Decimal("0.001"),
+}  # fmt: skip
+_WITH_UNITS = re.compile(rf"(?:{_AMOUNT}\s*(?:hrs|hr|h|mins|min|ms|m|secs|sec|s)\s*)+", re.I)
+_ONE_UNIT = re.compile(rf"({_AMOUNT})\s*(hrs|hr|h|mins|min|ms|m|secs|sec|s)", re.I)
 
 
-def parse_duration_seconds(value: object) -> int:
-    """Whole seconds >= 0 from seconds, "hh:mm:ss", "mm:ss", "h:mm:ss.fff" or Excel times."""
+def parse_duration_seconds(value: object, unit: DurationUnit | None = None) -> int:
+    """Whole seconds >= 0 (rounded half up) of any duration `parse_duration` reads."""
     if isinstance(value, str):  # the common cases, "1:02:03" and "3723": no Decimal
-        if value.isascii() and value.isdigit() and len(value) < 16:
+        if unit in (None, "seconds") and value.isascii() and value.isdigit() and len(value) < 16:
             return int(value)
         if clock := _WHOLE_CLOCK.fullmatch(value):
             hours, minutes, seconds = clock.groups()
             return int(hours) * 3600 + int(minutes) * 60 + int(seconds)
-    return int(parse_duration(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return int(parse_duration(value, unit).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def parse_duration(value: object) -> Decimal:
-    """Seconds >= 0, unrounded (an average such as an AHT of 312.6 s is multiplied first)."""
+def parse_duration(value: object, unit: DurationUnit | None = None) -> Decimal:
+    """Seconds >= 0, unrounded (an average such as an AHT of 312.6 s is multiplied first),
+    from "hh:mm:ss", "mm:ss", "h:mm:ss.fff", ISO 8601 ("PT5M12S"), units written out ("5m
+    12s", "1h 2m", "312s"), Excel times, or a plain number in `unit` (None: seconds;
+    milliseconds, minutes, hours or fractions of a day). A value that says its own unit
+    (a clock, "PT…", "…s") is read by it whatever `unit` is."""
     if isinstance(value, date):  # includes datetime
         raise ValueError("a date, not a duration")
+    text = value.strip() if isinstance(value, str) else None
     if isinstance(value, timedelta):
         seconds = Decimal(value.days * 86400 + value.seconds) + Decimal(value.microseconds) / 10**6
     elif isinstance(value, time):
         whole = value.hour * 3600 + value.minute * 60 + value.second
         seconds = Decimal(whole) + Decimal(value.microsecond) / 10**6
-    elif isinstance(value, str) and (clock := _CLOCK.fullmatch(value.strip())):
+    elif text is not None and (clock := _CLOCK.fullmatch(text)):
         negative, first, second, third, fraction = clock.groups()
         hours, minutes, secs = (first, second, third) if third else ("0", first, second)
         if int(secs) >= 60 or (third and int(minutes) >= 60):
@@ -126,86 +169,58 @@ def parse_duration(value: object) -> Decimal:
         seconds = Decimal(int(hours) * 3600 + int(minutes) * 60 + int(secs))
         seconds += Decimal(f"0.{fraction}") if fraction else 0
         seconds = -seconds if negative else seconds
+    elif text and text[0] in "Pp" and (iso := _ISO_DURATION.fullmatch(text)):
+        parts = iso.groupdict()
+        if not any(parts.values()) or text.upper().endswith("T"):
+            raise ValueError(NOT_A_DURATION)
+        factors = {"D": 86400, "H": 3600, "M": 60, "S": 1}
+        seconds = sum(
+            (Decimal(amount.replace(",", ".")) * factors[name]
+             for name, amount in parts.items() if amount),
+            Decimal(0),
+        )  # fmt: skip
+    elif text and text[-1].isalpha() and _WITH_UNITS.fullmatch(text):
+        seconds = sum(
+            (Decimal(amount.replace(",", ".")) * _UNIT_WORDS[word.lower()]
+             for amount, word in _ONE_UNIT.findall(text)),
+            Decimal(0),
+        )  # fmt: skip
     else:
         try:
             seconds = _to_decimal(value, integer=False)
         except ValueError as exc:
             raise ValueError(NOT_A_DURATION if str(exc) == NOT_A_NUMBER else str(exc)) from None
+        if unit is not None and unit != "seconds":
+            seconds *= SECONDS_PER[unit]
     if seconds < 0:
         raise ValueError("negative duration")
     _bounded(seconds)
     return seconds
 
 
-_DATES = (
-    re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"),
-    re.compile(r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})"),
-    re.compile(r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})"),  # day first, as in Europe
-)
-_WHEN = re.compile(
-    r"(?P<date>[\d./-]+)(?:(?:T|\s+)(?P<h>\d{1,2}):(?P<mi>\d{2})"
-    r"(?::(?P<s>\d{2})(?:[.,](?P<f>\d+))?)?(?P<tz>\s*(?:Z|[+-]\d{2}:?\d{2}))?)?"
-)
-
-
-def _when(value: object, reason: str) -> datetime:
-    """A naive datetime from an Excel date cell or from date text with an optional time."""
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            raise ValueError(OFFSET)
-        return value
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
-    if isinstance(value, time):
-        raise ValueError("a time of day without a date")
-    if is_blank(value):
-        raise ValueError(EMPTY)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        # An Excel serial number (46082) in a cell not formatted as a date: too easy to misread.
-        raise ValueError("a number, not a date (format the column as a date in Excel)")
-    when = _WHEN.fullmatch(value.strip()) if isinstance(value, str) else None
-    day = None
-    if when is not None:
-        day = next((m for pattern in _DATES if (m := pattern.fullmatch(when["date"]))), None)
-    if when is None or day is None:
-        raise ValueError(reason)
-    if when["tz"]:
-        raise ValueError(OFFSET)  # the caller applies the site's zone; an offset would clash
-    try:
-        result = datetime(int(day["y"]), int(day["m"]), int(day["d"]))
-    except ValueError:
-        raise ValueError("no such date") from None
-    if when["h"] is None:
-        return result
-    micro = int((when["f"] or "0")[:6].ljust(6, "0"))
-    try:
-        return datetime.combine(
-            result, time(int(when["h"]), int(when["mi"]), int(when["s"] or 0), micro)
-        )
-    except ValueError:
-        raise ValueError("no such time of day") from None
-
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def parse_date(value: object) -> date:
-    """A date: "2026-03-01", "01.03.2026", "01/03/2026" (day first) or an Excel date, within
-    the days the app accepts (qa_app.day_range)."""
+def parse_date(value: object, options: ReadOptions | None = None) -> date:
+    """A date: "2026-03-01", "2026/03/01", "01.03.2026", a slash date in the order
+    `options.day_first` decides (see qa_app.uploads.dates), an RFC 2822 date, or an Excel
+    date; a date and time with a zone gives its day in `options.tz`. Within the days the app
+    accepts (qa_app.day_range)."""
     if isinstance(value, str) and _ISO_DATE.fullmatch(value):
         try:  # the common case: no pattern search, no datetime
             return check_day(date.fromisoformat(value))
         except ValueError:
-            pass  # "2026-02-30" or a day out of range: _when says why
-    return check_day(_when(value, NOT_A_DATE).date())
+            pass  # "2026-02-30" or a day out of range: read_date says why
+    options = options or DEFAULT_OPTIONS
+    return read_date(value, day_first=options.day_first, tz=options.tz)
 
 
-def parse_datetime(value: object) -> datetime:
-    """A naive datetime (the caller applies the time zone); a date alone means midnight. Its
-    day is within the days the app accepts (qa_app.day_range)."""
-    moment = _when(value, NOT_A_DATETIME)
-    check_day(moment.date())
-    return moment
+def parse_datetime(value: object, options: ReadOptions | None = None) -> datetime:
+    """A date and time: naive when written without a zone (the caller applies the centre's
+    zone), else aware in `options.tz`; a date alone means midnight. Its day is within the
+    days the app accepts (qa_app.day_range)."""
+    options = options or DEFAULT_OPTIONS
+    return read_datetime(value, day_first=options.day_first, tz=options.tz)
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_percentage(value: object) -> Decimal:

@@ -10,20 +10,25 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from qa_app.uploads.reader import Problem, Table, TableError, TableStream, normalise_header
+from qa_app.uploads.units import header_without_unit
 
 
 def map_columns(
     headers: list[str], aliases: Mapping[str, Iterable[str]], *, required: Iterable[str]
 ) -> dict[str, int]:
-    """Field name -> column index, matching each field's name and aliases to the headers."""
+    """Field name -> column index, matching each field's name and aliases to the headers (a
+    header naming its unit, "Handle Time (ms)", matches as "Handle Time" too)."""
     required = list(required)
     keys = [normalise_header(header) for header in headers]
+    bare = [normalise_header(header_without_unit(header)) for header in headers]
     found: dict[str, int] = {}
     problems: list[Problem] = []
     for field in dict.fromkeys([*aliases, *required]):
         names = list(dict.fromkeys([field, *aliases.get(field, ())]))
         wanted = {normalise_header(name) for name in names}
-        matches = [index for index, key in enumerate(keys) if key in wanted]
+        matches = [
+            index for index, key in enumerate(keys) if key in wanted or bare[index] in wanted
+        ]
         if len(matches) == 1:
             found[field] = matches[0]
         elif matches:

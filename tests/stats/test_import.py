@@ -291,7 +291,7 @@ def test_a_file_of_channel_rows_only_still_gives_the_agents_kpis(
         # day
         ("Agent;DATE;Calls Handled", "A-1;02.11.2026;3", {"contacts_handled": 3}),
         ("Agent;Interval;Calls Handled", "A-1;2026-11-02 14:30;3", {"contacts_handled": 3}),
-        ("Agent;Report Date;Calls Handled", "A-1;02/11/2026;3", {"contacts_handled": 3}),
+        ("Agent;Report Date;Calls Handled", "A-1;2026/11/02;3", {"contacts_handled": 3}),
         # contacts
         ("Agent;Date;Contacts handled", "A-1;2026-11-02;3", {"contacts_handled": 3}),
         ("Agent;Date;contacts_handled", "A-1;2026-11-02;3", {"contacts_handled": 3}),

@@ -25,6 +25,7 @@ from qa_app.interactions import importer as interactions
 from qa_app.stats.daily_rows import collect_day_totals
 from qa_app.stats.models import ALL_CHANNELS, TOTAL_COLUMNS
 from qa_app.uploads.cells import (
+    ReadOptions,
     parse_bool,
     parse_date,
     parse_datetime,
@@ -279,7 +280,7 @@ def check_calls(rows: list[tuple[int, dict[str, Any]]]) -> tuple[list[dict[str, 
             rows,
             lambda name: name,
             actor=None,  # type: ignore[arg-type]
-            read_moment=interactions.local_moment(UTC),
+            read_moment=interactions.local_moment(ReadOptions(tz=UTC)),
             default_source="pbx",
             agent_keys=[],
         )

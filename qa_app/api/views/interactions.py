@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask.typing import ResponseReturnValue
+from flask_babel import get_timezone
 from flask_login import current_user
 
 from qa_app.api import representations
@@ -15,6 +16,9 @@ from qa_app.api.pagination import paginate
 from qa_app.api.params import (
     agent_param,
     choice_param,
+    date_order_param,
+    flag_param,
+    only_params,
     period_params,
     team_agents,
     team_param,
@@ -27,6 +31,7 @@ from qa_app.channels import CHANNELS
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
 from qa_app.teams.scope import agents_visible_to
+from qa_app.uploads.cells import ReadOptions
 from qa_app.uploads.reader import TableError
 
 # Who records interactions on the web (interactions.index, .import) records them here too.
@@ -60,10 +65,15 @@ def interactions() -> ResponseReturnValue:
 def create_interactions() -> ResponseReturnValue:
     """Record one interaction or a batch, all or nothing, with the file import's checks.
     Items already stored (same source, external_ref and agent) are not added again: their
-    ids come back with `created: false`. 201 when anything was created, else 200."""
+    ids come back with `created: false`. 201 when anything was created, else 200.
+    `dry_run=true` only checks: 200, and `created` says what would be; `date_order` decides
+    how slash dates are read."""
+    only_params("dry_run", "date_order")
+    dry_run = flag_param("dry_run")
+    options = ReadOptions(day_first=date_order_param(), tz=get_timezone())
     items = read_items(read_json_body(), INTERACTION_FIELDS, MAX_INTERACTIONS)
     try:
-        stored = store_interactions(items, current_user)
+        stored = store_interactions(items, current_user, options=options, dry_run=dry_run)
         db.session.commit()
     except TableError as error:
         raise validation_error(error) from None
@@ -78,5 +88,6 @@ def create_interactions() -> ResponseReturnValue:
         ],
         "created": created,
         "existing": len(stored) - created,
+        "dry_run": dry_run,
     }  # fmt: skip
-    return body, 201 if created else 200
+    return body, 201 if created and not dry_run else 200
