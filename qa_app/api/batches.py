@@ -102,7 +102,11 @@ STAT_FIELDS = (
     Field("agent", "string", AGENT, required=True),
     Field("day", "date", "The day the totals are for (YYYY-MM-DD).", required=True),
     Field("channel", "string", "A channel, or 'all' (the default) for the whole day."),
-    _count("contacts_handled", "Contacts handled (0 for a day without contacts).", True),
+    _count(
+        "contacts_handled",
+        "Contacts handled (0 for a day without contacts); needed with handle or logged-in "
+        "times, left out by a source without contact counts (a survey tool).",
+    ),
     _amount("handle_seconds", "Total handle time (talk + hold + after-call work), seconds."),
     _amount(
         "aht_seconds",
@@ -184,7 +188,8 @@ def store_interactions(items: list[dict[str, Any]], actor: User) -> list[StoredI
 
 def store_stats(items: list[dict[str, Any]], actor: User, *, dry_run: bool) -> StatsReport:
     """Check every row like the file import and (unless `dry_run`) store the agent-days,
-    replacing the same agent-days stored before. Raises TableError; nothing is written then."""
+    replacing the API's rows of the same agent-days stored before (other sources' stay).
+    Raises TableError; nothing is written then."""
     with snapshot_read(db.session):  # checked without the write lock (SQLite)
         agents = agents_by_key((str(item["agent"]) for item in items), actor)
         days = collect_day_totals(enumerate(items), lambda name: name, agents)

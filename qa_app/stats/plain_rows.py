@@ -20,11 +20,12 @@ from typing import Any
 
 from qa_app.auth.models import Role, User
 from qa_app.stats.daily_rows import (
+    BASE_NEEDS,
     COUNTS,
     DURATIONS,
     HANDLE_PARTS,
     PART_OF_BASE,
-    DayKey,
+    AgentDays,
     Totals,
     add_up,
     channel_of,
@@ -54,11 +55,16 @@ class PlainRows:
     """Converts the plain rows of one file (its columns: our name → index in a row)."""
 
     def __init__(self, columns: Mapping[str, int], agents: Mapping[str, Any]) -> None:
-        self.enabled = not FULL_CHECK_COLUMNS.intersection(columns)
+        # Responses without their results: every row is told so by the full checks.
+        self._incomplete = any(
+            base in columns and not any(part in columns for part in parts)
+            for base, parts in BASE_NEEDS
+        )
+        self.enabled = not FULL_CHECK_COLUMNS.intersection(columns) and not self._incomplete
         self._agent = columns["agent"]
         self._day = columns.get("day", -1)
         self._channel = columns.get("channel")
-        self._contacts = columns["contacts_handled"]
+        self._contacts = columns.get("contacts_handled")  # a survey file has none
         self._counts = [(_INDEX[n], columns[n]) for n in COUNTS if n in columns]
         self._seconds = [(_INDEX[n], columns[n]) for n in DURATIONS if n in columns]
         self._handle = columns.get("handle_seconds")
@@ -78,7 +84,9 @@ class PlainRows:
         if agent_id is None:
             agent_id = self._agent_id(values[self._agent])
         day = self._day_of(values[self._day])
-        if agent_id < 0 or day is None or values[self._contacts] in _BLANK:
+        if agent_id < 0 or day is None or self._incomplete:
+            return None
+        if self._contacts is not None and values[self._contacts] in _BLANK:
             return None
         channel = ALL_CHANNELS
         if self._channel is not None and values[self._channel] not in _BLANK:
@@ -180,7 +188,7 @@ def collect_file_days(
     label: Callable[[str], str],
     agents: Mapping[str, User],
     progress: Callable[[int], None] | None = None,
-) -> dict[DayKey, tuple[int, ...]]:
+) -> AgentDays:
     """`daily_rows.collect_day_totals` for a file's rows (values by column index; `columns`:
     our name → index): its plain rows converted in one step, every other row fully checked."""
     plain = PlainRows(columns, agents)
@@ -190,4 +198,4 @@ def collect_file_days(
             return converted
         return row_totals(number, NamedRow(values, columns), label, agents, problems)
 
-    return add_up(rows, checked, label, progress)
+    return add_up(rows, checked, label, progress, given=columns.keys())
