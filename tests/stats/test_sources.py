@@ -9,9 +9,10 @@ Every expected KPI is worked out by hand in the comments from the files below.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
+import flask_migrate
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -233,3 +234,69 @@ def test_aht_without_handle_time_is_no_data_on_every_surface(
     summary = {row[1]: dict(zip(head, row, strict=True)) for row in rows if row[1]}
     assert summary["a1@example.test"]["Average handle time"] is None  # a blank cell
     assert summary["a1@example.test"]["Contacts per hour"] == 10.0
+
+
+def test_the_api_is_a_source_of_its_own(
+    app: Flask,
+    org: Organisation,
+    importer: Callable[..., StatsReport],
+    api_as: Callable[[User], Any],
+) -> None:
+    importer(SURVEY, source="survey")
+    survey = rows_of(app, "survey")
+    api = api_as(org.manager)
+    # Volumes and times through the API for A1's Nov 2: 80 contacts, 24000 s, 8 h.
+    day = {"agent": "A-1", "day": "2026-11-02", "contacts_handled": 80,
+           "handle_seconds": 24000, "logged_in_seconds": 28800}  # fmt: skip
+    first = api.post("/api/v1/stats", [day])
+    assert first.status_code == 200, first.json
+    assert (first.json["new"], first.json["replaced"]) == (1, 0)
+    again = api.post("/api/v1/stats", [dict(day, contacts_handled=60, handle_seconds=15000)])
+    assert (again.json["new"], again.json["replaced"]) == (0, 1)
+    assert rows_of(app, "survey") == survey
+    # AHT 15000 / 60 = 250 s; CSAT from the survey, 18 of 20 = 90 %
+    totals = a1_totals(app, org, NOV_2, NOV_2)
+    assert (totals.aht_seconds, totals.csat_pct) == (250.0, 90.0)
+    # A survey's figures through the API need no contact counts either.
+    survey_day = {"agent": "B-1", "day": "2026-11-02", "csat_responses": 4, "csat_positive": 3}
+    answer = api.post("/api/v1/stats", [survey_day])
+    assert answer.status_code == 200, answer.json
+    assert rows_of(app, "api")[(org.agent_b1.id, NOV_2)]["contacts_handled"] is None
+    # Times without contacts are refused, as in a file.
+    refused = api.post("/api/v1/stats", [{"agent": "B-1", "day": "2026-11-03", "aht_seconds": 300}])
+    assert refused.status_code == 422
+    assert [(d["item"], d["field"], d["reason"]) for d in refused.json["error"]["details"]] == [
+        (0, "contacts_handled",
+         'missing column "contacts_handled" (needed with handle and logged-in times)'),
+    ]  # fmt: skip
+
+
+def test_the_upgrade_keeps_each_rows_source_and_totals(app: Flask, org: Organisation) -> None:
+    table = sa.table(
+        "agent_daily_stat",
+        *(sa.column(name) for name in ("agent_id", "day", "channel", "source", "imported_at")),
+        *(sa.column(name) for name in TOTAL_COLUMNS),
+    )
+    stored_row = {"agent_id": org.agent_a1.id, "day": NOV_2, "channel": "all", "source": "acd",
+                  **dict.fromkeys(TOTAL_COLUMNS, 0), "contacts_handled": 80,
+                  "imported_at": datetime(2026, 11, 3, tzinfo=UTC)}  # fmt: skip
+    with app.app_context():
+        flask_migrate.downgrade(revision="0011")
+        db.session.execute(sa.insert(table), [stored_row])
+        db.session.commit()
+        flask_migrate.upgrade(revision="0012")
+        # The same agent-day from another source now stands beside it, with totals not given.
+        db.session.execute(
+            sa.insert(table),
+            [{"agent_id": org.agent_a1.id, "day": NOV_2, "channel": "all", "source": "survey",
+              "csat_responses": 4, "csat_positive": 3,
+              "imported_at": datetime(2026, 11, 3, tzinfo=UTC)}],
+        )  # fmt: skip
+        db.session.commit()
+        flask_migrate.upgrade()
+        rows = db.session.execute(
+            sa.select(AgentDailyStat.source, AgentDailyStat.contacts_handled).order_by(
+                AgentDailyStat.source
+            )
+        ).all()
+    assert [tuple(row) for row in rows] == [("acd", 80), ("survey", None)]
