@@ -116,7 +116,11 @@ STAT_FIELDS = (
     Field("agent", "string", AGENT, required=True),
     Field("day", "date", "The day the totals are for (2026-11-02)." + AS_TEXT, required=True),
     Field("channel", "string", "A channel, or 'all' (the default) for the whole day."),
-    _count("contacts_handled", "Contacts handled (0 for a day without contacts).", True),
+    _count(
+        "contacts_handled",
+        "Contacts handled (0 for a day without contacts); needed with handle or logged-in "
+        "times, left out by a source without contact counts (a survey tool).",
+    ),
     _amount("handle_seconds", "Total handle time (talk + hold + after-call work), seconds."),
     _amount(
         "aht_seconds",
@@ -216,7 +220,8 @@ def store_stats(
     items: list[dict[str, Any]], actor: User, *, options: ReadOptions, dry_run: bool
 ) -> StatsReport:
     """Check every row like the file import (dates and figures read with `options`) and
-    (unless `dry_run`) store the agent-days, replacing the same agent-days stored before.
+    (unless `dry_run`) store the agent-days, replacing the API's rows of the same agent-days
+    stored before (other sources' stay).
     Raises TableError; nothing is written then."""
     with snapshot_read(db.session):  # checked without the write lock (SQLite)
         options = settled_options((item.get("day") for item in items), options, "day")

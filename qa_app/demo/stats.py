@@ -134,7 +134,7 @@ def seed_stats(seed: int, today: date) -> int:
     # Outages and survey failures hit the whole centre on the same days.
     picked = random.Random(f"traps:{seed}:{today}").sample(days, 5)  # noqa: S311
     traps = dict.fromkeys(picked[:2], "outage") | dict.fromkeys(picked[2:], "no_survey")
-    # Days already imported win: a demo row would clash on the unique (agent, day, channel).
+    # Days already imported win: demo figures would add to theirs (KPIs sum every source).
     query = sa.select(AgentDailyStat.agent_id, AgentDailyStat.day).where(
         AgentDailyStat.channel == ALL_CHANNELS, AgentDailyStat.day >= start
     )

@@ -235,7 +235,7 @@ def _statistics(user: User) -> list[dict[str, Any]]:
     rows = db.session.execute(
         sa.select(*columns)
         .where(AgentDailyStat.agent_id == user.id)
-        .order_by(AgentDailyStat.day, AgentDailyStat.channel)
+        .order_by(AgentDailyStat.day, AgentDailyStat.channel, AgentDailyStat.source)
     )
     return [row._asdict() for row in rows]
 

@@ -4,18 +4,21 @@ The file import (`importer.py`) and the JSON API (`POST /api/v1/stats`) both han
 mappings of our column names to raw values, so both apply exactly the same rules: agents by
 external id or e-mail, counts and durations, per-day averages turned into totals with the
 day's counts (DESIGN.md), rows of one agent-day added up, and all or nothing — every bad row
-is reported and nothing is written unless every row is good. Storing an agent-day again
-replaces it. A file's plain rows take a shorter path to the same totals (`plain_rows.py`,
+is reported and nothing is written unless every row is good. Statistics are kept per source
+(the phone system, a survey tool …): storing a source's agent-day again replaces that source's
+row only, and a total the source does not give is stored as NULL ("no figure", where 0 is a
+figure). A file's plain rows take a shorter path to the same totals (`plain_rows.py`,
 which uses the rules defined here).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
+from operator import itemgetter
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -61,6 +64,26 @@ PERCENTAGES = ("csat_pct", "fcr_pct")
 # A percentage column becomes a count of its base: CSAT % × responses, FCR % × eligible.
 PERCENT_OF = {"csat_pct": ("csat_positive", "csat_responses"),
               "fcr_pct": ("fcr_resolved", "fcr_eligible")}  # fmt: skip
+# What a source may give, in groups: a file or an API item needs at least one of them (a
+# survey tool's export has no contact counts). Times need their contacts; a group's other
+# parts are checked on each row (a count of satisfied customers needs its responses …).
+VOLUMES = ("contacts_handled", "handle_seconds", "aht_seconds", *HANDLE_PARTS,
+           "logged_in_seconds")  # fmt: skip
+FIGURE_GROUPS = (
+    VOLUMES,
+    ("csat_responses", "csat_positive", "csat_pct"),
+    ("nps_responses", "nps_promoters", "nps_detractors", "nps"),
+    ("fcr_eligible", "fcr_resolved", "fcr_pct"),
+    ("transfers",),
+)
+# A group's first column stands for it where a source gives none.
+ANY_FIGURES = tuple(group[0] for group in FIGURE_GROUPS)
+# A base given without any of its parts would be a KPI of 0 % from a source that never said.
+BASE_NEEDS = (
+    ("csat_responses", ("csat_positive", "csat_pct")),
+    ("fcr_eligible", ("fcr_resolved", "fcr_pct")),
+    ("nps_responses", ("nps_promoters", "nps_detractors", "nps")),
+)
 LOOKUP_CHUNK = 5000
 STORE_CHUNK = 5000
 # The database's INTEGER: a larger total cannot be stored (and no real agent-day is near it).
@@ -71,6 +94,45 @@ DayKey = tuple[int, date, str]  # agent id, day, channel
 # An agent-day and its totals in TOTAL_COLUMNS order (a tuple: millions of them may be held,
 # and the cycle collector stops walking tuples of numbers).
 Totals = tuple[DayKey, tuple[int, ...]]
+
+
+@dataclass
+class AgentDays(dict[DayKey, tuple[int, ...]]):
+    """Checked agent-days and their totals (in `TOTAL_COLUMNS` order), and `given`: the totals
+    their source gives. The others are 0 in the tuples and stored as NULL."""
+
+    given: frozenset[str] = frozenset(TOTAL_COLUMNS)
+
+
+def given_totals(names: Iterable[str]) -> frozenset[str]:
+    """The totals a source gives when it has the columns (or fields) `names`: its totals, and
+    those it gives through an average (AHT × contacts), a percentage or the parts of handle
+    time."""
+    names = set(names)
+    given = names.intersection(TOTAL_COLUMNS)
+    if "aht_seconds" in names or names.intersection(HANDLE_PARTS):
+        given.add("handle_seconds")
+    given.update(PERCENT_OF[name][0] for name in PERCENTAGES if name in names)
+    return frozenset(given)
+
+
+def missing_figures(names: Collection[str]) -> list[str]:
+    """The columns (or fields) a source with the columns `names` must have and has not:
+    the contacts where it gives times; any group of figures (FIGURE_GROUPS) where it gives
+    none (told as the first column of each)."""
+    if not any(name in names for group in FIGURE_GROUPS for name in group):
+        return list(ANY_FIGURES)
+    if "contacts_handled" not in names and any(name in names for name in VOLUMES):
+        return ["contacts_handled"]
+    return []
+
+
+def missing_figures_message(missing: Sequence[str]) -> str:
+    """What `missing_figures` found, in words."""
+    if len(missing) == 1:
+        return f'missing column "{missing[0]}" (needed with handle and logged-in times)'
+    names = " or ".join(f'"{name}"' for name in missing)
+    return f"missing column {names} (a source gives at least one group of figures)"
 
 
 @dataclass
@@ -147,7 +209,7 @@ def check_day_row(
             problem("channel", "unknown channel")
 
     values: dict[str, int] = {}
-    if is_blank(row.get("contacts_handled")):
+    if "contacts_handled" in row and is_blank(row["contacts_handled"]):
         problem("contacts_handled", "empty (write 0 for a day without contacts)")
     for name in COUNTS:
         raw = row.get(name)
@@ -201,6 +263,11 @@ def check_day_row(
             "nps",
             "an NPS score cannot be added up; export promoters, detractors and responses instead",
         )
+    for base, results in BASE_NEEDS:
+        # No responses need no results (0 positive of 0); some responses do.
+        if values.get(base) and not any(name in row for name in results):
+            needed = " or ".join(name.replace("_", " ") for name in results)
+            problem(base, f"a count of responses needs its results beside it ({needed})")
     if user is not None and day is not None and channel:
         result.key = (user.id, day, channel)
     result.values = values
@@ -219,15 +286,22 @@ def collect_day_totals(
     agents: Mapping[str, User],
     progress: Callable[[int], None] | None = None,
     options: ReadOptions = DEFAULT_OPTIONS,
-) -> dict[DayKey, tuple[int, ...]]:
+) -> AgentDays:
     """Check every row and add up each agent-day's totals, a tuple in `TOTAL_COLUMNS` order
     (interval rows of one agent-day add up; per-channel rows also give the day's "all" row).
-    TableError lists the problems (see `add_up`)."""
+    Each row must carry whole groups of figures (`missing_figures`); the totals given are
+    those any row gives (a field another row has is 0 where it is left out, as a blank cell
+    in a file's column). TableError lists the problems (see `add_up`)."""
+    names: set[str] = set()
 
     def checked(number: int, row: Row, problems: list[Problem]) -> Totals | None:
+        names.update(row)
+        if missing := missing_figures(row.keys()):
+            message = missing_figures_message(missing)
+            problems.append(Problem.at(number, label(missing[0]), None, message))
         return row_totals(number, row, label, agents, problems, options)
 
-    return add_up(rows, checked, label, progress)
+    return add_up(rows, checked, label, progress, given=names)
 
 
 def row_totals(
@@ -251,12 +325,15 @@ def add_up(
     checked: Callable[[int, Any, list[Problem]], Totals | None],
     label: Callable[[str], str],
     progress: Callable[[int], None] | None = None,
-) -> dict[DayKey, tuple[int, ...]]:
+    *,
+    given: Collection[str],
+) -> AgentDays:
     """Add up the totals `checked` gives for each row by agent-day; TableError lists every
     problem it found (the first MAX_PROBLEMS, with their count), and any total too large
-    to store."""
+    to store. `given`: the source's columns (or fields), read once the rows are checked,
+    which say what totals it gives (`given_totals`)."""
     problems = Problems()
-    days: dict[DayKey, tuple[int, ...]] = {}
+    days = AgentDays()
     for index, (number, row) in enumerate(rows, start=1):
         if (result := checked(number, row, problems)) is not None:
             key, totals = result
@@ -276,11 +353,12 @@ def add_up(
                 problems.append(Problem.at(None, label(name), value, reason))
     if problems:
         raise TableError(problems)
+    days.given = given_totals(given)
     return days
 
 
 def save_days(
-    days: Mapping[DayKey, Sequence[int]],
+    days: AgentDays,
     *,
     rows: int,
     source: str,
@@ -288,8 +366,9 @@ def save_days(
     dry_run: bool,
     origin: Mapping[str, Any],
 ) -> StatsReport:
-    """Report on checked agent-days and (unless `dry_run`) store them, replacing the same
-    agent-days stored before; audited with `origin` (the file name, or the API)."""
+    """Report on checked agent-days and (unless `dry_run`) store them as `source`'s,
+    replacing that source's rows of the same agent-days (other sources' rows stay: `replaced`
+    counts only this source's); audited with `origin` (the file name, or the API)."""
     report = StatsReport(
         rows=rows,
         agent_days=len(days),
@@ -302,7 +381,7 @@ def save_days(
     if days:
         report.first_day = min(key[1] for key in days)
         report.last_day = max(key[1] for key in days)
-        stored = _stored_ids(days)
+        stored = _stored_ids(days, source)
         report.replaced = len(stored)
         report.new = report.agent_days - report.replaced
     if dry_run or not days:
@@ -340,8 +419,8 @@ def _add_all_channel_rows(days: dict[DayKey, tuple[int, ...]]) -> None:
     days.update(sums)
 
 
-def _stored_ids(days: Mapping[DayKey, Any]) -> dict[DayKey, int]:
-    """The ids of the agent-days in `days` that are stored already.
+def _stored_ids(days: Mapping[DayKey, Any], source: str) -> dict[DayKey, int]:
+    """The ids of `source`'s rows of the agent-days in `days` that are stored already.
 
     One range query per chunk of agents (their rows between the first and the last day),
     matched in memory: a tuple IN over a million keys would be compiled chunk by chunk.
@@ -356,6 +435,7 @@ def _stored_ids(days: Mapping[DayKey, Any]) -> dict[DayKey, int]:
         ).where(
             AgentDailyStat.agent_id.in_(agents[start : start + LOOKUP_CHUNK]),
             AgentDailyStat.day.between(first, last),
+            AgentDailyStat.source == source,
         )
         for row_id, agent_id, day, channel in db.session.execute(
             query.execution_options(yield_per=STORE_CHUNK)
@@ -365,21 +445,33 @@ def _stored_ids(days: Mapping[DayKey, Any]) -> dict[DayKey, int]:
     return found
 
 
-def _replace(
-    days: Mapping[DayKey, Sequence[int]], stored: Mapping[DayKey, int], source: str
-) -> None:
-    """Delete the stored agent-days, then insert them all: storing twice gives the same data."""
+def _replace(days: AgentDays, stored: Mapping[DayKey, int], source: str) -> None:
+    """Delete the source's stored agent-days, then insert them all: storing twice gives the
+    same data. Only the totals the source gives are inserted; the others are NULL."""
     ids = sorted(stored.values())
     table = cast(sa.Table, AgentDailyStat.__table__)
     for start in range(0, len(ids), STORE_CHUNK):
         db.session.execute(sa.delete(table).where(table.c.id.in_(ids[start : start + STORE_CHUNK])))
     now = utcnow()
+    given = [index for index, name in enumerate(TOTAL_COLUMNS) if name in days.given]
+    names = [TOTAL_COLUMNS[index] for index in given]
+    pick = _picker(given)
     # Through the driver (COPY on PostgreSQL): a million agent-days without SQLAlchemy's
     # per-row parameter handling.
     bulk_insert(
         db.session,
         table,
-        ("agent_id", "day", "channel", *TOTAL_COLUMNS, "source", "imported_at"),
-        ((agent_id, day, channel, *totals, source, now)
+        ("agent_id", "day", "channel", *names, "source", "imported_at"),
+        ((agent_id, day, channel, *pick(totals), source, now)
          for (agent_id, day, channel), totals in days.items()),
     )  # fmt: skip
+
+
+def _picker(indices: Sequence[int]) -> Callable[[tuple[int, ...]], Sequence[int]]:
+    """A function giving the totals at `indices` (all of them: the tuple itself)."""
+    if len(indices) == len(TOTAL_COLUMNS):
+        return lambda totals: totals
+    if len(indices) == 1:
+        index = indices[0]
+        return lambda totals: (totals[index],)
+    return itemgetter(*indices)

@@ -28,7 +28,10 @@ class StatsImportForm(FlaskForm):
         default="import",
         validators=SOURCE,
         filters=[strip_whitespace],
-        description=_l("Selects a saved column mapping, if there is one."),
+        description=_l(
+            "Name the system the file comes from: a file replaces only the figures imported "
+            "before from the same source. Also selects a saved column mapping, if there is one."
+        ),
     )
     date_order = date_order_field()
     dry_run = BooleanField(_l("Only check the file (dry run)"), default=True)

@@ -4,9 +4,11 @@ Columns are found by their usual names (or a mapping saved for the source). Dura
 seconds or hh:mm:ss; per-day averages (AHT, CSAT %, FCR %) are turned into totals with the
 day's counts. Rows of one agent-day (interval exports) are added up. All or nothing: bad rows
 are reported (the first 200 problems, and their count), nothing is written unless the whole
-file is good, and the file is checked before the write transaction begins. Importing an
-agent-day again replaces it. The row checks and the storing are `daily_rows.py`'s, shared
-with the JSON API; this module finds the columns of a file.
+file is good, and the file is checked before the write transaction begins. A file needs the
+agent, the day and at least one whole group of figures (volumes and times, CSAT, NPS, FCR,
+transfers): a survey export without contact counts is a file like any other. Importing an
+agent-day again replaces the rows of the same source only. The row checks and the storing
+are `daily_rows.py`'s, shared with the JSON API; this module finds the columns of a file.
 """
 
 from __future__ import annotations
@@ -22,7 +24,14 @@ import sqlalchemy as sa
 from qa_app.auth.models import User
 from qa_app.database import snapshot_read
 from qa_app.extensions import db
-from qa_app.stats.daily_rows import DURATION_COLUMNS, DayKey, StatsReport, save_days
+from qa_app.stats.daily_rows import (
+    DURATION_COLUMNS,
+    AgentDays,
+    StatsReport,
+    missing_figures,
+    missing_figures_message,
+    save_days,
+)
 from qa_app.stats.models import ColumnMapping
 from qa_app.stats.plain_rows import collect_file_days
 from qa_app.teams.scope import agents_by_key
@@ -62,7 +71,7 @@ ALIASES: Mapping[str, tuple[str, ...]] = {
     "fcr_pct": ("fcr", "fcr pct", "fcr %", "first contact resolution"),
     "transfers": ("transfers", "transferred", "transfer count"),
 }  # fmt: skip
-REQUIRED = ("agent", "contacts_handled")
+REQUIRED = ("agent",)  # and the figures of at least one group (daily_rows.missing_figures)
 AGENT_CHUNK = 10_000  # rows whose agents are looked up together
 
 
@@ -153,7 +162,7 @@ def check_stats_file(
     max_rows: int,
     progress: Callable[[int], None] | None = None,
     options: ReadOptions = DEFAULT_OPTIONS,
-) -> tuple[dict[DayKey, tuple[int, ...]], int, str | None]:
+) -> tuple[AgentDays, int, str | None]:
     """The file's agent-days and totals, its number of data rows and the text encoding it
     was read in (None for a workbook); reads only.
 
@@ -164,7 +173,7 @@ def check_stats_file(
     a duration column is in the unit its header names, else `options.duration_unit`.
     """
 
-    def read(options: ReadOptions) -> tuple[dict[DayKey, tuple[int, ...]], int, str | None] | None:
+    def read(options: ReadOptions) -> tuple[AgentDays, int, str | None] | None:
         """The result, or None when a slash date is met with no order decided."""
         stream = stream_table(data, filename, max_bytes=max_bytes, max_rows=max_rows)
         columns = _file_columns(stream.headers, source)
@@ -202,7 +211,9 @@ def _file_columns(headers: list[str], source: str) -> dict[str, int]:
     keys = {normalise_header(header) for header in headers}
     # An interval export may have no date column: its interval start gives the day.
     has_interval = any(normalise_header(alias) in keys for alias in aliases["interval"])
-    columns = map_columns(headers, aliases, required=REQUIRED + (() if has_interval else ("day",)))
+    columns = _mapped_columns(
+        headers, aliases, required=REQUIRED + (() if has_interval else ("day",))
+    )
     columns.setdefault("day", columns.get("interval", -1))
     return columns
 
@@ -239,6 +250,31 @@ def _duration_units(
         for name in DURATION_COLUMNS
         if name in columns
     }
+
+
+def _mapped_columns(
+    headers: list[str], aliases: Mapping[str, tuple[str, ...]], *, required: tuple[str, ...]
+) -> dict[str, int]:
+    """`map_columns`, requiring the figures a file must carry too (`missing_figures`): the
+    contacts where it has times; any group of figures where it has none."""
+    try:
+        found = map_columns(headers, aliases, required=())
+    except TableError:  # columns matched twice: told with the required ones missing
+        return map_columns(headers, aliases, required=required)
+    missing = missing_figures(found)
+    if len(missing) != 1:  # no figures at all: one problem naming every group
+        try:
+            columns = map_columns(headers, aliases, required=required)
+        except TableError as error:
+            raise TableError([*error.problems, *_no_figures(missing)]) from None
+        if missing:
+            raise TableError(_no_figures(missing))
+        return columns
+    return map_columns(headers, aliases, required=(*required, *missing))
+
+
+def _no_figures(missing: Sequence[str]) -> list[Problem]:
+    return [Problem(None, None, None, missing_figures_message(missing))] if missing else []
 
 
 def _with_agents(

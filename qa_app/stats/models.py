@@ -32,11 +32,17 @@ TOTAL_COLUMNS = (
 
 
 class AgentDailyStat(Model):
-    """One agent's totals for one day (on one channel, or "all")."""
+    """One agent's totals for one day (on one channel, or "all") from one source system.
+
+    Several sources may give figures for the same agent-day (volumes and times from the phone
+    system, CSAT from a survey tool); every KPI adds them up, and importing a source again
+    replaces only that source's rows. A total is NULL when its source did not give it (a survey
+    file has no contact counts): 0 is a figure given as zero, NULL is no figure at all.
+    """
 
     __tablename__ = "agent_daily_stat"
     __table_args__ = (
-        sa.UniqueConstraint("agent_id", "day", "channel"),
+        sa.UniqueConstraint("agent_id", "day", "channel", "source"),
         sa.Index("ix_agent_daily_stat_day_agent", "day", "agent_id"),
     )
 
@@ -44,20 +50,21 @@ class AgentDailyStat(Model):
     agent_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     day: Mapped[date]
     channel: Mapped[str] = mapped_column(sa.String(16), default=ALL_CHANNELS)
-    contacts_handled: Mapped[int] = mapped_column(default=0)
-    handle_seconds: Mapped[int] = mapped_column(default=0)
-    talk_seconds: Mapped[int] = mapped_column(default=0)
-    hold_seconds: Mapped[int] = mapped_column(default=0)
-    acw_seconds: Mapped[int] = mapped_column(default=0)
-    logged_in_seconds: Mapped[int] = mapped_column(default=0)
-    csat_responses: Mapped[int] = mapped_column(default=0)
-    csat_positive: Mapped[int] = mapped_column(default=0)
-    nps_responses: Mapped[int] = mapped_column(default=0)
-    nps_promoters: Mapped[int] = mapped_column(default=0)
-    nps_detractors: Mapped[int] = mapped_column(default=0)
-    fcr_eligible: Mapped[int] = mapped_column(default=0)
-    fcr_resolved: Mapped[int] = mapped_column(default=0)
-    transfers: Mapped[int] = mapped_column(default=0)
+    # The totals: NULL when the source did not give one (the ORM's default is a given 0).
+    contacts_handled: Mapped[int | None] = mapped_column(default=0)
+    handle_seconds: Mapped[int | None] = mapped_column(default=0)
+    talk_seconds: Mapped[int | None] = mapped_column(default=0)
+    hold_seconds: Mapped[int | None] = mapped_column(default=0)
+    acw_seconds: Mapped[int | None] = mapped_column(default=0)
+    logged_in_seconds: Mapped[int | None] = mapped_column(default=0)
+    csat_responses: Mapped[int | None] = mapped_column(default=0)
+    csat_positive: Mapped[int | None] = mapped_column(default=0)
+    nps_responses: Mapped[int | None] = mapped_column(default=0)
+    nps_promoters: Mapped[int | None] = mapped_column(default=0)
+    nps_detractors: Mapped[int | None] = mapped_column(default=0)
+    fcr_eligible: Mapped[int | None] = mapped_column(default=0)
+    fcr_resolved: Mapped[int | None] = mapped_column(default=0)
+    transfers: Mapped[int | None] = mapped_column(default=0)
     source: Mapped[str] = mapped_column(sa.String(40), default="import")
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

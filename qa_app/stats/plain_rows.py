@@ -20,11 +20,12 @@ from typing import Any
 
 from qa_app.auth.models import Role, User
 from qa_app.stats.daily_rows import (
+    BASE_NEEDS,
     COUNTS,
     DURATIONS,
     HANDLE_PARTS,
     PART_OF_BASE,
-    DayKey,
+    AgentDays,
     Totals,
     add_up,
     channel_of,
@@ -71,11 +72,16 @@ class PlainRows:
         units = units or {}
         self.options = options
         self._seconds_in: dict[DurationUnit | None, dict[str, int]] = {}
-        self.enabled = not FULL_CHECK_COLUMNS.intersection(columns)
+        # Responses without their results: every row is told so by the full checks.
+        self._incomplete = any(
+            base in columns and not any(part in columns for part in parts)
+            for base, parts in BASE_NEEDS
+        )
+        self.enabled = not FULL_CHECK_COLUMNS.intersection(columns) and not self._incomplete
         self._agent = columns["agent"]
         self._day = columns.get("day", -1)
         self._channel = columns.get("channel")
-        self._contacts = columns["contacts_handled"]
+        self._contacts = columns.get("contacts_handled")  # a survey file has none
         self._counts = [(_INDEX[n], columns[n]) for n in COUNTS if n in columns]
         # (target, column, unit, the cells read in that unit so far)
         self._seconds = [
@@ -100,7 +106,9 @@ class PlainRows:
         if agent_id is None:
             agent_id = self._agent_id(values[self._agent])
         day = self._day_of(values[self._day])
-        if agent_id < 0 or day is None or values[self._contacts] in _BLANK:
+        if agent_id < 0 or day is None or self._incomplete:
+            return None
+        if self._contacts is not None and values[self._contacts] in _BLANK:
             return None
         channel = ALL_CHANNELS
         if self._channel is not None and values[self._channel] not in _BLANK:
@@ -203,7 +211,7 @@ def collect_file_days(
     progress: Callable[[int], None] | None = None,
     options: ReadOptions = DEFAULT_OPTIONS,
     units: Mapping[str, DurationUnit | None] | None = None,
-) -> dict[DayKey, tuple[int, ...]]:
+) -> AgentDays:
     """`daily_rows.collect_day_totals` for a file's rows (values by column index; `columns`:
     our name → index): its plain rows converted in one step, every other row fully checked.
     Dates are read with `options`, durations in their column's unit in `units`."""
@@ -215,4 +223,4 @@ def collect_file_days(
         row = NamedRow(values, columns)
         return row_totals(number, row, label, agents, problems, options, units)
 
-    return add_up(rows, checked, label, progress)
+    return add_up(rows, checked, label, progress, given=columns.keys())

@@ -10,17 +10,16 @@ one for KPIs.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from qa_app.evaluations.models import Answer, Evaluation
 from qa_app.extensions import db
-from qa_app.stats.kpis import KPI_BY_KEY, KpiTotals
+from qa_app.stats.kpis import KPI_BY_KEY, SUMMED, KpiTotals, kpi_sums
 from qa_app.stats.models import ALL_CHANNELS, AgentDailyStat
 from qa_app.training.models import FocusKind, TrainingPlan, TrainingPlanItem
 
-_SUMMED = [f.name for f in fields(KpiTotals) if f.name != "days"]
 # A verdict ("better", "not better") needs at least this n on each side: one evaluation
 # after the plan says nothing yet.
 MIN_N = 2
@@ -114,11 +113,7 @@ def _kpi_comparisons(item_ids: Sequence[int]) -> dict[int, Comparison]:
         "before": AgentDailyStat.day < plan.issued_on,
         "after": AgentDailyStat.day >= plan.issued_on,
     }
-    sums = [
-        sa.func.coalesce(sa.func.sum(sa.case((condition, getattr(AgentDailyStat, name)))), 0)
-        for condition in windows.values()
-        for name in _SUMMED
-    ]
+    sums = [column for condition in windows.values() for column in kpi_sums(condition)]
     rows = db.session.execute(
         sa.select(TrainingPlanItem.id, TrainingPlanItem.focus_key, *sums)
         .join(plan, plan.id == TrainingPlanItem.plan_id)
@@ -139,10 +134,10 @@ def _kpi_comparisons(item_ids: Sequence[int]) -> dict[int, Comparison]:
         .group_by(TrainingPlanItem.id, TrainingPlanItem.focus_key)
     )
     result = {}
-    count = len(_SUMMED)
+    count = len(SUMMED)
     for item_id, key, *values in rows:
-        totals_before = KpiTotals(**dict(zip(_SUMMED, map(int, values[:count]), strict=True)))
-        totals_after = KpiTotals(**dict(zip(_SUMMED, map(int, values[count:]), strict=True)))
+        totals_before = KpiTotals.from_sums(values[:count])
+        totals_after = KpiTotals.from_sums(values[count:])
         result[item_id] = Comparison(
             item_id,
             FocusKind.KPI,

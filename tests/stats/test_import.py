@@ -19,7 +19,7 @@ from qa_app.auth.models import Role, User
 from qa_app.extensions import db
 from qa_app.stats import daily_rows
 from qa_app.stats import importer as stats_importer
-from qa_app.stats.importer import StatsReport, import_stats
+from qa_app.stats.importer import StatsReport
 from qa_app.stats.kpis import kpi_totals
 from qa_app.stats.models import TOTAL_COLUMNS, AgentDailyStat, ColumnMapping
 from qa_app.uploads.reader import TableError
@@ -53,46 +53,6 @@ GOOD_STORED = {
         "fcr_eligible": 10, "fcr_resolved": 10,
     },
 }  # fmt: skip
-
-
-@pytest.fixture
-def importer(app: Flask, org: Organisation) -> Any:
-    """Run an import as the admin; commits on success, rolls back and re-raises on failure."""
-    with app.app_context():
-        db.session.get(User, org.agent_a1.id).external_id = "A-1"
-        db.session.get(User, org.agent_b1.id).external_id = "B-1"
-        db.session.commit()
-
-    def run(
-        text: str | bytes,
-        *,
-        filename: str = "stats.csv",
-        dry_run: bool = False,
-        source: str = "acd",
-        max_rows: int = 1000,
-        max_bytes: int = 1_000_000,
-        encoding: str = "utf-8",
-    ) -> StatsReport:
-        data = text.encode(encoding) if isinstance(text, str) else text
-        with app.app_context():
-            actor = db.session.get(User, org.admin.id)
-            try:
-                report = import_stats(
-                    data,
-                    filename,
-                    source=source,
-                    actor=actor,
-                    max_bytes=max_bytes,
-                    max_rows=max_rows,
-                    dry_run=dry_run,
-                )
-                db.session.commit()
-                return report
-            except TableError:
-                db.session.rollback()
-                raise
-
-    return run
 
 
 def stored(app: Flask) -> dict[tuple[str, str, str], dict[str, int]]:
