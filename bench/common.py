@@ -38,7 +38,9 @@ def database_url(target: str) -> str:
     """A SQLAlchemy URL from a SQLite file path or a PostgreSQL URL."""
     if "://" in target:
         return normalise_database_url(target)
-    return f"sqlite:///{Path(target).resolve()}"
+    path = Path(target).resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)  # bench/out/ is not in a fresh clone
+    return f"sqlite:///{path}"
 
 
 def dialect_of(url: str) -> str:

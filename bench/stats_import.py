@@ -3,11 +3,13 @@
     python -m bench.stats_import bench/out/b100k.sqlite --rows 1000000
 
 A CSV in a phone system's shape (agent external id, date, totals, durations as hh:mm:ss)
-is written for the database's agents on days after the generated history, so both runs
-insert new agent-days. The real import (`qa_app.stats.importer.import_stats`, as the CLI
-calls it, then commit) runs first; its rows are deleted; then the floor parses the same
-file with the `csv` module and inserts the same rows with one `executemany` in one
-transaction. Ratio = floor time / import time (target ≥ 0.5). The rows are deleted again.
+is written for the database's agents on days from the first day an import accepts
+(`qa_app.day_range.FIRST_DAY`) on, under sources of its own (`bench`, `floor`), so both
+runs insert new agent-days beside the generated history, whose source is another. The
+real import (`qa_app.stats.importer.import_stats`, as the CLI calls it, then commit) runs
+first; its rows are deleted; then the floor parses the same file with the `csv` module and
+inserts the same rows with one `executemany` in one transaction. Ratio = floor time / import
+time (target ≥ 0.5). The rows are deleted again.
 """
 
 from __future__ import annotations
@@ -99,13 +101,12 @@ def floor(url: str, path: Path, agents: dict[str, int]) -> float:
     return time.perf_counter() - started
 
 
-def delete_after(url: str, day: date) -> None:
-    """Remove the benchmark's agent-days again."""
+def delete_benchmark_rows(url: str) -> None:
+    """Remove the benchmark's agent-days again (its own sources only)."""
     engine = sa.create_engine(url)
     with engine.begin() as connection:
         connection.execute(
-            sa.text("DELETE FROM agent_daily_stat WHERE day >= :day"),
-            {"day": day.isoformat() if engine.dialect.name == "sqlite" else day},
+            sa.text("DELETE FROM agent_daily_stat WHERE source IN ('bench', 'floor')")
         )
     engine.dispose()
 
@@ -119,9 +120,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     url = database_url(args.database)
 
     from qa_app.auth.models import User
+    from qa_app.day_range import FIRST_DAY, last_day
     from qa_app.extensions import db
     from qa_app.stats.importer import import_stats
-    from qa_app.stats.models import AgentDailyStat
 
     app = make_app(url)
     with app.app_context():
@@ -130,13 +131,17 @@ def main(argv: Sequence[str] | None = None) -> None:
                 sa.select(User.external_id, User.id).where(User.role == "agent")
             ).all()
         )
-        last = db.session.scalar(sa.select(sa.func.max(AgentDailyStat.day)))
         db.session.remove()
-    first_day = (last or date.today()) + timedelta(days=1)
+    days = -(-args.rows // len(agents))
+    if FIRST_DAY + timedelta(days=days - 1) > last_day():
+        sys.exit(
+            f"{args.rows:,} rows over {len(agents):,} agents need {days:,} days, more than an "
+            f"import accepts ({FIRST_DAY} to {last_day()}): use fewer rows or a larger database"
+        )
     OUT_DIR.mkdir(exist_ok=True)
     path = OUT_DIR / f"stats-{args.rows}.csv"
-    write_csv(path, sorted(agents), first_day, args.rows)
-    delete_after(url, first_day)
+    write_csv(path, sorted(agents), FIRST_DAY, args.rows)
+    delete_benchmark_rows(url)
 
     with app.app_context():
         actor = db.session.scalar(sa.select(User).where(User.role == "admin"))
@@ -155,9 +160,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         db.session.remove()
         db.engine.dispose()
     import_rss = peak_rss_mb()
-    delete_after(url, first_day)
+    delete_benchmark_rows(url)
     floor_seconds = floor(url, path, agents)
-    delete_after(url, first_day)
+    delete_benchmark_rows(url)
     write_figures(
         "stats_import",
         url,
