@@ -29,13 +29,14 @@ VENDORS = Path(__file__).parent.parent / "data" / "vendors"
 
 @pytest.fixture
 def vendor_import(app: Flask, org: Organisation) -> Callable[..., ImportReport]:
-    def run(file: str, *, source: str = "vendor", **options: Any) -> ImportReport:
+    def run(file: str | Path, *, source: str = "vendor", **options: Any) -> ImportReport:
+        path = file if isinstance(file, Path) else VENDORS / file
         with app.app_context():
             actor = db.session.get(User, org.admin.id)
             try:
                 report = import_interactions(
-                    (VENDORS / file).read_bytes(),
-                    file,
+                    path.read_bytes(),
+                    path.name,
                     source=source,
                     actor=actor,
                     max_bytes=1_000_000,
@@ -152,3 +153,79 @@ def test_name_only_ticket_exports_say_what_they_were_recognised_as(
     }
     assert rows["1201"]["duration_seconds"] == 12 * 60 + 30  # Time tracked 00:12:30
     assert rows["4711"]["occurred_at"] == datetime(2026, 12, 11, 9, 12, 44, tzinfo=UTC)
+
+
+def test_five9_call_log(app: Flask, vendor_import: Callable[..., ImportReport]) -> None:
+    report = vendor_import("five9-call-log.csv")
+    assert report.recognised == "Five9 — Call Log export"
+    text = (VENDORS / "five9-call-log.csv").read_text()
+
+    def seconds(clock: str) -> int:
+        hours, minutes, secs = map(int, clock.split(":"))
+        return hours * 3600 + minutes * 60 + secs
+
+    expected = {
+        row["CALL ID"]: {
+            "agent": row["AGENT"],
+            "channel": "phone",  # Inbound, Autodial, Queue Callback: all calls
+            # "Fri, 11 Dec 2026 08:16:12": the domain's local time (the centre's zone: UTC)
+            "occurred_at": datetime.strptime(row["TIMESTAMP"], "%a, %d %b %Y %H:%M:%S").replace(
+                tzinfo=UTC
+            ),
+            "duration_seconds": seconds(row["TALK TIME"]),
+            "queue": row["CAMPAIGN"],
+            "customer_ref": row["ANI"],
+            "transcript": None,
+            "recording_url": None,
+        }
+        for row in csv.DictReader(io.StringIO(text))
+    }
+    assert stored(app) == expected
+
+
+def test_two_agent_columns_in_an_unrecognised_file_are_refused_naming_both(
+    app: Flask, vendor_import: Callable[..., ImportReport], tmp_path: Path
+) -> None:
+    path = tmp_path / "calls.csv"
+    path.write_text(
+        "Agent,Agent Email,Channel,Date,Call ID\n"
+        "Anna Smith,a1@example.test,phone,2026-12-11 08:00,c-1\n"
+    )
+    with pytest.raises(TableError) as caught:
+        vendor_import(path)
+    assert [str(problem) for problem in caught.value.problems] == [
+        'columns "Agent", "Agent Email" could each be the agent; remove the others from the '
+        "file, or save a column mapping for this source that names the one to use"
+    ]
+
+
+def test_the_cli_imports_an_interaction_list_as_the_web_import(
+    app: Flask, org: Organisation, runner: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "talkdesk.csv"
+    path.write_bytes((VENDORS / "talkdesk-calls.csv").read_bytes())
+    dry = runner.invoke(args=["import-interactions", str(path), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert dry.stdout.strip() == (
+        "Would import 3 interactions for 2 agents from 3 rows (0 already imported). "
+        "Recognised as Talkdesk — Calls report export. Read as UTF-8 text."
+    )
+    assert stored(app) == {}
+    done = runner.invoke(args=["import-interactions", str(path), "--source", "talkdesk"])
+    assert done.exit_code == 0, done.output
+    assert done.stdout.startswith("Imported 3 interactions for 2 agents from 3 rows")
+    assert len(stored(app)) == 3
+    again = runner.invoke(args=["import-interactions", str(path), "--source", "talkdesk"])
+    assert "Imported 0 interactions for 0 agents from 3 rows (3 already imported)." in again.stdout
+
+
+def test_the_cli_tells_a_refused_file(runner: Any, org: Organisation, tmp_path: Path) -> None:
+    path = tmp_path / "zendesk.csv"
+    path.write_bytes((VENDORS / "zendesk-tickets.csv").read_bytes())
+    result = runner.invoke(args=["import-interactions", str(path)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[1:] == [
+        "Nothing was imported: 2 problem(s) in zendesk.csv:",
+        f'  row 2, column "Assignee" ("Anna Smith"): {UNKNOWN_AGENT}',
+        f'  row 3, column "Assignee" ("Ben Jones"): {UNKNOWN_AGENT}',
+    ]

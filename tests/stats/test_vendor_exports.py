@@ -62,7 +62,10 @@ def non_zero(expected: Expected) -> Expected:
 
 @pytest.fixture
 def vendor_import(app: Flask, org: Organisation) -> Callable[..., StatsReport]:
-    def run(file: str, ids: dict[str, str], *, source: str = "acd", **options: Any) -> StatsReport:
+    def run(
+        file: str | Path, ids: dict[str, str], *, source: str = "acd", **options: Any
+    ) -> StatsReport:
+        path = file if isinstance(file, Path) else VENDORS / file
         with app.app_context():
             for email, external_id in ids.items():
                 db.session.scalar(
@@ -72,8 +75,8 @@ def vendor_import(app: Flask, org: Organisation) -> Callable[..., StatsReport]:
             actor = db.session.get(User, org.admin.id)
             try:
                 report = import_stats(
-                    (VENDORS / file).read_bytes(),
-                    file,
+                    path.read_bytes(),
+                    path.name,
                     source=source,
                     actor=actor,
                     max_bytes=1_000_000,
@@ -205,3 +208,191 @@ def test_amazon_connect_agent_performance_export(
     expected = connect_expected()
     assert stored(app) == expected
     check_kpis(app, expected)
+
+
+# ------------------------------------------- the other presets: one agent-day per data row
+
+
+def rows_of(file: str, *, skip: int = 0, totals: int = 0, delimiter: str = ",") -> list[dict]:
+    """The file's data rows read here: `skip` title lines above the header, `totals` rows
+    at the end; Windows-1252 when the file is not UTF-8 (an Excel-DE export)."""
+    data = (VENDORS / file).read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252")
+    lines = text.splitlines()[skip : len(text.splitlines()) - totals]
+    return list(csv.DictReader(lines, delimiter=delimiter))
+
+
+def daily(
+    rows: list[dict],
+    agent: Callable[[dict], str],
+    day: Callable[[dict], str],
+    figures: dict[str, tuple[str, Callable[[str], int]]],
+) -> Expected:
+    """Each row's agent-day ("all" channels) with `figures`: our name → (header, reading)."""
+    expected: Expected = {}
+    for row in rows:
+        values = {name: read(row[header]) for name, (header, read) in figures.items()}
+        if "handle_seconds" not in values:  # handle = talk + hold + after-call work
+            values["handle_seconds"] = sum(
+                values.get(name, 0) for name in ("talk_seconds", "hold_seconds", "acw_seconds")
+            )
+        add(expected, (agent(row), day(row), "all"), values)
+    return non_zero(expected)
+
+
+def us_date(text: str) -> str:
+    month, day, year = text.split("/")
+    return f"{year}-{int(month):02}-{int(day):02}"
+
+
+def dotted_date(text: str) -> str:
+    day, month, year = text.split(".")
+    return f"{year}-{month}-{day}"
+
+
+def count_or_dash(text: str) -> int:
+    return 0 if text == "-" else int(text)
+
+
+CASES: dict[str, tuple[str, dict[str, str], Callable[[], Expected]]] = {
+    "five9-agent-report.csv": (
+        "Five9 — Agent report export",
+        {},
+        lambda: daily(
+            rows_of("five9-agent-report.csv"),
+            lambda row: row["AGENT"],
+            lambda row: row["DATE"].replace("/", "-"),
+            {
+                "contacts_handled": ("CALLS count", int),
+                "logged_in_seconds": ("LOGIN TIME", clock),
+                "talk_seconds": ("TALK TIME", clock),
+                "hold_seconds": ("HOLD TIME", clock),
+                "acw_seconds": ("AFTER CALL WORK TIME", clock),
+                "transfers": ("TRANSFERS count", int),
+            },
+        ),
+    ),
+    "avaya-cms-agent.csv": (
+        "Avaya CMS — Agent report (CMS Supervisor export)",
+        {"a1@example.test": "5001", "a2@example.test": "5002"},
+        lambda: daily(
+            rows_of("avaya-cms-agent.csv", skip=3, totals=1),
+            lambda row: {"5001": "a1@example.test", "5002": "a2@example.test"}[row["Login ID"]],
+            lambda row: "2026-12-11",  # the title line "Date: 12/11/2026", US month first
+            {
+                "contacts_handled": ("ACD Calls", int),
+                "talk_seconds": ("ACD Time", clock),
+                "acw_seconds": ("ACW Time", clock),  # "26:36" is mm:ss
+                "logged_in_seconds": ("Staffed Time", clock),
+                "transfers": ("Trans Out", count_or_dash),
+            },
+        ),
+    ),
+    "cisco-cuic-agent-team.csv": (
+        "Cisco CUIC — Agent Team Historical export",
+        {"a1@example.test": "5001", "a2@example.test": "5002"},
+        lambda: daily(
+            rows_of("cisco-cuic-agent-team.csv", skip=2, totals=1),
+            lambda row: {"5001": "a1@example.test", "5002": "a2@example.test"}[row["Agent ID"]],
+            lambda row: us_date(row["Interval"]),
+            {
+                "contacts_handled": ("Handled", int),
+                "logged_in_seconds": ("Logged On Time", clock),
+                "talk_seconds": ("Talk Time", clock),
+                "hold_seconds": ("Hold Time", clock),
+                "acw_seconds": ("Wrapup Time", clock),
+            },
+        ),
+    ),
+    "twilio-flex-insights.csv": (
+        "Twilio Flex Insights — Agent performance report export",
+        {},
+        lambda: daily(
+            rows_of("twilio-flex-insights.csv"),
+            lambda row: row["Agent Email"],
+            lambda row: row["Date"],
+            {
+                "contacts_handled": ("Conversations", int),
+                "handle_seconds": ("Handle Time", int),
+                "talk_seconds": ("Talk Time", int),
+                "acw_seconds": ("Wrap Up Time", int),
+                "hold_seconds": ("Hold Time", int),
+            },
+        ),
+    ),
+    "german-acd.csv": (
+        "Deutsche ACD — Agentenstatistik (CSV)",
+        {"a1@example.test": "A-1", "a2@example.test": "A-2"},
+        lambda: daily(
+            rows_of("german-acd.csv", skip=2, totals=1, delimiter=";"),
+            lambda row: {"A-1": "a1@example.test", "A-2": "a2@example.test"}[row["Agent-ID"]],
+            lambda row: dotted_date(row["Datum"]),
+            {
+                "contacts_handled": ("Angenommene Anrufe", int),
+                "talk_seconds": ("Gesprächszeit", clock),
+                "hold_seconds": ("Haltezeit", clock),
+                "acw_seconds": ("Nachbearbeitungszeit", clock),
+                "logged_in_seconds": ("Angemeldet", clock),
+            },
+        ),
+    ),
+    "polish-acd.csv": (
+        "Polska ACD — Statystyki konsultantów (CSV)",
+        {},
+        lambda: daily(
+            rows_of("polish-acd.csv", totals=1, delimiter=";"),
+            lambda row: row["Login"],
+            lambda row: dotted_date(row["Data"]),
+            {
+                "contacts_handled": ("Odebrane połączenia", int),
+                "talk_seconds": ("Czas rozmowy", clock),
+                "handle_seconds": ("Czas obsługi", clock),
+                "logged_in_seconds": ("Czas zalogowania", clock),
+            },
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("file", sorted(CASES))
+def test_statistics_export_as_the_vendor_lays_it_out(
+    app: Flask, vendor_import: Callable[..., StatsReport], file: str
+) -> None:
+    """Title lines above the header, totals rows below it ("Totals", "Total", "Summe",
+    "Razem"), US, German and year-first dates, mm:ss and h:mm:ss, "-" for no data, and the
+    agent's id column chosen where a name column could be taken for it."""
+    title, ids, expected = CASES[file]
+    report = vendor_import(file, ids)
+    assert report.recognised == title
+    assert stored(app) == expected()
+    check_kpis(app, expected())
+
+
+def test_a_title_line_day_missing_is_told(
+    app: Flask, vendor_import: Callable[..., StatsReport], tmp_path: Path
+) -> None:
+    text = (VENDORS / "avaya-cms-agent.csv").read_text().replace("Date: 12/11/2026\n", "")
+    (tmp_path / "avaya.csv").write_text(text)
+    with pytest.raises(TableError) as caught:
+        vendor_import(tmp_path / "avaya.csv", {})
+    assert [str(problem) for problem in caught.value.problems] == [
+        'the file looks like the export "Avaya CMS — Agent report (CMS Supervisor export)", '
+        'whose day is given by a title line "Date: …" above the header; the file has none'
+    ]
+
+
+def test_problems_below_title_lines_name_the_row_the_user_sees(
+    app: Flask, vendor_import: Callable[..., StatsReport], tmp_path: Path
+) -> None:
+    text = (VENDORS / "cisco-cuic-agent-team.csv").read_text().replace(",42,", ",4x2,")
+    (tmp_path / "cuic.csv").write_text(text)
+    with pytest.raises(TableError) as caught:
+        vendor_import(tmp_path / "cuic.csv", {"a1@example.test": "5001", "a2@example.test": "5002"})
+    # Two title lines and the header above: Anna's first row is line 4 of the file.
+    assert [str(problem) for problem in caught.value.problems] == [
+        'row 4, column "Handled" ("4x2"): not a whole number'
+    ]
+    assert stored(app) == {}

@@ -78,6 +78,10 @@ KEYS = {
     "blanks",
 }  # fmt: skip
 REQUIRED_KEYS = ("name", "report", "kind", "source", "layout", "columns")
+# The fields whose columns a file must all have to be recognised as a preset's export.
+KEY_FIELDS = frozenset(
+    {"agent", "day", "interval", "contacts_handled", "occurred_at", "external_ref", "channel"}
+)
 MIN_MATCH = 3  # header names a file must share with a preset to be recognised as it
 
 
@@ -154,15 +158,23 @@ class Preset:
         return value
 
     def matches(self, headers: Iterable[str]) -> int:
-        """How many of `headers` this export names; 0 unless they hold its agent column, at
-        least `min_match` of its names and at least half of the columns it maps (so that a
-        plain file with a few common names, "Agent", "Group", is not taken for it)."""
+        """How many of `headers` this export names; 0 unless they hold every column it maps
+        to a key field (the agent, the day, the count, the reference, …), at least
+        `min_match` of its names and at least half of the columns it maps (so that a plain
+        file with common names, "Agent", "Date", "Talk Time", is not taken for it)."""
         keys = {key for header in headers for key in _keys(header)}
         mapped = len(keys & set(self.columns))
         found = mapped + len(keys & self.ignored())
-        agent = {key for key, field in self.columns.items() if field == "agent"}
         enough = found >= self.min_match and 2 * mapped >= len(self.columns)
-        return found if enough and agent & keys else 0
+        return found if enough and self._key_columns() <= keys else 0
+
+    def _key_columns(self) -> set[str]:
+        """The normalised headers of the key fields (the day not, when a title gives it)."""
+        return {
+            key
+            for key, field in self.columns.items()
+            if field in KEY_FIELDS and not (field == "day" and self.day_from_title)
+        }
 
 
 def _keys(header: str) -> set[str]:
@@ -354,8 +366,8 @@ def day_in_titles(preset: Preset, titles: Sequence[str]) -> str:
         if colon and normalise_header(head) == label and rest.strip():
             return rest.strip()
     reason = (
-        f'the file looks like a {preset.title}, whose day is given by a title line "'
-        f'{preset.day_from_title}: …" above the header; the file has none'
+        f'the file looks like the export "{preset.title}", whose day is given by a title '
+        f'line "{preset.day_from_title}: …" above the header; the file has none'
     )
     raise TableError([Problem(None, None, None, reason)])
 
