@@ -26,7 +26,7 @@ from qa_app.interactions.importer import (
 )
 from qa_app.interactions.models import Interaction
 from qa_app.stats.daily_rows import StatsReport, collect_day_totals, save_days
-from qa_app.teams.scope import agents_by_key
+from qa_app.teams.identities import AgentMatches, NameMatch, match_agents
 from qa_app.uploads.reader import TableError
 
 API_SOURCE = "api"
@@ -136,9 +136,13 @@ class StoredInteraction:
     created: bool
 
 
-def store_interactions(items: list[dict[str, Any]], actor: User) -> list[StoredInteraction]:
+def store_interactions(
+    items: list[dict[str, Any]], actor: User, warnings: list[NameMatch] | None = None
+) -> list[StoredInteraction]:
     """Check every item, then insert the new ones; items already stored (same source and
-    reference) keep their id. Raises TableError with every problem; nothing is written then."""
+    reference) keep their id. Raises TableError with every problem; nothing is written then.
+    Agents matched by display name only are added to `warnings` when it is given."""
+    matched: dict[str, AgentMatches] = {}
     rows = [
         (index, {CHECKED_AS.get(k, k): v for k, v in item.items()})
         for index, item in enumerate(items)
@@ -150,11 +154,14 @@ def store_interactions(items: list[dict[str, Any]], actor: User) -> list[StoredI
             actor,
             read_moment=read_moment,
             default_source=API_SOURCE,
-            agent_keys=(item.get("agent") for item in items),
+            agent_keys=((item.get("source"), item.get("agent")) for item in items),
             unit="item",
+            matched=matched,
         )
         if problems:
             raise TableError(problems)
+    if warnings is not None:
+        warnings.extend(match for found in matched.values() for match in found.name_matches())
     new, existing = new_records(records, actor)
     if new:
         db.session.execute(sa.insert(Interaction), new)
@@ -186,13 +193,15 @@ def store_stats(items: list[dict[str, Any]], actor: User, *, dry_run: bool) -> S
     """Check every row like the file import and (unless `dry_run`) store the agent-days,
     replacing the same agent-days stored before. Raises TableError; nothing is written then."""
     with snapshot_read(db.session):  # checked without the write lock (SQLite)
-        agents = agents_by_key((str(item["agent"]) for item in items), actor)
+        agents = match_agents((item["agent"] for item in items), actor, API_SOURCE)
         days = collect_day_totals(enumerate(items), lambda name: name, agents)
         if dry_run:
-            return save_days(
+            report = save_days(
                 days, rows=len(items), source=API_SOURCE, actor=actor, dry_run=True, origin={}
             )
-    return save_days(
+            report.name_matches = agents.name_matches()
+            return report
+    report = save_days(
         days,
         rows=len(items),
         source=API_SOURCE,
@@ -200,3 +209,5 @@ def store_stats(items: list[dict[str, Any]], actor: User, *, dry_run: bool) -> S
         dry_run=False,
         origin={"via": "api"},
     )
+    report.name_matches = agents.name_matches()
+    return report

@@ -24,7 +24,7 @@ from qa_app.extensions import db
 from qa_app.stats.daily_rows import DayKey, StatsReport, save_days
 from qa_app.stats.models import ColumnMapping
 from qa_app.stats.plain_rows import collect_file_days
-from qa_app.teams.scope import agents_by_key
+from qa_app.teams.identities import AgentMatches, match_agents
 from qa_app.uploads.cells import is_blank
 from qa_app.uploads.columns import header_of, map_columns
 from qa_app.uploads.reader import TableError, normalise_header, stream_table
@@ -112,7 +112,7 @@ def import_stats(
     only the storing opens a write transaction, left open for the caller to commit.
     """
     with snapshot_read(db.session):
-        days, rows, encoding = check_stats_file(
+        days, rows, encoding, agents = check_stats_file(
             data,
             filename,
             source=source,
@@ -124,6 +124,7 @@ def import_stats(
         if dry_run:  # a report only: read in the same snapshot
             report = save_days(days, rows=rows, source=source, actor=actor, dry_run=True, origin={})
             report.encoding = encoding
+            report.name_matches = agents.name_matches()
             return report
     report = save_days(
         days,
@@ -134,6 +135,7 @@ def import_stats(
         origin={"file": filename[:200]},
     )
     report.encoding = encoding
+    report.name_matches = agents.name_matches()
     return report
 
 
@@ -146,9 +148,9 @@ def check_stats_file(
     max_bytes: int,
     max_rows: int,
     progress: Callable[[int], None] | None = None,
-) -> tuple[dict[DayKey, tuple[int, ...]], int, str | None]:
-    """The file's agent-days and totals, its number of data rows and the text encoding it
-    was read in (None for a workbook); reads only.
+) -> tuple[dict[DayKey, tuple[int, ...]], int, str | None, AgentMatches]:
+    """The file's agent-days and totals, its number of data rows, the text encoding it
+    was read in (None for a workbook) and its agents (how each was matched); reads only.
 
     Raises TableError with the problems. A CSV file's rows are checked as they are read,
     their agents looked up a chunk at a time.
@@ -162,7 +164,7 @@ def check_stats_file(
         stream.headers, aliases, required=REQUIRED + (() if has_interval else ("day",))
     )
     columns.setdefault("day", columns.get("interval", -1))
-    agents: dict[str, User] = {}
+    agents = AgentMatches(source)
     rows = _with_agents(stream.rows, columns["agent"], agents, actor)
     try:
         days = collect_file_days(rows, columns, header_of(stream, columns), agents, progress)
@@ -170,18 +172,19 @@ def check_stats_file(
         stream.finish()  # what is wrong with the file itself is told before its rows' problems
         raise
     stream.finish()
-    return days, stream.count, stream.encoding
+    return days, stream.count, stream.encoding, agents
 
 
 def _with_agents(
     rows: Iterator[tuple[int, Sequence[object]]],
     column: int,
-    agents: dict[str, User],
+    agents: AgentMatches,
     actor: User,
 ) -> Iterator[tuple[int, Sequence[object]]]:
-    """The rows, a chunk at a time, each chunk's agents (those `actor` may see) added to
-    `agents` (by external id and e-mail) before its rows are given."""
+    """The rows, a chunk at a time, each chunk's agents (those `actor` may see, matched for
+    the file's source) added to `agents` before its rows are given."""
     while chunk := list(itertools.islice(rows, AGENT_CHUNK)):
-        keys = {str(values[column]) for _, values in chunk if not is_blank(values[column])}
-        agents.update(agents_by_key(keys.difference(agents), actor))
+        keys = {str(values[column]).strip() for _, values in chunk if not is_blank(values[column])}
+        looked_up = keys.difference(agents).difference(agents.refused)
+        agents.merge(match_agents(looked_up, actor, agents.source))
         yield from chunk

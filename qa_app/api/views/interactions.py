@@ -26,6 +26,7 @@ from qa_app.auth.models import Role, User
 from qa_app.channels import CHANNELS
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
+from qa_app.teams.identities import NameMatch
 from qa_app.teams.scope import agents_visible_to
 from qa_app.uploads.reader import TableError
 
@@ -63,7 +64,8 @@ def create_interactions() -> ResponseReturnValue:
     ids come back with `created: false`. 201 when anything was created, else 200."""
     items = read_items(read_json_body(), INTERACTION_FIELDS, MAX_INTERACTIONS)
     try:
-        stored = store_interactions(items, current_user)
+        warnings: list[NameMatch] = []
+        stored = store_interactions(items, current_user, warnings)
         db.session.commit()
     except TableError as error:
         raise validation_error(error) from None
@@ -78,5 +80,6 @@ def create_interactions() -> ResponseReturnValue:
         ],
         "created": created,
         "existing": len(stored) - created,
+        "warnings": [representations.name_match(match) for match in warnings],
     }  # fmt: skip
     return body, 201 if created else 200
