@@ -112,9 +112,7 @@ class AgentIdentity(Model):
     source: Mapped[str] = mapped_column(sa.String(SOURCE_NAME_LENGTH))
     external_id: Mapped[str] = mapped_column(sa.String(IDENTITY_LENGTH))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user.id", ondelete="SET NULL")
-    )
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 

@@ -149,9 +149,7 @@ def check_interactions(
     keys_by_source: dict[str, set[str]] = {}
     for source_value, key in agent_keys:
         keys_by_source.setdefault(_text(source_value) or default_source, set()).add(_text(key))
-    matches = {
-        source: match_agents(keys, actor, source) for source, keys in keys_by_source.items()
-    }
+    matches = {source: match_agents(keys, actor, source) for source, keys in keys_by_source.items()}
     if matched is not None:
         matched.update(matches)
     problems = Problems(grouped=label("agent"), unit=unit)  # an unknown agent is told once

@@ -25,6 +25,7 @@ from qa_app.interactions.services import (
 )
 from qa_app.scorecards.models import Scorecard
 from qa_app.scorecards.services import active_scorecards, scorecard_for_channel
+from qa_app.teams.match_report import flash_name_matches, unknown_agents
 from qa_app.teams.scope import agents_visible_to, can_score
 from qa_app.uploads.reader import Problem
 from qa_app.uploads.transaction import read_as, run_upload
@@ -145,7 +146,12 @@ def import_file() -> ResponseReturnValue:
                 + read_as(report.encoding),
                 "success",
             )
+            flash_name_matches(report.name_matches)
             return redirect(url_for("interactions.index"))
     return render_template(
-        "interactions/import.html", form=form, report=report, problems=problems
+        "interactions/import.html",
+        form=form,
+        report=report,
+        problems=problems,
+        unknown=unknown_agents(problems),
     ), (400 if problems else 200)

@@ -106,7 +106,8 @@ def _match_chunk(values: list[str], user: User, matches: AgentMatches) -> None:
     visible = agents_visible_to(user).order_by(None)
     remaining = set(values)
     by_identity = visible.join(AgentIdentity, AgentIdentity.user_id == User.id).where(
-        AgentIdentity.source == matches.source, AgentIdentity.external_id.in_(values)
+        AgentIdentity.source == matches.source.strip().lower(),
+        AgentIdentity.external_id.in_(values),
     )
     rows = db.session.execute(by_identity.add_columns(AgentIdentity.external_id))
     for agent, external_id in rows:
