@@ -82,6 +82,8 @@ def import_stats_command(file: Path, dry_run: bool, source: str, date_order: str
         f"{report.first_day} to {report.last_day}."
         + (f" Read as {report.encoding} text." if report.encoding else "")
     )
+    for match in report.name_matches:
+        click.echo(f"Warning: {match}.", err=True)
 
 
 def _system_actor() -> User:

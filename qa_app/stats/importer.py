@@ -34,7 +34,7 @@ from qa_app.stats.daily_rows import (
 )
 from qa_app.stats.models import ColumnMapping
 from qa_app.stats.plain_rows import collect_file_days
-from qa_app.teams.scope import agents_by_key
+from qa_app.teams.identities import AgentMatches, match_agents
 from qa_app.uploads.cells import DEFAULT_OPTIONS, ReadOptions, is_blank
 from qa_app.uploads.columns import header_of, map_columns
 from qa_app.uploads.dates import UNDECIDED, DateOrderError, DayOrderEvidence
@@ -126,7 +126,7 @@ def import_stats(
     only the storing opens a write transaction, left open for the caller to commit.
     """
     with snapshot_read(db.session):
-        days, rows, encoding = check_stats_file(
+        days, rows, encoding, agents = check_stats_file(
             data,
             filename,
             source=source,
@@ -139,6 +139,7 @@ def import_stats(
         if dry_run:  # a report only: read in the same snapshot
             report = save_days(days, rows=rows, source=source, actor=actor, dry_run=True, origin={})
             report.encoding = encoding
+            report.name_matches = agents.name_matches()
             return report
     report = save_days(
         days,
@@ -149,6 +150,7 @@ def import_stats(
         origin={"file": filename[:200]},
     )
     report.encoding = encoding
+    report.name_matches = agents.name_matches()
     return report
 
 
@@ -162,9 +164,9 @@ def check_stats_file(
     max_rows: int,
     progress: Callable[[int], None] | None = None,
     options: ReadOptions = DEFAULT_OPTIONS,
-) -> tuple[AgentDays, int, str | None]:
-    """The file's agent-days and totals, its number of data rows and the text encoding it
-    was read in (None for a workbook); reads only.
+) -> tuple[AgentDays, int, str | None, AgentMatches]:
+    """The file's agent-days and totals, its number of data rows, the text encoding it
+    was read in (None for a workbook) and its agents (how each was matched); reads only.
 
     Raises TableError with the problems. A CSV file's rows are checked as they are read,
     their agents looked up a chunk at a time. Slash dates are read in the order
@@ -173,7 +175,7 @@ def check_stats_file(
     a duration column is in the unit its header names, else `options.duration_unit`.
     """
 
-    def read(options: ReadOptions) -> tuple[AgentDays, int, str | None] | None:
+    def read(options: ReadOptions) -> tuple[AgentDays, int, str | None, AgentMatches] | None:
         """The result, or None when a slash date is met with no order decided."""
         stream = stream_table(data, filename, max_bytes=max_bytes, max_rows=max_rows)
         columns = _file_columns(stream.headers, source)
@@ -183,7 +185,7 @@ def check_stats_file(
                 return None  # the column is read first, before any row is checked
             stream.rows = itertools.chain([first] if first else [], stream.rows)
         units = _duration_units(stream.headers, columns, options)
-        agents: dict[str, User] = {}
+        agents = AgentMatches(source)
         rows = _with_agents(stream.rows, columns["agent"], agents, actor)
         label = header_of(stream, columns)
         try:
@@ -194,7 +196,7 @@ def check_stats_file(
             stream.finish()  # what is wrong with the file itself is told before its rows'
             raise
         stream.finish()
-        return days, stream.count, stream.encoding
+        return days, stream.count, stream.encoding, agents
 
     if (result := read(options)) is None:
         day_first = _settled_day_first(data, filename, source, max_bytes, max_rows)
@@ -280,12 +282,13 @@ def _no_figures(missing: Sequence[str]) -> list[Problem]:
 def _with_agents(
     rows: Iterator[tuple[int, Sequence[object]]],
     column: int,
-    agents: dict[str, User],
+    agents: AgentMatches,
     actor: User,
 ) -> Iterator[tuple[int, Sequence[object]]]:
-    """The rows, a chunk at a time, each chunk's agents (those `actor` may see) added to
-    `agents` (by external id and e-mail) before its rows are given."""
+    """The rows, a chunk at a time, each chunk's agents (those `actor` may see, matched for
+    the file's source) added to `agents` before its rows are given."""
     while chunk := list(itertools.islice(rows, AGENT_CHUNK)):
-        keys = {str(values[column]) for _, values in chunk if not is_blank(values[column])}
-        agents.update(agents_by_key(keys.difference(agents), actor))
+        keys = {str(values[column]).strip() for _, values in chunk if not is_blank(values[column])}
+        looked_up = keys.difference(agents).difference(agents.refused)
+        agents.merge(match_agents(looked_up, actor, agents.source))
         yield from chunk
