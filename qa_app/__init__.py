@@ -148,7 +148,7 @@ def register_request_hooks(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """The `flask --app run …` commands, each in its feature's cli.py."""
-    from qa_app.admin.cli import create_user_command
+    from qa_app.admin.cli import agents_group, create_user_command
     from qa_app.api.cli import api_token_group
     from qa_app.demo.cli import seed_demo_command
     from qa_app.exports.cli import export_group
@@ -160,6 +160,7 @@ def register_commands(app: Flask) -> None:
 
     for command in (
         create_user_command,
+        agents_group,
         seed_demo_command,
         scorecards_group,
         import_stats_command,

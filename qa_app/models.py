@@ -2,7 +2,7 @@
 
 from qa_app.api.models import ApiToken
 from qa_app.audit.models import AuditEvent
-from qa_app.auth.models import Role, SignInThrottle, User, UserSession
+from qa_app.auth.models import AgentIdentity, Role, SignInThrottle, User, UserSession
 from qa_app.coaching.models import CoachingSession
 from qa_app.evaluations.models import (
     Answer,
@@ -20,6 +20,7 @@ from qa_app.teams.models import Team, team_supervisor
 from qa_app.training.models import KpiTrainingModule, TrainingModule, TrainingPlan, TrainingPlanItem
 
 __all__ = [
+    "AgentIdentity",
     "AgentDailyStat",
     "ApiToken",
     "Answer",

@@ -1,18 +1,23 @@
-"""`flask --app run create-user`: an account from the command line."""
+"""`flask --app run create-user`: an account from the command line; `agents link-ids FILE`:
+agents' ids in the phone and ticket systems from an agent list."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask.cli import with_appcontext
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
 
+from qa_app.admin.identities import import_identities
 from qa_app.admin.services import UserData, create_user
 from qa_app.auth.models import ROLE_VALUES, Role, User
 from qa_app.auth.passwords import password_problems
 from qa_app.extensions import db
 from qa_app.teams.models import Team
+from qa_app.uploads.reader import TableError
 
 
 def _read_password() -> str:
@@ -56,3 +61,42 @@ def create_user_command(
     user, _ = create_user(UserData(email, name, Role(role), team_id), password=password)
     db.session.commit()
     click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+
+
+agents_group = AppGroup("agents", help="Agents' ids in the phone and ticket systems.")
+
+
+@agents_group.command("link-ids")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the list and report; write nothing.")
+def link_ids_command(file: Path, dry_run: bool) -> None:
+    """Add agents' ids from a CSV or XLSX list (E-mail or Name, Source, External ID), all
+    rows or none."""
+    admin = db.session.scalar(
+        sa.select(User).where(User.role == Role.ADMIN, User.active.is_(True)).order_by(User.id)
+    )
+    if admin is None:
+        raise click.ClickException("Create an administrator first (create-user --role admin).")
+    try:
+        report = import_identities(
+            file.read_bytes(),
+            file.name,
+            actor=admin,
+            max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+            max_rows=current_app.config["IMPORT_MAX_ROWS"],
+            dry_run=dry_run,
+        )
+    except TableError as error:
+        db.session.rollback()
+        click.echo(f"Nothing was added: {error.total} problem(s) in {file.name}:", err=True)
+        for problem in error.problems:
+            click.echo(f"  {problem}", err=True)
+        if error.total > len(error.problems):
+            click.echo(f"  … and {error.total - len(error.problems)} more", err=True)
+        sys.exit(1)
+    db.session.commit()
+    verb = "Would add" if dry_run else "Added"
+    click.echo(
+        f"{verb} {report.added} ids from {report.rows} rows "
+        f"({report.unchanged} were already there)."
+    )

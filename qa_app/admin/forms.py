@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
@@ -18,12 +19,14 @@ from wtforms.validators import (
     DataRequired,
     Length,
     Optional,
+    Regexp,
     ValidationError,
 )
 
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
 from qa_app.teams.models import Team
+from qa_app.uploads.transaction import UPLOAD_ACCEPT
 from qa_app.web.forms import email_address, strip_whitespace, to_choices
 
 ROLE_LABELS = Role.titles()
@@ -108,3 +111,56 @@ class UserFilterForm(FlaskForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.team_id.choices = to_choices([(0, _l("All teams")), *_teams()])
+
+
+SOURCE_VALIDATORS = [DataRequired(), Length(max=40), Regexp(r"^[A-Za-z0-9_. -]+$")]
+
+
+class IdentityForm(FlaskForm):
+    """An agent's id in one source system."""
+
+    source = StringField(
+        _l("Source system"),
+        validators=SOURCE_VALIDATORS,
+        filters=[strip_whitespace],
+        description=_l("As typed in the import's “Source system”, e.g. genesys or five9."),
+    )
+    external_id = StringField(
+        _l("Id in that system"),
+        validators=[DataRequired(), Length(max=128)],
+        filters=[strip_whitespace],
+        description=_l(
+            "The agent column's value in that system's exports: a login, user id or name."
+        ),
+    )
+    submit = SubmitField(_l("Add"))
+
+
+class LinkIdentityForm(IdentityForm):
+    """Link an id an import did not know to one of the agents."""
+
+    user_id = SelectField(_l("Agent"), coerce=int, validators=[DataRequired()])
+    submit = SubmitField(_l("Link"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        agents = db.session.execute(
+            sa.select(User.id, User.display_name, User.email)
+            .where(User.role == Role.AGENT, User.active.is_(True))
+            .order_by(User.display_name, User.email)
+        )
+        self.user_id.choices = to_choices(
+            [(0, _l("Choose an agent")), *((i, f"{name} ({email})") for i, name, email in agents)]
+        )
+
+
+class IdentityImportForm(FlaskForm):
+    """Upload an agent list: E-mail and/or Name, Source, External ID."""
+
+    file = FileField(
+        _l("CSV or XLSX file"),
+        validators=[FileRequired()],
+        render_kw={"accept": UPLOAD_ACCEPT},
+    )
+    dry_run = BooleanField(_l("Only check the file (dry run)"), default=True)
+    submit = SubmitField(_l("Import"))

@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from qa_app.admin import identity_views  # noqa: F401  (its routes join the blueprint)
 from qa_app.admin.blueprint import bp
 from qa_app.admin.forms import ROLE_LABELS, UserFilterForm, UserForm
 from qa_app.admin.services import (

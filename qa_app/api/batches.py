@@ -28,7 +28,7 @@ from qa_app.interactions.importer import (
 )
 from qa_app.interactions.models import Interaction
 from qa_app.stats.daily_rows import StatsReport, collect_day_totals, save_days
-from qa_app.teams.scope import agents_by_key
+from qa_app.teams.identities import AgentMatches, NameMatch, match_agents
 from qa_app.uploads.cells import ReadOptions
 from qa_app.uploads.reader import TableError
 
@@ -155,11 +155,18 @@ class StoredInteraction:
 
 
 def store_interactions(
-    items: list[dict[str, Any]], actor: User, *, options: ReadOptions, dry_run: bool = False
+    items: list[dict[str, Any]],
+    actor: User,
+    warnings: list[NameMatch] | None = None,
+    *,
+    options: ReadOptions,
+    dry_run: bool = False,
 ) -> list[StoredInteraction]:
     """Check every item, then (unless `dry_run`) insert the new ones; items already stored
-    (same source and reference) keep their id. Times are read with `options` like the file
-    import reads them. Raises TableError with every problem; nothing is written then."""
+    (same source, reference and agent) keep their id. Times are read with `options` like
+    the file import reads them. Raises TableError with every problem; nothing is written
+    then. Agents matched by display name only are added to `warnings` when it is given."""
+    matched: dict[str, AgentMatches] = {}
     rows = [
         (index, {CHECKED_AS.get(k, k): v for k, v in item.items()})
         for index, item in enumerate(items)
@@ -173,11 +180,14 @@ def store_interactions(
             actor,
             read_moment=local_moment(options),
             default_source=API_SOURCE,
-            agent_keys=(item.get("agent") for item in items),
+            agent_keys=((item.get("source"), item.get("agent")) for item in items),
             unit="item",
+            matched=matched,
         )
         if problems:
             raise TableError(problems)
+        if warnings is not None:
+            warnings.extend(match for found in matched.values() for match in found.name_matches())
         if dry_run:  # a report only: read in the same snapshot
             stored = existing_ids(record_key(r) for r in records)
             return [
@@ -225,13 +235,15 @@ def store_stats(
     Raises TableError; nothing is written then."""
     with snapshot_read(db.session):  # checked without the write lock (SQLite)
         options = settled_options((item.get("day") for item in items), options, "day")
-        agents = agents_by_key((str(item["agent"]) for item in items), actor)
+        agents = match_agents((item["agent"] for item in items), actor, API_SOURCE)
         days = collect_day_totals(enumerate(items), lambda name: name, agents, options=options)
         if dry_run:
-            return save_days(
+            report = save_days(
                 days, rows=len(items), source=API_SOURCE, actor=actor, dry_run=True, origin={}
             )
-    return save_days(
+            report.name_matches = agents.name_matches()
+            return report
+    report = save_days(
         days,
         rows=len(items),
         source=API_SOURCE,
@@ -239,3 +251,5 @@ def store_stats(
         dry_run=False,
         origin={"via": "api"},
     )
+    report.name_matches = agents.name_matches()
+    return report

@@ -14,6 +14,7 @@ from qa_app.evaluations.models import Answer, Evaluation
 from qa_app.interactions.models import Interaction
 from qa_app.scorecards.models import Scorecard, ScorecardCriterion, ScorecardVersion
 from qa_app.stats.daily_rows import StatsReport
+from qa_app.teams.identities import NameMatch
 from qa_app.training.models import TrainingPlan, TrainingPlanItem
 
 
@@ -39,6 +40,10 @@ def agent(user: User) -> dict[str, Any]:
         "display_name": user.display_name,
         "email": user.email,
         "external_id": user.external_id,
+        "identities": [
+            {"source": identity.source, "external_id": identity.external_id}
+            for identity in user.identities
+        ],
         "active": user.active,
         "team": None if user.team is None else {"id": user.team.id, "name": user.team.name},
     }
@@ -190,4 +195,15 @@ def stats_report(report: StatsReport) -> dict[str, Any]:
         "agents": report.agents,
         "first_day": day(report.first_day),
         "last_day": day(report.last_day),
+        "warnings": [name_match(match) for match in report.name_matches],
+    }
+
+
+def name_match(match: NameMatch) -> dict[str, Any]:
+    """An agent an import matched by display name only: a warning in its result."""
+    return {
+        "value": match.value,
+        "agent_id": match.agent_id,
+        "source": match.source,
+        "message": str(match),
     }

@@ -27,6 +27,19 @@ NUMBER: Schema = {"type": "number"}
 DATE: Schema = {"type": "string", "format": "date"}
 TIME: Schema = {"type": "string", "format": "date-time"}
 
+# Agents an import matched by their display name only (never silently).
+WARNINGS: Schema = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {"value": TEXT, "agent_id": ID, "source": TEXT, "message": TEXT},
+        "required": ["value", "agent_id", "source", "message"],
+        "additionalProperties": False,
+    },
+    "description": "Agents matched only by their display name: link their id in this "
+    "source (admin: the user's identities) to be sure.",
+}
+
 
 def values(choices: Iterable[str]) -> list[str]:
     """An enum's allowed values as plain strings."""
@@ -137,7 +150,14 @@ SCHEMAS: dict[str, Schema] = {
             "id": ID,
             "display_name": TEXT,
             "email": TEXT,
-            "external_id": nullable(TEXT) | {"description": "The id in the phone system."},
+            "external_id": nullable(TEXT)
+            | {"description": "The id that matches in any phone or ticket system."},
+            "identities": {
+                "type": "array",
+                "items": obj({"source": TEXT, "external_id": TEXT}),
+                "description": "The agent's id in each source system (matched first by "
+                "imports of that source); read-only here, set in the admin pages.",
+            },
             "active": FLAG,
             "team": {
                 "oneOf": [{"type": "null"}, obj({"id": ID, "name": TEXT})],
@@ -177,6 +197,7 @@ SCHEMAS: dict[str, Schema] = {
             "created": COUNT,
             "existing": COUNT,
             "dry_run": FLAG,
+            "warnings": WARNINGS,
         }
     ),
     "Evaluation": obj(EVALUATION),
@@ -275,6 +296,7 @@ SCHEMAS: dict[str, Schema] = {
             "agents": COUNT,
             "first_day": nullable(DATE),
             "last_day": nullable(DATE),
+            "warnings": WARNINGS,
         }
     ),
 }

@@ -75,6 +75,13 @@ class User(UserMixin, Model):
     supervised_teams: Mapped[list[Team]] = relationship(
         secondary="team_supervisor", back_populates="supervisors", order_by="Team.name"
     )
+    # The agent's ids in each source system (see AgentIdentity); read-only here: the admin
+    # pages change them through qa_app.admin.identities.
+    identities: Mapped[list[AgentIdentity]] = relationship(
+        foreign_keys="AgentIdentity.user_id",
+        order_by="AgentIdentity.source",
+        viewonly=True,
+    )
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
@@ -82,6 +89,35 @@ class User(UserMixin, Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+
+# The longest source name an import carries (Interaction.source, AgentDailyStat.source).
+SOURCE_NAME_LENGTH = 40
+IDENTITY_LENGTH = 128
+
+
+class AgentIdentity(Model):
+    """An agent's id in one source system (the phone or ticket system an import names, such
+    as "genesys" or "five9"): a user holds at most one per source, and an id belongs to one
+    user per source. Imports of that source match it before the user's `external_id`."""
+
+    __tablename__ = "agent_identity"
+    __table_args__ = (
+        sa.UniqueConstraint("source", "external_id"),
+        sa.UniqueConstraint("user_id", "source"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(sa.String(SOURCE_NAME_LENGTH))
+    external_id: Mapped[str] = mapped_column(sa.String(IDENTITY_LENGTH))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def __repr__(self) -> str:
+        return f"<AgentIdentity {self.source}:{self.external_id} → {self.user_id}>"
 
 
 class UserSession(Model):

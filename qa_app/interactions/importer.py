@@ -25,7 +25,7 @@ from qa_app.database import serialise, snapshot_read
 from qa_app.extensions import db
 from qa_app.i18n import localize
 from qa_app.interactions.models import Interaction
-from qa_app.teams.scope import UNKNOWN_AGENT, agents_by_key
+from qa_app.teams.identities import AgentMatches, NameMatch, match_agents
 from qa_app.uploads.cells import (
     DEFAULT_OPTIONS,
     ReadOptions,
@@ -86,6 +86,8 @@ class ImportReport:
     encoding: str | None = field(default=None, compare=False)
     # The export the file was recognised as ("Talkdesk — Calls report export").
     recognised: str | None = field(default=None, compare=False)
+    # Agents matched by their display name only: told as warnings, never silently.
+    name_matches: list[NameMatch] = field(default_factory=list, compare=False)
 
 
 def _chunks(values: list[Any]) -> Iterable[list[Any]]:
@@ -161,16 +163,24 @@ def check_interactions(
     *,
     read_moment: Callable[[object], datetime],
     default_source: str,
-    agent_keys: Iterable[object],
+    agent_keys: Iterable[tuple[object, object]],
     unit: str = "row",
     duration_unit: DurationUnit | None = None,
+    matched: dict[str, AgentMatches] | None = None,
 ) -> tuple[list[dict[str, Any]], list[Problem]]:
     """Check every row (a mapping of our field names to raw values; a name present is a
     column the source has); return the records ready to insert and the problems, each at
-    its row number and in the column `label(name)`. `agent_keys` are the rows' agent values,
-    looked up at once; a plain number of the duration is in `duration_unit` (None: seconds)."""
-    agents = agents_by_key((_text(key) for key in agent_keys), actor)
-    problems = Problems()
+    its row number and in the column `label(name)`. `agent_keys` are the rows' source (None:
+    `default_source`) and agent values, looked up at once for each source; the look-ups
+    (how each agent was matched) are put in `matched` by source when it is given. A plain
+    number of the duration is in `duration_unit` (None: seconds)."""
+    keys_by_source: dict[str, set[str]] = {}
+    for source_value, key in agent_keys:
+        keys_by_source.setdefault(_text(source_value) or default_source, set()).add(_text(key))
+    matches = {source: match_agents(keys, actor, source) for source, keys in keys_by_source.items()}
+    if matched is not None:
+        matched.update(matches)
+    problems = Problems(grouped=label("agent"), unit=unit)  # an unknown agent is told once
     records: list[dict[str, Any]] = []
     first_of_key: dict[tuple[str, str], int] = {}
 
@@ -183,11 +193,12 @@ def check_interactions(
         if len(record["source"]) > SOURCE_LIMIT:
             problem("source", f"longer than {SOURCE_LIMIT} characters", record["source"])
         key = _text(row.get("agent"))
-        user = agents.get(key) or agents.get(key.lower())
+        agents = matches.get(record["source"]) or AgentMatches(record["source"])
+        user = agents.get(key)  # the values as given: an e-mail in any case is among them
         if not key:
             problem("agent", "empty")
         elif user is None:
-            problem("agent", UNKNOWN_AGENT, key)
+            problem("agent", agents.reason(key), key)
         elif not user.active:
             problem("agent", f"{user.email} is deactivated", key)
         else:
@@ -323,26 +334,31 @@ def import_interactions(
         if "duration" in columns:
             preset_unit = preset.units.get("duration") if preset else None
             duration_unit = unit_from_header(label("duration")) or preset_unit or duration_unit
+        matched: dict[str, AgentMatches] = {}
         records, problems = check_interactions(
             named_rows(table, columns),
             label,
             actor,
             read_moment=local_moment(options),
             default_source=source,
-            agent_keys=(row[columns["agent"]] for _, row in table.rows),
+            agent_keys=((None, row[columns["agent"]]) for _, row in table.rows),
             duration_unit=duration_unit,
+            matched=matched,
         )
         if problems:
             raise TableError(problems)
         recognised = preset.title if preset else None
+        name_matches = [m for found in matched.values() for m in found.name_matches()]
         if dry_run:  # a report only: read in the same snapshot
             keys = (record_key(r) for r in records)
             report = _report(records, existing_ids(keys), dry_run=True, encoding=table.encoding)
             report.recognised = recognised
+            report.name_matches = name_matches
             return report
     new, existing = new_records(records, actor)
     report = _report(records, existing, encoding=table.encoding)
     report.recognised = recognised
+    report.name_matches = name_matches
     if not new:
         return report
     db.session.execute(sa.insert(Interaction), new)

@@ -26,6 +26,7 @@ from qa_app.interactions.services import (
 )
 from qa_app.scorecards.models import Scorecard
 from qa_app.scorecards.services import active_scorecards, scorecard_for_channel
+from qa_app.teams.match_report import flash_name_matches, unknown_agents
 from qa_app.teams.scope import agents_visible_to, can_score
 from qa_app.uploads.cells import ReadOptions
 from qa_app.uploads.reader import Problem
@@ -153,7 +154,12 @@ def import_file() -> ResponseReturnValue:
                 + read_as(report.encoding),
                 "success",
             )
+            flash_name_matches(report.name_matches)
             return redirect(url_for("interactions.index"))
     return render_template(
-        "interactions/import.html", form=form, report=report, problems=problems
+        "interactions/import.html",
+        form=form,
+        report=report,
+        problems=problems,
+        unknown=unknown_agents(problems),
     ), (400 if problems else 200)

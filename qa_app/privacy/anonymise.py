@@ -31,7 +31,7 @@ from flask_babel import lazy_gettext as _l
 from qa_app.api.models import ApiToken
 from qa_app.audit.models import REDACTION_OPTION, AuditEvent, AuditRedaction
 from qa_app.audit.services import record_event
-from qa_app.auth.models import Role, SignInThrottle, User, UserSession
+from qa_app.auth.models import AgentIdentity, Role, SignInThrottle, User, UserSession
 from qa_app.auth.passwords import hash_password
 from qa_app.coaching.models import CoachingSession
 from qa_app.database import utcnow
@@ -116,6 +116,7 @@ def _records_of(user: User) -> dict[str, sa.Select[Any]]:
         ),
         "interaction": sa.select(Interaction.id).where(Interaction.agent_id == user.id),
         "api_token": sa.select(ApiToken.id).where(ApiToken.user_id == user.id),
+        "agent_identity": sa.select(AgentIdentity.id).where(AgentIdentity.user_id == user.id),
     }
 
 
@@ -188,6 +189,8 @@ def _clear_texts(user: User, records: dict[str, sa.Select[Any]]) -> None:
         .values(customer_ref=None, transcript=None, recording_url=None),
         sa.delete(UserSession).where(UserSession.user_id == user.id),
         sa.delete(ApiToken).where(ApiToken.user_id == user.id),
+        # Their ids in the phone and ticket systems name them as surely as an e-mail.
+        sa.delete(AgentIdentity).where(AgentIdentity.user_id == user.id),
         sa.delete(SignInThrottle).where(SignInThrottle.email == user.email),
     ]
     for statement in statements:

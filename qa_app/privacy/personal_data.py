@@ -44,6 +44,7 @@ RECORDS_MADE = "records_made"
 # "table.column" of every foreign key to user.id → the section of the document covering it.
 REFERENCES: dict[str, str] = {
     "team_supervisor.user_id": "profile",
+    "agent_identity.user_id": "profile",
     "user_session.user_id": "sign_in_sessions",
     "api_token.user_id": "api_tokens",
     "audit_event.actor_id": "audit_events",
@@ -55,6 +56,7 @@ REFERENCES: dict[str, str] = {
     "agent_daily_stat.agent_id": "statistics",
     # Records the user made, about others: ids only.
     "api_token.created_by_id": RECORDS_MADE,
+    "agent_identity.created_by_id": RECORDS_MADE,
     "evaluation.evaluator_id": RECORDS_MADE,
     "evaluation_revision.created_by_id": RECORDS_MADE,
     "dispute.resolved_by_id": RECORDS_MADE,
@@ -81,6 +83,10 @@ def _profile(user: User) -> dict[str, Any]:
         **_row(user, "created_at", "last_sign_in_at", "must_change_password"),
         "team": user.team.name if user.team else None,
         "supervised_teams": [team.name for team in user.supervised_teams],
+        "identities": [
+            {"source": identity.source, "external_id": identity.external_id}
+            for identity in user.identities
+        ],
         "password": "stored only as a one-way hash, which is not included",
     }
 

@@ -74,6 +74,8 @@ def import_stats_command(file: Path, dry_run: bool, source: str, date_order: str
         f"replaced) for {report.agents} agents from {report.rows} rows, "
         f"{report.first_day} to {report.last_day}." + how_read(report.recognised, report.encoding)
     )
+    for match in report.name_matches:
+        click.echo(f"Warning: {match}.", err=True)
 
 
 report_group = AppGroup("report", help="Figures for scripts.")

@@ -30,7 +30,7 @@ from qa_app.database import bulk_insert, serialise, utcnow
 from qa_app.extensions import db
 from qa_app.interactions.importer import CHANNEL_BY_WORD
 from qa_app.stats.models import ALL_CHANNELS, TOTAL_COLUMNS, AgentDailyStat
-from qa_app.teams.scope import UNKNOWN_AGENT
+from qa_app.teams.identities import NameMatch, refusal
 from qa_app.uploads.cells import (
     DEFAULT_OPTIONS,
     ReadOptions,
@@ -151,6 +151,8 @@ class StatsReport:
     encoding: str | None = field(default=None, compare=False)
     # The export the file was recognised as ("Genesys Cloud — Agents Performance export").
     recognised: str | None = field(default=None, compare=False)
+    # Agents matched by their display name only: told as warnings, never silently.
+    name_matches: list[NameMatch] = field(default_factory=list, compare=False)
 
 
 @dataclass
@@ -196,7 +198,7 @@ def check_day_row(
     key = "" if is_blank(row.get("agent")) else str(row["agent"]).strip()
     user = agents.get(key) or agents.get(key.lower())
     if user is None:
-        problem("agent", UNKNOWN_AGENT if key else "empty")
+        problem("agent", refusal(agents, key) if key else "empty")
     # Blank is "empty"; anything else unreadable is told by its parser. (Never by looking
     # back over `problems`: that made a file of bad rows quadratic, 30,000 rows 16 s.)
     day = None
@@ -334,7 +336,7 @@ def add_up(
     problem it found (the first MAX_PROBLEMS, with their count), and any total too large
     to store. `given`: the source's columns (or fields), read once the rows are checked,
     which say what totals it gives (`given_totals`)."""
-    problems = Problems()
+    problems = Problems(grouped=label("agent"))  # an unknown agent is told once
     days = AgentDays()
     for index, (number, row) in enumerate(rows, start=1):
         if (result := checked(number, row, problems)) is not None:

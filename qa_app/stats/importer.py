@@ -38,7 +38,7 @@ from qa_app.stats.daily_rows import (
 )
 from qa_app.stats.models import ColumnMapping
 from qa_app.stats.plain_rows import collect_file_days
-from qa_app.teams.scope import agents_by_key
+from qa_app.teams.identities import AgentMatches, match_agents
 from qa_app.uploads.cells import DEFAULT_OPTIONS, ReadOptions, is_blank
 from qa_app.uploads.columns import header_of, map_columns
 from qa_app.uploads.dates import UNDECIDED, DateOrderError, DayOrderEvidence
@@ -145,7 +145,7 @@ def import_stats(
     only the storing opens a write transaction, left open for the caller to commit.
     """
     with snapshot_read(db.session):
-        days, rows, encoding, preset = check_stats_file(
+        days, rows, encoding, agents, preset = check_stats_file(
             data,
             filename,
             source=source,
@@ -159,11 +159,13 @@ def import_stats(
             report = save_days(days, rows=rows, source=source, actor=actor, dry_run=True, origin={})
             report.encoding = encoding
             report.recognised = preset.title if preset else None
+            report.name_matches = agents.name_matches()
             return report
     origin = {"file": filename[:200]} | ({"recognised": preset.title} if preset else {})
     report = save_days(days, rows=rows, source=source, actor=actor, dry_run=False, origin=origin)
     report.encoding = encoding
     report.recognised = preset.title if preset else None
+    report.name_matches = agents.name_matches()
     return report
 
 
@@ -177,9 +179,10 @@ def check_stats_file(
     max_rows: int,
     progress: Callable[[int], None] | None = None,
     options: ReadOptions = DEFAULT_OPTIONS,
-) -> tuple[AgentDays, int, str | None, Preset | None]:
+) -> tuple[AgentDays, int, str | None, AgentMatches, Preset | None]:
     """The file's agent-days and totals, its number of data rows, the text encoding it
-    was read in (None for a workbook) and the export it was recognised as; reads only.
+    was read in (None for a workbook), its agents (how each was matched) and the export it
+    was recognised as; reads only.
 
     Raises TableError with the problems. A CSV file's rows are checked as they are read,
     their agents looked up a chunk at a time. Slash dates are read in the order
@@ -190,7 +193,7 @@ def check_stats_file(
 
     def read(
         options: ReadOptions,
-    ) -> tuple[AgentDays, int, str | None, Preset | None] | None:
+    ) -> tuple[AgentDays, int, str | None, AgentMatches, Preset | None] | None:
         """The result, or None when a slash date is met with no order decided."""
         stream, columns, preset = _open_file(data, filename, source, max_bytes, max_rows)
         if preset is not None:
@@ -201,7 +204,7 @@ def check_stats_file(
                 return None  # the column is read first, before any row is checked
             stream.rows = itertools.chain([first] if first else [], stream.rows)
         units = _duration_units(stream.headers, columns, options, preset)
-        agents: dict[str, User] = {}
+        agents = AgentMatches(source)
         rows = _with_agents(stream.rows, columns["agent"], agents, actor)
         label = header_of(stream, columns)
         try:
@@ -212,7 +215,7 @@ def check_stats_file(
             stream.finish()  # what is wrong with the file itself is told before its rows'
             raise
         stream.finish()
-        return days, stream.count, stream.encoding, preset
+        return days, stream.count, stream.encoding, agents, preset
 
     if (result := read(options)) is None:
         day_first = _settled_day_first(data, filename, source, max_bytes, max_rows)
@@ -347,12 +350,13 @@ def _no_figures(missing: Sequence[str]) -> list[Problem]:
 def _with_agents(
     rows: Iterator[tuple[int, Sequence[object]]],
     column: int,
-    agents: dict[str, User],
+    agents: AgentMatches,
     actor: User,
 ) -> Iterator[tuple[int, Sequence[object]]]:
-    """The rows, a chunk at a time, each chunk's agents (those `actor` may see) added to
-    `agents` (by external id and e-mail) before its rows are given."""
+    """The rows, a chunk at a time, each chunk's agents (those `actor` may see, matched for
+    the file's source) added to `agents` before its rows are given."""
     while chunk := list(itertools.islice(rows, AGENT_CHUNK)):
-        keys = {str(values[column]) for _, values in chunk if not is_blank(values[column])}
-        agents.update(agents_by_key(keys.difference(agents), actor))
+        keys = {str(values[column]).strip() for _, values in chunk if not is_blank(values[column])}
+        looked_up = keys.difference(agents).difference(agents.refused)
+        agents.merge(match_agents(looked_up, actor, agents.source))
         yield from chunk

@@ -24,6 +24,7 @@ from qa_app.stats.importer import ALIASES, import_stats
 from qa_app.stats.kpis import KPI_BY_KEY, KPIS
 from qa_app.stats.models import ColumnMapping
 from qa_app.stats.services import criterion_breakdown, monthly_qa, save_target, targets_for_team
+from qa_app.teams.match_report import flash_name_matches, unknown_agents
 from qa_app.teams.models import Team
 from qa_app.teams.scope import can_see_agent, teams_visible_to
 from qa_app.uploads.cells import ReadOptions
@@ -63,10 +64,15 @@ def import_file() -> ResponseReturnValue:
                 + read_as(report.encoding),
                 "success",
             )
+            flash_name_matches(report.name_matches)
             return redirect(url_for("stats.import"))
-    return render_template("stats/import.html", form=form, report=report, problems=problems), (
-        400 if problems else 200
-    )
+    return render_template(
+        "stats/import.html",
+        form=form,
+        report=report,
+        problems=problems,
+        unknown=unknown_agents(problems),
+    ), (400 if problems else 200)
 
 
 @bp.route("/mappings", methods=["GET", "POST"])

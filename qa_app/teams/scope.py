@@ -7,8 +7,6 @@ them at once. The one thing kept is reading the evaluations a supervisor scored
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import sqlalchemy as sa
 
 from qa_app.auth.models import CENTRE_WIDE_ROLES, EVALUATOR_ROLES, Role, User
@@ -63,24 +61,6 @@ def can_score(user: User, agent_id: int) -> bool:
 
 # What an import answers for an agent it cannot use: no such person, another team's agent
 # (active or not), or someone who is not an agent: all the same, so that an import's answer
-# tells nothing about people out of the importer's sight.
-UNKNOWN_AGENT = "unknown agent (none of your agents has this external id or e-mail)"
-LOOKUP_CHUNK = 5000
-
-
-def agents_by_key(keys: Iterable[str], user: User) -> dict[str, User]:
-    """The agents `user` may see (`agents_visible_to`) whose external id or e-mail (in any
-    case) is among `keys`, by both; anyone else is missing, like a key nobody has."""
-    values = sorted({key.strip() for key in keys if key.strip()})
-    found: dict[str, User] = {}
-    for start in range(0, len(values), LOOKUP_CHUNK):
-        chunk = values[start : start + LOOKUP_CHUNK]
-        lowered = [value.lower() for value in chunk]
-        matching = agents_visible_to(user).where(
-            sa.or_(User.external_id.in_(chunk), User.email.in_(lowered))
-        )
-        for agent in db.session.scalars(matching.order_by(None)):
-            if agent.external_id:
-                found[agent.external_id] = agent
-            found[agent.email] = agent
-    return found
+# tells nothing about people out of the importer's sight. The look-up itself is
+# `teams.identities.match_agents`.
+UNKNOWN_AGENT = "unknown agent (none of your agents has this id, e-mail or name)"

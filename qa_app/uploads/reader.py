@@ -37,6 +37,7 @@ MAX_CELL_CHARS = 10_000
 EXCEL_MAX_ROWS = 1_048_576
 SHOWN_PROBLEMS = 20  # in the message of a TableError
 MAX_PROBLEMS = 200  # kept of a file's problems; the rest are only counted
+GROUPED_ROWS_SHOWN = 10  # rows listed in a problem told once for many rows
 # C0 control characters other than tab, line feed and carriage return: no export holds
 # them (openpyxl refuses them), and in an upload they are damage or binary data. NUL too:
 # dropping it would read "1<NUL>0" as 10.
@@ -84,15 +85,35 @@ class Problem:
 class Problems(list[Problem]):
     """The problems of one file as its rows are checked: the first `limit` kept, every one
     counted in `total`. A file of 80,000 bad rows is told in its first problems and a count,
-    in bounded memory, and no check ever looks back over a growing list."""
+    in bounded memory, and no check ever looks back over a growing list.
 
-    def __init__(self, limit: int = MAX_PROBLEMS) -> None:
+    Problems in the column `grouped` (the agent's) are told once per value and reason: the
+    first row's problem stands for all, and `settle()` adds the other rows to it ("rows 2,
+    5, 9, … (14 rows)"); the group counts as one problem."""
+
+    def __init__(
+        self, limit: int = MAX_PROBLEMS, *, grouped: str | None = None, unit: str = "row"
+    ) -> None:
         super().__init__()
         self.limit = limit
         self.total = 0
+        self.grouped = grouped
+        self.unit = unit
+        # (value, reason) → [index in the list or -1, row numbers (the first few), count]
+        self._groups: dict[tuple[str | None, str], list[Any]] = {}
 
     def append(self, problem: Problem) -> None:
         """Count `problem`; keep it while fewer than `limit` are kept."""
+        if self.grouped is not None and problem.column == self.grouped:
+            group = self._groups.get((problem.value, problem.reason))
+            if group is not None:
+                group[2] += 1
+                if len(group[1]) < GROUPED_ROWS_SHOWN and problem.row is not None:
+                    group[1].append(problem.row)
+                return
+            kept = len(self) if len(self) < self.limit else -1
+            rows = [] if problem.row is None else [problem.row]
+            self._groups[(problem.value, problem.reason)] = [kept, rows, 1]
         self.total += 1
         if len(self) < self.limit:
             super().append(problem)
@@ -102,12 +123,25 @@ class Problems(list[Problem]):
         for problem in problems:
             self.append(problem)
 
+    def settle(self) -> None:
+        """Write the rows of each group into its kept problem (once the rows are checked)."""
+        for index, rows, count in self._groups.values():
+            if index < 0 or count < 2:
+                continue
+            problem = self[index]
+            listed = ", ".join(str(row) for row in rows) + (", …" if count > len(rows) else "")
+            reason = f"{problem.reason}: {self.unit}s {listed} ({count} {self.unit}s)"
+            self[index] = Problem(problem.row, problem.column, problem.value, reason)
+        self._groups.clear()
+
 
 class TableError(RuleError, ValueError):
     """A file that cannot be imported: `problems` lists the first MAX_PROBLEMS reasons found,
     `total` counts them all."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
+        if isinstance(problems, Problems):
+            problems.settle()
         self.problems = Problems()
         self.problems.extend(problems)
         if isinstance(problems, Problems):  # counted beyond those it kept

@@ -55,6 +55,7 @@ def test_agents_by_scope(app: Flask, org: Organisation, api_as: Any) -> None:
         "display_name": org.agent_b1.display_name,
         "email": "b1@example.test",
         "external_id": None,
+        "identities": [],
         "active": True,
         "team": {"id": org.team_b.id, "name": "Team B"},
     }

@@ -136,7 +136,7 @@ def test_dry_run_stores_no_interaction(app: Flask, org: Organisation, api_as: An
     dry = api.post(INTERACTIONS + "?dry_run=true", call)
     assert (dry.status_code, dry.json) == (200, {
         "data": [{"id": None, "source": "api", "external_ref": "C-1", "created": True}],
-        "created": 1, "existing": 0, "dry_run": True,
+        "created": 1, "existing": 0, "dry_run": True, "warnings": [],
     })  # fmt: skip
     assert count(app, Interaction) == 0
     stored = api.post(INTERACTIONS, call)

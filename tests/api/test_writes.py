@@ -285,7 +285,7 @@ def test_daily_rows_are_stored_as_totals_like_the_file_import(
     assert dry.status_code == 200
     assert dry.json == {
         "dry_run": True, "rows": 2, "agent_days": 2, "new": 2, "replaced": 0, "agents": 2,
-        "first_day": "2026-11-02", "last_day": "2026-11-02",
+        "first_day": "2026-11-02", "last_day": "2026-11-02", "warnings": [],
     }  # fmt: skip
     assert _count(app, AgentDailyStat) == 0
 

@@ -83,6 +83,7 @@ def _agent_records(
     manager: User,
     make_evaluation: Callable[..., Any],
 ) -> dict[str, int]:
+    from qa_app.auth.models import AgentIdentity
     from qa_app.coaching import sessions
     from qa_app.evaluations.models import Assignment, Dispute
     from qa_app.interactions.services import create_interaction
@@ -159,4 +160,8 @@ def _agent_records(
     ids["session"] = sessions.record_session(
         supervisor, agent, date(2026, 11, 3), f"Notes {secret}", None, [disputed.id]
     ).id
+    identity = AgentIdentity(user_id=agent.id, source="pbx", external_id=f"ID-{agent_key}")
+    db.session.add(identity)
+    db.session.flush()
+    ids["identity"] = identity.id
     return ids

@@ -132,6 +132,11 @@ RECORD_ROUTES: dict[tuple[str, str], RecordRoute] = {
     ("admin.reset_password", "POST"): RecordRoute(
         "/admin/users/{agent}/reset-password", ADMIN_ONLY
     ),
+    ("admin.identities", "GET"): RecordRoute("/admin/users/{agent}/identities", ADMIN_ONLY),
+    ("admin.identities", "POST"): RecordRoute("/admin/users/{agent}/identities", ADMIN_ONLY),
+    ("admin.remove_identity", "POST"): RecordRoute(
+        "/admin/users/{agent}/identities/{identity}/remove", ADMIN_ONLY, consumes=True
+    ),
     # A team record: "own" and "same" are team A (A1's and A2's), "other" is team B.
     ("teams.edit", "GET"): RecordRoute("/admin/teams/{team}", ADMIN_ONLY),
     ("teams.edit", "POST"): RecordRoute("/admin/teams/{team}", ADMIN_ONLY),

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from qa_app.auth.models import Role, User
+from qa_app.auth.models import AgentIdentity, Role, User
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
 from tests.conftest import CSRF_INPUT, Organisation, post_form
@@ -40,9 +40,13 @@ OUT_OF_SIGHT = {
     "S-1": "sup.a@example.test",
     "sup.a@example.test": "sup.a@example.test",
     "admin@example.test": "admin@example.test",
+    # Issue 18: team A's agent by their id in the file's source, and by their unique name.
+    "GEN-A1": "a1@example.test",
+    "Ann Alpha": "a1@example.test",
 }
-# For the statistics imports (administrators and managers see every agent): non-agents.
-NOT_AGENTS = ("S-1", "sup.a@example.test", "admin@example.test")
+# For the statistics imports (administrators and managers see every agent): non-agents, by
+# every key, their id in the import's source and their unique name too.
+NOT_AGENTS = ("S-1", "sup.a@example.test", "admin@example.test", "IMP-S1", "Sam Super")
 EMAILS = set(OUT_OF_SIGHT.values())
 ALERT = re.compile(r'<div class="alert alert-danger".*?</div>', re.S)
 
@@ -50,11 +54,20 @@ ALERT = re.compile(r'<div class="alert alert-danger".*?</div>', re.S)
 @pytest.fixture
 def centre(app: Flask, org: Organisation, make_user: Callable[..., User]) -> Organisation:
     """External ids for A1 (A-1), B1 (B-1) and supervisor A (S-1); a deactivated agent of
-    team A (A-9, gone@example.test)."""
+    team A (A-9, gone@example.test). A1 is "Ann Alpha" with the genesys id GEN-A1;
+    supervisor A is "Sam Super" with the id IMP-S1 in the source "import"."""
     make_user(Role.AGENT, org.team_a, email="gone@example.test", external_id="A-9", active=False)
     with app.app_context():
         for key, external_id in (("agent_a1", "A-1"), ("agent_b1", "B-1"), ("supervisor_a", "S-1")):
             db.session.get_one(User, org.member(key).id).external_id = external_id
+        db.session.get_one(User, org.agent_a1.id).display_name = "Ann Alpha"
+        db.session.get_one(User, org.supervisor_a.id).display_name = "Sam Super"
+        db.session.add_all(
+            [
+                AgentIdentity(user_id=org.agent_a1.id, source="genesys", external_id="GEN-A1"),
+                AgentIdentity(user_id=org.supervisor_a.id, source="import", external_id="IMP-S1"),
+            ]
+        )
         db.session.commit()
     return org
 

@@ -67,6 +67,12 @@ ROUTES: dict[str, Route] = {
     "admin.edit_user": Route("GET", "/admin/users/{agent_b1}", ADMIN),
     "admin.set_active": Route("POST", "/admin/users/{agent_b1}/active", ADMIN),
     "admin.reset_password": Route("POST", "/admin/users/{agent_b1}/reset-password", ADMIN),
+    "admin.identities": Route("GET", "/admin/users/{agent_b1}/identities", ADMIN),
+    "admin.remove_identity": Route(
+        "POST", "/admin/users/{agent_b1}/identities/{identity_id}/remove", ADMIN
+    ),
+    "admin.link_identity": Route("GET", "/admin/identities/link?source=pbx&external_id=X", ADMIN),
+    "admin.import_identities": Route("GET", "/admin/identities/import", ADMIN),
     "teams.index": Route("GET", "/admin/teams", ADMIN),
     "teams.create": Route("GET", "/admin/teams/new", ADMIN),
     "teams.edit": Route("GET", "/admin/teams/{team_b}", ADMIN),
@@ -231,6 +237,18 @@ def _token_id(app: Flask, make_token: Any, owner: Any) -> int:
         return db.session.scalar(sa.select(sa.func.max(ApiToken.id)))
 
 
+def _identity_id(app: Flask, agent: Any) -> int:
+    """The id of a new identity of `agent` (for the identity pages' routes)."""
+    from qa_app.auth.models import AgentIdentity
+    from qa_app.extensions import db
+
+    with app.app_context():
+        identity = AgentIdentity(user_id=agent.id, source="pbx", external_id=f"P-{agent.id}")
+        db.session.add(identity)
+        db.session.commit()
+        return identity.id
+
+
 def _check_token_route(
     route: Route, who: str, app: Flask, org: Organisation, values: dict[str, Any], make_token: Any
 ) -> None:
@@ -271,6 +289,8 @@ def test_access(
         return
     if "{token_id}" in route.path:
         values["token_id"] = _token_id(app, make_token, org.agent_a1)
+    if "{identity_id}" in route.path:
+        values["identity_id"] = _identity_id(app, org.agent_b1)
     client = app.test_client()
     if who != ANONYMOUS:
         assert sign_in(client, org.member(SIGNED_IN_AS[Role(who)]).email).status_code == 302

@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
@@ -183,6 +184,25 @@ def _external_id(ctx: Context, text: str) -> Sweep:
     path = f"/admin/users/{ctx.id('agent_a1')}"
     stored(submit(ctx.as_("admin"), path, path, _user_data(ctx, "agent_a1", external_id=text)))
     return Sweep([(ctx.as_("admin"), path), (ctx.as_("admin"), "/admin/users")])
+
+
+@sweeps("qa_app.admin.forms.IdentityForm.external_id")
+def _identity_id(ctx: Context, text: str) -> Sweep:
+    """Stored on the agent's ids page; pre-filled on the link page; quoted by an import."""
+    a1 = ctx.id("agent_a1")
+    path = f"/admin/users/{a1}/identities"
+    stored(submit(ctx.as_("admin"), path, path, {"source": "pbx", "external_id": text}))
+    link = "/admin/identities/link?" + urlencode({"source": "pbx", "external_id": text})
+    return Sweep(
+        [(ctx.as_("admin"), path), (ctx.as_("admin"), f"/admin/users/{a1}"),
+         (ctx.as_("admin"), link)]
+    )  # fmt: skip
+
+
+@sweeps("qa_app.admin.forms.IdentityForm.source")
+def _identity_source(ctx: Context, text: str) -> Sweep:
+    path = f"/admin/users/{ctx.id('agent_a1')}/identities"
+    return refused(submit(ctx.as_("admin"), path, path, {"source": text, "external_id": "X"}))
 
 
 @sweeps("qa_app.admin.forms.UserForm.email")

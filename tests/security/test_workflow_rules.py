@@ -237,6 +237,7 @@ USER_FORM = {"email": "renamed@example.test", "display_name": "Renamed", "role":
 STATS_CSV = "Agent;Date;Calls Handled\na1@example.test;2026-11-02;4\n"
 CALLS_CSV = "Agent;Media Type;Start Time;Call ID\na2@example.test;Voice;2026-11-02 09:15;C-900\n"
 PERIOD = {"start": "2026-08-01", "end": "2026-11-30"}
+IDENTITIES_CSV = "E-mail,Source,External ID\na2@example.test,genesys,G-2\n"
 # One valid post for every form-handling POST route of the URL map (the JSON API's POST
 # routes take no form; tests/api/test_writes.py covers their bodies).
 FORM_POSTS: dict[str, FormPost] = {
@@ -264,6 +265,20 @@ FORM_POSTS: dict[str, FormPost] = {
     ),
     "admin.set_active": FormPost("admin", "/admin/users/{agent_a2}/active", {"active": "0"}),
     "admin.reset_password": FormPost("admin", "/admin/users/{agent_a2}/reset-password", status=200),
+    "admin.identities": FormPost(
+        "admin", "/admin/users/{agent_a2}/identities", {"source": "pbx", "external_id": "P-2"}
+    ),
+    "admin.remove_identity": FormPost(
+        "admin", "/admin/users/{agent_a1}/identities/{identity_id}/remove"
+    ),
+    "admin.link_identity": FormPost(
+        "admin",
+        "/admin/identities/link",
+        {"source": "five9", "external_id": "ann.a", "user_id": "{agent_a2}"},
+    ),
+    "admin.import_identities": FormPost(
+        "admin", "/admin/identities/import", {}, upload=IDENTITIES_CSV
+    ),
     "teams.create": FormPost(
         "admin",
         "/admin/teams/new",
@@ -502,6 +517,7 @@ def scene(
     agent A3 without a plan (to propose one), a new unassessed interaction in supervisor A's
     queue, an API token of agent A1 (to revoke) and a departed agent (to anonymise)."""
     from qa_app.api.models import ApiToken
+    from qa_app.auth.models import AgentIdentity
     from qa_app.evaluations.models import Assignment
     from qa_app.interactions.services import create_interaction
     from qa_app.training import plans
@@ -543,8 +559,11 @@ def scene(
             scorecard_id=records["scorecard_id"],
         )
         db.session.add(assignment)
+        identity = AgentIdentity(user_id=org.agent_a1.id, source="pbx", external_id="P-1")
+        db.session.add(identity)
         db.session.commit()
         return {
+            "identity_id": identity.id,
             "agent_a3": agent_a3.id,
             "agent_gone": agent_gone.id,
             "free_module_id": modules[1].id,

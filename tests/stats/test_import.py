@@ -566,7 +566,7 @@ def test_a_saved_mapping_reads_unusual_headers(app: Flask, importer: Any) -> Non
 # ---------------------------------------------------------- malformed files: nothing written
 
 HEAD = "Agent;Date;Calls Handled;Handle Time"
-UNKNOWN = "unknown agent (none of your agents has this external id or e-mail)"
+UNKNOWN = "unknown agent (none of your agents has this id, e-mail or name)"
 MISSING_CONTACTS = (
     'missing column "contacts_handled" (accepted names: "contacts_handled", "contacts handled", '
     '"calls handled", "handled", "contacts", "calls", "handled calls", "interactions handled")'

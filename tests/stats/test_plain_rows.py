@@ -27,7 +27,7 @@ def _user(user_id: int, role: str, email: str) -> SimpleNamespace:
     return SimpleNamespace(id=user_id, role=role, email=email, active=True)
 
 
-# As agents_by_key gives them: by external id and by e-mail. "Boss@Example.test" is a
+# As a look-up might give them, by id and by e-mail. "Boss@Example.test" is a
 # supervisor's external id whose lower-case form is an agent's e-mail: the full checks find
 # the supervisor first and refuse the row; the short path must not find the agent instead.
 AGENTS = {

@@ -24,6 +24,7 @@ from qa_app.auth.models import Role
 from qa_app.interactions import importer as interactions
 from qa_app.stats.daily_rows import collect_day_totals
 from qa_app.stats.models import ALL_CHANNELS, TOTAL_COLUMNS
+from qa_app.teams.identities import AgentMatches
 from qa_app.uploads.cells import (
     ReadOptions,
     parse_bool,
@@ -275,14 +276,20 @@ def test_valid_statistics_rows_add_up_exactly(rows: list[dict[str, Any]], as_tex
 
 def check_calls(rows: list[tuple[int, dict[str, Any]]]) -> tuple[list[dict[str, Any]], Any]:
     """check_interactions with A-1 and A-2 as the actor's agents, without a database."""
-    with mock.patch.object(interactions, "agents_by_key", return_value=AGENTS):
+
+    def match(keys: Any, _actor: object, source: str) -> AgentMatches:
+        found = AgentMatches(source)
+        found.update({key: AGENTS[key] for key in keys if key in AGENTS})
+        return found
+
+    with mock.patch.object(interactions, "match_agents", side_effect=match):
         return interactions.check_interactions(
             rows,
             lambda name: name,
             actor=None,  # type: ignore[arg-type]
             read_moment=interactions.local_moment(ReadOptions(tz=UTC)),
             default_source="pbx",
-            agent_keys=[],
+            agent_keys=[(row.get("source"), row.get("agent")) for _, row in rows],
         )
 
 

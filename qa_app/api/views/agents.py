@@ -26,7 +26,11 @@ from qa_app.teams.scope import agents_visible_to, can_see_agent
 @token_required()
 def agents() -> ResponseReturnValue:
     """Agents the caller may see (an agent: only themselves), by id, filtered by team."""
-    query = agents_visible_to(current_user).options(sa.orm.joinedload(User.team)).order_by(None)
+    query = (
+        agents_visible_to(current_user)
+        .options(sa.orm.joinedload(User.team), sa.orm.selectinload(User.identities))
+        .order_by(None)
+    )
     team_id = team_param(current_user)
     if team_id is not None:
         query = query.where(User.team_id == team_id)

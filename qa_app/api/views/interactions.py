@@ -30,6 +30,7 @@ from qa_app.auth.models import Role, User
 from qa_app.channels import CHANNELS
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
+from qa_app.teams.identities import NameMatch
 from qa_app.teams.scope import agents_visible_to
 from qa_app.uploads.cells import ReadOptions
 from qa_app.uploads.reader import TableError
@@ -73,7 +74,8 @@ def create_interactions() -> ResponseReturnValue:
     options = ReadOptions(day_first=date_order_param(), tz=get_timezone())
     items = read_items(read_json_body(), INTERACTION_FIELDS, MAX_INTERACTIONS)
     try:
-        stored = store_interactions(items, current_user, options=options, dry_run=dry_run)
+        warnings: list[NameMatch] = []
+        stored = store_interactions(items, current_user, warnings, options=options, dry_run=dry_run)
         db.session.commit()
     except TableError as error:
         raise validation_error(error) from None
@@ -89,5 +91,6 @@ def create_interactions() -> ResponseReturnValue:
         "created": created,
         "existing": len(stored) - created,
         "dry_run": dry_run,
+        "warnings": [representations.name_match(match) for match in warnings],
     }  # fmt: skip
     return body, 201 if created and not dry_run else 200
