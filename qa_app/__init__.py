@@ -152,6 +152,7 @@ def register_commands(app: Flask) -> None:
     from qa_app.api.cli import api_token_group
     from qa_app.demo.cli import seed_demo_command
     from qa_app.exports.cli import export_group
+    from qa_app.interactions.cli import import_interactions_command
     from qa_app.maintenance.cli import backup_group, integrity_group
     from qa_app.privacy.cli import privacy_group
     from qa_app.stats.cli import import_stats_command, report_group
@@ -163,6 +164,7 @@ def register_commands(app: Flask) -> None:
         seed_demo_command,
         scorecards_group,
         import_stats_command,
+        import_interactions_command,
         report_group,
         training_group,
         export_group,

@@ -45,6 +45,7 @@ RULE_ERRORS = [
     "qa_app.scoring.AnswerError",
     "qa_app.training.plans.PlanRuleError",
     "qa_app.uploads.dates.DateOrderError",
+    "qa_app.uploads.presets.PresetError",
     "qa_app.uploads.reader.TableError",
 ]
 

@@ -10,6 +10,7 @@ nothing. The row checks (`check_interactions`) are shared with the JSON API's
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -34,6 +35,7 @@ from qa_app.uploads.cells import (
 )
 from qa_app.uploads.columns import header_of, map_columns, named_rows
 from qa_app.uploads.dates import DateOrderError, settle_day_first
+from qa_app.uploads.presets import header_names, preset_rows, recognise
 from qa_app.uploads.reader import Problem, Problems, TableError, read_table
 from qa_app.uploads.units import DurationUnit, unit_from_header
 
@@ -82,6 +84,8 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     # The text encoding a CSV file was read in: how the file was read, not what it holds.
     encoding: str | None = field(default=None, compare=False)
+    # The export the file was recognised as ("Talkdesk — Calls report export").
+    recognised: str | None = field(default=None, compare=False)
     # Agents matched by their display name only: told as warnings, never silently.
     name_matches: list[NameMatch] = field(default_factory=list, compare=False)
 
@@ -117,6 +121,12 @@ def record_key(record: Mapping[str, Any]) -> RecordKey:
     same reference would answer with their interaction's id, or refuse this one, and so
     tell that it exists."""
     return record["source"], record["external_ref"], record["agent_id"]
+
+
+@functools.cache
+def _header_names() -> frozenset[str]:
+    """Every name an interaction list's header row may hold (to find it below title lines)."""
+    return header_names("interactions", ALIASES)
 
 
 def _text(value: object) -> str:
@@ -295,19 +305,35 @@ def import_interactions(
     (`snapshot_read`: on SQLite no write lock, so other users' saves go on meanwhile), and
     only the storing opens a write transaction, left open for the caller to commit.
     """
+    if tz is not None:
+        options = dataclasses.replace(options, tz=tz)
     with snapshot_read(db.session):
-        table = read_table(data, filename, max_bytes=max_bytes, max_rows=max_rows)
-        columns = map_columns(table.headers, ALIASES, required=REQUIRED)
+        table = read_table(
+            data, filename, max_bytes=max_bytes, max_rows=max_rows, header_names=_header_names()
+        )
+        preset = recognise(table.headers, "interactions")
+        if preset is None:
+            columns = map_columns(table.headers, ALIASES, required=REQUIRED)
+        else:
+            columns = map_columns(
+                table.headers,
+                preset.aliases(),
+                required=REQUIRED,
+                ignore=preset.ignored(),
+                by_field_name=False,
+            )
+            options = preset.options(options)
+            width, channel = len(table.headers), columns.get("channel")
+            table.rows = list(preset_rows(iter(table.rows), preset, width, channel, None))
         label = header_of(table, columns)
-        if tz is not None:
-            options = dataclasses.replace(options, tz=tz)
         when = columns["occurred_at"]
         options = settled_options(
             (row[when] for _, row in table.rows), options, label("occurred_at")
         )
         duration_unit = options.duration_unit
         if "duration" in columns:
-            duration_unit = unit_from_header(label("duration")) or duration_unit
+            preset_unit = preset.units.get("duration") if preset else None
+            duration_unit = unit_from_header(label("duration")) or preset_unit or duration_unit
         matched: dict[str, AgentMatches] = {}
         records, problems = check_interactions(
             named_rows(table, columns),
@@ -321,14 +347,17 @@ def import_interactions(
         )
         if problems:
             raise TableError(problems)
+        recognised = preset.title if preset else None
         name_matches = [m for found in matched.values() for m in found.name_matches()]
         if dry_run:  # a report only: read in the same snapshot
             keys = (record_key(r) for r in records)
             report = _report(records, existing_ids(keys), dry_run=True, encoding=table.encoding)
+            report.recognised = recognised
             report.name_matches = name_matches
             return report
     new, existing = new_records(records, actor)
     report = _report(records, existing, encoding=table.encoding)
+    report.recognised = recognised
     report.name_matches = name_matches
     if not new:
         return report
@@ -344,6 +373,7 @@ def import_interactions(
             "rows": report.rows,
             "new": report.new,
             "already_imported": report.already_imported,
+            **({"recognised": recognised} if recognised else {}),
         },
     )
     return report

@@ -30,7 +30,7 @@ from qa_app.teams.match_report import flash_name_matches, unknown_agents
 from qa_app.teams.scope import agents_visible_to, can_score
 from qa_app.uploads.cells import ReadOptions
 from qa_app.uploads.reader import Problem
-from qa_app.uploads.transaction import day_first_of, read_as, run_upload
+from qa_app.uploads.transaction import day_first_of, read_as, recognised_as, run_upload
 from qa_app.web.forms import required_data, to_choices
 from qa_app.web.params import int_arg
 
@@ -150,6 +150,7 @@ def import_file() -> ResponseReturnValue:
                     new=report.new,
                     old=report.already_imported,
                 )
+                + recognised_as(report.recognised)
                 + read_as(report.encoding),
                 "success",
             )

@@ -1,4 +1,5 @@
-"""`flask --app run import-stats FILE` and `report agent EMAIL`: statistics in, figures out."""
+"""`flask --app run import-stats FILE` (answering as the web import) and `report agent EMAIL`:
+statistics in, figures out."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from flask_babel import get_timezone
 from qa_app.auth.models import Role, User
 from qa_app.day_range import is_within, outside_reason
 from qa_app.extensions import db
+from qa_app.interactions.cli import DATE_ORDER_HELP, how_read, refuse, system_actor
 from qa_app.stats.agent_performance import agent_performance
 from qa_app.stats.filters import ReportFilters, default_start
 from qa_app.stats.importer import import_stats
@@ -36,8 +38,7 @@ from qa_app.uploads.reader import TableError
 @click.option(
     "--date-order",
     type=click.Choice(sorted(DATE_ORDERS)),
-    help="How slash dates such as 12/11/2026 are read (default: decided from the file's "
-    "own dates; a file they leave ambiguous is refused).",
+    help=DATE_ORDER_HELP,
 )
 @with_appcontext
 def import_stats_command(file: Path, dry_run: bool, source: str, date_order: str | None) -> None:
@@ -57,7 +58,7 @@ def import_stats_command(file: Path, dry_run: bool, source: str, date_order: str
                 file.read_bytes(),
                 file.name,
                 source=source,
-                actor=_system_actor(),
+                actor=system_actor(),
                 dry_run=dry_run,
                 max_bytes=size + 1,
                 max_rows=config["STATS_MAX_ROWS"],
@@ -65,35 +66,16 @@ def import_stats_command(file: Path, dry_run: bool, source: str, date_order: str
                 options=ReadOptions(day_first=DATE_ORDERS.get(date_order or ""), tz=get_timezone()),
             )
         except TableError as error:
-            db.session.rollback()
-            click.echo(
-                f"\nNothing was imported: {error.total} problem(s) in {file.name}:", err=True
-            )
-            for problem in error.problems:
-                click.echo(f"  {problem}", err=True)
-            if error.total > len(error.problems):
-                click.echo(f"  … and {error.total - len(error.problems)} more", err=True)
-            sys.exit(1)
+            refuse(error, file.name)
     db.session.commit()
     verb = "Would import" if dry_run else "Imported"
     click.echo(
         f"{verb} {report.agent_days} agent-days ({report.new} new, {report.replaced} "
         f"replaced) for {report.agents} agents from {report.rows} rows, "
-        f"{report.first_day} to {report.last_day}."
-        + (f" Read as {report.encoding} text." if report.encoding else "")
+        f"{report.first_day} to {report.last_day}." + how_read(report.recognised, report.encoding)
     )
     for match in report.name_matches:
         click.echo(f"Warning: {match}.", err=True)
-
-
-def _system_actor() -> User:
-    """Command-line imports are recorded against the first active administrator."""
-    admin = db.session.scalar(
-        sa.select(User).where(User.role == Role.ADMIN, User.active.is_(True)).order_by(User.id)
-    )
-    if admin is None:
-        raise click.ClickException("Create an administrator first (create-user --role admin).")
-    return admin
 
 
 report_group = AppGroup("report", help="Figures for scripts.")

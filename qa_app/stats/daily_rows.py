@@ -149,6 +149,8 @@ class StatsReport:
     dry_run: bool = False
     # The text encoding a CSV file was read in: how the file was read, not what it holds.
     encoding: str | None = field(default=None, compare=False)
+    # The export the file was recognised as ("Genesys Cloud — Agents Performance export").
+    recognised: str | None = field(default=None, compare=False)
     # Agents matched by their display name only: told as warnings, never silently.
     name_matches: list[NameMatch] = field(default_factory=list, compare=False)
 

@@ -1,23 +1,27 @@
 """Importing per-agent statistics as phone systems export them (CSV or XLSX).
 
-Columns are found by their usual names (or a mapping saved for the source). Durations may be
-seconds or hh:mm:ss; per-day averages (AHT, CSAT %, FCR %) are turned into totals with the
-day's counts. Rows of one agent-day (interval exports) are added up. All or nothing: bad rows
-are reported (the first 200 problems, and their count), nothing is written unless the whole
-file is good, and the file is checked before the write transaction begins. A file needs the
-agent, the day and at least one whole group of figures (volumes and times, CSAT, NPS, FCR,
-transfers): a survey export without contact counts is a file like any other. Importing an
-agent-day again replaces the rows of the same source only. The row checks and the storing
-are `daily_rows.py`'s, shared with the JSON API; this module finds the columns of a file.
+Columns are found by the names of the export the file is recognised as (a shipped preset,
+qa_app.uploads.presets), else by their usual names; a mapping saved for the source wins.
+Durations may be seconds or hh:mm:ss; per-day averages (AHT, CSAT %, FCR %) are turned into
+totals with the day's counts. Rows of one agent-day (interval exports) are added up. All or
+nothing: bad rows are reported (the first 200 problems, and their count), nothing is written
+unless the whole file is good, and the file is checked before the write transaction begins. A
+file needs the agent, the day and at least one whole group of figures (volumes and times,
+CSAT, NPS, FCR, transfers): a survey export without contact counts is a file like any other.
+Importing an agent-day again replaces the rows of the same source only. The row checks and
+the storing are `daily_rows.py`'s, shared with the JSON API; this module finds the columns of
+a file.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import itertools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 
 import sqlalchemy as sa
 
@@ -38,7 +42,22 @@ from qa_app.teams.identities import AgentMatches, match_agents
 from qa_app.uploads.cells import DEFAULT_OPTIONS, ReadOptions, is_blank
 from qa_app.uploads.columns import header_of, map_columns
 from qa_app.uploads.dates import UNDECIDED, DateOrderError, DayOrderEvidence
-from qa_app.uploads.reader import Problem, TableError, normalise_header, stream_table
+from qa_app.uploads.presets import (
+    Preset,
+    day_in_titles,
+    header_names,
+    preset_has_day,
+    preset_rows,
+    recognise,
+    with_mapping,
+)
+from qa_app.uploads.reader import (
+    Problem,
+    TableError,
+    TableStream,
+    normalise_header,
+    stream_table,
+)
 from qa_app.uploads.units import DurationUnit, unit_from_header
 
 ALIASES: Mapping[str, tuple[str, ...]] = {
@@ -126,7 +145,7 @@ def import_stats(
     only the storing opens a write transaction, left open for the caller to commit.
     """
     with snapshot_read(db.session):
-        days, rows, encoding, agents = check_stats_file(
+        days, rows, encoding, agents, preset = check_stats_file(
             data,
             filename,
             source=source,
@@ -139,17 +158,13 @@ def import_stats(
         if dry_run:  # a report only: read in the same snapshot
             report = save_days(days, rows=rows, source=source, actor=actor, dry_run=True, origin={})
             report.encoding = encoding
+            report.recognised = preset.title if preset else None
             report.name_matches = agents.name_matches()
             return report
-    report = save_days(
-        days,
-        rows=rows,
-        source=source,
-        actor=actor,
-        dry_run=False,
-        origin={"file": filename[:200]},
-    )
+    origin = {"file": filename[:200]} | ({"recognised": preset.title} if preset else {})
+    report = save_days(days, rows=rows, source=source, actor=actor, dry_run=False, origin=origin)
     report.encoding = encoding
+    report.recognised = preset.title if preset else None
     report.name_matches = agents.name_matches()
     return report
 
@@ -164,9 +179,10 @@ def check_stats_file(
     max_rows: int,
     progress: Callable[[int], None] | None = None,
     options: ReadOptions = DEFAULT_OPTIONS,
-) -> tuple[AgentDays, int, str | None, AgentMatches]:
+) -> tuple[AgentDays, int, str | None, AgentMatches, Preset | None]:
     """The file's agent-days and totals, its number of data rows, the text encoding it
-    was read in (None for a workbook) and its agents (how each was matched); reads only.
+    was read in (None for a workbook), its agents (how each was matched) and the export it
+    was recognised as; reads only.
 
     Raises TableError with the problems. A CSV file's rows are checked as they are read,
     their agents looked up a chunk at a time. Slash dates are read in the order
@@ -175,16 +191,19 @@ def check_stats_file(
     a duration column is in the unit its header names, else `options.duration_unit`.
     """
 
-    def read(options: ReadOptions) -> tuple[AgentDays, int, str | None, AgentMatches] | None:
+    def read(
+        options: ReadOptions,
+    ) -> tuple[AgentDays, int, str | None, AgentMatches, Preset | None] | None:
         """The result, or None when a slash date is met with no order decided."""
-        stream = stream_table(data, filename, max_bytes=max_bytes, max_rows=max_rows)
-        columns = _file_columns(stream.headers, source)
+        stream, columns, preset = _open_file(data, filename, source, max_bytes, max_rows)
+        if preset is not None:
+            options = preset.options(options)
         if options.day_first is None:
             first = next(stream.rows, None)
             if first is not None and _is_slash_date(first[1][columns["day"]]):
                 return None  # the column is read first, before any row is checked
             stream.rows = itertools.chain([first] if first else [], stream.rows)
-        units = _duration_units(stream.headers, columns, options)
+        units = _duration_units(stream.headers, columns, options, preset)
         agents = AgentMatches(source)
         rows = _with_agents(stream.rows, columns["agent"], agents, actor)
         label = header_of(stream, columns)
@@ -196,7 +215,7 @@ def check_stats_file(
             stream.finish()  # what is wrong with the file itself is told before its rows'
             raise
         stream.finish()
-        return days, stream.count, stream.encoding, agents
+        return days, stream.count, stream.encoding, agents, preset
 
     if (result := read(options)) is None:
         day_first = _settled_day_first(data, filename, source, max_bytes, max_rows)
@@ -206,15 +225,52 @@ def check_stats_file(
     return result
 
 
-def _file_columns(headers: list[str], source: str) -> dict[str, int]:
+@functools.cache
+def _header_names() -> frozenset[str]:
+    """Every name a statistics file's header row may hold (to find it below title lines)."""
+    return header_names("statistics", ALIASES)
+
+
+def _open_file(
+    data: bytes, filename: str, source: str, max_bytes: int, max_rows: int
+) -> tuple[TableStream, dict[str, int], Preset | None]:
+    """The file's stream from its header row on, its columns, and the preset of the export
+    it is recognised as (its rows then given in our channel words, its blank marks blank,
+    and the day a title line gives in a column of its own)."""
+    stream = stream_table(
+        data, filename, max_bytes=max_bytes, max_rows=max_rows, header_names=_header_names()
+    )
+    preset = recognise(stream.headers, "statistics")
+    if preset is None:
+        return stream, _file_columns(stream.headers, source), preset
+    width = len(stream.headers)
+    title_day: str | None = None
+    if preset.day_from_title is not None and not preset_has_day(preset, stream.headers):
+        title_day = day_in_titles(preset, stream.titles)
+        stream.headers.append(preset.day_from_title)  # read as the file's own date column
+    columns = _file_columns(stream.headers, source, preset)
+    stream.rows = preset_rows(stream.rows, preset, width, columns.get("channel"), title_day)
+    return stream, columns, preset
+
+
+def _file_columns(headers: list[str], source: str, preset: Preset | None = None) -> dict[str, int]:
     """Our column name → its index in the file (the day from the interval's start when the
-    file has no date column)."""
-    aliases = _aliases(saved_mapping(source))
+    file has no date column): by the preset's names when the file is a known export, else by
+    the usual names; a column mapping saved for the source wins over both."""
+    mapping = saved_mapping(source)
+    if preset is None:
+        aliases, ignore = _aliases(mapping), frozenset[str]()
+    else:
+        aliases, ignore = with_mapping(preset, mapping)
     keys = {normalise_header(header) for header in headers}
     # An interval export may have no date column: its interval start gives the day.
-    has_interval = any(normalise_header(alias) in keys for alias in aliases["interval"])
+    has_interval = any(normalise_header(alias) in keys for alias in aliases.get("interval", ()))
     columns = _mapped_columns(
-        headers, aliases, required=REQUIRED + (() if has_interval else ("day",))
+        headers,
+        aliases,
+        required=REQUIRED + (() if has_interval else ("day",)),
+        ignore=ignore,
+        by_field_name=preset is None,
     )
     columns.setdefault("day", columns.get("interval", -1))
     return columns
@@ -231,8 +287,8 @@ def _settled_day_first(
 ) -> bool | None:
     """The order the date column's slash dates settle, read in a pass over the file that
     keeps nothing but the evidence; TableError naming the column when they settle none."""
-    stream = stream_table(data, filename, max_bytes=max_bytes, max_rows=max_rows)
-    column = _file_columns(stream.headers, source)["day"]
+    stream, columns, _preset = _open_file(data, filename, source, max_bytes, max_rows)
+    column = columns["day"]
     evidence = DayOrderEvidence()
     for _number, values in stream.rows:
         evidence.add(values[column])
@@ -244,35 +300,47 @@ def _settled_day_first(
 
 
 def _duration_units(
-    headers: list[str], columns: Mapping[str, int], options: ReadOptions
+    headers: list[str],
+    columns: Mapping[str, int],
+    options: ReadOptions,
+    preset: Preset | None = None,
 ) -> dict[str, DurationUnit | None]:
-    """Each duration column's unit: the one its header names, else the options'."""
+    """Each duration column's unit: the one its header names, else the preset's for it,
+    else the options'."""
+    units = preset.units if preset is not None else {}
     return {
-        name: unit_from_header(headers[columns[name]]) or options.duration_unit
+        name: unit_from_header(headers[columns[name]]) or units.get(name) or options.duration_unit
         for name in DURATION_COLUMNS
         if name in columns
     }
 
 
 def _mapped_columns(
-    headers: list[str], aliases: Mapping[str, tuple[str, ...]], *, required: tuple[str, ...]
+    headers: list[str],
+    aliases: Mapping[str, tuple[str, ...]],
+    *,
+    required: tuple[str, ...],
+    ignore: Collection[str] = (),
+    by_field_name: bool = True,
 ) -> dict[str, int]:
-    """`map_columns`, requiring the figures a file must carry too (`missing_figures`): the
-    contacts where it has times; any group of figures where it has none."""
+    """`map_columns` (with `ignore` and `by_field_name`), requiring the figures a file must
+    carry too (`missing_figures`): the contacts where it has times; any group of figures
+    where it has none."""
+    match = partial(map_columns, headers, aliases, ignore=ignore, by_field_name=by_field_name)
     try:
-        found = map_columns(headers, aliases, required=())
+        found = match(required=())
     except TableError:  # columns matched twice: told with the required ones missing
-        return map_columns(headers, aliases, required=required)
+        return match(required=required)
     missing = missing_figures(found)
     if len(missing) != 1:  # no figures at all: one problem naming every group
         try:
-            columns = map_columns(headers, aliases, required=required)
+            columns = match(required=required)
         except TableError as error:
             raise TableError([*error.problems, *_no_figures(missing)]) from None
         if missing:
             raise TableError(_no_figures(missing))
         return columns
-    return map_columns(headers, aliases, required=(*required, *missing))
+    return match(required=(*required, *missing))
 
 
 def _no_figures(missing: Sequence[str]) -> list[Problem]:

@@ -29,7 +29,7 @@ from qa_app.teams.models import Team
 from qa_app.teams.scope import can_see_agent, teams_visible_to
 from qa_app.uploads.cells import ReadOptions
 from qa_app.uploads.reader import Problem
-from qa_app.uploads.transaction import day_first_of, read_as, run_upload
+from qa_app.uploads.transaction import day_first_of, read_as, recognised_as, run_upload
 from qa_app.web.forms import required_data
 from qa_app.web.params import date_arg, int_arg
 
@@ -60,6 +60,7 @@ def import_file() -> ResponseReturnValue:
                     n=report.agent_days,
                     replaced=report.replaced,
                 )
+                + recognised_as(report.recognised)
                 + read_as(report.encoding),
                 "success",
             )

@@ -7,33 +7,47 @@ ambiguous), and `NamedRow` reads a row by our names.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 from qa_app.uploads.reader import Problem, Table, TableError, TableStream, normalise_header
 from qa_app.uploads.units import header_without_unit
 
+CHOOSE_COLUMN = (
+    "remove the others from the file, or save a column mapping for this source that names "
+    "the one to use"
+)
+
 
 def map_columns(
-    headers: list[str], aliases: Mapping[str, Iterable[str]], *, required: Iterable[str]
+    headers: list[str],
+    aliases: Mapping[str, Iterable[str]],
+    *,
+    required: Iterable[str],
+    ignore: Collection[str] = (),
+    by_field_name: bool = True,
 ) -> dict[str, int]:
-    """Field name -> column index, matching each field's name and aliases to the headers (a
-    header naming its unit, "Handle Time (ms)", matches as "Handle Time" too)."""
+    """Field name -> column index, matching each field's aliases (and, `by_field_name`, its
+    own name) to the headers (a header naming its unit, "Handle Time (ms)", matches as
+    "Handle Time" too); headers whose normalised name is in `ignore` match nothing."""
     required = list(required)
     keys = [normalise_header(header) for header in headers]
     bare = [normalise_header(header_without_unit(header)) for header in headers]
     found: dict[str, int] = {}
     problems: list[Problem] = []
     for field in dict.fromkeys([*aliases, *required]):
-        names = list(dict.fromkeys([field, *aliases.get(field, ())]))
+        names = list(dict.fromkeys([field, *aliases.get(field, ())][not by_field_name :]))
         wanted = {normalise_header(name) for name in names}
         matches = [
-            index for index, key in enumerate(keys) if key in wanted or bare[index] in wanted
+            index
+            for index, key in enumerate(keys)
+            if (key in wanted or bare[index] in wanted) and key not in ignore
         ]
         if len(matches) == 1:
             found[field] = matches[0]
         elif matches:
             columns = ", ".join(f'"{headers[index]}"' for index in matches)
-            reason = f'columns {columns} all match "{field}"; keep only one'
+            what = "the agent" if field == "agent" else f'"{field}"'
+            reason = f"columns {columns} could each be {what}; {CHOOSE_COLUMN}"
             problems.append(Problem(None, None, None, reason))
         elif field in required:
             accepted = ", ".join(f'"{name}"' for name in names)

@@ -10,16 +10,18 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import itertools
 import re
 import warnings
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NoReturn
 
 import openpyxl
 
 from qa_app.errors import RuleError
+from qa_app.uploads.units import header_without_unit
 from qa_app.uploads.xlsx_safety import (
     EXCEL_MAX_COLUMNS,
     MACROS,
@@ -159,6 +161,7 @@ class Table:
     headers: list[str]
     rows: list[tuple[int, list[object]]]
     encoding: str | None = None
+    titles: list[str] = field(default_factory=list)  # as TableStream.titles
 
 
 @dataclass
@@ -172,6 +175,9 @@ class TableStream:
     problems: list[Problem]
     count: int = 0  # data rows given so far
     encoding: str | None = None  # as Table.encoding
+    # The non-empty lines above the header row (report title, "Date: 12/11/2026"), each
+    # as its non-blank cells joined by a blank.
+    titles: list[str] = field(default_factory=list)
 
     def finish(self) -> None:
         """Raise TableError for what was wrong in the rows read, or when there were none."""
@@ -194,20 +200,45 @@ def _size(n: int) -> str:
 
 
 def read_table(
-    data: bytes, filename: str, *, max_bytes: int, max_rows: int, sheet: str | None = None
+    data: bytes,
+    filename: str,
+    *,
+    max_bytes: int,
+    max_rows: int,
+    sheet: str | None = None,
+    header_names: Collection[str] | None = None,
 ) -> Table:
     """Read an uploaded CSV/TXT/TSV or XLSX file (by extension) into a Table."""
-    stream = stream_table(data, filename, max_bytes=max_bytes, max_rows=max_rows, sheet=sheet)
+    stream = stream_table(
+        data,
+        filename,
+        max_bytes=max_bytes,
+        max_rows=max_rows,
+        sheet=sheet,
+        header_names=header_names,
+    )
     rows = list(stream.rows)
     stream.finish()
-    return Table(stream.headers, rows, stream.encoding)
+    return Table(stream.headers, rows, stream.encoding, stream.titles)
 
 
 def stream_table(
-    data: bytes, filename: str, *, max_bytes: int, max_rows: int, sheet: str | None = None
+    data: bytes,
+    filename: str,
+    *,
+    max_bytes: int,
+    max_rows: int,
+    sheet: str | None = None,
+    header_names: Collection[str] | None = None,
 ) -> TableStream:
     """`read_table`, giving the rows of a CSV file one at a time as they are read (a
-    workbook's are read first). Call `finish()` after the last row."""
+    workbook's are read first). Call `finish()` after the last row.
+
+    The header row is the first non-empty row, or with `header_names` (normalised, see
+    `normalise_header`) the first of the first HEADER_SEARCH non-empty rows that names at
+    least two of them: the lines above it are titles (`titles`), and rows whose first cell
+    says they are totals ("Total", "Summe", "Razem", …) are skipped. Rows keep the numbers
+    the user sees in the file."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension in ("xlsm", "xltm"):
         _fail(MACROS)
@@ -221,10 +252,61 @@ def stream_table(
         _fail(f"the file is {size}; the limit is {limit}")
     if not data:
         _fail("the file is empty")
+    finder = _HeaderFinder(header_names)
     if extension == "xlsx":
-        table = _read_xlsx(data, max_rows, sheet)
-        return TableStream(table.headers, iter(table.rows), [], len(table.rows))
-    return _stream_csv(data, max_rows)
+        table = _read_xlsx(data, max_rows, sheet, finder)
+        return TableStream(
+            table.headers, iter(table.rows), [], len(table.rows), titles=table.titles
+        )
+    return _stream_csv(data, max_rows, finder)
+
+
+# The first cell of a totals or summary row, as vendors write it (normalised).
+TOTAL_WORDS = frozenset(
+    {
+        "total", "totals", "grand total", "summary", "sum", "summe", "gesamt", "insgesamt",
+        "razem", "suma", "ogółem", "podsumowanie",
+    }
+)  # fmt: skip
+HEADER_SEARCH = 30  # non-empty rows looked at for the header row
+HEADER_MINIMUM = 2  # known names a row must hold to be taken for the header
+
+
+class _HeaderFinder:
+    """Which row is the header, and which rows are totals (see `stream_table`)."""
+
+    def __init__(self, names: Collection[str] | None) -> None:
+        self.names = frozenset(names) if names is not None else None
+
+    def is_header(self, values: list[str]) -> bool:
+        """True when the row names at least HEADER_MINIMUM known columns (every row without
+        known names given)."""
+        if self.names is None:
+            return True
+        known = 0
+        for value in values:
+            if (
+                value
+                and (key := normalise_header(value))
+                and (
+                    key in self.names or normalise_header(header_without_unit(value)) in self.names
+                )
+            ):
+                known += 1
+        return known >= HEADER_MINIMUM
+
+    def is_total(self, values: list[Any]) -> bool:
+        """True for a totals row (only when looking for the header: a plain file's rows are
+        all data)."""
+        if self.names is None:
+            return False
+        first = next((value for value in values if value not in ("", None)), None)
+        return isinstance(first, str) and normalise_header(first).rstrip(":") in TOTAL_WORDS
+
+
+def _title(values: list[Any]) -> str:
+    """A title line's text: its non-blank cells joined by a blank."""
+    return " ".join(str(value).strip() for value in values if value not in ("", None))
 
 
 def _check_headers(values: list[str], row: int) -> list[str]:
@@ -361,7 +443,8 @@ def _utf16_without_mark(data: bytes) -> str | None:
 
 
 def _sniff(text: str) -> str:
-    """The separator (tab, ';' or ',') used most, outside quotes, on the first non-empty line."""
+    """The separator (tab, ';' or ',') used most, outside quotes, on the first line that has
+    one (a report title above the header has none)."""
     counts = dict.fromkeys("\t;,", 0)  # ties go to the first: commas are likeliest in names
     quoted = started = False
     for char in text[:65_536]:  # a header line longer than this is not a real export
@@ -370,7 +453,7 @@ def _sniff(text: str) -> str:
         elif quoted:
             continue
         elif char in "\r\n":
-            if started:
+            if started and any(counts.values()):
                 break
         elif char in counts:
             counts[char] += 1
@@ -381,7 +464,7 @@ def _sniff(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _stream_csv(data: bytes, max_rows: int) -> TableStream:
+def _stream_csv(data: bytes, max_rows: int, finder: _HeaderFinder) -> TableStream:
     """Delimited text as a TableStream, numbering rows by the line each record starts on."""
     if data.startswith(ZIP_MAGIC):
         _fail("this is an Excel (XLSX) file, not CSV; upload it with the .xlsx extension")
@@ -397,14 +480,20 @@ def _stream_csv(data: bytes, max_rows: int) -> TableStream:
         _fail("this is not a text (CSV) file: it holds binary data")
     problems: list[Problem] = []
     records = _csv_records(text, problems)
-    first = next(records, None)
-    if first is None:
+    # Looking ahead only to find the header: a plain file's rows are read as they come.
+    looked_at = list(itertools.islice(records, 1 if finder.names is None else HEADER_SEARCH))
+    if not looked_at:
         _fail("the file is empty")
+    at = next((i for i, (_, values) in enumerate(looked_at) if finder.is_header(values)), 0)
+    first = looked_at[at]
     headers = _check_headers(list(first[1]), first[0])
-    stream = TableStream(headers, iter(()), problems, encoding=encoding)
+    titles = [_title(values) for _, values in looked_at[:at]]
+    stream = TableStream(headers, iter(()), problems, encoding=encoding, titles=titles)
 
     def rows() -> Iterator[tuple[int, list[object]]]:
-        for start, values in records:
+        for start, values in itertools.chain(looked_at[at + 1 :], records):
+            if finder.is_total(values):
+                continue
             if stream.count >= max_rows:
                 _too_many(max_rows)
             stream.count += 1
@@ -434,7 +523,7 @@ def _csv_records(text: str, problems: list[Problem]) -> Iterator[tuple[int, list
         raise TableError(problems) from exc
 
 
-def _read_xlsx(data: bytes, max_rows: int, sheet: str | None) -> Table:
+def _read_xlsx(data: bytes, max_rows: int, sheet: str | None, finder: _HeaderFinder) -> Table:
     """Read the first (or the named) worksheet with cached values, never formulas."""
     check_workbook(data, _fail)
     with warnings.catch_warnings():
@@ -450,7 +539,8 @@ def _read_xlsx(data: bytes, max_rows: int, sheet: str | None) -> Table:
                 _fail("the workbook has no worksheets")
             if sheet is not None and sheet not in sheets:
                 _fail(f'no worksheet named "{sheet}"; the workbook has: {", ".join(sheets)}')
-            return _read_sheet(sheets[sheet] if sheet else next(iter(sheets.values())), max_rows)
+            chosen = sheets[sheet] if sheet else next(iter(sheets.values()))
+            return _read_sheet(chosen, max_rows, finder)
         except TableError:
             raise
         except Exception as exc:  # e.g. invalid XML or entities refused by defusedxml
@@ -459,8 +549,9 @@ def _read_xlsx(data: bytes, max_rows: int, sheet: str | None) -> Table:
             workbook.close()
 
 
-def _read_sheet(worksheet: Any, max_rows: int) -> Table:
-    """Header = first non-empty row; data rows keep their real sheet row numbers."""
+def _read_sheet(worksheet: Any, max_rows: int, finder: _HeaderFinder) -> Table:
+    """Header = the first non-empty row (or the one `finder` takes for it, see
+    `stream_table`); data rows keep their real sheet row numbers."""
     worksheet.reset_dimensions()  # exporters often write a wrong size, which would cut data
     headers: list[str] | None = None
     header_row = 0
@@ -468,16 +559,24 @@ def _read_sheet(worksheet: Any, max_rows: int) -> Table:
     # 16,384 wide above a million empty <row/> elements costs billions of cells.
     filled = 0
     skipped: object = None
+    looked_at: list[tuple[int, list[str]]] = []  # the non-empty rows, while looking
     for number, cells in enumerate(worksheet.iter_rows(), start=1):
         filled += len(cells)
         if filled > MAX_CELLS:
             _fail(TOO_MANY_CELLS)
         names = [_header_text(cell.value) for cell in cells]
         if any(names):
-            header_row, headers = number, _check_headers(names, number)
-            break
+            looked_at.append((number, names))
+            if finder.is_header(names) or len(looked_at) >= HEADER_SEARCH:
+                break
         if number >= EXCEL_MAX_ROWS:
             break
+    at = next((i for i, (_, names) in enumerate(looked_at) if finder.is_header(names)), 0)
+    titles: list[str] = []
+    if looked_at:
+        header_row, names = looked_at[at]
+        headers = _check_headers(names, header_row)
+        titles = [_title(names) for _, names in looked_at[:at]]
     rows: list[tuple[int, list[object]]] = []
     problems: list[Problem] = []
     if headers is None:
@@ -494,12 +593,14 @@ def _read_sheet(worksheet: Any, max_rows: int) -> Table:
         if filled > MAX_CELLS:
             _fail(TOO_MANY_CELLS)
         values = [_cell_value(cell) for cell in cells]
-        if all(value is None for value in values):
+        if all(value is None for value in values) or finder.is_total(values):
             continue
         if len(rows) >= max_rows:
             _too_many(max_rows)
         rows.append((number, _fit(values, headers, number, problems, None)))
-    return _finish(headers, rows, problems)
+    table = _finish(headers, rows, problems)
+    table.titles = titles
+    return table
 
 
 def _header_text(value: object) -> str:

@@ -69,3 +69,10 @@ def read_as(encoding: str | None) -> str:
     in (with a leading space), so that a file saved in an unexpected one is noticed; "" for
     a workbook."""
     return " " + _("Read as %(encoding)s text.", encoding=encoding) if encoding else ""
+
+
+def recognised_as(title: str | None) -> str:
+    """The sentence added to an import's result naming the export the file was recognised
+    as (with a leading space), so that a file read by the wrong vendor's layout is noticed;
+    "" for a file read by the usual column names."""
+    return " " + _("Recognised as %(format)s.", format=title) if title else ""

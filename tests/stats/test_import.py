@@ -22,6 +22,7 @@ from qa_app.stats import importer as stats_importer
 from qa_app.stats.importer import StatsReport
 from qa_app.stats.kpis import kpi_totals
 from qa_app.stats.models import TOTAL_COLUMNS, AgentDailyStat, ColumnMapping
+from qa_app.uploads.columns import CHOOSE_COLUMN
 from qa_app.uploads.reader import TableError
 from tests.conftest import Organisation
 
@@ -703,7 +704,7 @@ MALFORMED = [
     ),
     pytest.param(
         "Agent;Login;Date;Calls Handled\nA-1;A-1;2026-11-02;1\n",
-        ['columns "Agent", "Login" all match "agent"; keep only one'],
+        ['columns "Agent", "Login" could each be the agent; ' + CHOOSE_COLUMN],
         id="two agent columns",
     ),
     pytest.param(

@@ -25,7 +25,7 @@ from qa_app.uploads.cells import (
     parse_int,
     parse_percentage,
 )
-from qa_app.uploads.columns import map_columns
+from qa_app.uploads.columns import CHOOSE_COLUMN, map_columns
 from qa_app.uploads.reader import (
     MAX_CELL_CHARS,
     Problem,
@@ -595,8 +595,8 @@ def test_map_columns_refuses_a_field_matched_twice() -> None:
     with pytest.raises(TableError) as caught:
         map_columns(["Agent ID", "Login", "Queue", "queue_", "x"], ALIASES, required=["agent_id"])
     assert [str(problem) for problem in caught.value.problems] == [
-        'columns "Agent ID", "Login" all match "agent_id"; keep only one',
-        'columns "Queue", "queue_" all match "queue"; keep only one',
+        f'columns "Agent ID", "Login" could each be "agent_id"; {CHOOSE_COLUMN}',
+        f'columns "Queue", "queue_" could each be "queue"; {CHOOSE_COLUMN}',
     ]
 
 
