@@ -120,8 +120,7 @@ def test_name_only_ticket_exports_are_recognised_and_told_by_agent_name(
 ) -> None:
     """Zendesk's Assignee and Freshdesk's Agent are display names: recognised, every other
     column read (the customer's Email and the ticket Type are not taken for the agent or
-    the channel), and the rows refused as unknown agents until agents can be matched by
-    name (the agent identities work)."""
+    the channel), and names that are no agent's refused as unknown agents."""
     with pytest.raises(TableError) as caught:
         vendor_import(file)
     assert [str(problem) for problem in caught.value.problems] == [
@@ -134,8 +133,8 @@ def test_name_only_ticket_exports_are_recognised_and_told_by_agent_name(
 def test_name_only_ticket_exports_say_what_they_were_recognised_as(
     app: Flask, org: Organisation, vendor_import: Callable[..., ImportReport]
 ) -> None:
-    """With the names given as the agents' external ids (what the identities work will do per
-    source), the same files import: channels from Via/Source, not from Type."""
+    """With the names given as the agents' external ids, the same files import: channels from
+    Via/Source, not from Type."""
     with app.app_context():
         db.session.get(User, org.agent_a1.id).external_id = "Anna Smith"
         db.session.get(User, org.agent_a2.id).external_id = "Ben Jones"
@@ -153,6 +152,53 @@ def test_name_only_ticket_exports_say_what_they_were_recognised_as(
     }
     assert rows["1201"]["duration_seconds"] == 12 * 60 + 30  # Time tracked 00:12:30
     assert rows["4711"]["occurred_at"] == datetime(2026, 12, 11, 9, 12, 44, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("file", "source", "refs"),
+    [("zendesk-tickets.csv", "zendesk", {"4711", "4712"}),
+     ("freshdesk-tickets.csv", "freshdesk", {"1201", "1202"})],
+)  # fmt: skip
+def test_name_only_ticket_exports_match_unique_names_with_a_warning(
+    app: Flask,
+    org: Organisation,
+    vendor_import: Callable[..., ImportReport],
+    file: str,
+    source: str,
+    refs: set[str],
+) -> None:
+    """The agents' display names are the names the ticket system shows: each file imports,
+    matched by name, and says so for each name (never silently)."""
+    with app.app_context():
+        db.session.get(User, org.agent_a1.id).display_name = "Anna Smith"
+        db.session.get(User, org.agent_a2.id).display_name = "Ben Jones"
+        db.session.commit()
+    report = vendor_import(file, source=source)
+    assert {(match.value, match.agent_id) for match in report.name_matches} == {
+        ("Anna Smith", org.agent_a1.id),
+        ("Ben Jones", org.agent_a2.id),
+    }
+    assert all("by name" in str(match) for match in report.name_matches)
+    assert {ref: row["agent"] for ref, row in stored(app).items()} == dict(
+        zip(sorted(refs), ["a1@example.test", "a2@example.test"], strict=True)
+    )
+
+
+def test_a_name_two_agents_share_is_refused(
+    app: Flask, org: Organisation, vendor_import: Callable[..., ImportReport]
+) -> None:
+    with app.app_context():
+        for agent in (org.agent_a1, org.agent_b1):
+            db.session.get(User, agent.id).display_name = "Anna Smith"
+        db.session.get(User, org.agent_a2.id).display_name = "Ben Jones"
+        db.session.commit()
+    with pytest.raises(TableError) as caught:
+        vendor_import("zendesk-tickets.csv", source="zendesk")
+    assert [str(problem) for problem in caught.value.problems] == [
+        'row 2, column "Assignee" ("Anna Smith"): '
+        "2 of your agents are called 'Anna Smith'; add their zendesk ids"
+    ]
+    assert stored(app) == {}
 
 
 def test_five9_call_log(app: Flask, vendor_import: Callable[..., ImportReport]) -> None:
