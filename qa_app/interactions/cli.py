@@ -96,3 +96,5 @@ def import_interactions_command(
         f"rows ({report.already_imported} already imported)."
         + how_read(report.recognised, report.encoding)
     )
+    for match in report.name_matches:
+        click.echo(f"Warning: {match}.", err=True)

@@ -265,6 +265,25 @@ def test_the_cli_imports_an_interaction_list_as_the_web_import(
     assert "Imported 0 interactions for 0 agents from 3 rows (3 already imported)." in again.stdout
 
 
+def test_the_cli_warns_of_agents_matched_by_name(
+    app: Flask, org: Organisation, runner: Any, tmp_path: Path
+) -> None:
+    with app.app_context():
+        db.session.get(User, org.agent_a1.id).display_name = "Anna Smith"
+        db.session.get(User, org.agent_a2.id).display_name = "Ben Jones"
+        db.session.commit()
+    path = tmp_path / "zendesk.csv"
+    path.write_bytes((VENDORS / "zendesk-tickets.csv").read_bytes())
+    done = runner.invoke(args=["import-interactions", str(path), "--source", "zendesk"])
+    assert done.exit_code == 0, done.output
+    assert done.stdout.startswith("Imported 2 interactions for 2 agents from 2 rows")
+    warned = sorted(done.stderr.splitlines())
+    assert warned == [
+        f"Warning: matched '{name}' by name; link their zendesk id to be sure (agent {agent})."
+        for name, agent in [("Anna Smith", org.agent_a1.id), ("Ben Jones", org.agent_a2.id)]
+    ]
+
+
 def test_the_cli_tells_a_refused_file(runner: Any, org: Organisation, tmp_path: Path) -> None:
     path = tmp_path / "zendesk.csv"
     path.write_bytes((VENDORS / "zendesk-tickets.csv").read_bytes())
