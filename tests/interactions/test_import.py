@@ -19,6 +19,7 @@ from qa_app.interactions.importer import import_interactions
 from qa_app.interactions.models import Interaction
 from qa_app.uploads.reader import TableError
 from tests.conftest import Organisation, post_form
+from tests.support.imports import import_as
 
 BERLIN = ZoneInfo("Europe/Berlin")
 GOOD = (
@@ -48,24 +49,18 @@ def importer(app: Flask, org: Organisation) -> Any:
         max_rows: int = 1000,
     ) -> Any:
         data = text.encode("utf-8") if isinstance(text, str) else text
-        with app.app_context():
-            actor = db.session.get(User, org.member(who).id)
-            try:
-                report = import_interactions(
-                    data,
-                    filename,
-                    source=source,
-                    actor=actor,
-                    tz=BERLIN,
-                    max_bytes=1_000_000,
-                    max_rows=max_rows,
-                    dry_run=dry_run,
-                )
-                db.session.commit()
-                return report
-            except TableError:
-                db.session.rollback()
-                raise
+        return import_as(
+            app,
+            org.member(who).id,
+            import_interactions,
+            data,
+            filename,
+            source=source,
+            tz=BERLIN,
+            max_bytes=1_000_000,
+            max_rows=max_rows,
+            dry_run=dry_run,
+        )
 
     return run
 

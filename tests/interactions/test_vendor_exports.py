@@ -23,6 +23,7 @@ from qa_app.interactions.models import Interaction
 from qa_app.teams.scope import UNKNOWN_AGENT
 from qa_app.uploads.reader import TableError
 from tests.conftest import Organisation
+from tests.support.imports import import_as
 
 VENDORS = Path(__file__).parent.parent / "data" / "vendors"
 
@@ -31,23 +32,17 @@ VENDORS = Path(__file__).parent.parent / "data" / "vendors"
 def vendor_import(app: Flask, org: Organisation) -> Callable[..., ImportReport]:
     def run(file: str | Path, *, source: str = "vendor", **options: Any) -> ImportReport:
         path = file if isinstance(file, Path) else VENDORS / file
-        with app.app_context():
-            actor = db.session.get(User, org.admin.id)
-            try:
-                report = import_interactions(
-                    path.read_bytes(),
-                    path.name,
-                    source=source,
-                    actor=actor,
-                    max_bytes=1_000_000,
-                    max_rows=1000,
-                    **options,
-                )
-            except TableError:
-                db.session.rollback()
-                raise
-            db.session.commit()
-            return report
+        return import_as(
+            app,
+            org.admin.id,
+            import_interactions,
+            path.read_bytes(),
+            path.name,
+            source=source,
+            max_bytes=1_000_000,
+            max_rows=1000,
+            **options,
+        )
 
     return run
 

@@ -10,8 +10,8 @@ from flask import Flask
 from qa_app.auth.models import User
 from qa_app.extensions import db
 from qa_app.stats.importer import StatsReport, import_stats
-from qa_app.uploads.reader import TableError
 from tests.conftest import Organisation
+from tests.support.imports import import_as
 
 
 @pytest.fixture
@@ -33,22 +33,16 @@ def importer(app: Flask, org: Organisation) -> Any:
         encoding: str = "utf-8",
     ) -> StatsReport:
         data = text.encode(encoding) if isinstance(text, str) else text
-        with app.app_context():
-            actor = db.session.get(User, org.admin.id)
-            try:
-                report = import_stats(
-                    data,
-                    filename,
-                    source=source,
-                    actor=actor,
-                    max_bytes=max_bytes,
-                    max_rows=max_rows,
-                    dry_run=dry_run,
-                )
-                db.session.commit()
-                return report
-            except TableError:
-                db.session.rollback()
-                raise
+        return import_as(
+            app,
+            org.admin.id,
+            import_stats,
+            data,
+            filename,
+            source=source,
+            max_bytes=max_bytes,
+            max_rows=max_rows,
+            dry_run=dry_run,
+        )
 
     return run

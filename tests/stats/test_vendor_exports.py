@@ -24,6 +24,7 @@ from qa_app.stats.kpis import kpi_totals
 from qa_app.uploads.reader import TableError
 from tests.conftest import Organisation
 from tests.stats.test_import import stored
+from tests.support.imports import import_as
 
 VENDORS = Path(__file__).parent.parent / "data" / "vendors"
 Expected = dict[tuple[str, str, str], dict[str, int]]
@@ -72,22 +73,17 @@ def vendor_import(app: Flask, org: Organisation) -> Callable[..., StatsReport]:
                     sa.select(User).where(User.email == email)
                 ).external_id = external_id
             db.session.commit()
-            actor = db.session.get(User, org.admin.id)
-            try:
-                report = import_stats(
-                    path.read_bytes(),
-                    path.name,
-                    source=source,
-                    actor=actor,
-                    max_bytes=1_000_000,
-                    max_rows=1000,
-                    **options,
-                )
-            except TableError:
-                db.session.rollback()
-                raise
-            db.session.commit()
-            return report
+        return import_as(
+            app,
+            org.admin.id,
+            import_stats,
+            path.read_bytes(),
+            path.name,
+            source=source,
+            max_bytes=1_000_000,
+            max_rows=1000,
+            **options,
+        )
 
     return run
 
