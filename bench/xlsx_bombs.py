@@ -123,7 +123,9 @@ WORKBOOKS: dict[str, Callable[[], bytes]] = {
 }
 
 
-def read_one(path: Path) -> dict[str, object]:
+def read_one(
+    path: Path, max_bytes: int = UPLOAD_LIMIT, max_rows: int = 1_000_000
+) -> dict[str, object]:
     """Read one workbook as an upload: outcome, seconds, memory before and at the peak."""
     from qa_app.uploads.reader import TableError, read_table
 
@@ -131,7 +133,7 @@ def read_one(path: Path) -> dict[str, object]:
     before = peak_rss_mb()
     started = time.perf_counter()
     try:
-        table = read_table(data, path.name, max_bytes=UPLOAD_LIMIT, max_rows=1_000_000)
+        table = read_table(data, path.name, max_bytes=max_bytes, max_rows=max_rows)
         outcome = f"read: {len(table.rows):,} rows"
     except TableError as error:
         outcome = f"refused: {error}"

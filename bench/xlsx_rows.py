@@ -7,7 +7,7 @@ Issue 18 asks that an XLSX over the row limit be refused from a fast look at the
 seconds, not after its rows are parsed (it took over a minute). Builds a real-looking
 statistics export (agent, date, contacts, handle time, talk time; inline strings, as many
 exporters write them) of `--rows` rows, streamed into the zip so the builder stays small,
-then reads it in a fresh interpreter as `import-stats` does (`stream_table` with the
+then reads it in a fresh interpreter as `import-stats` does (the reader with the
 `STATS_MAX_MB` and `STATS_MAX_ROWS` defaults) and prints the outcome, the seconds and the
 peak resident memory beside the interpreter's before. The sheet scan of
 `qa_app.uploads.xlsx_safety` refuses it (its rows limit) before openpyxl reads a cell.
@@ -24,7 +24,8 @@ import time
 import zipfile
 from pathlib import Path
 
-from bench.common import OUT_DIR, machine, peak_rss_mb, run_in_subprocess
+from bench.common import OUT_DIR, machine, run_in_subprocess
+from bench.xlsx_bombs import read_one
 from tests.support.hostile_files import MAIN_NS, workbook
 
 STATS_MAX_BYTES = 200 * 1024 * 1024  # STATS_MAX_MB's default
@@ -65,34 +66,13 @@ def build(path: Path, rows: int) -> None:
             sheet.write(b"</sheetData></worksheet>")
 
 
-def read_one(path: Path) -> dict[str, object]:
-    """Read the workbook as `import-stats` first does: outcome, seconds, memory."""
-    from qa_app.uploads.reader import TableError, stream_table
-
-    data = path.read_bytes()
-    before = peak_rss_mb()
-    started = time.perf_counter()
-    try:
-        stream = stream_table(data, path.name, max_bytes=STATS_MAX_BYTES, max_rows=STATS_MAX_ROWS)
-        rows = sum(1 for _ in stream.rows)
-        outcome = f"read: {rows:,} rows"
-    except TableError as error:
-        outcome = f"refused: {error}"
-    return {
-        "seconds": round(time.perf_counter() - started, 2),
-        "rss_before_mb": before,
-        "peak_rss_mb": peak_rss_mb(),
-        "outcome": outcome,
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--read", type=Path, help=argparse.SUPPRESS)  # the child's job
     args = parser.parse_args()
-    if args.read:
-        print(json.dumps(read_one(args.read)))
+    if args.read:  # as import-stats reads it, with its default limits
+        print(json.dumps(read_one(args.read, STATS_MAX_BYTES, STATS_MAX_ROWS)))
         return
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     path = OUT_DIR / f"stats-{args.rows}.xlsx"
