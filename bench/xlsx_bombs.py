@@ -1,7 +1,7 @@
 """Hostile workbooks (issue 17, finding 4) against the upload reader: seconds and peak memory.
 
     python -m bench.xlsx_bombs            # every workbook, each read in a fresh interpreter
-    python -m bench.xlsx_bombs --only cpu-bomb
+    python -m bench.xlsx_bombs --only cpu-bomb-2000x10000
 
 Builds each workbook of the finding at the size of the attack (UTF-16 sheets that passed
 the byte checks, 20M shared strings, 2,000 rows × 10,000 cells), and the costliest
