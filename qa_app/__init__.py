@@ -87,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.interactions.views import bp as interactions_bp
     from qa_app.main.views import bp as main_bp
     from qa_app.privacy.views import bp as privacy_bp
+    from qa_app.profiles.views import bp as profiles_bp
     from qa_app.scorecards.views import bp as scorecards_bp
     from qa_app.stats.views import bp as stats_bp
     from qa_app.teams.views import bp as teams_bp
@@ -109,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
         dashboards_bp,
         api_tokens_bp,
         privacy_bp,
+        profiles_bp,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

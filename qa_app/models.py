@@ -14,6 +14,7 @@ from qa_app.evaluations.models import (
 )
 from qa_app.interactions.models import Interaction
 from qa_app.main.models import HealthProbe
+from qa_app.profiles.models import ImportProfile
 from qa_app.scorecards.models import Scorecard, ScorecardCriterion, ScorecardVersion
 from qa_app.stats.models import AgentDailyStat, ColumnMapping, KpiTarget
 from qa_app.teams.models import Team, team_supervisor
@@ -32,6 +33,7 @@ __all__ = [
     "Evaluation",
     "EvaluationRevision",
     "HealthProbe",
+    "ImportProfile",
     "Interaction",
     "KpiTarget",
     "KpiTrainingModule",

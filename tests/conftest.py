@@ -29,9 +29,10 @@ from qa_app.extensions import db
 from qa_app.teams.models import Team
 
 PASSWORD = "correct horse battery staple"
+# A form's CSRF token input; a prefixed form's is named "<prefix>-csrf_token".
 CSRF_INPUT = re.compile(
-    r'name="csrf_token" type="hidden" value="([^"]+)"|'
-    r'type="hidden" name="csrf_token" value="([^"]+)"'
+    r'name="(?:[\w-]+-)?csrf_token" type="hidden" value="([^"]+)"|'
+    r'type="hidden" name="(?:[\w-]+-)?csrf_token" value="([^"]+)"'
 )
 
 

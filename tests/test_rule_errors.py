@@ -46,6 +46,7 @@ RULE_ERRORS = [
     "qa_app.training.plans.PlanRuleError",
     "qa_app.uploads.dates.DateOrderError",
     "qa_app.uploads.presets.PresetError",
+    "qa_app.profiles.services.ProfileError",
     "qa_app.uploads.reader.TableError",
 ]
 

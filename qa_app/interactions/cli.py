@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 import click
 import sqlalchemy as sa
@@ -15,10 +16,14 @@ from flask_babel import get_timezone
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
 from qa_app.interactions.importer import import_interactions
+from qa_app.profiles.services import read_profile_file
 from qa_app.uploads.cells import ReadOptions
 from qa_app.uploads.dates import DATE_ORDERS
+from qa_app.uploads.fields import Kind
+from qa_app.uploads.presets import Preset, PresetError
 from qa_app.uploads.reader import TableError
 
+F = TypeVar("F", bound=Callable[..., object])
 DATE_ORDER_HELP = (
     "How slash dates such as 12/11/2026 are read (default: the recognised export's order, "
     "else decided from the file's own dates; a file they leave ambiguous is refused)."
@@ -46,6 +51,27 @@ def refuse(error: TableError, name: str) -> NoReturn:
     sys.exit(1)
 
 
+def profile_option(kind: Kind) -> Callable[[F], F]:
+    """`--profile FILE`: read the file with an import profile file (as downloaded from the
+    Import profiles page) instead of the profile saved for the source."""
+    return click.option(
+        "--profile",
+        "profile_file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help=f"An import profile file (TOML) to read the {kind} file with.",
+    )
+
+
+def load_profile(path: Path | None, source: str, kind: Kind) -> Preset | None:
+    """The profile file's reading rules (None without a file); exits naming what is wrong."""
+    if path is None:
+        return None
+    try:
+        return read_profile_file(path.read_text(encoding="utf-8"), source, path.name, kind)
+    except (PresetError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"The profile is not valid: {error}") from None
+
+
 def how_read(recognised: str | None, encoding: str | None) -> str:
     """The sentences the web import adds to its result: the export the file was recognised
     as and the text encoding it was read in."""
@@ -61,12 +87,14 @@ def how_read(recognised: str | None, encoding: str | None) -> str:
     "--source",
     default="import",
     show_default=True,
-    help="Source system (an interaction's reference is unique per source and agent).",
+    help="Source system (an interaction's reference is unique per source and agent; selects "
+    "the import profile saved for it).",
 )
 @click.option("--date-order", type=click.Choice(sorted(DATE_ORDERS)), help=DATE_ORDER_HELP)
+@profile_option("interactions")
 @with_appcontext
 def import_interactions_command(
-    file: Path, dry_run: bool, source: str, date_order: str | None
+    file: Path, dry_run: bool, source: str, date_order: str | None, profile_file: Path | None
 ) -> None:
     """Import an interaction list from a CSV or XLSX export (all rows or none)."""
     config = current_app.config
@@ -76,6 +104,7 @@ def import_interactions_command(
         raise click.ClickException(
             f"{file.name} is {size:,} bytes; the limit is {limit:,} bytes (MAX_UPLOAD_MB)."
         )
+    profile = load_profile(profile_file, source, "interactions")
     try:
         report = import_interactions(
             file.read_bytes(),
@@ -86,6 +115,7 @@ def import_interactions_command(
             max_bytes=limit,
             max_rows=config["IMPORT_MAX_ROWS"],
             options=ReadOptions(day_first=DATE_ORDERS.get(date_order or ""), tz=get_timezone()),
+            profile=profile,
         )
     except TableError as error:
         refuse(error, file.name)

@@ -10,7 +10,6 @@ nothing. The row checks (`check_interactions`) are shared with the JSON API's
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -25,6 +24,7 @@ from qa_app.database import serialise, snapshot_read
 from qa_app.extensions import db
 from qa_app.i18n import localize
 from qa_app.interactions.models import Interaction
+from qa_app.profiles.services import known_header_names, reading_for
 from qa_app.teams.identities import AgentMatches, NameMatch, match_agents
 from qa_app.uploads.cells import (
     DEFAULT_OPTIONS,
@@ -35,25 +35,12 @@ from qa_app.uploads.cells import (
 )
 from qa_app.uploads.columns import header_of, map_columns, named_rows
 from qa_app.uploads.dates import DateOrderError, settle_day_first
-from qa_app.uploads.presets import header_names, preset_rows, recognise
+from qa_app.uploads.fields import FIELD_ALIASES
+from qa_app.uploads.presets import Preset, preset_rows
 from qa_app.uploads.reader import Problem, Problems, TableError, read_table
 from qa_app.uploads.units import DurationUnit, unit_from_header
 
-ALIASES: Mapping[str, tuple[str, ...]] = {
-    "agent": ("agent", "agent id", "agent external id", "external id", "login", "agent login",
-              "agent email", "email", "e-mail", "user", "user id"),
-    "channel": ("channel", "media type", "media", "contact type", "type"),
-    "occurred_at": ("occurred at", "date", "start", "start time", "started", "timestamp",
-                    "date time", "datetime", "call start", "created", "created at"),
-    "duration": ("duration", "duration seconds", "handle time", "length", "talk time"),
-    "external_ref": ("external ref", "external reference", "reference", "call id", "ticket id",
-                     "ticket", "interaction id", "conversation id", "contact id", "id"),
-    "queue": ("queue", "skill", "skillset", "split", "group"),
-    "customer_ref": ("customer ref", "customer", "customer id", "account", "account number"),
-    "transcript": ("transcript", "notes", "note", "comment", "comments", "subject",
-                   "description"),
-    "recording_url": ("recording url", "recording", "recording link", "link", "url"),
-}  # fmt: skip
+ALIASES = FIELD_ALIASES["interactions"]
 REQUIRED = ("agent", "channel", "occurred_at", "external_ref")
 CHANNEL_WORDS = {
     "phone": ("phone", "voice", "call", "telephone", "telephony", "inbound", "outbound"),
@@ -121,12 +108,6 @@ def record_key(record: Mapping[str, Any]) -> RecordKey:
     same reference would answer with their interaction's id, or refuse this one, and so
     tell that it exists."""
     return record["source"], record["external_ref"], record["agent_id"]
-
-
-@functools.cache
-def _header_names() -> frozenset[str]:
-    """Every name an interaction list's header row may hold (to find it below title lines)."""
-    return header_names("interactions", ALIASES)
 
 
 def _text(value: object) -> str:
@@ -294,11 +275,14 @@ def import_interactions(
     max_rows: int,
     dry_run: bool = False,
     options: ReadOptions = DEFAULT_OPTIONS,
+    profile: Preset | None = None,
 ) -> ImportReport:
     """Read, check and (unless `dry_run` or any row is bad) insert the file's interactions,
     their times read with `options` in the centre's zone `tz` (see `local_moment`; the
     order of slash dates decided for the column first) and a plain number of the duration in
-    the unit its header names, else `options.duration_unit`.
+    the unit its header names, else `options.duration_unit`. Read by the import `profile`
+    when it is given, else by the one saved for the source or for files of its shape, else by
+    the preset of the export it is recognised as, else by the usual column names.
 
     Raises TableError with the problems; nothing is written then. The session's open
     transaction is committed first; the file is read and checked in a read-only one
@@ -308,10 +292,11 @@ def import_interactions(
     if tz is not None:
         options = dataclasses.replace(options, tz=tz)
     with snapshot_read(db.session):
+        names = known_header_names("interactions", profile)
         table = read_table(
-            data, filename, max_bytes=max_bytes, max_rows=max_rows, header_names=_header_names()
+            data, filename, max_bytes=max_bytes, max_rows=max_rows, header_names=names
         )
-        preset = recognise(table.headers, "interactions")
+        preset = reading_for("interactions", source, table.headers, profile)
         if preset is None:
             columns = map_columns(table.headers, ALIASES, required=REQUIRED)
         else:

@@ -24,6 +24,7 @@ from qa_app.interactions.services import (
     interaction_or_404,
     visible_interactions,
 )
+from qa_app.profiles.forms import editor_context, refused_file_editor
 from qa_app.scorecards.models import Scorecard
 from qa_app.scorecards.services import active_scorecards, scorecard_for_channel
 from qa_app.teams.match_report import flash_name_matches, unknown_agents
@@ -133,6 +134,9 @@ def import_file() -> ResponseReturnValue:
     form = ImportForm()
     report = None
     problems: list[Problem] = []
+    editor = None
+    if request.method == "GET" and request.args.get("source"):
+        form.source.data = request.args["source"][:40]
     if form.validate_on_submit():
         report, problems = run_upload(
             form,
@@ -156,10 +160,15 @@ def import_file() -> ResponseReturnValue:
             )
             flash_name_matches(report.name_matches)
             return redirect(url_for("interactions.index"))
+        if problems:
+            editor = refused_file_editor(
+                form, "interactions", current_app.config["IMPORT_MAX_ROWS"]
+            )
     return render_template(
         "interactions/import.html",
         form=form,
         report=report,
         problems=problems,
         unknown=unknown_agents(problems),
+        **(editor_context(editor) if editor else {}),
     ), (400 if problems else 200)

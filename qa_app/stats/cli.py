@@ -17,7 +17,14 @@ from flask_babel import get_timezone
 from qa_app.auth.models import Role, User
 from qa_app.day_range import is_within, outside_reason
 from qa_app.extensions import db
-from qa_app.interactions.cli import DATE_ORDER_HELP, how_read, refuse, system_actor
+from qa_app.interactions.cli import (
+    DATE_ORDER_HELP,
+    how_read,
+    load_profile,
+    profile_option,
+    refuse,
+    system_actor,
+)
 from qa_app.stats.agent_performance import agent_performance
 from qa_app.stats.filters import ReportFilters, default_start
 from qa_app.stats.importer import import_stats
@@ -33,17 +40,21 @@ from qa_app.uploads.reader import TableError
     "--source",
     default="import",
     show_default=True,
-    help="Source system (selects a saved column mapping).",
+    help="Source system (selects the import profile or column mapping saved for it).",
 )
 @click.option(
     "--date-order",
     type=click.Choice(sorted(DATE_ORDERS)),
     help=DATE_ORDER_HELP,
 )
+@profile_option("statistics")
 @with_appcontext
-def import_stats_command(file: Path, dry_run: bool, source: str, date_order: str | None) -> None:
+def import_stats_command(
+    file: Path, dry_run: bool, source: str, date_order: str | None, profile_file: Path | None
+) -> None:
     """Import per-agent daily statistics from a CSV or XLSX export (all rows or none)."""
     config = current_app.config
+    profile = load_profile(profile_file, source, "statistics")
     size = file.stat().st_size
     if size > config["STATS_MAX_MB"] * 1024 * 1024:
         raise click.ClickException(
@@ -64,6 +75,7 @@ def import_stats_command(file: Path, dry_run: bool, source: str, date_order: str
                 max_rows=config["STATS_MAX_ROWS"],
                 progress=bar.update,
                 options=ReadOptions(day_first=DATE_ORDERS.get(date_order or ""), tz=get_timezone()),
+                profile=profile,
             )
         except TableError as error:
             refuse(error, file.name)

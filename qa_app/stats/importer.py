@@ -16,7 +16,6 @@ a file.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import gc
 import itertools
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -28,6 +27,7 @@ import sqlalchemy as sa
 from qa_app.auth.models import User
 from qa_app.database import snapshot_read
 from qa_app.extensions import db
+from qa_app.profiles.services import known_header_names, reading_for
 from qa_app.stats.daily_rows import (
     DURATION_COLUMNS,
     AgentDays,
@@ -42,13 +42,12 @@ from qa_app.teams.identities import AgentMatches, match_agents
 from qa_app.uploads.cells import DEFAULT_OPTIONS, ReadOptions, is_blank
 from qa_app.uploads.columns import header_of, map_columns
 from qa_app.uploads.dates import UNDECIDED, DateOrderError, DayOrderEvidence
+from qa_app.uploads.fields import FIELD_ALIASES
 from qa_app.uploads.presets import (
     Preset,
     day_in_titles,
-    header_names,
     preset_has_day,
     preset_rows,
-    recognise,
     with_mapping,
 )
 from qa_app.uploads.reader import (
@@ -60,36 +59,7 @@ from qa_app.uploads.reader import (
 )
 from qa_app.uploads.units import DurationUnit, unit_from_header
 
-ALIASES: Mapping[str, tuple[str, ...]] = {
-    "agent": ("agent", "agent id", "agent external id", "external id", "login", "agent login",
-              "agent email", "email", "user id", "employee id"),
-    "day": ("day", "date", "report date", "business date"),
-    # Interval exports: the interval's start (a date and time) when there is no date column.
-    "interval": ("interval", "interval start", "start time"),
-    "channel": ("channel", "media type", "media"),
-    "contacts_handled": ("contacts handled", "calls handled", "handled", "contacts",
-                         "calls", "handled calls", "interactions handled"),
-    "handle_seconds": ("handle seconds", "handle time", "total handle time",
-                       "handle time total"),
-    "aht_seconds": ("aht", "avg handle time", "average handle time", "aht seconds"),
-    "talk_seconds": ("talk seconds", "talk time", "total talk time"),
-    "hold_seconds": ("hold seconds", "hold time", "total hold time"),
-    "acw_seconds": ("acw seconds", "acw", "after call work", "wrap up", "wrap time",
-                    "after call work time"),
-    "logged_in_seconds": ("logged in seconds", "logged in time", "staffed time", "login time",
-                          "logged in", "staffed"),
-    "csat_responses": ("csat responses", "csat surveys", "surveys", "survey responses"),
-    "csat_positive": ("csat positive", "satisfied", "csat satisfied"),
-    "csat_pct": ("csat", "csat pct", "csat %", "csat percent", "customer satisfaction"),
-    "nps_responses": ("nps responses", "nps surveys"),
-    "nps_promoters": ("nps promoters", "promoters"),
-    "nps_detractors": ("nps detractors", "detractors"),
-    "nps": ("nps", "net promoter score"),
-    "fcr_eligible": ("fcr eligible", "fcr responses", "fcr surveys"),
-    "fcr_resolved": ("fcr resolved", "resolved first contact", "fcr yes"),
-    "fcr_pct": ("fcr", "fcr pct", "fcr %", "first contact resolution"),
-    "transfers": ("transfers", "transferred", "transfer count"),
-}  # fmt: skip
+ALIASES = FIELD_ALIASES["statistics"]
 REQUIRED = ("agent",)  # and the figures of at least one group (daily_rows.missing_figures)
 AGENT_CHUNK = 10_000  # rows whose agents are looked up together
 
@@ -135,9 +105,11 @@ def import_stats(
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
     options: ReadOptions = DEFAULT_OPTIONS,
+    profile: Preset | None = None,
 ) -> StatsReport:
     """Check and (unless `dry_run` or any row is bad) store the file's agent-days, its dates
-    and durations read with `options` (see `check_stats_file`).
+    and durations read with `options` and, given, by the import `profile` (else the one
+    saved for the source or the file's shape; see `check_stats_file`).
 
     Raises TableError with the problems; nothing is written then. The session's open
     transaction is committed first; the file is read and checked in a read-only one
@@ -154,6 +126,7 @@ def import_stats(
             max_rows=max_rows,
             progress=progress,
             options=options,
+            profile=profile,
         )
         if dry_run:  # a report only: read in the same snapshot
             report = save_days(days, rows=rows, source=source, actor=actor, dry_run=True, origin={})
@@ -179,10 +152,11 @@ def check_stats_file(
     max_rows: int,
     progress: Callable[[int], None] | None = None,
     options: ReadOptions = DEFAULT_OPTIONS,
+    profile: Preset | None = None,
 ) -> tuple[AgentDays, int, str | None, AgentMatches, Preset | None]:
     """The file's agent-days and totals, its number of data rows, the text encoding it
-    was read in (None for a workbook), its agents (how each was matched) and the export it
-    was recognised as; reads only.
+    was read in (None for a workbook), its agents (how each was matched) and the export or
+    import profile it was read by; reads only.
 
     Raises TableError with the problems. A CSV file's rows are checked as they are read,
     their agents looked up a chunk at a time. Slash dates are read in the order
@@ -195,7 +169,7 @@ def check_stats_file(
         options: ReadOptions,
     ) -> tuple[AgentDays, int, str | None, AgentMatches, Preset | None] | None:
         """The result, or None when a slash date is met with no order decided."""
-        stream, columns, preset = _open_file(data, filename, source, max_bytes, max_rows)
+        stream, columns, preset = _open_file(data, filename, source, max_bytes, max_rows, profile)
         if preset is not None:
             options = preset.options(options)
         if options.day_first is None:
@@ -218,29 +192,30 @@ def check_stats_file(
         return days, stream.count, stream.encoding, agents, preset
 
     if (result := read(options)) is None:
-        day_first = _settled_day_first(data, filename, source, max_bytes, max_rows)
+        day_first = _settled_day_first(data, filename, source, max_bytes, max_rows, profile)
         # None: no slash dates after all, and then either order reads the column alike.
         result = read(dataclasses.replace(options, day_first=day_first is not False))
     assert result is not None, "a decided order reads every slash date"
     return result
 
 
-@functools.cache
-def _header_names() -> frozenset[str]:
-    """Every name a statistics file's header row may hold (to find it below title lines)."""
-    return header_names("statistics", ALIASES)
-
-
 def _open_file(
-    data: bytes, filename: str, source: str, max_bytes: int, max_rows: int
+    data: bytes,
+    filename: str,
+    source: str,
+    max_bytes: int,
+    max_rows: int,
+    profile: Preset | None = None,
 ) -> tuple[TableStream, dict[str, int], Preset | None]:
-    """The file's stream from its header row on, its columns, and the preset of the export
-    it is recognised as (its rows then given in our channel words, its blank marks blank,
-    and the day a title line gives in a column of its own)."""
+    """The file's stream from its header row on, its columns, and what reads it: `profile`,
+    else the import profile saved for the source or for files of its shape, else the preset
+    of the export it is recognised as (its rows then given in our channel words, its blank
+    marks blank, and the day a title line gives in a column of its own)."""
+    names = known_header_names("statistics", profile)
     stream = stream_table(
-        data, filename, max_bytes=max_bytes, max_rows=max_rows, header_names=_header_names()
+        data, filename, max_bytes=max_bytes, max_rows=max_rows, header_names=names
     )
-    preset = recognise(stream.headers, "statistics")
+    preset = reading_for("statistics", source, stream.headers, profile)
     if preset is None:
         return stream, _file_columns(stream.headers, source), preset
     width = len(stream.headers)
@@ -256,8 +231,9 @@ def _open_file(
 def _file_columns(headers: list[str], source: str, preset: Preset | None = None) -> dict[str, int]:
     """Our column name → its index in the file (the day from the interval's start when the
     file has no date column): by the preset's names when the file is a known export, else by
-    the usual names; a column mapping saved for the source wins over both."""
-    mapping = saved_mapping(source)
+    the usual names; a column mapping saved for the source wins over both (not over an
+    import profile, which names every column)."""
+    mapping = {} if preset is not None and preset.profile else saved_mapping(source)
     if preset is None:
         aliases, ignore = _aliases(mapping), frozenset[str]()
     else:
@@ -283,11 +259,16 @@ def _is_slash_date(value: object) -> bool:
 
 
 def _settled_day_first(
-    data: bytes, filename: str, source: str, max_bytes: int, max_rows: int
+    data: bytes,
+    filename: str,
+    source: str,
+    max_bytes: int,
+    max_rows: int,
+    profile: Preset | None = None,
 ) -> bool | None:
     """The order the date column's slash dates settle, read in a pass over the file that
     keeps nothing but the evidence; TableError naming the column when they settle none."""
-    stream, columns, _preset = _open_file(data, filename, source, max_bytes, max_rows)
+    stream, columns, _preset = _open_file(data, filename, source, max_bytes, max_rows, profile)
     column = columns["day"]
     evidence = DayOrderEvidence()
     for _number, values in stream.rows:

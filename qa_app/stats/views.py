@@ -16,6 +16,7 @@ from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
 from qa_app.evaluations.permissions import countable_statuses
 from qa_app.extensions import db
+from qa_app.profiles.forms import editor_context, refused_file_editor
 from qa_app.stats.agent_performance import agent_performance
 from qa_app.stats.blueprint import bp
 from qa_app.stats.filters import ReportFilters, default_start
@@ -43,6 +44,9 @@ def import_file() -> ResponseReturnValue:
     form = StatsImportForm()
     report = None
     problems: list[Problem] = []
+    editor = None
+    if request.method == "GET" and request.args.get("source"):
+        form.source.data = request.args["source"][:40]
     if form.validate_on_submit():
         report, problems = run_upload(
             form,
@@ -66,12 +70,15 @@ def import_file() -> ResponseReturnValue:
             )
             flash_name_matches(report.name_matches)
             return redirect(url_for("stats.import"))
+        if problems:
+            editor = refused_file_editor(form, "statistics", current_app.config["STATS_MAX_ROWS"])
     return render_template(
         "stats/import.html",
         form=form,
         report=report,
         problems=problems,
         unknown=unknown_agents(problems),
+        **(editor_context(editor) if editor else {}),
     ), (400 if problems else 200)
 
 

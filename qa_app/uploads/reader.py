@@ -13,7 +13,7 @@ import io
 import itertools
 import re
 import warnings
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NoReturn
@@ -304,6 +304,19 @@ class _HeaderFinder:
         return isinstance(first, str) and normalise_header(first).rstrip(":") in TOTAL_WORDS
 
 
+def _header_at(finder: _HeaderFinder, looked_at: Sequence[tuple[int, list[str]]]) -> int:
+    """The header's index among the non-empty rows looked at: the first that names known
+    columns; else, for a file whose names are all unknown (read by an import profile not saved
+    yet), the first of the widest rows, since a title line above a header is narrower."""
+    for index, (_number, values) in enumerate(looked_at):
+        if finder.is_header(values):
+            return index
+    if finder.names is None or not looked_at:
+        return 0
+    widths = [sum(value not in ("", None) for value in values) for _number, values in looked_at]
+    return widths.index(max(widths))
+
+
 def _title(values: list[Any]) -> str:
     """A title line's text: its non-blank cells joined by a blank."""
     return " ".join(str(value).strip() for value in values if value not in ("", None))
@@ -484,7 +497,7 @@ def _stream_csv(data: bytes, max_rows: int, finder: _HeaderFinder) -> TableStrea
     looked_at = list(itertools.islice(records, 1 if finder.names is None else HEADER_SEARCH))
     if not looked_at:
         _fail("the file is empty")
-    at = next((i for i, (_, values) in enumerate(looked_at) if finder.is_header(values)), 0)
+    at = _header_at(finder, looked_at)
     first = looked_at[at]
     headers = _check_headers(list(first[1]), first[0])
     titles = [_title(values) for _, values in looked_at[:at]]
@@ -571,7 +584,7 @@ def _read_sheet(worksheet: Any, max_rows: int, finder: _HeaderFinder) -> Table:
                 break
         if number >= EXCEL_MAX_ROWS:
             break
-    at = next((i for i, (_, names) in enumerate(looked_at) if finder.is_header(names)), 0)
+    at = _header_at(finder, looked_at)
     titles: list[str] = []
     if looked_at:
         header_row, names = looked_at[at]

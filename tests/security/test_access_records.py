@@ -181,6 +181,11 @@ UNOWNED = {
     "scorecards.publish",
     "scorecards.discard",
     "api.scorecard_version",
+    # Import profiles are the centre's reading rules for a source system, not a team's record
+    # (tests/security/test_routes.py covers who may open them).
+    "profiles.edit",
+    "profiles.download",
+    "profiles.delete",
 }
 
 

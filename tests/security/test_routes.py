@@ -31,6 +31,7 @@ EV = "/evaluations/{released_id}"
 SC = "/scorecards/{scorecard}"
 TOKEN = "/account/tokens/{token_id}"
 USER_TOKENS = "/admin/users/{agent_a1}/tokens"
+PROFILE = "/import-profiles/{profile_id}"
 # Endpoints served by Flask and Bootstrap-Flask for static files.
 STATIC_ENDPOINTS = {"static", "bootstrap.static"}
 
@@ -124,6 +125,13 @@ ROUTES: dict[str, Route] = {
     "stats.import": Route("GET", "/stats/import", EDITORS),
     "stats.mappings": Route("GET", "/stats/mappings", EDITORS),
     "stats.targets": Route("GET", "/stats/targets", EDITORS),
+    # Import profiles: each kind's are its importers' (a statistics profile is the managers').
+    "profiles.index": Route("GET", "/import-profiles/", READERS),
+    "profiles.sample": Route("POST", "/import-profiles/sample", READERS),
+    "profiles.save": Route("POST", "/import-profiles/save", READERS),
+    "profiles.edit": Route("GET", PROFILE, READERS, {Role.SUPERVISOR.value: 403}),
+    "profiles.download": Route("GET", PROFILE + "/profile.toml", READERS, {"supervisor": 403}),
+    "profiles.delete": Route("POST", PROFILE + "/delete", READERS, {"supervisor": 403}),
     "stats.me": Route("GET", "/stats/me", AGENT),
     # Agent A1's page: their own, their supervisor's and the centre-wide roles'.
     "stats.agent": Route("GET", "/stats/agents/{agent_a1}", ALL),
@@ -249,6 +257,23 @@ def _identity_id(app: Flask, agent: Any) -> int:
         return identity.id
 
 
+def _profile_id(app: Flask) -> int:
+    """The id of a new statistics import profile (for the profile pages' routes)."""
+    from qa_app.extensions import db
+    from qa_app.profiles.models import ImportProfile
+
+    with app.app_context():
+        columns = {"Mitarbeiter": "agent", "Tag": "day", "Anrufe": "contacts_handled"}
+        profile = ImportProfile(
+            kind="statistics",
+            source="acd-nord",
+            definition={"kind": "statistics", "columns": columns},
+        )
+        db.session.add(profile)
+        db.session.commit()
+        return profile.id
+
+
 def _check_token_route(
     route: Route, who: str, app: Flask, org: Organisation, values: dict[str, Any], make_token: Any
 ) -> None:
@@ -291,6 +316,8 @@ def test_access(
         values["token_id"] = _token_id(app, make_token, org.agent_a1)
     if "{identity_id}" in route.path:
         values["identity_id"] = _identity_id(app, org.agent_b1)
+    if "{profile_id}" in route.path:
+        values["profile_id"] = _profile_id(app)
     client = app.test_client()
     if who != ANONYMOUS:
         assert sign_in(client, org.member(SIGNED_IN_AS[Role(who)]).email).status_code == 302

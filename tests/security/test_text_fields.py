@@ -592,6 +592,64 @@ def _mapping_column(ctx: Context, text: str) -> Sweep:
     return Sweep([(manager, "/stats/mappings?source=genesys"), (manager, "/stats/mappings")])
 
 
+def _saved_profile(ctx: Context) -> int:
+    """A statistics import profile's id (its editor is the page the profile fields are on)."""
+    from qa_app.profiles.models import ImportProfile
+
+    with ctx.app.app_context():
+        columns = {"Agent": "agent", "Date": "day", "Calls": "contacts_handled"}
+        definition = {"kind": "statistics", "headers": list(columns), "columns": columns}
+        profile = ImportProfile(kind="statistics", source="acd", definition=definition)
+        db.session.add(profile)
+        db.session.commit()
+        profile_id = profile.id
+        db.session.remove()
+    return profile_id
+
+
+def _profile_post(ctx: Context, **fields: str) -> Sweep:
+    """The profile editor posted with `fields` (profile-…) changed; refused, shown again."""
+    editor = f"/import-profiles/{_saved_profile(ctx)}"
+    data = {"field": ["agent", "day", "contacts_handled"], **fields}
+    return refused(submit(ctx.as_("manager"), editor, "/import-profiles/save", data))
+
+
+@sweeps("qa_app.profiles.forms.ProfileForm.source")
+def _profile_source(ctx: Context, text: str) -> Sweep:
+    return _profile_post(ctx, **{"profile-source": text})
+
+
+@sweeps("qa_app.profiles.forms.ProfileForm.timezone")
+def _profile_timezone(ctx: Context, text: str) -> Sweep:
+    return _profile_post(ctx, **{"profile-timezone": text})
+
+
+@sweeps("qa_app.profiles.forms.ProfileForm.channels")
+def _profile_channels(ctx: Context, text: str) -> Sweep:
+    return _profile_post(ctx, **{"profile-channels": f"{text} = phone"})
+
+
+@sweeps("qa_app.profiles.forms.SampleForm.source")
+def _sample_source(ctx: Context, text: str) -> Sweep:
+    content = b"Agent,Date,Calls\na1@example.test,2026-11-02,4\n"
+    data = {"kind": "statistics", "source": text, "file": (io.BytesIO(content), "calls.csv")}
+    manager = ctx.as_("manager")
+    return refused(submit(manager, "/import-profiles/", "/import-profiles/sample", data))
+
+
+@sweeps("import profile editor: a column name and a cell value")
+def _profile_header(ctx: Context, text: str) -> Sweep:
+    """A file's header and sample values are shown in the editor (and its header row is
+    carried in a hidden field): escaped."""
+    quoted = '"' + text.replace('"', '""') + '"'
+    content = f"Agent,Date,Calls,{quoted}\n{quoted},2026-11-02,4,x\n".encode()
+    data = {"kind": "statistics", "source": "acd", "file": (io.BytesIO(content), "calls.csv")}
+    page = submit(ctx.as_("manager"), "/import-profiles/", "/import-profiles/sample", data)
+    assert page.status_code == 200, page.status_code
+    assert ESCAPED in page.get_data(as_text=True)
+    return Sweep(responses=[(page, "the profile editor")])
+
+
 # --- the sweep ------------------------------------------------------------------------------
 
 

@@ -25,7 +25,14 @@ from qa_app.evaluations.models import Dispute, DisputeStatus, Evaluation, Evalua
 from qa_app.extensions import db
 from tests.conftest import PASSWORD, Organisation, csrf_token, sign_in
 from tests.security.db_fingerprint import changed_tables, fingerprint, table_rows
-from tests.security.test_routes import ANONYMOUS, ROUTES, SIGNED_IN_AS, _open_draft, _path
+from tests.security.test_routes import (
+    ANONYMOUS,
+    ROUTES,
+    SIGNED_IN_AS,
+    _open_draft,
+    _path,
+    _profile_id,
+)
 
 UPHOLD = {
     "decision": "uphold",
@@ -192,6 +199,7 @@ def test_no_get_changes_the_database(
     """Every GET route of the matrix, for every role allowed to call it; the fingerprint is
     taken after signing in (which writes its session and an audit row)."""
     ids = {**org.members(), **records, "scorecard": _open_draft(app, records["scorecard_id"])}
+    ids["profile_id"] = _profile_id(app)
     user = None if role == ANONYMOUS else org.member(SIGNED_IN_AS[Role(role)])
     client, _ = _browser(app, user)
     headers = {}
@@ -228,6 +236,7 @@ class FormPost:
     writes: bool = True  # False: the route stores nothing even when it succeeds
     upload: str | None = None  # CSV text sent as the form's file
     draft: bool = True  # give the scorecard an open draft first
+    csrf_field: str = "csrf_token"  # a prefixed form's: "<prefix>-csrf_token"
 
 
 CARD = "/scorecards/test-call"
@@ -421,6 +430,26 @@ FORM_POSTS: dict[str, FormPost] = {
         {"decision": "reject", "note": "The score stands.", "lock_version": "{disputed_lock}"},
     ),
     "stats.import": FormPost("manager", "/stats/import", {"source": "acd"}, upload=STATS_CSV),
+    "profiles.sample": FormPost(
+        "manager",
+        "/import-profiles/sample",
+        {"kind": "statistics", "source": "acd"},
+        status=200,
+        writes=False,
+        upload=STATS_CSV,
+    ),
+    "profiles.save": FormPost(
+        "manager",
+        "/import-profiles/save",
+        {
+            "profile-kind": "statistics",
+            "profile-headers": '["Agent", "Date", "Calls Handled"]',
+            "profile-source": "acd",
+            "field": ["agent", "day", "contacts_handled"],
+        },
+        csrf_field="profile-csrf_token",
+    ),
+    "profiles.delete": FormPost("manager", "/import-profiles/{profile_id}/delete"),
     "stats.mappings": FormPost(
         "manager", "/stats/mappings", {"source": "acd", "contacts_handled": "Calls"}
     ),
@@ -524,6 +553,7 @@ def scene(
     from qa_app.training.models import TrainingModule, TrainingPlan
 
     make_token(org.agent_a1)
+    profile_id = _profile_id(app)
     agent_a3 = make_user(Role.AGENT, org.team_a, email="a3@example.test")
     agent_gone = make_user(Role.AGENT, org.team_a, email="gone@example.test", active=False)
     with app.app_context():
@@ -564,6 +594,7 @@ def scene(
         db.session.commit()
         return {
             "identity_id": identity.id,
+            "profile_id": profile_id,
             "agent_a3": agent_a3.id,
             "agent_gone": agent_gone.id,
             "free_module_id": modules[1].id,
@@ -640,7 +671,7 @@ def test_fields_a_form_does_not_have_are_ignored(
     assert table_rows(app) == before
     if case.upload is not None:
         data["file"] = (io.BytesIO(case.upload.encode()), "upload.csv")
-    response = client.post(_format(case.path, ids), data={**data, **extras, "csrf_token": token})
+    response = client.post(_format(case.path, ids), data={**data, **extras, case.csrf_field: token})
     body = response.get_data(as_text=response.mimetype.startswith("text"))
     response.close()
     after = table_rows(app)

@@ -12,72 +12,40 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC
+from datetime import UTC, tzinfo
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from qa_app.channels import CHANNELS
 from qa_app.errors import RuleError
 from qa_app.uploads.cells import ReadOptions
+from qa_app.uploads.fields import FIELD_ALIASES, KINDS, Kind
 from qa_app.uploads.reader import Problem, TableError, normalise_header
 from qa_app.uploads.units import DURATION_UNITS, DurationUnit, header_without_unit
 
-Kind = Literal["statistics", "interactions"]
-KINDS: tuple[Kind, ...] = get_args(Kind)
 LAYOUTS = ("documented", "representative")
 TIMESTAMPS = ("local", "utc")
 FOLDER = Path(__file__).parent
-# Our fields per kind (the importers' ALIASES keys; checked here so that a typo in a preset
-# is told when it is loaded, not as a missing column in a user's file).
-FIELDS: dict[Kind, frozenset[str]] = {
-    "statistics": frozenset(
-        {
-            "agent",
-            "day",
-            "interval",
-            "channel",
-            "contacts_handled",
-            "handle_seconds",
-            "aht_seconds",
-            "talk_seconds",
-            "hold_seconds",
-            "acw_seconds",
-            "logged_in_seconds",
-            "csat_responses",
-            "csat_positive",
-            "csat_pct",
-            "nps_responses",
-            "nps_promoters",
-            "nps_detractors",
-            "nps",
-            "fcr_eligible",
-            "fcr_resolved",
-            "fcr_pct",
-            "transfers",
-        }
-    ),  # fmt: skip
-    "interactions": frozenset(
-        {
-            "agent",
-            "channel",
-            "occurred_at",
-            "duration",
-            "external_ref",
-            "queue",
-            "customer_ref",
-            "transcript",
-            "recording_url",
-        }
-    ),  # fmt: skip
-}
+# Our fields per kind: checked here so that a typo in a preset is told when it is loaded,
+# not as a missing column in a user's file.
+FIELDS: dict[Kind, frozenset[str]] = {kind: frozenset(FIELD_ALIASES[kind]) for kind in KINDS}
 KEYS = {
     "name", "report", "kind", "source", "layout", "note", "columns", "ignore", "units",
     "duration_unit", "date_order", "timestamps", "channels", "day_from_title", "min_match",
     "blanks",
 }  # fmt: skip
 REQUIRED_KEYS = ("name", "report", "kind", "source", "layout", "columns")
+# An import profile (qa_app.profiles): the reading rules a centre saved for one source, in the
+# same words; `timezone` names the zone its times without an offset are in, `headers` the
+# header row of the file it was made from (files with the same names are read by it).
+PROFILE_KEYS = {
+    "kind", "columns", "ignore", "units", "duration_unit", "date_order", "timezone",
+    "channels", "headers", "blanks",
+}  # fmt: skip
+PROFILE_REQUIRED_KEYS = ("kind", "columns")
 # The fields whose columns a file must all have to be recognised as a preset's export.
 KEY_FIELDS = frozenset(
     {"agent", "day", "interval", "contacts_handled", "occurred_at", "external_ref", "channel"}
@@ -115,10 +83,17 @@ class Preset:
     day_from_title: str | None  # a title line "<label>: <date>" gives every row's day
     min_match: int
     blanks: frozenset[str] = frozenset()  # cells that mean "no data" ("-")
+    # An import profile's: the zone of times without an offset (None: the centre's), and the
+    # normalised header names of the file it was made from.
+    timezone: str | None = None
+    shape: frozenset[str] = frozenset()
+    profile: bool = False
 
     @property
     def title(self) -> str:
-        """ "Genesys Cloud — Agents Performance export"."""
+        """ "Genesys Cloud — Agents Performance export"; a profile's names its source."""
+        if self.profile:
+            return f'the import profile "{self.name}"'
         return f"{self.name} — {self.report}"
 
     @functools.cached_property
@@ -144,10 +119,14 @@ class Preset:
     def options(self, base: ReadOptions) -> ReadOptions:
         """`base` (the centre's zone, an order the user chose) with this export's date
         order, time-zone handling and duration unit; an order the user chose wins."""
+        if self.timezone is not None:
+            tz: tzinfo = ZoneInfo(self.timezone)
+        else:
+            tz = UTC if self.timestamps == "utc" else base.tz
         return replace(
             base,
             day_first=base.day_first if base.day_first is not None else self.day_first,
-            tz=UTC if self.timestamps == "utc" else base.tz,
+            tz=tz,
             duration_unit=self.duration_unit or base.duration_unit,
         )
 
@@ -208,13 +187,7 @@ def _table(file: str, data: Mapping[str, Any], key: str) -> dict[str, str]:
 
 def parse_preset(file: str, data: Mapping[str, Any]) -> Preset:
     """A preset from a TOML file's content; PresetError names the file and key at fault."""
-    for key in data:
-        if key not in KEYS:
-            raise PresetError(file, key, f"unknown key (known: {', '.join(sorted(KEYS))})")
-    for key in REQUIRED_KEYS:
-        if key not in data:
-            raise PresetError(file, key, "missing")
-    kind: Kind = _choice(file, data, "kind", KINDS)  # type: ignore[assignment]  # checked
+    _check_keys(file, data, KEYS, REQUIRED_KEYS)
     layout = _choice(file, data, "layout", LAYOUTS)
     source = _text(file, data, "source")
     if not source.startswith(("https://", "http://")):
@@ -222,6 +195,64 @@ def parse_preset(file: str, data: Mapping[str, Any]) -> Preset:
     note = str(data.get("note", "")).strip()
     if layout == "representative" and not note:
         raise PresetError(file, "note", "a representative layout must say what is not verified")
+    return _reading(
+        file,
+        data,
+        key=file.removesuffix(".toml"),
+        name=_text(file, data, "name"),
+        report=_text(file, data, "report"),
+        source=source,
+        layout=layout,
+        note=note,
+    )
+
+
+def parse_profile(source: str, data: Mapping[str, Any], file: str | None = None) -> Preset:
+    """An import profile saved for `source` (PROFILE_KEYS) as a Preset; PresetError names
+    the key at fault (and `file`, the profile's file, else the source)."""
+    where = file or f"profile {source}"
+    _check_keys(where, data, PROFILE_KEYS, PROFILE_REQUIRED_KEYS)
+    timezone = data.get("timezone")
+    if timezone is not None:
+        if not isinstance(timezone, str) or not timezone.strip():
+            raise PresetError(where, "timezone", "must be a time zone name, e.g. Europe/Berlin")
+        try:
+            ZoneInfo(timezone.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            reason = f'"{timezone}" is not a time zone name (e.g. Europe/Berlin, UTC)'
+            raise PresetError(where, "timezone", reason) from None
+    headers = data.get("headers", [])
+    if not isinstance(headers, list) or not all(isinstance(name, str) for name in headers):
+        raise PresetError(where, "headers", "must be a list of header names")
+    return _reading(
+        where,
+        data,
+        key=source,
+        name=source,
+        report="import profile",
+        source="",
+        layout="profile",
+        note="",
+        timezone=timezone.strip() if timezone else None,
+        shape=frozenset(filter(None, map(normalise_header, headers))),
+        profile=True,
+    )
+
+
+def _check_keys(
+    file: str, data: Mapping[str, Any], known: Collection[str], required: Iterable[str]
+) -> None:
+    for key in data:
+        if key not in known:
+            raise PresetError(file, key, f"unknown key (known: {', '.join(sorted(known))})")
+    for key in required:
+        if key not in data:
+            raise PresetError(file, key, "missing")
+
+
+def _reading(file: str, data: Mapping[str, Any], **about: Any) -> Preset:
+    """The reading rules shared by presets and profiles (columns, units, dates, channels)."""
+    kind: Kind = _choice(file, data, "kind", KINDS)  # type: ignore[assignment]  # checked
     headers = _table(file, data, "columns")
     if not headers:
         raise PresetError(file, "columns", "names no column")
@@ -276,13 +307,7 @@ def parse_preset(file: str, data: Mapping[str, Any]) -> Preset:
     if not isinstance(min_match, int) or isinstance(min_match, bool) or min_match < 2:
         raise PresetError(file, "min_match", "must be a whole number of at least 2")
     return Preset(
-        key=file.removesuffix(".toml"),
-        name=_text(file, data, "name"),
-        report=_text(file, data, "report"),
         kind=kind,
-        source=source,
-        layout=layout,
-        note=note,
         headers=headers,
         ignore=tuple(ignore),
         units=units,
@@ -293,6 +318,7 @@ def parse_preset(file: str, data: Mapping[str, Any]) -> Preset:
         day_from_title=day_from_title,
         min_match=min_match,
         blanks=frozenset(mark.strip() for mark in blanks),
+        **about,
     )
 
 
