@@ -48,6 +48,7 @@ FIELDS: dict[Kind, frozenset[str]] = {
             "csat_responses",
             "csat_positive",
             "csat_pct",
+            "csat_negative",  # bad ratings: with the good ones, the responses
             "nps_responses",
             "nps_promoters",
             "nps_detractors",
