@@ -134,6 +134,11 @@ STAT_FIELDS = (
     _count("csat_responses", "CSAT survey responses."),
     _count("csat_positive", "Satisfied CSAT responses."),
     _amount("csat_pct", "CSAT % (0-100), turned into csat_positive with csat_responses.", 100),
+    _count(
+        "csat_negative",
+        "Dissatisfied CSAT responses (not stored): with csat_positive they make "
+        "csat_responses when it is not given, and may not exceed it when it is.",
+    ),
     _count("nps_responses", "NPS survey responses."),
     _count("nps_promoters", "NPS promoters."),
     _count("nps_detractors", "NPS detractors."),

@@ -71,7 +71,7 @@ VOLUMES = ("contacts_handled", "handle_seconds", "aht_seconds", *HANDLE_PARTS,
            "logged_in_seconds")  # fmt: skip
 FIGURE_GROUPS = (
     VOLUMES,
-    ("csat_responses", "csat_positive", "csat_pct"),
+    ("csat_responses", "csat_positive", "csat_pct", "csat_negative"),
     ("nps_responses", "nps_promoters", "nps_detractors", "nps"),
     ("fcr_eligible", "fcr_resolved", "fcr_pct"),
     ("transfers",),
@@ -84,6 +84,9 @@ BASE_NEEDS = (
     ("fcr_eligible", ("fcr_resolved", "fcr_pct")),
     ("nps_responses", ("nps_promoters", "nps_detractors", "nps")),
 )
+# Bad ratings are not stored: with the good ones they make the responses a survey tool
+# does not export (Zendesk Explore: good and bad satisfaction tickets, often no rated ones).
+NEGATIVE = "csat_negative"
 LOOKUP_CHUNK = 5000
 STORE_CHUNK = 5000
 # The database's INTEGER: a larger total cannot be stored (and no real agent-day is near it).
@@ -113,6 +116,8 @@ def given_totals(names: Iterable[str]) -> frozenset[str]:
     if "aht_seconds" in names or names.intersection(HANDLE_PARTS):
         given.add("handle_seconds")
     given.update(PERCENT_OF[name][0] for name in PERCENTAGES if name in names)
+    if NEGATIVE in names:
+        given.add("csat_responses")
     return frozenset(given)
 
 
@@ -225,6 +230,7 @@ def check_day_row(
             problem(name, "negative count")
         elif number_ is not None:
             values[name] = number_
+    _add_negative(cell(NEGATIVE, parse_int), row, values, problem)
     for name in DURATIONS:
         seconds = cell(name, partial(parse_duration_seconds, unit=units.get(name, default_unit)))
         if seconds is not None:
@@ -276,6 +282,24 @@ def check_day_row(
         result.key = (user.id, day, channel)
     result.values = values
     return result
+
+
+def _add_negative(
+    negative: int | None, row: Row, values: dict[str, int], problem: Callable[[str, str], None]
+) -> None:
+    """The CSAT responses from the good and bad ratings, where the row gives no responses;
+    where it does, the two together must not exceed them."""
+    if negative is None:
+        return
+    positive = values.get("csat_positive", 0)
+    if negative < 0:
+        problem(NEGATIVE, "negative count")
+    elif "csat_positive" not in row:
+        problem(NEGATIVE, "bad ratings need the good ones beside them (csat positive)")
+    elif "csat_responses" not in values:
+        values["csat_responses"] = positive + negative
+    elif positive + negative > values["csat_responses"]:
+        problem(NEGATIVE, "good and bad ratings together are more than the csat responses")
 
 
 def channel_of(value: object) -> str:

@@ -45,8 +45,9 @@ from qa_app.uploads.reader import Problem
 from qa_app.uploads.units import DurationUnit
 
 # Columns whose value needs arithmetic or a message on every row: their files take the full
-# checks throughout (a per-day average, a percentage, an NPS score that cannot be added up).
-FULL_CHECK_COLUMNS = frozenset({"aht_seconds", "csat_pct", "fcr_pct", "nps"})
+# checks throughout (a per-day average, a percentage, an NPS score that cannot be added up,
+# bad ratings that make the CSAT responses).
+FULL_CHECK_COLUMNS = frozenset({"aht_seconds", "csat_pct", "fcr_pct", "nps", "csat_negative"})
 # Distinct cells remembered per file and kind ("0:04:12", "12" and agents come back often);
 # a file of distinct values just stops being remembered.
 REMEMBERED = 100_000

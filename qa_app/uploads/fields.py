@@ -36,6 +36,8 @@ STATISTICS: Mapping[str, tuple[str, ...]] = {
     "csat_responses": ("csat responses", "csat surveys", "surveys", "survey responses"),
     "csat_positive": ("csat positive", "satisfied", "csat satisfied"),
     "csat_pct": ("csat", "csat pct", "csat %", "csat percent", "customer satisfaction"),
+    # Bad ratings: not stored; with the good ones they make the responses (Zendesk Explore).
+    "csat_negative": ("csat negative", "csat bad", "bad ratings", "negative ratings"),
     "nps_responses": ("nps responses", "nps surveys"),
     "nps_promoters": ("nps promoters", "promoters"),
     "nps_detractors": ("nps detractors", "detractors"),
@@ -88,6 +90,7 @@ LABELS = {
     "csat_responses": _l("CSAT responses"),
     "csat_positive": _l("CSAT positive responses"),
     "csat_pct": _l("CSAT %"),
+    "csat_negative": _l("CSAT negative responses"),
     "nps_responses": _l("NPS responses"),
     "nps_promoters": _l("NPS promoters"),
     "nps_detractors": _l("NPS detractors"),

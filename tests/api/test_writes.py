@@ -327,6 +327,25 @@ def test_per_channel_rows_also_make_the_days_total(
 
 
 @pytest.mark.usefixtures("external_ids")
+def test_good_and_bad_ratings_make_the_responses_as_in_the_file_import(
+    app: Flask, org: Organisation, api_as: Any
+) -> None:
+    """A survey tool's good and bad counts (Zendesk Explore) give the CSAT responses
+    through the API as through its file; bad ratings above the responses are refused."""
+    good, bad = 14, 2
+    rows = [{"agent": "B-1", "day": "2026-11-03", "csat_positive": good, "csat_negative": bad}]
+    answer = api_as(org.manager).post(STATS, rows)
+    assert answer.status_code == 200, answer.json
+    stored = _stored(app)[(org.agent_b1.id, date(2026, 11, 3), "all")]
+    assert stored == {"csat_positive": good, "csat_responses": good + bad}
+
+    too_many = [dict(rows[0], csat_responses=good + bad - 1)]
+    refused = api_as(org.manager).post(STATS, too_many)
+    assert refused.status_code == 422
+    assert "more than the csat responses" in str(refused.json)
+
+
+@pytest.mark.usefixtures("external_ids")
 def test_one_bad_row_stores_no_row(app: Flask, org: Organisation, api_as: Any) -> None:
     rows = [
         ROWS[0],

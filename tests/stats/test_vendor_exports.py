@@ -21,6 +21,7 @@ from qa_app.auth.models import User
 from qa_app.extensions import db
 from qa_app.stats.importer import StatsReport, import_stats
 from qa_app.stats.kpis import kpi_totals
+from qa_app.stats.models import AgentDailyStat
 from qa_app.uploads.reader import TableError
 from tests.conftest import Organisation
 from tests.stats.test_import import stored
@@ -392,3 +393,169 @@ def test_problems_below_title_lines_name_the_row_the_user_sees(
         'row 4, column "Handled" ("4x2"): not a whole number'
     ]
     assert stored(app) == {}
+
+
+# ------------------------------------------------------------ Zendesk Explore (a survey source)
+
+EXPLORE = "zendesk-explore-satisfaction.csv"
+EXPLORE_NAMES = {"Anna Smith": "a1@example.test", "Ben Jones": "a2@example.test"}
+
+
+@pytest.fixture
+def named_agents(app: Flask, org: Organisation) -> None:
+    """A1 and A2 with the display names Zendesk shows as the assignee."""
+    with app.app_context():
+        db.session.get_one(User, org.agent_a1.id).display_name = "Anna Smith"
+        db.session.get_one(User, org.agent_a2.id).display_name = "Ben Jones"
+        db.session.commit()
+
+
+def explore_expected(text: str) -> Expected:
+    """Each assignee-day's good ratings and responses (rated = good + bad where the report
+    has no rated column), read here from the file."""
+    expected: Expected = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        good, bad = int(row["Good satisfaction tickets"]), int(row["Bad satisfaction tickets"])
+        rated = int(row.get("Rated satisfaction tickets") or good + bad)
+        key = (EXPLORE_NAMES[row["Assignee name"]], row["Ticket solved - Date"], "all")
+        add(expected, key, {"csat_responses": rated, "csat_positive": good})
+    return non_zero(expected)
+
+
+def by_source(app: Flask) -> dict[tuple[str, str, str], dict[str, int | None]]:
+    """Every stored row: (e-mail, day, source) → its contacts and CSAT totals (None: no
+    figure from that source)."""
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(User.email, AgentDailyStat).join(User, User.id == AgentDailyStat.agent_id)
+        ).all()
+        names = ("contacts_handled", "handle_seconds", "csat_responses", "csat_positive")
+        return {
+            (email, row.day.isoformat(), row.source): {name: getattr(row, name) for name in names}
+            for email, row in rows
+        }
+
+
+def test_zendesk_explore_satisfaction_export(
+    app: Flask, org: Organisation, named_agents: None, vendor_import: Callable[..., StatsReport]
+) -> None:
+    report = vendor_import(EXPLORE, {}, source="zendesk")
+    assert report.recognised == "Zendesk Explore — Satisfaction report export"
+    # Assignees are names only: each matched by its unique display name, and told so.
+    assert {(match.value, match.agent_id) for match in report.name_matches} == {
+        ("Anna Smith", org.agent_a1.id),
+        ("Ben Jones", org.agent_a2.id),
+    }
+    assert all("by name" in str(match) for match in report.name_matches)
+    expected = explore_expected((VENDORS / EXPLORE).read_text())
+    assert stored(app) == expected
+    # Ben on 11 Dec: one bad rating of one; 0 good is a figure, not "no data".
+    assert expected[("a2@example.test", "2026-12-11", "all")] == {"csat_responses": 1}
+    with app.app_context():
+        for email in EXPLORE_NAMES.values():
+            agent_id = db.session.scalar(sa.select(User.id).where(User.email == email))
+            sums = {"csat_responses": 0, "csat_positive": 0}
+            for (who, _day, _channel), figures in expected.items():
+                if who == email:
+                    for name in sums:
+                        sums[name] += figures.get(name, 0)
+            totals = kpi_totals([agent_id], date(2026, 12, 10), date(2026, 12, 11))
+            assert (totals.csat_responses, totals.csat_positive) == (
+                sums["csat_responses"],
+                sums["csat_positive"],
+            )
+            assert totals.csat_pct == 100 * sums["csat_positive"] / sums["csat_responses"]
+            assert totals.contacts_handled == 0 and totals.aht_seconds is None
+
+
+def test_an_explore_report_without_rated_tickets_counts_good_and_bad(
+    app: Flask, named_agents: None, vendor_import: Callable[..., StatsReport], tmp_path: Path
+) -> None:
+    """Zendesk's Satisfaction tab shows good and bad tickets and the score, no rated count:
+    the responses are good + bad (Zendesk's own formula), the same totals as with it."""
+    rows = list(csv.reader(io.StringIO((VENDORS / EXPLORE).read_text())))
+    rated = rows[0].index("Rated satisfaction tickets")
+    text = "".join(",".join(r[:rated] + r[rated + 1 :]) + "\n" for r in rows)
+    (tmp_path / "explore.csv").write_text(text)
+    report = vendor_import(tmp_path / "explore.csv", {}, source="zendesk")
+    assert report.recognised == "Zendesk Explore — Satisfaction report export"
+    assert (
+        stored(app) == explore_expected(text) == explore_expected((VENDORS / EXPLORE).read_text())
+    )
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "problem"),
+    [
+        (
+            "Assignee name,Ticket solved - Date,Good satisfaction tickets,"
+            "Bad satisfaction tickets,Rated satisfaction tickets",
+            "Anna Smith,2026-12-10,14,3,16",
+            'row 2, column "Bad satisfaction tickets" ("3"): '
+            "good and bad ratings together are more than the csat responses",
+        ),
+        (
+            "Assignee name,Ticket solved - Date,Bad satisfaction tickets,"
+            "Rated satisfaction tickets",
+            "Anna Smith,2026-12-10,2,16",
+            'row 2, column "Bad satisfaction tickets" ("2"): '
+            "bad ratings need the good ones beside them (csat positive)",
+        ),
+    ],
+)
+def test_bad_ratings_that_do_not_add_up_are_refused(
+    app: Flask,
+    named_agents: None,
+    vendor_import: Callable[..., StatsReport],
+    tmp_path: Path,
+    header: str,
+    row: str,
+    problem: str,
+) -> None:
+    (tmp_path / "explore.csv").write_text(f"{header}\n{row}\n")
+    with pytest.raises(TableError) as caught:
+        vendor_import(tmp_path / "explore.csv", {}, source="zendesk")
+    assert problem in [str(found) for found in caught.value.problems]
+    assert stored(app) == {}
+
+
+def test_an_explore_import_keeps_the_phone_systems_figures_of_the_same_days(
+    app: Flask, named_agents: None, vendor_import: Callable[..., StatsReport], tmp_path: Path
+) -> None:
+    """The survey file has no contact counts: imported under its own source it adds CSAT to
+    the agent-days the phone system gave, and replaces nothing of the phone system's."""
+    phone = tmp_path / "acd.csv"
+    phone.write_text(
+        "Agent,Date,Calls handled,Handle time\n"
+        "a1@example.test,2026-12-10,40,12000\n"
+        "a2@example.test,2026-12-11,25,7500\n"
+    )
+    vendor_import(phone, {}, source="acd")
+    before = by_source(app)
+    report = vendor_import(EXPLORE, {}, source="zendesk")
+    assert report.replaced == 0
+    after = by_source(app)
+    assert {key: after[key] for key in before} == before  # the phone system's rows unchanged
+    expected = explore_expected((VENDORS / EXPLORE).read_text())
+    assert {key for key in after if key[2] == "zendesk"} == {
+        (email, day, "zendesk") for email, day, _channel in expected
+    }
+    for (email, day, _channel), figures in expected.items():
+        row = after[(email, day, "zendesk")]
+        # No contact figures from the survey tool: NULL, not 0.
+        assert row == {
+            "contacts_handled": None,
+            "handle_seconds": None,
+            "csat_responses": figures.get("csat_responses", 0),
+            "csat_positive": figures.get("csat_positive", 0),
+        }
+    # Importing the survey file again replaces its own rows only.
+    again = vendor_import(EXPLORE, {}, source="zendesk")
+    assert again.replaced == len(expected)
+    assert by_source(app) == after
+    # Every KPI adds the sources up: A1 on 10 Dec, 40 calls (AHT 300 s) and 14 of 16 good.
+    with app.app_context():
+        a1 = db.session.scalar(sa.select(User.id).where(User.email == "a1@example.test"))
+        totals = kpi_totals([a1], date(2026, 12, 10), date(2026, 12, 10))
+    assert (totals.contacts_handled, totals.aht_seconds) == (40, 300)
+    assert (totals.csat_responses, totals.csat_positive, totals.csat_pct) == (16, 14, 87.5)

@@ -40,7 +40,8 @@ def test_the_issue_s_systems_are_shipped() -> None:
     names = {preset.name for preset in shipped_presets()}
     assert names == {
         "Amazon Connect", "Genesys Cloud", "Five9", "Avaya CMS", "Cisco CUIC",
-        "Twilio Flex Insights", "Zendesk", "Talkdesk", "Freshdesk", "Deutsche ACD", "Polska ACD",
+        "Twilio Flex Insights", "Zendesk", "Zendesk Explore", "Talkdesk", "Freshdesk",
+        "Deutsche ACD", "Polska ACD",
     }  # fmt: skip
 
 
