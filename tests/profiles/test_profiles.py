@@ -24,6 +24,7 @@ from qa_app.profiles.models import ImportProfile
 from qa_app.profiles.services import (
     ProfileError,
     profile_definition,
+    read_profile_file,
     save_profile,
     suggested_fields,
 )
@@ -389,3 +390,11 @@ def test_the_editor_guesses_as_the_importer_would() -> None:
     # The usual names; a field goes to its first column only.
     plain = ["Agent", "Agent Email", "Date", "Calls Handled", "Unknown"]
     assert suggested_fields(plain, "statistics") == ["agent", "", "day", "contacts_handled", ""]
+
+
+def test_the_readmes_profile_example_is_a_valid_profile() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    profile = read_profile_file(example, "acd-nord", "README.md", "statistics")
+    assert profile.columns["e mail"] == "agent"
+    assert (profile.day_first, profile.duration_unit) == (False, "minutes")
