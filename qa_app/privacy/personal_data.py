@@ -68,6 +68,7 @@ REFERENCES: dict[str, str] = {
     "sample.created_by_id": RECORDS_MADE,
     "assignment.evaluator_id": RECORDS_MADE,
     "scorecard_version.published_by_id": RECORDS_MADE,
+    "import_profile.updated_by_id": RECORDS_MADE,
     # Exists only inside the transaction that anonymises the user: never anything to show.
     "audit_redaction.user_id": "none",
 }

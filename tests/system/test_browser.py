@@ -289,3 +289,65 @@ def test_scored_feedback_is_disputed_decided_and_exported(
     ids = [row[0] for row in workbook["Evaluations"].iter_rows(min_row=2, values_only=True)]
     assert evaluation_id in ids
     workbook.close()
+
+
+def test_a_manager_teaches_the_app_an_export_it_does_not_know(
+    page: Any, live_server: str, demo_app: Flask
+) -> None:
+    """An ACD report no preset knows is refused; the editor under the problems shows its
+    columns, the manager says what each is once, and the same file then imports."""
+    from qa_app.stats.models import AgentDailyStat
+
+    header = "Bearbeiter;E-Mail;Datum;Kanal;Gespräche;Gesprächszeit"
+    rows = [
+        ("Ann", "agent@demo.test", "12/01/2026", "Telefon", 10, "95,5"),
+        ("Bob", "agent02@demo.test", "12/01/2026", "Telefon", 7, "61"),
+    ]
+    text = "Tagesbericht Team Nord;;;;;\n" + header + "\n"
+    text += "".join(";".join(map(str, row)) + "\n" for row in rows)
+    upload = {"name": "tagesbericht.csv", "mimeType": "text/csv", "buffer": text.encode()}
+    chosen = {"E-Mail": "agent", "Datum": "day", "Kanal": "channel",
+              "Gespräche": "contacts_handled", "Gesprächszeit": "handle_seconds"}  # fmt: skip
+
+    sign_in(page, live_server, "manager@demo.test")
+    page.goto(f"{live_server}/stats/import")
+    page.set_input_files("#file", files=[upload])
+    page.fill("#source", "acd-nord")
+    page.click("#submit")
+    expect(page.locator("#profile-editor-title")).to_be_visible()
+    # A refused file's page answers 400, which Chromium logs: expected here, and only that.
+    assert page.errors == [
+        "Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"
+    ]
+    page.errors.clear()
+    for column in header.split(";"):
+        row = page.locator("tr", has=page.locator(f"th:text-is('{column}')"))
+        row.locator("select").select_option(chosen.get(column, ""))
+    page.select_option("#profile-date_order", "month-first")
+    page.select_option("#profile-duration_unit", "minutes")
+    page.fill("#profile-channels", "Telefon = phone")
+    page.click("#profile-submit")
+    page.wait_for_url(f"{live_server}/stats/import?source=acd-nord")
+    expect(page.locator(".alert-success")).to_contain_text("Import profile for acd-nord saved")
+    expect(page.locator("#source")).to_have_value("acd-nord")
+
+    page.set_input_files("#file", files=[upload])
+    page.uncheck("#dry_run")
+    page.click("#submit")
+    expect(page.locator(".alert-success")).to_contain_text(
+        'Recognised as the import profile "acd-nord"'
+    )
+    with demo_app.app_context():
+        stored = db.session.execute(
+            sa.select(AgentDailyStat.contacts_handled, AgentDailyStat.handle_seconds)
+            .where(AgentDailyStat.source == "acd-nord", AgentDailyStat.channel == "all")
+            .order_by(AgentDailyStat.contacts_handled)
+        ).all()
+        days = set(
+            db.session.scalars(
+                sa.select(AgentDailyStat.day).where(AgentDailyStat.source == "acd-nord")
+            )
+        )
+    # Minutes with a decimal comma, in seconds; 12/01/2026 month-first is 1 December.
+    assert [tuple(row) for row in stored] == [(7, 61 * 60), (10, 5730)]
+    assert days == {date(2026, 12, 1)}
