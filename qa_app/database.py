@@ -20,6 +20,7 @@ from typing import Any, TypeAlias
 
 import sqlalchemy as sa
 from flask import has_request_context, request
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, scoped_session
 
 # GET and friends never change state (see README, "Security"), so they need no write lock.
@@ -124,6 +125,31 @@ def serialise(session: DatabaseSession, name: str) -> None:
     session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
 
 
+UNICODE_LOWER = "unicode_lower"
+
+
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+class lowercase(sa.sql.expression.FunctionElement[str]):  # noqa: N801  (an SQL function)
+    """lower(text) that folds every alphabet on every database: PostgreSQL's lower() (by
+    the database's character type), and on SQLite the Python function registered on connect."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(lowercase)
+def _lowercase(element: lowercase, compiler: Any, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(lowercase, "sqlite")
+def _lowercase_on_sqlite(element: lowercase, compiler: Any, **kw: Any) -> str:
+    return f"{UNICODE_LOWER}({compiler.process(element.clauses, **kw)})"
+
+
 def configure_engine(engine: sa.Engine, busy_timeout_ms: int) -> None:
     """Attach the per-dialect connection settings to an engine."""
     if engine.dialect.name != "sqlite":
@@ -136,6 +162,8 @@ def configure_engine(engine: sa.Engine, busy_timeout_ms: int) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # SQLite's own lower() folds ASCII only; searches fold "Ü" as PostgreSQL does.
+        dbapi_connection.create_function(UNICODE_LOWER, 1, _unicode_lower, deterministic=True)
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")

@@ -37,6 +37,7 @@ RULE_ERRORS = [
     "qa_app.api.tokens.TokenRuleError",
     "qa_app.coaching.sessions.SessionRuleError",
     "qa_app.evaluations.sampling.SamplingError",
+    "qa_app.evaluations.assignments.ReassignmentError",
     "qa_app.evaluations.services.EvaluationRuleError",
     "qa_app.interactions.services.DuplicateReference",
     "qa_app.privacy.anonymise.AnonymiseError",

@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import HiddenInput
 
-from qa_app.evaluations.sampling import MAX_PER_AGENT
-from qa_app.web.forms import MultiCheckboxField, strip_whitespace, within_day_range
+from qa_app.channels import CHANNEL_LABELS
+from qa_app.evaluations.sampling import (
+    MAX_DURATION_SECONDS,
+    MAX_PER_AGENT,
+    PHRASE_LENGTH,
+    QUEUE_LENGTH,
+    HandleTime,
+    SampleFilters,
+)
+from qa_app.web.forms import MultiCheckboxField, strip_whitespace, to_choices, within_day_range
 
 TEXT_LIMIT = 4000
 
@@ -112,6 +138,80 @@ class SampleForm(FlaskForm):
     seed = IntegerField(
         _l("Random seed"),
         validators=[Optional(), NumberRange(0, 2**31)],
-        description=_l("The same seed draws the same sample again; leave empty for a new one."),
+        description=_l(
+            "The same seed and filters draw the same sample again; leave empty for a new one."
+        ),
+    )
+    due_on = DateField(_l("Due by"), validators=[DataRequired(), within_day_range])
+    channels = MultiCheckboxField(
+        _l("Channels"),
+        choices=to_choices(CHANNEL_LABELS.items()),
+        description=_l("Leave all unticked for every channel."),
+    )
+    queue = StringField(
+        _l("Queue"),
+        validators=[Optional(), Length(max=QUEUE_LENGTH)],
+        filters=[strip_whitespace],
+        description=_l("Only this queue (upper or lower case alike); empty for every queue."),
+    )
+    min_seconds = IntegerField(
+        _l("Shortest duration (seconds)"),
+        validators=[Optional(), NumberRange(0, MAX_DURATION_SECONDS)],
+    )
+    max_seconds = IntegerField(
+        _l("Longest duration (seconds)"),
+        validators=[Optional(), NumberRange(0, MAX_DURATION_SECONDS)],
+    )
+    handle_time = SelectField(
+        _l("Handle time"),
+        default="",
+        choices=to_choices(
+            [
+                ("", _l("Any")),
+                (HandleTime.LONG.value, _l("Long: above the agent's 90th percentile")),
+                (HandleTime.SHORT.value, _l("Short: below the agent's 10th percentile")),
+            ]
+        ),
+        description=_l(
+            "Compared with the agent's other interactions of the period (on the chosen "
+            "channels and queue); an agent with fewer than 10 has none."
+        ),
+    )
+    phrase = StringField(
+        _l("Word or phrase in the transcript"),
+        validators=[Optional(), Length(*PHRASE_LENGTH)],
+        filters=[strip_whitespace],
+        description=_l("Upper or lower case alike."),
     )
     submit = SubmitField(_l("Draw and assign"))
+
+    def validate_due_on(self, field: DateField) -> None:
+        """Not a day already past in the user's time zone."""
+        if field.data is not None and field.data < datetime.now(get_timezone()).date():
+            raise ValidationError(_l("The due date has passed; choose today or a later day."))
+
+    def validate_max_seconds(self, field: IntegerField) -> None:
+        """The band's ends in order."""
+        low = self.min_seconds.data
+        if field.data is not None and low is not None and low > field.data:
+            raise ValidationError(
+                _l("The longest duration is shorter than the shortest (%(low)d s).", low=low)
+            )
+
+    def filters(self) -> SampleFilters:
+        """The validated filters."""
+        return SampleFilters(
+            channels=tuple(self.channels.data or ()),
+            queue=self.queue.data or None,
+            min_seconds=self.min_seconds.data,
+            max_seconds=self.max_seconds.data,
+            handle_time=HandleTime(self.handle_time.data) if self.handle_time.data else None,
+            phrase=self.phrase.data or None,
+        )
+
+
+class ReassignForm(FlaskForm):
+    """Whom an open assignment goes to instead (choices: who may score the agent)."""
+
+    evaluator_id = SelectField(_l("Reassign to"), coerce=int, validators=[DataRequired()])
+    submit = SubmitField(_l("Reassign"))

@@ -261,6 +261,9 @@ class Assignment(Model):
     evaluator_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
     scorecard_id: Mapped[int] = mapped_column(sa.ForeignKey("scorecard.id"))
     sample_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sample.id"), index=True)
+    # The day by which it should be scored (set when sampling); past it, the queue flags it.
+    due_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     interaction: Mapped[Interaction] = relationship()
+    sample: Mapped[Sample | None] = relationship()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,18 +22,22 @@ from qa_app.teams.scope import teams_visible_to
 from qa_app.web.forms import required_data, to_choices
 from qa_app.web.transaction import committing
 
+DUE_IN_DAYS = 7  # the due date the form proposes: a week from today
+
 
 @bp.route("/sample", methods=["GET", "POST"])
 @role_required(*EVALUATOR_ROLES)
 def sample() -> ResponseReturnValue:
-    """Draw a random sample per agent of a team and assign it to the team's supervisors."""
+    """Draw a random sample per agent of a team, from the interactions that pass the filters,
+    and assign it to the team's supervisors with a due date."""
     form = SampleForm()
     teams = db.session.scalars(teams_visible_to(current_user)).all()
     form.team_id.choices = to_choices((team.id, team.name) for team in teams)
     if request.method == "GET":
-        today = date.today()
+        today = datetime.now(get_timezone()).date()
         form.period_end.data = today - timedelta(days=1)
         form.period_start.data = today - timedelta(days=30)
+        form.due_on.data = today + timedelta(days=DUE_IN_DAYS)
     if form.validate_on_submit():
         team = db.session.get_one(Team, form.team_id.data)
         seed = form.seed.data if form.seed.data is not None else secrets.randbelow(2**31)
@@ -44,6 +49,8 @@ def sample() -> ResponseReturnValue:
                 required_data(form.per_agent.data),
                 seed,
                 current_user,
+                filters=form.filters(),
+                due_on=form.due_on.data,
             )
             total = sum(result.per_agent.values())
             outcome.success = _(

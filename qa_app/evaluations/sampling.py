@@ -1,18 +1,22 @@
-"""Drawing interactions to evaluate: random, reproducible, spread over channels and weeks."""
+"""Drawing interactions to evaluate: random, reproducible, spread over channels and weeks,
+from the interactions that pass the sample's filters."""
 
 from __future__ import annotations
 
 import random
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from qa_app.audit.services import record_event
 from qa_app.auth.models import Role, User
+from qa_app.channels import CHANNELS
+from qa_app.database import lowercase
 from qa_app.errors import RuleError
 from qa_app.evaluations.models import Assignment, Evaluation, Sample
 from qa_app.evaluations.queue import submitted_by_assignee
@@ -22,10 +26,147 @@ from qa_app.scorecards.services import active_scorecards, scorecard_for_channel
 from qa_app.teams.models import Team, team_supervisor
 
 MAX_PER_AGENT = 50
+MAX_DURATION_SECONDS = 24 * 3600
+PHRASE_LENGTH = (2, 200)
+QUEUE_LENGTH = 80
 
 
 class SamplingError(RuleError, ValueError):
     """The sample cannot be drawn as asked (message is user-facing)."""
+
+
+class HandleTime(StrEnum):
+    """Handle-time outliers per agent: above the agent's 90th percentile, below the 10th."""
+
+    LONG = "long"
+    SHORT = "short"
+
+
+@dataclass(frozen=True)
+class SampleFilters:
+    """Which interactions a sample draws from; empty fields filter nothing.
+
+    Interactions already assigned or evaluated are never drawn, whatever the filters.
+    """
+
+    channels: tuple[str, ...] = ()
+    queue: str | None = None
+    min_seconds: int | None = None
+    max_seconds: int | None = None
+    handle_time: HandleTime | None = None
+    phrase: str | None = None
+
+    def problems(self) -> list[str]:
+        """Every reason the filters cannot be used, in plain words (empty when they can)."""
+        found = [
+            str(_l("There is no channel called “%(channel)s”.", channel=channel))
+            for channel in self.channels
+            if channel not in CHANNELS
+        ]
+        if self.queue is not None and not 1 <= len(self.queue.strip()) <= QUEUE_LENGTH:
+            found.append(str(_l("A queue name has 1 to %(n)d characters.", n=QUEUE_LENGTH)))
+        for seconds in (self.min_seconds, self.max_seconds):
+            if seconds is not None and not 0 <= seconds <= MAX_DURATION_SECONDS:
+                found.append(
+                    str(
+                        _l(
+                            "A duration in seconds is between 0 and %(n)d; %(given)d is not.",
+                            n=MAX_DURATION_SECONDS,
+                            given=seconds,
+                        )
+                    )
+                )
+        if (
+            self.min_seconds is not None
+            and self.max_seconds is not None
+            and self.min_seconds > self.max_seconds
+        ):
+            found.append(
+                str(
+                    _l(
+                        "The shortest duration (%(low)d s) is longer than the longest "
+                        "(%(high)d s).",
+                        low=self.min_seconds,
+                        high=self.max_seconds,
+                    )
+                )
+            )
+        if self.handle_time is not None and self.handle_time not in set(HandleTime):
+            found.append(str(_l("Handle time is either long or short.")))
+        low, high = PHRASE_LENGTH
+        if self.phrase is not None and not low <= len(self.phrase.strip()) <= high:
+            found.append(
+                str(_l("A phrase to find has %(low)d to %(high)d characters.", low=low, high=high))
+            )
+        return found
+
+    def as_record(self) -> dict[str, object]:
+        """The filters that filter something, for the audit trail (to draw the sample again)."""
+        return {key: value for key, value in asdict(self).items() if value not in (None, ())}
+
+    def comparable(self) -> list[sa.ColumnElement[bool]]:
+        """Channel and queue: they also bound the work an agent's handle time is compared
+        with (a chat's length says nothing about a call's)."""
+        found: list[sa.ColumnElement[bool]] = []
+        if self.channels:
+            found.append(Interaction.channel.in_(self.channels))
+        if self.queue is not None:
+            # Case-insensitive: one export writes "Billing", another "BILLING".
+            found.append(lowercase(Interaction.queue) == self.queue.strip().lower())
+        return found
+
+    def conditions(self) -> list[sa.ColumnElement[bool]]:
+        """Duration band and phrase: what an interaction must meet itself."""
+        found: list[sa.ColumnElement[bool]] = []
+        if self.min_seconds is not None:
+            found.append(Interaction.duration_seconds >= self.min_seconds)
+        if self.max_seconds is not None:
+            found.append(Interaction.duration_seconds <= self.max_seconds)
+        if self.phrase is not None:
+            found.append(
+                lowercase(Interaction.transcript).contains(
+                    self.phrase.strip().lower(), autoescape=True
+                )
+            )
+        return found
+
+
+def handle_time_outliers(
+    population: list[sa.ColumnElement[bool]], kind: HandleTime
+) -> sa.ColumnElement[bool]:
+    """Interactions whose duration is above (LONG) the 90th percentile, or below (SHORT) the
+    10th, of their agent's interactions that meet `population`, computed in the database.
+
+    Nearest rank, symmetric: of an agent's n durations in ascending order, the 90th
+    percentile is the one at rank n − ⌊n/10⌋ and the 10th the one at rank ⌊n/10⌋ + 1, so
+    with 20 interactions the two longest are long and the two shortest short; an agent with
+    fewer than 10 has no outliers, and ties at the cut are not outliers.
+    """
+    n = sa.func.count().over(partition_by=Interaction.agent_id)
+    ranked = (
+        sa.select(
+            Interaction.agent_id,
+            Interaction.duration_seconds,
+            sa.func.row_number()
+            .over(
+                partition_by=Interaction.agent_id,
+                order_by=(Interaction.duration_seconds, Interaction.id),
+            )
+            .label("rank"),
+            n.label("n"),
+        )
+        .where(*population, Interaction.duration_seconds.is_not(None))
+        .subquery()
+    )
+    at_rank = ranked.c.n - ranked.c.n // 10 if kind == HandleTime.LONG else ranked.c.n // 10 + 1
+    cut = (
+        sa.select(ranked.c.duration_seconds)
+        .where(ranked.c.agent_id == Interaction.agent_id, ranked.c.rank == at_rank)
+        .scalar_subquery()
+    )
+    if kind == HandleTime.LONG:
+        return Interaction.duration_seconds > cut
+    return Interaction.duration_seconds < cut
 
 
 def stratified_pick(
@@ -83,14 +224,30 @@ class SampleResult:
 
 
 def draw_sample(
-    team: Team, start: date, end: date, per_agent: int, seed: int, actor: User
+    team: Team,
+    start: date,
+    end: date,
+    per_agent: int,
+    seed: int,
+    actor: User,
+    *,
+    filters: SampleFilters | None = None,
+    due_on: date | None = None,
 ) -> SampleResult:
     """Assign up to `per_agent` unassigned, unevaluated interactions of each active agent of
-    the team in [start, end] to the team's supervisors, least loaded first."""
+    the team in [start, end] that pass `filters` to the team's supervisors, least loaded
+    first, due on `due_on`. Every problem with the request is refused at once, before
+    anything is written; the same seed and filters draw the same sample again."""
+    filters = filters or SampleFilters()
+    problems = filters.problems()
     if end < start:
-        raise SamplingError(_l("The period ends before it starts."))
+        problems.insert(0, str(_l("The period ends before it starts.")))
     if not 1 <= per_agent <= MAX_PER_AGENT:
-        raise SamplingError(_l("Choose 1 to %(n)d evaluations per agent.", n=MAX_PER_AGENT))
+        problems.insert(0, str(_l("Choose 1 to %(n)d evaluations per agent.", n=MAX_PER_AGENT)))
+    if due_on is not None and due_on < start:
+        problems.append(str(_l("The due date is before the period starts.")))
+    if problems:
+        raise SamplingError(" ".join(problems))
     supervisors = list(
         db.session.scalars(
             sa.select(User)
@@ -108,19 +265,25 @@ def draw_sample(
     begin = datetime.combine(start, time.min, UTC)
     finish = datetime.combine(end + timedelta(days=1), time.min, UTC)
     taken = sa.union(sa.select(Assignment.interaction_id), sa.select(Evaluation.interaction_id))
+    team_agents = (
+        sa.select(User.id)
+        .where(User.team_id == team.id, User.role == Role.AGENT, User.active.is_(True))
+        .scalar_subquery()
+    )
+    # The agent's comparable work in the period: what handle-time outliers are measured on.
+    population = [
+        Interaction.agent_id.in_(team_agents),
+        Interaction.occurred_at >= begin,
+        Interaction.occurred_at < finish,
+        *filters.comparable(),
+    ]
+    conditions = [*population, *filters.conditions(), Interaction.id.not_in(taken)]
+    if filters.handle_time is not None:
+        conditions.append(handle_time_outliers(population, filters.handle_time))
     rows = db.session.execute(
         sa.select(
             Interaction.id, Interaction.agent_id, Interaction.channel, Interaction.occurred_at
-        )
-        .join(User, User.id == Interaction.agent_id)
-        .where(
-            User.team_id == team.id,
-            User.role == Role.AGENT,
-            User.active.is_(True),
-            Interaction.occurred_at >= begin,
-            Interaction.occurred_at < finish,
-            Interaction.id.not_in(taken),
-        )
+        ).where(*conditions)
     ).all()
     by_agent: dict[int, list[tuple[int, tuple[Hashable, Hashable]]]] = defaultdict(list)
     channel_of: dict[int, str] = {}
@@ -161,6 +324,7 @@ def draw_sample(
                     evaluator_id=evaluator.id,
                     sample_id=sample.id,
                     scorecard_id=scorecard_for_channel(channel_of[interaction_id], scorecards),
+                    due_on=due_on,
                 )
             )
     record_event(
@@ -173,6 +337,8 @@ def draw_sample(
             "per_agent": per_agent,
             "seed": seed,
             "assigned": sum(counts.values()),
+            **({"filters": filters.as_record()} if filters.as_record() else {}),
+            **({"due_on": due_on.isoformat()} if due_on else {}),
         },
     )
     return SampleResult(sample, counts)

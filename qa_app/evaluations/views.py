@@ -26,7 +26,10 @@ from qa_app.audit.models import AuditEvent
 from qa_app.auth.access import role_required
 from qa_app.auth.models import EVALUATOR_ROLES, Role, User
 from qa_app.database import utcnow
-from qa_app.evaluations import sample_views  # noqa: F401  (its routes join the blueprint)
+from qa_app.evaluations import (  # noqa: F401  (their routes join the blueprint)
+    assignment_views,
+    sample_views,
+)
 from qa_app.evaluations.answers import read_form
 from qa_app.evaluations.blueprint import bp
 from qa_app.evaluations.form_state import FormState, problem_messages, state_from_evaluation
@@ -76,6 +79,7 @@ def queue() -> ResponseReturnValue:
         "evaluations/queue.html",
         items=open_assignments(current_user),
         progress=monthly_progress(current_user, today, get_timezone()),
+        today=today,
         post_form=PostForm(),
     )
 

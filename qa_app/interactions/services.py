@@ -1,7 +1,9 @@
-"""Creating interactions."""
+"""Creating interactions, finding those a user may see, and how each was evaluated."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -9,7 +11,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from qa_app.audit.services import record_event
-from qa_app.auth.models import User
+from qa_app.auth.models import CENTRE_WIDE_ROLES, Role, User
 from qa_app.errors import RuleError
 from qa_app.extensions import db
 from qa_app.interactions.models import MANUAL_SOURCE, Interaction
@@ -85,6 +87,69 @@ def visible_interactions(user: User) -> sa.Select[Interaction]:
     return sa.select(Interaction).where(Interaction.agent_id.in_(agents))
 
 
+def _evaluation_class() -> Any:
+    # Evaluations sit above interactions, so their class is reached through the mapper.
+    return sa.inspect(Interaction).relationships["evaluations"].entity.class_
+
+
+@dataclass(frozen=True)
+class EvaluationMark:
+    """How an interaction was evaluated, as its list shows it: whose evaluation, its status
+    and score, and whether the viewer may open it."""
+
+    evaluation_id: int
+    status: str
+    score: float | None
+    passed: bool | None
+    evaluator_name: str
+    openable: bool
+
+
+def evaluation_marks(user: User, interaction_ids: list[int]) -> dict[int, list[EvaluationMark]]:
+    """The evaluations of the listed interactions, in one query however many there are.
+
+    For the interaction list, which only supervisors and managers see: openable as
+    `evaluations.permissions.visible_evaluations` has it for them (centre-wide roles every
+    evaluation; a supervisor those of the agents in their teams and those they scored).
+    """
+    if not interaction_ids:
+        return {}
+    evaluation = _evaluation_class()
+    if user.role in CENTRE_WIDE_ROLES:
+        openable: sa.ColumnElement[bool] = sa.true()
+    elif user.role == Role.SUPERVISOR:
+        agents = agents_visible_to(user).with_only_columns(User.id).order_by(None)
+        openable = sa.or_(evaluation.agent_id.in_(agents), evaluation.evaluator_id == user.id)
+    else:
+        openable = sa.false()
+    rows = db.session.execute(
+        sa.select(
+            evaluation.interaction_id,
+            evaluation.id,
+            evaluation.status,
+            evaluation.score,
+            evaluation.passed,
+            User.display_name,
+            sa.case((openable, True), else_=False),
+        )
+        .join(User, User.id == evaluation.evaluator_id)
+        .where(evaluation.interaction_id.in_(interaction_ids))
+        .order_by(evaluation.interaction_id, evaluation.id)
+    )
+    marks: dict[int, list[EvaluationMark]] = defaultdict(list)
+    for interaction_id, *mark in rows:
+        marks[interaction_id].append(EvaluationMark(*mark))
+    return marks
+
+
+def evaluated(yes: bool) -> sa.ColumnElement[bool]:
+    """Interactions with (True) or without (False) an evaluation of any status, drafts
+    included: the list's "evaluated" filter, the same rule sampling skips by."""
+    evaluation = _evaluation_class()
+    found = sa.exists().where(evaluation.interaction_id == Interaction.id)
+    return found if yes else ~found
+
+
 def interaction_or_404(
     user: User, interaction_id: int, *, with_evaluations: bool = False
 ) -> Interaction:
@@ -93,8 +158,7 @@ def interaction_or_404(
     one more query, however many there are."""
     query = visible_interactions(user).where(Interaction.id == interaction_id)
     if with_evaluations:
-        # Evaluations sit above interactions, so their class is reached through the mapper.
-        evaluation = sa.inspect(Interaction).relationships["evaluations"].entity.class_
+        evaluation = _evaluation_class()
         query = query.options(
             sa.orm.selectinload(Interaction.evaluations).options(
                 sa.orm.joinedload(evaluation.evaluator), sa.orm.joinedload(evaluation.version)

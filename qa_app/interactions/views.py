@@ -7,6 +7,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from qa_app.auth.access import role_required
@@ -21,6 +22,8 @@ from qa_app.interactions.models import Interaction
 from qa_app.interactions.services import (
     DuplicateReference,
     create_interaction,
+    evaluated,
+    evaluation_marks,
     interaction_or_404,
     visible_interactions,
 )
@@ -36,19 +39,24 @@ from qa_app.web.forms import required_data, to_choices
 from qa_app.web.params import int_arg
 
 PER_PAGE = 50
+EVALUATED_CHOICES = {"no": _l("Not evaluated yet"), "yes": _l("Evaluated")}
 
 
 @bp.route("/")
 @role_required(*EVALUATOR_ROLES)
 def index() -> ResponseReturnValue:
-    """Interactions of the user's agents, newest first, filterable by agent and channel."""
+    """Interactions of the user's agents, newest first, filterable by agent, channel and
+    whether they were evaluated, each with how it was evaluated."""
     query = visible_interactions(current_user).options(sa.orm.joinedload(Interaction.agent))
     agent_id = int_arg("agent")
     channel = request.args.get("channel")
+    evaluated_filter = request.args.get("evaluated")
     if agent_id:
         query = query.where(Interaction.agent_id == agent_id)
     if channel in CHANNEL_LABELS:
         query = query.where(Interaction.channel == channel)
+    if evaluated_filter in EVALUATED_CHOICES:
+        query = query.where(evaluated(evaluated_filter == "yes"))
     page = db.paginate(
         query.order_by(Interaction.occurred_at.desc(), Interaction.id.desc()),
         page=int_arg("page") or 1,
@@ -65,6 +73,9 @@ def index() -> ResponseReturnValue:
         channel_labels=CHANNEL_LABELS,
         agent_id=agent_id,
         channel=channel,
+        evaluated=evaluated_filter,
+        evaluated_choices=EVALUATED_CHOICES,
+        marks=evaluation_marks(current_user, [item.id for item in page.items]),
     )
 
 

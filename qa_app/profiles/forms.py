@@ -144,7 +144,7 @@ class ProfileForm(FlaskForm):
             raise ValidationError(str(error)) from None
 
 
-class SampleForm(FlaskForm):
+class SampleFileForm(FlaskForm):
     """A sample file to make or remake a profile from."""
 
     kind = SelectField(

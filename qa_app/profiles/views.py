@@ -22,7 +22,7 @@ from qa_app.profiles.editor import (
 from qa_app.profiles.forms import (
     KIND_LABELS,
     ProfileForm,
-    SampleForm,
+    SampleFileForm,
     editor_context,
     read_channels,
 )
@@ -71,10 +71,10 @@ def render_editor(editor: Editor, form: ProfileForm | None = None) -> str:
 @role_required(*USERS)
 def index() -> ResponseReturnValue:
     """The saved profiles the user may manage, and a sample upload to make one."""
-    return _index_page(SampleForm())
+    return _index_page(SampleFileForm())
 
 
-def _index_page(form: SampleForm) -> str:
+def _index_page(form: SampleFileForm) -> str:
     kinds = kinds_for(current_user.role)
     form.kind.choices = to_choices((kind, KIND_LABELS[kind]) for kind in kinds)
     profiles = [row for row in saved_profiles() if row.kind in kinds]
@@ -85,7 +85,7 @@ def _index_page(form: SampleForm) -> str:
 @role_required(*USERS)
 def sample() -> ResponseReturnValue:
     """The editor for an uploaded sample file."""
-    form = SampleForm()
+    form = SampleFileForm()
     form.kind.choices = to_choices(KIND_LABELS.items())
     if not form.validate_on_submit():
         return _index_page(form), 400

@@ -34,6 +34,7 @@ CHANNELS = ("phone", "chat", "email")
 START, END = date(2026, 3, 2), date(2026, 3, 22)  # ISO weeks 10, 11 and 12 of 2026
 WEEKS = 3
 PER_STRATUM = 2
+DUE_ON = date.today() + timedelta(days=30)  # the form refuses a due date already past
 
 
 # --- stratified_pick -------------------------------------------------------------------------
@@ -495,6 +496,7 @@ def _form(team_id: int, **changes: Any) -> dict[str, Any]:
         "period_end": END.isoformat(),
         "per_agent": 2,
         "seed": 11,
+        "due_on": DUE_ON.isoformat(),
     } | changes
 
 

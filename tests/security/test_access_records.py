@@ -87,6 +87,16 @@ RECORD_ROUTES: dict[tuple[str, str], RecordRoute] = {
         "/evaluations/start/assignment/{assignment}",
         expect(manager=NONE, supervisor_a=TEAM, supervisor_none=NONE),
     ),
+    # Reassigned by managers, and by the supervisor who drew the sample (nobody here: these
+    # assignments come from no sample, so supervisor A may not, and sees B1's not at all).
+    ("evaluations.reassign_assignment", "POST"): RecordRoute(
+        "/evaluations/assignments/{assignment}/reassign",
+        expect(
+            manager=CENTRE,
+            supervisor_a=(FORBIDDEN, FORBIDDEN, MISSING),
+            supervisor_none=NONE,
+        ),
+    ),
     ("evaluations.start_interaction", "POST"): RecordRoute(
         "/evaluations/start/interaction/{interaction}", COACHES
     ),

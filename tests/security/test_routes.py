@@ -101,6 +101,14 @@ ROUTES: dict[str, Route] = {
     "evaluations.sample": Route("GET", "/evaluations/sample", EVALUATORS),
     "interactions.import": Route("GET", "/interactions/import", EVALUATORS),
     "evaluations.queue": Route("GET", "/evaluations/queue", EVALUATORS),
+    "evaluations.assignments": Route("GET", "/evaluations/assignments", EVALUATORS),
+    # Supervisor A's assignment was not drawn by them in a sample: only managers reassign it.
+    "evaluations.reassign_assignment": Route(
+        "POST",
+        "/evaluations/assignments/{assignment_id}/reassign",
+        EVALUATORS,
+        {Role.SUPERVISOR.value: 403},
+    ),
     "evaluations.index": Route("GET", "/evaluations/", EVALUATORS),
     "evaluations.detail": Route("GET", EV, ALL),
     "evaluations.history": Route("GET", EV + "/history", ALL),

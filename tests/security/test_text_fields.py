@@ -252,6 +252,23 @@ def _team_name(ctx: Context, text: str) -> Sweep:
     )
 
 
+@sweeps("qa_app.evaluations.forms.SampleForm.queue", "qa_app.evaluations.forms.SampleForm.phrase")
+def _sample_filter(ctx: Context, text: str, field: str) -> Sweep:
+    """A filter is not stored as a column (the audit trail keeps it): a form refused for
+    another field shows it again."""
+    data = {
+        "team_id": ctx.id("team_a"),
+        "period_start": "2026-11-01",
+        "period_end": "2026-11-30",
+        "per_agent": 0,
+        "due_on": "2026-11-30",
+        field: text,
+    }
+    return refused(
+        submit(ctx.as_("supervisor_a"), "/evaluations/sample", "/evaluations/sample", data)
+    )
+
+
 @sweeps("qa_app.api.forms.ApiTokenForm.name")
 def _token_name(ctx: Context, text: str) -> Sweep:
     response = submit(ctx.as_("manager"), "/account/tokens", "/account/tokens", {"name": text})
@@ -629,7 +646,7 @@ def _profile_channels(ctx: Context, text: str) -> Sweep:
     return _profile_post(ctx, **{"profile-channels": f"{text} = phone"})
 
 
-@sweeps("qa_app.profiles.forms.SampleForm.source")
+@sweeps("qa_app.profiles.forms.SampleFileForm.source")
 def _sample_source(ctx: Context, text: str) -> Sweep:
     content = b"Agent,Date,Calls\na1@example.test,2026-11-02,4\n"
     data = {"kind": "statistics", "source": text, "file": (io.BytesIO(content), "calls.csv")}

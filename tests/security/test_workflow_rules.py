@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -240,6 +240,7 @@ class FormPost:
 
 
 CARD = "/scorecards/test-call"
+DUE_ON = (date.today() + timedelta(days=30)).isoformat()  # a sample's due date is not past
 PLAN = "/training/plans/{plan_id}"
 ITEM = PLAN + "/items/{item_id}"
 USER_FORM = {"email": "renamed@example.test", "display_name": "Renamed", "role": "agent"}
@@ -392,7 +393,13 @@ FORM_POSTS: dict[str, FormPost] = {
             "period_end": "2026-11-30",
             "per_agent": "1",
             "seed": "7",
+            "due_on": DUE_ON,
         },
+    ),
+    "evaluations.reassign_assignment": FormPost(
+        "manager",
+        "/evaluations/assignments/{new_assignment_id}/reassign",
+        {"evaluator_id": "{manager}"},
     ),
     "evaluations.edit": FormPost(
         "supervisor_a",
