@@ -1,4 +1,5 @@
-"""An agent's feedback workbook for one period: Overview, Evaluations, Answers, Criteria.
+"""An agent's feedback workbook for one period: Overview, Evaluations, Answers, Criteria,
+and a Chart sheet of the agent's average per criterion beside the team's.
 
 Pure, like the evaluations workbook whose Evaluations and Answers sheets it reuses: the
 supervisor hands it to the agent, so it holds only what the agent may read.
@@ -9,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO
+
+from openpyxl.chart import BarChart, Reference
 
 from qa_app.exports.rows import (
     AnswerRow,
@@ -27,14 +30,17 @@ from qa_app.exports.sheets import (
     ExportWorkbook,
     Sheet,
     Translate,
+    chart_sheet,
     discard,
     new_workbook,
     save,
     translated,
 )
-from qa_app.exports.workbook import ANSWERS, EVALUATIONS, write_evaluations
+from qa_app.exports.workbook import ANSWERS, CHART, EVALUATIONS, write_evaluations
 
 OVERVIEW, CRITERIA = "Overview", "Criteria"
+# The sheets in the order written; the Exports page lists them from here.
+FEEDBACK_SHEETS = (OVERVIEW, EVALUATIONS, ANSWERS, CRITERIA, CHART)
 
 # The figures use the first two columns; the KPI table below them all six.
 OVERVIEW_COLUMNS = [
@@ -59,6 +65,7 @@ CRITERIA_COLUMNS = [
     Column(N_("Team average"), 12, PERCENT),
     Column(N_("Team n"), 8, WHOLE),
 ]
+CRITERION_LABEL, AGENT_AVERAGE, TEAM_AVERAGE = 2, 4, 6  # B, D, F: the chart's data
 
 
 def write_feedback_workbook(
@@ -72,7 +79,8 @@ def write_feedback_workbook(
     description: str = "",
     translate: Translate = str,
 ) -> dict[str, int]:
-    """Write the four sheets to `out`; the number of data rows of each sheet."""
+    """Write the sheets of FEEDBACK_SHEETS to `out`; the number of data rows of each sheet
+    that holds rows."""
     workbook = new_workbook(translate(N_("QA feedback")), description, scratch)
     try:
         overview_rows = write_overview(workbook, overview, translate)
@@ -80,7 +88,8 @@ def write_feedback_workbook(
             workbook, criteria, evaluations, translate
         )
         criteria_sheet = write_comparisons(workbook, comparisons, translate)
-        save(workbook, out)
+        chart_sheet(workbook, CHART, _criteria_chart(criteria_sheet, translate))
+        save(workbook, out, FEEDBACK_SHEETS)
     except BaseException:
         discard(workbook)
         raise
@@ -153,3 +162,22 @@ def write_comparisons(
     sheet.colour_scale(4, 4, 2, sheet.rows + 1)
     sheet.colour_scale(6, 6, 2, sheet.rows + 1)
     return sheet
+
+
+def _criteria_chart(sheet: Sheet, translate: Translate) -> BarChart:
+    """The Criteria sheet as bars: the agent's average per criterion beside the team's."""
+    chart = BarChart()
+    chart.type = "bar"  # horizontal: long criterion labels stay readable
+    chart.title = translate(N_("Average per criterion, agent and team"))
+    chart.x_axis.scaling.orientation = "maxMin"  # weakest criterion on top, as in the sheet
+    chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
+    chart.y_axis.number_format = "0%"
+    # openpyxl 3.1 hides both axes unless told otherwise.
+    chart.x_axis.delete = chart.y_axis.delete = False
+    last = max(2, sheet.rows + 1)  # without criteria, one empty row: an empty chart
+    for column in (AGENT_AVERAGE, TEAM_AVERAGE):
+        values = Reference(sheet.worksheet, min_col=column, min_row=1, max_row=last)
+        chart.add_data(values, titles_from_data=True)
+    labels = Reference(sheet.worksheet, min_col=CRITERION_LABEL, min_row=2, max_row=last)
+    chart.set_categories(labels)
+    return chart

@@ -36,7 +36,7 @@ from qa_app.exports.rows import (
     with_answers,
 )
 from qa_app.exports.scratch import export_directory
-from qa_app.exports.sheets import DECIMAL, PERCENT, SECONDS, WHOLE
+from qa_app.exports.sheets import DECIMAL, DURATION, PERCENT, SECONDS_PER_DAY, WHOLE
 from qa_app.exports.workbook import write_evaluations_workbook
 from qa_app.stats.agent_performance import (
     AgentPerformance,
@@ -48,7 +48,7 @@ from qa_app.stats.display import kpi_label
 from qa_app.stats.filters import ReportFilters
 from qa_app.stats.kpis import KPIS, KpiDefinition, KpiTotals
 
-NUMBER_FORMATS = {"seconds": SECONDS, "per_hour": DECIMAL, "percent": PERCENT, "score": WHOLE}
+NUMBER_FORMATS = {"seconds": DURATION, "per_hour": DECIMAL, "percent": PERCENT, "score": WHOLE}
 
 
 def kpi_columns() -> list[KpiColumn]:
@@ -57,10 +57,13 @@ def kpi_columns() -> list[KpiColumn]:
 
 
 def in_sheet_units(kpi: KpiDefinition, value: float | None) -> float | None:
-    """A KPI as a cell holds it: percentages as fractions, for a percent number format."""
+    """A KPI as a cell holds it: percentages as fractions, for a percent number format, and
+    durations in days, Excel's unit of time, for a duration format."""
     if value is None:
         return None
-    return value / 100 if kpi.unit == "percent" else value
+    if kpi.unit == "percent":
+        return value / 100
+    return value / SECONDS_PER_DAY if kpi.unit == "seconds" else value
 
 
 def agent_summaries(filters: ReportFilters) -> list[AgentSummary]:

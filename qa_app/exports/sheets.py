@@ -1,4 +1,5 @@
-"""Write-only sheets: a styled, frozen, filtered header row, then typed cells.
+"""Write-only sheets: a styled, frozen, filtered header row, then typed cells; every sheet
+set up to print (landscape, one page wide, the header row on every page).
 
 openpyxl's write-only mode writes each row to a temporary file as it is appended, so memory
 stays flat however many rows there are; the price is that everything at the top of a sheet
@@ -21,14 +22,18 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart._chart import ChartBase
+from openpyxl.chartsheet import Chartsheet
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet import _writer as openpyxl_writer
+from openpyxl.worksheet.header_footer import HeaderFooter, HeaderFooterItem
+from openpyxl.worksheet.page import PrintPageSetup
 from openpyxl.xml.functions import Element, SubElement
 
-from qa_app.exports.formula_injection import safe_text
+from qa_app.exports.formula_injection import cell_text, needs_quote_prefix
 
 Translate = Callable[[str], str]
 
@@ -36,7 +41,10 @@ PERCENT = "0.0%"
 SCORE = "0.0"
 WHOLE = "0"
 DECIMAL = "0.00"
-SECONDS = '0" s"'
+# A duration as Excel keeps one, in days, shown as minutes and seconds ("4:43"); the
+# brackets let the minutes run past 59 instead of wrapping round the hour.
+DURATION = "[m]:ss"
+SECONDS_PER_DAY = 86_400
 DATE = "yyyy-mm-dd"
 DATE_TIME = "yyyy-mm-dd hh:mm"
 
@@ -47,6 +55,9 @@ XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill(fill_type="solid", start_color="305496", end_color="305496")
 HEADER_ALIGNMENT = Alignment(vertical="top", wrap_text=True)
+HEADER = "header"  # the header cells' style, in place of a number format
+# Printed: the sheet's name, and "page / pages", at the foot of every page.
+FOOTER = "&A — &P / &N"
 # Red at 0, amber at the 80% a training plan treats as a focus area, green at 100%.
 RED_AMBER_GREEN = ColorScaleRule(
     start_type="num",
@@ -88,8 +99,9 @@ class Sheet:
 
     Rows go to the sheet's XML stream as elements built here, without one openpyxl cell
     object per value (three quarters of an export's time went there): text as inline
-    strings through `safe_text`, numbers and dates with their column's number format, whose
-    style is registered with the workbook once.
+    strings exactly as typed (those a spreadsheet would read as a formula with the
+    quote-prefix style), numbers and dates with their column's number format; each style is
+    registered with the workbook once.
     """
 
     def __init__(
@@ -104,7 +116,7 @@ class Sheet:
         self.columns = list(columns)
         self.rows = 0
         self._number = 0  # the last row written, header and blank rows included
-        self._styles: dict[str | None, str] = {}
+        self._styles: dict[tuple[str | None, bool], str] = {}
         self._formats = [column.number_format for column in self.columns]
         self._column_letters: list[str] = []
         self._epoch = workbook.epoch
@@ -112,17 +124,17 @@ class Sheet:
             self.worksheet.column_dimensions[get_column_letter(index)].width = column.width
         if freeze:
             self.worksheet.freeze_panes = "A2"
+        print_setup(self.worksheet)
         self._stream = _sheet_data(self.worksheet, workbook.scratch)
         self.header([column.header for column in self.columns])
 
     def header(self, texts: Sequence[str]) -> None:
         """A row of header cells: bold white on blue (an empty text leaves the cell empty)."""
-        style = self._style_id("header")
         row, number = self._row()
         letters = self._letters(len(texts))
         for index, text in enumerate(texts):
             if text:
-                self._text(row, letters[index] + number, text).set("s", style)
+                self._text(row, letters[index] + number, text, HEADER)
         self._stream.send(row)
 
     def append(self, values: Sequence[Any], formats: Sequence[str | None] = ()) -> None:
@@ -170,14 +182,17 @@ class Sheet:
             self._column_letters.append(get_column_letter(len(self._column_letters) + 1))
         return self._column_letters
 
-    def _text(self, row: Any, ref: str, value: str) -> Any:
+    def _text(self, row: Any, ref: str, value: str, style: str | None = None) -> None:
+        """A string cell (never a formula), quote-prefixed where it reads like one."""
+        text = cell_text(value)
+        quoted = needs_quote_prefix(text)
         cell = SubElement(row, "c", {"r": ref, "t": "inlineStr"})
-        text = safe_text(value)
+        if quoted or style is not None:
+            cell.set("s", self._style_id(style, quoted=quoted))
         element = SubElement(SubElement(cell, "is"), "t")
         if text != text.strip():
             element.set(XML_SPACE, "preserve")
         element.text = text
-        return cell
 
     def _value(
         self, row: Any, ref: str, text: str, number_format: str | None, kind: str = "n"
@@ -188,16 +203,20 @@ class Sheet:
             attributes = {"r": ref, "t": kind, "s": self._style_id(number_format)}
         SubElement(SubElement(row, "c", attributes), "v").text = text
 
-    def _style_id(self, number_format: str) -> str:
-        """The workbook's style index for a number format ("header": the header style)."""
-        if number_format not in self._styles:
+    def _style_id(self, number_format: str | None, *, quoted: bool = False) -> str:
+        """The workbook's style index for a number format (HEADER: the header style), with
+        the quote prefix that keeps text text or without."""
+        key = (number_format, quoted)
+        if key not in self._styles:
             cell = WriteOnlyCell(self.worksheet)
-            if number_format == "header":
+            if number_format == HEADER:
                 cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, HEADER_ALIGNMENT
-            else:
+            elif number_format is not None:
                 cell.number_format = number_format
-            self._styles[number_format] = str(cell.style_id)
-        return self._styles[number_format]
+            if quoted:
+                cell.quotePrefix = True
+            self._styles[key] = str(cell.style_id)
+        return self._styles[key]
 
     def filter(self, rows: int | None = None) -> None:
         """Filter buttons on the header, over the first `rows` data rows (default: all)."""
@@ -215,6 +234,37 @@ class Sheet:
             f"{get_column_letter(last_column)}{last_row}"
         )
         self.worksheet.conditional_formatting.add(cells, RED_AMBER_GREEN)
+
+
+def print_setup(worksheet: Any) -> None:
+    """Landscape, as many pages down as it takes but one page wide, with the header row on
+    every page and the sheet's name and page number at the foot."""
+    worksheet.sheet_properties.pageSetUpPr.fitToPage = True
+    worksheet.page_setup.orientation = "landscape"
+    worksheet.page_setup.fitToWidth = 1
+    worksheet.page_setup.fitToHeight = 0  # as many as it takes
+    worksheet.print_title_rows = "1:1"
+    worksheet.HeaderFooter = _footer()
+
+
+def chart_sheet(workbook: ExportWorkbook, title: str, chart: ChartBase) -> Chartsheet:
+    """A sheet holding only `chart`, which prints it whole on one landscape page.
+
+    It must come after every worksheet: openpyxl numbers each worksheet's print titles and
+    filter by its place among the worksheets alone, which is its place in the file only
+    while no chart sheet comes before it.
+    """
+    sheet = workbook.create_chartsheet(title)
+    sheet.pageSetup = PrintPageSetup(orientation="landscape")
+    sheet.headerFooter = _footer()
+    sheet.add_chart(chart)
+    return sheet
+
+
+def _footer() -> HeaderFooter:
+    footer = HeaderFooterItem()
+    footer.center.text = FOOTER
+    return HeaderFooter(oddFooter=footer)
 
 
 def _sheet_data(worksheet: Any, directory: Path) -> Generator[None, Any, None]:
@@ -256,15 +306,21 @@ class ExportWorkbook(Workbook):
 def new_workbook(title: str, description: str, scratch: Path) -> ExportWorkbook:
     """An empty write-only workbook with its document properties."""
     workbook = ExportWorkbook(scratch)
-    workbook.properties.title = safe_text(title)
-    workbook.properties.description = safe_text(description)
+    workbook.properties.title = cell_text(title)
+    workbook.properties.description = cell_text(description)
     workbook.properties.creator = "QA Coach"
     return workbook
 
 
-def save(workbook: Workbook, out: str | IO[bytes]) -> None:
-    """Zip the sheets into `out` (a path or a binary file); on failure, leave no temp files."""
+def save(workbook: Workbook, out: str | IO[bytes], sheets: Sequence[str]) -> None:
+    """Zip the sheets into `out` (a path or a binary file); on failure, leave no temp files.
+
+    `sheets` names the sheets the workbook must hold, in order: the list the Exports page
+    shows, so that a change to the writer that the page does not know of fails here.
+    """
     try:
+        if workbook.sheetnames != list(sheets):
+            raise RuntimeError(f"wrote the sheets {workbook.sheetnames}, not {list(sheets)}")
         workbook.save(out)
     finally:
         discard(workbook)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import IO
 
@@ -19,6 +19,7 @@ from flask import Response, abort, current_app, render_template, request, send_f
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from qa_app.auth.access import role_required
@@ -26,12 +27,22 @@ from qa_app.auth.models import Role, User
 from qa_app.database import snapshot_read
 from qa_app.exports.blueprint import bp
 from qa_app.exports.download_names import download_name
+from qa_app.exports.feedback_workbook import FEEDBACK_SHEETS, OVERVIEW
 from qa_app.exports.forms import ExportForm, FeedbackForm, PeriodForm
 from qa_app.exports.services import (
     export_evaluations,
     export_feedback,
     feedback_filters,
     record_export,
+)
+from qa_app.exports.training_sheet import TRAINING
+from qa_app.exports.workbook import (
+    ANSWERS,
+    CHART,
+    CRITERIA,
+    EVALUATIONS,
+    EVALUATIONS_SHEETS,
+    SUMMARY,
 )
 from qa_app.extensions import db
 from qa_app.scorecards.models import Scorecard
@@ -43,6 +54,29 @@ from qa_app.web.params import int_arg
 
 EXPORTERS = (Role.ADMIN, Role.MANAGER, Role.SUPERVISOR)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# What each sheet holds, as the pages describe it. Which sheets, and in what order, comes
+# from the writers (which refuse to save any other list), so the pages name what is there.
+EVALUATIONS_SHEET_TEXTS = {
+    SUMMARY: _l("one row per agent: QA average with its 95% interval, pass rate, KPIs"),
+    EVALUATIONS: _l("one row per evaluation, one column per criterion"),
+    ANSWERS: _l("one row per answer, for analysis in other tools"),
+    CRITERIA: _l("the average per team and criterion, and the number of answers behind it"),
+    TRAINING: _l("the training plans active in the period, one row per item"),
+    CHART: _l("each agent's QA average as a bar chart, printed on a page of its own"),
+}
+FEEDBACK_SHEET_TEXTS = {
+    OVERVIEW: _l("the agent's figures for the period, and each KPI against team and target"),
+    EVALUATIONS: _l("the agent's released evaluations, one column per criterion"),
+    ANSWERS: _l("every answer and its comment"),
+    CRITERIA: _l("the agent's average per criterion beside the team's, weakest first"),
+    CHART: _l("those averages as a bar chart, printed on a page of its own"),
+}
+
+
+def sheet_list(sheets: Sequence[str], texts: Mapping[str, object]) -> list[tuple[str, str]]:
+    """Each sheet of a workbook, in order, with what it holds."""
+    return [(name, str(texts[name])) for name in sheets]
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -57,7 +91,9 @@ def index() -> ResponseReturnValue:
             download_name("qa-evaluations", filters.start.isoformat(), filters.end.isoformat()),
             lambda rows: record_export("export.evaluations", filters, rows, via="web"),
         )
-    return render_template("exports/index.html", form=form), 400 if form.errors else 200
+    sheets = sheet_list(EVALUATIONS_SHEETS, EVALUATIONS_SHEET_TEXTS)
+    page = render_template("exports/index.html", form=form, sheets=sheets)
+    return page, 400 if form.errors else 200
 
 
 @bp.route("/feedback", methods=["GET", "POST"])
@@ -93,7 +129,9 @@ def feedback() -> ResponseReturnValue:
                 entity=("user", agent.id),
             ),
         )
-    return render_template("exports/feedback.html", form=form), 400 if form.errors else 200
+    sheets = sheet_list(FEEDBACK_SHEETS, FEEDBACK_SHEET_TEXTS)
+    page = render_template("exports/feedback.html", form=form, sheets=sheets)
+    return page, 400 if form.errors else 200
 
 
 def _export_form() -> ExportForm:

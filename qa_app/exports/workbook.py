@@ -1,4 +1,5 @@
-"""The evaluations workbook: Summary, Evaluations, Answers, Criteria and Training sheets.
+"""The evaluations workbook: Summary, Evaluations, Answers, Criteria and Training sheets,
+and a Chart sheet of the QA averages.
 
 Pure: rows in, an .xlsx out (openpyxl write-only mode, so memory stays flat). The
 Evaluations sheet has one column per criterion key of the scorecard versions the exported
@@ -16,7 +17,6 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from openpyxl.chart import BarChart, Reference
-from openpyxl.utils import get_column_letter
 
 from qa_app.exports.rows import (
     AgentSummary,
@@ -36,6 +36,7 @@ from qa_app.exports.sheets import (
     ExportWorkbook,
     Sheet,
     Translate,
+    chart_sheet,
     discard,
     new_workbook,
     save,
@@ -47,6 +48,9 @@ if TYPE_CHECKING:  # the writer stays pure: the row type only, not its query mod
     from qa_app.stats.criteria import CriteriaRow
 
 SUMMARY, EVALUATIONS, ANSWERS, CRITERIA = "Summary", "Evaluations", "Answers", "Criteria"
+CHART = "Chart"
+# The sheets in the order written; the Exports page lists them from here.
+EVALUATIONS_SHEETS = (SUMMARY, EVALUATIONS, ANSWERS, CRITERIA, TRAINING, CHART)
 
 SUMMARY_COLUMNS = [
     Column(N_("Agent"), 24),
@@ -113,7 +117,8 @@ def write_evaluations_workbook(
     translate: Translate = str,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
-    """Write the five sheets to `out`; the number of data rows of each sheet."""
+    """Write the sheets of EVALUATIONS_SHEETS to `out`; the number of data rows of each
+    sheet that holds rows."""
     workbook = new_workbook(translate(N_("QA evaluations")), description, scratch)
     try:
         summary = write_summary(workbook, summaries, kpi_columns, translate)
@@ -122,7 +127,8 @@ def write_evaluations_workbook(
         )
         criteria_rows = write_criteria(workbook, criteria, matrix, translate)
         training_rows = write_training(workbook, training, today or date.today(), translate)
-        save(workbook, out)
+        chart_sheet(workbook, CHART, _qa_chart(summary, translate))
+        save(workbook, out, EVALUATIONS_SHEETS)
     except BaseException:
         discard(workbook)
         raise
@@ -141,7 +147,7 @@ def write_summary(
     kpi_columns: Sequence[KpiColumn],
     translate: Translate,
 ) -> Sheet:
-    """One row per agent, and a bar chart of the QA averages."""
+    """One row per agent."""
     kpis = [Column(kpi.header, 12, kpi.number_format) for kpi in kpi_columns]
     columns = [
         *translated(SUMMARY_COLUMNS, translate),
@@ -168,14 +174,11 @@ def write_summary(
             ]
         )
     sheet.filter()
-    if sheet.rows:
-        sheet.worksheet.add_chart(
-            _qa_chart(sheet, translate), f"{get_column_letter(len(sheet.columns) + 2)}2"
-        )
     return sheet
 
 
 def _qa_chart(sheet: Sheet, translate: Translate) -> BarChart:
+    """A column per agent of the Summary sheet: the QA average, on a 0–100 axis."""
     chart = BarChart()
     chart.type = "col"
     chart.title = translate(N_("QA average by agent"))
@@ -184,12 +187,10 @@ def _qa_chart(sheet: Sheet, translate: Translate) -> BarChart:
     # openpyxl 3.1 hides both axes unless told otherwise.
     chart.x_axis.delete = chart.y_axis.delete = False
     chart.legend = None
-    last = sheet.rows + 1
+    last = max(2, sheet.rows + 1)  # without agents, one empty row: an empty chart
     values = Reference(sheet.worksheet, min_col=QA_AVERAGE_COLUMN, min_row=1, max_row=last)
     chart.add_data(values, titles_from_data=True)
     chart.set_categories(Reference(sheet.worksheet, min_col=1, min_row=2, max_row=last))
-    chart.width = min(60.0, 12 + 0.6 * sheet.rows)  # type: ignore[assignment]  # stubs say int; cm
-    chart.height = 9.0
     return chart
 
 

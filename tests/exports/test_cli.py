@@ -53,7 +53,9 @@ def test_export_writes_the_workbook_and_reports_rows_per_sheet(
     )
     assert "Writing evaluations" in result.stderr  # the progress bar
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["Summary", "Evaluations", "Answers", "Criteria", "Training"]
+    assert book.sheetnames == [
+        "Summary", "Evaluations", "Answers", "Criteria", "Training", "Chart",
+    ]  # fmt: skip
     assert len(evaluation_ids(out)) == 6
     assert list(tmp_path.iterdir()) == [out]  # no partial file left beside it
     (event,) = audit_events(app)

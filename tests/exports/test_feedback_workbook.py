@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import openpyxl
@@ -18,8 +18,9 @@ from qa_app.evaluations.models import Evaluation, EvaluationStatus
 from qa_app.extensions import db
 from tests.conftest import Organisation, post_form
 from tests.support.exports_data import WEEK, seed_export_data
+from tests.support.workbooks import check_print_setup
 
-SHEETS = ["Overview", "Evaluations", "Answers", "Criteria"]
+SHEETS = ["Overview", "Evaluations", "Answers", "Criteria", "Chart"]
 
 
 @pytest.fixture
@@ -96,7 +97,11 @@ def test_kpis_against_team_and_target_and_criteria_against_the_team(
     ]  # fmt: skip
     kpis = {row[0]: row for row in rows(overview, kpi_header + 1)}
     # A1: 120 contacts, 36 000 s handled; only A1 has statistics in team A.
-    assert kpis["Average handle time"][1:5] == (300, 300, 360, "lower")
+    # Durations as Excel keeps them (days), shown as minutes and seconds: 5:00, 5:00, 6:00.
+    aht = (timedelta(seconds=300), timedelta(seconds=300), timedelta(seconds=360), "lower")
+    assert kpis["Average handle time"][1:5] == aht
+    aht_row = overview.cell(kpi_header + 1, 1).row
+    assert [overview.cell(aht_row, column).number_format for column in (2, 3, 4)] == ["[m]:ss"] * 3
     assert kpis["Average handle time"][5] == pytest.approx(1.2)
     assert kpis["CSAT"][1] == pytest.approx(0.8) and kpis["CSAT"][3] == pytest.approx(0.85)
     assert overview.cell(kpi_header + 3, 2).number_format == "0.0%"  # CSAT row
@@ -144,3 +149,22 @@ def test_the_form_preselects_the_agent(org: Organisation, sign_in_as: Any) -> No
     html = page.get_data(as_text=True)
     assert f'<option selected value="{org.agent_a2.id}">' in html
     assert "b1@example.test" not in html
+
+
+def test_the_feedback_workbook_prints_well_and_charts_criteria_against_the_team(
+    org: Organisation, data: dict[str, Any], sign_in_as: Any
+) -> None:
+    response = feedback(sign_in_as(org.supervisor_a), org.agent_a1)
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    check_print_setup(book)
+    (chart,) = book["Chart"]._charts
+    assert chart.tagname == "barChart"
+    # The agent's average and the team's, per criterion label, from the Criteria sheet.
+    assert [series.val.numRef.f for series in chart.series] == [
+        "'Criteria'!$D$2:$D$4",
+        "'Criteria'!$F$2:$F$4",
+    ]
+    assert chart.series[0].cat.numRef.f == "'Criteria'!$B$2:$B$4" or (
+        chart.series[0].cat.strRef.f == "'Criteria'!$B$2:$B$4"
+    )
+    assert [series.tx.strRef.f for series in chart.series] == ["'Criteria'!D1", "'Criteria'!F1"]

@@ -78,8 +78,9 @@ def test_the_training_sheet_holds_the_plans_active_in_the_period(
     assert first["Agent"] == org.agent_a1.display_name
     assert (first["Plan status"], first["Item status"]) == ("issued", "assigned")
     assert first["Module"] == "Empathy statements"
-    assert first["Reason"] == "'" + PAYLOADS[0]  # neutralised: never a formula
-    assert sheet.cell(row=2, column=13).data_type != "f"
+    assert first["Reason"] == PAYLOADS[0]  # as typed, but never a formula:
+    assert sheet.cell(row=2, column=13).data_type == "s"
+    assert sheet.cell(row=2, column=13).quotePrefix
     assert first["Due on"] == datetime.combine(TODAY - timedelta(days=1), datetime.min.time())
     assert isinstance(first["Issued"], datetime)
     assert [row["Overdue"] for row in rows] == [True, False, None]

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from statistics import fmean
 from typing import Any
 
+import lxml.html
 import openpyxl
 import pytest
 import sqlalchemy as sa
@@ -21,10 +22,11 @@ from qa_app.stats.agent_performance import agent_performance
 from qa_app.stats.filters import ReportFilters
 from tests.conftest import Organisation, post_form
 from tests.support.exports_data import PAYLOAD_NAME, PAYLOADS, WEEK, seed_export_data
+from tests.support.workbooks import check_print_setup, check_text_cells
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SHEETS = ["Summary", "Evaluations", "Answers", "Criteria", "Training"]
-TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+SHEETS = ["Summary", "Evaluations", "Answers", "Criteria", "Training"]  # those with rows
+CHART = "Chart"  # the chart sheet, last
 EVALUATION_HEADERS = [
     "Evaluation id", "Submitted", "Interaction", "Agent", "Team", "Evaluator", "Scorecard",
     "Version", "Channel", "External reference", "Status", "Score", "Raw score", "Auto-fail",
@@ -91,11 +93,11 @@ def scored_in_week(app: Flask, *agents: int) -> list[Evaluation]:
         return result
 
 
-def test_the_workbook_has_five_sheets_whose_rows_match_the_database(
+def test_the_workbook_has_five_sheets_whose_rows_match_the_database_and_a_chart(
     app: Flask, org: Organisation, data: dict[str, Any], sign_in_as: Any
 ) -> None:
     book = workbook(export(sign_in_as(org.manager)))
-    assert book.sheetnames == SHEETS
+    assert book.sheetnames == [*SHEETS, CHART]
     expected = scored_in_week(app)
     ids = [evaluation.id for evaluation in expected]
     assert data["a1_old"] not in ids and data["b2_draft"] not in ids and len(ids) == 6
@@ -122,7 +124,8 @@ def test_the_workbook_has_five_sheets_whose_rows_match_the_database(
     assert [row["E-mail"] for row in summary] == [
         "a1@example.test", "a2@example.test", "b2@example.test", "b1@example.test",
     ]  # fmt: skip
-    assert summary[2]["Agent"] == "'" + PAYLOAD_NAME
+    assert summary[2]["Agent"] == PAYLOAD_NAME  # as typed, quote-prefixed (below)
+    assert book["Summary"]["A4"].quotePrefix and book["Summary"]["A4"].data_type == "s"
     assert [row["Evaluations"] for row in summary] == [3, 1, 0, 2]
     assert [row["Team"] for row in records(book["Criteria"])] == ["Team A", "Team B", "All teams"]
 
@@ -158,8 +161,11 @@ def test_headers_frozen_rows_filters_chart_and_colours(
     assert book["Evaluations"].auto_filter.ref == "A1:V7"
     assert book["Answers"].auto_filter.ref == "A1:I18"
     assert book["Criteria"].auto_filter.ref == "A1:E4"
-    (chart,) = book["Summary"]._charts
+    # The chart prints on a page of its own: on a chart sheet, not beside the Summary table.
+    assert book["Summary"]._charts == []
+    (chart,) = book[CHART]._charts
     assert chart.tagname == "barChart"
+    assert chart.series[0].val.numRef.f == "'Summary'!$E$2:$E$5"  # the four agents' QA
     colours = book["Criteria"].conditional_formatting
     assert [(str(rule.sqref), rule.rules[0].type) for rule in colours] == [("B2:E4", "colorScale")]
 
@@ -185,7 +191,8 @@ def test_cells_are_real_dates_numbers_and_percentages(
     # Passed: the good call; not the one at 50 (N/A empathy, no greeting) nor the auto-fail.
     assert a1[8].number_format == "0.0%" and a1[8].value == pytest.approx(1 / 3)  # pass rate
     assert a1[12].number_format == "0.0%" and a1[12].value == pytest.approx(0.8)  # CSAT 24/30
-    assert a1[10].value == pytest.approx(300)  # AHT in seconds
+    # AHT 300 s: a duration (Excel's days) shown as minutes and seconds, "5:00".
+    assert a1[10].number_format == "[m]:ss" and a1[10].value == timedelta(seconds=300)
     criteria = book["Criteria"]
     assert criteria["C2"].number_format == "0.0%"
     assert criteria["A6"].value == "Answers (n)" and criteria["A6"].font.bold
@@ -237,18 +244,51 @@ def test_criteria_sheet_is_the_mean_r_of_non_na_answers(
 def test_no_cell_becomes_a_formula(
     org: Organisation, data: dict[str, Any], sign_in_as: Any
 ) -> None:
-    book = workbook(export(sign_in_as(org.manager)))
-    texts = []
-    for sheet in book:
-        for row in sheet.iter_rows():
-            for cell in row:
-                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
-                if isinstance(cell.value, str):
-                    assert not cell.value.startswith(TRIGGERS), (sheet.title, cell.coordinate)
-                    texts.append(cell.value)
-    for payload in PAYLOADS:
-        assert "'" + payload in texts or any(text.startswith("'" + payload) for text in texts)
+    response = export(sign_in_as(org.manager))
+    cells = check_text_cells(response.data)
+    texts = [
+        cell.value
+        for sheet in cells.book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str)
+    ]
+    quoted = {cell.value for cell in cells.quoted}
+    for payload in PAYLOADS:  # exactly as typed, with the quote-prefix style
+        assert payload in texts and payload in quoted, payload
+    assert PAYLOAD_NAME in quoted
     assert "A bell \ufffd rang." in texts  # the BEL character openpyxl refuses, replaced
+
+
+def test_every_sheet_prints_landscape_one_page_wide_with_its_header_row(
+    org: Organisation, data: dict[str, Any], sign_in_as: Any
+) -> None:
+    book = workbook(export(sign_in_as(org.manager)))
+    check_print_setup(book)
+    assert [sheet.title for sheet in book.chartsheets] == [CHART]
+
+
+def test_each_page_names_the_sheets_its_workbook_holds(
+    org: Organisation, data: dict[str, Any], sign_in_as: Any
+) -> None:
+    manager = sign_in_as(org.manager)
+
+    def listed(path: str) -> list[str]:
+        page = lxml.html.fromstring(manager.get(path).get_data(as_text=True))
+        return [tag.text_content() for tag in page.xpath("//*[@data-sheets]//*[@data-sheet]")]
+
+    assert listed("/exports/") == workbook(export(manager)).sheetnames
+    form = {
+        "agent_id": str(org.agent_a1.id),
+        "start": WEEK[0].isoformat(),
+        "end": WEEK[1].isoformat(),
+    }
+    feedback = post_form(manager, "/exports/feedback", form, token_from="/exports/feedback")
+    feedback.get_data()
+    feedback.close()  # deletes the workbook's temporary file, as a WSGI server does
+    assert listed("/exports/feedback") == workbook(feedback).sheetnames
+    page = manager.get("/exports/").get_data(as_text=True)
+    assert "One workbook with 6 sheets:" in page and "four sheets" not in page
 
 
 def test_filters_narrow_every_sheet(

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet import _writer
 
 from qa_app.exports.download_names import download_name
-from qa_app.exports.formula_injection import MAX_CELL_TEXT, safe_text
+from qa_app.exports.formula_injection import MAX_CELL_TEXT, cell_text, needs_quote_prefix
 from qa_app.exports.rows import (
     AgentSummary,
     AnswerRow,
@@ -26,6 +27,7 @@ from qa_app.exports.workbook import write_evaluations_workbook
 from qa_app.stats.criteria import CriteriaRow
 from qa_app.stats.performance import mean_with_interval, mean_with_interval_from_sums
 from tests.support.exports_data import PAYLOADS
+from tests.support.workbooks import check_print_setup, check_text_cells
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 MORE_PAYLOADS = [
@@ -72,47 +74,69 @@ def write(payload: str, out: io.BytesIO | None = None, **overrides: object) -> i
 
 
 @pytest.mark.parametrize("payload", MORE_PAYLOADS)
-def test_safe_text_never_starts_a_formula(payload: str) -> None:
-    text = safe_text(payload)
-    assert text == "'" + payload
-    assert not text.startswith(TRIGGERS)
+def test_text_that_reads_like_a_formula_is_kept_and_quote_prefixed(payload: str) -> None:
+    assert cell_text(payload) == payload
+    assert needs_quote_prefix(payload)
 
 
 @pytest.mark.parametrize("text", ["Greeting", "ok - fine", "a+b", "e-mail@x", " plain", ""])
 def test_ordinary_text_is_left_alone(text: str) -> None:
-    assert safe_text(text) == text
+    assert cell_text(text) == text
+    assert not needs_quote_prefix(text)
 
 
 def test_characters_excel_refuses_are_replaced_and_long_text_is_cut() -> None:
-    assert safe_text("a\x00b\x08c\x0bd\x1fe\tf\ng") == "a\ufffdb\ufffdc\ufffdd\ufffde\tf\ng"
-    long = safe_text("x" * 40_000)
+    assert cell_text("a\x00b\x08c\x0bd\x1fe\tf\ng") == "a\ufffdb\ufffdc\ufffdd\ufffde\tf\ng"
+    long = cell_text("x" * 40_000)
     assert len(long) == MAX_CELL_TEXT and long.endswith("…")
 
 
 @pytest.mark.parametrize("payload", [*MORE_PAYLOADS, "bell \x07 and null \x00"])
 def test_no_payload_becomes_a_formula_in_any_cell(payload: str) -> None:
-    book = openpyxl.load_workbook(write(payload))
-    seen = 0
-    for sheet in book:
-        for row in sheet.iter_rows():
-            for cell in row:
-                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
-                if isinstance(cell.value, str):
-                    assert not cell.value.startswith(TRIGGERS)
-                    seen += cell.value == safe_text(payload)
-    assert seen >= 15  # names, teams, labels, references, comments, headers from KPIs
-    assert book.properties.description == safe_text(payload)
+    data = write(payload).getvalue()
+    cells = check_text_cells(data)
+    text = cell_text(payload)
+    seen = [
+        cell
+        for sheet in cells.book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value == text
+    ]
+    assert len(seen) >= 15  # names, teams, labels, references, comments, headers from KPIs
+    # As typed, a string cell, and quote-prefixed exactly when it reads like a formula.
+    assert all(cell.data_type == "s" for cell in seen)
+    assert all(bool(cell.quotePrefix) == needs_quote_prefix(text) for cell in seen)
+    assert (cells.quoted != []) == needs_quote_prefix(text)
+    assert cells.book.properties.description == text
 
 
-def test_what_openpyxl_would_do_without_the_neutraliser() -> None:
-    # The reason for all this: openpyxl itself stores text beginning with "=" as a formula.
+def test_what_openpyxl_would_do_without_the_writer() -> None:
+    # The reason the writer builds its own cells: openpyxl itself stores text beginning with
+    # "=" as a formula, and the quote-prefix style alone does not stop it.
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("x")
-    sheet.append(["=1+1", safe_text("=1+1")])
+    cell = WriteOnlyCell(sheet, "=1+1")
+    cell.quotePrefix = True
+    sheet.append(["=1+1", cell])
     out = io.BytesIO()
     book.save(out)
     cells = next(openpyxl.load_workbook(out)["x"].iter_rows())
-    assert [(cell.value, cell.data_type) for cell in cells] == [("=1+1", "f"), ("'=1+1", "s")]
+    assert [(cell.value, cell.data_type) for cell in cells] == [("=1+1", "f"), ("=1+1", "f")]
+
+
+def test_every_sheet_is_set_up_to_print_and_the_chart_has_a_sheet_of_its_own() -> None:
+    book = openpyxl.load_workbook(write("Ann"))
+    check_print_setup(book)
+    assert book.sheetnames == ["Summary", "Evaluations", "Answers", "Criteria", "Training", "Chart"]
+    assert all(sheet._charts == [] for sheet in book.worksheets)
+    (chart,) = book["Chart"]._charts
+    assert chart.series[0].val.numRef.f == "'Summary'!$E$2"  # the one agent's QA average
+
+
+def test_a_workbook_without_agents_still_has_its_chart_sheet() -> None:
+    book = openpyxl.load_workbook(write("Ann", summaries=[]))
+    assert book.sheetnames[-1] == "Chart" and len(book["Chart"]._charts) == 1
 
 
 @pytest.mark.parametrize(

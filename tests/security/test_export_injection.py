@@ -4,21 +4,19 @@ Each payload is written into every such field at once (names, e-mail, team, scor
 section and criterion texts, references, comments, training texts), stored as hostile as
 the database allows (no form filter trimming it first). Then every export is made — the
 evaluations workbook from the web and from the command line, the feedback workbook, the
-scorecard download — and read back: no cell is a formula or starts like one, every field's
-text is there after its apostrophe, and control characters never break the file.
+scorecard download — and read back: no cell is a formula (no <f> element in any sheet's
+XML), every field's text is there exactly as typed, with the quote-prefix style wherever a
+spreadsheet would read it as a formula, and control characters never break the file.
 """
 
 from __future__ import annotations
 
-import io
 import re
 import tomllib
-import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -36,6 +34,7 @@ from qa_app.training import plans
 from qa_app.training.models import TrainingModule
 from tests.conftest import SCORECARD_TOML, Organisation, post_form
 from tests.support.exports_data import WEEK, days
+from tests.support.workbooks import CONTROL, check_text_cells, reads_as_formula
 
 PAYLOADS = [
     '=HYPERLINK("http://x","y")',
@@ -51,21 +50,14 @@ PAYLOADS = [
     "=1\x01\x07\x1b+1",
     "Bell\x07 and\x0b vertical tab",
 ]
-# What makes a spreadsheet start a formula (with full-width forms), and the starts OWASP adds.
-FORMULA_STARTS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-UNSAFE_STARTS = (*FORMULA_STARTS, "\t", "\r", "\n")
-# The characters XML 1.0 (and so openpyxl) cannot hold.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def expected_cell(payload: str) -> str:
-    """The payload as a cell must hold it: control characters replaced, and an apostrophe
-    in front of anything a spreadsheet could read as a formula (or an error value)."""
+def expected_cell(payload: str) -> tuple[str, bool]:
+    """The payload as a cell must hold it: exactly as typed but for the control characters
+    XML cannot hold, and whether it needs the quote-prefix style (reads like a formula)."""
     text = CONTROL.sub("\ufffd", payload)
-    if text.startswith(UNSAFE_STARTS) or text.lstrip().startswith(FORMULA_STARTS):
-        return "'" + text
-    return "'" + text if text == "#N/A" else text
+    return text, reads_as_formula(text)
 
 
 def seed_hostile(app: Flask, org: Organisation, payload: str) -> dict[str, int]:
@@ -160,34 +152,23 @@ FEEDBACK_WORKBOOK = [
 
 
 def check_workbook(data: bytes, payload: str, places: list[tuple[str, str | None]]) -> None:
-    """No formula anywhere, the payload intact after its apostrophe wherever it lands."""
-    archive = zipfile.ZipFile(io.BytesIO(data))
-    assert archive.testzip() is None
-    for name in archive.namelist():
-        if name.startswith("xl/worksheets/"):
-            xml = archive.read(name).decode()
-            assert "<f>" not in xml and "<f " not in xml, name  # no formula element at all
-    book = openpyxl.load_workbook(io.BytesIO(data))
-    for sheet in book:
-        for row in sheet.iter_rows():
-            for cell in row:
-                where = (sheet.title, cell.coordinate, cell.value)
-                assert cell.data_type != "f", where
-                if isinstance(cell.value, str):
-                    assert not cell.value.startswith(UNSAFE_STARTS), where
-                    assert not cell.value.lstrip().startswith(FORMULA_STARTS), where
-                    assert not CONTROL.search(cell.value), where
-    want = expected_cell(payload)
+    """No formula anywhere; the payload intact wherever it lands, quote-prefixed if it reads
+    like a formula."""
+    book = check_text_cells(data).book
+    want, quoted = expected_cell(payload)
     for sheet_name, header in places:
         if sheet_name.startswith("header:"):
-            texts = [cell.value for cell in book[sheet_name.split(":")[1]][1]]
+            cells = list(book[sheet_name.split(":")[1]][1])
         else:
-            rows = list(book[sheet_name].iter_rows(values_only=True))
-            headers = [i for i, row in enumerate(rows) if header in row]
+            rows = list(book[sheet_name].iter_rows())
+            headers = [i for i, row in enumerate(rows) if header in [c.value for c in row]]
             assert headers, (sheet_name, header)
-            column = rows[headers[0]].index(header)
-            texts = [row[column] for row in rows[headers[0] + 1 :] if len(row) > column]
-        assert want in texts, (sheet_name, header, want, texts[:5])
+            column = [c.value for c in rows[headers[0]]].index(header)
+            cells = [row[column] for row in rows[headers[0] + 1 :] if len(row) > column]
+        found = [cell for cell in cells if cell.value == want]
+        assert found, (sheet_name, header, want, [cell.value for cell in cells[:5]])
+        assert all(cell.data_type == "s" for cell in found), (sheet_name, header)
+        assert all(bool(cell.quotePrefix) == quoted for cell in found), (sheet_name, header)
 
 
 def _id(payload: str) -> str:
@@ -293,7 +274,9 @@ def test_the_scorecard_download_is_the_definition_and_nothing_more(
 
 def test_payload_expectations_are_what_a_spreadsheet_needs() -> None:
     """The helper above, against cases worked out by hand."""
-    assert expected_cell("=1+1") == "'=1+1"
-    assert expected_cell("\t=1") == "'\t=1"
-    assert expected_cell("Bell\x07") == "Bell\ufffd"
-    assert expected_cell("plain") == "plain"
+    assert expected_cell("=1+1") == ("=1+1", True)
+    assert expected_cell("\t=1") == ("\t=1", True)
+    assert expected_cell(" =1") == (" =1", True)
+    assert expected_cell("#N/A") == ("#N/A", True)
+    assert expected_cell("Bell\x07") == ("Bell\ufffd", False)
+    assert expected_cell("plain - text") == ("plain - text", False)

@@ -31,6 +31,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from openpyxl.utils.datetime import from_excel
 
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
@@ -500,12 +501,19 @@ def same(actual: Any, expected: Any, rel: float) -> bool:
         )
     if expected is None or actual is None:
         return actual is expected
+    if isinstance(expected, timedelta):
+        return actual == expected
     return math.isclose(actual, expected, rel_tol=rel, abs_tol=1e-12)
 
 
-def in_sheet(key: str, value: float | None) -> float | None:
-    """A KPI as a sheet cell holds it: percentages as fractions."""
-    return None if value is None or key not in PERCENT_KPIS else value / 100
+def in_sheet(key: str, value: float | None) -> float | timedelta | None:
+    """A KPI as a sheet cell holds it: percentages as fractions, durations in days (16
+    significant digits), which openpyxl reads back as a timedelta (to the millisecond)."""
+    if value is None:
+        return None
+    if key == "aht_seconds":
+        return from_excel(float(f"{value / 86_400:.16g}"), timedelta=True)
+    return value / 100 if key in PERCENT_KPIS else value
 
 
 # ----------------------------------------------------------------------- the tests
@@ -553,7 +561,7 @@ def test_every_surface_shows_the_same_figures(
         assert same({key: row[key] for key in sheet}, sheet, XLSX_DIGITS), agent
         assert same(row["Pass rate"], want.pass_rate, 1e-12), agent
         for key in KPI_KEYS:
-            cell = from_api[key] if key not in PERCENT_KPIS else in_sheet(key, from_api[key])
+            cell = in_sheet(key, from_api[key])
             assert same(row[KPI_LABELS[key]], cell, XLSX_DIGITS), (agent, key)
         overview = feedback_overview(manager, centre, person.id)
         assert {key: overview["figures"][key] for key in sheet} == {key: row[key] for key in sheet}
@@ -562,12 +570,9 @@ def test_every_surface_shows_the_same_figures(
             target = want.targets[key]
             mine, team, goal, better, share = overview["kpis"][KPI_LABELS[key]]
             assert mine == row[KPI_LABELS[key]], (agent, key)
-            expected_team = want.team_kpis[key]
-            if key in PERCENT_KPIS:
-                expected_team = in_sheet(key, expected_team)
-            assert same(team, expected_team, 1e-12), (agent, key)
-            goal_value = target[0] / 100 if key in PERCENT_KPIS else target[0]
-            assert (goal, better) == (pytest.approx(goal_value), target[1]), (agent, key)
+            assert same(team, in_sheet(key, want.team_kpis[key]), 1e-12), (agent, key)
+            assert same(goal, in_sheet(key, target[0]), 1e-12), (agent, key)
+            assert better == target[1], (agent, key)
             assert same(share, want.attainments[key], 1e-12), (agent, key)
 
         # HTML: the agent page, the agent's home page and the team dashboard, at their
@@ -688,13 +693,17 @@ def test_no_surface_has_a_path_of_its_own(
         assert {k: from_cli[k] for k in fake} == pytest.approx(fake), agent
         row = summary[person.email]
         assert {k: row[k] for k in sheet} == pytest.approx(sheet), agent
-        assert [row[KPI_LABELS[k]] for k in KPI_KEYS] == pytest.approx(
-            [123.0, 4.5, 0.678, -12.0, 0.345]
+        aht = KPI_LABELS["aht_seconds"]
+        assert row[aht] == timedelta(seconds=123)
+        assert [row[KPI_LABELS[k]] for k in KPI_KEYS if k != "aht_seconds"] == pytest.approx(
+            [4.5, 0.678, -12.0, 0.345]
         )
         overview = feedback_overview(manager, centre, person.id)
         assert {k: overview["figures"][k] for k in sheet} == pytest.approx(sheet), agent
-        assert [v for k in KPI_KEYS for v in overview["kpis"][KPI_LABELS[k]][:2]] == pytest.approx(
-            [123.0, 234.0, 4.5, 9.0, 0.678, 0.912, -12.0, 57.0, 0.345, 0.43]
+        assert overview["kpis"][aht][:2] == (timedelta(seconds=123), timedelta(seconds=234))
+        others = [k for k in KPI_KEYS if k != "aht_seconds"]
+        assert [v for k in others for v in overview["kpis"][KPI_LABELS[k]][:2]] == pytest.approx(
+            [4.5, 9.0, 0.678, 0.912, -12.0, 57.0, 0.345, 0.43]
         )
         assert [overview["kpis"][KPI_LABELS[k]][4] for k in KPI_KEYS] == pytest.approx(
             list(FAKE_ATTAINMENTS.values())
