@@ -34,8 +34,8 @@ from qa_app.database import utcnow
 from qa_app.evaluations.models import VISIBLE_TO_AGENT, Dispute, Evaluation, EvaluationRevision
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
-from qa_app.notifications import messages as notification_messages
-from qa_app.notifications.services import names_of, notifications_of, takes_email
+from qa_app.notifications.messages import USER_PARAMS
+from qa_app.notifications.services import notifications_of, takes_email
 from qa_app.scorecards.models import ScorecardCriterion
 from qa_app.stats.models import TOTAL_COLUMNS, AgentDailyStat
 from qa_app.training import models as training
@@ -316,13 +316,13 @@ def _records_made(user: User) -> list[dict[str, Any]]:
 
 
 def _notifications(user: User) -> list[dict[str, Any]]:
-    """The user's notifications, each with its text as their list shows it."""
-    rows = db.session.scalars(notifications_of(user)).all()
-    names = names_of(notification_messages.user_ids(n.params for n in rows))
+    """The user's notifications: kind, when, read, and what they name other than people
+    (who did what is in the records it is about; a coach's copy never names the agent)."""
+    people = set(USER_PARAMS)
     return [
         _row(n, "id", "kind", "created_at", "read_at")
-        | {"text": notification_messages.text(n.kind, n.params, names)}
-        for n in rows
+        | {"details": {key: value for key, value in n.params.items() if key not in people}}
+        for n in db.session.scalars(notifications_of(user))
     ]
 
 
