@@ -19,6 +19,10 @@ WEAK_SECRET_KEYS = frozenset(
 )
 
 
+# How notification e-mails reach the SMTP server: STARTTLS, TLS from the start, or plain.
+SMTP_TLS_MODES = ("starttls", "ssl", "off")
+
+
 class ConfigError(RuntimeError):
     """The environment does not describe a configuration the app can start with."""
 
@@ -96,6 +100,18 @@ class Config:
         self.BABEL_DEFAULT_TIMEZONE = env.get("QA_TIMEZONE") or "UTC"
         self.BOOTSTRAP_SERVE_LOCAL = True
 
+        # Notification e-mails (qa_app.notifications.mail): none while SMTP_HOST is empty.
+        self.SMTP_HOST = env.get("SMTP_HOST") or None
+        self.SMTP_TLS = (env.get("SMTP_TLS") or "starttls").strip().lower()
+        self.SMTP_PORT = _int(env, "SMTP_PORT", 465 if self.SMTP_TLS == "ssl" else 587)
+        self.SMTP_USER = env.get("SMTP_USER") or None
+        self.SMTP_PASSWORD = env.get("SMTP_PASSWORD") or None
+        self.SMTP_SENDER = env.get("SMTP_SENDER") or None
+        self.SMTP_TIMEOUT_SECONDS = _int(env, "SMTP_TIMEOUT_SECONDS", 10)
+        # Where users open the app (https://qa.example.com/), for the links in e-mails that
+        # `flask notifications remind` sends; requests use their own address when unset.
+        self.PUBLIC_URL = env.get("PUBLIC_URL") or None
+
         self.DISPUTE_WINDOW_DAYS = _int(env, "DISPUTE_WINDOW_DAYS", 7)
         # Training proposals (DESIGN.md "Training plans").
         self.TRAINING_PERIOD_DAYS = _int(env, "TRAINING_PERIOD_DAYS", 90)
@@ -111,6 +127,15 @@ class Config:
 
     def validate(self) -> None:
         """Raise ConfigError when the settings cannot run safely."""
+        if self.SMTP_TLS not in SMTP_TLS_MODES:
+            raise ConfigError(
+                f"SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)}, got {self.SMTP_TLS!r}"
+            )
+        if self.SMTP_HOST and not self.SMTP_SENDER:
+            raise ConfigError(
+                "SMTP_HOST is set but SMTP_SENDER is not: set SMTP_SENDER to the address "
+                "notification e-mails come from, for example qa-coach@example.com."
+            )
 
 
 class DevelopmentConfig(Config):
@@ -159,6 +184,7 @@ class ProductionConfig(Config):
 
     def validate(self) -> None:
         """Refuse a missing or well-known SECRET_KEY, with the fix in the message."""
+        super().validate()
         key = self.SECRET_KEY or ""
         if key.strip().lower() in WEAK_SECRET_KEYS or len(key) < 16:
             raise ConfigError(

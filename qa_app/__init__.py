@@ -53,8 +53,10 @@ def register_extensions(app: Flask) -> None:
     from qa_app.database import configure_engine
     from qa_app.extensions import babel, bootstrap, csrf, db, login_manager, migrate
     from qa_app.i18n import format_number, format_share, select_locale
+    from qa_app.notifications.mail import register_outbox
 
     db.init_app(app)
+    register_outbox()  # notification e-mails go out after the commit, never inside it
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -86,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.feedback.views import bp as feedback_bp
     from qa_app.interactions.views import bp as interactions_bp
     from qa_app.main.views import bp as main_bp
+    from qa_app.notifications.views import bp as notifications_bp
     from qa_app.privacy.views import bp as privacy_bp
     from qa_app.profiles.views import bp as profiles_bp
     from qa_app.scorecards.views import bp as scorecards_bp
@@ -111,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
         api_tokens_bp,
         privacy_bp,
         profiles_bp,
+        notifications_bp,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
@@ -124,6 +128,8 @@ def register_request_hooks(app: Flask) -> None:
     from qa_app.evaluations.models import DisputeStatus, EvaluationStatus
     from qa_app.labels import label_of
     from qa_app.main.navigation import nav_items
+    from qa_app.notifications.services import unread_for_current_user
+    from qa_app.notifications.views import email_configured, email_setting_form
     from qa_app.stats.display import kpi_label, kpi_value
     from qa_app.training.models import ItemStatus, PlanStatus
     from qa_app.web.error_pages import register_error_handlers
@@ -145,6 +151,9 @@ def register_request_hooks(app: Flask) -> None:
         channel_name=channel_name,
         kpi_label=kpi_label,
         kpi_value=kpi_value,
+        unread_notifications=unread_for_current_user,
+        notification_email_form=email_setting_form,
+        notification_email_configured=email_configured,
     )
 
 
@@ -157,6 +166,7 @@ def register_commands(app: Flask) -> None:
     from qa_app.interactions.cli import import_interactions_command
     from qa_app.maintenance.cli import backup_group, integrity_group
     from qa_app.privacy.cli import privacy_group
+    from qa_app.reminders.cli import notifications_group
     from qa_app.stats.cli import import_stats_command, report_group
     from qa_app.training.cli import scorecards_group, training_group
 
@@ -174,5 +184,6 @@ def register_commands(app: Flask) -> None:
         privacy_group,
         backup_group,
         integrity_group,
+        notifications_group,
     ):
         app.cli.add_command(command)

@@ -14,6 +14,7 @@ from qa_app.evaluations.models import (
 )
 from qa_app.interactions.models import Interaction
 from qa_app.main.models import HealthProbe
+from qa_app.notifications.models import Notification, NotificationSetting
 from qa_app.profiles.models import ImportProfile
 from qa_app.scorecards.models import Scorecard, ScorecardCriterion, ScorecardVersion
 from qa_app.stats.models import AgentDailyStat, ColumnMapping, KpiTarget
@@ -37,6 +38,8 @@ __all__ = [
     "Interaction",
     "KpiTarget",
     "KpiTrainingModule",
+    "Notification",
+    "NotificationSetting",
     "Sample",
     "Role",
     "Scorecard",

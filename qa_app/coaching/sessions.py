@@ -15,6 +15,7 @@ from qa_app.database import utcnow
 from qa_app.errors import RuleError
 from qa_app.evaluations.models import VISIBLE_TO_AGENT, Evaluation
 from qa_app.extensions import db
+from qa_app.notifications import events as notify
 from qa_app.training.models import TrainingPlan, TrainingPlanItem
 from qa_app.training.permissions import can_coach
 from qa_app.training.plans import WORKING, centre_today
@@ -105,6 +106,7 @@ def record_session(
         },
         actor_id=coach.id,
     )
+    notify.coaching_recorded(session)
     return session
 
 

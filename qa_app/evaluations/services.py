@@ -19,6 +19,7 @@ from qa_app.auth.models import User
 from qa_app.database import utcnow
 from qa_app.errors import RuleError
 from qa_app.evaluations.answers import engine_value, stored_value
+from qa_app.evaluations.deciders import deciders_of
 from qa_app.evaluations.models import (
     Answer,
     Dispute,
@@ -30,6 +31,7 @@ from qa_app.evaluations.models import (
 from qa_app.evaluations.permissions import can_edit, can_release, can_resolve
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
+from qa_app.notifications import events as notify
 from qa_app.scorecards.models import Scorecard
 from qa_app.scorecards.services import latest_version
 from qa_app.scoring import EvaluationScore, iter_criteria, score_evaluation
@@ -251,6 +253,7 @@ def release(evaluation: Evaluation, actor: User) -> None:
         after={"status": EvaluationStatus.RELEASED.value},
         actor_id=actor.id,
     )
+    notify.feedback_released(evaluation)
 
 
 def acknowledge(evaluation: Evaluation, agent: User, comment: str | None) -> None:
@@ -317,6 +320,7 @@ def raise_dispute(
         after={"dispute_id": dispute.id, "criteria": dispute.criterion_keys},
         actor_id=agent.id,
     )
+    notify.dispute_raised(dispute, deciders_of(dispute))
     return dispute
 
 
@@ -387,6 +391,7 @@ def _close(dispute: Dispute, resolver: User, note: str, status: DisputeStatus) -
     dispute.resolution_note = note.strip()
     dispute.revision_after = dispute.evaluation.revision
     dispute.evaluation.status = EvaluationStatus.RESOLVED
+    notify.dispute_decided(dispute)
 
 
 def delete_draft(evaluation: Evaluation, actor: User) -> None:

@@ -34,6 +34,8 @@ from qa_app.database import utcnow
 from qa_app.evaluations.models import VISIBLE_TO_AGENT, Dispute, Evaluation, EvaluationRevision
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
+from qa_app.notifications.messages import USER_PARAMS
+from qa_app.notifications.services import notifications_of, takes_email
 from qa_app.scorecards.models import ScorecardCriterion
 from qa_app.stats.models import TOTAL_COLUMNS, AgentDailyStat
 from qa_app.training import models as training
@@ -48,6 +50,8 @@ REFERENCES: dict[str, str] = {
     "user_session.user_id": "sign_in_sessions",
     "api_token.user_id": "api_tokens",
     "audit_event.actor_id": "audit_events",
+    "notification.recipient_id": "notifications",
+    "notification_setting.user_id": "profile",
     "evaluation.agent_id": "evaluations",
     "dispute.raised_by_id": "disputes",
     "training_plan.agent_id": "training_plans",
@@ -89,6 +93,7 @@ def _profile(user: User) -> dict[str, Any]:
             for identity in user.identities
         ],
         "password": "stored only as a one-way hash, which is not included",
+        "notifications_by_email": takes_email(user),
     }
 
 
@@ -311,6 +316,17 @@ def _records_made(user: User) -> list[dict[str, Any]]:
     return found
 
 
+def _notifications(user: User) -> list[dict[str, Any]]:
+    """The user's notifications: kind, when, read, and what they name other than people
+    (who did what is in the records it is about; a coach's copy never names the agent)."""
+    people = set(USER_PARAMS)
+    return [
+        _row(n, "id", "kind", "created_at", "read_at")
+        | {"details": {key: value for key, value in n.params.items() if key not in people}}
+        for n in db.session.scalars(notifications_of(user))
+    ]
+
+
 def personal_data(user: User) -> dict[str, Any]:
     """The whole document for `user` (see the module's docstring for what is in it)."""
     return {
@@ -326,6 +342,7 @@ def personal_data(user: User) -> dict[str, Any]:
         "api_tokens": _api_tokens(user),
         "sign_in_sessions": _sign_in_sessions(user),
         "audit_events": _audit_events(user),
+        "notifications": _notifications(user),
         RECORDS_MADE: _records_made(user),
     }
 

@@ -21,6 +21,7 @@ from qa_app.auth.models import User
 from qa_app.database import utcnow
 from qa_app.errors import RuleError
 from qa_app.extensions import db
+from qa_app.notifications import events as notify
 from qa_app.stats.services import period_bounds
 from qa_app.training.models import (
     OPEN_PLAN,
@@ -273,6 +274,7 @@ def issue_plan(plan: TrainingPlan, actor: User) -> None:
     plan.issued_by_id = actor.id
     db.session.flush()
     _audit("issued", plan, actor, before={"status": PlanStatus.DRAFT}, status=plan.status)
+    notify.plan_issued(plan)
 
 
 def acknowledge_plan(plan: TrainingPlan, agent: User, comment: str | None) -> None:
@@ -293,6 +295,7 @@ def acknowledge_plan(plan: TrainingPlan, agent: User, comment: str | None) -> No
         status=plan.status,
         comment=plan.acknowledgement_comment,
     )
+    notify.plan_acknowledged(plan)
 
 
 def set_item_status(item: TrainingPlanItem, status: ItemStatus, actor: User) -> None:

@@ -87,6 +87,7 @@ def _agent_records(
     from qa_app.coaching import sessions
     from qa_app.evaluations.models import Assignment, Dispute
     from qa_app.interactions.services import create_interaction
+    from qa_app.notifications.models import Notification
     from qa_app.training import plans
 
     agent = db.session.get(User, org.member(agent_key).id)
@@ -164,4 +165,8 @@ def _agent_records(
     db.session.add(identity)
     db.session.flush()
     ids["identity"] = identity.id
+    # The agent's first notification (feedback released): theirs alone to open or mark.
+    ids["notification"] = db.session.scalar(
+        sa.select(sa.func.min(Notification.id)).where(Notification.recipient_id == agent.id)
+    )
     return ids

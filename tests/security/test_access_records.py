@@ -51,6 +51,9 @@ COACHED = expect(manager=CENTRE, supervisor_a=TEAM, supervisor_none=NONE, agent_
 COACHES = expect(manager=CENTRE, supervisor_a=TEAM, supervisor_none=NONE)
 AGENT_OWN = expect(agent_a1=OWN)
 ADMIN_ONLY = expect(admin=CENTRE)
+NOBODY_ELSES = expect(
+    admin=NONE, manager=NONE, supervisor_a=NONE, supervisor_none=NONE, agent_a1=OWN
+)
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,13 @@ RECORD_ROUTES: dict[tuple[str, str], RecordRoute] = {
     ),
     ("api_tokens.revoke_for_user", "POST"): RecordRoute(
         "/admin/users/{token_owner}/tokens/{token}/revoke", ADMIN_ONLY
+    ),
+    # A notification is its recipient's alone, whatever the role (the records' are agents').
+    ("notifications.open_notification", "POST"): RecordRoute(
+        "/notifications/{notification}/open", NOBODY_ELSES
+    ),
+    ("notifications.mark_read", "POST"): RecordRoute(
+        "/notifications/{notification}/read", NOBODY_ELSES
     ),
     ("api.agent_performance", "GET"): RecordRoute(
         "/api/v1/agents/{agent}/performance", READ_ALL, auth="token"

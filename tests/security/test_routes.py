@@ -32,6 +32,7 @@ SC = "/scorecards/{scorecard}"
 TOKEN = "/account/tokens/{token_id}"
 USER_TOKENS = "/admin/users/{agent_a1}/tokens"
 PROFILE = "/import-profiles/{profile_id}"
+NOTE = "/notifications/{notification_id}"
 # Endpoints served by Flask and Bootstrap-Flask for static files.
 STATIC_ENDPOINTS = {"static", "bootstrap.static"}
 
@@ -172,6 +173,16 @@ ROUTES: dict[str, Route] = {
         "POST", TOKEN + "/revoke", ALL, {role: 404 for role in ("admin", "manager", "supervisor")}
     ),
     "privacy.download_my_data": Route("POST", "/account/my-data", ALL),
+    "notifications.index": Route("GET", "/notifications/", ALL),
+    "notifications.mark_all_read": Route("POST", "/notifications/read-all", ALL),
+    "notifications.email_setting": Route("POST", "/notifications/email", ALL),
+    # The notification is agent A1's: to anyone else it does not exist.
+    "notifications.open_notification": Route(
+        "POST", NOTE + "/open", ALL, {role: 404 for role in ("admin", "manager", "supervisor")}
+    ),
+    "notifications.mark_read": Route(
+        "POST", NOTE + "/read", ALL, {role: 404 for role in ("admin", "manager", "supervisor")}
+    ),
     "privacy.anonymise": Route("GET", "/admin/users/{agent_b1}/anonymise", ADMIN),
     "api_tokens.for_user": Route("GET", USER_TOKENS, ADMIN),
     "api_tokens.revoke_for_user": Route("POST", USER_TOKENS + "/{token_id}/revoke", ADMIN),
@@ -282,6 +293,16 @@ def _profile_id(app: Flask) -> int:
         return profile.id
 
 
+def _notification_id(app: Flask, recipient: Any) -> int:
+    """The id of the newest notification of `recipient` (the records give agent A1 some)."""
+    from qa_app.extensions import db
+    from qa_app.notifications.models import Notification
+
+    with app.app_context():
+        newest = sa.select(sa.func.max(Notification.id))
+        return db.session.scalar(newest.where(Notification.recipient_id == recipient.id))
+
+
 def _check_token_route(
     route: Route, who: str, app: Flask, org: Organisation, values: dict[str, Any], make_token: Any
 ) -> None:
@@ -326,6 +347,8 @@ def test_access(
         values["identity_id"] = _identity_id(app, org.agent_b1)
     if "{profile_id}" in route.path:
         values["profile_id"] = _profile_id(app)
+    if "{notification_id}" in route.path:
+        values["notification_id"] = _notification_id(app, org.agent_a1)
     client = app.test_client()
     if who != ANONYMOUS:
         assert sign_in(client, org.member(SIGNED_IN_AS[Role(who)]).email).status_code == 302

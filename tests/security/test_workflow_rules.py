@@ -492,6 +492,12 @@ FORM_POSTS: dict[str, FormPost] = {
     "coaching.acknowledge": FormPost(
         "agent_a1", "/coaching/{session_id}/acknowledge", {"comment": "Agreed."}
     ),
+    "notifications.open_notification": FormPost(
+        "agent_a1", "/notifications/{notification_id}/open"
+    ),
+    "notifications.mark_read": FormPost("agent_a1", "/notifications/{notification_id}/read"),
+    "notifications.mark_all_read": FormPost("agent_a1", "/notifications/read-all"),
+    "notifications.email_setting": FormPost("agent_a1", "/notifications/email", {"email": "y"}),
     "exports.index": FormPost(
         "manager",
         "/exports/",
@@ -556,6 +562,7 @@ def scene(
     from qa_app.auth.models import AgentIdentity
     from qa_app.evaluations.models import Assignment
     from qa_app.interactions.services import create_interaction
+    from qa_app.notifications.models import Notification
     from qa_app.training import plans
     from qa_app.training.models import TrainingModule, TrainingPlan
 
@@ -609,6 +616,11 @@ def scene(
             "new_interaction_id": interaction.id,
             "new_assignment_id": assignment.id,
             "token_id": db.session.scalar(sa.select(sa.func.max(ApiToken.id))),
+            "notification_id": db.session.scalar(
+                sa.select(sa.func.max(Notification.id)).where(
+                    Notification.recipient_id == org.agent_a1.id
+                )
+            ),
             "draft_lock": db.session.get(Evaluation, records["draft_id"]).lock_version,
             "disputed_lock": db.session.get(Evaluation, records["disputed_id"]).lock_version,
         }

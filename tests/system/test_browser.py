@@ -351,3 +351,29 @@ def test_a_manager_teaches_the_app_an_export_it_does_not_know(
     # Minutes with a decimal comma, in seconds; 12/01/2026 month-first is 1 December.
     assert [tuple(row) for row in stored] == [(7, 61 * 60), (10, 5730)]
     assert days == {date(2026, 12, 1)}
+
+
+def test_agent_follows_a_notification_from_the_navigation_bar(
+    page: Any, live_server: str, demo_app: Flask
+) -> None:
+    """Feedback released to the agent shows as an unread count; opening the notification
+    leads to the evaluation and clears the count."""
+    from qa_app.auth.models import User
+    from qa_app.evaluations.models import Evaluation
+    from qa_app.notifications import events
+
+    with demo_app.app_context():
+        agent = db.session.scalar(sa.select(User).where(User.email == "agent@demo.test"))
+        evaluation = db.session.scalars(
+            sa.select(Evaluation).where(Evaluation.agent_id == agent.id).order_by(Evaluation.id)
+        ).first()
+        events.feedback_released(evaluation)
+        db.session.commit()
+        evaluation_id = evaluation.id
+    sign_in(page, live_server, "agent@demo.test")
+    badge = page.locator("#nav-notifications .badge")
+    assert badge.inner_text() == "1"
+    page.click("#nav-notifications")
+    page.locator("#notifications button", has_text="released feedback for you").first.click()
+    page.wait_for_url(f"{live_server}/evaluations/{evaluation_id}")
+    assert page.locator("#nav-notifications .badge").count() == 0
