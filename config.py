@@ -120,6 +120,8 @@ class Config:
         self.TRAINING_KPI_THRESHOLD_PCT = _int(env, "TRAINING_KPI_THRESHOLD_PCT", 90)
         self.TRAINING_PLAN_ITEMS = _int(env, "TRAINING_PLAN_ITEMS", 3)
         self.TRAINING_DUE_DAYS = _int(env, "TRAINING_DUE_DAYS", 14)
+        # The agent's home lists plan items due within this many days (and overdue ones).
+        self.TRAINING_DUE_SOON_DAYS = _int(env, "TRAINING_DUE_SOON_DAYS", 14)
         self.SCORECARDS_DIR = env.get("SCORECARDS_DIR") or str(
             Path(__file__).resolve().parent / "scorecards"
         )

@@ -6,15 +6,19 @@ from collections.abc import Sequence
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from qa_app.audit.services import record_event
 from qa_app.auth.models import User
+from qa_app.channels import channel_name
 from qa_app.coaching.models import CoachingSession
 from qa_app.database import utcnow
 from qa_app.errors import RuleError
 from qa_app.evaluations.models import VISIBLE_TO_AGENT, Evaluation
 from qa_app.extensions import db
+from qa_app.i18n import format_number
 from qa_app.notifications import events as notify
 from qa_app.training.models import TrainingPlan, TrainingPlanItem
 from qa_app.training.permissions import can_coach
@@ -31,10 +35,42 @@ def discussable_evaluations(agent_id: int, limit: int = 50) -> list[Evaluation]:
         db.session.scalars(
             sa.select(Evaluation)
             .where(Evaluation.agent_id == agent_id, Evaluation.status.in_(VISIBLE_TO_AGENT))
-            .options(sa.orm.joinedload(Evaluation.version))
+            .options(
+                sa.orm.joinedload(Evaluation.version), sa.orm.joinedload(Evaluation.interaction)
+            )
             .order_by(Evaluation.released_at.desc(), Evaluation.id.desc())
             .limit(limit)
         )
+    )
+
+
+def pending_sessions(agent: User) -> list[CoachingSession]:
+    """The agent's sessions they have not acknowledged yet, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(CoachingSession)
+            .where(CoachingSession.agent_id == agent.id, CoachingSession.acknowledged_at.is_(None))
+            .options(sa.orm.joinedload(CoachingSession.coach))
+            .order_by(CoachingSession.held_on.desc(), CoachingSession.id.desc())
+        )
+    )
+
+
+def evaluation_label(evaluation: Evaluation) -> str:
+    """How a coach recognises an evaluation: the contact's date and channel, the scorecard
+    and the score ("Nov 2, 2026 · Phone · Inbound call · score 83.3")."""
+    if evaluation.score is None:
+        score = _("no score")
+    elif evaluation.auto_failed:
+        score = _("score %(score)s, auto-fail", score=format_number(evaluation.score))
+    else:
+        score = _("score %(score)s", score=format_number(evaluation.score))
+    return _(
+        "%(date)s · %(channel)s · %(scorecard)s · %(score)s",
+        date=format_date(evaluation.interaction.occurred_at, "medium"),
+        channel=channel_name(evaluation.interaction.channel),
+        scorecard=evaluation.version.name,
+        score=score,
     )
 
 

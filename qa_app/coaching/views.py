@@ -20,8 +20,10 @@ from qa_app.coaching.sessions import (
     acknowledge_session,
     discussable_evaluations,
     discussable_items,
+    evaluation_label,
     record_session,
 )
+from qa_app.evaluations.models import Evaluation
 from qa_app.extensions import db
 from qa_app.teams.scope import agents_visible_to
 from qa_app.training.forms import AcknowledgeForm
@@ -43,7 +45,10 @@ def session_or_404(session_id: int) -> CoachingSession:
         .options(
             sa.orm.joinedload(CoachingSession.agent),
             sa.orm.joinedload(CoachingSession.coach),
-            sa.orm.selectinload(CoachingSession.evaluations),
+            # Each evaluation is named by its contact and scorecard (evaluation_label).
+            sa.orm.selectinload(CoachingSession.evaluations).options(
+                sa.orm.joinedload(Evaluation.interaction), sa.orm.joinedload(Evaluation.version)
+            ),
             sa.orm.selectinload(CoachingSession.items),
         )
     )
@@ -79,10 +84,7 @@ def new(agent_id: int) -> ResponseReturnValue:
     form = SessionForm()
     evaluations = discussable_evaluations(agent.id)
     items = discussable_items(agent.id)
-    form.evaluation_ids.choices = to_choices(
-        (e.id, f"#{e.id} · {e.version.name} · {e.score:.0f}" if e.score is not None else f"#{e.id}")
-        for e in evaluations
-    )
+    form.evaluation_ids.choices = to_choices((e.id, evaluation_label(e)) for e in evaluations)
     form.item_ids.choices = to_choices((item.id, item.module.title) for item in items)
     if not form.is_submitted():
         form.held_on.data = centre_today()
@@ -111,6 +113,7 @@ def detail(session_id: int) -> ResponseReturnValue:
     return render_template(
         "coaching/session.html",
         session=session,
+        evaluation_labels={e.id: evaluation_label(e) for e in session.evaluations},
         form=AcknowledgeForm(),
         is_agent=session.agent_id == current_user.id,
     )

@@ -36,6 +36,8 @@ DEMO_SOURCE = "demo"
 MONTHS = 6
 INTERACTIONS_PER_MONTH = 8
 EVALUATIONS_PER_MONTH = 4
+# In a team that releases by hand, evaluations of this week wait for release.
+HELD_BACK_DAYS = 7
 # Criterion keys (across the shipped scorecards) that a weakness pulls down.
 WEAKNESSES = {
     "empathy": ("empathy", "tone", "personalisation", "apology"),
@@ -160,7 +162,8 @@ def seed_activity(seed: int, today: date) -> ActivitySummary:  # noqa: C901 - on
     start = today - timedelta(days=MONTHS * 30)
     for agent in agents:
         team = next(team for team in teams if team.id == agent.team_id)
-        supervisor = team.supervisors[0] if team.supervisors else None
+        # The team's first supervisor scores; a second one (by id) decides the disputes.
+        supervisor = min(team.supervisors, key=lambda user: user.id, default=None)
         profile = profiles[agent.id]
         for day_offset in sorted(rng.sample(range(MONTHS * 30), MONTHS * INTERACTIONS_PER_MONTH)):
             day = start + timedelta(days=day_offset)
@@ -201,7 +204,8 @@ def seed_activity(seed: int, today: date) -> ActivitySummary:  # noqa: C901 - on
                     )
                 )
                 continue
-            _evaluate(interaction, version, supervisor, manager, profile, age, rng, summary)
+            held = team.release_mode == "manual" and age <= HELD_BACK_DAYS
+            _evaluate(interaction, version, supervisor, manager, profile, age, rng, summary, held)
     db.session.flush()
     return summary
 
@@ -215,11 +219,17 @@ def _evaluate(
     age: int,
     rng: random.Random,
     summary: ActivitySummary,
+    held: bool = False,
 ) -> None:
     definition = version.definition
     answers = {c["key"]: _answer(c, profile, rng) for _, c in iter_criteria(definition)}
     result = score_evaluation(definition, answers)
-    submitted = interaction.occurred_at + timedelta(days=rng.randint(1, 3))
+    # Scored one to three days later, but never after the day before `today`: a contact
+    # of yesterday was scored the same evening (a later time could lie in the future).
+    days_later = rng.randint(1, 3)
+    submitted = interaction.occurred_at + (
+        timedelta(days=days_later) if days_later < age else timedelta(hours=2)
+    )
     evaluation = Evaluation(
         interaction_id=interaction.id,
         agent_id=interaction.agent_id,
@@ -233,10 +243,10 @@ def _evaluate(
         created_at=submitted,
         updated_at=submitted,
         submitted_at=submitted,
-        released_at=submitted,
+        released_at=None if held else submitted,
         strengths=rng.choice(STRENGTHS),
         opportunities=OPPORTUNITIES.get(profile.weakness or ""),
-        status=EvaluationStatus.RELEASED,
+        status=EvaluationStatus.SUBMITTED if held else EvaluationStatus.RELEASED,
     )
     for key, value in answers.items():
         ratio = result.normalised.get(key)
@@ -259,7 +269,7 @@ def _evaluate(
     )
     summary.evaluations += 1
     if age <= 10:
-        return  # still new feedback for the agent
+        return  # still new feedback for the agent (or, held, not released yet)
     roll = rng.random()
     # Auto-failed evaluations are the ones agents challenge most.
     if manager is not None and roll < (0.3 if result.auto_failed else 0.05):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import click
@@ -12,6 +11,7 @@ from flask.cli import with_appcontext
 
 from qa_app.audit.services import record_event
 from qa_app.auth.models import Role, User
+from qa_app.database import utcnow
 from qa_app.demo.activity import seed_activity
 from qa_app.demo.organisation import has_users, seed_demo
 from qa_app.demo.stats import seed_stats
@@ -39,9 +39,12 @@ def seed_demo_command(seed: int, if_empty: bool) -> None:
     if not has_scorecards():
         # The demo evaluations need the shipped scorecards; `make run` syncs them first.
         sync_library(Path(current_app.config["SCORECARDS_DIR"]))
-    activity = seed_activity(seed, date.today())
-    stat_rows = seed_stats(seed, date.today())
-    training = seed_training(date.today())
+    # The UTC date: everything seeded lies before today's midnight in UTC, so in the past
+    # wherever the server's clock is set (a local date can be a day ahead of UTC's).
+    today = utcnow().date()
+    activity = seed_activity(seed, today)
+    stat_rows = seed_stats(seed, today)
+    training = seed_training(today)
     if summary.created_users or summary.created_teams or activity.interactions or stat_rows:
         record_event(
             "demo.seeded",
@@ -66,7 +69,7 @@ def seed_demo_command(seed: int, if_empty: bool) -> None:
         f"{training.sessions} coaching sessions created."
     )
     click.echo(f"Demo logins (password {password}):")
-    shown = [login for login in summary.logins if login.role != Role.AGENT][:5]
+    shown = [login for login in summary.logins if login.role != Role.AGENT]
     shown += [login for login in summary.logins if login.role == Role.AGENT][:2]
     for login in shown:
         team = f"  ({login.team})" if login.team else ""

@@ -18,6 +18,10 @@ from qa_app.teams.models import Team
 DEMO_DOMAIN = "demo.test"
 TEAM_NAMES = ("Customer Service", "Technical Support", "Billing & Payments")
 AGENTS_PER_TEAM = 10
+# Workflows the demo shows: this team's evaluations wait for a supervisor to release them,
+# and this team has a second supervisor, who decides disputes about the first one's scoring.
+MANUAL_RELEASE_TEAM = "Technical Support"
+TWO_SUPERVISORS_TEAM = "Customer Service"
 
 # Contact centres we aim at work in English, German, Polish, Finnish and Norwegian.
 FIRST_NAMES = (
@@ -134,13 +138,16 @@ def _people(rng: random.Random, count: int) -> list[str]:
 def seed_demo(seed: int = 1, password: str = "demo1234") -> DemoSummary:  # noqa: S107
     """Create the demo organisation where it is missing; never change existing rows.
 
-    1 admin, 1 manager, 3 supervisors (one per team), 3 teams and 30 agents (10 per team).
+    1 admin, 1 manager, 4 supervisors (one per team, and a second one in
+    TWO_SUPERVISORS_TEAM), 3 teams (MANUAL_RELEASE_TEAM releases by hand) and 30 agents
+    (10 per team).
     """
     rng = random.Random(seed)
     summary = DemoSummary()
     # Every demo account shares one password, so hash it once (scrypt is deliberately slow).
     password_hash = hash_password(password)
-    names = iter(_people(rng, 5 + len(TEAM_NAMES) * AGENTS_PER_TEAM))
+    # admin, manager, a supervisor per team and the second one, the agents
+    names = iter(_people(rng, 2 + len(TEAM_NAMES) + 1 + len(TEAM_NAMES) * AGENTS_PER_TEAM))
 
     existing = {
         user.email: user
@@ -177,7 +184,10 @@ def seed_demo(seed: int = 1, password: str = "demo1234") -> DemoSummary:  # noqa
     for index, team_name in enumerate(TEAM_NAMES):
         team = teams.get(team_name)
         if team is None:
-            team = Team(name=team_name)
+            team = Team(
+                name=team_name,
+                release_mode="manual" if team_name == MANUAL_RELEASE_TEAM else "immediate",
+            )
             db.session.add(team)
             summary.created_teams += 1
         supervisor = person(Role.SUPERVISOR, index + 1, team)
@@ -185,6 +195,12 @@ def seed_demo(seed: int = 1, password: str = "demo1234") -> DemoSummary:  # noqa
             team.supervisors.append(supervisor)
         for offset in range(AGENTS_PER_TEAM):
             person(Role.AGENT, index * AGENTS_PER_TEAM + offset + 1, team)
+        teams[team_name] = team
+    # Made last, so that everyone else keeps the name an earlier seed gave them.
+    second = person(Role.SUPERVISOR, len(TEAM_NAMES) + 1, teams[TWO_SUPERVISORS_TEAM])
+    db.session.flush()  # users compare by id (Flask-Login): new ones all look alike as None
+    if second not in teams[TWO_SUPERVISORS_TEAM].supervisors:
+        teams[TWO_SUPERVISORS_TEAM].supervisors.append(second)
     db.session.flush()
     return summary
 

@@ -149,8 +149,9 @@ def seed_stats(seed: int, today: date) -> int:
             if rng.random() < ABSENCE_RATE or (agent_id, day) in taken:
                 continue
             totals = _day(profile, rng, traps.get(day))
-            # "Imported" the next morning, so the same seed gives identical rows.
-            at = datetime.combine(day + timedelta(days=1), time(6), UTC)
+            # "Imported" late the same evening: the same seed gives identical rows, and
+            # yesterday's rows are never imported after now (the next morning could be).
+            at = datetime.combine(day, time(23), UTC)
             rows.append({**fixed, "agent_id": agent_id, "day": day, "imported_at": at, **totals})
     for offset in range(0, len(rows), CHUNK):
         db.session.execute(sa.insert(AgentDailyStat), rows[offset : offset + CHUNK])

@@ -62,7 +62,8 @@ def _plan(agent: User, coach: User, state: str, age: int, today: date) -> Traini
         plan.acknowledged_at = _at(issued_on + timedelta(days=1))
         first = plan.items[0]
         plans.set_item_status(first, ItemStatus.DONE, agent)
-        first.completed_at = _at(min(today, first.due_on - timedelta(days=2)))
+        # Done yesterday at the latest: 10:00 today may still lie ahead.
+        first.completed_at = _at(min(today - timedelta(days=1), first.due_on - timedelta(days=2)))
         if len(plan.items) > 1:
             plans.set_item_status(plan.items[1], ItemStatus.IN_PROGRESS, agent)
     if state == "closed":
@@ -88,7 +89,7 @@ def seed_training(today: date) -> TrainingSummary:
     for agent, (state, age) in zip(agents, STORIES, strict=False):
         if agent.team is None or not agent.team.supervisors:  # the query keeps team members
             continue
-        coach = agent.team.supervisors[0]
+        coach = min(agent.team.supervisors, key=lambda user: user.id)  # the one who scores
         plan = _plan(agent, coach, state, age, today)
         if plan is None:
             continue

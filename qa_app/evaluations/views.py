@@ -322,9 +322,15 @@ def detail(evaluation_id: int) -> ResponseReturnValue:
     is_agent = evaluation.agent_id == current_user.id
     deadline = dispute_deadline(evaluation, window)
     open_dispute = next((d for d in evaluation.disputes if d.status == DisputeStatus.OPEN), None)
+    # The agent reads what they were scored on (their own contact: evaluation_or_404 only
+    # gives an agent their own released evaluations, and the check here keeps it so).
+    interaction = evaluation.interaction
+    if current_user.role == Role.AGENT and interaction.agent_id != current_user.id:
+        abort(404)
     return render_template(
         "evaluations/detail.html",
         evaluation=evaluation,
+        interaction=interaction,
         state=state_from_evaluation(evaluation),
         definition=evaluation.version.definition,
         can_edit=can_edit(current_user, evaluation),

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import jsonify, render_template
+from flask import current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_login import current_user
 
 from qa_app.auth.access import public, role_required
 from qa_app.auth.models import Role
+from qa_app.coaching.sessions import pending_sessions
 from qa_app.evaluations.permissions import countable_statuses
 from qa_app.evaluations.summaries import latest_feedback, work_summary
 from qa_app.extensions import db
@@ -21,7 +22,7 @@ from qa_app.stats.kpis import KPIS
 from qa_app.stats.services import monthly_qa
 from qa_app.teams.overview import active_agent_count, team_overviews, visible_agents_by_team
 from qa_app.training.plans import centre_today, progress
-from qa_app.training.summaries import current_plan, overdue_items
+from qa_app.training.summaries import current_plan, items_due_soon, overdue_items
 
 
 @bp.route("/")
@@ -61,6 +62,9 @@ def index() -> ResponseReturnValue:
         plan=plan,
         plan_progress=progress(plan, today) if plan else None,
         today=today,
+        pending_sessions=pending_sessions(current_user),
+        due_soon=items_due_soon(current_user, today, current_app.config["TRAINING_DUE_SOON_DAYS"]),
+        due_soon_days=current_app.config["TRAINING_DUE_SOON_DAYS"],
         performance=agent_performance(
             ReportFilters(
                 default_start(today), today, tz, agent_id=current_user.id, statuses=statuses

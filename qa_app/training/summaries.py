@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -33,6 +33,25 @@ def overdue_items(user: User, today: date, limit: int = 20) -> list[TrainingPlan
             )
             .order_by(TrainingPlanItem.due_on, TrainingPlanItem.id)
             .limit(limit)
+        )
+    )
+
+
+def items_due_soon(agent: User, today: date, days: int) -> list[TrainingPlanItem]:
+    """The agent's unfinished items of issued plans that are due within `days` days of
+    `today`, or overdue; soonest first."""
+    return list(
+        db.session.scalars(
+            sa.select(TrainingPlanItem)
+            .join(TrainingPlan)
+            .where(
+                TrainingPlan.agent_id == agent.id,
+                TrainingPlan.status.in_(WORKING),
+                TrainingPlanItem.status != ItemStatus.DONE,
+                TrainingPlanItem.due_on <= today + timedelta(days=days),
+            )
+            .options(sa.orm.joinedload(TrainingPlanItem.module))
+            .order_by(TrainingPlanItem.due_on, TrainingPlanItem.id)
         )
     )
 

@@ -29,7 +29,7 @@ def seed(runner: Any, *args: str) -> Any:
 
 
 def created(output: str) -> dict[str, int]:
-    """The counts on the "Demo data: 35 users, 3 teams, … created." line."""
+    """The counts on the "Demo data: 36 users, 3 teams, … created." line."""
     line = next(line for line in output.splitlines() if line.startswith("Demo data:"))
     return {noun: int(number) for number, noun in re.findall(r"(\d+) (\w+)", line)}
 
@@ -58,16 +58,22 @@ def seed_events(app: Flask) -> list[dict[str, Any]]:
 def test_seed_demo_creates_the_organisation(app: Flask, runner: Any) -> None:
     result = seed(runner)
     counts = created(result.output)
-    assert (counts["users"], counts["teams"]) == (35, 3)
+    assert (counts["users"], counts["teams"]) == (36, 3)
     with app.app_context():
         roles = Counter(db.session.scalars(sa.select(User.role)))
-        assert roles == {"admin": 1, "manager": 1, "supervisor": 3, "agent": 30}
+        assert roles == {"admin": 1, "manager": 1, "supervisor": 4, "agent": 30}
         teams = db.session.scalars(sa.select(Team).order_by(Team.id)).all()
         assert [team.name for team in teams] == list(TEAM_NAMES)
         for number, team in enumerate(teams, start=1):
-            assert [user.email for user in team.supervisors] == [
-                demo_email(Role.SUPERVISOR, number)
-            ]
+            # Customer Service also has a second supervisor, who decides the first's disputes.
+            second = [demo_email(Role.SUPERVISOR, 4)] if team.name == "Customer Service" else []
+            assert {user.email for user in team.supervisors} == {
+                demo_email(Role.SUPERVISOR, number),
+                *second,
+            }
+            assert team.release_mode == (
+                "manual" if team.name == "Technical Support" else "immediate"
+            )
             assert len(team.agents) == 10
             assert {user.role for user in team.agents} == {"agent"}
         agents = db.session.scalars(sa.select(User).where(User.role == "agent")).all()
@@ -77,10 +83,10 @@ def test_seed_demo_creates_the_organisation(app: Flask, runner: Any) -> None:
         assert all(user.team_id is None and user.external_id is None for user in others)
         assert all(user.email.endswith("@demo.test") for user in agents + others)
         assert all(user.active and not user.must_change_password for user in agents + others)
-        assert len({user.display_name for user in agents + others}) == 35
+        assert len({user.display_name for user in agents + others}) == 36
     events = seed_events(app)
     assert len(events) == 1
-    assert (events[0]["users"], events[0]["teams"]) == (35, 3)
+    assert (events[0]["users"], events[0]["teams"]) == (36, 3)
 
 
 def test_seed_demo_prints_the_logins(runner: Any) -> None:
@@ -92,6 +98,7 @@ def test_seed_demo_prints_the_logins(runner: Any) -> None:
         "supervisor@demo.test",
         "supervisor02@demo.test",
         "supervisor03@demo.test",
+        "supervisor04@demo.test",
         "agent@demo.test",
         "agent02@demo.test",
     ):
@@ -115,7 +122,7 @@ def test_seed_demo_twice_creates_nothing_new(app: Flask, runner: Any) -> None:
         assert db.session.scalar(sa.select(sa.func.count(Team.id))) == 3
         assert (
             db.session.scalar(sa.select(sa.func.count()).select_from(sa.table("team_supervisor")))
-            == 3
+            == 4
         )
     assert len(seed_events(app)) == 1
 
@@ -125,7 +132,7 @@ def test_seed_demo_fills_in_what_is_missing(app: Flask, make_user: Any) -> None:
     with app.app_context():
         summary = seed_demo()
         db.session.commit()
-    assert (summary.created_users, summary.created_teams) == (34, 3)
+    assert (summary.created_users, summary.created_teams) == (35, 3)
     with app.app_context():
         admin = db.session.scalar(sa.select(User).where(User.email == "admin@demo.test"))
         assert (admin.id, admin.display_name, admin.password_hash) == (
@@ -133,13 +140,13 @@ def test_seed_demo_fills_in_what_is_missing(app: Flask, make_user: Any) -> None:
             "My Own Admin",
             mine.password_hash,
         )
-        assert db.session.scalar(sa.select(sa.func.count(User.id))) == 35
+        assert db.session.scalar(sa.select(sa.func.count(User.id))) == 36
 
 
 def test_if_empty_seeds_an_empty_database(app: Flask, runner: Any) -> None:
     result = seed(runner, "--if-empty")
-    assert created(result.output)["users"] == 35
-    assert len(everyone(app)) == 35
+    assert created(result.output)["users"] == 36
+    assert len(everyone(app)) == 36
 
 
 def test_if_empty_leaves_a_real_centre_alone(app: Flask, runner: Any, make_user: Any) -> None:
@@ -211,7 +218,7 @@ def names_for(seed_value: int) -> list[tuple[str, str]]:
 
 def test_seed_chooses_the_names(app_context: None) -> None:
     seven = names_for(7)
-    assert len(seven) == 35
+    assert len(seven) == 36
     assert names_for(7) == seven
     eight = names_for(8)
     assert [email for email, _ in eight] == [email for email, _ in seven]
@@ -229,7 +236,7 @@ def test_seed_demo_only_flushes(app: Flask) -> None:
     """The CLI command owns the commit: seed_demo leaves the transaction to its caller."""
     with app.app_context():
         summary = seed_demo()
-        assert (summary.created_users, summary.created_teams) == (35, 3)
+        assert (summary.created_users, summary.created_teams) == (36, 3)
         db.session.rollback()
     assert everyone(app) == []
 

@@ -23,6 +23,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from qa_app import create_app
+from qa_app.database import utcnow
 from qa_app.demo.activity import seed_activity
 from qa_app.demo.organisation import seed_demo
 from qa_app.extensions import db
@@ -73,7 +74,7 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
         flask_migrate.upgrade()
         seed_demo(seed=1)
         sync_scorecard_files(Path(app.config["SCORECARDS_DIR"]))
-        seed_activity(1, date.today())
+        seed_activity(1, utcnow().date())  # as seed-demo does: nothing dated after now
         db.session.commit()
     return app
 
@@ -193,6 +194,23 @@ def test_agent_reads_and_acknowledges_new_feedback(page: Any, live_server: str) 
     page.fill("#comment", "Thanks, understood.")
     page.click("#submit")
     assert "the feedback is acknowledged" in page.content()
+
+
+def test_agent_reads_the_contact_and_the_guidance_they_were_scored_on(
+    page: Any, live_server: str
+) -> None:
+    """Issue 19, item 4: the agent disputes nothing blind."""
+    sign_in(page, live_server, "agent02@demo.test")
+    page.click("text=My feedback")
+    page.locator(".list-group a.list-group-item").first.click()
+    page.wait_for_selector("#interaction")
+    contact = page.locator("#interaction")
+    expect(contact).to_contain_text("The contact you were scored on")
+    expect(contact).to_contain_text("D1-")  # the demo's call and ticket references
+    expect(contact.locator(".transcript")).to_contain_text("Agent:")
+    guidance = page.locator(".guidance").first
+    expect(guidance).to_be_visible()
+    assert len(guidance.inner_text().strip()) > 20
 
 
 def test_live_score_updates_without_saving(page: Any, live_server: str) -> None:

@@ -1,0 +1,105 @@
+"""The demo centre shows every workflow (issue 19, item 16): nothing in it happens in the
+future, one team holds evaluations back for release, one team has two supervisors, and every
+open dispute has someone who may decide it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from qa_app.auth.models import User
+from qa_app.database import UTCDateTime, utcnow
+from qa_app.evaluations.models import Dispute, DisputeStatus, Evaluation, EvaluationStatus
+from qa_app.evaluations.permissions import can_resolve
+from qa_app.extensions import db
+from qa_app.teams.models import Team
+
+# Columns that hold a deadline or an expiry, which lie ahead by design.
+AHEAD_BY_DESIGN = {"due_on", "expires_at", "locked_until"}
+
+
+@pytest.fixture
+def demo(app: Flask) -> Flask:
+    """The whole demo centre, seeded by the command `make run` uses."""
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    return app
+
+
+def _past_columns() -> list[sa.Column[Any]]:
+    return [
+        column
+        for table in db.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, sa.Date | sa.DateTime | UTCDateTime)
+        and column.name not in AHEAD_BY_DESIGN
+    ]
+
+
+def test_nothing_seeded_is_dated_after_now(demo: Flask) -> None:
+    now = utcnow()
+    today = now.date()
+    with demo.app_context():
+        columns = _past_columns()
+        assert len(columns) > 30  # the sweep reaches every table
+        late = {}
+        for column in columns:
+            latest = db.session.scalar(sa.select(sa.func.max(column)))
+            if latest is None:
+                continue
+            if isinstance(latest, datetime):
+                if latest.tzinfo is None:  # SQLite hands back naive UTC in raw selects
+                    latest = latest.replace(tzinfo=UTC)
+                if latest > now:
+                    late[f"{column.table.name}.{column.name}"] = latest.isoformat()
+            elif latest > today:
+                late[f"{column.table.name}.{column.name}"] = latest.isoformat()
+    assert late == {}, f"dated after {now.isoformat()}"
+
+
+def test_one_team_releases_by_hand_with_evaluations_waiting(demo: Flask) -> None:
+    with demo.app_context():
+        manual = db.session.scalars(sa.select(Team).where(Team.release_mode == "manual")).all()
+        assert [team.name for team in manual] == ["Technical Support"]
+        waiting = db.session.execute(
+            sa.select(User.team_id, Evaluation.released_at)
+            .join(User, User.id == Evaluation.agent_id)
+            .where(Evaluation.status == EvaluationStatus.SUBMITTED)
+        ).all()
+        assert waiting, "no evaluation waits for release"
+        assert {(team_id, released) for team_id, released in waiting} == {(manual[0].id, None)}
+        # The team's older evaluations were released, so its agents have feedback too.
+        released = db.session.scalar(
+            sa.select(sa.func.count(Evaluation.id))
+            .join(User, User.id == Evaluation.agent_id)
+            .where(User.team_id == manual[0].id, Evaluation.released_at.is_not(None))
+        )
+        assert released > 0
+
+
+def test_a_team_has_two_supervisors_and_each_open_dispute_a_decider(demo: Flask) -> None:
+    with demo.app_context():
+        team = db.session.scalar(sa.select(Team).where(Team.name == "Customer Service"))
+        assert [s.email for s in team.supervisors] == [
+            "supervisor@demo.test",
+            "supervisor04@demo.test",
+        ]
+        people = db.session.scalars(
+            sa.select(User).where(User.role.in_(["supervisor", "manager"]))
+        ).all()
+        disputes = db.session.scalars(
+            sa.select(Dispute).where(Dispute.status == DisputeStatus.OPEN)
+        ).all()
+        assert disputes
+        for dispute in disputes:
+            deciders = {user.email for user in people if can_resolve(user, dispute)}
+            assert deciders, dispute.id
+            if dispute.evaluation.agent.team_id == team.id:
+                # The evaluator may not decide; the team's other supervisor may.
+                assert "supervisor04@demo.test" in deciders
+                assert "supervisor@demo.test" not in deciders
+        assert any(d.evaluation.agent.team_id == team.id for d in disputes)
