@@ -193,8 +193,8 @@ class CriterionForm(RevisionForm):
         known = {key for key, _title in self.catalogue}
         base = [("", _l("(none)")), *self.catalogue]
         for entry in self.training:
-            held = entry.data or ""
-            missing = [(held, held)] if held and held not in known else []
+            chosen = entry.data or ""
+            missing = [(chosen, chosen)] if chosen and chosen not in known else []
             entry.choices = to_choices([*base, *missing])
 
     def modules(self) -> list[str]:
