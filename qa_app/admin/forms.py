@@ -48,8 +48,12 @@ class UserForm(FlaskForm):
     display_name = StringField(
         _l("Name"), validators=[DataRequired(), Length(max=120)], filters=[strip_whitespace]
     )
+    # A new user is an agent unless the administrator says otherwise: most accounts are
+    # agents, and a slip should never hand out administrator rights.
     role = SelectField(
-        _l("Role"), choices=to_choices((role.value, label) for role, label in ROLE_LABELS.items())
+        _l("Role"),
+        choices=to_choices((role.value, label) for role, label in ROLE_LABELS.items()),
+        default=Role.AGENT.value,
     )
     team_id = SelectField(
         _l("Team (agents)"),

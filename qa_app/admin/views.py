@@ -122,6 +122,16 @@ def set_active(user_id: int) -> ResponseReturnValue:
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
+@bp.route("/users/<int:user_id>/deactivate", endpoint="confirm_deactivate")
+@role_required(Role.ADMIN)
+def confirm_deactivate(user_id: int) -> ResponseReturnValue:
+    """Ask before deactivating: what it does, and the button that does it (no script)."""
+    user = db.get_or_404(User, user_id)
+    if not user.active:
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template("admin/confirm_deactivate.html", user=user, post_form=PostForm())
+
+
 @bp.route("/users/<int:user_id>/reset-password", methods=["POST"], endpoint="reset_password")
 @role_required(Role.ADMIN)
 def reset_user_password(user_id: int) -> ResponseReturnValue:

@@ -7,10 +7,11 @@ from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -27,7 +28,7 @@ from wtforms.validators import (
 )
 
 from qa_app.channels import CHANNEL_LABELS, CHANNELS
-from qa_app.uploads.transaction import UPLOAD_ACCEPT, date_order_field
+from qa_app.uploads.transaction import UPLOAD_ACCEPT, FileOrHeld, date_order_field
 from qa_app.web.forms import strip_whitespace, to_choices
 
 
@@ -81,9 +82,11 @@ class ImportForm(FlaskForm):
     file = FileField(
         _l("CSV or XLSX file"),
         # The reader names what is wrong with any other file (.xls, .xlsm, an image…).
-        validators=[FileRequired()],
+        validators=[FileOrHeld("interactions")],
         render_kw={"accept": UPLOAD_ACCEPT},
     )
+    # The token of the file kept since its dry run (qa_app.uploads.held).
+    held = HiddenField()
     source = StringField(
         _l("Source system"),
         default="import",

@@ -152,6 +152,7 @@ def import_file() -> ResponseReturnValue:
         report, problems = run_upload(
             form,
             import_interactions,
+            hold_as="interactions",
             source=form.source.data,
             actor=current_user,
             options=ReadOptions(day_first=day_first_of(form), tz=get_timezone()),

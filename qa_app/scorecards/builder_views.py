@@ -15,7 +15,7 @@ from qa_app.channels import CHANNEL_LABELS
 from qa_app.extensions import db
 from qa_app.scorecards import drafts as draft_ops
 from qa_app.scorecards.blueprint import bp
-from qa_app.scorecards.definition import DefinitionError, validate_definition
+from qa_app.scorecards.definition import DefinitionError, check_criterion, validate_definition
 from qa_app.scorecards.forms import (
     KIND_LABELS,
     CriterionForm,
@@ -26,6 +26,8 @@ from qa_app.scorecards.forms import (
 )
 from qa_app.scorecards.lookup import EDITORS, scorecard_or_404
 from qa_app.scorecards.models import Scorecard
+from qa_app.scorecards.problems import DraftProblem, describe
+from qa_app.scorecards.training_modules import known_module_keys
 from qa_app.web.forms import required_data
 from qa_app.web.transaction import committing
 
@@ -77,11 +79,14 @@ def start_draft(slug: str) -> ResponseReturnValue:
 def draft(slug: str) -> ResponseReturnValue:
     """The draft: settings, sections and criteria with their actions."""
     scorecard = _draft_or_redirect(slug)
-    problems: list[Any] = []
+    draft = scorecard.draft or {}
+    problems: list[tuple[DraftProblem, str]] = []
     try:
-        validate_definition(scorecard.draft or {})
+        validate_definition(draft, known_modules=known_module_keys())
     except DefinitionError as error:
-        problems = error.problems
+        for problem in error.problems:
+            described = describe(problem, draft)
+            problems.append((described, _fixed_at(scorecard, described)))
     return render_template(
         "scorecards/draft.html",
         scorecard=scorecard,
@@ -92,6 +97,25 @@ def draft(slug: str) -> ResponseReturnValue:
         channel_labels=CHANNEL_LABELS,
         locked=draft_ops.published_keys(scorecard),
     )
+
+
+def _fixed_at(scorecard: Scorecard, problem: DraftProblem) -> str:
+    """The builder page where a problem is fixed."""
+    slug = scorecard.slug
+    if problem.section is None:
+        if problem.settings:
+            return url_for("scorecards.draft_settings", slug=slug)
+        return url_for("scorecards.new_section", slug=slug)
+    if problem.criterion is not None:
+        return url_for(
+            "scorecards.edit_criterion",
+            slug=slug,
+            section=problem.section,
+            criterion=problem.criterion,
+        )
+    criteria = (scorecard.draft or {})["sections"][problem.section].get("criteria")
+    endpoint = "scorecards.edit_section" if criteria else "scorecards.new_criterion"
+    return url_for(endpoint, slug=slug, section=problem.section)
 
 
 @bp.route("/<slug>/draft/settings", methods=["GET", "POST"])
@@ -182,6 +206,8 @@ def edit_criterion(slug: str, section: int, criterion: int | None = None) -> Res
         form.revision.data = str(scorecard.draft_revision)
         if existing:
             form.load(existing)
+            # What stops publishing (a module the catalogue no longer has …) shows at once.
+            form.show_problems(check_criterion(existing, known_module_keys())[1])
     key_locked = bool(existing and existing["key"] in locked)
     if key_locked:
         form.key.render_kw = {"readonly": True}

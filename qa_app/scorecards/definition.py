@@ -15,7 +15,7 @@ import math
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
 import tomli_w
@@ -41,15 +41,27 @@ MAX_SECTIONS = 30
 MAX_CRITERIA = 150
 MAX_SCALE_STEPS = 100
 NESTED_TOO_DEEPLY = "arrays or tables nested too deeply to be a scorecard"
+# The last part of a location that names a key ("sections[1].criteria[2] (greeting).kind").
+FIELD_NAME = re.compile(r"(?:^|\.)([a-z_]+)$")
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a definition: where (file, path, criterion key) and why."""
+    """One thing wrong with a definition: where (file, path, criterion key) and why.
+
+    For the web builder, which shows each problem beside the field it concerns, a problem
+    also says which section and criterion (positions from 0) and which key (`field_name`) it is
+    about, and a `code` with its `detail` where the builder words it itself.
+    """
 
     location: str
     reason: str
     source: str = ""
+    section: int | None = field(default=None, compare=False)
+    criterion: int | None = field(default=None, compare=False)
+    field_name: str = field(default="", compare=False)
+    code: str = field(default="", compare=False)
+    detail: tuple[str, ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         prefix = f"{self.source}: " if self.source else ""
@@ -80,9 +92,27 @@ class _Checker:
     def __init__(self, source: str) -> None:
         self.source = source
         self.problems: list[Problem] = []
+        # Where the check is: the section and criterion (from 0) being read, if any.
+        self.section: int | None = None
+        self.criterion: int | None = None
+        self.known_modules: frozenset[str] | None = None
 
-    def problem(self, location: str, reason: str) -> None:
-        self.problems.append(Problem(location, reason, self.source))
+    def problem(
+        self, location: str, reason: str, *, code: str = "", detail: tuple[str, ...] = ()
+    ) -> None:
+        name = FIELD_NAME.search(location)
+        self.problems.append(
+            Problem(
+                location,
+                reason,
+                self.source,
+                section=self.section,
+                criterion=self.criterion,
+                field_name=name.group(1) if name else "",
+                code=code,
+                detail=detail,
+            )
+        )
 
     def unknown_keys(self, data: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
         for key in data:
@@ -131,14 +161,21 @@ class _Checker:
 
 
 def validate_definition(
-    data: Mapping[str, Any], *, source: str = "", expected_slug: str | None = None
+    data: Mapping[str, Any],
+    *,
+    source: str = "",
+    expected_slug: str | None = None,
+    known_modules: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     """Check a scorecard definition and return its canonical form.
 
     Raises DefinitionError listing every problem (file, location with the criterion key,
-    reason), so that a broken file is fixed in one pass.
+    reason), so that a broken file is fixed in one pass. With `known_modules` (the training
+    catalogue), a criterion naming any other module is a problem too. `scorecards sync` and
+    the web builder both publish through this one check.
     """
     check = _Checker(source)
+    check.known_modules = known_modules
     if not isinstance(data, Mapping):
         raise DefinitionError([Problem("(file)", "must be a TOML table", source)])
     check.unknown_keys(data, TOP_LEVEL_KEYS, "")
@@ -180,7 +217,9 @@ def _channels(check: _Checker, channels: Any) -> list[str]:
 
 def _sections(check: _Checker, sections: Any) -> list[dict[str, Any]]:
     if not isinstance(sections, list) or not sections:
-        check.problem("sections", "at least one [[sections]] with criteria is required")
+        check.problem(
+            "sections", "at least one [[sections]] with criteria is required", code="no_sections"
+        )
         return []
     if len(sections) > MAX_SECTIONS:
         check.problem("sections", f"at most {MAX_SECTIONS} sections")
@@ -189,6 +228,7 @@ def _sections(check: _Checker, sections: Any) -> list[dict[str, Any]]:
     result = []
     for number, section in enumerate(sections, start=1):
         where = f"sections[{number}]."
+        check.section, check.criterion = number - 1, None
         if not isinstance(section, Mapping):
             check.problem(where[:-1], "must be a table")
             continue
@@ -199,14 +239,19 @@ def _sections(check: _Checker, sections: Any) -> list[dict[str, Any]]:
             canonical["weight"] = weight
         criteria = section.get("criteria")
         if not isinstance(criteria, list) or not criteria:
-            check.problem(where + "criteria", "a section needs at least one criterion")
+            check.problem(
+                where + "criteria", "a section needs at least one criterion", code="no_criteria"
+            )
             criteria = []
         total += len(criteria)
-        canonical["criteria"] = [
-            _criterion(check, criterion, f"{where}criteria[{index}]", seen_keys)
-            for index, criterion in enumerate(criteria, start=1)
-        ]
+        canonical["criteria"] = []
+        for index, criterion in enumerate(criteria, start=1):
+            check.criterion = index - 1
+            where_criterion = f"{where}criteria[{index}]"
+            canonical["criteria"].append(_criterion(check, criterion, where_criterion, seen_keys))
+        check.criterion = None
         result.append(canonical)
+    check.section = None
     if total > MAX_CRITERIA:
         check.problem("sections", f"at most {MAX_CRITERIA} criteria in a scorecard")
     return result
@@ -249,7 +294,7 @@ def _criterion(check: _Checker, data: Any, where: str, seen_keys: set[str]) -> d
         check.problem(where + "na_allowed", "a critical criterion cannot be N/A")
     if "fail_below" in data:
         _fail_below(check, data["fail_below"], kind, result, low, high, where)
-    result["training"] = _training(check, data.get("training", []), where)
+    result["training"] = _training(check, data.get("training", []), where, key)
     return result
 
 
@@ -301,7 +346,7 @@ def _fail_below(
         result["fail_below"] = _tidy_number(value)
 
 
-def _training(check: _Checker, training: Any, where: str) -> list[str]:
+def _training(check: _Checker, training: Any, where: str, key: str | None) -> list[str]:
     if not isinstance(training, list) or not all(isinstance(item, str) for item in training):
         check.problem(where + "training", "must be a list of training module keys")
         return []
@@ -310,6 +355,18 @@ def _training(check: _Checker, training: Any, where: str) -> list[str]:
             check.problem(
                 where + "training", f"{item!r} is not a module key like 'active-listening'"
             )
+    known = check.known_modules
+    unknown = tuple(item for item in training if SLUG.match(item) and known is not None
+                    and item not in known)  # fmt: skip
+    if unknown:
+        # Worded as `scorecards sync` has always told it, by section number and criterion key.
+        location = f"sections[{(check.section or 0) + 1}].criteria.{key}.training"
+        check.problem(
+            location if check.section is not None else where + "training",
+            f"unknown training module(s) {', '.join(unknown)} (not in training.toml)",
+            code="unknown_modules",
+            detail=unknown,
+        )
     return list(training)
 
 
@@ -319,7 +376,13 @@ def content_hash(definition: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def parse_toml(text: str, *, source: str = "", expected_slug: str | None = None) -> dict[str, Any]:
+def parse_toml(
+    text: str,
+    *,
+    source: str = "",
+    expected_slug: str | None = None,
+    known_modules: frozenset[str] | None = None,
+) -> dict[str, Any]:
     """Read and validate scorecard TOML; syntax errors become a Problem with the line."""
     try:
         data = tomllib.loads(text)
@@ -327,7 +390,9 @@ def parse_toml(text: str, *, source: str = "", expected_slug: str | None = None)
         raise DefinitionError([Problem("(syntax)", str(error), source)]) from error
     except RecursionError as error:  # tomllib recurses once per nested array or table
         raise DefinitionError([Problem("(syntax)", NESTED_TOO_DEEPLY, source)]) from error
-    return validate_definition(data, source=source, expected_slug=expected_slug)
+    return validate_definition(
+        data, source=source, expected_slug=expected_slug, known_modules=known_modules
+    )
 
 
 def to_toml(definition: Mapping[str, Any], *, header: str = "") -> str:
@@ -336,9 +401,12 @@ def to_toml(definition: Mapping[str, Any], *, header: str = "") -> str:
     return comment + tomli_w.dumps(dict(definition), multiline_strings=True)
 
 
-def check_criterion(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
-    """Validate one criterion on its own (the builder's form); problems name the field."""
+def check_criterion(
+    data: Mapping[str, Any], known_modules: frozenset[str] | None = None
+) -> tuple[dict[str, Any], list[Problem]]:
+    """Validate one criterion on its own (the builder's form) with the file's rules; each
+    problem's `field_name` names the key it concerns."""
     check = _Checker("")
+    check.known_modules = known_modules
     canonical = _criterion(check, data, "", set())
-    problems = [Problem(p.location.rsplit(".", 1)[-1], p.reason) for p in check.problems]
-    return canonical, problems
+    return canonical, check.problems

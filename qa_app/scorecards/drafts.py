@@ -21,6 +21,7 @@ from qa_app.extensions import db
 from qa_app.scorecards.definition import validate_definition
 from qa_app.scorecards.models import Scorecard, ScorecardVersion
 from qa_app.scorecards.services import latest_version, publish_version
+from qa_app.scorecards.training_modules import known_module_keys
 
 Draft = dict[str, Any]
 
@@ -195,13 +196,16 @@ def discard_draft(scorecard: Scorecard) -> bool:
 
 
 def publish_draft(scorecard: Scorecard, revision: int, actor_id: int) -> ScorecardVersion | None:
-    """Validate the draft like a file and publish it; None when it equals the latest version.
+    """Validate the draft like a file (its modules against the training catalogue, as
+    `scorecards sync` checks them) and publish it; None when it equals the latest version.
 
     Raises DefinitionError with every problem, DraftConflict when the draft moved on.
     """
     if scorecard.draft is None or scorecard.draft_revision != revision:
         raise DraftConflict
-    definition = validate_definition(scorecard.draft, source="draft")
+    definition = validate_definition(
+        scorecard.draft, source="draft", known_modules=known_module_keys()
+    )
     version = publish_version(scorecard, definition, source="builder", actor_id=actor_id)
     scorecard.draft = None
     scorecard.draft_revision += 1

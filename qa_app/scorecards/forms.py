@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    FieldList,
     FloatField,
     HiddenField,
     IntegerField,
@@ -29,8 +30,10 @@ from wtforms.validators import (
 
 from qa_app.channels import CHANNEL_LABELS
 from qa_app.extensions import db
-from qa_app.scorecards.definition import RESERVED_SLUGS, SLUG, check_criterion
+from qa_app.scorecards.definition import RESERVED_SLUGS, SLUG, Problem, check_criterion
 from qa_app.scorecards.models import Scorecard
+from qa_app.scorecards.problems import plain_reason
+from qa_app.scorecards.training_modules import training_modules
 from qa_app.scoring import DEFAULT_PASS_MARK
 from qa_app.web.forms import MultiCheckboxField, greater_than_zero, strip_whitespace, to_choices
 
@@ -122,6 +125,8 @@ class SectionForm(RevisionForm):
 
 # Where check_criterion's problem for a file key is shown, per kind.
 _FIELD_FOR_KEY = {"min": "scale_min", "max": "scale_max"}
+# Module selects shown: at least this many, and one empty beyond those chosen.
+MODULE_SLOTS = 3
 
 
 class CriterionForm(RevisionForm):
@@ -160,15 +165,42 @@ class CriterionForm(RevisionForm):
             "Empty: only the lowest value (a no, the scale minimum, 0 points) fails."
         ),
     )
-    training = StringField(
-        _l("Training modules"),
-        filters=[strip_whitespace],
+    # Chosen from the training catalogue, most relevant first (plans propose the first
+    # module an agent does not have yet). validate_choice is off so that a module the
+    # catalogue no longer has is told in words by the file rules, beside this field.
+    training = FieldList(
+        SelectField(validate_choice=False),
+        label=_l("Training modules, most relevant first"),
         description=_l(
-            "Keys of the training modules this criterion maps to, separated by "
-            "commas, e.g. active-listening, empathy-statements."
+            "The modules of the training catalogue that teach this criterion. Training "
+            "plans propose the first one an agent has not had yet."
         ),
+        min_entries=MODULE_SLOTS,
     )
     submit = SubmitField(_l("Save criterion"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.catalogue = training_modules()
+        self.training_errors: list[str] = []
+        if all(entry.data for entry in self.training):
+            self.training.append_entry()  # room for one more module
+        self._offer_modules()
+
+    def _offer_modules(self) -> None:
+        """Each module select offers the catalogue, and the module it holds if the
+        catalogue no longer has it (so that the form shows what the draft names)."""
+        known = {key for key, _title in self.catalogue}
+        base = [("", _l("(none)")), *self.catalogue]
+        for entry in self.training:
+            chosen = entry.data or ""
+            missing = [(chosen, chosen)] if chosen and chosen not in known else []
+            entry.choices = to_choices([*base, *missing])
+
+    def modules(self) -> list[str]:
+        """The chosen modules in order, each once."""
+        chosen = [str(entry.data).strip() for entry in self.training if entry.data]
+        return list(dict.fromkeys(item for item in chosen if item))
 
     def criterion(self) -> dict[str, Any]:
         """The criterion as the file format writes it (only the fields its kind uses)."""
@@ -187,9 +219,7 @@ class CriterionForm(RevisionForm):
         )
         if self.fail_below.data is not None:
             data["fail_below"] = self.fail_below.data
-        data["training"] = [
-            item.strip() for item in (self.training.data or "").split(",") if item.strip()
-        ]
+        data["training"] = self.modules()
         return data
 
     def validate(self, extra_validators: Any = None) -> bool:
@@ -199,15 +229,23 @@ class CriterionForm(RevisionForm):
         data = self.criterion()
         if not data["key"]:
             data["key"] = "placeholder"  # a missing key is made from the label later
-        canonical, problems = check_criterion(data)
+        known = frozenset(key for key, _title in self.catalogue)
+        canonical, problems = check_criterion(data, known)
+        self.show_problems(problems)
+        self.canonical = canonical if self.key.data else {**canonical, "key": ""}
+        return not problems
+
+    def show_problems(self, problems: list[Problem]) -> None:
+        """Put each of the file rules' problems beside the field it concerns."""
         for problem in problems:
-            name = problem.location
+            name = problem.field_name
+            if name == "training":
+                self.training_errors.append(plain_reason(problem))
+                continue
             if name == "max" and self.kind.data == "points":
                 name = "points_max"
             field = getattr(self, _FIELD_FOR_KEY.get(name, name), None) or self.label
-            field.errors = [*field.errors, problem.reason]
-        self.canonical = canonical if self.key.data else {**canonical, "key": ""}
-        return not problems
+            field.errors = [*field.errors, plain_reason(problem)]
 
     def load(self, criterion: dict[str, Any]) -> None:
         """Fill the form from a criterion of the draft."""
@@ -226,7 +264,10 @@ class CriterionForm(RevisionForm):
             self.scale_min.data, self.scale_max.data = criterion.get("min"), criterion.get("max")
         elif criterion.get("kind") == "points":
             self.points_max.data = criterion.get("max")
-        self.training.data = ", ".join(criterion.get("training", []))
+        modules = list(criterion.get("training", []))
+        slots = max(MODULE_SLOTS, len(modules) + 1)
+        self.training.process(None, [*modules, *[""] * (slots - len(modules))])
+        self._offer_modules()
 
 
 class MoveForm(RevisionForm):

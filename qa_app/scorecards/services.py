@@ -106,23 +106,6 @@ class SyncReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-def unknown_modules(definition: Mapping[str, Any], known: frozenset[str]) -> list[Problem]:
-    """Criteria of a definition that name a training module the catalogue does not have."""
-    problems = []
-    for number, section in enumerate(definition["sections"], start=1):
-        for criterion in section["criteria"]:
-            unknown = [key for key in criterion["training"] if key not in known]
-            if unknown:
-                problems.append(
-                    Problem(
-                        f"sections[{number}].criteria.{criterion['key']}.training",
-                        f"unknown training module(s) {', '.join(unknown)} (not in training.toml)",
-                        f"{definition['slug']}.toml",
-                    )
-                )
-    return problems
-
-
 def read_scorecard_files(
     directory: Path, known_modules: frozenset[str] | None = None
 ) -> list[dict[str, Any]]:
@@ -141,10 +124,10 @@ def read_scorecard_files(
             continue
         try:
             text = path.read_text(encoding="utf-8")
-            definition = parse_toml(text, source=path.name, expected_slug=path.stem)
+            definition = parse_toml(
+                text, source=path.name, expected_slug=path.stem, known_modules=known_modules
+            )
             definitions.append(definition)
-            if known_modules is not None:
-                problems.extend(unknown_modules(definition, known_modules))
         except UnicodeDecodeError:
             problems.append(Problem("(file)", "is not UTF-8 text", path.name))
         except DefinitionError as error:

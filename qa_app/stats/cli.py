@@ -86,6 +86,11 @@ def import_stats_command(
         f"replaced) for {report.agents} agents from {report.rows} rows, "
         f"{report.first_day} to {report.last_day}." + how_read(report.recognised, report.encoding)
     )
+    if report.fcr_from_contacts:
+        click.echo(
+            "Note: the file gives FCR as a percentage but has no column of FCR-eligible "
+            "contacts, so each day's FCR was taken as a share of its contacts handled, as AHT is."
+        )
     for match in report.name_matches:
         click.echo(f"Warning: {match}.", err=True)
 

@@ -105,6 +105,20 @@ class AgentDays(dict[DayKey, tuple[int, ...]]):
     their source gives. The others are 0 in the tuples and stored as NULL."""
 
     given: frozenset[str] = frozenset(TOTAL_COLUMNS)
+    # The FCR % was read as a share of each day's contacts (`fcr_base_is_contacts`).
+    fcr_from_contacts: bool = False
+
+
+def fcr_base_is_contacts(names: Collection[str]) -> bool:
+    """Whether a source's FCR % is a share of the day's contacts: it gives the percentage
+    and the contacts, but neither the eligible contacts nor the resolved ones. AHT is read
+    over the same contacts (an average × contacts); the import's result says so."""
+    return (
+        "fcr_pct" in names
+        and "contacts_handled" in names
+        and "fcr_eligible" not in names
+        and "fcr_resolved" not in names
+    )
 
 
 def given_totals(names: Iterable[str]) -> frozenset[str]:
@@ -116,6 +130,8 @@ def given_totals(names: Iterable[str]) -> frozenset[str]:
     if "aht_seconds" in names or names.intersection(HANDLE_PARTS):
         given.add("handle_seconds")
     given.update(PERCENT_OF[name][0] for name in PERCENTAGES if name in names)
+    if fcr_base_is_contacts(names):
+        given.add("fcr_eligible")
     if NEGATIVE in names:
         given.add("csat_responses")
     return frozenset(given)
@@ -158,6 +174,8 @@ class StatsReport:
     recognised: str | None = field(default=None, compare=False)
     # Agents matched by their display name only: told as warnings, never silently.
     name_matches: list[NameMatch] = field(default_factory=list, compare=False)
+    # The FCR % had no eligible-contacts column: each day's contacts were its base.
+    fcr_from_contacts: bool = field(default=False, compare=False)
 
 
 @dataclass
@@ -251,6 +269,8 @@ def check_day_row(
         part, base = PERCENT_OF[name]
         if part in values:
             continue  # the count itself is there; the percentage is only its echo
+        if name == "fcr_pct" and base not in row and fcr_base_is_contacts(row.keys()):
+            values[base] = contacts  # FCR % of the day's contacts, as AHT is an average of
         if base not in values:
             problem(
                 name,
@@ -382,6 +402,7 @@ def add_up(
     if problems:
         raise TableError(problems)
     days.given = given_totals(given)
+    days.fcr_from_contacts = fcr_base_is_contacts(frozenset(given))
     return days
 
 
@@ -402,6 +423,7 @@ def save_days(
         agent_days=len(days),
         dry_run=dry_run,
         agents=len({key[0] for key in days}),
+        fcr_from_contacts=days.fcr_from_contacts,
     )
     if not dry_run:
         # Two imports of the same agent-days at once: the later one waits, then replaces.

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, FloatField, SelectField, StringField, SubmitField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, FloatField, HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from qa_app.uploads.transaction import UPLOAD_ACCEPT, date_order_field
+from qa_app.uploads.transaction import UPLOAD_ACCEPT, FileOrHeld, date_order_field
 from qa_app.web.forms import strip_whitespace, to_choices
 
 SOURCE = [DataRequired(), Length(max=40), Regexp(r"^[A-Za-z0-9_. -]+$")]
@@ -20,9 +20,11 @@ class StatsImportForm(FlaskForm):
     file = FileField(
         _l("CSV or XLSX file"),
         # The reader names what is wrong with any other file (.xls, .xlsm, an image…).
-        validators=[FileRequired()],
+        validators=[FileOrHeld("statistics")],
         render_kw={"accept": UPLOAD_ACCEPT},
     )
+    # The token of the file kept since its dry run (qa_app.uploads.held).
+    held = HiddenField()
     source = StringField(
         _l("Source system"),
         default="import",

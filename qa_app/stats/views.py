@@ -19,6 +19,7 @@ from qa_app.extensions import db
 from qa_app.profiles.forms import editor_context, refused_file_editor
 from qa_app.stats.agent_performance import agent_performance
 from qa_app.stats.blueprint import bp
+from qa_app.stats.daily_rows import StatsReport
 from qa_app.stats.filters import ReportFilters, default_start
 from qa_app.stats.forms import StatsImportForm, TargetForm, mapping_form_class
 from qa_app.stats.importer import ALIASES, import_stats
@@ -51,6 +52,7 @@ def import_file() -> ResponseReturnValue:
         report, problems = run_upload(
             form,
             import_stats,
+            hold_as="statistics",
             source=form.source.data,
             actor=current_user,
             max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
@@ -65,7 +67,8 @@ def import_file() -> ResponseReturnValue:
                     replaced=report.replaced,
                 )
                 + recognised_as(report.recognised)
-                + read_as(report.encoding),
+                + read_as(report.encoding)
+                + "".join(" " + note for note in _import_notes(report)),
                 "success",
             )
             flash_name_matches(report.name_matches)
@@ -78,8 +81,21 @@ def import_file() -> ResponseReturnValue:
         report=report,
         problems=problems,
         unknown=unknown_agents(problems),
+        notes=_import_notes(report) if report else [],
         **(editor_context(editor) if editor else {}),
     ), (400 if problems else 200)
+
+
+def _import_notes(report: StatsReport) -> list[str]:
+    """What the result says about how the file's figures were read, beyond its counts."""
+    if not report.fcr_from_contacts:
+        return []
+    return [
+        _(
+            "The file gives FCR as a percentage but has no column of FCR-eligible contacts, "
+            "so each day's FCR was taken as a share of its contacts handled, as AHT is."
+        )
+    ]
 
 
 @bp.route("/mappings", methods=["GET", "POST"])

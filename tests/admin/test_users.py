@@ -316,6 +316,19 @@ def test_create_user_form_shows_the_fields(admin_client: FlaskClient, org: Organ
     assert ">No team</option>" in html
 
 
+def test_a_new_user_is_an_agent_unless_chosen_otherwise(
+    admin_client: FlaskClient, org: Organisation
+) -> None:
+    """The role a slip would leave selected is Agent, never Administrator."""
+    html = admin_client.get("/admin/users/new").get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="role"[^>]*>(.*?)</select>', html, re.S)
+    assert select, "no role select"
+    assert re.findall(r'<option selected value="(\w+)"', select.group(1)) == ["agent"]
+    # Editing shows the user's own role, not the default.
+    edit = admin_client.get(f"/admin/users/{org.manager.id}").get_data(as_text=True)
+    assert '<option selected value="manager">' in edit
+
+
 def test_create_user_shows_a_temporary_password_once(
     app: Flask, admin_client: FlaskClient, org: Organisation
 ) -> None:
@@ -798,6 +811,37 @@ def test_deactivation_signs_the_user_out_at_once(
     refused = sign_in(app.test_client(), agent.email)
     assert refused.status_code == 401
     assert "deactivated" in refused.get_data(as_text=True)
+
+
+def test_deactivating_asks_for_confirmation_first(
+    app: Flask, admin_client: FlaskClient, org: Organisation
+) -> None:
+    """The user page links to a confirmation page (no script needed); only its button posts."""
+    agent = org.agent_a1
+    page = admin_client.get(f"/admin/users/{agent.id}").get_data(as_text=True)
+    assert f'action="/admin/users/{agent.id}/active"' not in page
+    assert f'href="/admin/users/{agent.id}/deactivate"' in page
+
+    confirm = admin_client.get(f"/admin/users/{agent.id}/deactivate")
+
+    assert confirm.status_code == 200
+    text = confirm.get_data(as_text=True)
+    assert f"Deactivate {agent.display_name}?" in text
+    assert "signed out at once" in text
+    action = f'<form method="post" action="/admin/users/{agent.id}/active"'
+    form = re.search(re.escape(action) + r"[^>]*>(.*?)</form>", text, re.S)
+    assert form, "no deactivation form"
+    assert '<input type="hidden" name="active" value="0">' in form.group(1)
+    assert f'href="/admin/users/{agent.id}"' in text  # the way back, changing nothing
+    assert get_user(app, agent.id).active is True  # asking changes nothing
+    assert admin_events(app) == []
+
+    response = post_form(admin_client, f"/admin/users/{agent.id}/active", {"active": "0"})
+    assert response.status_code == 302
+    assert get_user(app, agent.id).active is False
+    # A deactivated user has nothing to confirm: back to their page, which offers reactivation.
+    again = admin_client.get(f"/admin/users/{agent.id}/deactivate")
+    assert again.status_code == 302 and again.headers["Location"] == f"/admin/users/{agent.id}"
 
 
 def test_reactivation_lets_the_user_sign_in_but_not_resume_old_sessions(

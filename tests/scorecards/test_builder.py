@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import html
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from qa_app.scorecards.models import (
     ScorecardCriterion,
     ScorecardVersion,
 )
+from qa_app.training.models import TrainingModule
 from tests.conftest import CSRF_INPUT, SCORECARD_TOML, Organisation
 
 REVISION_INPUT = re.compile(r'name="revision"[^>]*value="(-?\d+)"')
@@ -58,7 +60,7 @@ OPENING = [
         "label": "Greeting",
         "key": "greeting",
         "guidance": 'Says "Good morning", names the brand — and themselves.',
-        "training": "greeting-opening",
+        "training-0": "greeting-opening",
     },
     {
         "label": "Active listening",
@@ -83,7 +85,8 @@ COMPLIANCE = [
         "scale_max": "10",
         "critical": True,
         "fail_below": "6",
-        "training": "gdpr-basics, data-protection",
+        "training-0": "gdpr-basics",
+        "training-1": "data-protection",
     },
     {
         "label": "Resolution",
@@ -256,6 +259,13 @@ def input_tag(page: str, name: str) -> str:
     return match.group(0)
 
 
+def selected_modules(page: str) -> list[str]:
+    """The module chosen in each training module select of a criterion form, in order."""
+    selects = re.findall(r'<select[^>]*name="training-\d+"[^>]*>(.*?)</select>', page, re.S)
+    chosen = [re.search(r'<option selected value="([^"]*)"', select) for select in selects]
+    return [match.group(1) if match else "" for match in chosen]
+
+
 def criterion_form(**fields: Any) -> dict[str, Any]:
     """The criterion form as a browser posts it: unticked checkboxes are not sent."""
     data: dict[str, Any] = {
@@ -268,7 +278,7 @@ def criterion_form(**fields: Any) -> dict[str, Any]:
         "points_max": "",
         "weight": "1",
         "fail_below": "",
-        "training": "",
+        "training-0": "",
     }
     for name, value in fields.items():
         if value is True:
@@ -439,6 +449,31 @@ def sync(app: Flask, directory: Path) -> Any:
 
 # --- fixtures ----------------------------------------------------------------------------
 
+# The training catalogue the builder offers: every module the forms above name, and one
+# withdrawn from the catalogue file since (inactive).
+CATALOGUE = ("greeting-opening", "empathy-statements", "de-escalation-1", "gdpr-basics",
+             "data-protection")  # fmt: skip
+WITHDRAWN = "retired-module"
+
+
+@pytest.fixture(autouse=True)
+def catalogue(app: Flask) -> tuple[str, ...]:
+    with app.app_context():
+        for position, key in enumerate((*CATALOGUE, WITHDRAWN), start=1):
+            db.session.add(
+                TrainingModule(
+                    key=key,
+                    title=key.replace("-", " ").capitalize(),
+                    skill="Calls",
+                    description="",
+                    expected_minutes=30,
+                    position=position,
+                    active=key != WITHDRAWN,
+                )
+            )
+        db.session.commit()
+    return CATALOGUE
+
 
 @pytest.fixture
 def manager(org: Organisation, sign_in_as: Callable[..., FlaskClient]) -> Browser:
@@ -572,13 +607,16 @@ def test_a_draft_without_sections_or_criteria_cannot_be_published(
     page = manager.page(draft_path())
     refused = ("danger", "The draft cannot be published yet; fix the problems listed below.")
     assert refused in flashes(page)
-    assert "sections at least one [[sections]] with criteria is required" in text_of(page)
+    assert "Sections : Add at least one section, with at least one criterion." in text_of(page)
+    assert "[[sections]]" not in page
+    assert f'<a href="{at(SLUG, "/draft/sections/new")}">Sections</a>' in page
 
     add_section(manager, SLUG, "Opening")
     assert location(publish(manager)) == draft_path()
     page = manager.page(draft_path())
     assert refused in flashes(page)
-    assert "sections[1].criteria a section needs at least one criterion" in text_of(page)
+    assert "Section “Opening” : Add at least one criterion to this section." in text_of(page)
+    assert f'<a href="{at(SLUG, "/draft/sections/0/criteria/new")}">' in page
 
     assert versions_of(app, SLUG) == []
     assert draft_of(app, SLUG)[0]["sections"] == [{"title": "Opening", "criteria": []}]
@@ -693,9 +731,14 @@ def test_building_criteria_of_every_kind(app: Flask, manager: Browser, web_call:
             id="whole-floats-stored-as-ints",
         ),
         pytest.param(
-            {"training": " empathy-statements ,, de-escalation-1 , "},
+            {
+                "training-0": "empathy-statements",
+                "training-1": "",
+                "training-2": "de-escalation-1",
+                "training-3": "empathy-statements",
+            },
             {"training": ["empathy-statements", "de-escalation-1"]},
-            id="training-list-tidied",
+            id="training-in-order-each-once",
         ),
     ],
 )
@@ -808,16 +851,28 @@ def test_criterion_form_stores_the_canonical_criterion(
             id="points-max-negative",
         ),
         pytest.param(
-            {"training": "Active Listening"},
+            {"training-0": "Active Listening"},
             "training",
             "'Active Listening' is not a module key like 'active-listening'",
             id="training-not-a-key",
         ),
         pytest.param(
-            {"training": "empathy-statements, bad_key"},
+            {"training-0": "empathy-statements", "training-1": "bad_key"},
             "training",
             "'bad_key' is not a module key",
             id="training-one-bad-key",
+        ),
+        pytest.param(
+            {"training-0": "empathy-statements", "training-1": "no-such-module"},
+            "training",
+            "“no-such-module” is not in the training catalogue; choose a module from the list.",
+            id="training-not-in-the-catalogue",
+        ),
+        pytest.param(
+            {"training-0": "retired-module"},
+            "training",
+            "“retired-module” is not in the training catalogue",
+            id="training-withdrawn-from-the-catalogue",
         ),
         pytest.param(
             {"key": "Bad Key"},
@@ -970,7 +1025,7 @@ def test_editing_a_criterion(app: Flask, manager: Browser, web_call: str) -> Non
     assert "checked" in input_tag(page, "critical")
     assert "checked" not in input_tag(page, "na_allowed")
     assert 'value="6"' in input_tag(page, "fail_below")
-    assert 'value="gdpr-basics, data-protection"' in input_tag(page, "training")
+    assert selected_modules(page) == ["gdpr-basics", "data-protection", ""]
     assert "Shares nothing before the identity is checked." in page
 
     response = manager.submit(
@@ -1381,7 +1436,7 @@ def test_publishing_a_changed_draft_makes_the_next_version(
         at(slug, "/draft/sections/0/criteria/1"),
         criterion_form(
             label="Empathy", guidance="Names the customer's feeling.", kind="scale", weight="2",
-            training="empathy-statements",
+            **{"training-0": "empathy-statements"},
         ),
     )  # fmt: skip
 
@@ -1678,6 +1733,105 @@ def test_round_trip_builder_download_sync(
     result = sync(app, tmp_path)
     assert "Scorecards: 0 new, 0 updated, 1 unchanged, 0 skipped." in result.output
     assert [v["number"] for v in versions_of(app, slug)] == [1, 2]
+
+
+def test_a_module_the_catalogue_does_not_have_is_refused_on_its_field(
+    app: Flask, manager: Browser, scorecard_with_draft: str
+) -> None:
+    """A draft copied from a version whose module was since withdrawn from the catalogue
+    cannot be published: `scorecards sync` would refuse its file, and every file with it."""
+    slug = scorecard_with_draft
+    with app.app_context():
+        scorecard = db.session.scalar(sa.select(Scorecard).where(Scorecard.slug == slug))
+        draft = copy.deepcopy(scorecard.draft)
+        draft["sections"][0]["criteria"][0]["training"] = ["greeting-opening", WITHDRAWN]
+        scorecard.draft = draft
+        db.session.commit()
+    page = manager.page(draft_path(slug))
+    assert re.search(r'class="btn btn-success" disabled>', page)
+
+    response = publish(manager, slug)
+
+    assert location(response) == draft_path(slug)
+    page = manager.page(draft_path(slug))
+    assert (
+        "Criterion “Greeting” in section “Opening”, Training modules : "
+        "“retired-module” is not in the training catalogue; choose a module from the list."
+    ) in text_of(page)
+    fix = at(slug, "/draft/sections/0/criteria/0")
+    assert f'<a href="{fix}">' in page
+    assert versions_of(app, slug) == versions_of(app, slug)[:1]
+    # The criterion's form tells it beside the module selects, the module still shown.
+    form = manager.page(fix)
+    message = "“retired-module” is not in the training catalogue"
+    assert message in field_errors(form, "training")
+    assert selected_modules(form) == ["greeting-opening", WITHDRAWN, ""]
+    assert {name for name in ("label", "key", "guidance") if field_errors(form, name)} == set()
+
+    # Saving it unchanged is refused there too; choosing a catalogue module publishes.
+    fields = {"label": "Greeting", "key": "greeting", "guidance": "Names the brand and "
+              "themselves.", "training-0": "greeting-opening", "training-1": WITHDRAWN}  # fmt: skip
+    refused = manager.submit(fix, criterion_form(**fields))
+    assert refused.status_code == 200
+    assert message in field_errors(refused.get_data(as_text=True), "training")
+    saved = manager.submit(fix, criterion_form(**{**fields, "training-1": "empathy-statements"}))
+    assert location(saved) == draft_path(slug)
+    assert location(publish(manager, slug)) == at(slug)
+    latest = versions_of(app, slug)[-1]["definition"]
+    assert latest["sections"][0]["criteria"][0]["training"] == [
+        "greeting-opening",
+        "empathy-statements",
+    ]
+
+
+def test_the_module_selects_offer_the_catalogue_in_use(
+    manager: Browser, scorecard_with_draft: str
+) -> None:
+    page = manager.page(at(scorecard_with_draft, "/draft/sections/0/criteria/new"))
+    selects = re.findall(r'<select[^>]*name="training-(\d+)"[^>]*>(.*?)</select>', page, re.S)
+    assert [number for number, _options in selects] == ["0", "1", "2"]
+    offered = re.findall(r'<option(?: selected)? value="([^"]*)"', selects[0][1])
+    assert offered == ["", *CATALOGUE]  # catalogue order; nothing withdrawn
+    assert 'name="training"' not in page  # no free text
+
+
+def test_every_card_the_builder_publishes_loads_with_scorecards_sync(
+    app: Flask, manager: Browser, tmp_path: Path
+) -> None:
+    """Load the shipped files (scorecards and catalogue), build a card choosing every module
+    the builder offers, and try the modules it does not; its downloaded file then loads with
+    the shipped files and catalogue."""
+    folder = tmp_path / "scorecards"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "scorecards", folder)
+    assert sync(app, folder).exit_code == 0
+    assert location(create(manager)) == draft_path()
+    add_section(manager, SLUG, "Everything")
+    page = manager.page(at(SLUG, "/draft/sections/0/criteria/new"))
+    select = re.search(r'<select[^>]*name="training-0"[^>]*>(.*?)</select>', page, re.S)
+    assert select
+    offered = [key for key in re.findall(r'value="([^"]*)"', select.group(1)) if key]
+    shipped = re.findall(r'^key = "([^"]+)"', (folder / "training.toml").read_text(), re.M)
+    assert offered == shipped  # the fixture's extra modules were withdrawn by the sync
+    for number, key in enumerate(offered):
+        add_criterion(manager, SLUG, 0, label=f"Skill {number}", guidance="Good.",
+                      **{"training-0": key})  # fmt: skip
+    path = at(SLUG, "/draft/sections/0/criteria/new")
+    for key in (*CATALOGUE[3:], WITHDRAWN, "no-such-module"):
+        refused = manager.submit(
+            path, criterion_form(label="X", guidance="Y.", **{"training-0": key})
+        )
+        assert refused.status_code == 200
+        assert "is not in the training catalogue" in field_errors(
+            refused.get_data(as_text=True), "training"
+        )
+    assert location(publish(manager)) == at(SLUG)
+    download = manager.client.get(at(SLUG, "/versions/1/download"))
+    (folder / f"{SLUG}.toml").write_bytes(download.data)
+
+    result = sync(app, folder)
+
+    assert result.exit_code == 0, result.output
+    assert "Scorecards: 0 new, 0 updated, 4 unchanged, 0 skipped." in result.output
 
 
 def test_round_trip_with_guidance_typed_in_a_browser(

@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import tomli_w
 
 from qa_app.scorecards.definition import (
     DefinitionError,
+    check_criterion,
     content_hash,
     parse_toml,
     to_toml,
@@ -207,3 +209,46 @@ def test_validation_does_not_change_its_input() -> None:
     before = copy.deepcopy(data)
     validate_definition(data)
     assert data == before
+
+
+def test_modules_outside_the_catalogue_are_a_problem_of_that_criterion() -> None:
+    """One check for files and builder: with the catalogue's keys, an unknown module is a
+    problem naming the criterion's training; without them (no training.toml) it is not."""
+    data = tomllib.loads(SCORECARD_TOML)
+    data["sections"][0]["criteria"][1]["training"] = ["empathy-statements", "gone", "gone-too"]
+    known = frozenset({"greeting-opening", "empathy-statements"})
+
+    with pytest.raises(DefinitionError) as error:
+        parse_toml(tomli_w.dumps(data), source="test-call.toml", known_modules=known)
+
+    [problem] = error.value.problems
+    assert str(problem) == (
+        "test-call.toml: sections[1].criteria.empathy.training: "
+        "unknown training module(s) gone, gone-too (not in training.toml)"
+    )
+    assert (problem.section, problem.criterion, problem.field_name) == (0, 1, "training")
+    assert (problem.code, problem.detail) == ("unknown_modules", ("gone", "gone-too"))
+    assert validate_definition(data)["sections"][0]["criteria"][1]["training"][2] == "gone-too"
+    canonical, problems = check_criterion(data["sections"][0]["criteria"][1], known)
+    assert [(p.field_name, p.detail) for p in problems] == [("training", ("gone", "gone-too"))]
+    assert check_criterion(canonical, known | {"gone", "gone-too"})[1] == []
+
+
+def test_problems_say_which_section_criterion_and_field() -> None:
+    data = tomllib.loads(SCORECARD_TOML)
+    data["sections"].append({"title": "Closing", "criteria": []})
+    data["sections"][0]["criteria"][0]["weight"] = -1
+    data["channels"] = []
+
+    with pytest.raises(DefinitionError) as error:
+        validate_definition(data)
+
+    where = {(p.section, p.criterion, p.field_name, p.code) for p in error.value.problems}
+    assert where == {
+        (None, None, "channels", ""),
+        (0, 0, "weight", ""),
+        (1, None, "criteria", "no_criteria"),
+    }
+    with pytest.raises(DefinitionError) as error:
+        validate_definition({**data, "sections": []})
+    assert {p.code for p in error.value.problems} >= {"no_sections"}

@@ -142,6 +142,7 @@ RECORD_ROUTES: dict[tuple[str, str], RecordRoute] = {
     ("admin.edit_user", "GET"): RecordRoute("/admin/users/{agent}", ADMIN_ONLY),
     ("admin.edit_user", "POST"): RecordRoute("/admin/users/{agent}", ADMIN_ONLY),
     ("admin.set_active", "POST"): RecordRoute("/admin/users/{agent}/active", ADMIN_ONLY),
+    ("admin.confirm_deactivate", "GET"): RecordRoute("/admin/users/{agent}/deactivate", ADMIN_ONLY),
     ("admin.reset_password", "POST"): RecordRoute(
         "/admin/users/{agent}/reset-password", ADMIN_ONLY
     ),

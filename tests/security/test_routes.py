@@ -68,6 +68,7 @@ ROUTES: dict[str, Route] = {
     "admin.create_user": Route("GET", "/admin/users/new", ADMIN),
     "admin.edit_user": Route("GET", "/admin/users/{agent_b1}", ADMIN),
     "admin.set_active": Route("POST", "/admin/users/{agent_b1}/active", ADMIN),
+    "admin.confirm_deactivate": Route("GET", "/admin/users/{agent_b1}/deactivate", ADMIN),
     "admin.reset_password": Route("POST", "/admin/users/{agent_b1}/reset-password", ADMIN),
     "admin.identities": Route("GET", "/admin/users/{agent_b1}/identities", ADMIN),
     "admin.remove_identity": Route(

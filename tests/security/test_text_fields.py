@@ -437,6 +437,7 @@ def _edit_draft(ctx: Context, path: str, data: dict[str, Any]) -> Any:
 def _draft_then_published(ctx: Context) -> Sweep:
     """The draft's pages, read now; then publish, and the published version's pages."""
     manager = ctx.as_("manager")
+    _catalogue_has(ctx, "greeting-opening")  # named by test-call: publishing checks it
     before = read([(manager, DRAFT), (manager, DRAFT + "/preview")])
     response = submit(manager, DRAFT, DRAFT + "/publish", {})
     assert stored(response).endswith("/scorecards/test-call")
@@ -444,6 +445,18 @@ def _draft_then_published(ctx: Context) -> Sweep:
     pages = [(manager, "/scorecards/test-call"), (manager, "/scorecards/test-call/versions/2")]
     pages.append((ctx.as_("supervisor_a"), "/scorecards/test-call/versions/2"))
     return Sweep(pages=pages, responses=before)
+
+
+def _catalogue_has(ctx: Context, key: str) -> None:
+    """Put a module in the training catalogue unless it is there."""
+    with ctx.app.app_context():
+        if db.session.scalar(sa.select(TrainingModule.id).where(TrainingModule.key == key)):
+            return
+        module = TrainingModule(
+            key=key, title=key, skill="Calls", description="", expected_minutes=5
+        )
+        db.session.add(module)
+        db.session.commit()
 
 
 def _start_on_new_version(ctx: Context) -> int:
@@ -485,7 +498,7 @@ CRITERION = {
     "guidance": "Names the brand and themselves.",
     "kind": "yes_no",
     "weight": 1,
-    "training": "greeting-opening",
+    "training-0": "greeting-opening",
 }
 
 
@@ -493,9 +506,11 @@ CRITERION = {
     "qa_app.scorecards.forms.CriterionForm.label",
     "qa_app.scorecards.forms.CriterionForm.guidance",
     "qa_app.scorecards.forms.CriterionForm.key",
-    "qa_app.scorecards.forms.CriterionForm.training",
+    # A select of catalogue modules since issue 19; a forged value is refused and shown.
+    "scorecard builder: training-0",
 )
 def _criterion_field(ctx: Context, text: str, field: str) -> Sweep:
+    _catalogue_has(ctx, "greeting-opening")
     response = _edit_draft(ctx, DRAFT + "/sections/0/criteria/0", {**CRITERION, field: text})
     if response.status_code != 302:
         return refused(response)

@@ -4,6 +4,7 @@ into totals, every bad row reported with nothing written, idempotent re-imports,
 from __future__ import annotations
 
 import gc
+import html
 import io
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -24,7 +25,7 @@ from qa_app.stats.kpis import kpi_totals
 from qa_app.stats.models import TOTAL_COLUMNS, AgentDailyStat, ColumnMapping
 from qa_app.uploads.columns import CHOOSE_COLUMN
 from qa_app.uploads.reader import TableError
-from tests.conftest import Organisation
+from tests.conftest import Organisation, post_form
 
 NOV_2, NOV_3 = "2026-11-02", "2026-11-03"
 
@@ -407,6 +408,60 @@ def test_percentages_become_counts(
     assert stored(app) == {("a1@example.test", NOV_2, "all"): expected}
 
 
+# 70 % of 9 contacts = 6.3 → 6 resolved; a day without contacts has no FCR either.
+FCR_OF_CONTACTS = (
+    "Agent;Date;Calls Handled;AHT;FCR\nA-1;2026-11-02;9;0:05:00;70\nA-1;2026-11-03;0;;\n"
+)
+
+
+def test_an_fcr_percentage_without_eligible_contacts_is_a_share_of_the_contacts(
+    app: Flask, importer: Any
+) -> None:
+    """As AHT is an average over the day's contacts, so is such an FCR %; the result says so."""
+    assert importer(FCR_OF_CONTACTS, dry_run=True).fcr_from_contacts is True
+
+    report = importer(FCR_OF_CONTACTS)
+
+    assert report.fcr_from_contacts is True
+    assert stored(app) == {
+        ("a1@example.test", NOV_2, "all"): {
+            "contacts_handled": 9, "handle_seconds": 2700, "fcr_eligible": 9, "fcr_resolved": 6,
+        },
+        ("a1@example.test", NOV_3, "all"): {},
+    }  # fmt: skip
+    with app.app_context():
+        day_3 = db.session.scalar(
+            sa.select(AgentDailyStat).where(AgentDailyStat.day == date(2026, 11, 3))
+        )
+        assert (day_3.fcr_eligible, day_3.fcr_resolved) == (0, 0)  # given: 0 of 0, not NULL
+    # A file with its eligible contacts, or none of FCR, is read as before and says nothing.
+    assert importer(GOOD).fcr_from_contacts is False
+    assert importer(f"{HEAD}\nA-1;{NOV_2};1;60\n").fcr_from_contacts is False
+
+
+def test_the_import_page_and_the_cli_say_fcr_was_taken_of_the_contacts(
+    app: Flask, org: Organisation, importer: Any, sign_in_as: Any, runner: Any, tmp_path: Path
+) -> None:
+    note = "so each day's FCR was taken as a share of its contacts handled, as AHT is."
+    client = sign_in_as(org.admin)
+    data = {"source": "acd", "date_order": "", "dry_run": "y",
+            "file": (io.BytesIO(FCR_OF_CONTACTS.encode()), "fcr.csv")}  # fmt: skip
+
+    checked = post_form(client, "/stats/import", data, content_type="multipart/form-data")
+
+    assert checked.status_code == 200
+    assert note in html.unescape(checked.get_data(as_text=True))
+    data = {"source": "acd", "date_order": "",
+            "file": (io.BytesIO(FCR_OF_CONTACTS.encode()), "fcr.csv")}  # fmt: skip
+    imported = post_form(client, "/stats/import", data, content_type="multipart/form-data")
+    assert imported.status_code == 302
+    assert note in html.unescape(client.get("/stats/import").get_data(as_text=True))
+    result = runner.invoke(args=["import-stats", str(write(tmp_path, FCR_OF_CONTACTS))])
+    assert result.exit_code == 0, result.output
+    assert "Note: the file gives FCR as a percentage" in result.stdout
+    assert note in result.stdout
+
+
 def test_an_aht_beside_a_handle_total_is_ignored(app: Flask, importer: Any) -> None:
     # the total is exact; the average (rounded by the exporter) is only its echo
     importer("Agent;Date;Calls Handled;Handle Time;AHT\nA-1;2026-11-02;3;1000;333\n")
@@ -674,12 +729,12 @@ MALFORMED = [
         id="CSAT percentage without responses",
     ),
     pytest.param(
-        "Agent;Date;Calls Handled;FCR\nA-1;2026-11-02;9;70\n",
+        "Agent;Date;FCR\nA-1;2026-11-02;70\n",
         [
             'row 2, column "FCR" ("70"): '
             "a percentage needs its base column (fcr eligible) to become a total"
         ],
-        id="FCR percentage without eligible",
+        id="FCR percentage without eligible or contacts",
     ),
     pytest.param(
         "Agent;Date;Calls Handled;NPS\nA-1;2026-11-02;9;40\n",
