@@ -77,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.admin.views import bp as admin_bp
     from qa_app.api.token_views import bp as api_tokens_bp
     from qa_app.api.views import bp as api_bp
+    from qa_app.audit_trail.views import bp as audit_trail_bp
     from qa_app.auth.views import bp as auth_bp
     from qa_app.coaching.views import bp as coaching_bp
     from qa_app.dashboards.views import bp as dashboards_bp
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         api_tokens_bp,
         privacy_bp,
         profiles_bp,
+        audit_trail_bp,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
@@ -119,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     """Error pages (the API's in JSON), security headers and template helpers."""
     from qa_app.api.errors import http_error_response, is_api_request
+    from qa_app.audit.changes import action_label, entity_label
     from qa_app.auth.models import Role
     from qa_app.channels import channel_name
     from qa_app.evaluations.models import DisputeStatus, EvaluationStatus
@@ -145,6 +148,8 @@ def register_request_hooks(app: Flask) -> None:
         channel_name=channel_name,
         kpi_label=kpi_label,
         kpi_value=kpi_value,
+        action_label=action_label,
+        entity_label=entity_label,
     )
 
 

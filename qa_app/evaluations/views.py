@@ -351,6 +351,6 @@ def history(evaluation_id: int) -> ResponseReturnValue:
         "evaluations/history.html",
         evaluation=evaluation,
         revisions=revisions,
-        entries=history_entries(evaluation, vocabulary, for_agent=current_user.role == Role.AGENT),
+        changes=history_entries(evaluation, vocabulary, for_agent=current_user.role == Role.AGENT),
         comparison=comparison(revisions, int_arg("first"), int_arg("second"), vocabulary),
     )
