@@ -8,6 +8,7 @@ shows audit events, and the audit trail's workbook, take their lines from here.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -252,6 +253,16 @@ class Vocabulary:
     criteria: Mapping[str, CriterionName] = field(default_factory=dict)
     titles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     names: Mapping[tuple[str, int], str] = field(default_factory=dict)
+    # Labels already translated, by key: an export names the same fields a million times.
+    # Share one dict between the vocabularies of one page or export (never across locales).
+    translated: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def field_label(self, key: str) -> str:
+        """A payload field's label in the reader's language, translated once."""
+        label = self.translated.get(key)
+        if label is None:
+            label = self.translated[key] = field_label(key)
+        return label
 
     def criterion_label(self, key: str) -> str:
         """The criterion's label, or its key when the scorecard no longer has it."""
@@ -341,7 +352,12 @@ def yes_no(value: bool) -> str:
 
 def format_number(value: float, locale: str, digits: int = 2) -> str:
     """A number in the reader's locale, with at most `digits` decimals ("78,85")."""
-    pattern = "#,##0." + "#" * digits if digits else "#,##0"
+    return _decimal(value, "#,##0." + "#" * digits if digits else "#,##0", locale)
+
+
+@functools.lru_cache(maxsize=8192)
+def _decimal(value: float, pattern: str, locale: str) -> str:
+    """Babel's formatting, remembered: the trail repeats the same scores and counts."""
     return format_decimal(value, format=pattern, locale=locale)
 
 
@@ -359,13 +375,13 @@ def format_value(key: str, value: Any, vocabulary: Vocabulary) -> str:
         return ", ".join(vocabulary.criterion_label(str(item)) for item in value)
     if isinstance(value, int | float):
         if key in SCORE_FIELDS:
-            return format_decimal(value, format="#,##0.0", locale=vocabulary.locale)
+            return _decimal(value, "#,##0.0", vocabulary.locale)
         return format_number(value, vocabulary.locale)
     if isinstance(value, list):
         return ", ".join(format_value(key, item, vocabulary) for item in value)
     if isinstance(value, dict):
         return "; ".join(
-            f"{field_label(name)}: {format_value(name, item, vocabulary)}"
+            f"{vocabulary.field_label(name)}: {format_value(name, item, vocabulary)}"
             for name, item in value.items()
         )
     text = str(value)
@@ -463,12 +479,14 @@ def event_changes(
             continue
         if isinstance(new, Mapping) and key not in before:
             lines += [
-                ChangeLine(f"{field_label(key)} – {field_label(name)}", None, text)
+                ChangeLine(
+                    f"{vocabulary.field_label(key)} – {vocabulary.field_label(name)}", None, text
+                )
                 for name, item in new.items()
                 if (text := format_value(name, item, vocabulary)) != NOTHING
             ]
             continue
-        label = field_label(key)
+        label = vocabulary.field_label(key)
         if key in before and key in after:
             if old != new:
                 lines.append(
@@ -499,7 +517,7 @@ def compare_revisions(
     each criterion (value and comment), then the overall texts."""
     rows = [
         AnswerComparison(
-            field_label("score"),
+            vocabulary.field_label("score"),
             format_value("score", old.score, vocabulary),
             format_value("score", new.score, vocabulary),
         )
@@ -507,7 +525,7 @@ def compare_revisions(
     if old.auto_failed or new.auto_failed:
         rows.append(
             AnswerComparison(
-                field_label("raw_score"),
+                vocabulary.field_label("raw_score"),
                 format_value("raw_score", old.raw_score, vocabulary),
                 format_value("raw_score", new.raw_score, vocabulary),
             )
@@ -530,6 +548,8 @@ def compare_revisions(
         old_text, new_text = old.content.get(name) or None, new.content.get(name) or None
         if old_text or new_text:
             rows.append(
-                AnswerComparison(field_label(name), old_text or NOTHING, new_text or NOTHING)
+                AnswerComparison(
+                    vocabulary.field_label(name), old_text or NOTHING, new_text or NOTHING
+                )
             )
     return rows

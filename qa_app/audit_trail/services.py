@@ -3,7 +3,7 @@ named as people know it (its people, teams and criteria looked up once per batch
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
@@ -115,6 +115,7 @@ def describe_events(events: Sequence[AuditEvent], locale: str) -> list[AuditRow]
     names = _names(events)
     criteria = _criteria(events)
     titles = _titles()
+    translated: dict[str, str] = {}
     rows = []
     for event in events:
         vocabulary = Vocabulary(
@@ -122,15 +123,16 @@ def describe_events(events: Sequence[AuditEvent], locale: str) -> list[AuditRow]
             criteria.get(event.entity_id or 0, {}) if event.entity_type == "evaluation" else {},
             titles,
             names,
+            translated,
         )
         rows.append(
             AuditRow(
                 event.id,
                 event.occurred_at,
                 names.get(("user", event.actor_id)) if event.actor_id else None,
-                action_label(event.action),
+                _once(translated, "action:" + event.action, action_label, event.action),
                 event.entity_type,
-                entity_label(event.entity_type),
+                _once(translated, "record:" + event.entity_type, entity_label, event.entity_type),
                 event.entity_id,
                 event_changes(event.before, event.after, vocabulary),
                 event.ip_address,
@@ -156,6 +158,13 @@ def record_audit_export(filters: AuditFilters, rows: int) -> AuditEvent:
         None,
         after={"via": "web", "filters": filters.describe(), "rows": rows},
     )
+
+
+def _once(memo: dict[str, str], key: str, label: Callable[[str], str], value: str) -> str:
+    """`label(value)`, translated once per page or export."""
+    if key not in memo:
+        memo[key] = label(value)
+    return memo[key]
 
 
 def _titles() -> dict[str, dict[str, str]]:
