@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.admin.views import bp as admin_bp
     from qa_app.api.token_views import bp as api_tokens_bp
     from qa_app.api.views import bp as api_bp
+    from qa_app.audit_trail.views import bp as audit_trail_bp
     from qa_app.auth.views import bp as auth_bp
     from qa_app.coaching.views import bp as coaching_bp
     from qa_app.dashboards.views import bp as dashboards_bp
@@ -115,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
         privacy_bp,
         profiles_bp,
         notifications_bp,
+        audit_trail_bp,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
@@ -123,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     """Error pages (the API's in JSON), security headers and template helpers."""
     from qa_app.api.errors import http_error_response, is_api_request
+    from qa_app.audit.changes import action_label, entity_label
     from qa_app.auth.models import Role
     from qa_app.channels import channel_name
     from qa_app.evaluations.models import DisputeStatus, EvaluationStatus
@@ -154,6 +157,8 @@ def register_request_hooks(app: Flask) -> None:
         unread_notifications=unread_for_current_user,
         notification_email_form=email_setting_form,
         notification_email_configured=email_configured,
+        action_label=action_label,
+        entity_label=entity_label,
     )
 
 

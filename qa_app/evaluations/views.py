@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,13 +17,12 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import get_timezone
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from qa_app.audit.models import AuditEvent
 from qa_app.auth.access import role_required
-from qa_app.auth.models import EVALUATOR_ROLES, Role, User
+from qa_app.auth.models import EVALUATOR_ROLES, Role
 from qa_app.database import utcnow
 from qa_app.evaluations import (  # noqa: F401  (their routes join the blueprint)
     assignment_views,
@@ -34,11 +32,16 @@ from qa_app.evaluations.answers import read_form
 from qa_app.evaluations.blueprint import bp
 from qa_app.evaluations.form_state import FormState, problem_messages, state_from_evaluation
 from qa_app.evaluations.forms import EvaluationTextsForm, StartEvaluationForm
+from qa_app.evaluations.history import (
+    comparison,
+    evaluation_vocabulary,
+    history_entries,
+    revisions_of,
+)
 from qa_app.evaluations.models import (
     Assignment,
     DisputeStatus,
     Evaluation,
-    EvaluationRevision,
     EvaluationStatus,
 )
 from qa_app.evaluations.permissions import can_edit, can_release, can_resolve, visible_evaluations
@@ -349,26 +352,15 @@ def detail(evaluation_id: int) -> ResponseReturnValue:
 @bp.route("/<int:evaluation_id>/history")
 @role_required()
 def history(evaluation_id: int) -> ResponseReturnValue:
-    """Every revision and every recorded change: who, when, from what to what."""
+    """Every revision and every recorded change as readable lines, and two revisions
+    (`first`, `second`; by default the last two) compared answer by answer."""
     evaluation = evaluation_or_404(evaluation_id)
-    revisions = db.session.scalars(
-        sa.select(EvaluationRevision)
-        .where(EvaluationRevision.evaluation_id == evaluation.id)
-        .order_by(EvaluationRevision.number)
-    ).all()
-    events: Sequence[tuple[AuditEvent, str]] = db.session.execute(
-        sa.select(AuditEvent, User.display_name)
-        .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.entity_type == "evaluation", AuditEvent.entity_id == evaluation.id)
-        .order_by(AuditEvent.occurred_at, AuditEvent.id)
-    ).all()
-    if current_user.role == Role.AGENT:
-        # Agents see what happened to their released feedback, not the drafting before it.
-        events = [
-            (event, name)
-            for event, name in events
-            if event.action not in ("evaluation.started", "evaluation.saved")
-        ]
+    vocabulary = evaluation_vocabulary(evaluation, str(get_locale()))
+    revisions = revisions_of(evaluation)
     return render_template(
-        "evaluations/history.html", evaluation=evaluation, revisions=revisions, events=events
+        "evaluations/history.html",
+        evaluation=evaluation,
+        revisions=revisions,
+        changes=history_entries(evaluation, vocabulary, for_agent=current_user.role == Role.AGENT),
+        comparison=comparison(revisions, int_arg("first"), int_arg("second"), vocabulary),
     )

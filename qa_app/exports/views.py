@@ -86,7 +86,7 @@ def index() -> ResponseReturnValue:
     form = _export_form()
     if form.validate_on_submit():
         filters = _export_filters(form)
-        return _send_workbook(
+        return send_workbook(
             lambda out: export_evaluations(filters, out),
             download_name("qa-evaluations", filters.start.isoformat(), filters.end.isoformat()),
             lambda rows: record_export("export.evaluations", filters, rows, via="web"),
@@ -118,7 +118,7 @@ def feedback() -> ResponseReturnValue:
         name = download_name(
             "qa-feedback", agent.display_name, filters.start.isoformat(), filters.end.isoformat()
         )
-        return _send_workbook(
+        return send_workbook(
             lambda out: export_feedback(agent, filters, out),
             name,
             lambda rows: record_export(
@@ -175,7 +175,7 @@ def _default_period(form: PeriodForm) -> None:
         form.start.data = default_start(today)
 
 
-def _send_workbook(
+def send_workbook(
     write: Callable[[IO[bytes]], dict[str, int]],
     name: str,
     audit: Callable[[dict[str, int]], object],

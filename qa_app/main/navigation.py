@@ -27,6 +27,7 @@ NAVIGATION = [
     ("scorecards.index", _l("Scorecards"), frozenset({Role.ADMIN, Role.MANAGER, Role.SUPERVISOR})),
     ("admin.users", _l("Users"), frozenset({Role.ADMIN})),
     ("teams.index", _l("Teams"), frozenset({Role.ADMIN})),
+    ("audit_trail.index", _l("Audit trail"), frozenset({Role.ADMIN, Role.MANAGER})),
 ]
 
 

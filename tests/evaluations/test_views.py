@@ -288,13 +288,13 @@ def test_journey_dispute_upheld_by_a_manager(
         assert rows == [("1", "submitted"), ("2", "dispute upheld")]
         assert "83.3" in history and "100.0" in history
         for action in (
-            "evaluation.submitted",
-            "evaluation.released",
-            "dispute.raised",
-            "dispute.upheld",
+            "Evaluation submitted",
+            "Feedback released to the agent",
+            "Dispute raised",
+            "Dispute upheld, re-scored",
         ):
-            assert f"<code>{action}</code>" in history, action
-        assert ("<code>evaluation.started</code>" in history) is not hidden
+            assert f'<div class="fw-semibold">{action}</div>' in history, action
+        assert ("Evaluation started" in history) is not hidden
 
 
 def test_a_rejected_dispute_keeps_the_score_and_shows_the_note(
@@ -805,7 +805,7 @@ def test_history_lists_revisions_for_every_submission(
 ) -> None:
     history = _text(sign_in_as(org.supervisor_a).get(f"/evaluations/{draft_evaluation.id}/history"))
     assert "Not submitted yet." in history
-    assert "<code>evaluation.started</code>" in history
+    assert '<div class="fw-semibold">Evaluation started</div>' in history
     with app.app_context():
         count = db.session.scalar(
             sa.select(sa.func.count(EvaluationRevision.id)).where(

@@ -280,3 +280,16 @@ def test_payload_expectations_are_what_a_spreadsheet_needs() -> None:
     assert expected_cell("#N/A") == ("#N/A", True)
     assert expected_cell("Bell\x07") == ("Bell\ufffd", False)
     assert expected_cell("plain - text") == ("plain - text", False)
+
+
+def test_the_audit_trail_workbook_runs_no_formula(
+    org: Organisation, hostile: dict[str, Any], sign_in_as: Any
+) -> None:
+    """The audit trail's export: the people's names and the changes' texts."""
+    browser = sign_in_as(org.manager)
+    period = {"start": WEEK[0].isoformat(), "end": (WEEK[1] + timedelta(days=1)).isoformat()}
+    response = post_form(browser, "/audit/export", period, token_from="/audit/")
+    data = response.get_data()
+    response.close()
+    assert response.status_code == 200 and response.mimetype == XLSX
+    check_workbook(data, hostile["payload"], [("Audit trail", "Person")])

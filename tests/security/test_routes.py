@@ -168,6 +168,8 @@ ROUTES: dict[str, Route] = {
     "coaching.acknowledge": Route("POST", "/coaching/{session_id}/acknowledge", AGENT),
     "exports.index": Route("GET", "/exports/", READERS),
     "exports.feedback": Route("GET", "/exports/feedback", READERS),
+    "audit_trail.index": Route("GET", "/audit/", EDITORS),
+    "audit_trail.export": Route("POST", "/audit/export", EDITORS),
     "api_tokens.mine": Route("GET", "/account/tokens", ALL),
     # The token is agent A1's: nobody else may revoke it from their own account page.
     "api_tokens.revoke_mine": Route(

@@ -507,6 +507,9 @@ FORM_POSTS: dict[str, FormPost] = {
     "exports.feedback": FormPost(
         "supervisor_a", "/exports/feedback", {**PERIOD, "agent_id": "{agent_a1}"}, status=200
     ),
+    "audit_trail.export": FormPost(
+        "manager", "/audit/export", {**PERIOD, "actor_id": "{supervisor_a}"}, status=200
+    ),
 }
 # Posted beside every form's own fields: a form that lacks one of them must not store it.
 # Text values are marked "xtra" (found anywhere they land); ids point at people and records
