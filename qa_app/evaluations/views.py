@@ -54,7 +54,7 @@ from qa_app.evaluations.services import (
 from qa_app.extensions import db
 from qa_app.interactions.services import interaction_or_404
 from qa_app.scorecards.models import Scorecard
-from qa_app.scoring import AnswerError, score_evaluation
+from qa_app.scoring import AnswerError, iter_criteria, score_evaluation
 from qa_app.web.forms import PostForm, to_choices
 from qa_app.web.params import int_arg
 from qa_app.web.transaction import committing
@@ -190,14 +190,7 @@ def _render_form(
 ) -> str:
     if not form.lock_version.data or conflict:
         form.lock_version.data = str(evaluation.lock_version)
-    try:
-        live = score_evaluation(
-            evaluation.version.definition,
-            state.engine_answers(evaluation.version.definition),
-            partial=True,
-        )
-    except AnswerError:
-        live = None
+    live = state.live_score(evaluation.version.definition)
     return render_template(
         "evaluations/form.html",
         evaluation=evaluation,
@@ -239,7 +232,12 @@ def _render_conflict(
 def live_score(evaluation_id: int) -> ResponseReturnValue:
     """The score of the answers on the page so far (for the live display; saves nothing)."""
     evaluation = evaluation_or_404(evaluation_id)
-    definition = evaluation.version.definition
+    return live_score_json(evaluation.version.definition)
+
+
+def live_score_json(definition: dict[str, Any]) -> ResponseReturnValue:
+    """The live score of the posted answers as JSON: the evaluation form's and the dispute
+    decision form's (static/js/evaluation.js shows it)."""
     posted = read_form(definition, request.form)
     try:
         result = score_evaluation(definition, posted.answers, partial=True)
@@ -359,6 +357,11 @@ def history(evaluation_id: int) -> ResponseReturnValue:
             for event, name in events
             if event.action not in ("evaluation.started", "evaluation.saved")
         ]
+    labels = {c["key"]: c["label"] for _, c in iter_criteria(evaluation.version.definition)}
     return render_template(
-        "evaluations/history.html", evaluation=evaluation, revisions=revisions, events=events
+        "evaluations/history.html",
+        evaluation=evaluation,
+        revisions=revisions,
+        events=events,
+        labels=labels,
     )
