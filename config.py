@@ -113,6 +113,8 @@ class Config:
         self.PUBLIC_URL = env.get("PUBLIC_URL") or None
 
         self.DISPUTE_WINDOW_DAYS = _int(env, "DISPUTE_WINDOW_DAYS", 7)
+        # An open dispute older than this is flagged as overdue on its deciders' pages.
+        self.DISPUTE_OVERDUE_DAYS = _int(env, "DISPUTE_OVERDUE_DAYS", 5)
         # Training proposals (DESIGN.md "Training plans").
         self.TRAINING_PERIOD_DAYS = _int(env, "TRAINING_PERIOD_DAYS", 90)
         self.TRAINING_THRESHOLD_PCT = _int(env, "TRAINING_THRESHOLD_PCT", 80)

@@ -453,7 +453,7 @@ def _make_evaluation(
     if evaluation.status == EvaluationStatus.SUBMITTED:
         services.release(evaluation, evaluator)
     if status == "disputed":
-        services.raise_dispute(evaluation, agent, [], dispute_reason, window_days=7)
+        services.raise_dispute(evaluation, agent, {}, dispute_reason, window_days=7)
     return evaluation
 
 

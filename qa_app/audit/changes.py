@@ -374,7 +374,9 @@ def format_value(key: str, value: Any, vocabulary: Vocabulary) -> str:
         ids = value if isinstance(value, list) else [value]
         return ", ".join(_name(ID_KINDS[key], item, vocabulary) for item in ids) or NOTHING
     if key == "criteria" and isinstance(value, list):
-        return ", ".join(vocabulary.criterion_label(str(item)) for item in value)
+        order = {key: index for index, key in enumerate(vocabulary.criteria)}
+        keys = sorted(map(str, value), key=lambda item: order.get(item, len(order)))
+        return ", ".join(vocabulary.criterion_label(item) for item in keys)
     if isinstance(value, int | float):
         if key in SCORE_FIELDS:
             return _decimal(value, "#,##0.0", vocabulary.locale)

@@ -10,7 +10,13 @@ from flask_babel import gettext as _
 
 from qa_app.evaluations.answers import FormAnswers, read_form, to_form_value
 from qa_app.evaluations.models import Evaluation
-from qa_app.scoring import criterion_bounds, iter_criteria
+from qa_app.scoring import (
+    AnswerError,
+    EvaluationScore,
+    criterion_bounds,
+    iter_criteria,
+    score_evaluation,
+)
 
 
 @dataclass
@@ -36,6 +42,13 @@ class FormState:
         fields = {f"answer-{key}": value for key, value in self.values.items()}
         posted = read_form(definition, fields)
         return {key: value for key, value in posted.answers.items() if key not in posted.problems}
+
+    def live_score(self, definition: Mapping[str, Any]) -> EvaluationScore | None:
+        """The score of the answers on the page so far (None while an answer is invalid)."""
+        try:
+            return score_evaluation(definition, self.engine_answers(definition), partial=True)
+        except AnswerError:
+            return None
 
 
 def state_from_evaluation(evaluation: Evaluation) -> FormState:

@@ -11,12 +11,14 @@ from wtforms import (
     DateField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     InputRequired,
     Length,
@@ -35,9 +37,11 @@ from qa_app.evaluations.sampling import (
     HandleTime,
     SampleFilters,
 )
+from qa_app.evaluations.services import TEXT_LIMIT
 from qa_app.web.forms import MultiCheckboxField, strip_whitespace, to_choices, within_day_range
 
-TEXT_LIMIT = 4000
+# A dispute's decision: reject (the score stands) or uphold (re-score).
+DECISIONS = ("reject", "uphold")
 
 
 class EvaluationTextsForm(FlaskForm):
@@ -95,25 +99,39 @@ class AcknowledgeForm(FlaskForm):
 
 
 class DisputeForm(FlaskForm):
-    """The agent challenges the evaluation or some of its criteria."""
+    """The agent challenges the evaluation or some of its criteria: one reason per ticked
+    criterion (the generated `reason-<key>` fields, read by `criterion_reasons`), and a
+    reason about the evaluation as a whole when no criterion is ticked."""
 
     criterion_keys = MultiCheckboxField(
         _l("Which criteria do you dispute?"),
-        description=_l("Leave all unticked to dispute the evaluation as a whole."),
+        description=_l(
+            "Tick each criterion you dispute and say why beside it. Leave all unticked to "
+            "dispute the evaluation as a whole."
+        ),
     )
     reason = TextAreaField(
-        _l("Why?"),
-        validators=[DataRequired(), Length(max=TEXT_LIMIT)],
+        _l("About the evaluation as a whole"),
+        description=_l("Required when you tick no criterion; optional otherwise."),
+        validators=[Optional(), Length(max=TEXT_LIMIT)],
         filters=[strip_whitespace],
-        render_kw={"rows": 4},
+        render_kw={"rows": 3},
     )
     submit = SubmitField(_l("Send dispute"))
 
 
 class ResolveForm(FlaskForm):
-    """A supervisor's or manager's decision on a dispute."""
+    """A supervisor's or manager's decision on a dispute: no decision is chosen for them."""
 
-    decision = SelectField(_l("Decision"), choices=[])
+    decision = RadioField(
+        _l("Decision"),
+        choices=[],
+        validate_choice=False,  # the validators below say what is wrong in plain words
+        validators=[
+            InputRequired(_l("Choose a decision: uphold the dispute or reject it.")),
+            AnyOf(DECISIONS, _l("Choose a decision: uphold the dispute or reject it.")),
+        ],
+    )
     note = TextAreaField(
         _l("Explanation for the agent"),
         validators=[DataRequired(), Length(max=TEXT_LIMIT)],

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ from qa_app.database import UTCDateTime, utcnow
 from qa_app.extensions import Model
 from qa_app.labels import TitledEnum
 from qa_app.scorecards.models import ScorecardCriterion
+from qa_app.scoring import iter_criteria
 
 if TYPE_CHECKING:
     from qa_app.auth.models import User
@@ -208,6 +210,12 @@ class Dispute(Model):
     raised_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     # Empty: the evaluation as a whole.
     criterion_keys: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # The agent's reason for each disputed criterion, by key (empty for disputes raised
+    # before reasons were given per criterion: their one `reason` covers them all).
+    criterion_reasons: Mapped[dict[str, str]] = mapped_column(
+        sa.JSON, default=dict, server_default="{}"
+    )
+    # About the evaluation as a whole: required without criteria, optional beside them.
     reason: Mapped[str] = mapped_column(sa.Text)
     status: Mapped[str] = mapped_column(sa.String(16), default=DisputeStatus.OPEN, index=True)
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -220,6 +228,32 @@ class Dispute(Model):
     evaluation: Mapped[Evaluation] = relationship(back_populates="disputes")
     raised_by: Mapped[User] = relationship(foreign_keys=[raised_by_id])
     resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+
+    @property
+    def disputed_criteria(self) -> list[DisputedCriterion]:
+        """The disputed criteria in the scorecard's order, with their labels (as the agent
+        read them in the version they were scored on) and the agent's reason for each."""
+        chosen = set(self.criterion_keys or ())
+        reasons = self.criterion_reasons or {}
+        found = [
+            DisputedCriterion(c["key"], c["label"], reasons.get(c["key"]))
+            for _, c in iter_criteria(self.evaluation.version.definition)
+            if c["key"] in chosen
+        ]
+        known = {item.key for item in found}
+        # A key the version does not know (never written by the app) still shows, as itself.
+        return found + [
+            DisputedCriterion(key, key, reasons.get(key)) for key in sorted(chosen - known)
+        ]
+
+
+@dataclass(frozen=True)
+class DisputedCriterion:
+    """One disputed criterion as people read it: its label and the agent's reason."""
+
+    key: str
+    label: str
+    reason: str | None
 
 
 def answer_label() -> sa.ScalarSelect[str]:

@@ -3,7 +3,8 @@ viewer's figures may count.
 
 Supervisors work on the agents of the teams they supervise, managers on everyone; agents
 see only their own evaluations, and only once released. Nobody evaluates themselves, and
-nobody decides a dispute about their own evaluation.
+nobody decides a dispute about their own evaluation: `dispute_deciders` routes each dispute
+to the reviewers of the agent's team, or to the managers when the team has none left.
 
 When an agent moves to another team, their former supervisor keeps reading the evaluations
 they scored of them (they are their author), read-only: changing, deleting, releasing and
@@ -13,9 +14,11 @@ nothing else of the agent stays in the former supervisor's sight.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 import sqlalchemy as sa
 
-from qa_app.auth.models import CENTRE_WIDE_ROLES, Role, User
+from qa_app.auth.models import CENTRE_WIDE_ROLES, EVALUATOR_ROLES, Role, User
 from qa_app.evaluations.models import (
     SCORED,
     VISIBLE_TO_AGENT,
@@ -81,12 +84,56 @@ def scored_by(user: User, evaluation: Evaluation) -> bool:
     )
 
 
-def can_resolve(user: User, dispute: Dispute) -> bool:
-    """The agent's supervisors or a manager decide a dispute, but never anyone who scored the
-    disputed evaluation, nor the agent."""
+def dispute_deciders(dispute: Dispute, managers: Sequence[User] | None = None) -> list[User]:
+    """Everyone who may decide `dispute`: the one rule behind the decision page, the home
+    pages and the disputes list.
+
+    A dispute goes to the reviewers of the agent's current team: its supervisors and the
+    dispute reviewers the team names (supervisors of other teams, QA leads, managers). With
+    no reviewer left once the evaluation's scorers are set aside, it goes to the managers.
+    Never to anyone who scored the evaluation, nor to the agent; only to active supervisors
+    and managers. `managers` (the active managers) may be passed to save a query per dispute.
+    """
     evaluation = dispute.evaluation
-    return (
-        not scored_by(user, evaluation)
-        and dispute.raised_by_id != user.id
-        and can_score(user, evaluation.agent_id)
+    agent = evaluation.agent
+
+    def may_decide(user: User) -> bool:
+        return (
+            user.active
+            and user.role in EVALUATOR_ROLES
+            and user.id not in (agent.id, dispute.raised_by_id)
+            and not scored_by(user, evaluation)
+        )
+
+    team = agent.team if agent.role == Role.AGENT else None
+    reviewers = [*team.supervisors, *team.dispute_reviewers] if team is not None else []
+    deciders = _unique(user for user in reviewers if may_decide(user))
+    if deciders:
+        return deciders
+    if managers is None:
+        managers = active_managers()
+    return _unique(user for user in managers if may_decide(user))
+
+
+def active_managers() -> list[User]:
+    """The active managers, to whom disputes without another reviewer go."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.role == Role.MANAGER, User.active.is_(True))
+            .order_by(User.display_name, User.id)
+        )
     )
+
+
+def _unique(users: Iterable[User]) -> list[User]:
+    seen: dict[int, User] = {}
+    for user in users:
+        seen.setdefault(user.id, user)
+    return list(seen.values())
+
+
+def can_resolve(user: User, dispute: Dispute) -> bool:
+    """True when `user` is one of the dispute's deciders (see `dispute_deciders`)."""
+    with db.session.no_autoflush:  # services check before they change anything
+        return any(decider.id == user.id for decider in dispute_deciders(dispute))

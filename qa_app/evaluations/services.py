@@ -39,6 +39,8 @@ from qa_app.teams.models import Team
 from qa_app.teams.scope import can_score
 
 TEXT_FIELDS = ("overall_comment", "strengths", "opportunities")
+# The longest reason an agent may give (a criterion's or the whole evaluation's).
+TEXT_LIMIT = 4000
 
 
 class EvaluationRuleError(RuleError, ValueError):
@@ -282,13 +284,14 @@ def dispute_deadline(evaluation: Evaluation, window_days: int) -> datetime | Non
 def raise_dispute(
     evaluation: Evaluation,
     agent: User,
-    criterion_keys: list[str],
+    criteria: Mapping[str, str],
     reason: str,
     *,
     window_days: int,
     now: datetime | None = None,
 ) -> Dispute:
-    """Challenge released feedback, overall or on named criteria, within the window."""
+    """Challenge released feedback within the window: named criteria (key → the agent's
+    reason for it, one each), or with no criteria the evaluation as a whole (`reason`)."""
     now = now or utcnow()
     if evaluation.agent_id != agent.id or evaluation.status != EvaluationStatus.RELEASED:
         raise EvaluationRuleError(
@@ -299,14 +302,13 @@ def raise_dispute(
         raise EvaluationRuleError(
             _l("The %(days)d days for disputing this evaluation have passed.", days=window_days)
         )
-    known = {c["key"] for _, c in iter_criteria(evaluation.version.definition)}
-    unknown = [key for key in criterion_keys if key not in known]
-    if unknown or not reason.strip():
-        raise EvaluationRuleError(_l("Give a reason, and choose criteria of this evaluation."))
+    reasons = {key: (text or "").strip() for key, text in dict(criteria).items()}
+    _check_dispute_reasons(evaluation, reasons, reason)
     dispute = Dispute(
         evaluation=evaluation,
         raised_by_id=agent.id,
-        criterion_keys=sorted(set(criterion_keys)),
+        criterion_keys=sorted(reasons),
+        criterion_reasons=reasons,
         reason=reason.strip(),
         revision_before=evaluation.revision,
     )
@@ -322,6 +324,35 @@ def raise_dispute(
     )
     notify.dispute_raised(dispute, deciders_of(dispute))
     return dispute
+
+
+def _check_dispute_reasons(evaluation: Evaluation, reasons: Mapping[str, str], reason: str) -> None:
+    """Criteria of this evaluation, each with its own reason; without criteria, a reason."""
+    labels = {c["key"]: c["label"] for _, c in iter_criteria(evaluation.version.definition)}
+    if any(key not in labels for key in reasons):
+        raise EvaluationRuleError(
+            _l("Choose criteria of this evaluation, and give a reason for each one.")
+        )
+    missing = [label for key, label in labels.items() if key in reasons and not reasons[key]]
+    if missing:
+        raise EvaluationRuleError(
+            _l(
+                "Say why you dispute %(criteria)s: each disputed criterion needs its own reason.",
+                criteria=", ".join(missing),
+            )
+        )
+    too_long = [label for key, label in labels.items() if len(reasons.get(key, "")) > TEXT_LIMIT]
+    if too_long or len(reason.strip()) > TEXT_LIMIT:
+        raise EvaluationRuleError(
+            _l("Each reason may have at most %(limit)d characters.", limit=TEXT_LIMIT)
+        )
+    if not reasons and not reason.strip():
+        raise EvaluationRuleError(
+            _l(
+                "Give a reason: tick the criteria you dispute and say why beside each one, or "
+                "explain why you dispute the evaluation as a whole."
+            )
+        )
 
 
 def _check_resolvable(dispute: Dispute, resolver: User, note: str) -> None:

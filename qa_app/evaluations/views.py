@@ -197,14 +197,7 @@ def _render_form(
 ) -> str:
     if not form.lock_version.data or conflict:
         form.lock_version.data = str(evaluation.lock_version)
-    try:
-        live = score_evaluation(
-            evaluation.version.definition,
-            state.engine_answers(evaluation.version.definition),
-            partial=True,
-        )
-    except AnswerError:
-        live = None
+    live = state.live_score(evaluation.version.definition)
     return render_template(
         "evaluations/form.html",
         evaluation=evaluation,
@@ -246,7 +239,12 @@ def _render_conflict(
 def live_score(evaluation_id: int) -> ResponseReturnValue:
     """The score of the answers on the page so far (for the live display; saves nothing)."""
     evaluation = evaluation_or_404(evaluation_id)
-    definition = evaluation.version.definition
+    return live_score_json(evaluation.version.definition)
+
+
+def live_score_json(definition: dict[str, Any]) -> ResponseReturnValue:
+    """The live score of the posted answers as JSON: the evaluation form's and the dispute
+    decision form's (static/js/evaluation.js shows it)."""
     posted = read_form(definition, request.form)
     try:
         result = score_evaluation(definition, posted.answers, partial=True)

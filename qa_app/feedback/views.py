@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from qa_app.auth.access import role_required
 from qa_app.auth.models import Role
+from qa_app.evaluations.form_state import state_from_evaluation
 from qa_app.evaluations.forms import AcknowledgeForm, DisputeForm
 from qa_app.evaluations.models import VISIBLE_TO_AGENT, Evaluation, EvaluationStatus
 from qa_app.evaluations.services import (
@@ -20,8 +21,9 @@ from qa_app.evaluations.services import (
 from qa_app.evaluations.views import evaluation_or_404
 from qa_app.extensions import db
 from qa_app.feedback.blueprint import bp
+from qa_app.feedback.reasons import criterion_reasons
 from qa_app.scoring import iter_criteria
-from qa_app.web.forms import required_data, to_choices
+from qa_app.web.forms import to_choices
 from qa_app.web.transaction import committing
 
 
@@ -63,27 +65,44 @@ def acknowledge_view(evaluation_id: int) -> ResponseReturnValue:
 @bp.route("/<int:evaluation_id>/dispute", methods=["GET", "POST"])
 @role_required(Role.AGENT)
 def dispute(evaluation_id: int) -> ResponseReturnValue:
-    """Dispute the evaluation overall or on chosen criteria, with a reason."""
+    """Dispute chosen criteria, each with its own reason, or the evaluation as a whole."""
     evaluation = evaluation_or_404(evaluation_id)
     window = current_app.config["DISPUTE_WINDOW_DAYS"]
+    definition = evaluation.version.definition
     form = DisputeForm()
     form.criterion_keys.choices = to_choices(
-        (c["key"], c["label"]) for _, c in iter_criteria(evaluation.version.definition)
+        (c["key"], c["label"]) for _, c in iter_criteria(definition)
     )
+    reasons, errors = criterion_reasons(definition, request.form)
+    status = 200
     if form.validate_on_submit():
-        with committing(_("Your dispute was sent. You will see the decision here.")) as outcome:
-            raise_dispute(
-                evaluation,
-                current_user,
-                form.criterion_keys.data or [],
-                required_data(form.reason.data),
-                window_days=window,
-            )
-        if outcome.saved:
-            return redirect(url_for("evaluations.detail", evaluation_id=evaluation.id))
+        if not errors:
+            message = _("Your dispute was sent. You will see the decision here.")
+            with committing(message) as outcome:
+                raise_dispute(
+                    evaluation,
+                    current_user,
+                    reasons,
+                    form.reason.data or "",
+                    window_days=window,
+                )
+            if outcome.saved:
+                return redirect(url_for("evaluations.detail", evaluation_id=evaluation.id))
+        else:
+            flash(_("Each disputed criterion needs its reason: see the marked criteria."), "danger")
+    if request.method == "POST":
+        status = 400
     return render_template(
         "feedback/dispute.html",
         evaluation=evaluation,
         form=form,
+        definition=definition,
+        state=state_from_evaluation(evaluation),
+        ticked=set(form.criterion_keys.data or ()),
+        typed={
+            c["key"]: request.form.get(f"reason-{c['key']}", "")
+            for _, c in iter_criteria(definition)
+        },
+        errors=errors,
         deadline=dispute_deadline(evaluation, window),
-    )
+    ), status

@@ -169,7 +169,7 @@ def _clear_texts(user: User, records: dict[str, sa.Select[Any]]) -> None:
         sa.update(Answer).where(Answer.evaluation_id.in_(evaluations)).values(comment=None),
         sa.update(Dispute)
         .where(Dispute.evaluation_id.in_(evaluations))
-        .values(reason=REMOVED, resolution_note=None),
+        .values(reason=REMOVED, criterion_reasons={}, resolution_note=None),
         sa.update(TrainingPlan)
         .where(TrainingPlan.agent_id == user.id)
         .values(

@@ -38,6 +38,7 @@ from qa_app.notifications.messages import USER_PARAMS
 from qa_app.notifications.services import notifications_of, takes_email
 from qa_app.scorecards.models import ScorecardCriterion
 from qa_app.stats.models import TOTAL_COLUMNS, AgentDailyStat
+from qa_app.teams.models import Team, team_dispute_reviewer
 from qa_app.training import models as training
 from qa_app.training.models import TrainingPlan, TrainingPlanItem
 
@@ -46,6 +47,7 @@ RECORDS_MADE = "records_made"
 # "table.column" of every foreign key to user.id → the section of the document covering it.
 REFERENCES: dict[str, str] = {
     "team_supervisor.user_id": "profile",
+    "team_dispute_reviewer.user_id": "profile",
     "agent_identity.user_id": "profile",
     "user_session.user_id": "sign_in_sessions",
     "api_token.user_id": "api_tokens",
@@ -88,6 +90,14 @@ def _profile(user: User) -> dict[str, Any]:
         **_row(user, "created_at", "last_sign_in_at", "must_change_password"),
         "team": user.team.name if user.team else None,
         "supervised_teams": [team.name for team in user.supervised_teams],
+        "dispute_reviewer_of_teams": list(
+            db.session.scalars(
+                sa.select(Team.name)
+                .join(team_dispute_reviewer, team_dispute_reviewer.c.team_id == Team.id)
+                .where(team_dispute_reviewer.c.user_id == user.id)
+                .order_by(Team.name)
+            )
+        ),
         "identities": [
             {"source": identity.source, "external_id": identity.external_id}
             for identity in user.identities
@@ -167,7 +177,8 @@ def _disputes(user: User) -> list[dict[str, Any]]:
         .order_by(Dispute.id)
     )
     return [
-        _row(dispute, "id", "evaluation_id", "criterion_keys", "reason", "status", "raised_at")
+        _row(dispute, "id", "evaluation_id", "criterion_keys", "criterion_reasons", "reason")
+        | _row(dispute, "status", "raised_at")
         | _row(dispute, "resolved_at", "resolution_note")
         | {"resolved_by": dispute.resolved_by.display_name if dispute.resolved_by else None}
         for dispute in disputes

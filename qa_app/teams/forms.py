@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
 from qa_app.teams.models import Team
+from qa_app.teams.services import REVIEWER_ROLES
 from qa_app.web.forms import MultiCheckboxField, strip_whitespace, to_choices
 
 
@@ -43,6 +44,15 @@ class TeamForm(FlaskForm):
         validators=[InputRequired(), NumberRange(0, 100)],
     )
     supervisor_ids = MultiCheckboxField(_l("Supervisors"), coerce=int)
+    dispute_reviewer_ids = MultiCheckboxField(
+        _l("Dispute reviewers"),
+        coerce=int,
+        description=_l(
+            "Who decides this team's disputes besides its supervisors: supervisors of other "
+            "teams, QA leads, managers. Nobody decides a dispute about an evaluation they "
+            "scored; with no reviewer left, a dispute goes to the managers."
+        ),
+    )
     agent_ids = MultiCheckboxField(
         _l("Agents"),
         coerce=int,
@@ -54,7 +64,20 @@ class TeamForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.team = team
         self.supervisor_ids.choices = self._people(Role.SUPERVISOR)
+        self.dispute_reviewer_ids.choices = self._reviewers()
         self.agent_ids.choices = self._people(Role.AGENT)
+
+    @staticmethod
+    def _reviewers() -> list[SelectChoice]:
+        rows = db.session.execute(
+            sa.select(User.id, User.display_name, User.email, User.role)
+            .where(User.role.in_(REVIEWER_ROLES), User.active.is_(True))
+            .order_by(User.display_name)
+        )
+        return to_choices(
+            (user_id, f"{name} <{email}> · {Role(role).label}")
+            for user_id, name, email, role in rows
+        )
 
     @staticmethod
     def _people(role: Role) -> list[SelectChoice]:

@@ -21,6 +21,15 @@ team_supervisor = sa.Table(
     sa.Column("user_id", sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
 )
 
+# Who decides the disputes of a team's agents besides its supervisors: supervisors of other
+# teams, QA leads, managers (see `evaluations.permissions.dispute_deciders`).
+team_dispute_reviewer = sa.Table(
+    "team_dispute_reviewer",
+    db.metadata,
+    sa.Column("team_id", sa.ForeignKey("team.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+)
+
 
 class Team(Model):
     """A group of agents with one or more supervisors."""
@@ -46,6 +55,9 @@ class Team(Model):
     )
     supervisors: Mapped[list[User]] = relationship(
         secondary=team_supervisor, back_populates="supervised_teams", order_by="User.display_name"
+    )
+    dispute_reviewers: Mapped[list[User]] = relationship(
+        secondary=team_dispute_reviewer, order_by="User.display_name"
     )
 
     def __repr__(self) -> str:

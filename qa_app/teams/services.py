@@ -18,6 +18,10 @@ class TeamRuleError(RuleError, ValueError):
     """A team change would break a rule (message is user-facing)."""
 
 
+# Who may be named to decide a team's disputes: people who score, never agents or admins.
+REVIEWER_ROLES = (Role.SUPERVISOR, Role.MANAGER)
+
+
 def team_snapshot(team: Team) -> dict[str, Any]:
     """The audited fields of a team."""
     return {
@@ -25,6 +29,7 @@ def team_snapshot(team: Team) -> dict[str, Any]:
         "release_mode": team.release_mode,
         "evaluations_per_agent_month": team.evaluations_per_agent_month,
         "supervisor_ids": sorted(user.id for user in team.supervisors),
+        "dispute_reviewer_ids": sorted(user.id for user in team.dispute_reviewers),
         "agent_ids": sorted(user.id for user in team.agents),
     }
 
@@ -42,6 +47,21 @@ def _users_with_role(user_ids: list[int], role: Role) -> list[User]:
     return users
 
 
+def _reviewers(user_ids: list[int]) -> list[User]:
+    if not user_ids:
+        return []
+    users = list(
+        db.session.scalars(
+            sa.select(User).where(
+                User.id.in_(user_ids), User.role.in_(REVIEWER_ROLES), User.active.is_(True)
+            )
+        )
+    )
+    if len(users) != len(set(user_ids)):
+        raise TeamRuleError(_l("Every dispute reviewer must be an active supervisor or manager."))
+    return users
+
+
 def save_team(
     team: Team | None,
     name: str,
@@ -50,16 +70,18 @@ def save_team(
     *,
     release_mode: str | None = None,
     evaluations_per_agent_month: int | None = None,
+    dispute_reviewer_ids: list[int] | None = None,
 ) -> Team:
     """Create or update a team with exactly these supervisors and agents.
 
     Agents chosen here leave their previous team; agents left out leave this team. The two
-    settings stay as they are when not given.
+    settings and the dispute reviewers stay as they are when not given.
     """
     if not supervisor_ids:
         raise TeamRuleError(_l("A team needs at least one supervisor."))
     supervisors = _users_with_role(supervisor_ids, Role.SUPERVISOR)
     agents = _users_with_role(agent_ids, Role.AGENT)
+    reviewers = None if dispute_reviewer_ids is None else _reviewers(dispute_reviewer_ids)
     if team is None:
         team = Team(name=name)
         db.session.add(team)
@@ -72,6 +94,8 @@ def save_team(
     if evaluations_per_agent_month is not None:
         team.evaluations_per_agent_month = evaluations_per_agent_month
     team.supervisors = supervisors
+    if reviewers is not None:
+        team.dispute_reviewers = reviewers
     # The form offers active agents only; deactivated members stay where they were.
     kept = [agent for agent in team.agents if not agent.active and agent not in agents]
     old_teams = {agent.id: agent.team_id for agent in agents + team.agents}

@@ -44,6 +44,7 @@ def _team_form(team: Team | None) -> ResponseReturnValue:
     form = TeamForm(obj=team, team=team)
     if team is not None and request.method == "GET":
         form.supervisor_ids.data = [user.id for user in team.supervisors]
+        form.dispute_reviewer_ids.data = [user.id for user in team.dispute_reviewers]
         form.agent_ids.data = [user.id for user in team.agents]
     if form.validate_on_submit():
         with committing() as outcome:
@@ -54,6 +55,7 @@ def _team_form(team: Team | None) -> ResponseReturnValue:
                 required_data(form.agent_ids.data),
                 release_mode=form.release_mode.data,
                 evaluations_per_agent_month=form.evaluations_per_agent_month.data,
+                dispute_reviewer_ids=form.dispute_reviewer_ids.data or [],
             )
             outcome.success = _("Saved team %(name)s.", name=team.name)
         if outcome.saved:

@@ -742,12 +742,12 @@ def test_dispute_window(
     assert services.dispute_deadline(evaluation, 7) == evaluation.released_at + timedelta(days=7)
     agent = _user(org, "agent_a1")
     if allowed:
-        dispute = services.raise_dispute(evaluation, agent, [], "Wrong", window_days=7, now=now)
+        dispute = services.raise_dispute(evaluation, agent, {}, "Wrong", window_days=7, now=now)
         assert dispute.status == DisputeStatus.OPEN
         assert evaluation.status == EvaluationStatus.DISPUTED
     else:
         with pytest.raises(EvaluationRuleError, match="7 days"):
-            services.raise_dispute(evaluation, agent, [], "Wrong", window_days=7, now=now)
+            services.raise_dispute(evaluation, agent, {}, "Wrong", window_days=7, now=now)
         db.session.rollback()
         assert evaluation.status == EvaluationStatus.RELEASED
         assert (
@@ -763,23 +763,36 @@ def test_the_window_follows_the_configured_days(
     later = evaluation.released_at + timedelta(days=8)
     agent = _user(org, "agent_a1")
     with pytest.raises(EvaluationRuleError, match="7 days"):
-        services.raise_dispute(evaluation, agent, [], "Late", window_days=7, now=later)
+        services.raise_dispute(evaluation, agent, {}, "Late", window_days=7, now=later)
     db.session.rollback()
-    dispute = services.raise_dispute(evaluation, agent, [], "Late", window_days=10, now=later)
+    dispute = services.raise_dispute(evaluation, agent, {}, "Late", window_days=10, now=later)
     assert dispute.evaluation_id == evaluation.id
 
 
-def test_raise_dispute_records_criteria_reason_and_revision(
+def test_raise_dispute_records_criteria_reasons_and_revision(
     released_evaluation: Evaluation, org: Organisation, app_context: None
 ) -> None:
     evaluation = _evaluation(released_evaluation.id)
     agent = _user(org, "agent_a1")
     dispute = services.raise_dispute(
-        evaluation, agent, ["greeting", "empathy", "greeting"], "  I did greet.  ", window_days=7
+        evaluation,
+        agent,
+        {"greeting": "  I did greet.  ", "empathy": "I apologised twice."},
+        "  ",
+        window_days=7,
     )
     db.session.commit()
     assert dispute.criterion_keys == ["empathy", "greeting"]
-    assert dispute.reason == "I did greet."
+    assert dispute.criterion_reasons == {
+        "greeting": "I did greet.",
+        "empathy": "I apologised twice.",
+    }
+    assert dispute.reason == ""  # nothing about the evaluation as a whole
+    # People read labels, in the scorecard's order, each with its reason.
+    assert [(c.label, c.reason) for c in dispute.disputed_criteria] == [
+        ("Greeting", "I did greet."),
+        ("Empathy", "I apologised twice."),
+    ]
     assert (dispute.status, dispute.raised_by_id, dispute.revision_before) == (
         DisputeStatus.OPEN,
         agent.id,
@@ -792,24 +805,29 @@ def test_raise_dispute_records_criteria_reason_and_revision(
 
 
 @pytest.mark.parametrize(
-    ("keys", "reason"),
+    ("criteria", "reason", "message"),
     [
-        (["greeting", "closing"], "Not on this scorecard"),  # unknown criterion key
-        (["GREETING"], "Keys are exact"),
-        ([], ""),  # no reason
-        (["empathy"], "   \n "),
+        ({"greeting": "Yes", "closing": "No"}, "", "Choose criteria of this evaluation"),
+        ({"GREETING": "Keys are exact"}, "", "Choose criteria of this evaluation"),
+        ({}, "", "Give a reason"),  # no reason at all
+        ({}, "   \n ", "Give a reason"),
+        # One reason for all is not enough: each disputed criterion needs its own.
+        ({"empathy": "   \n "}, "I was kind", "Say why you dispute Empathy"),
+        ({"greeting": "", "empathy": ""}, "Both wrong", "Say why you dispute Greeting, Empathy"),
+        ({"empathy": "x" * 4001}, "", "at most 4000 characters"),
     ],
 )
-def test_raise_dispute_refuses_unknown_criteria_and_empty_reasons(
-    keys: list[str],
+def test_raise_dispute_refuses_unknown_criteria_and_missing_reasons(
+    criteria: dict[str, str],
     reason: str,
+    message: str,
     released_evaluation: Evaluation,
     org: Organisation,
     app_context: None,
 ) -> None:
     evaluation = _evaluation(released_evaluation.id)
-    with pytest.raises(EvaluationRuleError, match="reason"):
-        services.raise_dispute(evaluation, _user(org, "agent_a1"), keys, reason, window_days=7)
+    with pytest.raises(EvaluationRuleError, match=message):
+        services.raise_dispute(evaluation, _user(org, "agent_a1"), criteria, reason, window_days=7)
     db.session.rollback()
     assert evaluation.status == EvaluationStatus.RELEASED
     assert _events(evaluation.id, "dispute.raised") == []
@@ -831,7 +849,7 @@ def test_only_the_agent_disputes_and_only_released_feedback(
     evaluation = _evaluation(records[record])
     status = evaluation.status
     with pytest.raises(EvaluationRuleError):
-        services.raise_dispute(evaluation, _user(org, who), [], "No", window_days=7)
+        services.raise_dispute(evaluation, _user(org, who), {}, "No", window_days=7)
     db.session.rollback()
     assert evaluation.status == status
 
@@ -843,7 +861,7 @@ def test_acknowledged_feedback_cannot_be_disputed(
     agent = _user(org, "agent_a1")
     services.acknowledge(evaluation, agent, None)
     with pytest.raises(EvaluationRuleError):
-        services.raise_dispute(evaluation, agent, [], "Changed my mind", window_days=7)
+        services.raise_dispute(evaluation, agent, {}, "Changed my mind", window_days=7)
 
 
 # --- uphold / reject -------------------------------------------------------------------------
@@ -981,7 +999,7 @@ def _dispute_on(record: str, records: dict[str, int], org: Organisation) -> Disp
     if record == "disputed_id":
         return db.session.get(Dispute, records["dispute_id"])
     evaluation = _evaluation(records[record])
-    dispute = services.raise_dispute(evaluation, _user(org, "agent_a1"), [], "No", window_days=7)
+    dispute = services.raise_dispute(evaluation, _user(org, "agent_a1"), {}, "No", window_days=7)
     db.session.commit()
     return dispute
 
@@ -1107,7 +1125,9 @@ def test_every_transition_is_audited_in_order(
     services.save_draft(evaluation, _edit(evaluation, {"greeting": True}), supervisor)
     services.submit(evaluation, _edit(evaluation, {"greeting": True, "empathy": 3}), supervisor)
     db.session.flush()
-    dispute = services.raise_dispute(evaluation, agent, ["empathy"], "I was kind", window_days=7)
+    dispute = services.raise_dispute(
+        evaluation, agent, {"empathy": "I was kind"}, "", window_days=7
+    )
     services.uphold_dispute(
         dispute, manager, "Fair", _edit(evaluation, {"greeting": True, "empathy": 5})
     )

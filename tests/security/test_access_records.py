@@ -111,6 +111,10 @@ RECORD_ROUTES: dict[tuple[str, str], RecordRoute] = {
     ("disputes.resolve", "POST"): RecordRoute(
         "/disputes/{dispute}", expect(manager=DENIED, supervisor_a=TEAM, supervisor_none=NONE)
     ),
+    ("disputes.live_score", "POST"): RecordRoute(
+        "/disputes/{dispute}/score",
+        expect(manager=DENIED, supervisor_a=TEAM, supervisor_none=NONE),
+    ),
     ("feedback.acknowledge_view", "GET"): RecordRoute(
         "/feedback/{released}/acknowledge", AGENT_OWN
     ),

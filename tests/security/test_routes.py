@@ -204,6 +204,9 @@ ROUTES: dict[str, Route] = {
     "disputes.resolve": Route(
         "GET", "/disputes/{dispute_id}", EVALUATORS, {Role.MANAGER.value: 403}
     ),
+    "disputes.live_score": Route(
+        "POST", "/disputes/{dispute_id}/score", EVALUATORS, {Role.MANAGER.value: 403}
+    ),
 }
 
 SIGNED_IN_AS = {

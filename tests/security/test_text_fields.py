@@ -342,6 +342,26 @@ def _dispute_reason(ctx: Context, text: str) -> Sweep:
     )
 
 
+@sweeps("dispute form: reason-<criterion key>")
+def _dispute_criterion_reason(ctx: Context, text: str) -> Sweep:
+    released = ctx.records["released_id"]
+    path = f"/feedback/{released}/dispute"
+    stored(
+        submit(
+            ctx.as_("agent_a1"), path, path, {"criterion_keys": "empathy", "reason-empathy": text}
+        )
+    )
+    dispute = f"/disputes/{ctx.records['dispute_id'] + 1}"  # scored by supervisor A
+    return Sweep(
+        [
+            *_evaluation_pages(ctx, f"/evaluations/{released}"),
+            (ctx.as_("manager"), "/"),
+            (ctx.as_("manager"), "/disputes/"),
+            (ctx.as_("manager"), dispute),
+        ]
+    )
+
+
 @sweeps("qa_app.evaluations.forms.ResolveForm.note")
 def _resolution_note(ctx: Context, text: str) -> Sweep:
     path = f"/disputes/{ctx.records['dispute_id']}"

@@ -429,12 +429,19 @@ FORM_POSTS: dict[str, FormPost] = {
     "feedback.dispute": FormPost(
         "agent_a1",
         "/feedback/{released_id}/dispute",
-        {"reason": "I did greet.", "criterion_keys": "greeting"},
+        {"reason-greeting": "I did greet.", "criterion_keys": "greeting"},
     ),
     "disputes.resolve": FormPost(
         "supervisor_a",
         "/disputes/{dispute_id}",
         {"decision": "reject", "note": "The score stands.", "lock_version": "{disputed_lock}"},
+    ),
+    "disputes.live_score": FormPost(
+        "supervisor_a",
+        "/disputes/{dispute_id}/score",
+        {"answer-greeting": "yes"},
+        status=200,
+        writes=False,
     ),
     "stats.import": FormPost("manager", "/stats/import", {"source": "acd"}, upload=STATS_CSV),
     "profiles.sample": FormPost(

@@ -287,7 +287,7 @@ def test_scored_feedback_is_disputed_decided_and_exported(
     sign_in(manager, base, "manager@demo.test")
     manager.click("text=Disputes")
     manager.locator(f"a[href='/disputes/{_dispute_of(demo_app, evaluation_id)}']").click()
-    manager.select_option("#decision", "reject")
+    manager.check("input[name=decision][value=reject]")  # no decision is chosen beforehand
     manager.fill("#note", "The summary is required even on short calls.")
     manager.click("#submit")
     expect(manager.locator(".alert-success")).to_contain_text("Dispute decided")
@@ -395,3 +395,75 @@ def test_agent_follows_a_notification_from_the_navigation_bar(
     page.locator("#notifications button", has_text="released feedback for you").first.click()
     page.wait_for_url(f"{live_server}/evaluations/{evaluation_id}")
     assert page.locator("#nav-notifications .badge").count() == 0
+
+
+def test_a_dispute_reaches_a_named_reviewer_who_decides_it(
+    new_page: Callable[[], Any], live_server: str, demo_app: Flask
+) -> None:
+    """Issue 19, items 1-3: the demo's teams have one supervisor, who may not decide disputes
+    about his own evaluations. An admin names supervisor 2 dispute reviewer of team 1; an
+    agent disputes two criteria, a reason each; supervisor 2 finds the dispute on the home
+    page, sees the two criteria marked with their reasons, re-scores one answer (the live
+    score follows) and upholds it."""
+    base = live_server
+    admin = new_page()
+    sign_in(admin, base, "admin@demo.test")
+    admin.goto(f"{base}/admin/teams")
+    admin.click("table a:has-text('Customer Service')")  # supervisor@demo.test's team
+    reviewer_box = admin.locator(
+        "input[name=dispute_reviewer_ids] + label:has-text('supervisor02@demo.test')"
+    )
+    admin.check(f"#{reviewer_box.get_attribute('for')}")
+    admin.click("#submit")
+    expect(admin.locator(".alert-success")).to_contain_text("Saved team")
+
+    supervisor = new_page()
+    sign_in(supervisor, base, "supervisor@demo.test")
+    released_before = _released_by(demo_app, "supervisor@demo.test")
+    supervisor.goto(f"{base}/evaluations/queue")
+    supervisor.locator("button:has-text('Evaluate')").first.click()
+    supervisor.wait_for_selector("#evaluation-form")
+    answer_everything(supervisor)
+    supervisor.click("#submit")
+    supervisor.wait_for_url(f"{base}/evaluations/queue")
+    new = _released_by(demo_app, "supervisor@demo.test").items() - released_before.items()
+    assert len(new) == 1, new
+    [(evaluation_id, agent_email)] = new
+
+    agent = new_page()
+    sign_in(agent, base, agent_email)
+    agent.goto(f"{base}/feedback/{evaluation_id}/dispute")
+    rows = agent.locator(".dispute-criterion")
+    labels = []
+    for index, reason in enumerate(("I did verify the caller.", "I summarised at the end.")):
+        row = rows.nth(index)
+        expect(row.locator("textarea")).to_be_hidden()  # shown once the criterion is ticked
+        row.locator("input[type=checkbox]").check()
+        row.locator("textarea").fill(reason)
+        labels.append(row.locator(".form-check-label").inner_text())
+    agent.click("#submit")
+    expect(agent.locator(".alert-success")).to_contain_text("Your dispute was sent.")
+    expect(agent.locator("body")).to_contain_text("I did verify the caller.")
+
+    reviewer = new_page()
+    sign_in(reviewer, base, "supervisor02@demo.test")
+    dispute_path = f"/disputes/{_dispute_of(demo_app, evaluation_id)}"
+    waiting = reviewer.locator(
+        ".dispute-waiting", has=reviewer.locator(f"a[href='{dispute_path}']")
+    )
+    expect(waiting).to_contain_text(", ".join(labels))  # labels, never keys
+    waiting.locator("a").click()
+    disputed = reviewer.locator(".criterion-disputed")
+    expect(disputed).to_have_count(2)
+    expect(disputed.nth(0)).to_contain_text("I did verify the caller.")
+    expect(disputed.nth(1)).to_contain_text("I summarised at the end.")
+    expect(reviewer.locator("#live-score .fw-semibold")).to_have_text("100.0")
+    options = disputed.nth(1).locator(".btn-group label.btn-outline-primary")
+    options.nth(1 if options.count() == 2 else 0).click()  # a worse answer than the best
+    expect(reviewer.locator("#live-score .fw-semibold")).not_to_have_text("100.0")
+    reviewer.check("input[name=decision][value=uphold]")
+    reviewer.fill("#note", "Re-scored the summary after listening again.")
+    reviewer.click("#submit")
+    expect(reviewer.locator(".alert-success")).to_contain_text("Dispute decided")
+    agent.goto(f"{base}/evaluations/{evaluation_id}")
+    expect(agent.locator("body")).to_contain_text("Re-scored the summary after listening again.")

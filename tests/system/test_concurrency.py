@@ -233,7 +233,7 @@ def test_an_agent_acknowledging_while_a_dispute_is_raised_keeps_one_outcome(
     def dispute() -> Any:
         evaluation = db.session.get(Evaluation, evaluation_id)
         agent = db.session.get(User, org.agent_a1.id)
-        return services.raise_dispute(evaluation, agent, [], "Not fair.", window_days=14)
+        return services.raise_dispute(evaluation, agent, {}, "Not fair.", window_days=14)
 
     def acknowledge() -> Any:
         evaluation = db.session.get(Evaluation, evaluation_id)

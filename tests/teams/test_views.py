@@ -215,6 +215,7 @@ def test_create_team(app: Flask, admin_client: FlaskClient, org: Organisation) -
             "release_mode": "immediate",
             "evaluations_per_agent_month": 4,
             "supervisor_ids": sorted(ids(org, "supervisor_none", "supervisor_a")),
+            "dispute_reviewer_ids": [],
             "agent_ids": sorted(ids(org, "agent_a1", "agent_b1")),
         },
     }

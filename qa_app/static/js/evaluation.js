@@ -1,5 +1,5 @@
-// Live score on the evaluation form. The page works without this file: saving shows the
-// score too. The server computes the score (qa_app/scoring.py); nothing is saved here.
+// Live score on the evaluation form and the dispute decision form (its `data-score-url`).
+// The page works without this file: saving shows the score too. The server computes the score (qa_app/scoring.py); nothing is saved here.
 (function () {
   "use strict";
   var form = document.getElementById("evaluation-form");
@@ -55,8 +55,12 @@
       .catch(function () { /* the saved score stays; nothing to do */ });
   }
 
-  form.addEventListener("change", function () {
+  // Only answers change the score (not comments, texts or a dispute's decision and note);
+  // nothing is asked once the form is being sent.
+  form.addEventListener("change", function (event) {
+    if (!event.target.name || event.target.name.indexOf("answer-") !== 0) { return; }
     window.clearTimeout(timer);
     timer = window.setTimeout(update, 250);
   });
+  form.addEventListener("submit", function () { window.clearTimeout(timer); });
 })();
