@@ -124,7 +124,7 @@ def register_request_hooks(app: Flask) -> None:
     from qa_app.evaluations.models import DisputeStatus, EvaluationStatus
     from qa_app.labels import label_of
     from qa_app.main.navigation import nav_items
-    from qa_app.stats.display import kpi_label, kpi_value
+    from qa_app.stats.display import composite_flag_label, kpi_label, kpi_value
     from qa_app.training.models import ItemStatus, PlanStatus
     from qa_app.web.error_pages import register_error_handlers
     from qa_app.web.nul_guard import register_nul_guard
@@ -145,6 +145,7 @@ def register_request_hooks(app: Flask) -> None:
         channel_name=channel_name,
         kpi_label=kpi_label,
         kpi_value=kpi_value,
+        composite_flag_label=composite_flag_label,
     )
 
 
