@@ -315,9 +315,9 @@ def _team_with_recent_open_disputes(app: Flask) -> tuple[str, set[str], int]:
         name = counts[0][0]
         agents = set(
             db.session.scalars(
-                sa.select(User.display_name).join(Team, Team.id == User.team_id).where(
-                    Team.name == name
-                )
+                sa.select(User.display_name)
+                .join(Team, Team.id == User.team_id)
+                .where(Team.name == name)
             )
         )
         db.session.rollback()
