@@ -133,7 +133,7 @@ def register_request_hooks(app: Flask) -> None:
     from qa_app.main.navigation import nav_items
     from qa_app.notifications.services import unread_for_current_user
     from qa_app.notifications.views import email_configured, email_setting_form
-    from qa_app.stats.display import kpi_label, kpi_value
+    from qa_app.stats.display import composite_flag_label, kpi_label, kpi_value
     from qa_app.training.models import ItemStatus, PlanStatus
     from qa_app.web.error_pages import register_error_handlers
     from qa_app.web.nul_guard import register_nul_guard
@@ -159,6 +159,7 @@ def register_request_hooks(app: Flask) -> None:
         notification_email_configured=email_configured,
         action_label=action_label,
         entity_label=entity_label,
+        composite_flag_label=composite_flag_label,
     )
 
 

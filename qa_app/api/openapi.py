@@ -142,8 +142,10 @@ PATHS: dict[str, Schema] = {
         "get": _operation(
             "agentPerformance", "An agent's performance",
             "The figures of the agent page for a period (default: its last 90 days): the QA "
-            "score with n and 95% interval, each KPI as a ratio of totals, the KPI index and "
-            "the composite (null where there is no data). " + SCOPE,
+            "score with n and 95% interval, each KPI as a ratio of totals, the KPI index, "
+            "the composite (null where there is no data) and its flags. The composite is "
+            "(W_qa × QA + W_kpi × K) ÷ (W_qa + W_kpi), where K is the KPI index with each "
+            "attainment capped at 1.0 instead of 1.25. " + SCOPE,
             ALL, ("200", ref("Performance")), parameters=("From", "To"),
             errors=(400, 401, 403, 404)),
     },

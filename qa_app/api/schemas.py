@@ -15,6 +15,7 @@ from qa_app.channels import CHANNELS
 from qa_app.evaluations.models import EvaluationStatus
 from qa_app.scorecards.models import SCORECARD_STATUSES, VERSION_SOURCES
 from qa_app.stats.kpis import KPIS
+from qa_app.stats.performance import COMPOSITE_FLAGS
 from qa_app.training.models import FocusKind, ItemStatus, PlanStatus
 
 Schema = dict[str, Any]
@@ -121,7 +122,15 @@ VERSION = {
 PERFORMANCE = {"agent_id": ID, "from": DATE, "to": DATE, "qa_score": nullable(NUMBER),
                "qa_n": COUNT, "qa_ci_low": nullable(NUMBER), "qa_ci_high": nullable(NUMBER),
                **{kpi.key: nullable(NUMBER) for kpi in KPIS},
-               "kpi_index": nullable(NUMBER), "composite": nullable(NUMBER)}  # fmt: skip
+               "kpi_index": nullable(NUMBER), "composite": nullable(NUMBER),
+               "composite_flags": {
+                   "type": "array",
+                   "items": {"type": "string", "enum": list(COMPOSITE_FLAGS)},
+                   "description": "below_pass_mark: the QA score is below the mean pass mark "
+                   "of the scored evaluations' scorecard versions; critical_failure: an "
+                   "evaluation of the period auto-failed. Given whether or not the composite "
+                   "is shown.",
+               }}  # fmt: skip
 
 SCHEMAS: dict[str, Schema] = {
     "Error": obj(

@@ -24,6 +24,9 @@ from qa_app.stats.performance import (
 )
 from qa_app.teams.models import Team
 
+# The most months the centre's trend shows: the last ones of a longer period.
+MAX_TREND_MONTHS = 24
+
 # An evaluator's mean differs "clearly" from the centre's when it lies this many standard
 # errors away (two-sided 95%).
 CLEAR_DIFFERENCE_Z = 1.96
@@ -122,14 +125,24 @@ class TeamTrend:
     months: list[MeanWithInterval]
 
 
+def trend_months(filters: ReportFilters) -> int:
+    """How many calendar months the period touches, at most MAX_TREND_MONTHS."""
+    start, end = filters.start, filters.end
+    touched = (end.year - start.year) * 12 + end.month - start.month + 1
+    return max(1, min(MAX_TREND_MONTHS, touched))
+
+
 def monthly_trend_by_team(
-    filters: ReportFilters, months: int = 6
+    filters: ReportFilters, months: int | None = None
 ) -> tuple[list[date], list[TeamTrend]]:
-    """Each team's QA mean per calendar month (centre's time zone) over the last `months`
-    months up to the filter's end; one query grouped by team and month."""
-    starts = month_starts(filters.end, months)
+    """Each team's QA mean per calendar month (centre's time zone) of the period — its first
+    month from the period's start, its last up to its end (the last MAX_TREND_MONTHS of a
+    longer one) — or, with `months`, over the `months` whole months up to the end; one query
+    grouped by team and month."""
+    starts = month_starts(filters.end, months or trend_months(filters))
     edges: list[datetime] = [local_midnight(start, filters.tz) for start in starts]
-    trend_filters = filters.with_period(starts[0], filters.end)
+    first = starts[0] if months else max(starts[0], filters.start)
+    trend_filters = filters.with_period(first, filters.end)
     # The month's index: the filters keep submitted_at within the first month's start and
     # the end, so the last month takes everything after its first midnight. Grouped outside
     # a subquery, so that PostgreSQL groups by the column, not by a second copy of the CASE

@@ -18,12 +18,16 @@ from qa_app.dashboards.centre import (
     teams_compared,
     weakest_criteria,
 )
+from qa_app.dashboards.panels import (
+    open_disputes_in,
+    overdue_items_in,
+    progress_in,
+    progress_month,
+    queue_count_in,
+)
 from qa_app.dashboards.team import SORT_KEYS, heat_map, team_table
-from qa_app.evaluations.queue import monthly_progress, open_assignments
-from qa_app.evaluations.summaries import open_disputes
 from qa_app.stats.filter_form import DashboardForm, set_filter_choices
 from qa_app.stats.kpis import KPIS
-from qa_app.training.summaries import overdue_items
 
 TEAM_READERS = (Role.ADMIN, Role.MANAGER, Role.SUPERVISOR)
 CENTRE_READERS = (Role.ADMIN, Role.MANAGER)
@@ -48,7 +52,8 @@ def _form() -> tuple[DashboardForm, bool]:
 @role_required(*TEAM_READERS)
 def team() -> ResponseReturnValue:
     """The agents of the user's teams side by side, the heat map of agents × criteria, the
-    evaluation queue and progress, open disputes and overdue training items."""
+    evaluation queue and progress, open disputes and overdue training items: every panel
+    within the same filters."""
     form, valid = _form()
     filters = form.filters(current_user)
     sort = request.args.get("sort", "qa")
@@ -63,10 +68,11 @@ def team() -> ResponseReturnValue:
         descending=descending,
         kpis=KPIS,
         heat=heat_map(filters),
-        queue=open_assignments(current_user),
-        progress=monthly_progress(current_user, today, get_timezone()),
-        disputes=open_disputes(current_user, limit=20),
-        overdue=overdue_items(current_user, today),
+        queue=queue_count_in(current_user, filters),
+        progress=progress_in(filters),
+        progress_month=progress_month(filters),
+        disputes=open_disputes_in(current_user, filters),
+        overdue=overdue_items_in(current_user, filters, today),
         today=today,
     ), (200 if valid else 400)
 
@@ -86,6 +92,7 @@ def centre() -> ResponseReturnValue:
         filters=filters,
         teams=teams_compared(filters),
         months=months,
+        trend_start=max(months[0], filters.start),
         trends=trends,
         weakest=weakest_criteria(filters),
         centre_qa=centre_qa,

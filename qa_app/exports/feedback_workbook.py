@@ -121,6 +121,7 @@ def write_overview(
         (N_("Critical failures"), summary.critical_failures, WHOLE),
         (N_("KPI index"), summary.kpi_index, SCORE),
         (N_("Composite"), summary.composite, SCORE),
+        (N_("Composite flags"), summary.composite_flags or None, None),
     ]
     for label, value, number_format in figures:
         sheet.append([translate(label), value], [None, number_format])

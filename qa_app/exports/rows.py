@@ -48,6 +48,9 @@ class AgentSummary:
     kpis: Mapping[str, float | None]
     kpi_index: float | None
     composite: float | None
+    # The composite's flags in words ("" without any): QA below the pass mark, a critical
+    # failure in the period.
+    composite_flags: str = ""
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ from qa_app.stats.agent_performance import (
     performance_by_agent,
 )
 from qa_app.stats.criteria import criteria_matrix, criterion_means
-from qa_app.stats.display import kpi_label
+from qa_app.stats.display import composite_flags_text, kpi_label
 from qa_app.stats.filters import ReportFilters
 from qa_app.stats.kpis import KPIS, KpiDefinition, KpiTotals
 
@@ -89,6 +89,7 @@ def summary_row(performance: AgentPerformance) -> AgentSummary:
         kpis={kpi.key: in_sheet_units(kpi, performance.totals.kpi(kpi.key)) for kpi in KPIS},
         kpi_index=performance.kpi_index,
         composite=performance.composite,
+        composite_flags=composite_flags_text(performance.composite_flags),
     )
 
 

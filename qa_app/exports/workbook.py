@@ -64,7 +64,11 @@ SUMMARY_COLUMNS = [
     Column(N_("Pass rate"), 10, PERCENT),
     Column(N_("Critical failures"), 10, WHOLE),
 ]
-SUMMARY_TAIL = [Column(N_("KPI index"), 10, SCORE), Column(N_("Composite"), 11, SCORE)]
+SUMMARY_TAIL = [
+    Column(N_("KPI index"), 10, SCORE),
+    Column(N_("Composite"), 11, SCORE),
+    Column(N_("Composite flags"), 30),
+]
 QA_AVERAGE_COLUMN = 5  # E: the chart's values
 
 EVALUATION_HEAD = [
@@ -171,6 +175,7 @@ def write_summary(
                 *(row.kpis.get(kpi.key) for kpi in kpi_columns),
                 row.kpi_index,
                 row.composite,
+                row.composite_flags or None,
             ]
         )
     sheet.filter()

@@ -1,5 +1,6 @@
 """An agent's figures over a period (DESIGN.md "Combined performance"): QA average with its n
-and 95% interval, pass rate, critical failures, KPIs against targets, KPI index, composite.
+and 95% interval, pass rate, critical failures, KPIs against targets, KPI index, composite
+and its flags.
 
 Every surface takes them from here — the agent page, the agent's home page, the dashboards,
 the API, `report agent`, the Summary sheet and the feedback workbook — so they cannot
@@ -19,14 +20,16 @@ from flask import current_app
 from qa_app.auth.models import User
 from qa_app.evaluations.models import Evaluation
 from qa_app.extensions import db
+from qa_app.scorecards.models import ScorecardVersion
 from qa_app.stats.filters import ReportFilters
 from qa_app.stats.kpis import KPIS, KpiTotals, kpi_totals_by_agent, kpi_totals_by_team
 from qa_app.stats.models import AgentDailyStat
 from qa_app.stats.performance import (
+    Composite,
     MeanWithInterval,
     Target,
+    agent_composite,
     attainment,
-    composite,
     kpi_index,
     mean_with_interval_from_sums,
 )
@@ -53,13 +56,26 @@ class AgentPerformance:
     targets: dict[str, Target]
     attainments: dict[str, float | None]
     kpi_index: float | None
-    composite: float | None
+    # The composite (None below min_evaluations), its K and its flags: see agent_composite.
+    composite_figures: Composite
+    # The mean pass mark of the scored evaluations' scorecard versions; None without any.
+    pass_mark: float | None
     min_evaluations: int
     # The team's KPI totals over its agents, where a surface compares with the team: empty
     # for an agent without a team; None where it was not asked for (the tables).
     team_totals: KpiTotals | None = None
 
-    def public_figures(self) -> dict[str, float | int | None]:
+    @property
+    def composite(self) -> float | None:
+        """(W_qa·QA + W_kpi·K)/(W_qa + W_kpi) with K capped at 1.0 per KPI (DESIGN.md)."""
+        return self.composite_figures.value
+
+    @property
+    def composite_flags(self) -> tuple[str, ...]:
+        """ "below_pass_mark" and/or "critical_failure", shown wherever the composite is."""
+        return self.composite_figures.flags
+
+    def public_figures(self) -> dict[str, float | int | list[str] | None]:
         """The figures of `report agent --format json` and the API's /performance (DESIGN.md
         "Public contract"; null for no data)."""
         return {
@@ -70,6 +86,7 @@ class AgentPerformance:
             "csat_pct": self.totals.csat_pct, "nps": self.totals.nps,
             "fcr_pct": self.totals.fcr_pct,
             "kpi_index": self.kpi_index, "composite": self.composite,
+            "composite_flags": list(self.composite_flags),
         }  # fmt: skip
 
 
@@ -104,22 +121,10 @@ def qa_by_agent(filters: ReportFilters) -> dict[int, MeanWithInterval]:
     }
 
 
-def configured_composite(qa: MeanWithInterval, index: float | None) -> float | None:
-    """The composite with the configured weights and minimum number of evaluations."""
-    config = current_app.config
-    return composite(
-        qa.mean,
-        qa.n,
-        index,
-        qa_weight=config["COMPOSITE_QA_WEIGHT"],
-        kpi_weight=config["COMPOSITE_KPI_WEIGHT"],
-        min_evaluations=config["MIN_EVALUATIONS"],
-    )
-
-
 def _evaluation_sums(filters: ReportFilters) -> sa.Subquery:
     """Per agent: evaluations, and the n, Σ score and Σ score² of those with a score (DESIGN.md:
-    each evaluation once, all-N/A ones left out), pass/fail counts and critical failures."""
+    each evaluation once, all-N/A ones left out), the Σ of their versions' pass marks,
+    pass/fail counts and critical failures."""
     return (
         sa.select(
             Evaluation.agent_id.label("agent_id"),
@@ -127,10 +132,14 @@ def _evaluation_sums(filters: ReportFilters) -> sa.Subquery:
             sa.func.count(Evaluation.score).label("scored"),
             sa.func.sum(Evaluation.score).label("score_sum"),
             sa.func.sum(Evaluation.score * Evaluation.score).label("score_squares"),
+            sa.func.sum(sa.case((Evaluation.score.is_not(None), ScorecardVersion.pass_mark))).label(
+                "pass_mark_sum"
+            ),
             sa.func.count(Evaluation.passed).label("pass_n"),
             sa.func.count().filter(Evaluation.passed.is_(True)).label("passed"),
             sa.func.count().filter(Evaluation.auto_failed.is_(True)).label("critical_failures"),
         )
+        .join(ScorecardVersion, ScorecardVersion.id == Evaluation.scorecard_version_id)
         .where(*filters.evaluation_conditions())
         .group_by(Evaluation.agent_id)
         .subquery()
@@ -184,7 +193,13 @@ def _performance(
         known = [team_id for team_id in team_ids if team_id is not None]
         for team_id, totals in kpi_totals_by_team(known, start, end, channel=channel).items():
             teams[team_id] = totals
-    min_evaluations = current_app.config["MIN_EVALUATIONS"]
+    config = current_app.config
+    min_evaluations = config["MIN_EVALUATIONS"]
+    weights = {
+        "qa_weight": config["COMPOSITE_QA_WEIGHT"],
+        "kpi_weight": config["COMPOSITE_KPI_WEIGHT"],
+        "min_evaluations": min_evaluations,
+    }
     result = []
     for row in rows:
         qa = mean_with_interval_from_sums(row.scored, row.score_sum, row.score_squares)
@@ -192,6 +207,7 @@ def _performance(
         targets = team_targets[row.team_id]
         attainments = {kpi.key: attainment(totals.kpi(kpi.key), targets[kpi.key]) for kpi in KPIS}
         index = kpi_index(attainments, targets)
+        pass_mark = row.pass_mark_sum / row.scored if row.scored else None
         result.append(
             AgentPerformance(
                 agent_id=row.agent_id,
@@ -209,7 +225,15 @@ def _performance(
                 targets=targets,
                 attainments=attainments,
                 kpi_index=index,
-                composite=configured_composite(qa, index),
+                composite_figures=agent_composite(
+                    qa,
+                    attainments,
+                    targets,
+                    pass_mark=pass_mark,
+                    critical_failures=row.critical_failures,
+                    **weights,
+                ),
+                pass_mark=pass_mark,
                 min_evaluations=min_evaluations,
                 team_totals=teams.get(row.team_id, KpiTotals()) if team_totals else None,
             )

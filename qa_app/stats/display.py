@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from qa_app.i18n import duration, format_number
+from qa_app.stats.performance import BELOW_PASS_MARK, CRITICAL_FAILURE
 
 KPI_LABELS = {
     "aht_seconds": _l("Average handle time"),
@@ -13,6 +14,22 @@ KPI_LABELS = {
     "nps": _l("NPS"),
     "fcr_pct": _l("First contact resolution"),
 }
+
+# The composite's flags (stats.performance.agent_composite) as people read them.
+COMPOSITE_FLAG_LABELS = {
+    BELOW_PASS_MARK: _l("QA below the pass mark"),
+    CRITICAL_FAILURE: _l("Critical failure in the period"),
+}
+
+
+def composite_flag_label(flag: str) -> str:
+    """A composite flag's words."""
+    return str(COMPOSITE_FLAG_LABELS.get(flag, flag))
+
+
+def composite_flags_text(flags: tuple[str, ...] | list[str]) -> str:
+    """Every flag of a composite in words, "; " between them; "" without any."""
+    return "; ".join(composite_flag_label(flag) for flag in flags)
 
 
 def kpi_label(key: str) -> str:

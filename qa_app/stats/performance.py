@@ -9,6 +9,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 ATTAINMENT_CAP = 1.25
+# In the composite each attainment counts up to the target only: beating a KPI target cannot
+# buy back quality (the KPI index on its own keeps ATTAINMENT_CAP).
+COMPOSITE_ATTAINMENT_CAP = 1.0
 DEFAULT_QA_WEIGHT = 60.0
 DEFAULT_KPI_WEIGHT = 40.0
 DEFAULT_MIN_EVALUATIONS = 3
@@ -59,17 +62,75 @@ def kpi_index(
 def composite(
     qa_score: float | None,
     qa_n: int,
-    index: float | None,
+    kpi_part: float | None,
     *,
     qa_weight: float = DEFAULT_QA_WEIGHT,
     kpi_weight: float = DEFAULT_KPI_WEIGHT,
     min_evaluations: int = DEFAULT_MIN_EVALUATIONS,
 ) -> float | None:
-    """(W_qa·QA + W_kpi·KPI index)/(W_qa + W_kpi); None below `min_evaluations` scored
-    evaluations or without either part."""
-    if qa_score is None or index is None or qa_n < min_evaluations:
+    """(W_qa·QA + W_kpi·K)/(W_qa + W_kpi), K from `composite_kpi_part`; None below
+    `min_evaluations` scored evaluations or without either part."""
+    if qa_score is None or kpi_part is None or qa_n < min_evaluations:
         return None
-    return (qa_weight * qa_score + kpi_weight * index) / (qa_weight + kpi_weight)
+    return (qa_weight * qa_score + kpi_weight * kpi_part) / (qa_weight + kpi_weight)
+
+
+def composite_kpi_part(
+    attainments: Mapping[str, float | None], targets: Mapping[str, Target]
+) -> float | None:
+    """K of the composite: the KPI index with each attainment capped at 1.0 instead of 1.25."""
+    capped = {
+        key: None if value is None else min(value, COMPOSITE_ATTAINMENT_CAP)
+        for key, value in attainments.items()
+    }
+    return kpi_index(capped, targets)
+
+
+# The flags of a composite (DESIGN.md): shown wherever the composite is, whatever its value.
+BELOW_PASS_MARK = "below_pass_mark"  # noqa: S105 - a flag's name, not a password
+CRITICAL_FAILURE = "critical_failure"
+COMPOSITE_FLAGS = (BELOW_PASS_MARK, CRITICAL_FAILURE)
+
+
+@dataclass(frozen=True)
+class Composite:
+    """An agent's composite, its KPI part K and its flags (a subset of COMPOSITE_FLAGS)."""
+
+    value: float | None
+    kpi_part: float | None
+    flags: tuple[str, ...] = ()
+
+
+def agent_composite(
+    qa: MeanWithInterval,
+    attainments: Mapping[str, float | None],
+    targets: Mapping[str, Target],
+    *,
+    pass_mark: float | None,
+    critical_failures: int,
+    qa_weight: float = DEFAULT_QA_WEIGHT,
+    kpi_weight: float = DEFAULT_KPI_WEIGHT,
+    min_evaluations: int = DEFAULT_MIN_EVALUATIONS,
+) -> Composite:
+    """The composite of one agent with its flags: below the pass mark when the QA average is
+    below `pass_mark` (the mean pass mark of the scored evaluations' scorecard versions), a
+    critical failure when any evaluation of the period auto-failed. Every surface takes the
+    composite from here."""
+    kpi_part = composite_kpi_part(attainments, targets)
+    value = composite(
+        qa.mean,
+        qa.n,
+        kpi_part,
+        qa_weight=qa_weight,
+        kpi_weight=kpi_weight,
+        min_evaluations=min_evaluations,
+    )
+    flags = []
+    if qa.mean is not None and pass_mark is not None and qa.mean < pass_mark:
+        flags.append(BELOW_PASS_MARK)
+    if critical_failures > 0:
+        flags.append(CRITICAL_FAILURE)
+    return Composite(value, kpi_part, tuple(flags))
 
 
 @dataclass(frozen=True)

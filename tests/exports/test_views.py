@@ -139,6 +139,7 @@ def test_headers_frozen_rows_filters_chart_and_colours(
         "Agent", "E-mail", "Team", "Evaluations", "QA average", "QA n", "QA low (95% CI)",
         "QA high (95% CI)", "Pass rate", "Critical failures", "Average handle time",
         "Contacts per hour", "CSAT", "NPS", "First contact resolution", "KPI index", "Composite",
+        "Composite flags",
     ]  # fmt: skip
     assert headers["Evaluations"] == EVALUATION_HEADERS
     assert headers["Answers"] == [
@@ -157,7 +158,7 @@ def test_headers_frozen_rows_filters_chart_and_colours(
         assert sheet.freeze_panes == "A2"
         assert sheet["A1"].font.bold and sheet["A1"].fill.fgColor.rgb.endswith("305496")
         assert sheet.column_dimensions["B"].width >= 10
-    assert book["Summary"].auto_filter.ref == "A1:Q5"
+    assert book["Summary"].auto_filter.ref == "A1:R5"  # R: the composite flags
     assert book["Evaluations"].auto_filter.ref == "A1:V7"
     assert book["Answers"].auto_filter.ref == "A1:I18"
     assert book["Criteria"].auto_filter.ref == "A1:E4"

@@ -40,7 +40,7 @@ from qa_app.stats import agent_performance as agent_performance_module
 from qa_app.stats.agent_performance import AgentPerformance
 from qa_app.stats.kpis import KpiTotals
 from qa_app.stats.models import AgentDailyStat, KpiTarget
-from qa_app.stats.performance import MeanWithInterval, Target
+from qa_app.stats.performance import Composite, MeanWithInterval, Target
 from qa_app.teams.models import Team
 from tests.conftest import Organisation, post_form, scorecard_text
 
@@ -113,7 +113,9 @@ STATISTICS = [
     ("agent_a1", 1, "phone", (30, 12_000, 18_000, 10, 7, 10, 4, 2, 20, 14)),
     ("agent_a1", 100, "all", (500, 10_000, 36_000, 50, 50, 50, 50, 0, 50, 50)),
     ("agent_a2", 1, "all", (20, 4_000, 7_200, 10, 10, 0, 0, 0, 0, 0)),
-    ("agent_b1", 1, "all", (30, 9_000, 18_000, 10, 8, 10, 2, 2, 10, 7)),
+    # B1's NPS (11 − 1) / 20 = 50 beats the target 30: attainment 1.25 in the KPI index, 1.0
+    # in the composite's K.
+    ("agent_b1", 1, "all", (30, 9_000, 18_000, 10, 8, 10, 8, 0, 10, 7)),
     ("agent_b1", 3, "all", (20, 6_000, 10_800, 10, 7, 10, 3, 1, 20, 14)),
     ("agent_b2", 2, "all", (10, 2_000, 3_600, 0, 0, 0, 0, 0, 0, 0)),
 ]
@@ -231,6 +233,14 @@ class Expected:
     attainments: dict[str, float | None]
     kpi_index: float | None
     composite: float | None
+    composite_flags: list[str]
+
+
+# The flags' words on the pages and in the workbooks.
+FLAG_WORDS = {
+    "below_pass_mark": "QA below the pass mark",
+    "critical_failure": "Critical failure in the period",
+}
 
 
 def _sums(agents: list[str], start: date, end: date, today: date) -> dict[str, int]:
@@ -291,13 +301,17 @@ def expected_figures(centre: Centre, agent: str) -> Expected:
     team_kpis = _kpis(_sums(members, centre.start, centre.end, centre.end))
     attainments = {k: _attainment(kpis[k], targets[k], 1.25) for k in KPI_KEYS}
     index = _index(attainments, targets)
-    # DESIGN.md: the composite's K caps each attainment at 1.0. The app's composite uses the
-    # KPI index (cap 1.25); the data keeps every attainment of an agent with a composite at
-    # or below 1.0, where the two agree (see the hand-back note).
+    # DESIGN.md: the composite's K caps each attainment at 1.0 (B1's NPS: 1.25 in the index).
     capped = _index({k: _attainment(kpis[k], targets[k], 1.0) for k in KPI_KEYS}, targets)
     composite = None
     if mean is not None and capped is not None and n >= MIN_EVALUATIONS:
         composite = (QA_WEIGHT * mean + KPI_WEIGHT * capped) / (QA_WEIGHT + KPI_WEIGHT)
+    # Flagged below the pass mark or with any critical failure, with or without a composite.
+    flags = []
+    if mean is not None and mean < PASS_MARK:
+        flags.append("below_pass_mark")
+    if any(e.auto_failed for e in scores):
+        flags.append("critical_failure")
     return Expected(
         evaluations=len(scores),
         qa=(mean, n, low, high),
@@ -309,6 +323,7 @@ def expected_figures(centre: Centre, agent: str) -> Expected:
         attainments=attainments,
         kpi_index=index,
         composite=composite,
+        composite_flags=flags,
     )
 
 
@@ -384,6 +399,7 @@ def agent_page_figures(client: FlaskClient, centre: Centre, agent_id: int) -> di
         "qa": qa_shown(text),
         "kpi_index": index.group(1),
         "composite": composite.group(1),
+        "composite_flags": [flag for flag, words in FLAG_WORDS.items() if words in text],
         "kpis": kpi_table(parsed),
     }
 
@@ -495,6 +511,8 @@ def kpi_shows(key: str, text: str, value: float | None) -> bool:
 
 def same(actual: Any, expected: Any, rel: float) -> bool:
     """Equal; floats within `rel` of each other (None only as None)."""
+    if isinstance(expected, list | str):
+        return actual == expected
     if isinstance(expected, dict):
         return actual.keys() == expected.keys() and all(
             same(actual[key], value, rel) for key, value in expected.items()
@@ -530,6 +548,9 @@ def test_every_surface_shows_the_same_figures(
     summary = summary_sheet(manager, centre)
     table = team_dashboard_rows(manager, centre)
     assert set(table) == {centre.people[a].display_name for a in AGENTS}
+    # A1 (54.2, an auto-fail) carries both flags; B1 (87.5) none but beats its NPS target.
+    assert expected_figures(centre, "agent_a1").composite_flags == list(FLAG_WORDS)
+    assert expected_figures(centre, "agent_b1").composite_flags == []
     for agent in AGENTS:
         person = centre.people[agent]
         want = expected_figures(centre, agent)
@@ -537,6 +558,7 @@ def test_every_surface_shows_the_same_figures(
         figures = {
             "qa_score": mean, "qa_n": n, "qa_ci_low": low, "qa_ci_high": high,
             **want.kpis, "kpi_index": want.kpi_index, "composite": want.composite,
+            "composite_flags": want.composite_flags,
         }  # fmt: skip
 
         # JSON: the API and `report agent`, identical, and the hand computation.
@@ -557,6 +579,7 @@ def test_every_surface_shows_the_same_figures(
             "QA low (95% CI)": from_api["qa_ci_low"], "QA high (95% CI)": from_api["qa_ci_high"],
             "KPI index": from_api["kpi_index"], "Composite": from_api["composite"],
             "Evaluations": want.evaluations, "Critical failures": want.critical_failures,
+            "Composite flags": "; ".join(FLAG_WORDS[f] for f in want.composite_flags) or None,
         }  # fmt: skip
         assert same({key: row[key] for key in sheet}, sheet, XLSX_DIGITS), agent
         assert same(row["Pass rate"], want.pass_rate, 1e-12), agent
@@ -586,6 +609,7 @@ def test_every_surface_shows_the_same_figures(
         assert shows(shown["low"], low, 1) and shows(shown["high"], high, 1), agent
         assert shows(on_page["kpi_index"], want.kpi_index, 1), agent
         assert shows(on_page["composite"], want.composite, 1), agent
+        assert on_page["composite_flags"] == want.composite_flags, agent
         for key in KPI_KEYS:
             mine, team, goal, share = on_page["kpis"][KPI_LABELS[key]]
             assert kpi_shows(key, mine, want.kpis[key]), (agent, key, mine)
@@ -601,7 +625,8 @@ def test_every_surface_shows_the_same_figures(
         assert cells[4] == str(want.critical_failures), agent
         for position, key in enumerate(KPI_KEYS, start=5):
             assert cells[position] == on_page["kpis"][KPI_LABELS[key]][0].split(" n=")[0]
-        assert (cells[10], cells[11]) == (on_page["kpi_index"], on_page["composite"]), agent
+        flagged = " ".join([on_page["composite"], *(FLAG_WORDS[f] for f in want.composite_flags)])
+        assert (cells[10], cells[11]) == (on_page["kpi_index"], flagged), agent
 
 
 # Distinctive numbers no real computation of the data above produces: the agent's AHT 2:03,
@@ -644,7 +669,8 @@ def _fake(centre: Centre) -> Callable[..., list[AgentPerformance]]:
                 targets=FAKE_TARGETS,
                 attainments=FAKE_ATTAINMENTS,
                 kpi_index=76.5432,
-                composite=43.2109,
+                composite_figures=Composite(43.2109, 65.4321, ("critical_failure",)),
+                pass_mark=10.0,
                 min_evaluations=3,
                 team_totals=FAKE_TEAM if team_totals else None,
             )
@@ -669,11 +695,13 @@ def test_no_surface_has_a_path_of_its_own(
         "aht_seconds": 123.0, "contacts_per_hour": 4.5, "csat_pct": 67.8, "nps": -12.0,
         "fcr_pct": 34.5, "kpi_index": 76.5432, "composite": 43.2109,
     }  # fmt: skip
+    flags = ["critical_failure"]
     sheet = {
         "QA average": 12.3456, "QA n": 7, "QA low (95% CI)": 1.2345,
         "QA high (95% CI)": 23.4567, "Pass rate": 0.321, "Critical failures": 5,
         "Evaluations": 9, "KPI index": 76.5432, "Composite": 43.2109,
     }  # fmt: skip
+    flag_words = FLAG_WORDS["critical_failure"]
     manager = sign_in_as(centre.people["manager"])
     api = api_as(centre.people["manager"])
     summary = summary_sheet(manager, centre)
@@ -689,10 +717,13 @@ def test_no_surface_has_a_path_of_its_own(
         person = centre.people[agent]
         answer = api.get(f"/api/v1/agents/{person.id}/performance?{period(centre)}")
         assert {k: answer.json[k] for k in fake} == pytest.approx(fake), agent
+        assert answer.json["composite_flags"] == flags, agent
         from_cli = report_agent(app, centre, person.email)
         assert {k: from_cli[k] for k in fake} == pytest.approx(fake), agent
+        assert from_cli["composite_flags"] == flags, agent
         row = summary[person.email]
         assert {k: row[k] for k in sheet} == pytest.approx(sheet), agent
+        assert row["Composite flags"] == flag_words, agent
         aht = KPI_LABELS["aht_seconds"]
         assert row[aht] == timedelta(seconds=123)
         assert [row[KPI_LABELS[k]] for k in KPI_KEYS if k != "aht_seconds"] == pytest.approx(
@@ -700,6 +731,7 @@ def test_no_surface_has_a_path_of_its_own(
         )
         overview = feedback_overview(manager, centre, person.id)
         assert {k: overview["figures"][k] for k in sheet} == pytest.approx(sheet), agent
+        assert overview["figures"]["Composite flags"] == flag_words, agent
         assert overview["kpis"][aht][:2] == (timedelta(seconds=123), timedelta(seconds=234))
         others = [k for k in KPI_KEYS if k != "aht_seconds"]
         assert [v for k in others for v in overview["kpis"][KPI_LABELS[k]][:2]] == pytest.approx(
@@ -712,6 +744,7 @@ def test_no_surface_has_a_path_of_its_own(
         assert on_page["qa"] == {"mean": "12.3", "half": "11.1", "n": "7", "low": "1.2",
                                  "high": "23.5"}  # fmt: skip
         assert (on_page["kpi_index"], on_page["composite"]) == ("76.5", "43.2")
+        assert on_page["composite_flags"] == flags, agent
         assert on_page["kpis"] == html_kpis, agent
         at_home = home_page_figures(sign_in_as(person))
         assert at_home["qa"] == on_page["qa"] | {"half": None}
@@ -719,5 +752,5 @@ def test_no_surface_has_a_path_of_its_own(
         cells = table[person.display_name]
         assert cells[2:12] == [
             "12.3 ± 11.1 n=7", "32%", "5", "2:03", "4.5", "67.8 %", "-12", "34.5 %", "76.5",
-            "43.2",
+            f"43.2 {flag_words}",
         ]  # fmt: skip

@@ -30,6 +30,7 @@ from qa_app.stats.performance import (
     ATTAINMENT_CAP,
     MeanWithInterval,
     Target,
+    agent_composite,
     attainment,
     composite,
     kpi_index,
@@ -584,6 +585,65 @@ def test_composite(
     assert result == (None if expected is None else pytest.approx(expected))
 
 
+@pytest.mark.parametrize(
+    ("qa", "attainments", "pass_mark", "critical_failures", "expected", "flags"),
+    [
+        # Every KPI beaten: the index is 125, but K counts each attainment up to 1.0 only:
+        # K = 100 → (60 × 57 + 40 × 100) / 100 = 74.2, not (60 × 57 + 40 × 125) / 100 = 84.2;
+        # QA 57 is below the pass mark 80: flagged.
+        (57.0, dict.fromkeys("abcde", 1.25), 80.0, 0, 0.6 * 57 + 0.4 * 100, ["below_pass_mark"]),
+        # K = 100 × (1 + 0.5 + 1) / 3 = 83.33 (the 1.2 counts as 1); QA 90 ≥ 85; an auto-fail
+        (
+            90.0,
+            {"a": 1.2, "b": 0.5, "c": 1.0},
+            85.0,
+            1,
+            0.6 * 90 + 0.4 * 250 / 3,
+            ["critical_failure"],
+        ),
+        # both flags; exactly at the pass mark is not below it
+        (70.0, {"a": 0.9}, 80.0, 2, 0.6 * 70 + 0.4 * 90, ["below_pass_mark", "critical_failure"]),
+        (80.0, {"a": 0.9}, 80.0, 0, 0.6 * 80 + 0.4 * 90, []),
+    ],
+)
+def test_agent_composite_caps_attainment_at_one_and_flags_quality(
+    qa: float,
+    attainments: dict[str, float],
+    pass_mark: float,
+    critical_failures: int,
+    expected: float,
+    flags: list[str],
+) -> None:
+    targets = {key: Target(1.0, "higher") for key in attainments}
+    result = agent_composite(
+        MeanWithInterval(qa, 5),
+        attainments,
+        targets,
+        pass_mark=pass_mark,
+        critical_failures=critical_failures,
+    )
+    assert result.value == pytest.approx(expected)
+    assert result.kpi_part == pytest.approx(
+        100 * sum(min(a, 1.0) for a in attainments.values()) / len(attainments)
+    )
+    assert list(result.flags) == flags
+    # the KPI index on its own keeps its 1.25 cap
+    assert kpi_index(attainments, targets) == pytest.approx(
+        100 * sum(attainments.values()) / len(attainments)
+    )
+
+
+def test_flags_stand_without_a_composite() -> None:
+    # Two evaluations (below MIN_EVALUATIONS) and no KPI data: no composite, still flagged.
+    result = agent_composite(MeanWithInterval(40.0, 2), {}, {}, pass_mark=80.0, critical_failures=1)
+    assert (result.value, result.kpi_part) == (None, None)
+    assert result.flags == ("below_pass_mark", "critical_failure")
+    nothing = agent_composite(
+        MeanWithInterval(None, 0), {}, {}, pass_mark=None, critical_failures=0
+    )
+    assert nothing.flags == ()
+
+
 # ------------------------------------------------------------------------ mean and interval
 
 
@@ -655,7 +715,7 @@ def test_intervals_are_clipped_to_the_bounds(
 
 REPORT_KEYS = {
     "qa_score", "qa_n", "qa_ci_low", "qa_ci_high", "aht_seconds", "contacts_per_hour",
-    "csat_pct", "nps", "fcr_pct", "kpi_index", "composite",
+    "csat_pct", "nps", "fcr_pct", "kpi_index", "composite", "composite_flags",
 }  # fmt: skip
 
 
@@ -701,6 +761,11 @@ def add_recent_stats(app: Flask, agent_id: int) -> None:
 # CSAT 85 → 90/85 = 1.0588; NPS 30 → 50/30 = 1.667 → capped 1.25; FCR 75 → 80/75 = 1.0667.
 # KPI index = 100 × (1.2 + 0.8333 + 1.0588 + 1.25 + 1.0667) / 5 = 108.18
 EXPECTED_INDEX = 100 * (360 / 300 + (40 / 6) / 8 + 90 / 85 + 1.25 + 80 / 75) / 5
+# The composite's K (DESIGN.md) counts each attainment up to 1.0 only: AHT 1.2 → 1,
+# per hour 0.8333, CSAT 1.0588 → 1, NPS 1.667 → 1, FCR 1.0667 → 1 = 96.67, not 108.18.
+EXPECTED_K = 100 * (1 + (40 / 6) / 8 + 1 + 1 + 1) / 5
+# (60 × 80 + 40 × 96.67) / 100 = 86.67
+EXPECTED_COMPOSITE = (60 * 80 + 40 * EXPECTED_K) / 100
 # QA 70, 80, 90: mean 80, s = 10, ± 4.303 × 10 / √3 = 24.84 → [55.16, 100]
 EXPECTED_LOW = 80 - 4.303 * 10 / math.sqrt(3)
 
@@ -742,6 +807,8 @@ def test_agent_picture(app: Flask, org: Organisation, scored: list[int]) -> None
             "fcr_pct": 80 / 75,
         }
     )
+    # QA 80 is not below the pass mark (80) and nothing auto-failed: no flag
+    assert report.pop("composite_flags") == []
     assert report == pytest.approx(
         {
             "qa_score": 80.0,
@@ -754,8 +821,7 @@ def test_agent_picture(app: Flask, org: Organisation, scored: list[int]) -> None
             "nps": 50.0,
             "fcr_pct": 80.0,
             "kpi_index": EXPECTED_INDEX,
-            # (60 × 80 + 40 × 108.18) / 100 = 91.27
-            "composite": (60 * 80 + 40 * EXPECTED_INDEX) / 100,
+            "composite": EXPECTED_COMPOSITE,
         }
     )
 
@@ -804,7 +870,7 @@ def test_agent_picture_without_any_data_is_all_null(app: Flask, org: Organisatio
     assert picture.public_figures() == {
         "qa_score": None, "qa_n": 0, "qa_ci_low": None, "qa_ci_high": None,
         "aht_seconds": None, "contacts_per_hour": None, "csat_pct": None, "nps": None,
-        "fcr_pct": None, "kpi_index": None, "composite": None,
+        "fcr_pct": None, "kpi_index": None, "composite": None, "composite_flags": [],
     }  # fmt: skip
     assert picture.attainments == dict.fromkeys((kpi.key for kpi in KPIS), None)
 
@@ -898,6 +964,7 @@ def test_report_agent_prints_json(
     data = json.loads(result.stdout)
     assert set(data) == REPORT_KEYS | {"agent", "from", "to"}
     assert (data["agent"], data["from"], data["to"]) == ("a1@example.test", first, last)
+    assert data.pop("composite_flags") == []
     assert data == pytest.approx(
         {
             **data,
@@ -911,7 +978,7 @@ def test_report_agent_prints_json(
             "nps": 50.0,
             "fcr_pct": 80.0,
             "kpi_index": EXPECTED_INDEX,
-            "composite": (60 * 80 + 40 * EXPECTED_INDEX) / 100,
+            "composite": EXPECTED_COMPOSITE,
         }
     )
 
@@ -932,7 +999,7 @@ def test_report_agent_prints_null_where_there_is_no_data(
         "aht_seconds": None, "contacts_per_hour": 0.0, "csat_pct": None, "nps": None,
         "fcr_pct": None,
         # per hour 0 / 8 = attainment 0 → index 0; no QA → no composite
-        "kpi_index": 0.0, "composite": None,
+        "kpi_index": 0.0, "composite": None, "composite_flags": [],
     }  # fmt: skip
     assert '"csat_pct": null' in result.stdout
 

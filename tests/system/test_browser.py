@@ -467,3 +467,64 @@ def test_a_dispute_reaches_a_named_reviewer_who_decides_it(
     expect(reviewer.locator(".alert-success")).to_contain_text("Dispute decided")
     agent.goto(f"{base}/evaluations/{evaluation_id}")
     expect(agent.locator("body")).to_contain_text("Re-scored the summary after listening again.")
+
+
+def _team_with_recent_open_disputes(app: Flask) -> tuple[str, set[str], int]:
+    """The demo team with the most open disputes about evaluations of the last 90 days: its
+    name, its agents' names, and how many such disputes other teams have."""
+    from datetime import UTC, datetime, timedelta
+
+    from qa_app.auth.models import User
+    from qa_app.evaluations.models import Dispute, DisputeStatus, Evaluation
+    from qa_app.teams.models import Team
+
+    since = datetime.now(UTC) - timedelta(days=89)
+    with app.app_context():
+        counts = db.session.execute(
+            sa.select(Team.name, sa.func.count(Dispute.id))
+            .join(Evaluation, Evaluation.id == Dispute.evaluation_id)
+            .join(User, User.id == Evaluation.agent_id)
+            .join(Team, Team.id == User.team_id)
+            .where(Dispute.status == DisputeStatus.OPEN, Evaluation.submitted_at >= since)
+            .group_by(Team.name)
+            .order_by(sa.func.count(Dispute.id).desc(), Team.name)
+        ).all()
+        assert len(counts) >= 2, counts  # the demo has open disputes in several teams
+        name = counts[0][0]
+        agents = set(
+            db.session.scalars(
+                sa.select(User.display_name)
+                .join(Team, Team.id == User.team_id)
+                .where(Team.name == name)
+            )
+        )
+        db.session.rollback()
+        return name, agents, sum(count for _, count in counts[1:])
+
+
+def test_manager_filters_the_team_dashboard_by_team(
+    page: Any, live_server: str, demo_app: Flask
+) -> None:
+    """With one team chosen, every panel lists that team's agents only — the progress
+    against target and the open disputes among them."""
+    team, agents, elsewhere = _team_with_recent_open_disputes(demo_app)
+    assert elsewhere > 0
+    sign_in(page, live_server, "manager@demo.test")
+    page.goto(f"{live_server}/dashboard/team")
+    progress_teams = page.locator("[data-panel=progress] tbody td:nth-child(2)")
+    assert len(set(progress_teams.all_inner_texts())) >= 2  # every team before filtering
+    page.select_option("#team_id", label=team)
+    page.click("button:has-text('Show')")
+    page.wait_for_url(f"{live_server}/dashboard/team?*team_id=*")
+    expect(page.locator("#team_id option:checked")).to_have_text(team)
+    assert set(progress_teams.all_inner_texts()) == {team}
+    progress_agents = page.locator("[data-panel=progress] tbody td:nth-child(1)")
+    assert set(progress_agents.all_inner_texts()) <= agents
+    disputed = page.locator("[data-panel=disputes] li a").all_inner_texts()
+    assert disputed and set(disputed) <= agents, disputed
+    table_teams = page.locator("[data-panel=agents] tbody td:nth-child(2)").all_inner_texts()
+    assert set(table_teams) == {team}
+    heat_agents = page.locator("[data-panel=heat] tbody th").all_inner_texts()
+    assert heat_agents and set(heat_agents) <= agents
+    overdue = page.locator("[data-panel=training] li a").all_inner_texts()
+    assert set(overdue) <= agents
