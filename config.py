@@ -115,6 +115,12 @@ class Config:
         self.DISPUTE_WINDOW_DAYS = _int(env, "DISPUTE_WINDOW_DAYS", 7)
         # An open dispute older than this is flagged as overdue on its deciders' pages.
         self.DISPUTE_OVERDUE_DAYS = _int(env, "DISPUTE_OVERDUE_DAYS", 5)
+        # Customer outcomes on interactions (qa_app.interactions.outcomes): the lowest CSAT
+        # score that counts as positive when a file gives the score only (4: the top two
+        # boxes of a 1–5 survey), and how many days after a contact the same customer's
+        # next one is a repeat contact.
+        self.CSAT_POSITIVE_FROM = _int(env, "CSAT_POSITIVE_FROM", 4)
+        self.REPEAT_CONTACT_DAYS = _int(env, "REPEAT_CONTACT_DAYS", 7)
         # Training proposals (DESIGN.md "Training plans").
         self.TRAINING_PERIOD_DAYS = _int(env, "TRAINING_PERIOD_DAYS", 90)
         self.TRAINING_THRESHOLD_PCT = _int(env, "TRAINING_THRESHOLD_PCT", 80)

@@ -27,6 +27,7 @@ from qa_app.interactions.importer import (
     settled_options,
 )
 from qa_app.interactions.models import Interaction
+from qa_app.interactions.outcomes import CSAT_RANGE, NPS_RANGE, csat_positive_from
 from qa_app.stats.daily_rows import StatsReport, collect_day_totals, save_days
 from qa_app.teams.identities import AgentMatches, NameMatch, match_agents
 from qa_app.uploads.cells import ReadOptions
@@ -89,6 +90,32 @@ INTERACTION_FIELDS = (
         "string",
         "An http(s) link to the recording.",
         max_length=TEXT_LIMITS["recording_url"],
+    ),
+    Field(
+        "csat_score",
+        "number",
+        "The customer's CSAT answer on the survey's scale (0–100 covers 1–5, 1–10 and 0–100 "
+        "surveys). Without csat_positive it counts as positive from the centre's "
+        "CSAT_POSITIVE_FROM (default 4).",
+        minimum=CSAT_RANGE[0],
+        maximum=CSAT_RANGE[1],
+    ),
+    Field(
+        "csat_positive",
+        "boolean",
+        "Whether the CSAT answer counts as positive (alone for surveys rated good or bad).",
+    ),
+    Field(
+        "nps_score",
+        "integer",
+        "The customer's NPS answer, 0–10 (0–6 a detractor, 9–10 a promoter).",
+        minimum=NPS_RANGE[0],
+        maximum=NPS_RANGE[1],
+    ),
+    Field(
+        "resolved_first_contact",
+        "boolean",
+        "Whether the matter was resolved on this first contact.",
     ),
 )
 # The file import's name for a field whose JSON name differs.
@@ -188,6 +215,7 @@ def store_interactions(
             agent_keys=((item.get("source"), item.get("agent")) for item in items),
             unit="item",
             matched=matched,
+            positive_from=csat_positive_from(),
         )
         if problems:
             raise TableError(problems)

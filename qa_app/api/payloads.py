@@ -23,7 +23,7 @@ from qa_app.api.errors import ApiError, Detail
 from qa_app.uploads.reader import CONTROL_CHARACTERS
 
 TEXT_NUMBER_LIMIT = 100  # a date, time or figure written as text is never longer
-JSON_TYPES = {"string", "integer", "number", "date", "date-time"}
+JSON_TYPES = {"string", "integer", "number", "boolean", "date", "date-time"}
 LARGEST_NUMBER = 2_147_483_647  # the database's INTEGER
 
 
@@ -108,6 +108,8 @@ def _invalid(details: list[Detail]) -> ApiError:
 
 def _type_problem(field: Field, value: object) -> str | None:
     """Why `value` is not of the field's JSON type (None when it is)."""
+    if field.type == "boolean":
+        return None if isinstance(value, bool) else "true or false expected"
     if field.type in ("integer", "number") and not (field.text and isinstance(value, str)):
         if isinstance(value, bool) or not isinstance(value, int | float):
             return "a number expected" if field.type == "number" else "a whole number expected"

@@ -49,8 +49,9 @@ def agent(user: User) -> dict[str, Any]:
     }
 
 
-def interaction(record: Interaction) -> dict[str, Any]:
-    """An interaction in `GET /interactions` (transcripts are left out of lists)."""
+def interaction(record: Interaction, repeat_contact: bool | None = None) -> dict[str, Any]:
+    """An interaction in `GET /interactions` (transcripts are left out of lists), with its
+    customer outcomes; `repeat_contact` is derived (qa_app.interactions.outcomes)."""
     return {
         "id": record.id,
         "agent_id": record.agent_id,
@@ -62,6 +63,11 @@ def interaction(record: Interaction) -> dict[str, Any]:
         "queue": record.queue,
         "customer_ref": record.customer_ref,
         "recording_url": record.recording_url,
+        "csat_score": record.csat_score,
+        "csat_positive": record.csat_positive,
+        "nps_score": record.nps_score,
+        "resolved_first_contact": record.resolved_first_contact,
+        "repeat_contact": repeat_contact,
         "created_at": timestamp(record.created_at),
     }
 

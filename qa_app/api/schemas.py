@@ -187,6 +187,16 @@ SCHEMAS: dict[str, Schema] = {
             "queue": nullable(TEXT),
             "customer_ref": nullable(TEXT),
             "recording_url": nullable(TEXT),
+            "csat_score": nullable(NUMBER),
+            "csat_positive": nullable(FLAG),
+            "nps_score": nullable(COUNT),
+            "resolved_first_contact": nullable(FLAG),
+            "repeat_contact": nullable(FLAG)
+            | {
+                "description": "Read-only: the same customer reference contacted the centre "
+                "again within REPEAT_CONTACT_DAYS (default 7) after this interaction; null "
+                "without a customer reference."
+            },
             "created_at": TIME,
         }
     ),

@@ -28,6 +28,7 @@ from qa_app.evaluations.models import (
 )
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
+from qa_app.interactions.outcomes import DEFAULT_CSAT_POSITIVE_FROM
 from qa_app.scorecards.models import Scorecard, ScorecardVersion
 from qa_app.scoring import EvaluationScore, criterion_bounds, iter_criteria, score_evaluation
 from qa_app.teams.models import Team
@@ -38,6 +39,8 @@ INTERACTIONS_PER_MONTH = 8
 EVALUATIONS_PER_MONTH = 4
 # In a team that releases by hand, evaluations of this week wait for release.
 HELD_BACK_DAYS = 7
+# Share of contacts from the customer of the agent's contact before (repeat contacts).
+REPEAT_SHARE = 0.15
 # Criterion keys (across the shipped scorecards) that a weakness pulls down.
 WEAKNESSES = {
     "empathy": ("empathy", "tone", "personalisation", "apology"),
@@ -95,6 +98,21 @@ def _profiles(agents: list[User], rng: random.Random) -> dict[int, AgentProfile]
             careless=index % 9 == 4,
         )
     return profiles
+
+
+def _customer_answers(
+    interaction: Interaction, profile: AgentProfile, complaint: bool, rng: random.Random
+) -> None:
+    """Survey answers for some contacts (a third answer the CSAT survey, a sixth the NPS
+    question), likelier good from a skilled agent and bad on a complaint."""
+    mood = profile.skill - (0.25 if complaint else 0) + rng.gauss(0, 0.15)
+    if rng.random() < 1 / 3:
+        interaction.csat_score = float(min(5, max(1, round(1 + 4 * mood + rng.gauss(0, 0.6)))))
+        interaction.csat_positive = interaction.csat_score >= DEFAULT_CSAT_POSITIVE_FROM
+    if rng.random() < 1 / 6:
+        interaction.nps_score = min(10, max(0, round(10 * mood + rng.gauss(0, 1.5))))
+    if rng.random() < 1 / 2:
+        interaction.resolved_first_contact = rng.random() < mood
 
 
 def _answer(criterion: Mapping[str, Any], profile: AgentProfile, rng: random.Random) -> object:
@@ -160,7 +178,11 @@ def seed_activity(seed: int, today: date) -> ActivitySummary:  # noqa: C901 - on
         sa.select(User).where(User.role == Role.MANAGER, User.active.is_(True)).limit(1)
     )
     start = today - timedelta(days=MONTHS * 30)
+    # The customers' answers come from their own generator, so the rest of the demo stays
+    # the same whatever they are.
+    answers = random.Random(f"outcomes:{seed}")
     for agent in agents:
+        last_customer: str | None = None
         team = next(team for team in teams if team.id == agent.team_id)
         # The team's first supervisor scores; a second one (by id) decides the disputes.
         supervisor = min(team.supervisors, key=lambda user: user.id, default=None)
@@ -184,6 +206,10 @@ def seed_activity(seed: int, today: date) -> ActivitySummary:  # noqa: C901 - on
                 customer_ref=f"C{rng.randint(100000, 999999)}",
                 transcript=_transcript(channel, complaint, rng),
             )
+            if last_customer and answers.random() < REPEAT_SHARE:
+                interaction.customer_ref = last_customer  # the same customer calls again
+            last_customer = interaction.customer_ref
+            _customer_answers(interaction, profile, complaint, answers)
             db.session.add(interaction)
             version = _scorecard_for(channel, complaint, versions)
             if (

@@ -35,6 +35,7 @@ from qa_app.evaluations.sampling import (
     PHRASE_LENGTH,
     QUEUE_LENGTH,
     HandleTime,
+    Outcome,
     SampleFilters,
 )
 from qa_app.evaluations.services import TEXT_LIMIT
@@ -201,6 +202,23 @@ class SampleForm(FlaskForm):
         filters=[strip_whitespace],
         description=_l("Upper or lower case alike."),
     )
+    outcome = SelectField(
+        _l("Customer outcome"),
+        default="",
+        choices=to_choices(
+            [
+                ("", _l("Any")),
+                (Outcome.LOW_CSAT.value, _l("Low CSAT: the customer's answer was not positive")),
+                (Outcome.DETRACTOR.value, _l("Detractor: NPS answer from 0 to 6")),
+                (Outcome.UNHAPPY.value, _l("Low CSAT or detractor")),
+                (Outcome.UNRESOLVED.value, _l("Not resolved on first contact")),
+            ]
+        ),
+        description=_l(
+            "Only interactions whose customer answered so (the import or the API carries the "
+            "answers); interactions without an answer are left out."
+        ),
+    )
     submit = SubmitField(_l("Draw and assign"))
 
     def validate_due_on(self, field: DateField) -> None:
@@ -225,6 +243,7 @@ class SampleForm(FlaskForm):
             max_seconds=self.max_seconds.data,
             handle_time=HandleTime(self.handle_time.data) if self.handle_time.data else None,
             phrase=self.phrase.data or None,
+            outcome=Outcome(self.outcome.data) if self.outcome.data else None,
         )
 
 

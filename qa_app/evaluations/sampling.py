@@ -22,6 +22,7 @@ from qa_app.evaluations.models import Assignment, Evaluation, Sample
 from qa_app.evaluations.queue import submitted_by_assignee
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
+from qa_app.interactions.outcomes import DETRACTOR_AT_MOST
 from qa_app.scorecards.services import active_scorecards, scorecard_for_channel
 from qa_app.teams.models import Team, team_supervisor
 
@@ -42,6 +43,17 @@ class HandleTime(StrEnum):
     SHORT = "short"
 
 
+class Outcome(StrEnum):
+    """Customer outcomes a sample can ask for (qa_app.interactions.outcomes): a CSAT answer
+    that is not positive, a detractor's NPS answer (0–6), either of the two, or a matter not
+    resolved on first contact. Interactions whose customer gave no such answer are left out."""
+
+    LOW_CSAT = "low_csat"
+    DETRACTOR = "detractor"
+    UNHAPPY = "unhappy"
+    UNRESOLVED = "unresolved"
+
+
 @dataclass(frozen=True)
 class SampleFilters:
     """Which interactions a sample draws from; empty fields filter nothing.
@@ -55,6 +67,7 @@ class SampleFilters:
     max_seconds: int | None = None
     handle_time: HandleTime | None = None
     phrase: str | None = None
+    outcome: Outcome | None = None
 
     def problems(self) -> list[str]:
         """Every reason the filters cannot be used, in plain words (empty when they can)."""
@@ -93,6 +106,10 @@ class SampleFilters:
             )
         if self.handle_time is not None and self.handle_time not in set(HandleTime):
             found.append(str(_l("Handle time is either long or short.")))
+        if self.outcome is not None and self.outcome not in set(Outcome):
+            found.append(
+                str(_l("There is no customer outcome called “%(name)s”.", name=self.outcome))
+            )
         low, high = PHRASE_LENGTH
         if self.phrase is not None and not low <= len(self.phrase.strip()) <= high:
             found.append(
@@ -116,8 +133,10 @@ class SampleFilters:
         return found
 
     def conditions(self) -> list[sa.ColumnElement[bool]]:
-        """Duration band and phrase: what an interaction must meet itself."""
+        """Duration band, phrase and customer outcome: what an interaction must meet itself."""
         found: list[sa.ColumnElement[bool]] = []
+        if self.outcome is not None:
+            found.append(outcome_condition(self.outcome))
         if self.min_seconds is not None:
             found.append(Interaction.duration_seconds >= self.min_seconds)
         if self.max_seconds is not None:
@@ -129,6 +148,18 @@ class SampleFilters:
                 )
             )
         return found
+
+
+def outcome_condition(outcome: Outcome) -> sa.ColumnElement[bool]:
+    """Interactions whose customer gave the answer `outcome` asks for."""
+    low_csat = Interaction.csat_positive.is_(False)
+    detractor = Interaction.nps_score <= DETRACTOR_AT_MOST
+    return {
+        Outcome.LOW_CSAT: low_csat,
+        Outcome.DETRACTOR: detractor,
+        Outcome.UNHAPPY: sa.or_(low_csat, detractor),
+        Outcome.UNRESOLVED: Interaction.resolved_first_contact.is_(False),
+    }[outcome]
 
 
 def handle_time_outliers(

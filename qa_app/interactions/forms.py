@@ -11,6 +11,7 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    DecimalField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -28,8 +29,13 @@ from wtforms.validators import (
 )
 
 from qa_app.channels import CHANNEL_LABELS, CHANNELS
+from qa_app.i18n import format_number
+from qa_app.interactions.outcomes import CSAT_RANGE, NPS_RANGE, csat_positive_from
 from qa_app.uploads.transaction import UPLOAD_ACCEPT, FileOrHeld, date_order_field
 from qa_app.web.forms import strip_whitespace, to_choices
+
+YES_NO_UNKNOWN = [("", _l("Unknown")), ("yes", _l("Yes")), ("no", _l("No"))]
+YES_NO_VALUES: dict[str | None, bool | None] = {"": None, None: None, "yes": True, "no": False}
 
 
 def http_link(_form: FlaskForm, field: Any) -> None:
@@ -73,7 +79,46 @@ class InteractionForm(FlaskForm):
         validators=[Optional(), Length(max=100_000)],
         render_kw={"rows": 8},
     )
+    # The customer's answers, when known (qa_app.interactions.outcomes).
+    csat_score = DecimalField(
+        _l("CSAT answer"),
+        places=None,
+        validators=[Optional(), NumberRange(*CSAT_RANGE)],
+        description=_l("On the survey's own scale, e.g. 4 on a 1–5 survey."),
+    )
+    csat_positive = SelectField(
+        _l("CSAT answer positive?"),
+        choices=to_choices(YES_NO_UNKNOWN),
+        default="",
+    )
+    nps_score = IntegerField(
+        _l("NPS answer (0–10)"), validators=[Optional(), NumberRange(*NPS_RANGE)]
+    )
+    resolved_first_contact = SelectField(
+        _l("Resolved on first contact?"), choices=to_choices(YES_NO_UNKNOWN), default=""
+    )
     submit = SubmitField(_l("Save interaction"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.csat_positive.description = _l(
+            "Left unknown, a score of %(n)s or more counts as positive.",
+            n=format_number(csat_positive_from(), 0),
+        )
+
+    def outcomes(self, positive_from: float) -> dict[str, Any]:
+        """The customer outcomes entered, each None when unknown; a score without an
+        explicit answer counts as positive from `positive_from`."""
+        score = None if self.csat_score.data is None else float(self.csat_score.data)
+        positive = YES_NO_VALUES[self.csat_positive.data]
+        if positive is None and score is not None:
+            positive = score >= positive_from
+        return {
+            "csat_score": score,
+            "csat_positive": positive,
+            "nps_score": self.nps_score.data,
+            "resolved_first_contact": YES_NO_VALUES[self.resolved_first_contact.data],
+        }
 
 
 class ImportForm(FlaskForm):

@@ -24,6 +24,13 @@ from qa_app.database import serialise, snapshot_read
 from qa_app.extensions import db
 from qa_app.i18n import localize
 from qa_app.interactions.models import Interaction
+from qa_app.interactions.outcomes import (
+    DEFAULT_CSAT_POSITIVE_FROM,
+    csat_positive_from,
+    read_csat,
+    read_nps,
+    read_yes_no,
+)
 from qa_app.profiles.services import known_header_names, reading_for
 from qa_app.teams.identities import AgentMatches, NameMatch, match_agents
 from qa_app.uploads.cells import (
@@ -148,13 +155,15 @@ def check_interactions(
     unit: str = "row",
     duration_unit: DurationUnit | None = None,
     matched: dict[str, AgentMatches] | None = None,
+    positive_from: float = DEFAULT_CSAT_POSITIVE_FROM,
 ) -> tuple[list[dict[str, Any]], list[Problem]]:
     """Check every row (a mapping of our field names to raw values; a name present is a
     column the source has); return the records ready to insert and the problems, each at
     its row number and in the column `label(name)`. `agent_keys` are the rows' source (None:
     `default_source`) and agent values, looked up at once for each source; the look-ups
     (how each agent was matched) are put in `matched` by source when it is given. A plain
-    number of the duration is in `duration_unit` (None: seconds)."""
+    number of the duration is in `duration_unit` (None: seconds); a CSAT score alone counts
+    as positive from `positive_from`."""
     keys_by_source: dict[str, set[str]] = {}
     for source_value, key in agent_keys:
         keys_by_source.setdefault(_text(source_value) or default_source, set()).add(_text(key))
@@ -226,8 +235,38 @@ def check_interactions(
         url = record.get("recording_url")
         if url and urlsplit(url).scheme not in ("http", "https"):
             problem("recording_url", "not an http(s) link", url)
+        _read_outcomes(row, record, positive_from, problem)
         records.append(record)
     return records, problems
+
+
+def _read_outcomes(
+    row: Row,
+    record: dict[str, Any],
+    positive_from: float,
+    problem: Callable[[str, str, object], None],
+) -> None:
+    """Put the row's customer outcomes (qa_app.interactions.outcomes) in `record`, each None
+    when not given; a CSAT positive column, when the file has one, says more than the
+    score's place on the scale."""
+    readers: dict[str, Callable[[object], object]] = {
+        "csat_score": lambda value: read_csat(value, positive_from),
+        "csat_positive": read_yes_no,
+        "nps_score": read_nps,
+        "resolved_first_contact": read_yes_no,
+    }
+    read: dict[str, Any] = {}
+    for name, reader in readers.items():
+        try:
+            read[name] = reader(row.get(name))
+        except ValueError as error:
+            problem(name, str(error), row.get(name))
+            read[name] = None
+    score, positive = read.pop("csat_score") or (None, None)
+    record["csat_score"] = score
+    record["csat_positive"] = positive if read["csat_positive"] is None else read["csat_positive"]
+    record["nps_score"] = read["nps_score"]
+    record["resolved_first_contact"] = read["resolved_first_contact"]
 
 
 def new_records(
@@ -329,6 +368,7 @@ def import_interactions(
             agent_keys=((None, row[columns["agent"]]) for _, row in table.rows),
             duration_unit=duration_unit,
             matched=matched,
+            positive_from=csat_positive_from(),
         )
         if problems:
             raise TableError(problems)

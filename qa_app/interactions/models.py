@@ -31,6 +31,10 @@ class Interaction(Model):
         sa.CheckConstraint(
             "channel IN ('phone', 'chat', 'email', 'in_person', 'social')", name="channel"
         ),
+        # Repeat contacts: the same customer's later interactions (qa_app.interactions.outcomes).
+        sa.Index("ix_interaction_customer_occurred", "customer_ref", "occurred_at"),
+        sa.CheckConstraint("nps_score BETWEEN 0 AND 10", name="nps_score"),
+        sa.CheckConstraint("csat_score BETWEEN 0 AND 100", name="csat_score"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,6 +48,13 @@ class Interaction(Model):
     customer_ref: Mapped[str | None] = mapped_column(sa.String(128))
     transcript: Mapped[str | None] = mapped_column(sa.Text)
     recording_url: Mapped[str | None] = mapped_column(sa.String(500))
+    # The customer's answers about this contact, None when unknown (outcomes.py): the CSAT
+    # answer on its survey's scale and whether it counts as positive, the NPS answer (0–10),
+    # and whether the matter was resolved on this first contact.
+    csat_score: Mapped[float | None] = mapped_column(sa.Float)
+    csat_positive: Mapped[bool | None]
+    nps_score: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    resolved_first_contact: Mapped[bool | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 

@@ -32,7 +32,8 @@ def create_interaction(
     **details: Any,
 ) -> Interaction:
     """Record an interaction of `agent` (details: duration_seconds, external_ref, queue,
-    customer_ref, transcript, recording_url).
+    customer_ref, transcript, recording_url, and the customer outcomes csat_score,
+    csat_positive, nps_score, resolved_first_contact).
 
     Raises DuplicateReference when the agent already has one with this source and reference
     (unique per source, reference and agent), also when a concurrent request stored it first.

@@ -19,6 +19,7 @@ from qa_app.interactions.blueprint import bp
 from qa_app.interactions.forms import ImportForm, InteractionForm
 from qa_app.interactions.importer import import_interactions
 from qa_app.interactions.models import Interaction
+from qa_app.interactions.outcomes import csat_positive_from, repeat_contact_days, repeat_contacts
 from qa_app.interactions.services import (
     DuplicateReference,
     create_interaction,
@@ -105,6 +106,7 @@ def create() -> ResponseReturnValue:
                 customer_ref=form.customer_ref.data or None,
                 recording_url=form.recording_url.data or None,
                 transcript=form.transcript.data or None,
+                **form.outcomes(csat_positive_from()),
             )
         except DuplicateReference as error:
             db.session.rollback()
@@ -134,6 +136,8 @@ def detail(interaction_id: int) -> ResponseReturnValue:
         scorecards=scorecards,
         suggested=suggested,
         can_evaluate=can_score(current_user, interaction.agent_id),
+        repeat_contact=repeat_contacts([interaction])[interaction.id],
+        repeat_days=repeat_contact_days(),
         channel_labels=CHANNEL_LABELS,
     )
 

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 from qa_app.channels import CHANNELS
 from qa_app.profiles.editor import ROLES, Editor, editor_for_file
 from qa_app.profiles.services import MAX_COLUMNS
-from qa_app.uploads.fields import FIELD_ALIASES, LABELS, Kind
+from qa_app.uploads.fields import FIELD_ALIASES, Kind, labels
 from qa_app.uploads.transaction import UPLOAD_ACCEPT
 from qa_app.web.forms import strip_whitespace, to_choices
 
@@ -178,7 +178,7 @@ def editor_context(editor: Editor, form: ProfileForm | None = None) -> dict[str,
         "editor": editor,
         "profile_form": form,
         "field_names": list(FIELD_ALIASES[editor.kind]),
-        "labels": LABELS,
+        "labels": labels(editor.kind),
     }
 
 

@@ -61,6 +61,14 @@ INTERACTIONS: Mapping[str, tuple[str, ...]] = {
     "transcript": ("transcript", "notes", "note", "comment", "comments", "subject",
                    "description"),
     "recording_url": ("recording url", "recording", "recording link", "link", "url"),
+    # Customer outcomes (qa_app.interactions.outcomes): the survey answers on this contact.
+    "csat_score": ("csat score", "csat", "csat rating", "satisfaction score",
+                   "satisfaction rating", "customer satisfaction", "survey score"),
+    "csat_positive": ("csat positive", "satisfied", "csat satisfied"),
+    "nps_score": ("nps score", "nps", "nps rating", "likelihood to recommend",
+                  "recommend score"),
+    "resolved_first_contact": ("resolved first contact", "fcr", "first contact resolution",
+                               "resolved on first contact", "one touch resolution"),
 }  # fmt: skip
 FIELD_ALIASES: dict[Kind, Mapping[str, tuple[str, ...]]] = {
     "statistics": STATISTICS,
@@ -106,4 +114,14 @@ LABELS = {
     "customer_ref": _l("Customer reference"),
     "transcript": _l("Notes or transcript"),
     "recording_url": _l("Recording link"),
+    "csat_score": _l("CSAT answer (score or good/bad)"),
+    "nps_score": _l("NPS answer (0–10)"),
+    "resolved_first_contact": _l("Resolved on first contact (yes/no)"),
 }
+# Where a field means something else in an interaction list: one contact's answer.
+INTERACTION_LABELS = {**LABELS, "csat_positive": _l("CSAT answer positive (yes/no)")}
+
+
+def labels(kind: Kind) -> Mapping[str, object]:
+    """Each field's label for files of `kind`."""
+    return INTERACTION_LABELS if kind == "interactions" else LABELS

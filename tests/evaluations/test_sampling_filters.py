@@ -19,6 +19,7 @@ from qa_app.evaluations.models import Assignment, Sample
 from qa_app.evaluations.sampling import (
     MAX_PER_AGENT,
     HandleTime,
+    Outcome,
     SampleFilters,
     SamplingError,
     draw_sample,
@@ -340,6 +341,7 @@ def test_the_form_draws_with_filters_and_the_queue_shows_the_due_date(
         ({"due_on": ""}, ["This field is required."]),
         ({"channels": ["fax"]}, ["not a valid choice"]),
         ({"handle_time": "medium"}, ["Not a valid choice"]),
+        ({"outcome": "angry"}, ["Not a valid choice"]),
         ({"queue": "q" * 81}, ["longer than 80"]),
     ],
 )
@@ -363,3 +365,74 @@ def test_the_form_refuses_bad_filters_and_draws_nothing(
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Sample.id))) == 0
         assert db.session.scalar(sa.select(sa.func.count(Assignment.id))) == 0
+
+
+@pytest.fixture
+def answered(centre: Organisation, app_context: None) -> dict[str, int]:
+    """A1's interactions with every kind of customer answer, by what the customer said."""
+    a1 = centre.agent_a1
+    return {
+        "csat bad": add(a1, day=1, csat_positive=False),
+        "csat 2 of 5": add(a1, day=2, csat_score=2.0, csat_positive=False),
+        "csat good": add(a1, day=3, csat_score=5.0, csat_positive=True),
+        "nps 6": add(a1, day=4, nps_score=6),
+        "nps 7": add(a1, day=5, nps_score=7),
+        "nps 0, csat good": add(a1, day=6, nps_score=0, csat_positive=True),
+        "unresolved": add(a1, day=7, resolved_first_contact=False),
+        "resolved": add(a1, day=8, resolved_first_contact=True),
+        "no answer": add(a1, day=9),
+    }
+
+
+@pytest.mark.parametrize(
+    ("outcome", "names"),
+    [
+        (Outcome.LOW_CSAT, {"csat bad", "csat 2 of 5"}),
+        (Outcome.DETRACTOR, {"nps 6", "nps 0, csat good"}),
+        (Outcome.UNHAPPY, {"csat bad", "csat 2 of 5", "nps 6", "nps 0, csat good"}),
+        (Outcome.UNRESOLVED, {"unresolved"}),
+    ],
+)
+def test_the_customer_outcome_filter_draws_only_those_answers(
+    outcome: Outcome,
+    names: set[str],
+    answered: dict[str, int],
+    centre: Organisation,
+    app_context: None,
+) -> None:
+    assert drawn(centre, SampleFilters(outcome=outcome)) == {answered[name] for name in names}
+
+
+def test_the_outcome_filter_combines_with_the_others(
+    answered: dict[str, int], centre: Organisation, app_context: None
+) -> None:
+    chat = add(centre.agent_a1, "chat", day=10, nps_score=2)
+    filters = SampleFilters(outcome=Outcome.DETRACTOR, channels=("chat",))
+    assert drawn(centre, filters) == {chat}
+    assert SampleFilters(outcome=Outcome.UNHAPPY).as_record() == {"outcome": "unhappy"}
+
+
+def test_an_unknown_outcome_is_refused_in_words() -> None:
+    filters = SampleFilters(outcome="angry")  # type: ignore[arg-type]  # as a caller could
+    assert filters.problems() == ["There is no customer outcome called “angry”."]
+
+
+def test_the_form_draws_low_csat_only(
+    app: Flask, centre: Organisation, sign_in_as: Callable[[User], FlaskClient]
+) -> None:
+    with app.app_context():
+        wanted = add(centre.agent_a1, "chat", day=1, csat_positive=False)
+        add(centre.agent_a1, "chat", day=2, csat_positive=True)
+        add(centre.agent_a1, "chat", day=3)
+        db.session.commit()
+    supervisor = sign_in_as(centre.supervisor_a)
+    assert 'name="outcome"' in supervisor.get("/evaluations/sample").get_data(as_text=True)
+    response = post_form(
+        supervisor,
+        "/evaluations/sample",
+        _form(centre.team_a.id, outcome="low_csat"),
+        follow_redirects=True,
+    )
+    assert "Assigned 1 interactions (seed 3)." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(sa.select(Assignment.interaction_id)).all() == [wanted]

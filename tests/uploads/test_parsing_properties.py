@@ -323,8 +323,16 @@ CALL_ROW = st.fixed_dictionaries(
         "queue": st.text(TYPED, max_size=80).map(str.strip),
         "transcript": st.text(TYPED, max_size=200).map(str.strip),
         "recording_url": st.sampled_from(["", "https://rec.example/1", "http://rec/2?a=<b>"]),
+        "csat_score": st.none() | st.integers(1, 5) | st.sampled_from(["Good", "bad", "Offered"]),
+        "nps_score": st.none() | st.integers(0, 10),
+        "resolved_first_contact": st.sampled_from([None, "yes", "No", "Ja", "nie", "kyllä"]),
     }
 )
+# What the customer-outcome cells mean, written out independently of the importer: a score
+# counts as positive from 4 (the default, the top two boxes of a 1–5 survey).
+CSAT_MEANS = {None: (None, None), "Good": (None, True), "bad": (None, False),
+              "Offered": (None, None)} | {n: (float(n), n >= 4) for n in range(1, 6)}  # fmt: skip
+YES_NO_MEANS = {None: None, "yes": True, "No": False, "Ja": True, "nie": False, "kyllä": True}
 
 
 @PROPERTY
@@ -338,6 +346,8 @@ def test_valid_interaction_rows_are_checked_into_exactly_their_records(
         if as_text:
             values["occurred_at"] = values["occurred_at"].isoformat(sep=" ")
             values["duration"] = str(values["duration"])
+            for name in ("csat_score", "nps_score"):
+                values[name] = None if values[name] is None else str(values[name])
         given_rows.append((number, values))
     records, problems = check_calls(given_rows)
     assert problems == []
@@ -353,6 +363,10 @@ def test_valid_interaction_rows_are_checked_into_exactly_their_records(
             "customer_ref": None,
             "transcript": row["transcript"] or None,
             "recording_url": row["recording_url"] or None,
+            "csat_score": CSAT_MEANS[row["csat_score"]][0],
+            "csat_positive": CSAT_MEANS[row["csat_score"]][1],
+            "nps_score": row["nps_score"],
+            "resolved_first_contact": YES_NO_MEANS[row["resolved_first_contact"]],
         }
         for number, row in enumerate(rows, start=2)
     ]

@@ -30,6 +30,7 @@ from qa_app.auth.models import Role, User
 from qa_app.channels import CHANNELS
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
+from qa_app.interactions.outcomes import repeat_contacts
 from qa_app.teams.identities import NameMatch
 from qa_app.teams.scope import agents_visible_to
 from qa_app.uploads.cells import ReadOptions
@@ -43,7 +44,8 @@ EVALUATORS = (Role.MANAGER, Role.SUPERVISOR)
 @token_required(*EVALUATORS)
 def interactions() -> ResponseReturnValue:
     """Interactions of the caller's agents, by id; filters: period (when they occurred),
-    team, agent, channel, source, external_ref."""
+    team, agent, channel, source, external_ref. Each with its customer outcomes, and
+    whether a repeat contact followed (one more query for the page)."""
     agents = agents_visible_to(current_user).with_only_columns(User.id).order_by(None)
     query = sa.select(Interaction).where(Interaction.agent_id.in_(agents))
     start, end = period_params()
@@ -58,7 +60,9 @@ def interactions() -> ResponseReturnValue:
         query = query.where(Interaction.source == source)
     if (external_ref := text_param("external_ref")) is not None:
         query = query.where(Interaction.external_ref == external_ref)
-    return paginate(query, Interaction.id).body(representations.interaction)
+    page = paginate(query, Interaction.id)
+    repeats = repeat_contacts(page.items)
+    return page.body(lambda record: representations.interaction(record, repeats[record.id]))
 
 
 @bp.post("/interactions")
