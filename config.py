@@ -95,8 +95,11 @@ class Config:
         # Exports' temporary files (private, mode 0700); empty: instance/scratch.
         self.SCRATCH_DIR = env.get("QA_SCRATCH_DIR") or None
 
-        self.LANGUAGES = ["en"]
-        self.BABEL_DEFAULT_LOCALE = "en"
+        # Each has a catalogue in qa_app/translations (en_GB: English words, British formats).
+        self.LANGUAGES = ["en", "en_GB", "de", "pl", "fi", "nb"]
+        # The centre's language: for users who chose none and whose browser asks for none
+        # of LANGUAGES, and for the CLI.
+        self.BABEL_DEFAULT_LOCALE = (env.get("QA_DEFAULT_LOCALE") or "en").strip().replace("-", "_")
         self.BABEL_DEFAULT_TIMEZONE = env.get("QA_TIMEZONE") or "UTC"
         self.BOOTSTRAP_SERVE_LOCAL = True
 
@@ -137,6 +140,11 @@ class Config:
 
     def validate(self) -> None:
         """Raise ConfigError when the settings cannot run safely."""
+        if self.BABEL_DEFAULT_LOCALE not in self.LANGUAGES:
+            raise ConfigError(
+                f"QA_DEFAULT_LOCALE must be one of {', '.join(self.LANGUAGES)}, "
+                f"got {self.BABEL_DEFAULT_LOCALE!r}"
+            )
         if self.SMTP_TLS not in SMTP_TLS_MODES:
             raise ConfigError(
                 f"SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)}, got {self.SMTP_TLS!r}"

@@ -8,10 +8,12 @@ from datetime import UTC, date, datetime, time, tzinfo
 from flask import current_app, has_request_context, request
 from flask_babel import format_decimal, format_percent, get_locale, get_timezone
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
 
 # The name of each supported language in that language, for the language menu.
 LANGUAGE_NAMES = {
-    "en": "English",
+    "en": "English (US)",
+    "en_GB": "English (UK)",
     "de": "Deutsch",
     "pl": "Polski",
     "fi": "Suomi",
@@ -24,8 +26,13 @@ def supported_languages() -> list[tuple[str, str]]:
     return [(code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]]
 
 
+# Browsers that ask for Norwegian ("no", or Nynorsk "nn") read Bokmål best of ours.
+LANGUAGE_ALIASES = {"no": "nb", "nn": "nb"}
+
+
 def select_locale() -> str | None:
-    """The signed-in user's chosen language, else the browser's best supported one."""
+    """The signed-in user's chosen language, else the browser's best supported one (the
+    sign-in page follows the browser), else the centre's default (QA_DEFAULT_LOCALE)."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -33,8 +40,28 @@ def select_locale() -> str | None:
     if user and user.is_authenticated and user.locale in languages:
         return user.locale
     return (
-        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+        browser_language(request.accept_languages, languages)
+        or current_app.config["BABEL_DEFAULT_LOCALE"]
     )
+
+
+def browser_language(accepted: LanguageAccept, languages: list[str]) -> str | None:
+    """The first of the browser's languages, in its order of preference, that we have:
+    "en-GB" is en_GB, "de-AT" de, "no" and "nn" nb; None when we have none of them."""
+    for tag, _quality in accepted:  # werkzeug keeps them best first
+        primary = tag.replace("_", "-").split("-")[0].lower()
+        alias = LANGUAGE_ALIASES.get(primary)
+        if alias in languages:
+            return alias
+        found = LanguageAccept([(tag, 1)]).best_match(languages)
+        if found:
+            return found
+    return None
+
+
+def html_lang() -> str:
+    """The page's language as HTML writes it (BCP 47: "en-GB", not "en_GB")."""
+    return str(get_locale()).replace("_", "-")
 
 
 def format_number(value: float | int | None, digits: int = 1) -> str:

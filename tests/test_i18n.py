@@ -75,3 +75,43 @@ def test_numbers_are_formatted_for_the_locale(app: Flask) -> None:
         assert format_number(None) == "–"
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert format_number(1234.5) == "1,234.5"
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("en-GB,en;q=0.9", "en_GB"),
+        ("en-US,en;q=0.9", "en"),
+        ("de-AT,de;q=0.9", "de"),
+        ("nb-NO", "nb"),
+        ("no", "nb"),  # Norwegian without a written standard: Bokmål
+        ("nn-NO,en;q=0.5", "nb"),
+        ("fr-FR,pl;q=0.8", "pl"),  # the browser's second choice, which we have
+        ("fi-FI", "fi"),
+        ("fr-FR,es;q=0.5", None),
+    ],
+)
+def test_the_browser_language_is_the_first_we_have(header: str, expected: str | None) -> None:
+    from werkzeug.datastructures import LanguageAccept
+    from werkzeug.http import parse_accept_header
+
+    from config import Config
+    from qa_app.i18n import browser_language
+
+    accepted = parse_accept_header(header, LanguageAccept)
+    assert browser_language(accepted, Config({}).LANGUAGES) == expected
+
+
+def test_the_centre_default_serves_browsers_asking_for_none_of_ours(app: Flask) -> None:
+    app.config["BABEL_DEFAULT_LOCALE"] = "pl"  # QA_DEFAULT_LOCALE=pl
+    page = app.test_client().get("/login", headers={"Accept-Language": "fr-FR"})
+    assert '<html lang="pl">' in page.get_data(as_text=True)
+    british = app.test_client().get("/login", headers={"Accept-Language": "en-GB"})
+    assert '<html lang="en-GB">' in british.get_data(as_text=True)
+
+
+def test_an_unknown_centre_language_is_refused() -> None:
+    from config import Config, ConfigError
+
+    with pytest.raises(ConfigError, match="QA_DEFAULT_LOCALE must be one of en, en_GB, de"):
+        Config({"QA_DEFAULT_LOCALE": "fr"}).validate()

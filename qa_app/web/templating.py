@@ -11,10 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, request, url_for
-from flask_babel import format_timedelta, get_locale
+from flask_babel import format_timedelta
 
 from qa_app.database import utcnow
-from qa_app.i18n import duration
+from qa_app.i18n import duration, html_lang
 
 
 def age(moment: datetime) -> str:
@@ -35,6 +35,6 @@ def register_template_helpers(app: Flask, **feature_helpers: Callable[..., Any])
         url_with_page=url_with_page,
         duration=duration,
         age=age,
-        current_locale=lambda: str(get_locale()),
+        current_locale=html_lang,
         **feature_helpers,
     )
