@@ -34,9 +34,12 @@ from openpyxl.worksheet.page import PrintPageSetup
 from openpyxl.xml.functions import Element, SubElement
 
 from qa_app.exports.formula_injection import cell_text, needs_quote_prefix
-from qa_app.exports.sheet_language import DATE, DATE_TIME, SheetLanguage, Translate
 
-__all__ = ["DATE", "DATE_TIME", "SheetLanguage", "Translate"]  # for the writers
+# Re-exported for the writers, which take everything a sheet needs from here.
+from qa_app.exports.sheet_language import DATE as DATE
+from qa_app.exports.sheet_language import DATE_TIME as DATE_TIME
+from qa_app.exports.sheet_language import SheetLanguage as SheetLanguage
+from qa_app.exports.sheet_language import Translate as Translate
 
 PERCENT = "0.0%"
 SCORE = "0.0"
