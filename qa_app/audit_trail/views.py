@@ -28,6 +28,7 @@ from qa_app.auth.models import Role
 from qa_app.exports.audit_workbook import AuditSheetRow, write_audit_workbook
 from qa_app.exports.download_names import download_name
 from qa_app.exports.scratch import export_directory
+from qa_app.exports.services import workbook_language
 from qa_app.exports.views import send_workbook
 from qa_app.extensions import db
 from qa_app.stats.filters import default_start
@@ -96,7 +97,7 @@ def _write(out: IO[bytes], filters: AuditFilters, tz: tzinfo, locale: str) -> di
             (_sheet_row(row, tz) for row in export_rows(filters, tz, locale)),
             scratch=scratch,
             description=_("Audit trail exported by %(name)s", name=current_user.display_name),
-            translate=_,
+            language=workbook_language(),
         )
 
 

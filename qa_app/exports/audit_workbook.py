@@ -19,14 +19,14 @@ from qa_app.exports.sheets import (
     WHOLE,
     Column,
     Sheet,
-    Translate,
+    SheetLanguage,
     discard,
     new_workbook,
     save,
     translated,
 )
 
-AUDIT_TRAIL = "Audit trail"
+AUDIT_TRAIL = N_("Audit trail")
 AUDIT_SHEETS = (AUDIT_TRAIL,)
 COLUMNS = [
     Column(N_("When"), 17, DATE_TIME),
@@ -58,10 +58,11 @@ def write_audit_workbook(
     *,
     scratch: Path,
     description: str = "",
-    translate: Translate = str,
+    language: SheetLanguage = SheetLanguage(),  # noqa: B008 - frozen: one shared default
 ) -> dict[str, int]:
-    """Write the Audit trail sheet to `out`; the number of data rows."""
-    workbook = new_workbook(translate(N_("QA audit trail")), description, scratch)
+    """Write the Audit trail sheet to `out` in `language`; the number of data rows."""
+    translate = language.translate
+    workbook = new_workbook(translate(N_("QA audit trail")), description, scratch, language)
     try:
         sheet = Sheet(workbook, AUDIT_TRAIL, translated(COLUMNS, translate))
         for row in rows:

@@ -1,5 +1,5 @@
 """`flask --app run export evaluations OUT.xlsx [--from --to --team --agent --scorecard
---channel]`: the evaluations workbook of the whole centre, from the command line."""
+--channel --lang]`: the evaluations workbook of the whole centre, from the command line."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import get_timezone
 
@@ -37,6 +38,11 @@ export_group = AppGroup("export", help="Excel exports.")
 @click.option("--agent", "agent_email", help="Only this agent (their e-mail).")
 @click.option("--scorecard", "slug", help="Only this scorecard (its slug).")
 @click.option("--channel", type=click.Choice(CHANNELS), help="Only this channel.")
+@click.option(
+    "--lang",
+    "language",
+    help="The workbook's language, e.g. de (default: the centre's, QA_DEFAULT_LOCALE).",
+)
 def export_evaluations_command(
     out: Path,
     start: datetime | None,
@@ -45,8 +51,10 @@ def export_evaluations_command(
     agent_email: str | None,
     slug: str | None,
     channel: str | None,
+    language: str | None,
 ) -> None:
-    """Write the Summary, Evaluations, Answers and Criteria sheets to OUT (.xlsx)."""
+    """Write the Summary, Evaluations, Answers, Criteria and Training sheets and the Chart to
+    OUT (.xlsx), in the centre's language or --lang."""
     if out.suffix.lower() != ".xlsx":
         raise click.BadParameter("the file name must end in .xlsx", param_hint="OUT")
     if not out.parent.is_dir():
@@ -56,6 +64,7 @@ def export_evaluations_command(
     first = start.date() if start else default_start(last)
     if first > last:
         raise click.ClickException("--from is after --to.")
+    language = _language(language)
     filters = ReportFilters(
         first,
         last,
@@ -73,7 +82,7 @@ def export_evaluations_command(
             with click.progressbar(
                 length=total, label="Writing evaluations", file=sys.stderr
             ) as bar:
-                rows = export_evaluations(filters, handle, progress=bar.update)
+                rows = export_evaluations(filters, handle, progress=bar.update, language=language)
         os.replace(partial, out)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -85,6 +94,20 @@ def export_evaluations_command(
         f"Wrote {out} ({first} to {last}): "
         + ", ".join(f"{sheet} {count} rows" for sheet, count in rows.items())
         + "."
+    )
+
+
+def _language(code: str | None) -> str:
+    """A language the app speaks ("en-GB" is en_GB), the centre's default without one."""
+    languages = list(current_app.config["LANGUAGES"])
+    if code is None:
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    wanted = code.strip().replace("-", "_")
+    for language in languages:
+        if language.lower() == wanted.lower():
+            return str(language)
+    raise click.BadParameter(
+        f"no language {code!r}; choose one of {', '.join(languages)}.", param_hint="--lang"
     )
 
 

@@ -29,6 +29,7 @@ from qa_app.exports.sheets import (
     Column,
     ExportWorkbook,
     Sheet,
+    SheetLanguage,
     Translate,
     chart_sheet,
     discard,
@@ -38,7 +39,7 @@ from qa_app.exports.sheets import (
 )
 from qa_app.exports.workbook import ANSWERS, CHART, EVALUATIONS, write_evaluations
 
-OVERVIEW, CRITERIA = "Overview", "Criteria"
+OVERVIEW, CRITERIA = N_("Overview"), N_("Criteria")
 # The sheets in the order written; the Exports page lists them from here.
 FEEDBACK_SHEETS = (OVERVIEW, EVALUATIONS, ANSWERS, CRITERIA, CHART)
 
@@ -77,11 +78,12 @@ def write_feedback_workbook(
     evaluations: Iterable[tuple[EvaluationRow, Sequence[AnswerRow]]],
     comparisons: Sequence[CriterionComparison],
     description: str = "",
-    translate: Translate = str,
+    language: SheetLanguage = SheetLanguage(),  # noqa: B008 - frozen: one shared default
 ) -> dict[str, int]:
-    """Write the sheets of FEEDBACK_SHEETS to `out`; the number of data rows of each sheet
-    that holds rows."""
-    workbook = new_workbook(translate(N_("QA feedback")), description, scratch)
+    """Write the sheets of FEEDBACK_SHEETS to `out` in `language`; the number of data rows
+    of each sheet that holds rows, by the sheet's English name."""
+    translate = language.translate
+    workbook = new_workbook(translate(N_("QA feedback")), description, scratch, language)
     try:
         overview_rows = write_overview(workbook, overview, translate)
         evaluation_sheet, answer_sheet = write_evaluations(

@@ -22,7 +22,14 @@ class PeriodForm(FlaskForm):
             raise ValidationError(_l("The period ends before it starts."))
 
 
-class ExportForm(PeriodForm):
+class WorkbookLanguageForm(PeriodForm):
+    """A period, and the language the workbook is written in (choices and default, the
+    user's own language, set by the view)."""
+
+    language = SelectField(_l("Language"), choices=[])
+
+
+class ExportForm(WorkbookLanguageForm):
     """The evaluations workbook: filters, each "all" by default (choices set by the view)."""
 
     team_id = SelectField(_l("Team"), coerce=int, validators=[InputRequired()])
@@ -32,7 +39,7 @@ class ExportForm(PeriodForm):
     submit = SubmitField(_l("Download workbook"))
 
 
-class FeedbackForm(PeriodForm):
+class FeedbackForm(WorkbookLanguageForm):
     """One agent's feedback workbook for a period."""
 
     agent_id = SelectField(_l("Agent"), coerce=int, validators=[DataRequired()])

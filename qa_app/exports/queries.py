@@ -113,6 +113,7 @@ def answer_rows(filters: ReportFilters) -> Iterator[AnswerRow]:
         )
         .execution_options(yield_per=YIELD_PER)
     )
+    # TODO(i20-scorecards): label and section in the reader's language (scorecard-text function).
     for row in db.session.execute(query):
         yield AnswerRow(*row)
 
@@ -140,6 +141,7 @@ def criterion_columns(filters: ReportFilters) -> list[CriterionColumn]:
         .where(ScorecardCriterion.version_id.in_(versions))
         .order_by(ScorecardCriterion.version_id)
     ).all()
+    # TODO(i20-scorecards): label and section in the reader's language (scorecard-text function).
     latest = {row.key: row for row in rows}  # later versions overwrite earlier ones
     place: dict[str, tuple[str, int, int]] = {}
     for row in rows:

@@ -7,18 +7,22 @@ data and a long export blocks no one, then records the event and commits.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import IO
 
+from babel import Locale
 from flask import current_app
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from qa_app.audit.models import AuditEvent
 from qa_app.audit.services import record_event
 from qa_app.auth.models import User
-from qa_app.evaluations.models import VISIBLE_TO_AGENT
+from qa_app.channels import CHANNEL_LABELS, channel_name
+from qa_app.evaluations.models import VISIBLE_TO_AGENT, EvaluationStatus
 from qa_app.exports.feedback_workbook import write_feedback_workbook
 from qa_app.exports.queries import (
     answer_rows,
@@ -36,8 +40,10 @@ from qa_app.exports.rows import (
     with_answers,
 )
 from qa_app.exports.scratch import export_directory
+from qa_app.exports.sheet_language import SheetLanguage, sheet_language
 from qa_app.exports.sheets import DECIMAL, DURATION, PERCENT, SECONDS_PER_DAY, WHOLE
 from qa_app.exports.workbook import write_evaluations_workbook
+from qa_app.labels import label_of
 from qa_app.stats.agent_performance import (
     AgentPerformance,
     agent_performance,
@@ -47,8 +53,34 @@ from qa_app.stats.criteria import criteria_matrix, criterion_means
 from qa_app.stats.display import composite_flags_text, kpi_label
 from qa_app.stats.filters import ReportFilters
 from qa_app.stats.kpis import KPIS, KpiDefinition, KpiTotals
+from qa_app.training.models import ItemStatus, PlanStatus
 
 NUMBER_FORMATS = {"seconds": DURATION, "per_hour": DECIMAL, "percent": PERCENT, "score": WHOLE}
+# The stored values the sheets name in the reader's language.
+STATUSES = (EvaluationStatus, PlanStatus, ItemStatus)
+
+
+def value_label(value: str) -> str:
+    """A channel or a status (of an evaluation, plan or plan item) in the current language."""
+    if value in CHANNEL_LABELS:
+        return channel_name(value)
+    return label_of(value, STATUSES)
+
+
+def workbook_language() -> SheetLanguage:
+    """The current language as a workbook writes it: words, statuses, date formats."""
+    locale = get_locale() or Locale.parse(current_app.config["BABEL_DEFAULT_LOCALE"])
+    return sheet_language(locale, _, value_label)
+
+
+@contextlib.contextmanager
+def written_in(language: str | None) -> Iterator[None]:
+    """Everything in the block in `language` (a code of LANGUAGES); None: the current one."""
+    if language is None:
+        yield
+        return
+    with force_locale(language):
+        yield
 
 
 def kpi_columns() -> list[KpiColumn]:
@@ -103,10 +135,15 @@ def _description(filters: ReportFilters) -> str:
 
 
 def export_evaluations(
-    filters: ReportFilters, out: str | IO[bytes], progress: Callable[[int], None] | None = None
+    filters: ReportFilters,
+    out: str | IO[bytes],
+    progress: Callable[[int], None] | None = None,
+    *,
+    language: str | None = None,
 ) -> dict[str, int]:
-    """Write the evaluations workbook to `out`; the number of data rows of each sheet."""
-    with export_directory(current_app.config["SCRATCH_DIR"]) as scratch:
+    """Write the evaluations workbook to `out` in `language` (default: the current one);
+    the number of data rows of each sheet, by its English name."""
+    with written_in(language), export_directory(current_app.config["SCRATCH_DIR"]) as scratch:
         return write_evaluations_workbook(
             out,
             scratch=scratch,
@@ -118,7 +155,7 @@ def export_evaluations(
             training=training_rows(filters),
             today=datetime.now(filters.tz).date(),
             description=_description(filters),
-            translate=_,
+            language=workbook_language(),
             progress=progress,
         )
 
@@ -135,8 +172,16 @@ def feedback_filters(agent: User, filters: ReportFilters) -> ReportFilters:
     )
 
 
-def export_feedback(agent: User, filters: ReportFilters, out: str | IO[bytes]) -> dict[str, int]:
-    """Write an agent's feedback workbook for the period of `filters` to `out`."""
+def export_feedback(
+    agent: User, filters: ReportFilters, out: str | IO[bytes], *, language: str | None = None
+) -> dict[str, int]:
+    """Write an agent's feedback workbook for the period of `filters` to `out` in
+    `language` (default: the current one)."""
+    with written_in(language):
+        return _export_feedback(agent, filters, out)
+
+
+def _export_feedback(agent: User, filters: ReportFilters, out: str | IO[bytes]) -> dict[str, int]:
     own = feedback_filters(agent, filters)
     performance = agent_performance(own)
     overview = FeedbackOverview(
@@ -158,7 +203,7 @@ def export_feedback(agent: User, filters: ReportFilters, out: str | IO[bytes]) -
             evaluations=with_answers(evaluation_rows(own), answer_rows(own)),
             comparisons=criterion_comparisons(agent, own, criteria),
             description=_description(own),
-            translate=_,
+            language=workbook_language(),
         )
 
 

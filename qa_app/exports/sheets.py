@@ -13,7 +13,7 @@ import contextlib
 import math
 import os
 import tempfile
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -35,7 +35,11 @@ from openpyxl.xml.functions import Element, SubElement
 
 from qa_app.exports.formula_injection import cell_text, needs_quote_prefix
 
-Translate = Callable[[str], str]
+# Re-exported for the writers, which take everything a sheet needs from here.
+from qa_app.exports.sheet_language import DATE as DATE
+from qa_app.exports.sheet_language import DATE_TIME as DATE_TIME
+from qa_app.exports.sheet_language import SheetLanguage as SheetLanguage
+from qa_app.exports.sheet_language import Translate as Translate
 
 PERCENT = "0.0%"
 SCORE = "0.0"
@@ -45,11 +49,9 @@ DECIMAL = "0.00"
 # brackets let the minutes run past 59 instead of wrapping round the hour.
 DURATION = "[m]:ss"
 SECONDS_PER_DAY = 86_400
-DATE = "yyyy-mm-dd"
-DATE_TIME = "yyyy-mm-dd hh:mm"
 
 # Dates and times given without a column format, as openpyxl would show them.
-_DEFAULT_FORMATS = {datetime: "yyyy-mm-dd h:mm:ss", date: "yyyy-mm-dd", time: "h:mm:ss"}
+_DEFAULT_FORMATS = {datetime: "yyyy-mm-dd h:mm:ss", date: DATE, time: "h:mm:ss"}
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -95,7 +97,8 @@ def translated(columns: Sequence[Column], translate: Translate) -> list[Column]:
 
 
 class Sheet:
-    """One write-only worksheet with a header row; counts the data rows appended.
+    """One write-only worksheet with a header row; counts the data rows appended. `title`
+    is the sheet's English name, written in the workbook's language.
 
     Rows go to the sheet's XML stream as elements built here, without one openpyxl cell
     object per value (three quarters of an export's time went there): text as inline
@@ -112,7 +115,7 @@ class Sheet:
         *,
         freeze: bool = True,
     ) -> None:
-        self.worksheet = workbook.create_sheet(title)
+        self.worksheet = workbook.create_sheet(workbook.language.sheet_title(title))
         self.columns = list(columns)
         self.rows = 0
         self._number = 0  # the last row written, header and blank rows included
@@ -120,6 +123,7 @@ class Sheet:
         self._formats = [column.number_format for column in self.columns]
         self._column_letters: list[str] = []
         self._epoch = workbook.epoch
+        self._language = workbook.language
         for index, column in enumerate(self.columns, 1):
             self.worksheet.column_dimensions[get_column_letter(index)].width = column.width
         if freeze:
@@ -204,8 +208,10 @@ class Sheet:
         SubElement(SubElement(row, "c", attributes), "v").text = text
 
     def _style_id(self, number_format: str | None, *, quoted: bool = False) -> str:
-        """The workbook's style index for a number format (HEADER: the header style), with
-        the quote prefix that keeps text text or without."""
+        """The workbook's style index for a number format (HEADER: the header style; DATE
+        and DATE_TIME: the language's own), with the quote prefix that keeps text text or
+        without."""
+        number_format = self._language.number_format(number_format)
         key = (number_format, quoted)
         if key not in self._styles:
             cell = WriteOnlyCell(self.worksheet)
@@ -248,13 +254,14 @@ def print_setup(worksheet: Any) -> None:
 
 
 def chart_sheet(workbook: ExportWorkbook, title: str, chart: ChartBase) -> Chartsheet:
-    """A sheet holding only `chart`, which prints it whole on one landscape page.
+    """A sheet holding only `chart`, which prints it whole on one landscape page (`title`:
+    its English name, written in the workbook's language).
 
     It must come after every worksheet: openpyxl numbers each worksheet's print titles and
     filter by its place among the worksheets alone, which is its place in the file only
     while no chart sheet comes before it.
     """
-    sheet = workbook.create_chartsheet(title)
+    sheet = workbook.create_chartsheet(workbook.language.sheet_title(title))
     sheet.pageSetup = PrintPageSetup(orientation="landscape")
     sheet.headerFooter = _footer()
     sheet.add_chart(chart)
@@ -296,31 +303,37 @@ def _rows_into(stream: Any) -> Generator[None, Any, None]:
 
 
 class ExportWorkbook(Workbook):
-    """A write-only workbook whose sheets keep their rows in files in `scratch`."""
+    """A write-only workbook whose sheets keep their rows in files in `scratch`, written in
+    `language` (sheet names, date formats)."""
 
-    def __init__(self, scratch: Path) -> None:
+    def __init__(self, scratch: Path, language: SheetLanguage | None = None) -> None:
         super().__init__(write_only=True)
         self.scratch = scratch
+        self.language = language or SheetLanguage()
 
 
-def new_workbook(title: str, description: str, scratch: Path) -> ExportWorkbook:
-    """An empty write-only workbook with its document properties."""
-    workbook = ExportWorkbook(scratch)
+def new_workbook(
+    title: str, description: str, scratch: Path, language: SheetLanguage | None = None
+) -> ExportWorkbook:
+    """An empty write-only workbook in `language` with its document properties."""
+    workbook = ExportWorkbook(scratch, language)
     workbook.properties.title = cell_text(title)
     workbook.properties.description = cell_text(description)
     workbook.properties.creator = "QA Coach"
     return workbook
 
 
-def save(workbook: Workbook, out: str | IO[bytes], sheets: Sequence[str]) -> None:
+def save(workbook: ExportWorkbook, out: str | IO[bytes], sheets: Sequence[str]) -> None:
     """Zip the sheets into `out` (a path or a binary file); on failure, leave no temp files.
 
-    `sheets` names the sheets the workbook must hold, in order: the list the Exports page
-    shows, so that a change to the writer that the page does not know of fails here.
+    `sheets` names the sheets the workbook must hold, in order and in English: the list the
+    Exports page shows (in the reader's language), so that a change to the writer that the
+    page does not know of fails here, as does a language whose names of two sheets are one.
     """
     try:
-        if workbook.sheetnames != list(sheets):
-            raise RuntimeError(f"wrote the sheets {workbook.sheetnames}, not {list(sheets)}")
+        expected = workbook.language.sheet_titles(sheets)
+        if workbook.sheetnames != expected:
+            raise RuntimeError(f"wrote the sheets {workbook.sheetnames}, not {expected}")
         workbook.save(out)
     finally:
         discard(workbook)

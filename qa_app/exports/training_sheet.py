@@ -19,7 +19,7 @@ from qa_app.exports.sheets import (
     translated,
 )
 
-TRAINING = "Training"
+TRAINING = N_("Training")
 TRAINING_COLUMNS = [
     Column(N_("Plan id"), 8, WHOLE),
     Column(N_("Agent"), 24),
@@ -44,14 +44,17 @@ TRAINING_COLUMNS = [
 def write_training(
     workbook: ExportWorkbook, rows: Iterable[TrainingRow], today: date, translate: Translate
 ) -> int:
-    """The Training sheet; its number of data rows."""
+    """The Training sheet (statuses named in the workbook's language); its number of data
+    rows."""
     sheet = Sheet(workbook, TRAINING, translated(TRAINING_COLUMNS, translate))
+    label = workbook.language.label
     for row in rows:
+        item_status = None if row.item_status is None else label(row.item_status)
         sheet.append(
             [
-                row.plan_id, row.agent, row.team, row.plan_status, row.created_at,
+                row.plan_id, row.agent, row.team, label(row.plan_status), row.created_at,
                 row.issued_at, row.acknowledged_at, row.closed_at, row.position, row.module,
-                row.skill, row.focus, row.reason, row.due_on, row.item_status,
+                row.skill, row.focus, row.reason, row.due_on, item_status,
                 row.completed_at, row.overdue(today),
             ]
         )  # fmt: skip

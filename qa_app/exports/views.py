@@ -17,7 +17,7 @@ from typing import IO
 import sqlalchemy as sa
 from flask import Response, abort, current_app, render_template, request, send_file
 from flask.typing import ResponseReturnValue
-from flask_babel import get_timezone
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -28,12 +28,13 @@ from qa_app.database import snapshot_read
 from qa_app.exports.blueprint import bp
 from qa_app.exports.download_names import download_name
 from qa_app.exports.feedback_workbook import FEEDBACK_SHEETS, OVERVIEW
-from qa_app.exports.forms import ExportForm, FeedbackForm, PeriodForm
+from qa_app.exports.forms import ExportForm, FeedbackForm, PeriodForm, WorkbookLanguageForm
 from qa_app.exports.services import (
     export_evaluations,
     export_feedback,
     feedback_filters,
     record_export,
+    workbook_language,
 )
 from qa_app.exports.training_sheet import TRAINING
 from qa_app.exports.workbook import (
@@ -45,6 +46,7 @@ from qa_app.exports.workbook import (
     SUMMARY,
 )
 from qa_app.extensions import db
+from qa_app.i18n import supported_languages
 from qa_app.scorecards.models import Scorecard
 from qa_app.stats.filter_form import set_filter_choices
 from qa_app.stats.filters import ReportFilters, default_start, scope_of
@@ -75,8 +77,10 @@ FEEDBACK_SHEET_TEXTS = {
 
 
 def sheet_list(sheets: Sequence[str], texts: Mapping[str, object]) -> list[tuple[str, str]]:
-    """Each sheet of a workbook, in order, with what it holds."""
-    return [(name, str(texts[name])) for name in sheets]
+    """Each sheet of a workbook, in order, named in the page's language, with what it
+    holds."""
+    titles = workbook_language().sheet_titles(sheets)
+    return [(title, str(texts[name])) for title, name in zip(titles, sheets, strict=True)]
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -86,8 +90,9 @@ def index() -> ResponseReturnValue:
     form = _export_form()
     if form.validate_on_submit():
         filters = _export_filters(form)
+        language = form.language.data
         return send_workbook(
-            lambda out: export_evaluations(filters, out),
+            lambda out: export_evaluations(filters, out, language=language),
             download_name("qa-evaluations", filters.start.isoformat(), filters.end.isoformat()),
             lambda rows: record_export("export.evaluations", filters, rows, via="web"),
         )
@@ -105,6 +110,7 @@ def feedback() -> ResponseReturnValue:
     if request.method == "GET":
         form.agent_id.data = int_arg("agent")
     _default_period(form)
+    _language_choices(form)
     if form.validate_on_submit():
         agent = db.session.get(User, form.agent_id.data)
         if agent is None or not can_see_agent(current_user, agent.id):
@@ -118,8 +124,9 @@ def feedback() -> ResponseReturnValue:
         name = download_name(
             "qa-feedback", agent.display_name, filters.start.isoformat(), filters.end.isoformat()
         )
+        language = form.language.data
         return send_workbook(
-            lambda out: export_feedback(agent, filters, out),
+            lambda out: export_feedback(agent, filters, out, language=language),
             name,
             lambda rows: record_export(
                 "export.feedback",
@@ -140,6 +147,7 @@ def _export_form() -> ExportForm:
     set_filter_choices(form, current_user)
     form.agent_id.choices = to_choices([(0, _("All agents")), *_agent_choices()])
     _default_period(form)
+    _language_choices(form)
     return form
 
 
@@ -173,6 +181,14 @@ def _default_period(form: PeriodForm) -> None:
         today: date = datetime.now(get_timezone()).date()
         form.end.data = today
         form.start.data = default_start(today)
+
+
+def _language_choices(form: WorkbookLanguageForm) -> None:
+    """The languages a workbook can be written in; the user's own at first, and when a
+    request does not say (a script posting the form as it was before it had a language)."""
+    form.language.choices = to_choices(supported_languages())
+    if not form.language.data:
+        form.language.data = str(get_locale())
 
 
 def send_workbook(

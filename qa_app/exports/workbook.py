@@ -35,6 +35,7 @@ from qa_app.exports.sheets import (
     Column,
     ExportWorkbook,
     Sheet,
+    SheetLanguage,
     Translate,
     chart_sheet,
     discard,
@@ -47,8 +48,10 @@ from qa_app.exports.training_sheet import TRAINING, write_training
 if TYPE_CHECKING:  # the writer stays pure: the row type only, not its query module
     from qa_app.stats.criteria import CriteriaRow
 
-SUMMARY, EVALUATIONS, ANSWERS, CRITERIA = "Summary", "Evaluations", "Answers", "Criteria"
-CHART = "Chart"
+# The sheets' English names, which are also the keys of the row counts the writers return
+# (and the audit trail keeps); each workbook writes them in its language.
+SUMMARY, EVALUATIONS = N_("Summary"), N_("Evaluations")
+ANSWERS, CRITERIA, CHART = N_("Answers"), N_("Criteria"), N_("Chart")
 # The sheets in the order written; the Exports page lists them from here.
 EVALUATIONS_SHEETS = (SUMMARY, EVALUATIONS, ANSWERS, CRITERIA, TRAINING, CHART)
 
@@ -118,12 +121,13 @@ def write_evaluations_workbook(
     training: Iterable[TrainingRow] = (),
     today: date | None = None,
     description: str = "",
-    translate: Translate = str,
+    language: SheetLanguage = SheetLanguage(),  # noqa: B008 - frozen: one shared default
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
-    """Write the sheets of EVALUATIONS_SHEETS to `out`; the number of data rows of each
-    sheet that holds rows."""
-    workbook = new_workbook(translate(N_("QA evaluations")), description, scratch)
+    """Write the sheets of EVALUATIONS_SHEETS to `out` in `language`; the number of data
+    rows of each sheet that holds rows, by the sheet's English name."""
+    translate = language.translate
+    workbook = new_workbook(translate(N_("QA evaluations")), description, scratch, language)
     try:
         summary = write_summary(workbook, summaries, kpi_columns, translate)
         evaluation_sheet, answer_sheet = write_evaluations(
@@ -215,8 +219,9 @@ def write_evaluations(
     ]
     evaluation_sheet = Sheet(workbook, EVALUATIONS, columns)
     answer_sheet = Sheet(workbook, ANSWERS, translated(ANSWER_COLUMNS, translate))
+    label = workbook.language.label
     for evaluation, answers in evaluations:
-        evaluation_sheet.append(evaluation_values(evaluation, answers, criteria))
+        evaluation_sheet.append(evaluation_values(evaluation, answers, criteria, label))
         for answer in answers:
             answer_sheet.append(answer_values(answer))
         if progress is not None:
@@ -227,9 +232,13 @@ def write_evaluations(
 
 
 def evaluation_values(
-    evaluation: EvaluationRow, answers: Sequence[AnswerRow], criteria: Sequence[CriterionColumn]
+    evaluation: EvaluationRow,
+    answers: Sequence[AnswerRow],
+    criteria: Sequence[CriterionColumn],
+    label: Translate = str,
 ) -> list[object]:
-    """An Evaluations row: the evaluation, r of each criterion (empty if N/A), the texts."""
+    """An Evaluations row: the evaluation (its channel and status named by `label`), r of
+    each criterion (empty if N/A), the texts."""
     by_key = {answer.criterion_key: answer for answer in answers}
     return [
         evaluation.id,
@@ -240,9 +249,9 @@ def evaluation_values(
         evaluation.evaluator,
         evaluation.scorecard,
         evaluation.version,
-        evaluation.channel,
+        label(evaluation.channel),
         evaluation.external_ref,
-        evaluation.status,
+        label(evaluation.status),
         evaluation.score,
         evaluation.raw_score,
         evaluation.auto_failed,

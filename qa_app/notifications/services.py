@@ -22,6 +22,7 @@ from flask_login import current_user
 from qa_app.auth.models import User
 from qa_app.database import utcnow
 from qa_app.extensions import db
+from qa_app.i18n import html_lang
 from qa_app.notifications import mail, messages
 from qa_app.notifications.models import Notification, NotificationKind, NotificationSetting
 
@@ -137,11 +138,15 @@ def _email(
         if account:
             lines.append(_("Turn them off on your account page: %(address)s", address=account))
         subject = _("QA Coach: %(what)s", what=kind.label)
+        language = html_lang()
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = settings.sender
     message["To"] = user.email
     message.set_content("\n".join(lines))
+    # RFC 3282 (after set_content, which clears Content-* headers): mail programs choose
+    # their spelling check and "translate this" offer by it.
+    message["Content-Language"] = language
     return message
 
 

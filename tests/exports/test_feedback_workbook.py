@@ -57,7 +57,7 @@ def test_the_feedback_workbook_holds_the_agents_released_evaluations(
     assert book.sheetnames == SHEETS
     evaluations = rows(book["Evaluations"])
     assert [row[0] for row in evaluations] == [data["a1_good"], data["a1_failed"]]
-    assert {row[10] for row in evaluations} == {"released"}
+    assert {row[10] for row in evaluations} == {"new feedback"}  # as the pages name it
     answers = rows(book["Answers"])
     assert len(answers) == 6
     assert ("verification", "Skipped the ID check.") in {(row[1], row[8]) for row in answers}
@@ -77,7 +77,7 @@ def test_the_feedback_workbook_holds_the_agents_released_evaluations(
     assert overview["Critical failures"] == 1
     assert overview["Composite"] is None  # 2 released evaluations < MIN_EVALUATIONS
     assert (
-        overview["From"].date() == WEEK[0] and book["Overview"]["B4"].number_format == "yyyy-mm-dd"
+        overview["From"].date() == WEEK[0] and book["Overview"]["B4"].number_format == "mm/dd/yyyy"
     )
 
 

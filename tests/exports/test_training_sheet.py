@@ -76,7 +76,7 @@ def test_the_training_sheet_holds_the_plans_active_in_the_period(
     ]
     first = rows[0]
     assert first["Agent"] == org.agent_a1.display_name
-    assert (first["Plan status"], first["Item status"]) == ("issued", "assigned")
+    assert (first["Plan status"], first["Item status"]) == ("issued", "to do")  # as on pages
     assert first["Module"] == "Empathy statements"
     assert first["Reason"] == PAYLOADS[0]  # as typed, but never a formula:
     assert sheet.cell(row=2, column=13).data_type == "s"

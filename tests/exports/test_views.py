@@ -179,7 +179,7 @@ def test_cells_are_real_dates_numbers_and_percentages(
     for row in evaluations.iter_rows(min_row=2):
         by_header = {header: cell for header, cell in zip(EVALUATION_HEADERS, row, strict=True)}
         assert isinstance(by_header["Submitted"].value, datetime)
-        assert by_header["Submitted"].number_format == "yyyy-mm-dd hh:mm"
+        assert by_header["Submitted"].number_format == "mm/dd/yyyy h:mm AM/PM"  # US English
         assert isinstance(by_header["Evaluation id"].value, int)
         assert isinstance(by_header["Score"].value, int | float)
         assert by_header["Auto-fail"].data_type == "b"
