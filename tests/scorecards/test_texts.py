@@ -310,3 +310,33 @@ def test_the_agents_view_in_polish_shows_the_polish_guidance(
         assert " ".join(criterion["guidance"]["pl"].split()) in page, criterion["key"]
     assert shipped["name"]["pl"] in page
     assert "Greeting and opening" not in page
+
+
+def test_reports_name_criteria_in_the_readers_language(app: Flask, tmp_path: Path) -> None:
+    """Dashboards and the agent page group answers by key in SQL and name each criterion
+    by its stored label (the file's language); the reader gets their language."""
+    from qa_app.notifications.messages import text as notification_text
+    from qa_app.notifications.models import NotificationKind
+    from qa_app.scorecards.services import labels_in_reader_language
+
+    folder = tmp_path / "cards"
+    folder.mkdir()
+    (folder / "test-call.toml").write_text(TRANSLATED, encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["scorecards", "sync", "--dir", str(folder)])
+    assert result.exit_code == 0, result.output
+    stored = {"greeting": "Greeting", "empathy": "Empathy"}
+    with app.test_request_context():
+        with force_locale("de"):
+            assert labels_in_reader_language(stored) == {
+                "greeting": "Begrüßung",
+                "empathy": "Empathy",
+            }
+            name = {"en": "Inbound service call", "de": "Eingehender Serviceanruf"}
+            sentence = notification_text(
+                NotificationKind.FEEDBACK_RELEASED,
+                {"scorecard": name, "occurred_at": "2026-11-02T10:00:00+00:00"},
+                {},
+            )
+            assert "Eingehender Serviceanruf" in sentence
+        with force_locale("en_GB"):
+            assert labels_in_reader_language(stored) == stored
