@@ -27,6 +27,7 @@ from qa_app.evaluations.models import DisputeStatus, Evaluation, EvaluationStatu
 from qa_app.extensions import db
 from qa_app.i18n import local_midnight
 from qa_app.scorecards.models import Scorecard, ScorecardVersion
+from qa_app.scorecards.texts import localized_definition
 from qa_app.teams.models import Team
 from qa_app.training.models import ItemStatus, PlanStatus
 
@@ -225,4 +226,7 @@ def _criteria(events: Sequence[AuditEvent]) -> dict[int, dict[str, CriterionName
         .join(ScorecardVersion, ScorecardVersion.id == Evaluation.scorecard_version_id)
         .where(Evaluation.id.in_(evaluation_ids))
     )
-    return {evaluation_id: criteria_of(definition) for evaluation_id, definition in rows}
+    return {
+        evaluation_id: criteria_of(localized_definition(definition))
+        for evaluation_id, definition in rows
+    }

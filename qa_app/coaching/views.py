@@ -85,7 +85,7 @@ def new(agent_id: int) -> ResponseReturnValue:
     evaluations = discussable_evaluations(agent.id)
     items = discussable_items(agent.id)
     form.evaluation_ids.choices = to_choices((e.id, evaluation_label(e)) for e in evaluations)
-    form.item_ids.choices = to_choices((item.id, item.module.title) for item in items)
+    form.item_ids.choices = to_choices((item.id, item.module.text("title")) for item in items)
     if not form.is_submitted():
         form.held_on.data = centre_today()
     if form.validate_on_submit():

@@ -16,6 +16,7 @@ from qa_app.evaluations.models import Answer, Dispute, DisputeStatus, Evaluation
 from qa_app.extensions import db
 from qa_app.i18n import local_midnight
 from qa_app.scorecards.models import ScorecardCriterion
+from qa_app.scorecards.services import labels_in_reader_language
 from qa_app.stats.filters import ReportFilters
 from qa_app.stats.performance import (
     MeanWithInterval,
@@ -206,7 +207,7 @@ def weakest_criteria(filters: ReportFilters, limit: int = 10) -> list[CriterionA
     )
     n = sa.func.sum(per_version.c.n)
     mean = sa.func.sum(per_version.c.total) / sa.cast(n, sa.Float)
-    rows = db.session.execute(
+    found = db.session.execute(
         sa.select(per_version.c.key, sa.func.max(ScorecardCriterion.label), mean, n)
         .outerjoin(
             ScorecardCriterion,
@@ -220,7 +221,9 @@ def weakest_criteria(filters: ReportFilters, limit: int = 10) -> list[CriterionA
         .order_by(mean, per_version.c.key)
         .limit(limit)
     )
-    return [CriterionAverage(key, name or key, float(m), int(n)) for key, name, m, n in rows]
+    rows = found.all()
+    labels = labels_in_reader_language({key: name or key for key, name, _m, _n in rows})
+    return [CriterionAverage(key, labels[key], float(m), int(n)) for key, _name, m, n in rows]
 
 
 @dataclass(frozen=True)

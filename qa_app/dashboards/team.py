@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from qa_app.auth.models import User
 from qa_app.evaluations.models import Answer, Evaluation, answer_label
 from qa_app.extensions import db
+from qa_app.scorecards.services import labels_in_reader_language
 from qa_app.stats.agent_performance import AgentPerformance, performance_by_agent, qa_by_agent
 from qa_app.stats.filters import ReportFilters
 from qa_app.stats.kpis import KPIS
@@ -61,6 +62,7 @@ def heat_map(filters: ReportFilters, max_criteria: int = 30) -> HeatMap:
         sums[0] += float(total)
         sums[1] += count
     weakest = sorted(totals, key=lambda key: (totals[key][0] / totals[key][1], key))
+    labels = labels_in_reader_language(labels)
     result.criteria = [(key, labels[key]) for key in weakest[:max_criteria]]
     result.agents = sorted(agents.items(), key=lambda item: (item[1], item[0]))
     return result

@@ -40,7 +40,8 @@ from qa_app.evaluations.services import (
 from qa_app.evaluations.summaries import is_overdue, open_disputes
 from qa_app.evaluations.views import live_score_json
 from qa_app.extensions import db
-from qa_app.scoring import AnswerError, iter_criteria
+from qa_app.scorecards.texts import criterion_labels, localized_definition
+from qa_app.scoring import AnswerError
 from qa_app.web.forms import required_data, to_choices
 
 DECISIONS = {
@@ -126,7 +127,7 @@ def resolve(dispute_id: int) -> ResponseReturnValue:
         evaluation=evaluation,
         form=form,
         state=state,
-        definition=definition,
+        definition=localized_definition(definition),
         live=state.live_score(definition),
         disputed={item.key: item.reason or "" for item in dispute.disputed_criteria},
     ), (400 if request.method == "POST" else 200)
@@ -143,7 +144,7 @@ def _decide(
         if form.decision.data == "reject":
             changed = changed_criteria(definition, state_from_evaluation(evaluation), request.form)
             if changed:
-                labels = {c["key"]: c["label"] for _, c in iter_criteria(definition)}
+                labels = criterion_labels(definition)
                 flash(
                     _(
                         "You changed %(criteria)s but chose Reject, which keeps the score and "

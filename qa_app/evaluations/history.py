@@ -35,6 +35,7 @@ from qa_app.evaluations.models import (
     EvaluationStatus,
 )
 from qa_app.extensions import db
+from qa_app.scorecards.texts import localized_definition
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def evaluation_vocabulary(evaluation: Evaluation, locale: str) -> Vocabulary:
     statuses = {str(status): status.label for status in EvaluationStatus}
     return Vocabulary(
         locale,
-        criteria_of(evaluation.version.definition),
+        criteria_of(localized_definition(evaluation.version.definition)),
         titles={
             "status": statuses,
             "dispute_status": {str(status): status.label for status in DisputeStatus},

@@ -15,7 +15,7 @@ from qa_app.database import UTCDateTime, utcnow
 from qa_app.extensions import Model
 from qa_app.labels import TitledEnum
 from qa_app.scorecards.models import ScorecardCriterion
-from qa_app.scoring import iter_criteria
+from qa_app.scorecards.texts import criterion_labels
 
 if TYPE_CHECKING:
     from qa_app.auth.models import User
@@ -235,10 +235,11 @@ class Dispute(Model):
         read them in the version they were scored on) and the agent's reason for each."""
         chosen = set(self.criterion_keys or ())
         reasons = self.criterion_reasons or {}
+        labels = criterion_labels(self.evaluation.version.definition)
         found = [
-            DisputedCriterion(c["key"], c["label"], reasons.get(c["key"]))
-            for _, c in iter_criteria(self.evaluation.version.definition)
-            if c["key"] in chosen
+            DisputedCriterion(key, label, reasons.get(key))
+            for key, label in labels.items()
+            if key in chosen
         ]
         known = {item.key for item in found}
         # A key the version does not know (never written by the app) still shows, as itself.

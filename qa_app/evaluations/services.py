@@ -34,6 +34,7 @@ from qa_app.interactions.models import Interaction
 from qa_app.notifications import events as notify
 from qa_app.scorecards.models import Scorecard
 from qa_app.scorecards.services import latest_version
+from qa_app.scorecards.texts import criterion_labels
 from qa_app.scoring import EvaluationScore, iter_criteria, score_evaluation
 from qa_app.teams.models import Team
 from qa_app.teams.scope import can_score
@@ -328,7 +329,7 @@ def raise_dispute(
 
 def _check_dispute_reasons(evaluation: Evaluation, reasons: Mapping[str, str], reason: str) -> None:
     """Criteria of this evaluation, each with its own reason; without criteria, a reason."""
-    labels = {c["key"]: c["label"] for _, c in iter_criteria(evaluation.version.definition)}
+    labels = criterion_labels(evaluation.version.definition)
     if any(key not in labels for key in reasons):
         raise EvaluationRuleError(
             _l("Choose criteria of this evaluation, and give a reason for each one.")

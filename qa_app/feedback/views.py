@@ -22,6 +22,7 @@ from qa_app.evaluations.views import evaluation_or_404
 from qa_app.extensions import db
 from qa_app.feedback.blueprint import bp
 from qa_app.feedback.reasons import criterion_reasons
+from qa_app.scorecards.texts import localized_definition
 from qa_app.scoring import iter_criteria
 from qa_app.web.forms import to_choices
 from qa_app.web.transaction import committing
@@ -68,7 +69,8 @@ def dispute(evaluation_id: int) -> ResponseReturnValue:
     """Dispute chosen criteria, each with its own reason, or the evaluation as a whole."""
     evaluation = evaluation_or_404(evaluation_id)
     window = current_app.config["DISPUTE_WINDOW_DAYS"]
-    definition = evaluation.version.definition
+    # Scored on the version's own texts; shown in the reader's language.
+    definition = localized_definition(evaluation.version.definition)
     form = DisputeForm()
     form.criterion_keys.choices = to_choices(
         (c["key"], c["label"]) for _, c in iter_criteria(definition)

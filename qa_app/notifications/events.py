@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
 def _evaluation_params(evaluation: Evaluation) -> dict[str, object]:
     return {
-        "scorecard": evaluation.version.name,
+        # The name with its translations: the notification reads in its reader's language.
+        "scorecard": evaluation.version.definition.get("name") or evaluation.version.name,
         "occurred_at": evaluation.interaction.occurred_at.isoformat(),
     }
 

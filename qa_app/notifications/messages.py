@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
 from qa_app.notifications.models import NotificationKind
+from qa_app.scorecards.texts import localized
 
 # Parameters that hold a user's id: shown as that user's current display name.
 USER_PARAMS = ("agent_id", "coach_id", "evaluator_id", "resolver_id")
@@ -50,7 +51,7 @@ def text(kind: str, params: Mapping[str, Any], names: Mapping[int, str]) -> str:
     def name(key: str) -> str:
         return names.get(params.get(key), _("a former user"))  # type: ignore[arg-type]  # None → default
 
-    scorecard = str(params.get("scorecard") or "–")
+    scorecard = localized(params.get("scorecard")) or "–"
     count = int(params.get("count") or 0)
     match kind:
         case NotificationKind.FEEDBACK_RELEASED:

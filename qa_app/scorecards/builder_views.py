@@ -27,6 +27,7 @@ from qa_app.scorecards.forms import (
 from qa_app.scorecards.lookup import EDITORS, scorecard_or_404
 from qa_app.scorecards.models import Scorecard
 from qa_app.scorecards.problems import DraftProblem, describe
+from qa_app.scorecards.texts import definition_language, localized
 from qa_app.scorecards.training_modules import known_module_keys
 from qa_app.web.forms import required_data
 from qa_app.web.transaction import committing
@@ -125,26 +126,27 @@ def draft_settings(slug: str) -> ResponseReturnValue:
     scorecard = _draft_or_redirect(slug)
     current = scorecard.draft or {}
     form = DraftSettingsForm()
+    form.language = definition_language(current)
     if request.method == "GET":
         form.process(
             data={
-                "name": current.get("name"),
-                "description": current.get("description", ""),
                 "channels": current.get("channels", []),
                 "pass_mark": current.get("pass_mark"),
                 "revision": scorecard.draft_revision,
             }
         )
+        form.load_text("name", current.get("name"))
+        form.load_text("description", current.get("description", ""))
     if form.validate_on_submit():
         response = _apply(
             scorecard,
             form.revision_number,
             lambda d: draft_ops.update_settings(
                 d,
-                name=required_data(form.name.data),
+                name=form.text("name"),
                 channels=required_data(form.channels.data),
                 pass_mark=required_data(form.pass_mark.data),
-                description=form.description.data or "",
+                description=form.text("description"),
             ),
             _("Settings saved."),
         )
@@ -163,18 +165,17 @@ def edit_section(slug: str, section: int | None = None) -> ResponseReturnValue:
     if section is not None and section >= len(sections):
         abort(404)
     form = SectionForm()
+    form.language = definition_language(scorecard.draft or {})
     if request.method == "GET":
         form.revision.data = str(scorecard.draft_revision)
         if section is not None:
-            form.title.data = sections[section]["title"]
+            form.load_text("title", sections[section]["title"])
             form.weight.data = sections[section].get("weight")
     if form.validate_on_submit():
         response = _apply(
             scorecard,
             form.revision_number,
-            lambda d: draft_ops.save_section(
-                d, section, required_data(form.title.data), form.weight.data
-            ),
+            lambda d: draft_ops.save_section(d, section, form.text("title"), form.weight.data),
             _("Section saved."),
         )
         if response:
@@ -202,12 +203,13 @@ def edit_criterion(slug: str, section: int, criterion: int | None = None) -> Res
     locked = draft_ops.published_keys(scorecard)
     existing = sections[section]["criteria"][criterion] if criterion is not None else None
     form = CriterionForm()
+    form.language = definition_language(scorecard.draft or {})
     if request.method == "GET":
         form.revision.data = str(scorecard.draft_revision)
         if existing:
             form.load(existing)
             # What stops publishing (a module the catalogue no longer has …) shows at once.
-            form.show_problems(check_criterion(existing, known_module_keys())[1])
+            form.show_problems(check_criterion(existing, known_module_keys(), form.language)[1])
     key_locked = bool(existing and existing["key"] in locked)
     if key_locked:
         form.key.render_kw = {"readonly": True}
@@ -225,7 +227,7 @@ def edit_criterion(slug: str, section: int, criterion: int | None = None) -> Res
         form=form,
         scorecard=scorecard,
         section=section,
-        section_title=sections[section]["title"],
+        section_title=localized(sections[section]["title"], form.language),
         criterion=criterion,
         key_locked=key_locked,
     )

@@ -22,6 +22,7 @@ import tomli_w
 
 from qa_app.channels import CHANNELS
 from qa_app.errors import RuleError
+from qa_app.scorecards.texts import DEFAULT_LANGUAGE, SCORECARD_LANGUAGES
 from qa_app.scoring import DEFAULT_PASS_MARK, DEFAULT_SCALE, KINDS
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -29,7 +30,7 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RESERVED_SLUGS = frozenset({"new"})
 CRITERION_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
-TOP_LEVEL_KEYS = ("name", "slug", "description", "channels", "pass_mark", "sections")
+TOP_LEVEL_KEYS = ("language", "name", "slug", "description", "channels", "pass_mark", "sections")
 SECTION_KEYS = ("title", "weight", "criteria")
 CRITERION_KEYS = (
     "key", "label", "guidance", "kind", "min", "max", "weight",
@@ -41,6 +42,8 @@ MAX_SECTIONS = 30
 MAX_CRITERIA = 150
 MAX_SCALE_STEPS = 100
 NESTED_TOO_DEEPLY = "arrays or tables nested too deeply to be a scorecard"
+# A text in several languages is a table of language → text (scorecards/texts.py).
+Text = str | dict[str, str]
 # The last part of a location that names a key ("sections[1].criteria[2] (greeting).kind").
 FIELD_NAME = re.compile(r"(?:^|\.)([a-z_]+)$")
 
@@ -96,6 +99,8 @@ class _Checker:
         self.section: int | None = None
         self.criterion: int | None = None
         self.known_modules: frozenset[str] | None = None
+        # The file's own language: every translated text must have it.
+        self.language = DEFAULT_LANGUAGE
 
     def problem(
         self, location: str, reason: str, *, code: str = "", detail: tuple[str, ...] = ()
@@ -141,6 +146,19 @@ class _Checker:
             self.problem(where + key, f"is longer than {MAX_LENGTH[key]} characters")
         return value
 
+    def translated(
+        self, data: Mapping[str, Any], key: str, where: str, *, required: bool = True
+    ) -> Text | None:
+        """A text people read: a string in the file's language, or a table of language →
+        text (see `translated_text`)."""
+        value = data.get(key)
+        if not isinstance(value, Mapping):
+            return self.text(data, key, where, required=required)
+        text, reasons = translated_text(value, key, self.language, MAX_LENGTH[key])
+        for reason in reasons:
+            self.problem(where + key, reason)
+        return text
+
     def flag(self, data: Mapping[str, Any], key: str, where: str) -> bool:
         value = data.get(key, False)
         if not isinstance(value, bool):
@@ -158,6 +176,47 @@ class _Checker:
             self.problem(where + key, f"must be a number greater than 0, got {value!r}")
             return None
         return _tidy_number(value)
+
+
+def translated_text(
+    value: Mapping[str, Any], key: str, language: str, max_length: int
+) -> tuple[Text, list[str]]:
+    """Check a table of language → text (`label.en = …`, `label.de = …`) of a file whose own
+    language is `language`; return its canonical form and the reasons it is refused.
+
+    Canonical: the plain string when the table holds only the file's language, else the
+    table with the file's language first, the others in the order of SCORECARD_LANGUAGES.
+    """
+    reasons: list[str] = []
+    texts: dict[str, str] = {}
+    for code, text in value.items():
+        if code not in SCORECARD_LANGUAGES:
+            reasons.append(
+                f"unknown language {code!r} in {key}.{code} "
+                f"(allowed: {', '.join(SCORECARD_LANGUAGES)})"
+            )
+            continue
+        if not isinstance(text, str):
+            reasons.append(f"the {code} text ({key}.{code}) must be text")
+            continue
+        # Browsers send CRLF from text areas; the canonical form has plain newlines.
+        text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+        if not text:
+            reasons.append(
+                f"the {code} text ({key}.{code}) must not be empty; leave the language out instead"
+            )
+        elif len(text) > max_length:
+            reasons.append(f"the {code} text ({key}.{code}) is longer than {max_length} characters")
+        texts[code] = text
+    if language not in value:
+        reasons.append(
+            f"has no text in the file's language {language!r} (add {key}.{language}); "
+            "it is shown where a translation is missing"
+        )
+    if set(texts) == {language}:
+        return texts[language], reasons
+    order = [language, *(code for code in SCORECARD_LANGUAGES if code != language)]
+    return {code: texts[code] for code in order if code in texts}, reasons
 
 
 def validate_definition(
@@ -179,7 +238,19 @@ def validate_definition(
     if not isinstance(data, Mapping):
         raise DefinitionError([Problem("(file)", "must be a TOML table", source)])
     check.unknown_keys(data, TOP_LEVEL_KEYS, "")
-    result: dict[str, Any] = {"name": check.text(data, "name", "")}
+    result: dict[str, Any] = {}
+    language = data.get("language", DEFAULT_LANGUAGE)
+    if language not in SCORECARD_LANGUAGES:
+        check.problem(
+            "language",
+            f"unknown language {language!r} (allowed: {', '.join(SCORECARD_LANGUAGES)})",
+        )
+    else:
+        check.language = language
+        # English, the default, is left out so files without translations keep their hash.
+        if language != DEFAULT_LANGUAGE:
+            result["language"] = language
+    result["name"] = check.translated(data, "name", "")
     slug = check.text(data, "slug", "")
     if slug and not SLUG.match(slug):
         check.problem("slug", "use lowercase letters, digits and single hyphens, e.g. inbound-call")
@@ -188,7 +259,7 @@ def validate_definition(
     elif slug and expected_slug and slug != expected_slug:
         check.problem("slug", f"must equal the file name {expected_slug!r}")
     result["slug"] = slug
-    description = check.text(data, "description", "", required=False)
+    description = check.translated(data, "description", "", required=False)
     if description:
         result["description"] = description
     result["channels"] = _channels(check, data.get("channels"))
@@ -233,7 +304,7 @@ def _sections(check: _Checker, sections: Any) -> list[dict[str, Any]]:
             check.problem(where[:-1], "must be a table")
             continue
         check.unknown_keys(section, SECTION_KEYS, where)
-        canonical: dict[str, Any] = {"title": check.text(section, "title", where)}
+        canonical: dict[str, Any] = {"title": check.translated(section, "title", where)}
         weight = check.positive(section, "weight", where, None)
         if weight is not None:
             canonical["weight"] = weight
@@ -279,8 +350,8 @@ def _criterion(check: _Checker, data: Any, where: str, seen_keys: set[str]) -> d
         seen_keys.add(key)
     result: dict[str, Any] = {
         "key": key,
-        "label": check.text(data, "label", where),
-        "guidance": check.text(data, "guidance", where),
+        "label": check.translated(data, "label", where),
+        "guidance": check.translated(data, "guidance", where),
     }
     kind = data.get("kind")
     if kind not in KINDS:
@@ -398,15 +469,39 @@ def parse_toml(
 def to_toml(definition: Mapping[str, Any], *, header: str = "") -> str:
     """Write a canonical definition as TOML that `parse_toml` reads back unchanged."""
     comment = "".join(f"# {line}\n" for line in header.splitlines())
-    return comment + tomli_w.dumps(dict(definition), multiline_strings=True)
+    parts = [comment, _toml_pairs(definition)]
+    for section in definition.get("sections") or []:
+        parts.append("\n[[sections]]\n" + _toml_pairs(section))
+        for criterion in section.get("criteria") or []:
+            parts.append("\n[[sections.criteria]]\n" + _toml_pairs(criterion))
+    return "".join(parts)
+
+
+def _toml_pairs(table: Mapping[str, Any]) -> str:
+    """A table's keys as TOML lines; a text in several languages as dotted keys
+    (`label.en = …`, `label.de = …`), as a person writes them, in place."""
+    lines = []
+    for key, value in table.items():
+        if key in ("sections", "criteria"):
+            continue
+        if isinstance(value, Mapping):
+            for language, text in value.items():
+                lines.append(f"{key}." + tomli_w.dumps({language: text}, multiline_strings=True))
+        else:
+            lines.append(tomli_w.dumps({key: value}, multiline_strings=True))
+    return "".join(lines)
 
 
 def check_criterion(
-    data: Mapping[str, Any], known_modules: frozenset[str] | None = None
+    data: Mapping[str, Any],
+    known_modules: frozenset[str] | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> tuple[dict[str, Any], list[Problem]]:
-    """Validate one criterion on its own (the builder's form) with the file's rules; each
-    problem's `field_name` names the key it concerns."""
+    """Validate one criterion on its own (the builder's form) with the file's rules, in a
+    scorecard whose own language is `language`; each problem's `field_name` names the key
+    it concerns."""
     check = _Checker("")
     check.known_modules = known_modules
+    check.language = language
     canonical = _criterion(check, data, "", set())
     return canonical, check.problems

@@ -18,9 +18,10 @@ from qa_app.audit.services import record_event
 from qa_app.database import utcnow
 from qa_app.errors import RuleError
 from qa_app.extensions import db
-from qa_app.scorecards.definition import validate_definition
+from qa_app.scorecards.definition import Text, validate_definition
 from qa_app.scorecards.models import Scorecard, ScorecardVersion
 from qa_app.scorecards.services import latest_version, publish_version
+from qa_app.scorecards.texts import DEFAULT_LANGUAGE, default_text, definition_language
 from qa_app.scorecards.training_modules import known_module_keys
 
 Draft = dict[str, Any]
@@ -35,10 +36,16 @@ class DraftRuleError(RuleError, ValueError):
 
 
 def new_draft(
-    name: str, slug: str, channels: list[str], pass_mark: float, description: str = ""
+    name: Text,
+    slug: str,
+    channels: list[str],
+    pass_mark: float,
+    description: Text = "",
+    language: str = DEFAULT_LANGUAGE,
 ) -> Draft:
-    """An empty draft with its settings and no sections yet."""
-    draft: Draft = {"name": name, "slug": slug}
+    """An empty draft with its settings and no sections yet (texts in `language`)."""
+    draft: Draft = {"language": language} if language != DEFAULT_LANGUAGE else {}
+    draft.update(name=name, slug=slug)
     if description:
         draft["description"] = description
     draft.update(channels=channels, pass_mark=pass_mark, sections=[])
@@ -46,16 +53,19 @@ def new_draft(
 
 
 def update_settings(
-    draft: Draft, *, name: str, channels: list[str], pass_mark: float, description: str = ""
+    draft: Draft, *, name: Text, channels: list[str], pass_mark: float, description: Text = ""
 ) -> None:
-    """Change name, channels, pass mark and description (the slug never changes)."""
+    """Change name, channels, pass mark and description (the slug and the scorecard's own
+    language never change)."""
     sections = draft.pop("sections", [])
-    slug = draft["slug"]
+    slug, language = draft["slug"], definition_language(draft)
     draft.clear()
-    draft.update(new_draft(name, slug, channels, pass_mark, description), sections=sections)
+    draft.update(
+        new_draft(name, slug, channels, pass_mark, description, language), sections=sections
+    )
 
 
-def save_section(draft: Draft, index: int | None, title: str, weight: float | None) -> None:
+def save_section(draft: Draft, index: int | None, title: Text, weight: float | None) -> None:
     """Add a section (index None) or change one's title and weight."""
     if index is None:
         section: dict[str, Any] = {"title": title, "criteria": []}
@@ -86,7 +96,8 @@ def save_criterion(
     taken = {c["key"] for _, c in _all_criteria(draft)}
     if index is None:
         if not criterion.get("key"):
-            criterion["key"] = suggest_key(criterion.get("label", ""), taken)
+            label = default_text(criterion.get("label", ""), definition_language(draft))
+            criterion["key"] = suggest_key(label, taken)
         elif criterion["key"] in taken:
             raise DraftRuleError(_l("Another criterion of this scorecard already has this key."))
         criteria.append(criterion)

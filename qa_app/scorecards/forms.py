@@ -34,6 +34,7 @@ from qa_app.scorecards.definition import RESERVED_SLUGS, SLUG, Problem, check_cr
 from qa_app.scorecards.models import Scorecard
 from qa_app.scorecards.problems import plain_reason
 from qa_app.scorecards.training_modules import training_modules
+from qa_app.scorecards.translation_fields import TranslatedTexts, add_translation_fields
 from qa_app.scoring import DEFAULT_PASS_MARK
 from qa_app.web.forms import MultiCheckboxField, greater_than_zero, strip_whitespace, to_choices
 
@@ -102,12 +103,17 @@ class ScorecardSettingsForm(FlaskForm):
             raise ValidationError(_l("Another scorecard already uses this short name."))
 
 
-class DraftSettingsForm(RevisionForm, ScorecardSettingsForm):
-    """The settings of an existing draft, with the revision they were loaded at."""
+class DraftSettingsForm(RevisionForm, ScorecardSettingsForm, TranslatedTexts):
+    """The settings of an existing draft, with the revision they were loaded at, and the
+    translations of its name and description."""
 
 
-class SectionForm(RevisionForm):
-    """A section's title and optional weight."""
+add_translation_fields(DraftSettingsForm, "name", 120)
+add_translation_fields(DraftSettingsForm, "description", 1000, text_area=True)
+
+
+class SectionForm(RevisionForm, TranslatedTexts):
+    """A section's title (with its translations) and optional weight."""
 
     title = StringField(
         _l("Title"), validators=[DataRequired(), Length(max=120)], filters=[strip_whitespace]
@@ -123,13 +129,16 @@ class SectionForm(RevisionForm):
     submit = SubmitField(_l("Save section"))
 
 
+add_translation_fields(SectionForm, "title", 120)
+
+
 # Where check_criterion's problem for a file key is shown, per kind.
 _FIELD_FOR_KEY = {"min": "scale_min", "max": "scale_max"}
 # Module selects shown: at least this many, and one empty beyond those chosen.
 MODULE_SLOTS = 3
 
 
-class CriterionForm(RevisionForm):
+class CriterionForm(RevisionForm, TranslatedTexts):
     """Every property of a criterion; checked with the same rules as a scorecard file."""
 
     label = StringField(
@@ -206,8 +215,8 @@ class CriterionForm(RevisionForm):
         """The criterion as the file format writes it (only the fields its kind uses)."""
         data: dict[str, Any] = {
             "key": self.key.data or "",
-            "label": self.label.data,
-            "guidance": self.guidance.data,
+            "label": self.text("label"),
+            "guidance": self.text("guidance"),
             "kind": self.kind.data,
         }
         if self.kind.data == "scale":
@@ -230,7 +239,7 @@ class CriterionForm(RevisionForm):
         if not data["key"]:
             data["key"] = "placeholder"  # a missing key is made from the label later
         known = frozenset(key for key, _title in self.catalogue)
-        canonical, problems = check_criterion(data, known)
+        canonical, problems = check_criterion(data, known, self.language)
         self.show_problems(problems)
         self.canonical = canonical if self.key.data else {**canonical, "key": ""}
         return not problems
@@ -249,10 +258,10 @@ class CriterionForm(RevisionForm):
 
     def load(self, criterion: dict[str, Any]) -> None:
         """Fill the form from a criterion of the draft."""
+        self.load_text("label", criterion.get("label"))
+        self.load_text("guidance", criterion.get("guidance"))
         for name in (
             "key",
-            "label",
-            "guidance",
             "kind",
             "weight",
             "na_allowed",
@@ -268,6 +277,10 @@ class CriterionForm(RevisionForm):
         slots = max(MODULE_SLOTS, len(modules) + 1)
         self.training.process(None, [*modules, *[""] * (slots - len(modules))])
         self._offer_modules()
+
+
+add_translation_fields(CriterionForm, "label", 200)
+add_translation_fields(CriterionForm, "guidance", 4000, text_area=True)
 
 
 class MoveForm(RevisionForm):

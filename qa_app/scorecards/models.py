@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_app.database import UTCDateTime, utcnow
 from qa_app.extensions import Model
+from qa_app.scorecards.texts import definition_language, localized
 
 SCORECARD_STATUSES = ("active", "archived")
 VERSION_SOURCES = ("file", "builder")
@@ -35,6 +36,15 @@ class Scorecard(Model):
     versions: Mapped[list[ScorecardVersion]] = relationship(
         back_populates="scorecard", order_by="ScorecardVersion.number"
     )
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (from the latest version, else the draft)."""
+        if self.versions:
+            return self.versions[-1].display_name
+        if self.draft and self.draft.get("name"):
+            return localized(self.draft["name"], definition_language(self.draft))
+        return self.name
 
     @property
     def is_archived(self) -> bool:
@@ -66,6 +76,12 @@ class ScorecardVersion(Model):
     criteria: Mapped[list[ScorecardCriterion]] = relationship(
         back_populates="version", order_by="ScorecardCriterion.position"
     )
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (`name` keeps the file's own language)."""
+        name = (self.definition or {}).get("name")
+        return localized(name, definition_language(self.definition)) if name else self.name
 
 
 class ScorecardCriterion(Model):

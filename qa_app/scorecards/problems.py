@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from qa_app.scorecards.definition import Problem
+from qa_app.scorecards.texts import definition_language, localized
 
 # The builder's name for each key of the file format.
 FIELD_LABELS = {
@@ -73,6 +74,7 @@ def plain_reason(problem: Problem) -> str:
 def describe(problem: Problem, draft: Mapping[str, Any]) -> DraftProblem:
     """Where a problem of `draft` is, by the names the builder shows, and what to do."""
     sections = draft.get("sections") or []
+    language = definition_language(draft)
     section, criterion = problem.section, problem.criterion
     if section is not None and not 0 <= section < len(sections):
         section = criterion = None
@@ -80,12 +82,13 @@ def describe(problem: Problem, draft: Mapping[str, Any]) -> DraftProblem:
     if section is None:
         place = _("Settings") if problem.field_name in SETTINGS else _("Sections")
     else:
-        title = str(sections[section].get("title") or "")
+        title = localized(sections[section].get("title"), language)
         criteria = sections[section].get("criteria") or []
         if criterion is not None and 0 <= criterion < len(criteria):
             place = _(
                 "Criterion “%(label)s” in section “%(title)s”",
-                label=str(criteria[criterion].get("label") or criteria[criterion].get("key")),
+                label=localized(criteria[criterion].get("label"), language)
+                or str(criteria[criterion].get("key")),
                 title=title,
             )
         else:

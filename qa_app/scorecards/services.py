@@ -18,6 +18,7 @@ from qa_app.scorecards.definition import (
     parse_toml,
 )
 from qa_app.scorecards.models import Scorecard, ScorecardCriterion, ScorecardVersion
+from qa_app.scorecards.texts import criterion_labels, default_text, definition_language
 from qa_app.scoring import criterion_weight
 
 # Files in scorecards/ that are not scorecards.
@@ -55,10 +56,13 @@ def publish_version(
     latest = latest_version(scorecard)
     if latest is not None and latest.content_hash == digest:
         return None
+    # The columns hold the texts in the file's own language (the definition holds them all).
+    language = definition_language(definition)
+    name = default_text(definition["name"], language)
     version = ScorecardVersion(
         scorecard=scorecard,
         number=(latest.number + 1) if latest else 1,
-        name=definition["name"],
+        name=name,
         pass_mark=definition["pass_mark"],
         definition=dict(definition),
         content_hash=digest,
@@ -74,8 +78,8 @@ def publish_version(
                 ScorecardCriterion(
                     version=version,
                     key=criterion["key"],
-                    label=criterion["label"],
-                    section_title=section["title"],
+                    label=default_text(criterion["label"], language),
+                    section_title=default_text(section["title"], language),
                     section_position=section_position,
                     position=position,
                     kind=criterion["kind"],
@@ -84,7 +88,7 @@ def publish_version(
                     na_allowed=criterion["na_allowed"],
                 )
             )
-    scorecard.name = definition["name"]
+    scorecard.name = name
     db.session.flush()
     record_event(
         "scorecard.published",
@@ -94,6 +98,37 @@ def publish_version(
         actor_id=actor_id,
     )
     return version
+
+
+def labels_in_reader_language(labels: Mapping[str, str]) -> dict[str, str]:
+    """Criterion key → label in the reader's language, for reports that group answers by key
+    in SQL and name each criterion by its stored label (the file's own language): each is
+    looked up in the newest version that has that key with that label."""
+    if not labels:
+        return {}
+    newest = db.session.execute(
+        sa.select(
+            ScorecardCriterion.key,
+            ScorecardCriterion.label,
+            sa.func.max(ScorecardCriterion.version_id),
+        )
+        .where(ScorecardCriterion.key.in_(list(labels)))
+        .group_by(ScorecardCriterion.key, ScorecardCriterion.label)
+    ).all()
+    wanted = {key: version_id for key, label, version_id in newest if labels.get(key) == label}
+    definitions: dict[int, dict[str, Any]] = dict(
+        db.session.execute(
+            sa.select(ScorecardVersion.id, ScorecardVersion.definition).where(
+                ScorecardVersion.id.in_(set(wanted.values()))
+            )
+        ).all()
+    )
+    result = dict(labels)
+    for key, version_id in wanted.items():
+        translated = criterion_labels(definitions[version_id]).get(key)
+        if translated:
+            result[key] = translated
+    return result
 
 
 @dataclass
@@ -151,7 +186,8 @@ def sync_scorecard_files(
         slug = definition["slug"]
         scorecard = db.session.scalar(sa.select(Scorecard).where(Scorecard.slug == slug))
         if scorecard is None:
-            scorecard = Scorecard(slug=slug, name=definition["name"])
+            name = default_text(definition["name"], definition_language(definition))
+            scorecard = Scorecard(slug=slug, name=name)
             db.session.add(scorecard)
             db.session.flush()
             publish_version(scorecard, definition, source="file")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -20,7 +23,16 @@ from qa_app.scorecards.forms import KIND_LABELS, ScorecardSettingsForm
 from qa_app.scorecards.lookup import EDITORS, READERS, scorecard_or_404
 from qa_app.scorecards.models import Scorecard, ScorecardVersion
 from qa_app.scorecards.services import set_archived
+from qa_app.scorecards.texts import localized, localized_definition
 from qa_app.web.forms import PostForm, required_data
+
+
+@bp.app_template_filter("in_reader_language")
+def in_reader_language(value: Any, default_language: str = "en") -> Any:
+    """Templates: a scorecard definition (every text) or one text in the reader's language."""
+    if isinstance(value, Mapping) and "sections" in value:
+        return localized_definition(value)
+    return localized(value, default_language)
 
 
 def version_or_404(scorecard: Scorecard, number: int) -> ScorecardVersion:

@@ -14,6 +14,7 @@ from qa_app.day_range import clamp_day
 from qa_app.evaluations.models import Answer, Evaluation, answer_label
 from qa_app.extensions import db
 from qa_app.i18n import local_midnight
+from qa_app.scorecards.services import labels_in_reader_language
 from qa_app.stats.models import KpiTarget
 from qa_app.stats.performance import (
     MeanWithInterval,
@@ -141,9 +142,10 @@ def criterion_breakdown(
         )
         .group_by(Answer.criterion_key)
     ).all()
+    shown = labels_in_reader_language({row[0]: row[1] or row[0] for row in rows})
     result = [
-        CriterionRow(key, label or key, agent_mean, agent_n or 0, team_mean, team_n or 0)
-        for key, label, agent_mean, agent_n, team_mean, team_n in rows
+        CriterionRow(key, shown[key], agent_mean, agent_n or 0, team_mean, team_n or 0)
+        for key, _label, agent_mean, agent_n, team_mean, team_n in rows
         if agent_n
     ]
     return sorted(result, key=lambda row: (row.agent_mean is None, row.agent_mean or 0))

@@ -17,12 +17,12 @@ bp = Blueprint("training", __name__, url_prefix="/training")
 
 def active_modules() -> list[tuple[str, str]]:
     """(key, title) of the catalogue's modules in use, in catalogue order."""
-    rows = db.session.execute(
-        sa.select(TrainingModule.key, TrainingModule.title)
+    modules = db.session.scalars(
+        sa.select(TrainingModule)
         .where(TrainingModule.active.is_(True))
         .order_by(TrainingModule.position, TrainingModule.key)
     )
-    return [(key, title) for key, title in rows]
+    return [(module.key, module.text("title")) for module in modules]
 
 
 @bp.record_once

@@ -17,14 +17,23 @@ import sqlalchemy as sa
 
 from qa_app.audit.services import record_event
 from qa_app.extensions import db
-from qa_app.scorecards.definition import NESTED_TOO_DEEPLY, SLUG, DefinitionError, Problem
+from qa_app.scorecards.definition import (
+    NESTED_TOO_DEEPLY,
+    SLUG,
+    DefinitionError,
+    Problem,
+    translated_text,
+)
 from qa_app.scorecards.services import SyncReport, sync_scorecard_files
+from qa_app.scorecards.texts import DEFAULT_LANGUAGE, SCORECARD_LANGUAGES
 from qa_app.stats.kpis import KPI_BY_KEY
 from qa_app.training.models import KpiTrainingModule, TrainingModule
 
 CATALOGUE_FILE = "training.toml"
 MODULE_KEYS = ("key", "title", "skill", "description", "expected_minutes", "link")
 MAX_LENGTH = {"key": 64, "title": 120, "skill": 80, "description": 2000, "link": 500}
+# The texts people read, each a string or a table of language → text (scorecards/texts.py).
+TRANSLATED = ("title", "skill", "description")
 MAX_MODULES = 200
 MAX_MINUTES = 24 * 60
 
@@ -39,6 +48,9 @@ class ModuleEntry:
     description: str
     expected_minutes: int
     link: str | None = None
+    # field → {language: text} for the texts the file translates (title, skill,
+    # description); the fields above hold the text in the file's own language.
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -72,7 +84,30 @@ def _text(
     return value
 
 
-def _module(data: Any, where: str, problems: list[Problem], source: str) -> ModuleEntry | None:
+def _translated(
+    data: Mapping[str, Any],
+    key: str,
+    where: str,
+    problems: list[Problem],
+    source: str,
+    language: str,
+    translations: dict[str, dict[str, str]],
+) -> str | None:
+    """A text in the file's language; a table of language → text also fills `translations`."""
+    value = data.get(key)
+    if not isinstance(value, Mapping):
+        return _text(data, key, where, problems, source)
+    text, reasons = translated_text(value, key, language, MAX_LENGTH[key])
+    problems.extend(Problem(where + key, reason, source) for reason in reasons)
+    if isinstance(text, str):
+        return text
+    translations[key] = text
+    return text.get(language)
+
+
+def _module(
+    data: Any, where: str, problems: list[Problem], source: str, language: str = DEFAULT_LANGUAGE
+) -> ModuleEntry | None:
     if not isinstance(data, dict):
         problems.append(Problem(where.rstrip("."), "must be a table", source))
         return None
@@ -82,7 +117,14 @@ def _module(data: Any, where: str, problems: list[Problem], source: str) -> Modu
             problems.append(
                 Problem(where + key, f"unknown key (allowed: {', '.join(MODULE_KEYS)})", source)
             )
-    texts = {key: _text(data, key, where, problems, source) for key in MAX_LENGTH if key != "link"}
+    translations: dict[str, dict[str, str]] = {}
+    texts = {
+        key: _translated(data, key, where, problems, source, language, translations)
+        if key in TRANSLATED
+        else _text(data, key, where, problems, source)
+        for key in MAX_LENGTH
+        if key != "link"
+    }
     if texts["key"] is not None and not SLUG.match(texts["key"]):
         problems.append(
             Problem(where + "key", f"{texts['key']!r} is not a key like 'active-listening'", source)
@@ -117,6 +159,7 @@ def _module(data: Any, where: str, problems: list[Problem], source: str) -> Modu
         description=description,
         expected_minutes=minutes,
         link=link,
+        translations=translations,
     )
 
 
@@ -124,8 +167,18 @@ def validate_catalogue(data: Mapping[str, Any], *, source: str = CATALOGUE_FILE)
     """Check a parsed catalogue; raise DefinitionError listing every problem."""
     problems: list[Problem] = []
     for name in data:
-        if name not in ("modules", "kpis"):
-            problems.append(Problem(name, "unknown key (allowed: modules, kpis)", source))
+        if name not in ("language", "modules", "kpis"):
+            problems.append(Problem(name, "unknown key (allowed: language, modules, kpis)", source))
+    language = data.get("language", DEFAULT_LANGUAGE)
+    if language not in SCORECARD_LANGUAGES:
+        problems.append(
+            Problem(
+                "language",
+                f"unknown language {language!r} (allowed: {', '.join(SCORECARD_LANGUAGES)})",
+                source,
+            )
+        )
+        language = DEFAULT_LANGUAGE
     raw_modules = data.get("modules")
     if not isinstance(raw_modules, list) or not raw_modules:
         problems.append(Problem("modules", "at least one [[modules]] entry is required", source))
@@ -135,7 +188,7 @@ def validate_catalogue(data: Mapping[str, Any], *, source: str = CATALOGUE_FILE)
     modules: list[ModuleEntry] = []
     seen: set[str] = set()
     for number, raw in enumerate(raw_modules, start=1):
-        module = _module(raw, f"modules[{number}].", problems, source)
+        module = _module(raw, f"modules[{number}].", problems, source, language)
         # Duplicates are reported whatever else is wrong with either entry.
         key = raw.get("key") if isinstance(raw, dict) else None
         if isinstance(key, str):
@@ -208,6 +261,7 @@ def _values(entry: ModuleEntry, position: int) -> dict[str, Any]:
         "description": entry.description,
         "expected_minutes": entry.expected_minutes,
         "link": entry.link,
+        "translations": {key: dict(table) for key, table in entry.translations.items()} or None,
         "position": position,
         "active": True,
     }

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from qa_app.database import UTCDateTime, utcnow
 from qa_app.extensions import Model
 from qa_app.labels import TitledEnum
+from qa_app.scorecards.texts import localized, reader_language
 
 if TYPE_CHECKING:
     from qa_app.auth.models import User
@@ -39,6 +40,15 @@ class TrainingModule(Model):
     link: Mapped[str | None] = mapped_column(sa.String(500))
     position: Mapped[int] = mapped_column(default=0, server_default="0")
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # The file's translations: "title", "skill", "description" → {language: text}; the
+    # columns above hold the texts in the file's own language.
+    translations: Mapped[dict[str, dict[str, str]] | None] = mapped_column(sa.JSON)
+
+    def text(self, name: str) -> str:
+        """`title`, `skill` or `description` in the reader's language, else the file's."""
+        own = str(getattr(self, name))
+        table = (self.translations or {}).get(name)
+        return localized(table, language=reader_language()) if table else own
 
 
 class KpiTrainingModule(Model):

@@ -52,10 +52,8 @@ def add_item(plan_id: int) -> ResponseReturnValue:
     plan = coached_plan_or_404(plan_id)
     form = ItemForm()
     form.module_id.choices = to_choices(
-        (module_id, title)
-        for module_id, title in db.session.execute(
-            sa.select(TrainingModule.id, TrainingModule.title).where(TrainingModule.active)
-        )
+        (module.id, module.text("title"))
+        for module in db.session.scalars(sa.select(TrainingModule).where(TrainingModule.active))
     )
     if not form.validate_on_submit():
         flash(_("Choose a module and a due date."), "danger")

@@ -140,7 +140,7 @@ def detail(plan_id: int) -> ResponseReturnValue:
             .order_by(TrainingModule.position)
         )
         add_form.module_id.choices = to_choices(
-            (module.id, module.title) for module in modules if module.id not in taken
+            (module.id, module.text("title")) for module in modules if module.id not in taken
         )
         add_form.due_on.data = _today() + timedelta(days=14)
     notes_form = PlanNotesForm(data={"notes": plan.notes})

@@ -1999,3 +1999,95 @@ def test_anonymous_visitors_are_sent_to_sign_in(
         response = client.get(path)
         assert response.status_code == 302, path
         assert urlsplit(response.headers["Location"]).path == "/login", path
+
+
+# --- texts in several languages ----------------------------------------------------------
+
+
+def test_builder_edits_translations_and_keeps_them_in_the_file(
+    app: Flask, manager: Browser, published_web_call: str, tmp_path: Path
+) -> None:
+    """Each text has a field per other language; the draft, the published version and the
+    downloaded file carry the translations, and `sync` reads that file back unchanged."""
+    slug = published_web_call
+    assert location(manager.submit(at(slug, "/draft/start"), shown_on=at(slug))) == draft_path()
+    path = at(slug, "/draft/sections/0/criteria/0")
+    page = manager.page(path)
+    for name in ("label_de", "label_pl", "label_fi", "label_nb", "guidance_de"):
+        assert f'name="{name}"' in page, name
+    assert 'name="label_en"' not in page  # English is the main field of an English card
+
+    response = manager.submit(
+        path,
+        criterion_form(
+            label="Greeting",
+            key="greeting",
+            guidance='Says "Good morning", names the brand — and themselves.',
+            label_de="Begrüßung",
+            label_pl="Powitanie",
+            guidance_de="Sagt „Guten Morgen“, nennt die Marke — und sich selbst.",
+            **{"training-0": "greeting-opening"},
+        ),
+    )
+    assert location(response) == draft_path()
+    section = manager.submit(
+        at(slug, "/draft/sections/0"), {"title": "Opening", "title_fi": "Avaus", "weight": ""}
+    )
+    assert location(section) == draft_path()
+    settings = manager.submit(
+        at(slug, "/draft/settings"),
+        {
+            "name": "Web call",
+            "name_nb": "Nettsamtale",
+            "description": "Built in the browser.",
+            "channels": ["phone", "chat"],
+            "pass_mark": "75",
+        },
+    )
+    assert location(settings) == draft_path()
+    # The form shows the translations it stored.
+    page = manager.page(path)
+    assert 'value="Begrüßung"' in input_tag(page, "label_de")
+    assert 'value="Powitanie"' in input_tag(page, "label_pl")
+    assert 'value=""' in input_tag(page, "label_fi") or "value" not in input_tag(page, "label_fi")
+
+    assert location(publish(manager, slug)) == at(slug)
+
+    expected = copy.deepcopy(WEB_CALL)
+    expected["name"] = {"en": "Web call", "nb": "Nettsamtale"}
+    expected["sections"][0]["title"] = {"en": "Opening", "fi": "Avaus"}
+    greeting = expected["sections"][0]["criteria"][0]
+    greeting["label"] = {"en": "Greeting", "de": "Begrüßung", "pl": "Powitanie"}
+    greeting["guidance"] = {
+        "en": 'Says "Good morning", names the brand — and themselves.',
+        "de": "Sagt „Guten Morgen“, nennt die Marke — und sich selbst.",
+    }
+    versions = versions_of(app, slug)
+    assert [v["number"] for v in versions] == [1, 2]  # translations are a change
+    assert versions[1]["definition"] == expected
+    # The columns keep the scorecard's own language.
+    assert criterion_rows(app, slug, 2) == WEB_CALL_ROWS
+
+    download = manager.client.get(at(slug, "/versions/2/download"))
+    text = download.get_data(as_text=True)
+    assert 'label.en = "Greeting"\nlabel.de = "Begrüßung"\nlabel.pl = "Powitanie"\n' in text
+    assert 'title.fi = "Avaus"' in text
+    assert parse_toml(text) == expected
+    (tmp_path / f"{slug}.toml").write_bytes(download.data)
+    result = sync(app, tmp_path)
+    assert "Scorecards: 0 new, 0 updated, 1 unchanged, 0 skipped." in result.output
+
+
+def test_builder_refuses_a_translation_that_is_too_long_beside_its_field(
+    app: Flask, manager: Browser, web_call: str
+) -> None:
+    path = at(web_call, "/draft/sections/0/criteria/0")
+    response = manager.submit(
+        path,
+        criterion_form(
+            label="Greeting", key="greeting", guidance="Says hello.", label_de="B" * 201
+        ),
+    )
+    assert response.status_code == 200
+    assert "200" in field_errors(response.get_data(as_text=True), "label_de")
+    assert draft_of(app, web_call)[0]["sections"][0]["criteria"][0]["label"] == "Greeting"

@@ -186,7 +186,12 @@ BAD_CATALOGUES = [
     ("empty modules", _modules([]), "modules", "at least one [[modules]] entry is required"),
     ("modules not a list", _modules({"key": "x"}), "modules", "at least one [[modules]] entry"),
     ("module not a table", _set("modules.1", "active-listening"), "modules[2]", "must be a table"),
-    ("unknown top-level key", _set("module", []), "module", "unknown key (allowed: modules, kpis)"),
+    (
+        "unknown top-level key",
+        _set("module", []),
+        "module",
+        "unknown key (allowed: language, modules, kpis)",
+    ),
     ("unknown module key", _set("modules.1.titel", "Greeting"), "modules[2].titel", "unknown key"),
     ("missing title", _delete("modules.1.title"), "modules[2].title", "is required"),
     ("missing key", _delete("modules.1.key"), "modules[2].key", "is required"),
@@ -520,7 +525,7 @@ def test_second_sync_changes_nothing(app: Flask, runner: Any, files: Path) -> No
 
 def test_edited_title_updates_the_module(app: Flask, runner: Any, files: Path) -> None:
     sync(runner, files)
-    edit(files / "training.toml", 'title = "Call control"', 'title = "Call control basics"')
+    edit(files / "training.toml", 'title.en = "Call control"', 'title.en = "Call control basics"')
     result = sync(runner, files)
     assert result.exit_code == 0, result.output
     assert "Training catalogue: 0 new, 1 updated, 0 withdrawn, 14 unchanged." in result.output
@@ -628,7 +633,7 @@ def test_invalid_catalogue_after_a_good_sync_changes_nothing(
 ) -> None:
     sync(runner, files)
     before = (modules(app), kpi_mapping(app), counts(app))
-    edit(files / "training.toml", 'title = "Call control"', 'title = "Call control basics"')
+    edit(files / "training.toml", 'title.en = "Call control"', 'title.en = "Call control basics"')
     edit(files / "training.toml", "\n[kpis]\n", "\n[kpis]\nhandle_time = []\n")
     result = sync(runner, files)
     assert result.exit_code == 1
