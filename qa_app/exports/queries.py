@@ -10,6 +10,7 @@ whole and nothing is queried per evaluation.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from qa_app.exports.rows import AnswerRow, CriterionColumn, EvaluationRow, Train
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
 from qa_app.scorecards.models import Scorecard, ScorecardCriterion, ScorecardVersion
+from qa_app.scorecards.texts import localized_definition
 from qa_app.stats.filters import ReportFilters
 from qa_app.teams.models import Team
 from qa_app.training.models import TrainingModule, TrainingPlan
@@ -75,8 +77,10 @@ def evaluation_rows(filters: ReportFilters) -> Iterator[EvaluationRow]:
         .order_by(Evaluation.id)
         .execution_options(yield_per=YIELD_PER)
     )
-    for row in db.session.execute(query):
+    names = {version_id: texts.name for version_id, texts in version_texts(filters).items()}
+    for row in db.session.execute(query.add_columns(ScorecardVersion.id.label("version_id"))):
         values = row._asdict()
+        values["scorecard"] = names.get(values.pop("version_id"), row.scorecard)
         values["submitted_at"] = _local(row.submitted_at, filters.tz)
         values["interaction_at"] = _local(row.interaction_at, filters.tz)
         yield EvaluationRow(**values)
@@ -95,6 +99,7 @@ def answer_rows(filters: ReportFilters) -> Iterator[AnswerRow]:
             Answer.normalised,
             Answer.is_na,
             Answer.comment,
+            Evaluation.scorecard_version_id,
         )
         .join(Evaluation, Evaluation.id == Answer.evaluation_id)
         .outerjoin(
@@ -113,9 +118,14 @@ def answer_rows(filters: ReportFilters) -> Iterator[AnswerRow]:
         )
         .execution_options(yield_per=YIELD_PER)
     )
-    # TODO(i20-scorecards): label and section in the reader's language (scorecard-text function).
-    for row in db.session.execute(query):
-        yield AnswerRow(*row)
+    texts = version_texts(filters)
+    for *row, version_id in db.session.execute(query):
+        answer = AnswerRow(*row)
+        found = texts.get(version_id)
+        if found is not None and answer.criterion_key in found.criteria:
+            label, section = found.criteria[answer.criterion_key]
+            answer = replace(answer, label=label, section=section)
+        yield answer
 
 
 def criterion_columns(filters: ReportFilters) -> list[CriterionColumn]:
@@ -135,22 +145,63 @@ def criterion_columns(filters: ReportFilters) -> list[CriterionColumn]:
             Scorecard.name,
             ScorecardCriterion.section_position,
             ScorecardCriterion.position,
+            ScorecardCriterion.version_id,
         )
         .join(ScorecardVersion, ScorecardVersion.id == ScorecardCriterion.version_id)
         .join(Scorecard, Scorecard.id == ScorecardVersion.scorecard_id)
         .where(ScorecardCriterion.version_id.in_(versions))
         .order_by(ScorecardCriterion.version_id)
     ).all()
-    # TODO(i20-scorecards): label and section in the reader's language (scorecard-text function).
+    texts = version_texts(filters)
     latest = {row.key: row for row in rows}  # later versions overwrite earlier ones
     place: dict[str, tuple[str, int, int]] = {}
     for row in rows:
         here = (row.name, row.section_position, row.position)
         place[row.key] = min(place.get(row.key, here), here)
-    return [
-        CriterionColumn(key, latest[key].label, latest[key].section_title)
-        for key in sorted(latest, key=lambda key: (place[key], key))
-    ]
+    columns = []
+    for key in sorted(latest, key=lambda key: (place[key], key)):
+        row = latest[key]
+        label, section = texts[row.version_id].criteria.get(key, (row.label, row.section_title))
+        columns.append(CriterionColumn(key, label, section))
+    return columns
+
+
+@dataclass(frozen=True)
+class VersionTexts:
+    """A scorecard version's texts in the reader's language: its name, and each criterion
+    key's label and section title."""
+
+    name: str
+    criteria: dict[str, tuple[str, str]]
+
+
+def version_texts(filters: ReportFilters) -> dict[int, VersionTexts]:
+    """The texts of every scorecard version the evaluations were scored on, in the reader's
+    language (qa_app.scorecards.texts), in one query."""
+    versions = (
+        sa.select(Evaluation.scorecard_version_id)
+        .where(*filters.evaluation_conditions())
+        .distinct()
+    )
+    found: dict[int, VersionTexts] = {}
+    for version_id, definition in db.session.execute(
+        sa.select(ScorecardVersion.id, ScorecardVersion.definition).where(
+            ScorecardVersion.id.in_(versions)
+        )
+    ):
+        shown = localized_definition(definition)
+        found[version_id] = VersionTexts(
+            str(shown.get("name") or ""),
+            {
+                str(criterion["key"]): (
+                    str(criterion.get("label") or ""),
+                    str(section.get("title") or ""),
+                )
+                for section in shown.get("sections") or []
+                for criterion in section.get("criteria") or []
+            },
+        )
+    return found
 
 
 def training_rows(filters: ReportFilters) -> Iterator[TrainingRow]:

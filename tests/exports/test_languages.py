@@ -235,3 +235,35 @@ def test_the_command_writes_the_language_asked_for_else_the_centres(
     assert refused.exit_code == 2
     assert "no language 'xx'; choose one of en, en_GB, de, pl, fi, nb" in refused.output
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_criterion_texts_follow_the_workbook_language(
+    app: Flask, org: Organisation, make_scorecard: Any, make_evaluation: Any, sign_in_as: Any
+) -> None:
+    """A scorecard written in two languages: the German workbook names its criterion and
+    section in German, the English one in English; the key column stays the key."""
+
+    def in_two_languages(text: str) -> str:
+        return (
+            text.replace('title = "Opening"', 'title.en = "Opening"\ntitle.de = "Eröffnung"', 1)
+            .replace('label = "Greeting"', 'label.en = "Greeting"\nlabel.de = "Begrüßung"', 1)
+            .replace('label = "Verification"', 'label.en = "Verification"\nlabel.de = "Identität"')
+        )
+
+    seed_export_data(app, org, lambda text: make_scorecard(in_two_languages(text)), make_evaluation)
+    manager = sign_in_as(org.manager)
+    for language, label, section, verification in (
+        ("de", "Begrüßung", "Eröffnung", "Identität"),
+        ("en", "Greeting", "Opening", "Verification"),
+    ):
+        book = download(manager, "/exports/", evaluations_form(language=language))
+        answers = book[book.sheetnames[2]]
+        greeting = {
+            row[2:4]
+            for row in answers.iter_rows(min_row=2, values_only=True)
+            if row[1] == "greeting"
+        }
+        # (the chat scorecard's "greeting" is written in English only: English everywhere)
+        assert greeting == {(label, section), ("Greeting in chat", "Conversation")}
+        # The Evaluations sheet's column of a key only the call scorecard has.
+        assert verification in [cell.value for cell in book[book.sheetnames[1]][1]]
