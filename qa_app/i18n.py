@@ -1,4 +1,4 @@
-"""Language and time-zone choice, and number formatting for templates."""
+"""Language and time-zone choice, and how numbers, dates, times and ages are shown."""
 
 from __future__ import annotations
 
@@ -18,8 +18,6 @@ from flask_babel import (
 )
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
-
-from qa_app.database import utcnow
 
 # The name of each supported language in that language, for the language menu.
 LANGUAGE_NAMES = {
@@ -187,7 +185,7 @@ def format_month(month: date, with_year: bool = True) -> str:
 def format_age(moment: datetime) -> str:
     """How long ago, in a phrase of the reader's language ("3 days ago", "vor 3 Tagen")."""
     return format_timedelta(
-        moment - utcnow(), granularity="hour", threshold=1.1, add_direction=True
+        moment - datetime.now(UTC), granularity="hour", threshold=1.1, add_direction=True
     )
 
 
