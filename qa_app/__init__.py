@@ -52,7 +52,14 @@ def register_extensions(app: Flask) -> None:
     from qa_app import models  # noqa: F401  (every model known before the engine is used)
     from qa_app.database import configure_engine
     from qa_app.extensions import babel, bootstrap, csrf, db, login_manager, migrate
-    from qa_app.i18n import format_number, format_share, select_locale
+    from qa_app.i18n import (
+        format_day,
+        format_moment,
+        format_month,
+        format_number,
+        format_share,
+        select_locale,
+    )
     from qa_app.notifications.mail import register_outbox
 
     db.init_app(app)
@@ -65,7 +72,13 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
-    app.jinja_env.filters.update(number=format_number, share=format_share)
+    app.jinja_env.filters.update(
+        number=format_number,
+        share=format_share,
+        day=format_day,
+        moment=format_moment,
+        month=format_month,
+    )
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,12 +1,21 @@
-"""Language and time-zone choice, and number formatting for templates."""
+"""Language and time-zone choice, and how numbers, dates, times and ages are shown."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, tzinfo
 
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_skeleton
 from flask import current_app, has_request_context, request
-from flask_babel import format_decimal, format_percent, get_locale, get_timezone
+from flask_babel import (
+    format_decimal,
+    format_percent,
+    format_timedelta,
+    get_locale,
+    get_timezone,
+    to_user_timezone,
+)
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
 
@@ -105,9 +114,126 @@ def local_to_utc(moment: datetime) -> datetime:
 
 
 def duration(seconds: int | None) -> str:
-    """Seconds as m:ss or h:mm:ss; "–" when unknown."""
+    """Seconds as m:ss or h:mm:ss with the locale's time separator (Finnish 4.05); "–" when
+    unknown."""
     if seconds is None:
         return "–"
+    colon = _locale().number_symbols["latn"].get("timeSeparator", ":")
     hours, rest = divmod(int(seconds), 3600)
     minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    if hours:
+        return f"{hours}{colon}{minutes:02d}{colon}{secs:02d}"
+    return f"{minutes}{colon}{secs:02d}"
+
+
+# Every date and time a page shows goes through the functions below: one per kind of
+# presentation, each from Babel's data for the reader's locale.
+
+
+def _locale() -> Locale:
+    """The reader's locale (the default language outside a request)."""
+    return get_locale() or Locale.parse(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def day_pattern(locale: Locale | None = None) -> str:
+    """The locale's numeric date pattern with a four-digit year: de dd.MM.y (03.12.2026),
+    en_GB dd/MM/y, en M/d/y. CLDR's short pattern, whose two-digit year (de 03.12.26)
+    reads badly for the years an evaluation or a training plan spans."""
+    pattern = (locale or _locale()).date_formats["short"].pattern
+    return re.sub(r"(?<!y)y{1,2}(?!y)", "y", pattern)
+
+
+def format_day(day: date | datetime | None) -> str:
+    """A day in the locale's numeric form ("03.12.2026"); a datetime is taken on its day in
+    the user's time zone; "–" for none."""
+    if day is None:
+        return "–"
+    if isinstance(day, datetime):
+        day = to_user_timezone(day).date()
+    return format_date(day, day_pattern(), locale=_locale())
+
+
+def moment_pattern(locale: Locale | None = None) -> str:
+    """The locale's date-and-time pattern: the numeric day and the short time, joined as the
+    locale joins them (de "dd.MM.y, HH:mm", fi "d.M.y H.mm", en "M/d/y, h:mm a")."""
+    locale = locale or _locale()
+    joined = str(locale.datetime_formats["short"])
+    time_pattern = locale.time_formats["short"].pattern
+    return joined.replace("{1}", day_pattern(locale)).replace("{0}", time_pattern)
+
+
+def format_moment(moment: datetime | None) -> str:
+    """A date and time in the user's time zone and the locale's form, 24-hour where the
+    locale uses it ("03.12.2026, 14:05", "12/3/2026, 2:05 PM"); "–" for none."""
+    if moment is None:
+        return "–"
+    return format_datetime(to_user_timezone(moment), moment_pattern(), locale=_locale())
+
+
+def format_wall_clock(moment: datetime) -> str:
+    """A wall-clock date and time as typed into a form, in the locale's form, with no time
+    zone conversion ("31.12.2026, 14:30")."""
+    return format_datetime(moment.replace(tzinfo=None), moment_pattern(), locale=_locale())
+
+
+def format_month(month: date, with_year: bool = True) -> str:
+    """A month as the locale names it standing alone: "Dez. 2026", on a chart's axis "Dez"
+    (not the "Dez." of a date; Norwegian "des", not "des.")."""
+    return format_skeleton("yMMM" if with_year else "MMM", month, locale=_locale())
+
+
+def format_age(moment: datetime) -> str:
+    """How long ago, in a phrase of the reader's language ("3 days ago", "vor 3 Tagen")."""
+    return format_timedelta(
+        moment - datetime.now(UTC), granularity="hour", threshold=1.1, add_direction=True
+    )
+
+
+def example_day() -> date:
+    """The day date fields show as an example of how to type one (31 December this year:
+    day and month cannot be mistaken for each other)."""
+    return date(datetime.now(UTC).year, 12, 31)
+
+
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+_ISO_DAY = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+_MOMENT = re.compile(
+    r"(?P<day>.+?)[\s,T]+(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?:[:.]\d{2})?"
+    r"\s*(?P<half>[ap]\.?\s?m\.?)?",
+    re.IGNORECASE,
+)
+
+
+def parse_day(text: str) -> date:
+    """A day typed as the locale writes it (03.12.2026, en 12/3/2026) or as ISO 2026-12-03
+    (links, scripts); a two-digit year is this century's. ValueError for anything else."""
+    text = _SPACES.sub(" ", text).strip()
+    if _ISO_DAY.fullmatch(text):
+        year, month, day = (int(part) for part in text.split("-"))
+        return date(year, month, day)
+    parts = re.split(r"[./\- ]+", text)
+    # The order of day, month and year in the locale's pattern (d.M.y, M/d/y, y-MM-dd …).
+    order = list(dict.fromkeys(re.findall(r"[dMy]", day_pattern())))
+    if len(parts) != 3 or not all(part.isdigit() for part in parts) or len(order) != 3:
+        raise ValueError(text)
+    values = dict(zip(order, (int(part) for part in parts), strict=True))
+    year_text = parts[order.index("y")]
+    if len(year_text) == 2:
+        values["y"] += 2000
+    elif len(year_text) != 4:
+        raise ValueError(text)
+    return date(values["y"], values["M"], values["d"])
+
+
+def parse_moment(text: str) -> datetime:
+    """A date and time typed as the locale writes it (03.12.2026 14:05, 12/3/2026 2:05 PM)
+    or as ISO 2026-12-03T14:05; a naive wall-clock time. ValueError for anything else."""
+    found = _MOMENT.fullmatch(_SPACES.sub(" ", text).strip())
+    if not found:
+        raise ValueError(text)
+    hour, minute = int(found["hour"]), int(found["minute"])
+    if found["half"]:
+        if not 1 <= hour <= 12:
+            raise ValueError(text)
+        hour = hour % 12 + (12 if found["half"].lower().startswith("p") else 0)
+    return datetime.combine(parse_day(found["day"]), time(hour, minute))

@@ -8,10 +8,10 @@ from typing import Any
 from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField, SubmitField, ValidationError
+from wtforms import StringField, SubmitField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional
 
-from qa_app.web.forms import strip_whitespace
+from qa_app.web.forms import LocaleDateField, strip_whitespace
 
 # Far enough for any integration; a typo such as 20266 is refused rather than stored.
 LATEST_EXPIRY = date(2999, 12, 31)
@@ -26,7 +26,7 @@ class ApiTokenForm(FlaskForm):
         filters=[strip_whitespace],
         description=_l("What will use it, e.g. “BI dashboard” or “phone system export”."),
     )
-    expires_on = DateField(
+    expires_on = LocaleDateField(
         _l("Valid until (optional)"),
         validators=[Optional()],
         description=_l("The token stops working after this day. Leave empty for no expiry."),

@@ -7,13 +7,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, ValidationError
+from wtforms import IntegerField, SelectField, ValidationError
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from qa_app.audit.changes import ACTION_LABELS, ENTITY_LABELS
 from qa_app.auth.models import User
 from qa_app.extensions import db
-from qa_app.web.forms import to_choices, within_day_range
+from qa_app.web.forms import LocaleDateField, to_choices, within_day_range
 from qa_app.web.params import LARGEST_ID
 
 
@@ -29,8 +29,8 @@ class AuditFilterForm(FlaskForm):
         _l("Record id"), validators=[Optional(), NumberRange(min=1, max=LARGEST_ID)]
     )
     action = SelectField(_l("Action"), validators=[Optional()])
-    start = DateField(_l("From"), validators=[Optional(), within_day_range])
-    end = DateField(_l("To"), validators=[Optional(), within_day_range])
+    start = LocaleDateField(_l("From"), validators=[Optional(), within_day_range])
+    end = LocaleDateField(_l("To"), validators=[Optional(), within_day_range])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -63,10 +63,10 @@ class AuditExportForm(AuditFilterForm):
     class Meta:
         csrf = True
 
-    start = DateField(
+    start = LocaleDateField(
         _l("From"),
         validators=[InputRequired(_l("Choose the first day to export.")), within_day_range],
     )
-    end = DateField(
+    end = LocaleDateField(
         _l("To"), validators=[InputRequired(_l("Choose the last day to export.")), within_day_range]
     )

@@ -8,7 +8,6 @@ from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -39,7 +38,13 @@ from qa_app.evaluations.sampling import (
     SampleFilters,
 )
 from qa_app.evaluations.services import TEXT_LIMIT
-from qa_app.web.forms import MultiCheckboxField, strip_whitespace, to_choices, within_day_range
+from qa_app.web.forms import (
+    LocaleDateField,
+    MultiCheckboxField,
+    strip_whitespace,
+    to_choices,
+    within_day_range,
+)
 
 # A dispute's decision: reject (the score stands) or uphold (re-score).
 DECISIONS = ("reject", "uphold")
@@ -147,8 +152,8 @@ class SampleForm(FlaskForm):
     """Which team, period and how many evaluations per agent to draw."""
 
     team_id = SelectField(_l("Team"), coerce=int, validators=[DataRequired()])
-    period_start = DateField(_l("From"), validators=[DataRequired(), within_day_range])
-    period_end = DateField(_l("To"), validators=[DataRequired(), within_day_range])
+    period_start = LocaleDateField(_l("From"), validators=[DataRequired(), within_day_range])
+    period_end = LocaleDateField(_l("To"), validators=[DataRequired(), within_day_range])
     per_agent = IntegerField(
         _l("Evaluations per agent"),
         default=4,
@@ -161,7 +166,7 @@ class SampleForm(FlaskForm):
             "The same seed and filters draw the same sample again; leave empty for a new one."
         ),
     )
-    due_on = DateField(_l("Due by"), validators=[DataRequired(), within_day_range])
+    due_on = LocaleDateField(_l("Due by"), validators=[DataRequired(), within_day_range])
     channels = MultiCheckboxField(
         _l("Channels"),
         choices=to_choices(CHANNEL_LABELS.items()),
@@ -221,7 +226,7 @@ class SampleForm(FlaskForm):
     )
     submit = SubmitField(_l("Draw and assign"))
 
-    def validate_due_on(self, field: DateField) -> None:
+    def validate_due_on(self, field: LocaleDateField) -> None:
         """Not a day already past in the user's time zone."""
         if field.data is not None and field.data < datetime.now(get_timezone()).date():
             raise ValidationError(_l("The due date has passed; choose today or a later day."))

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SubmitField, ValidationError
+from wtforms import SelectField, SubmitField, ValidationError
 from wtforms.validators import DataRequired, InputRequired
 
-from qa_app.web.forms import within_day_range
+from qa_app.web.forms import LocaleDateField, within_day_range
 
 
 class PeriodForm(FlaskForm):
     """From and to, both days included, in the centre's time zone."""
 
-    start = DateField(_l("From"), validators=[DataRequired(), within_day_range])
-    end = DateField(_l("To"), validators=[DataRequired(), within_day_range])
+    start = LocaleDateField(_l("From"), validators=[DataRequired(), within_day_range])
+    end = LocaleDateField(_l("To"), validators=[DataRequired(), within_day_range])
 
-    def validate_end(self, field: DateField) -> None:
+    def validate_end(self, field: LocaleDateField) -> None:
         """The period must not end before it starts."""
         if self.start.data and field.data and field.data < self.start.data:
             raise ValidationError(_l("The period ends before it starts."))

@@ -10,7 +10,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     DecimalField,
     HiddenField,
     IntegerField,
@@ -32,7 +31,7 @@ from qa_app.channels import CHANNEL_LABELS, CHANNELS
 from qa_app.i18n import format_number
 from qa_app.interactions.outcomes import CSAT_RANGE, NPS_RANGE, csat_positive_from
 from qa_app.uploads.transaction import UPLOAD_ACCEPT, FileOrHeld, date_order_field
-from qa_app.web.forms import strip_whitespace, to_choices
+from qa_app.web.forms import LocaleDateTimeField, strip_whitespace, to_choices
 
 YES_NO_UNKNOWN = [("", _l("Unknown")), ("yes", _l("Yes")), ("no", _l("No"))]
 YES_NO_VALUES: dict[str | None, bool | None] = {"": None, None: None, "yes": True, "no": False}
@@ -52,7 +51,7 @@ class InteractionForm(FlaskForm):
         _l("Channel"),
         choices=to_choices((channel, CHANNEL_LABELS[channel]) for channel in CHANNELS),
     )
-    occurred_at = DateTimeLocalField(_l("When"), validators=[DataRequired()])
+    occurred_at = LocaleDateTimeField(_l("When"), validators=[DataRequired()])
     duration_seconds = IntegerField(
         _l("Duration (seconds)"), validators=[Optional(), NumberRange(min=0, max=86_400)]
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from qa_app.i18n import duration, format_number
+from qa_app.i18n import duration, format_number, format_share
 from qa_app.stats.performance import BELOW_PASS_MARK, CRITICAL_FAILURE
 
 KPI_LABELS = {
@@ -46,5 +46,5 @@ def kpi_value(key: str, value: float | None) -> str:
     if key == "nps":
         return format_number(value, 0)
     if key.endswith("_pct"):
-        return f"{format_number(value, 1)} %"
+        return format_share(value / 100, 1)
     return format_number(value, 1)

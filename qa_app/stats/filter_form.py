@@ -10,7 +10,7 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, ValidationError
+from wtforms import SelectField, ValidationError
 from wtforms.validators import Optional
 
 from qa_app.auth.models import User
@@ -19,7 +19,7 @@ from qa_app.extensions import db
 from qa_app.scorecards.models import Scorecard
 from qa_app.stats.filters import ReportFilters, default_start, scope_of
 from qa_app.teams.scope import teams_visible_to
-from qa_app.web.forms import to_choices, within_day_range
+from qa_app.web.forms import LocaleDateField, to_choices, within_day_range
 
 
 def set_filter_choices(form: Any, user: User) -> None:
@@ -45,13 +45,13 @@ class DashboardForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = DateField(_l("From"), validators=[Optional(), within_day_range])
-    end = DateField(_l("To"), validators=[Optional(), within_day_range])
+    start = LocaleDateField(_l("From"), validators=[Optional(), within_day_range])
+    end = LocaleDateField(_l("To"), validators=[Optional(), within_day_range])
     team_id = SelectField(_l("Team"), coerce=int, validators=[Optional()], default=0)
     scorecard = SelectField(_l("Scorecard"), validators=[Optional()], default="")
     channel = SelectField(_l("Channel"), validators=[Optional()], default="")
 
-    def validate_end(self, field: DateField) -> None:
+    def validate_end(self, field: LocaleDateField) -> None:
         """The period must not end before it starts."""
         if self.start.data and field.data and field.data < self.start.data:
             raise ValidationError(_l("The period ends before it starts."))

@@ -6,11 +6,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SubmitField, TextAreaField, ValidationError
+from wtforms import SelectField, SubmitField, TextAreaField, ValidationError
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 from qa_app.training.models import ItemStatus
-from qa_app.web.forms import strip_whitespace, to_choices, within_day_range
+from qa_app.web.forms import LocaleDateField, strip_whitespace, to_choices, within_day_range
 
 TEXT_LIMIT = 4000
 
@@ -29,8 +29,10 @@ def text_area(label: Any, *, required: bool = False, rows: int = 3, **kwargs: An
 class NewPlanForm(FlaskForm):
     """Propose a plan from a period's evidence, or start an empty one."""
 
-    period_start = DateField(_l("Evidence from"), validators=[InputRequired(), within_day_range])
-    period_end = DateField(_l("Evidence to"), validators=[InputRequired(), within_day_range])
+    period_start = LocaleDateField(
+        _l("Evidence from"), validators=[InputRequired(), within_day_range]
+    )
+    period_end = LocaleDateField(_l("Evidence to"), validators=[InputRequired(), within_day_range])
     propose = SubmitField(_l("Propose a plan"))
     blank = SubmitField(_l("Start an empty plan"))
 
@@ -44,7 +46,7 @@ class ItemForm(FlaskForm):
     """Add a catalogue module to a plan."""
 
     module_id = SelectField(_l("Module"), coerce=int, validators=[InputRequired()])
-    due_on = DateField(_l("Due on"), validators=[InputRequired()])
+    due_on = LocaleDateField(_l("Due on"), validators=[InputRequired()])
     reason = text_area(_l("Why (the agent reads this)"), rows=2)
     coach_notes = text_area(_l("Coach's notes"), rows=2)
     submit = SubmitField(_l("Add to the plan"))
@@ -53,7 +55,7 @@ class ItemForm(FlaskForm):
 class ItemEditForm(FlaskForm):
     """Change an item's due date and the coach's notes."""
 
-    due_on = DateField(_l("Due on"), validators=[InputRequired()])
+    due_on = LocaleDateField(_l("Due on"), validators=[InputRequired()])
     coach_notes = text_area(_l("Coach's notes"), rows=3)
     submit = SubmitField(_l("Save"))
 

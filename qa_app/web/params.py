@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter, Map
 
 from qa_app.day_range import FIRST_DAY, is_within, last_day
+from qa_app.i18n import parse_day
 
 LARGEST_ID = 2_147_483_647  # the database's INTEGER (PostgreSQL's int4)
 
@@ -54,13 +55,14 @@ def int_arg(name: str, default: int | None = None, *, maximum: int = LARGEST_ID)
 
 
 def date_arg(name: str) -> date | None:
-    """The query parameter `name` as a YYYY-MM-DD day within the app's range; None when it is
-    absent or blank, a 400 page when it is anything else."""
+    """The query parameter `name` as a day within the app's range, YYYY-MM-DD or as the
+    page's language writes it (what its form sends); None when it is absent or blank, a 400
+    page when it is anything else."""
     value = request.args.get(name, "").strip()
     if not value:
         return None
     try:
-        day = date.fromisoformat(value)
+        day = parse_day(value)
     except ValueError:
         refuse_parameter(name, value, _("not a date (use YYYY-MM-DD)"))
     if not is_within(day):

@@ -7,19 +7,11 @@ The features' own labels (roles, statuses, KPIs, channels) and the navigation ar
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from flask import Flask, request, url_for
-from flask_babel import format_timedelta
 
-from qa_app.database import utcnow
-from qa_app.i18n import duration, html_lang
-
-
-def age(moment: datetime) -> str:
-    """How long ago, in the user's language ("3 days")."""
-    return format_timedelta(utcnow() - moment, granularity="hour", threshold=1.1)
+from qa_app.i18n import duration, example_day, format_age, html_lang
 
 
 def url_with_page(page: int) -> str:
@@ -34,7 +26,8 @@ def register_template_helpers(app: Flask, **feature_helpers: Callable[..., Any])
     app.jinja_env.globals.update(
         url_with_page=url_with_page,
         duration=duration,
-        age=age,
+        age=format_age,
+        example_day=example_day,
         current_locale=html_lang,
         **feature_helpers,
     )

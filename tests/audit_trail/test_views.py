@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from babel.dates import format_date
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -228,5 +229,7 @@ def test_an_export_names_its_period_and_the_page_starts_with_the_last_90_days(
     assert "Choose the first day to export." in page and "Choose the last day to export." in page
     today = datetime.now(UTC).date()
     first = _page(admin)
-    assert f'name="start" type="date" value="{default_start(today).isoformat()}"' in first
+    # The day as the page's language (English, US) writes it, in a text box.
+    shown = format_date(default_start(today), "M/d/y", locale="en")
+    assert re.search(f'<input [^>]*name="start" [^>]*type="text" value="{re.escape(shown)}"', first)
     assert f'<input type="hidden" name="end" value="{today.isoformat()}">' in first

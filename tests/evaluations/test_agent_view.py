@@ -63,7 +63,7 @@ def test_agent_sees_the_contact_they_were_scored_on(
         "Chat",
         "Billing disputes",
         "4:43",  # the duration
-        "11/2/26, 2:05\u202fPM",  # the time, in the reader's format (UTC)
+        "11/2/2026, 2:05\u202fPM",  # the time, in the reader's format (UTC)
         "Customer: I was charged twice.",
         'href="https://recordings.example.test/4711"',
     ):

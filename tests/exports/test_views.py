@@ -12,6 +12,7 @@ import lxml.html
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from babel.dates import format_date
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -401,7 +402,8 @@ def test_a_bad_period_shows_the_form_again(
 def test_the_form_page_offers_the_last_90_days(org: Organisation, sign_in_as: Any) -> None:
     page = sign_in_as(org.manager).get("/exports/").get_data(as_text=True)
     today = datetime.now(UTC).date()
-    assert f'value="{today.isoformat()}"' in page
-    assert f'value="{(today - timedelta(days=89)).isoformat()}"' in page
+    # The days as the page's language (US English) writes them.
+    assert f'value="{format_date(today, "M/d/y", locale="en")}"' in page
+    assert f'value="{format_date(today - timedelta(days=89), "M/d/y", locale="en")}"' in page
     assert 'name="csrf_token"' in page and 'method="post"' in page
     assert "Exports" in page  # the navigation entry

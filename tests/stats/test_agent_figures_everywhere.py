@@ -709,9 +709,9 @@ def test_no_surface_has_a_path_of_its_own(
     html_kpis = {
         "Average handle time": ["2:03 n=100", "3:54", "1:51 ↑", "11%"],
         "Contacts per hour": ["4.5 n=22", "9.0", "7.0 ↑", "22%"],
-        "CSAT": ["67.8 % n=1,000", "91.2 %", "66.0 % ↑", "33%"],
+        "CSAT": ["67.8% n=1,000", "91.2%", "66.0% ↑", "33%"],
         "NPS": ["-12 n=100", "57", "22 ↑", "44%"],
-        "First contact resolution": ["34.5 % n=200", "43.0 %", "33.0 % ↑", "55%"],
+        "First contact resolution": ["34.5% n=200", "43.0%", "33.0% ↑", "55%"],
     }
     for agent in AGENTS:
         person = centre.people[agent]
@@ -751,6 +751,6 @@ def test_no_surface_has_a_path_of_its_own(
         assert at_home["kpis"] == html_kpis, agent
         cells = table[person.display_name]
         assert cells[2:12] == [
-            "12.3 ± 11.1 n=7", "32%", "5", "2:03", "4.5", "67.8 %", "-12", "34.5 %", "76.5",
+            "12.3 ± 11.1 n=7", "32%", "5", "2:03", "4.5", "67.8%", "-12", "34.5%", "76.5",
             f"43.2 {flag_words}",
         ]  # fmt: skip
