@@ -1,0 +1,2 @@
+"""Calibration: evaluators score the same interactions blind and are compared with a
+benchmark and with each other (DESIGN.md "Calibration")."""

@@ -1,0 +1,195 @@
+"""The calibration math (DESIGN.md "Calibration"): pure functions, no database.
+
+Answers are on the scoring math's r scale (0..1, DESIGN.md "Scoring math"); deviations and
+the tolerance band are in points of the 0–100 scale. A criterion answered N/A, or not at
+all, is missing: left out of a participant's figures and of α's pairs.
+
+Krippendorff's α follows Krippendorff, "Computing Krippendorff's Alpha-Reliability" (2011):
+the coincidence matrix of all pairable values (units with at least two values), observed
+against expected disagreement under the level's difference function. The 95 % interval
+resamples units with replacement (a percentile bootstrap) from a fixed seed, so the same
+data always give the same interval.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Mapping, Sequence
+from enum import StrEnum
+from itertools import combinations
+
+DEFAULT_TOLERANCE_POINTS = 5.0
+DEFAULT_RESAMPLES = 1000
+DEFAULT_SEED = 20261207
+
+Value = float  # an answer on its level's scale (r for criteria, the score for the overall)
+Units = Sequence[Sequence[Value | None]]  # one row per unit (interaction), one value per rater
+
+
+class Level(StrEnum):
+    """Krippendorff's levels of measurement: yes/no answers are nominal, scales and points
+    ordinal, the overall score interval."""
+
+    NOMINAL = "nominal"
+    ORDINAL = "ordinal"
+    INTERVAL = "interval"
+    RATIO = "ratio"
+
+
+def deviations(
+    answers: Mapping[Hashable, float | None], benchmark: Mapping[Hashable, float | None]
+) -> dict[Hashable, float]:
+    """Per criterion answered by both: 100 × (r − r_benchmark), in points."""
+    return {
+        key: 100 * (r - bench)
+        for key, r in answers.items()
+        if r is not None and (bench := benchmark.get(key)) is not None
+    }
+
+
+def alignment(
+    answers: Mapping[Hashable, float | None],
+    benchmark: Mapping[Hashable, float | None],
+    weights: Mapping[Hashable, float],
+) -> float | None:
+    """1 − Σ w·|r − r_bench| / Σ w over the criteria answered by both (1 = identical);
+    None when they answered no criterion in common."""
+    common = deviations(answers, benchmark)
+    total = sum(weights[key] for key in common)
+    if not common or total == 0:
+        return None
+    return 1 - sum(weights[key] * abs(points) / 100 for key, points in common.items()) / total
+
+
+def within_tolerance(
+    answers: Mapping[Hashable, float | None],
+    benchmark: Mapping[Hashable, float | None],
+    tolerance: float = DEFAULT_TOLERANCE_POINTS,
+) -> float | None:
+    """The share of criteria answered by both whose deviation is at most `tolerance`
+    points either way; None when none is answered by both."""
+    common = deviations(answers, benchmark)
+    if not common:
+        return None
+    # A hair of slack: 100 × (0.75 − 0.7) is 5.000000000000004 in floating point.
+    return sum(abs(points) <= tolerance + 1e-9 for points in common.values()) / len(common)
+
+
+def consensus(values: Sequence[Value | None], level: Level) -> Value | None:
+    """The benchmark without an expert: the most frequent answer for nominal data (None
+    on a tie), the median otherwise (the lower of the two middle ones for ordinal data,
+    which must stay a value of the scale; their mean for interval data)."""
+    present = sorted(v for v in values if v is not None)
+    if not present:
+        return None
+    if level == Level.NOMINAL:
+        ranked = Counter(present).most_common()
+        if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+            return None
+        return ranked[0][0]
+    middle = len(present) // 2
+    if len(present) % 2:
+        return present[middle]
+    if level == Level.ORDINAL:
+        return present[middle - 1]
+    return (present[middle - 1] + present[middle]) / 2
+
+
+def percent_agreement(units: Units) -> float | None:
+    """The share of pairs of values within a unit (any two raters of one interaction) that
+    are equal; None without a pair."""
+    agree = pairs = 0
+    for unit in units:
+        present = [v for v in unit if v is not None]
+        for a, b in combinations(present, 2):
+            pairs += 1
+            agree += a == b
+    return agree / pairs if pairs else None
+
+
+def _coincidences(units: Units) -> dict[tuple[Value, Value], float]:
+    """Krippendorff's coincidence matrix o_ck: each ordered pair of values from different
+    raters of a unit with m_u ≥ 2 values counts 1/(m_u − 1)."""
+    matrix: dict[tuple[Value, Value], float] = defaultdict(float)
+    for unit in units:
+        present = [v for v in unit if v is not None]
+        m = len(present)
+        if m < 2:
+            continue
+        for i, c in enumerate(present):
+            for j, k in enumerate(present):
+                if i != j:
+                    matrix[(c, k)] += 1 / (m - 1)
+    return matrix
+
+
+def _difference(level: Level, totals: Mapping[Value, float]) -> dict[tuple[Value, Value], float]:
+    """δ²(c, k) for every pair of the values present, by the level of measurement."""
+    values = sorted(totals)
+    found: dict[tuple[Value, Value], float] = {}
+    for c in values:
+        for k in values:
+            if level == Level.NOMINAL:
+                found[(c, k)] = 0.0 if c == k else 1.0
+            elif level == Level.INTERVAL:
+                found[(c, k)] = (c - k) ** 2
+            elif level == Level.RATIO:
+                found[(c, k)] = ((c - k) / (c + k)) ** 2 if c + k else 0.0
+            else:  # ordinal: the values between c and k, counting c and k by half
+                low, high = min(c, k), max(c, k)
+                between = sum(n for g, n in totals.items() if low <= g <= high)
+                found[(c, k)] = (between - (totals[c] + totals[k]) / 2) ** 2
+    return found
+
+
+def krippendorff_alpha(units: Units, level: Level) -> float | None:
+    """α = 1 − (n − 1) · Σ o_ck δ²_ck / Σ n_c n_k δ²_ck over the pairable values; None when
+    it is undefined (fewer than two pairable values, or no variation at all to agree on)."""
+    matrix = _coincidences(units)
+    totals: dict[Value, float] = defaultdict(float)
+    for (c, _k), count in matrix.items():
+        totals[c] += count
+    n = sum(totals.values())
+    if n < 2:
+        return None
+    delta = _difference(level, totals)
+    observed = sum(count * delta[pair] for pair, count in matrix.items())
+    expected = sum(totals[c] * totals[k] * delta[(c, k)] for c in totals for k in totals)
+    if expected == 0:
+        return None
+    return 1 - (n - 1) * observed / expected
+
+
+def alpha_interval(
+    units: Units,
+    level: Level,
+    *,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+    confidence: float = 0.95,
+) -> tuple[float, float] | None:
+    """The percentile bootstrap interval of α: `resamples` draws of the units with
+    replacement from `seed`; draws where α is undefined are left out. None when fewer
+    than half of the draws give an α."""
+    pairable = [unit for unit in units if sum(v is not None for v in unit) >= 2]
+    if len(pairable) < 2:
+        return None
+    rng = random.Random(seed)  # noqa: S311 - reproducible resampling, not a secret
+    draws = sorted(
+        alpha
+        for _ in range(resamples)
+        if (alpha := krippendorff_alpha(rng.choices(pairable, k=len(pairable)), level)) is not None
+    )
+    if len(draws) < resamples / 2:
+        return None
+    tail = (1 - confidence) / 2
+    return _quantile(draws, tail), _quantile(draws, 1 - tail)
+
+
+def _quantile(ordered: Sequence[float], q: float) -> float:
+    """The q-quantile of sorted values, linear between ranks (numpy's default)."""
+    position = q * (len(ordered) - 1)
+    below = int(position)
+    above = min(below + 1, len(ordered) - 1)
+    return ordered[below] + (ordered[above] - ordered[below]) * (position - below)
