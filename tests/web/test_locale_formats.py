@@ -139,3 +139,16 @@ def test_a_german_reader_sees_a_dispute_raised_three_days_ago(
     text = html.unescape(client.get("/disputes/").get_data(as_text=True))
 
     assert format_timedelta(timedelta(days=-3), add_direction=True, locale="de") in text
+
+
+@pytest.mark.parametrize(("locale", "month"), [("pl", "listopad 2026"), ("fi", "marraskuu 2026")])
+def test_a_month_on_its_own_is_named_in_the_nominative(
+    locale: str, month: str, manager_reading: Callable[[str], FlaskClient]
+) -> None:
+    """The team dashboard's progress heading for a past month: "listopad 2026" (Polish
+    nominative), not the genitive "listopada 2026" that belongs in a full date."""
+    page = manager_reading(locale).get("/dashboard/team?start=2026-11-01&end=2026-11-30")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert month in text
+    assert format_date(date(2026, 11, 1), "MMMM y", locale=locale) not in text
