@@ -90,10 +90,11 @@ def _text(value: str) -> str:
 
 
 def _english_phrases(language: str) -> list[str]:
-    """English phrases that must not appear on a page in `language`: the literal parts
-    (between placeholders) of every source message of two words or more whose translation
-    is missing or differs from it. Parts that some translation of this language contains
-    (brand names, "CSAT %") and the language menu's names are left out."""
+    """English phrases that must not appear on a page in `language`: every source message of
+    two words or more whose translation is missing or differs from it (of a message with
+    placeholders, each part between them of three words or more). Phrases that some
+    translation of this language contains (brand names, "CSAT %") and the language menu's
+    names are left out."""
     catalogue = _catalogue(language)
     translations: dict[str, list[str]] = {}
     for message in catalogue:
@@ -111,9 +112,12 @@ def _english_phrases(language: str) -> list[str]:
             forms = translations.get(msgid, [])
             if forms and all(_text(form) == _text(msgid) for form in forms):
                 continue  # kept in English on purpose
-            for part in PLACEHOLDER.split(msgid.replace("%%", "%")):
+            parts = PLACEHOLDER.split(msgid.replace("%%", "%"))
+            # A part between placeholders ("is not") needs three words to be telling.
+            least = 2 if len(parts) == 1 else 3
+            for part in parts:
                 part = _text(part).strip(" .,:;()–-·“”«»")
-                if len(WORD.findall(part)) >= 2 and part not in written:
+                if len(WORD.findall(part)) >= least and part not in written:
                     phrases.add(part)
     return sorted(phrases, key=len, reverse=True)
 
