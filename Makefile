@@ -53,12 +53,17 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/pybabel -q compile -d qa_app/translations
 	$(BIN)/python -m bench.small
 
-# Refresh the message catalogue after changing user-visible strings.
+# Refresh the message catalogues after changing user-visible strings: extract (Babel's own
+# keywords, pgettext and npgettext among them, plus the lazy ones below), update every
+# language (obsolete entries dropped, no fuzzy guesses: a new msgid stays untranslated until
+# someone translates it) and compile. tests/test_i18n.py extracts with the same keywords.
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
+
 translations: $(VENV)/.installed
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l --no-location --sort-output \
+	$(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
 		-o qa_app/translations/messages.pot .
-	$(BIN)/pybabel -q update --ignore-obsolete -i qa_app/translations/messages.pot \
-		-d qa_app/translations
+	$(BIN)/pybabel -q update --ignore-obsolete --no-fuzzy-matching \
+		-i qa_app/translations/messages.pot -d qa_app/translations
 	$(BIN)/pybabel -q compile -d qa_app/translations
 
 clean:

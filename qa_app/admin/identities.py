@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from qa_app.admin.services import AdminRuleError
 from qa_app.audit.services import record_event
@@ -83,7 +84,13 @@ def add_identity(user: User, source: str, external_id: str, actor: User) -> Agen
     if (reason := source_problem(source)) is not None:
         raise AdminRuleError(_l("Source: %(reason)s.", reason=reason))
     if not external_id or len(external_id) > IDENTITY_LENGTH:
-        raise AdminRuleError(_l("The id must be 1 to %(n)d characters long.", n=IDENTITY_LENGTH))
+        raise AdminRuleError(
+            lazy_ngettext(
+                "The id must be 1 to %(num)d character long.",
+                "The id must be 1 to %(num)d characters long.",
+                IDENTITY_LENGTH,
+            )
+        )
     holder = _holder(source, external_id)
     if holder is not None:
         raise AdminRuleError(

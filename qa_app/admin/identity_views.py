@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from qa_app.admin.blueprint import bp
@@ -107,10 +108,12 @@ def import_identities_page() -> ResponseReturnValue:
         )
         if report is not None and not report.dry_run:
             flash(
-                _(
-                    "Added %(added)d ids (%(unchanged)d were already there).",
-                    added=report.added,
-                    unchanged=report.unchanged,
+                ngettext("Added %(num)d id.", "Added %(num)d ids.", report.added)
+                + " "
+                + ngettext(
+                    "%(num)d was already there.",
+                    "%(num)d were already there.",
+                    report.unchanged,
                 ),
                 "success",
             )

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from babel.numbers import format_decimal
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from qa_app.scoring import iter_criteria
 
@@ -125,7 +126,7 @@ FIELD_LABELS: dict[str, Any] = {
     "overall_comment": _l("Overall comment"),
     "strengths": _l("Strengths"),
     "opportunities": _l("Opportunities"),
-    "dispute_id": _l("Dispute"),
+    "dispute_id": lazy_pgettext("field label", "Dispute"),
     "interaction_id": _l("Interaction"),
     "version_id": _l("Scorecard version"),
     "agent_id": _l("Agent"),

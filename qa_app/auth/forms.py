@@ -7,6 +7,7 @@ from typing import Any
 from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, SubmitField
@@ -76,10 +77,12 @@ class ChangePasswordForm(FlaskForm):
         if result.outcome is SignInOutcome.OK:
             return True
         if result.outcome is SignInOutcome.LOCKED:
-            message = _(
-                "Too many wrong passwords. Try again in %(minutes)d minutes, or ask an "
+            message = ngettext(
+                "Too many wrong passwords. Try again in %(num)d minute, or ask an "
                 "administrator to reset your password.",
-                minutes=result.locked_minutes,
+                "Too many wrong passwords. Try again in %(num)d minutes, or ask an "
+                "administrator to reset your password.",
+                result.locked_minutes,
             )
         else:
             message = _("This is not your current password.")

@@ -7,6 +7,7 @@ from importlib import resources
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.security import check_password_hash, generate_password_hash
 
 # Long enough for any passphrase; bounded so that hashing a huge body cannot tie up a worker.
@@ -41,9 +42,17 @@ def password_problems(password: str, *, email: str | None = None) -> list[str]:
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     problems = []
     if len(password) < minimum:
-        problems.append(_("Use at least %(n)d characters.", n=minimum))
+        problems.append(
+            ngettext("Use at least %(num)d character.", "Use at least %(num)d characters.", minimum)
+        )
     if len(password) > PASSWORD_MAX_LENGTH:
-        problems.append(_("Use at most %(n)d characters.", n=PASSWORD_MAX_LENGTH))
+        problems.append(
+            ngettext(
+                "Use at most %(num)d character.",
+                "Use at most %(num)d characters.",
+                PASSWORD_MAX_LENGTH,
+            )
+        )
     if password.lower() in common_passwords():
         problems.append(_("This password is too common; choose one that is hard to guess."))
     elif len(set(password)) < 4:

@@ -17,6 +17,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from qa_app.auth.access import public, role_required
@@ -127,10 +128,12 @@ def login() -> ResponseReturnValue:
         db.session.commit()
         if result.outcome is SignInOutcome.LOCKED:
             flash(
-                _(
-                    "Too many failed sign-in attempts. Try again in %(minutes)d minutes, or ask "
+                ngettext(
+                    "Too many failed sign-in attempts. Try again in %(num)d minute, or ask "
                     "an administrator to reset your password.",
-                    minutes=result.locked_minutes,
+                    "Too many failed sign-in attempts. Try again in %(num)d minutes, or ask "
+                    "an administrator to reset your password.",
+                    result.locked_minutes,
                 ),
                 "danger",
             )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_app.database import UTCDateTime, utcnow
@@ -34,11 +35,11 @@ class EvaluationStatus(TitledEnum):
     RESOLVED = "resolved"
 
     __titles__ = {
-        "draft": _l("draft"),
-        "submitted": _l("submitted"),
+        "draft": lazy_pgettext("evaluation status", "draft"),
+        "submitted": lazy_pgettext("evaluation status", "submitted"),
         "released": _l("new feedback"),
-        "acknowledged": _l("acknowledged"),
-        "disputed": _l("disputed"),
+        "acknowledged": lazy_pgettext("evaluation status", "acknowledged"),
+        "disputed": lazy_pgettext("evaluation status", "disputed"),
         "resolved": _l("dispute decided"),
     }
 
@@ -194,7 +195,11 @@ class DisputeStatus(TitledEnum):
     UPHELD = "upheld"
     REJECTED = "rejected"
 
-    __titles__ = {"open": _l("open"), "upheld": _l("upheld"), "rejected": _l("rejected")}
+    __titles__ = {
+        "open": lazy_pgettext("dispute status", "open"),
+        "upheld": lazy_pgettext("dispute status", "upheld"),
+        "rejected": lazy_pgettext("dispute status", "rejected"),
+    }
 
 
 class Dispute(Model):

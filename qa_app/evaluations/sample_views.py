@@ -7,8 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_timezone
-from flask_babel import gettext as _
+from flask_babel import get_timezone, ngettext
 from flask_login import current_user
 
 from qa_app.auth.access import role_required
@@ -53,8 +52,11 @@ def sample() -> ResponseReturnValue:
                 due_on=form.due_on.data,
             )
             total = sum(result.per_agent.values())
-            outcome.success = _(
-                "Assigned %(total)d interactions (seed %(seed)d).", total=total, seed=seed
+            outcome.success = ngettext(
+                "Assigned %(num)d interaction (seed %(seed)d).",
+                "Assigned %(num)d interactions (seed %(seed)d).",
+                total,
+                seed=seed,
             )
         if outcome.saved:
             short = sum(
@@ -62,7 +64,11 @@ def sample() -> ResponseReturnValue:
             )
             if short:
                 flash(
-                    _("%(n)d agents had fewer interactions in the period than asked for.", n=short),
+                    ngettext(
+                        "%(num)d agent had fewer interactions in the period than asked for.",
+                        "%(num)d agents had fewer interactions in the period than asked for.",
+                        short,
+                    ),
                     "warning",
                 )
             return redirect(url_for("evaluations.queue"))

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from qa_app.audit.services import record_event
 from qa_app.auth.models import Role, User
@@ -77,7 +78,15 @@ class SampleFilters:
             if channel not in CHANNELS
         ]
         if self.queue is not None and not 1 <= len(self.queue.strip()) <= QUEUE_LENGTH:
-            found.append(str(_l("A queue name has 1 to %(n)d characters.", n=QUEUE_LENGTH)))
+            found.append(
+                str(
+                    lazy_ngettext(
+                        "A queue name has 1 to %(num)d character.",
+                        "A queue name has 1 to %(num)d characters.",
+                        QUEUE_LENGTH,
+                    )
+                )
+            )
         for seconds in (self.min_seconds, self.max_seconds):
             if seconds is not None and not 0 <= seconds <= MAX_DURATION_SECONDS:
                 found.append(
@@ -113,7 +122,14 @@ class SampleFilters:
         low, high = PHRASE_LENGTH
         if self.phrase is not None and not low <= len(self.phrase.strip()) <= high:
             found.append(
-                str(_l("A phrase to find has %(low)d to %(high)d characters.", low=low, high=high))
+                str(
+                    lazy_ngettext(
+                        "A phrase to find has %(low)d to %(num)d character.",
+                        "A phrase to find has %(low)d to %(num)d characters.",
+                        high,
+                        low=low,
+                    )
+                )
             )
         return found
 
@@ -274,7 +290,16 @@ def draw_sample(
     if end < start:
         problems.insert(0, str(_l("The period ends before it starts.")))
     if not 1 <= per_agent <= MAX_PER_AGENT:
-        problems.insert(0, str(_l("Choose 1 to %(n)d evaluations per agent.", n=MAX_PER_AGENT)))
+        problems.insert(
+            0,
+            str(
+                lazy_ngettext(
+                    "Choose 1 to %(num)d evaluation per agent.",
+                    "Choose 1 to %(num)d evaluations per agent.",
+                    MAX_PER_AGENT,
+                )
+            ),
+        )
     if due_on is not None and due_on < start:
         problems.append(str(_l("The due date is before the period starts.")))
     if problems:

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from qa_app.audit.services import record_event
 from qa_app.auth.models import User
@@ -301,7 +302,11 @@ def raise_dispute(
     deadline = dispute_deadline(evaluation, window_days)
     if deadline is None or now > deadline:
         raise EvaluationRuleError(
-            _l("The %(days)d days for disputing this evaluation have passed.", days=window_days)
+            lazy_ngettext(
+                "The %(num)d day for disputing this evaluation has passed.",
+                "The %(num)d days for disputing this evaluation have passed.",
+                window_days,
+            )
         )
     reasons = {key: (text or "").strip() for key, text in dict(criteria).items()}
     _check_dispute_reasons(evaluation, reasons, reason)
@@ -345,7 +350,11 @@ def _check_dispute_reasons(evaluation: Evaluation, reasons: Mapping[str, str], r
     too_long = [label for key, label in labels.items() if len(reasons.get(key, "")) > TEXT_LIMIT]
     if too_long or len(reason.strip()) > TEXT_LIMIT:
         raise EvaluationRuleError(
-            _l("Each reason may have at most %(limit)d characters.", limit=TEXT_LIMIT)
+            lazy_ngettext(
+                "Each reason may have at most %(num)d character.",
+                "Each reason may have at most %(num)d characters.",
+                TEXT_LIMIT,
+            )
         )
     if not reasons and not reason.strip():
         raise EvaluationRuleError(

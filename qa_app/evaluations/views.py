@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_locale, get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -161,9 +161,10 @@ def edit(evaluation_id: int) -> ResponseReturnValue:
         db.session.rollback()
         state.errors.update(problem_messages(definition, error.problems))
         flash(
-            _(
-                "%(n)d criteria need an answer or a correction before submitting.",
-                n=len(error.problems),
+            ngettext(
+                "%(num)d criterion needs an answer or a correction before submitting.",
+                "%(num)d criteria need an answer or a correction before submitting.",
+                len(error.problems),
             )
             if submitting
             else _("Some answers are not valid; nothing was saved."),

@@ -60,7 +60,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What each sheet holds, as the pages describe it. Which sheets, and in what order, comes
 # from the writers (which refuse to save any other list), so the pages name what is there.
 EVALUATIONS_SHEET_TEXTS = {
-    SUMMARY: _l("one row per agent: QA average with its 95% interval, pass rate, KPIs"),
+    SUMMARY: _l("one row per agent: QA average with its interval (95%), pass rate, KPIs"),
     EVALUATIONS: _l("one row per evaluation, one column per criterion"),
     ANSWERS: _l("one row per answer, for analysis in other tools"),
     CRITERIA: _l("the average per team and criterion, and the number of answers behind it"),

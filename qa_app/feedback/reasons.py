@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 
 from qa_app.evaluations.services import TEXT_LIMIT
@@ -29,7 +30,9 @@ def criterion_reasons(
             if not text:
                 errors[key] = _("Say why you dispute this criterion.")
             elif len(text) > TEXT_LIMIT:
-                errors[key] = _("At most %(limit)d characters.", limit=TEXT_LIMIT)
+                errors[key] = ngettext(
+                    "At most %(num)d character.", "At most %(num)d characters.", TEXT_LIMIT
+                )
         elif text:
             errors[key] = _(
                 "You wrote a reason without ticking this criterion: tick it to dispute it, "

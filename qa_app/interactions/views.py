@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_timezone
+from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -165,10 +165,16 @@ def import_file() -> ResponseReturnValue:
         )
         if report is not None and not report.dry_run:
             flash(
-                _(
-                    "Imported %(new)d interactions (%(old)d were already imported).",
-                    new=report.new,
-                    old=report.already_imported,
+                ngettext(
+                    "Imported %(num)d interaction.",
+                    "Imported %(num)d interactions.",
+                    report.new,
+                )
+                + " "
+                + ngettext(
+                    "%(num)d was already imported.",
+                    "%(num)d were already imported.",
+                    report.already_imported,
                 )
                 + recognised_as(report.recognised)
                 + read_as(report.encoding),

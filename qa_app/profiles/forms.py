@@ -83,7 +83,7 @@ class ProfileForm(FlaskForm):
         ),
     )
     duration_unit = SelectField(
-        _l("Durations written as plain numbers are in"),
+        _l("Unit of durations written as plain numbers"),
         choices=to_choices(
             [
                 ("", _l("seconds (or as the header says)")),

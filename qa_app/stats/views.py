@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_timezone
+from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -61,9 +61,10 @@ def import_file() -> ResponseReturnValue:
         )
         if report is not None and not report.dry_run:
             flash(
-                _(
-                    "Imported %(n)d agent-days (%(replaced)d replaced).",
-                    n=report.agent_days,
+                ngettext(
+                    "Imported %(num)d agent-day (%(replaced)d replaced).",
+                    "Imported %(num)d agent-days (%(replaced)d replaced).",
+                    report.agent_days,
                     replaced=report.replaced,
                 )
                 + recognised_as(report.recognised)

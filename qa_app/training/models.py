@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qa_app.database import UTCDateTime, utcnow
@@ -72,10 +73,10 @@ class PlanStatus(TitledEnum):
     CLOSED = "closed"
 
     __titles__ = {
-        "draft": _l("draft"),
-        "issued": _l("issued"),
-        "acknowledged": _l("acknowledged"),
-        "closed": _l("closed"),
+        "draft": lazy_pgettext("plan status", "draft"),
+        "issued": lazy_pgettext("plan status", "issued"),
+        "acknowledged": lazy_pgettext("plan status", "acknowledged"),
+        "closed": lazy_pgettext("plan status", "closed"),
     }
 
 

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import get_timezone
+from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -190,7 +190,11 @@ def add_item(
         raise PlanRuleError(_l("The plan already has this module."))
     if len(plan.items) >= MAX_ITEMS:
         raise PlanRuleError(
-            _("A plan holds at most %(num)d items; close or trim this one first.", num=MAX_ITEMS)
+            ngettext(
+                "A plan holds at most %(num)d item; close or trim this one first.",
+                "A plan holds at most %(num)d items; close or trim this one first.",
+                MAX_ITEMS,
+            )
         )
     item = TrainingPlanItem(
         module_id=module.id,

@@ -185,7 +185,7 @@ def test_the_list_page_and_the_api_show_the_ids(
         content_type="multipart/form-data",
         follow_redirects=True,
     )
-    assert "Added 1 ids (0 were already there)." in response.get_data(as_text=True)
+    assert "Added 1 id. 0 were already there." in response.get_data(as_text=True)
     agents = api_as(org.manager).get("/api/v1/agents")  # type: ignore[attr-defined]
     by_id = {agent["id"]: agent["identities"] for agent in agents.json["data"]}
     assert by_id[org.agent_a1.id] == [{"source": "genesys", "external_id": "G-1"}]

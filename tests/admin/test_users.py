@@ -212,7 +212,8 @@ def test_user_list_filters(
     emails = listed_emails(response)
     assert set(emails) == expected
     assert len(emails) == len(expected)
-    assert f"{len(expected)} users" in response.get_data(as_text=True)
+    noun = "user" if len(expected) == 1 else "users"
+    assert f"{len(expected)} {noun}" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

@@ -317,7 +317,7 @@ def test_the_form_draws_with_filters_and_the_queue_shows_the_due_date(
         _form(centre.team_a.id, channels=["chat"], queue="billing", phrase="REFUND"),
         follow_redirects=True,
     )
-    assert "Assigned 1 interactions (seed 3)." in response.get_data(as_text=True)
+    assert "Assigned 1 interaction (seed 3)." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.execute(
             sa.select(Assignment.interaction_id, Assignment.due_on)
@@ -433,6 +433,6 @@ def test_the_form_draws_low_csat_only(
         _form(centre.team_a.id, outcome="low_csat"),
         follow_redirects=True,
     )
-    assert "Assigned 1 interactions (seed 3)." in response.get_data(as_text=True)
+    assert "Assigned 1 interaction (seed 3)." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalars(sa.select(Assignment.interaction_id)).all() == [wanted]

@@ -169,7 +169,7 @@ def test_journey_from_queue_to_acknowledged_feedback(
     page = _text(refused)
     assert MISSING in _block(page, "empathy")
     assert MISSING not in _block(page, "greeting")
-    assert "1 criteria need an answer or a correction before submitting." in page
+    assert "1 criterion needs an answer or a correction before submitting." in page
     assert _checked(page, "greeting", "no") and not _checked(page, "greeting", "yes")
     assert "Forgot the brand name" in _block(page, "greeting")
     assert "Patient" in page

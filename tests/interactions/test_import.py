@@ -196,7 +196,7 @@ def test_web_upload_dry_run_then_import(
 
     checked = upload(True)
     assert checked.status_code == 200
-    assert "3 new interactions for 2 agents" in checked.get_data(as_text=True)
+    assert "The file names 2 agents. 3 interactions are new." in checked.get_data(as_text=True)
     assert stored(app) == []
     done = upload(False)
     assert done.status_code == 302

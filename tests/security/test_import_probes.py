@@ -217,7 +217,7 @@ def test_another_teams_reference_meets_nothing_of_theirs(
         assert found, ref
         checked[ref] = found.group(0)
     assert checked["CALL-7"] == checked["CALL-9"]
-    assert "1 new interactions for 1 agents, 0 already imported" in checked["CALL-7"]
+    assert "1 agent. 1 interaction is new. 0 were already imported." in checked["CALL-7"]
     with app.app_context():
         stored = db.session.scalars(
             sa.select(Interaction.agent_id).where(Interaction.external_ref == "CALL-7")

@@ -370,7 +370,7 @@ def period(centre: Centre) -> str:
 
 
 QA_CARD = re.compile(
-    r"(?P<mean>[\d.]+)(?: ± (?P<half>[\d.]+))? mean of (?P<n>\d+) evaluations"
+    r"(?P<mean>[\d.]+)(?: ± (?P<half>[\d.]+))? mean of (?P<n>\d+) evaluations?"
     r"(?:; 95% interval (?P<low>[\d.]+)–(?P<high>[\d.]+))?"
 )
 

@@ -160,7 +160,7 @@ def test_the_web_import_lists_warnings_and_unknown_agents_with_a_link_for_admins
         data = {"source": "zendesk", "dry_run": "y", "file": (io.BytesIO(text.encode()), "z.csv")}
         page = post_form(client, "/stats/import", data, content_type="multipart/form-data")
         html = page.get_data(as_text=True)
-        assert "1 agents were matched by their name only; link their zendesk ids" in html
+        assert "1 agent was matched by their name only; link their zendesk ids" in html
         assert ("/admin/identities/link?source=zendesk&amp;external_id=Bob+Agent" in html) is link
         bad = ZENDESK.format(rows="Ghost,2026-11-02,1\nGhost,2026-11-03,1\n")
         data = {"source": "zendesk", "dry_run": "y", "file": (io.BytesIO(bad.encode()), "z.csv")}
