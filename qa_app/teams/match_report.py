@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from flask import flash
-from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from qa_app.teams.identities import NameMatch
 from qa_app.teams.scope import UNKNOWN_AGENT
@@ -17,7 +17,7 @@ SHOWN_NAMES = 10
 
 def unknown_agents(problems: Iterable[Problem]) -> list[Problem]:
     """The problems of a refused import that are agent values nobody has (one per value)."""
-    return [problem for problem in problems if problem.reason.startswith(UNKNOWN_AGENT)]
+    return [problem for problem in problems if problem.reason.startswith(str(UNKNOWN_AGENT))]
 
 
 def flash_name_matches(matches: Sequence[NameMatch]) -> None:
@@ -28,10 +28,12 @@ def flash_name_matches(matches: Sequence[NameMatch]) -> None:
     if len(matches) > SHOWN_NAMES:
         names += " …"
     flash(
-        _(
-            "%(n)d agents were matched by their name only (%(names)s); link their "
+        ngettext(
+            "%(num)d agent was matched by their name only (%(names)s); link their "
             "%(source)s ids to be sure.",
-            n=len(matches),
+            "%(num)d agents were matched by their name only (%(names)s); link their "
+            "%(source)s ids to be sure.",
+            len(matches),
             names=names,
             source=matches[0].source,
         ),

@@ -232,6 +232,11 @@ class TableStream:
             _fail(_("the file has a header row but no data rows"))
 
 
+def longer_than(limit: int) -> str:
+    """The reason a text over `limit` characters is refused, in the reader's language."""
+    return ngettext("longer than %(num)d character", "longer than %(num)d characters", limit)
+
+
 def _fail(reason: object) -> NoReturn:
     """Raise a file-level TableError (a lazy reason is told in the reader's language now)."""
     raise TableError([Problem(None, None, None, str(reason))])
