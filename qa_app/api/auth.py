@@ -88,7 +88,7 @@ def token_required(*roles: Role) -> Callable[[View], View]:
             if owner.role not in allowed:
                 message = _(
                     "Tokens of users with the role %(role)s may not use this endpoint.",
-                    role=owner.role.label,
+                    role=Role(owner.role).label,
                 )
                 raise ApiError(403, "forbidden", message)
             return view(*args, **kwargs)
