@@ -133,10 +133,8 @@ def _type_problem(field: Field, value: object) -> str | None:
     if "\x00" in value or not _encodable(value):
         return _("not valid text (a NUL character or a broken Unicode sequence)")
     if control := CONTROL_CHARACTERS.search(value):
-        return _(
-            "contains a control character (%(character)s)",
-            character=f"U+{ord(control.group()):04X}",
-        )
+        code_point = f"U+{ord(control.group()):04X}"
+        return _("contains a control character (%(character)s)", character=code_point)
     if len(value) > TEXT_NUMBER_LIMIT and field.type != "string":
         return longer_than(TEXT_NUMBER_LIMIT)
     return None  # dates, times and numbers as text: the shared parsers read them

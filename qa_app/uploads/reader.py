@@ -453,9 +453,9 @@ def _fit(
             reason = _("longer than %(count)s characters", count=count_text(MAX_CELL_CHARS))
             problems.append(Problem.at(row, name, value, reason))
         elif control := CONTROL_CHARACTERS.search(value):
+            code_point = f"U+{ord(control.group()):04X}"
             reason = _(
-                "contains a control character (%(character)s); remove it",
-                character=f"U+{ord(control.group()):04X}",
+                "contains a control character (%(character)s); remove it", character=code_point
             )
             problems.append(Problem.at(row, name, value, reason))
     return fitted
@@ -508,6 +508,7 @@ def _decode(data: bytes) -> tuple[str, str]:
         bad = NOT_UTF8.search(text)
         assert bad is not None  # the strict decoding above failed
         line = text.count("\n", 0, bad.start()) + 1
+        byte = f"0x{ord(bad.group()) - 0xDC00:02X}"
         raise TableError(
             [
                 Problem(
@@ -518,7 +519,7 @@ def _decode(data: bytes) -> tuple[str, str]:
                         "byte %(byte)s is not UTF-8, though the file is UTF-8 elsewhere (a "
                         'value pasted from another program?); save the file again as "CSV '
                         'UTF-8"',
-                        byte=f"0x{ord(bad.group()) - 0xDC00:02X}",
+                        byte=byte,
                     ),
                 )
             ]
