@@ -73,6 +73,7 @@ class AgentMatches(dict[str, User]):
         self.source = source
         self.how: dict[str, MatchedBy] = {}
         self.refused: dict[str, str] = {}
+        self._unknown: str | None = None
 
     def add(self, value: str, agent: User, how: MatchedBy) -> None:
         """Record that `value` names `agent`, matched `how`."""
@@ -87,7 +88,11 @@ class AgentMatches(dict[str, User]):
 
     def reason(self, value: str) -> str:
         """Why `value` names none of the importer's agents."""
-        return self.refused.get(value) or str(UNKNOWN_AGENT)
+        if value in self.refused:
+            return self.refused[value]
+        if self._unknown is None:  # translated once: a file of another team's agents
+            self._unknown = str(UNKNOWN_AGENT)  # is unknown on every row
+        return self._unknown
 
     def name_matches(self) -> list[NameMatch]:
         """The values matched by display name only, in the order of the values."""
