@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from flask_babel import gettext as _
+
 FIRST_DAY = date(2000, 1, 1)
 DAYS_AHEAD = 366  # "today + one year", leap years included
 
@@ -21,8 +23,10 @@ def last_day() -> date:
 
 def outside_reason() -> str:
     """Why a day outside the range is refused, in the words every way in uses."""
-    return (
-        f"outside the days this app accepts ({FIRST_DAY.isoformat()} to {last_day().isoformat()})"
+    return _(
+        "outside the days this app accepts (%(first)s to %(last)s)",
+        first=FIRST_DAY.isoformat(),
+        last=last_day().isoformat(),
     )
 
 

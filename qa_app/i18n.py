@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, tzinfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_skeleton
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import (
     format_decimal,
     format_percent,
@@ -41,11 +41,15 @@ LANGUAGE_ALIASES = {"no": "nb", "nn": "nb"}
 
 def select_locale() -> str | None:
     """The signed-in user's chosen language, else the browser's best supported one (the
-    sign-in page follows the browser), else the centre's default (QA_DEFAULT_LOCALE)."""
+    sign-in page follows the browser), else the centre's default (QA_DEFAULT_LOCALE). In
+    the API the user is the bearer token's owner once the token is checked (a session
+    cookie counts for nothing there)."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     user = current_user
+    if request.path.startswith("/api/") and "api_token_id" not in g:
+        user = None
     if user and user.is_authenticated and user.locale in languages:
         return user.locale
     return (

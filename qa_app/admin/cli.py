@@ -10,6 +10,8 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from qa_app.admin.identities import import_identities
 from qa_app.admin.services import UserData, create_user
@@ -88,11 +90,18 @@ def link_ids_command(file: Path, dry_run: bool) -> None:
         )
     except TableError as error:
         db.session.rollback()
-        click.echo(f"Nothing was added: {error.total} problem(s) in {file.name}:", err=True)
+        heading = ngettext(
+            "Nothing was added: %(num)d problem in %(file)s:",
+            "Nothing was added: %(num)d problems in %(file)s:",
+            error.total,
+            file=file.name,
+        )
+        click.echo(heading, err=True)
         for problem in error.problems:
             click.echo(f"  {problem}", err=True)
         if error.total > len(error.problems):
-            click.echo(f"  … and {error.total - len(error.problems)} more", err=True)
+            more = error.total - len(error.problems)
+            click.echo("  " + _("… and %(num)d more", num=more), err=True)
         sys.exit(1)
     db.session.commit()
     verb = "Would add" if dry_run else "Added"

@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
+from flask_babel import lazy_ngettext, ngettext
 
 from qa_app.admin.services import AdminRuleError
 from qa_app.audit.services import record_event
@@ -21,7 +22,7 @@ from qa_app.auth.models import IDENTITY_LENGTH, SOURCE_NAME_LENGTH, AgentIdentit
 from qa_app.extensions import db
 from qa_app.uploads.cells import is_blank
 from qa_app.uploads.columns import header_of, map_columns
-from qa_app.uploads.reader import Problem, Problems, TableError, read_table
+from qa_app.uploads.reader import Problem, Problems, TableError, longer_than, read_table
 
 # Source names as the import forms accept them; stored lower-case, compared lower-case.
 SOURCE_PATTERN = re.compile(r"^[a-z0-9_. -]+$")
@@ -42,11 +43,11 @@ def normalise_source(source: str) -> str:
 def source_problem(source: str) -> str | None:
     """Why `source` (normalised) cannot name a source system, or None."""
     if not source:
-        return "empty"
+        return _("empty")
     if len(source) > SOURCE_NAME_LENGTH:
-        return f"longer than {SOURCE_NAME_LENGTH} characters"
+        return longer_than(SOURCE_NAME_LENGTH)
     if not SOURCE_PATTERN.match(source):
-        return "use letters, digits, spaces, dots, dashes and underscores only"
+        return _("use letters, digits, spaces, dots, dashes and underscores only")
     return None
 
 
@@ -164,7 +165,7 @@ def import_identities(
     columns = map_columns(table.headers, ALIASES, required=REQUIRED)
     label = header_of(table, columns)
     if "email" not in columns and "name" not in columns:
-        needed = 'the list needs an "E-mail" or a "Name" column to find each agent'
+        needed = _('the list needs an "E-mail" or a "Name" column to find each agent')
         raise TableError([Problem(None, None, None, needed)])
     agents = list(db.session.scalars(sa.select(User).where(User.role == Role.AGENT)))
     by_email = {each.email: each for each in agents}
@@ -196,23 +197,28 @@ def import_identities(
         if email:
             agent = by_email.get(email)
             if agent is None:
-                problem("email", email, "no agent has this e-mail")
+                problem("email", email, _("no agent has this e-mail"))
         elif name:
             named = by_name.get(name, [])
             if len(named) == 1:
                 agent = named[0]
             elif named:
-                problem("name", name, f"{len(named)} agents are called so; give the e-mail")
+                reason = ngettext(
+                    "%(num)d agent is called so; give the e-mail",
+                    "%(num)d agents are called so; give the e-mail",
+                    len(named),
+                )
+                problem("name", name, reason)
             else:
-                problem("name", name, "no agent has this name")
+                problem("name", name, _("no agent has this name"))
         else:
-            problem("email" if "email" in columns else "name", "", "empty")
+            problem("email" if "email" in columns else "name", "", _("empty"))
         if (wrong_source := source_problem(source)) is not None:
             problem("source", source, wrong_source)
         if not external_id:
-            problem("external_id", "", "empty")
+            problem("external_id", "", _("empty"))
         elif len(external_id) > IDENTITY_LENGTH:
-            problem("external_id", external_id, f"longer than {IDENTITY_LENGTH} characters")
+            problem("external_id", external_id, longer_than(IDENTITY_LENGTH))
         if agent is None or problems.total > found_before:
             continue
         key = (source, external_id)
@@ -221,25 +227,36 @@ def import_identities(
             if holder == agent.id:
                 report.unchanged += 1
             else:
-                problem("external_id", external_id, f"this {source} id belongs to another agent")
+                reason = _("this %(source)s id belongs to another agent", source=source)
+                problem("external_id", external_id, reason)
             continue
         if key in wanted:
             first, first_agent = wanted[key]
             if first_agent.id != agent.id:
-                problem("external_id", external_id, f"the same {source} id as row {first}")
+                reason = _("the same %(source)s id as row %(row)s", source=source, row=first)
+                problem("external_id", external_id, reason)
             continue
         if (current := stored_by_user.get((agent.id, source))) is not None:
             problem(
                 "external_id",
                 external_id,
-                f"{agent.display_name} already has the {source} id {current}; remove it first",
+                _(
+                    "%(agent)s already has the %(source)s id %(id)s; remove it first",
+                    agent=agent.display_name,
+                    source=source,
+                    id=current,
+                ),
             )
             continue
         if (agent.id, source) in wanted_by_user:
             first, other = wanted_by_user[(agent.id, source)]
-            problem(
-                "external_id", external_id, f"row {first} gives this agent the {source} id {other}"
+            reason = _(
+                "row %(row)s gives this agent the %(source)s id %(id)s",
+                row=first,
+                source=source,
+                id=other,
             )
+            problem("external_id", external_id, reason)
             continue
         wanted[key] = (number, agent)
         wanted_by_user[(agent.id, source)] = (number, external_id)

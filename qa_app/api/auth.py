@@ -14,6 +14,8 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import g, request
+from flask_babel import gettext as _
+from flask_babel import refresh
 
 from qa_app.api.errors import ApiError
 from qa_app.api.models import ApiToken
@@ -39,15 +41,17 @@ def _unauthorized(message: str, *, invalid_token: bool = False) -> ApiError:
 def authenticate(header: str | None) -> ApiToken:
     """The usable token named by an Authorization header; ApiError 401 otherwise."""
     if not header:
-        raise _unauthorized("Send a personal API token as 'Authorization: Bearer <token>'.")
+        raise _unauthorized(_("Send a personal API token as 'Authorization: Bearer <token>'."))
     match = BEARER.fullmatch(header)
     if match is None:
-        raise _unauthorized("The Authorization header must read 'Bearer <token>'.")
+        raise _unauthorized(_("The Authorization header must read 'Bearer <token>'."))
     token = token_for_secret(match.group(1))
     if token is None:
         raise _unauthorized(
-            "This token is not valid: it is mistyped, expired or revoked, or its owner is "
-            "deactivated.",
+            _(
+                "This token is not valid: it is mistyped, expired or revoked, or its owner is "
+                "deactivated."
+            ),
             invalid_token=True,
         )
     return token
@@ -66,6 +70,7 @@ def _act_as(token: ApiToken) -> User:
     g.api_token_id = token_id
     # What flask_login.login_user does, minus the session cookie.
     login_manager._update_request_context_with_user(owner)
+    refresh()  # from here on the API speaks the owner's language (qa_app.i18n.select_locale)
     return owner
 
 
@@ -81,7 +86,10 @@ def token_required(*roles: Role) -> Callable[[View], View]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             owner = _act_as(authenticate(request.headers.get("Authorization")))
             if owner.role not in allowed:
-                message = f"Tokens of users with the role {owner.role} may not use this endpoint."
+                message = _(
+                    "Tokens of users with the role %(role)s may not use this endpoint.",
+                    role=Role(owner.role).label,
+                )
                 raise ApiError(403, "forbidden", message)
             return view(*args, **kwargs)
 

@@ -2,7 +2,9 @@
 
 Every error is `{"error": {"code": "machine_code", "message": "human text", "details": [...]}}`;
 `details` lists what was wrong with which item and field (empty when there is nothing more
-to say). Messages are English: integrations match on `code`, people read `message`.
+to say). Integrations match on `code` and the field names, which stay English; people read
+`message` and each detail's `reason`, told in the caller's language: the token owner's
+chosen language, else the request's Accept-Language, else the centre's (qa_app.i18n).
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from werkzeug.exceptions import HTTPException
 
 from qa_app.database import storage_failure
@@ -21,22 +26,31 @@ from qa_app.uploads.reader import Problem, TableError
 
 API_PREFIX = "/api/"
 
-# HTTP status → (code, message) for errors raised by Flask and Werkzeug rather than by us.
-HTTP_ERRORS: Mapping[int, tuple[str, str]] = {
-    400: ("bad_request", "The request could not be understood."),
-    401: ("unauthorized", "Send a valid personal API token as 'Authorization: Bearer <token>'."),
-    403: ("forbidden", "Your role may not use this endpoint."),
-    404: ("not_found", "There is nothing here, or it is not yours to see."),
-    405: ("method_not_allowed", "This endpoint does not accept this HTTP method."),
-    409: ("conflict", "The request conflicts with another change; send it again."),
-    413: ("payload_too_large", "The request body is larger than this server accepts."),
-    415: ("unsupported_media_type", "Send the body as JSON (Content-Type: application/json)."),
-    422: ("validation_failed", "The request is well-formed but its content is not valid."),
-    500: ("server_error", "Something went wrong on our side. Nothing was saved."),
+# HTTP status → (code, message) for errors raised by Flask and Werkzeug rather than by us;
+# the message is told in the caller's language when the answer is made.
+HTTP_ERRORS: Mapping[int, tuple[str, Any]] = {
+    400: ("bad_request", _l("The request could not be understood.")),
+    401: (
+        "unauthorized",
+        _l("Send a valid personal API token as 'Authorization: Bearer <token>'."),
+    ),
+    403: ("forbidden", _l("Your role may not use this endpoint.")),
+    404: ("not_found", _l("There is nothing here, or it is not yours to see.")),
+    405: ("method_not_allowed", _l("This endpoint does not accept this HTTP method.")),
+    409: ("conflict", _l("The request conflicts with another change; send it again.")),
+    413: ("payload_too_large", _l("The request body is larger than this server accepts.")),
+    415: (
+        "unsupported_media_type",
+        _l("Send the body as JSON (Content-Type: application/json)."),
+    ),
+    422: ("validation_failed", _l("The request is well-formed but its content is not valid.")),
+    500: ("server_error", _l("Something went wrong on our side. Nothing was saved.")),
     503: (
         "storage_unavailable",
-        "The server could not save: its storage is full or read-only. Nothing was changed; "
-        "send the request again later.",
+        _l(
+            "The server could not save: its storage is full or read-only. Nothing was "
+            "changed; send the request again later."
+        ),
     ),
 }
 
@@ -58,7 +72,12 @@ class Detail:
 
     def as_json(self) -> dict[str, Any]:
         """The detail as the error schema's object."""
-        return {"item": self.item, "field": self.field, "value": self.value, "reason": self.reason}
+        return {
+            "item": self.item,
+            "field": self.field,
+            "value": self.value,
+            "reason": str(self.reason),
+        }
 
 
 class ApiError(Exception):
@@ -68,12 +87,13 @@ class ApiError(Exception):
         self,
         status: int,
         code: str,
-        message: str,
+        message: object,
         details: Iterable[Detail] = (),
         headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        # A lazy message (HTTP_ERRORS) is told in the caller's language now.
+        self.status, self.code, self.message = status, code, str(message)
         self.details = list(details)
         self.headers = dict(headers or {})
 
@@ -81,11 +101,13 @@ class ApiError(Exception):
 def validation_error(error: TableError) -> ApiError:
     """422 listing the problems the shared import checks found (item index, field, why):
     the first MAX_PROBLEMS, the message counting them all."""
-    message = "Nothing was stored: some items are not valid (see details)."
+    message = _("Nothing was stored: some items are not valid (see details).")
     if error.total > len(error.problems):
-        message = (
-            f"Nothing was stored: {error.total} problems in the items; "
-            f"details lists the first {len(error.problems)}."
+        message = ngettext(
+            "Nothing was stored: %(num)d problem in the items; details lists the first %(shown)d.",
+            "Nothing was stored: %(num)d problems in the items; details lists the first %(shown)d.",
+            error.total,
+            shown=len(error.problems),
         )
     return ApiError(
         422,
@@ -97,7 +119,8 @@ def validation_error(error: TableError) -> ApiError:
 
 def conflict(message: str) -> ApiError:
     """409: a concurrent request stored the same records first; sending again is safe."""
-    return ApiError(409, "conflict", message + " Nothing was stored; send the request again.")
+    message = _("%(reason)s Nothing was stored; send the request again.", reason=message)
+    return ApiError(409, "conflict", message)
 
 
 def error_response(error: ApiError) -> ResponseReturnValue:

@@ -240,7 +240,10 @@ def openapi_document() -> dict[str, Any]:
             "phone systems, BI tools and scripts. Every request sends a personal API token "
             "('Authorization: Bearer qac_…', created under My account → API tokens); it acts "
             "with its owner's role and team scope. Lists are ordered by id and paged with the "
-            '`next` link. Errors: {"error": {"code", "message", "details"}}.',
+            '`next` link. Errors: {"error": {"code", "message", "details"}}. `code` values and '
+            "field names are English and stable; `message` and each detail's `reason` are in "
+            "the token owner's language (My account), else the request's Accept-Language, "
+            "else the centre's default language.",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerToken": []}],

@@ -15,6 +15,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import sqlalchemy as sa
 from flask import request, url_for
+from flask_babel import gettext as _
 
 from qa_app.api.params import WHOLE_NUMBER, invalid, text_param
 from qa_app.extensions import db
@@ -56,10 +57,10 @@ def decode_cursor(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise invalid("cursor", cursor, "not a cursor from a 'next' link") from None
+        raise invalid("cursor", cursor, _("not a cursor from a 'next' link")) from None
     number = text.removeprefix(CURSOR_PREFIX)
     if not text.startswith(CURSOR_PREFIX) or not number.isdigit() or len(number) > 18:
-        raise invalid("cursor", cursor, "not a cursor from a 'next' link")
+        raise invalid("cursor", cursor, _("not a cursor from a 'next' link"))
     return int(number)
 
 
@@ -69,7 +70,9 @@ def page_limit() -> int:
     if value is None:
         return DEFAULT_LIMIT
     if not WHOLE_NUMBER.fullmatch(value) or not 1 <= int(value) <= MAX_LIMIT:
-        raise invalid("limit", value, f"a whole number from 1 to {MAX_LIMIT} expected")
+        raise invalid(
+            "limit", value, _("a whole number from 1 to %(largest)d expected", largest=MAX_LIMIT)
+        )
     return int(value)
 
 

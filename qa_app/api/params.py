@@ -12,6 +12,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import request
+from flask_babel import gettext as _
 
 from qa_app.api.errors import ApiError, Detail
 from qa_app.auth.models import User
@@ -32,7 +33,7 @@ def invalid(name: str, value: str | None, reason: str) -> ApiError:
     return ApiError(
         400,
         "invalid_parameter",
-        f"The query parameter '{name}' is not valid: {reason}.",
+        _("The query parameter '%(name)s' is not valid: %(reason)s.", name=name, reason=reason),
         [Detail(None, name, value, reason)],
     )
 
@@ -42,9 +43,9 @@ def text_param(name: str) -> str | None:
     character (no stored text has one, and PostgreSQL refuses to compare with one)."""
     value = request.args.get(name)
     if value is not None and not value.strip():
-        raise invalid(name, value, "empty")
+        raise invalid(name, value, _("empty"))
     if value is not None and "\x00" in value:
-        raise invalid(name, value.replace("\x00", "\\x00"), "contains a NUL character")
+        raise invalid(name, value.replace("\x00", "\\x00"), _("contains a NUL character"))
     return value
 
 
@@ -54,11 +55,11 @@ def date_param(name: str) -> date | None:
     if value is None:
         return None
     if not ISO_DATE.fullmatch(value):
-        raise invalid(name, value, "not a date (use YYYY-MM-DD)")
+        raise invalid(name, value, _("not a date (use YYYY-MM-DD)"))
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise invalid(name, value, "no such date") from None
+        raise invalid(name, value, _("no such date")) from None
     if not is_within(day):
         raise invalid(name, value, outside_reason())
     return day
@@ -68,7 +69,7 @@ def period_params() -> tuple[date | None, date | None]:
     """`from` and `to` (both optional, both inclusive); `from` after `to` is an error."""
     start, end = date_param("from"), date_param("to")
     if start and end and start > end:
-        raise invalid("from", start.isoformat(), "after 'to'")
+        raise invalid("from", start.isoformat(), _("after 'to'"))
     return start, end
 
 
@@ -78,7 +79,9 @@ def id_param(name: str) -> int | None:
     if value is None:
         return None
     if not WHOLE_NUMBER.fullmatch(value) or not 1 <= int(value) <= LARGEST_ID:
-        raise invalid(name, value, f"a whole number from 1 to {LARGEST_ID} expected")
+        raise invalid(
+            name, value, _("a whole number from 1 to %(largest)d expected", largest=LARGEST_ID)
+        )
     return int(value)
 
 
@@ -87,7 +90,7 @@ def choice_param(name: str, choices: Iterable[str]) -> str | None:
     allowed = sorted(choices)
     value = text_param(name)
     if value is not None and value not in allowed:
-        raise invalid(name, value, "one of " + ", ".join(allowed) + " expected")
+        raise invalid(name, value, _("one of %(choices)s expected", choices=", ".join(allowed)))
     return value
 
 
@@ -97,7 +100,7 @@ def flag_param(name: str) -> bool:
     if value is None:
         return False
     if value.lower() not in TRUE_WORDS | FALSE_WORDS:
-        raise invalid(name, value, "true or false expected")
+        raise invalid(name, value, _("true or false expected"))
     return value.lower() in TRUE_WORDS
 
 
@@ -114,7 +117,8 @@ def only_params(*names: str) -> None:
     for name in request.args:
         if name not in names:
             allowed = ", ".join(names)
-            raise invalid(name, request.args.get(name), f"unknown parameter (known: {allowed})")
+            reason = _("unknown parameter (known: %(known)s)", known=allowed)
+            raise invalid(name, request.args.get(name), reason)
 
 
 def team_param(user: User) -> int | None:
@@ -124,7 +128,7 @@ def team_param(user: User) -> int | None:
         return None
     visible = teams_visible_to(user).where(Team.id == team_id).with_only_columns(Team.id)
     if db.session.scalar(visible.order_by(None)) is None:
-        raise invalid("team", str(team_id), "unknown team")
+        raise invalid("team", str(team_id), _("unknown team"))
     return team_id
 
 
@@ -132,7 +136,7 @@ def agent_param(user: User) -> int | None:
     """`agent`: the id of an agent the caller may see."""
     agent_id = id_param("agent")
     if agent_id is not None and not can_see_agent(user, agent_id):
-        raise invalid("agent", str(agent_id), "unknown agent")
+        raise invalid("agent", str(agent_id), _("unknown agent"))
     return agent_id
 
 

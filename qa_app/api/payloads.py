@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import request
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from qa_app.api.errors import ApiError, Detail
-from qa_app.uploads.reader import CONTROL_CHARACTERS
+from qa_app.uploads.reader import CONTROL_CHARACTERS, longer_than
 
 TEXT_NUMBER_LIMIT = 100  # a date, time or figure written as text is never longer
 JSON_TYPES = {"string", "integer", "number", "boolean", "date", "date-time"}
@@ -54,12 +56,13 @@ def read_json_body() -> object:
         raise ApiError(
             415,
             "unsupported_media_type",
-            "Send the body as JSON with 'Content-Type: application/json'.",
+            _("Send the body as JSON with 'Content-Type: application/json'."),
         )
     try:
         return json.loads(request.get_data(cache=False), parse_constant=_no_constant)
     except (ValueError, RecursionError) as error:
-        raise ApiError(400, "invalid_json", f"The body is not valid JSON: {error}.") from None
+        message = _("The body is not valid JSON: %(error)s.", error=error)
+        raise ApiError(400, "invalid_json", message) from None
 
 
 def _no_constant(name: str) -> None:
@@ -74,58 +77,66 @@ def read_items(body: object, fields: Sequence[Field], max_items: int) -> list[di
     every item has the right types, and then every content problem is reported at once."""
     items: list[Any] = body if isinstance(body, list) else [body]
     if not items:
-        raise _invalid([Detail(None, None, None, "an empty list: send at least one item")])
+        reason = _("an empty list: send at least one item")
+        raise _invalid([Detail(None, None, None, reason)])
     if len(items) > max_items:
         raise ApiError(
             413,
             "too_many_items",
-            f"At most {max_items} items per request; send the rest in another request.",
+            ngettext(
+                "At most %(num)d item per request; send the rest in another request.",
+                "At most %(num)d items per request; send the rest in another request.",
+                max_items,
+            ),
         )
     details: list[Detail] = []
     known = {field.name for field in fields}
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            details.append(Detail(index, None, _shown(item), "an object expected"))
+            details.append(Detail(index, None, _shown(item), _("an object expected")))
             continue
         for field in fields:  # in the document's order, whatever order the item has
             value = item.get(field.name)
-            reason = "required" if value is None and field.required else None
+            reason = _("required") if value is None and field.required else None
             if value is not None:
                 reason = _type_problem(field, value)
             if reason:
                 shown = None if value is None else _shown(value)
                 details.append(Detail(index, field.name, shown, reason))
         for name in sorted(set(item) - known, key=str):
-            details.append(Detail(index, _text(name), None, "unknown field"))
+            details.append(Detail(index, _text(name), None, _("unknown field")))
     if details:
         raise _invalid(details)
     return [{key: value for key, value in item.items() if value is not None} for item in items]
 
 
 def _invalid(details: list[Detail]) -> ApiError:
-    return ApiError(422, "validation_failed", "The request body is not valid.", details)
+    return ApiError(422, "validation_failed", _("The request body is not valid."), details)
 
 
 def _type_problem(field: Field, value: object) -> str | None:
     """Why `value` is not of the field's JSON type (None when it is)."""
     if field.type == "boolean":
-        return None if isinstance(value, bool) else "true or false expected"
+        return None if isinstance(value, bool) else _("true or false expected")
     if field.type in ("integer", "number") and not (field.text and isinstance(value, str)):
         if isinstance(value, bool) or not isinstance(value, int | float):
-            return "a number expected" if field.type == "number" else "a whole number expected"
+            if field.type == "number":
+                return _("a number expected")
+            return _("a whole number expected")
         if field.type == "integer" and not isinstance(value, int):
-            return "a whole number expected"
+            return _("a whole number expected")
         if not math.isfinite(value) or abs(value) > LARGEST_NUMBER:
-            return "too large"
+            return _("too large")
         return None
     if not isinstance(value, str):
-        return "text expected"
+        return _("text expected")
     if "\x00" in value or not _encodable(value):
-        return "not valid text (a NUL character or a broken Unicode sequence)"
+        return _("not valid text (a NUL character or a broken Unicode sequence)")
     if control := CONTROL_CHARACTERS.search(value):
-        return f"contains a control character (U+{ord(control.group()):04X})"
+        code_point = f"U+{ord(control.group()):04X}"
+        return _("contains a control character (%(character)s)", character=code_point)
     if len(value) > TEXT_NUMBER_LIMIT and field.type != "string":
-        return f"longer than {TEXT_NUMBER_LIMIT} characters"
+        return longer_than(TEXT_NUMBER_LIMIT)
     return None  # dates, times and numbers as text: the shared parsers read them
 
 

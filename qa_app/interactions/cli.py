@@ -11,7 +11,8 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
-from flask_babel import get_timezone
+from flask_babel import get_timezone, ngettext
+from flask_babel import gettext as _
 
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
@@ -43,11 +44,19 @@ def system_actor() -> User:
 def refuse(error: TableError, name: str) -> NoReturn:
     """Tell a refused file's problems on standard error, roll back, and exit with 1."""
     db.session.rollback()
-    click.echo(f"\nNothing was imported: {error.total} problem(s) in {name}:", err=True)
+    # In the centre's language (QA_DEFAULT_LOCALE): a command has no reader of its own.
+    heading = ngettext(
+        "Nothing was imported: %(num)d problem in %(file)s:",
+        "Nothing was imported: %(num)d problems in %(file)s:",
+        error.total,
+        file=name,
+    )
+    click.echo("\n" + heading, err=True)
     for problem in error.problems:
         click.echo(f"  {problem}", err=True)
     if error.total > len(error.problems):
-        click.echo(f"  … and {error.total - len(error.problems)} more", err=True)
+        more = error.total - len(error.problems)
+        click.echo("  " + _("… and %(num)d more", num=more), err=True)
     sys.exit(1)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from qa_app.audit.services import record_event
 from qa_app.auth.models import User
@@ -44,7 +45,7 @@ from qa_app.uploads.columns import header_of, map_columns, named_rows
 from qa_app.uploads.dates import DateOrderError, settle_day_first
 from qa_app.uploads.fields import FIELD_ALIASES
 from qa_app.uploads.presets import Preset, preset_rows
-from qa_app.uploads.reader import Problem, Problems, TableError, read_table
+from qa_app.uploads.reader import Problem, Problems, TableError, longer_than, read_table
 from qa_app.uploads.units import DurationUnit, unit_from_header
 
 ALIASES = FIELD_ALIASES["interactions"]
@@ -181,16 +182,16 @@ def check_interactions(
 
         record: dict[str, Any] = {"source": _text(row.get("source")) or default_source}
         if len(record["source"]) > SOURCE_LIMIT:
-            problem("source", f"longer than {SOURCE_LIMIT} characters", record["source"])
+            problem("source", longer_than(SOURCE_LIMIT), record["source"])
         key = _text(row.get("agent"))
         agents = matches.get(record["source"]) or AgentMatches(record["source"])
         user = agents.get(key)  # the values as given: an e-mail in any case is among them
         if not key:
-            problem("agent", "empty")
+            problem("agent", _("empty"))
         elif user is None:
             problem("agent", agents.reason(key), key)
         elif not user.active:
-            problem("agent", f"{user.email} is deactivated", key)
+            problem("agent", _("%(email)s is deactivated", email=user.email), key)
         else:
             record["agent_id"] = user.id
 
@@ -199,7 +200,7 @@ def check_interactions(
         if channel is None:
             problem(
                 "channel",
-                "unknown channel (use phone, chat, email, in_person or social)",
+                _("unknown channel (use phone, chat, email, in_person or social)"),
                 channel_text or None,
             )
         record["channel"] = channel
@@ -216,25 +217,30 @@ def check_interactions(
                 problem("duration", str(error), row["duration"])
             else:
                 if record["duration_seconds"] > MAX_DURATION:
-                    problem("duration", "too long to be one contact", row["duration"])
+                    problem("duration", _("too long to be one contact"), row["duration"])
 
         for name, limit in TEXT_LIMITS.items():
             value = _text(row.get(name))
             if len(value) > limit:
-                problem(name, f"longer than {limit} characters", value)
+                problem(name, longer_than(limit), value)
             record[name] = value or None
 
         ref = record.get("external_ref")
         if not ref:
-            problem("external_ref", "empty: a call or ticket id is needed to import once only")
+            problem("external_ref", _("empty: a call or ticket id is needed to import once only"))
         elif (record["source"], ref) in first_of_key:
             first = first_of_key[(record["source"], ref)]
-            problem("external_ref", f"the same reference as {unit} {first}", ref)
+            same = (
+                _("the same reference as item %(first)s", first=first)
+                if unit == "item"
+                else _("the same reference as row %(first)s", first=first)
+            )
+            problem("external_ref", same, ref)
         else:
             first_of_key[(record["source"], ref)] = number
         url = record.get("recording_url")
         if url and urlsplit(url).scheme not in ("http", "https"):
-            problem("recording_url", "not an http(s) link", url)
+            problem("recording_url", _("not an http(s) link"), url)
         _read_outcomes(row, record, positive_from, problem)
         records.append(record)
     return records, problems

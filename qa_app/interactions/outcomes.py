@@ -23,6 +23,7 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
@@ -58,6 +59,19 @@ def csat_positive_from() -> float:
     return float(current_app.config.get("CSAT_POSITIVE_FROM", DEFAULT_CSAT_POSITIVE_FROM))
 
 
+# Why an outcome is refused, told in the reader's language when shown.
+NOT_A_RATING = _l("a score or a rating (good, bad) expected")
+NOT_A_CSAT = _l("a score (such as 4 on a 1–5 survey) or good/bad expected")
+CSAT_OUTSIDE = _l(
+    "a CSAT score is between %(low)d and %(high)d", low=CSAT_RANGE[0], high=CSAT_RANGE[1]
+)
+NOT_YES_NO = _l("yes or no expected")
+NOT_AN_NPS = _l("a whole number from 0 to 10 expected")
+NPS_OUTSIDE = _l(
+    "an NPS answer is between %(low)d and %(high)d", low=NPS_RANGE[0], high=NPS_RANGE[1]
+)
+
+
 def repeat_contact_days() -> int:
     """How many days after an interaction another one of its customer is a repeat contact."""
     return int(current_app.config.get("REPEAT_CONTACT_DAYS", DEFAULT_REPEAT_CONTACT_DAYS))
@@ -72,14 +86,8 @@ def read_csat(value: object, positive_from: float) -> tuple[float | None, bool |
     if isinstance(value, str) and (word := " ".join(value.split()).casefold()) in CSAT_WORDS:
         return None, CSAT_WORDS[word]
     if isinstance(value, bool):
-        raise ValueError("a score or a rating (good, bad) expected")
-    score = _number(
-        value,
-        parse_decimal,
-        CSAT_RANGE,
-        "a score (such as 4 on a 1–5 survey) or good/bad expected",
-        "a CSAT score is between {low} and {high}",
-    )
+        raise ValueError(NOT_A_RATING)
+    score = _number(value, parse_decimal, CSAT_RANGE, NOT_A_CSAT, CSAT_OUTSIDE)
     return float(score), score >= Decimal(str(positive_from))
 
 
@@ -94,37 +102,34 @@ def read_yes_no(value: object) -> bool | None:
     text = " ".join(str(value).split()).casefold()
     if text in YES_WORDS or text in NO_WORDS:
         return text in YES_WORDS
-    raise ValueError("yes or no expected")
+    raise ValueError(NOT_YES_NO)
 
 
 def read_nps(value: object) -> int | None:
     """An NPS answer, a whole number from 0 to 10 (None when empty); ValueError otherwise."""
     if is_blank(value):
         return None
-    unreadable = "a whole number from 0 to 10 expected"
     if isinstance(value, bool):
-        raise ValueError(unreadable)
-    return _number(
-        value, parse_int, NPS_RANGE, unreadable, "an NPS answer is between {low} and {high}"
-    )
+        raise ValueError(NOT_AN_NPS)
+    return _number(value, parse_int, NPS_RANGE, NOT_AN_NPS, NPS_OUTSIDE)
 
 
 def _number(
     value: object,
     parse: Callable[[object], N],
     bounds: tuple[int, int],
-    unreadable: str,
-    outside: str,
+    unreadable: object,
+    outside: object,
 ) -> N:
     """`value` read by `parse` and within `bounds`; ValueError with `unreadable` or
-    `outside` (formatted with the bounds) otherwise."""
+    `outside` otherwise."""
     try:
         number = parse(value)
     except ValueError:
         raise ValueError(unreadable) from None
     low, high = bounds
     if not low <= number <= high:
-        raise ValueError(outside.format(low=low, high=high))
+        raise ValueError(outside)
     return number
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from qa_app.audit.services import record_event
 from qa_app.auth.models import User
@@ -136,13 +137,20 @@ def profile_definition(
             continue
         if field in chosen.values():
             first = next(name for name, taken in chosen.items() if taken == field)
-            raise ProfileError(f'"{header}" and "{first}" are both chosen as {field}; keep one')
+            raise ProfileError(
+                _(
+                    '"%(header)s" and "%(first)s" are both chosen as %(field)s; keep one',
+                    header=header,
+                    first=first,
+                    field=field,
+                )
+            )
         chosen[header] = field
     missing = [field for field in REQUIRED[kind] if field not in chosen.values()]
     if kind == "statistics" and not set(DAY_FIELDS) & set(chosen.values()):
-        missing.append(" or ".join(DAY_FIELDS))
+        missing.append(_(" or ").join(DAY_FIELDS))
     if missing:
-        raise ProfileError(f"choose a column for: {', '.join(missing)}")
+        raise ProfileError(_("choose a column for: %(fields)s", fields=", ".join(missing)))
     definition: dict[str, Any] = {
         "kind": kind,
         "headers": list(headers),
@@ -224,8 +232,11 @@ def read_profile_file(text: str, source: str, file: str, kind: Kind) -> Preset:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise PresetError(file, "(file)", f"not valid TOML: {error}") from None
+        raise PresetError(file, "(file)", _("not valid TOML: %(error)s", error=error)) from None
     preset = parse_profile(source, data, file)
     if preset.kind != kind:
-        raise PresetError(file, "kind", f"a {preset.kind} profile; this import reads {kind}")
+        reason = _(
+            "a %(kind)s profile; this import reads %(expected)s", kind=preset.kind, expected=kind
+        )
+        raise PresetError(file, "kind", reason)
     return preset

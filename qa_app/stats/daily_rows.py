@@ -22,6 +22,7 @@ from operator import itemgetter
 from typing import Any, cast
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from qa_app.audit.services import record_event
 from qa_app.auth.models import User
@@ -151,9 +152,15 @@ def missing_figures(names: Collection[str]) -> list[str]:
 def missing_figures_message(missing: Sequence[str]) -> str:
     """What `missing_figures` found, in words."""
     if len(missing) == 1:
-        return f'missing column "{missing[0]}" (needed with handle and logged-in times)'
-    names = " or ".join(f'"{name}"' for name in missing)
-    return f"missing column {names} (a source gives at least one group of figures)"
+        return _(
+            'missing column "%(column)s" (needed with handle and logged-in times)',
+            column=missing[0],
+        )
+    names = _(" or ").join(f'"{name}"' for name in missing)
+    return _(
+        "missing column %(columns)s (a source gives at least one group of figures)",
+        columns=names,
+    )
 
 
 @dataclass
@@ -221,23 +228,23 @@ def check_day_row(
     key = "" if is_blank(row.get("agent")) else str(row["agent"]).strip()
     user = agents.get(key) or agents.get(key.lower())
     if user is None:
-        problem("agent", refusal(agents, key) if key else "empty")
+        problem("agent", refusal(agents, key) if key else _("empty"))
     # Blank is "empty"; anything else unreadable is told by its parser. (Never by looking
     # back over `problems`: that made a file of bad rows quadratic, 30,000 rows 16 s.)
     day = None
     if is_blank(row.get("day")):
-        problem("day", "empty")
+        problem("day", _("empty"))
     else:
         day = cell("day", partial(parse_date, options=options))
     channel = ALL_CHANNELS
     if not is_blank(row.get("channel")):
         channel = channel_of(row["channel"])
         if not channel:
-            problem("channel", "unknown channel")
+            problem("channel", _("unknown channel"))
 
     values: dict[str, int] = {}
     if "contacts_handled" in row and is_blank(row["contacts_handled"]):
-        problem("contacts_handled", "empty (write 0 for a day without contacts)")
+        problem("contacts_handled", _("empty (write 0 for a day without contacts)"))
     for name in COUNTS:
         raw = row.get(name)
         if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 16:
@@ -245,7 +252,7 @@ def check_day_row(
             continue
         number_ = cell(name, parse_int)
         if number_ is not None and number_ < 0:
-            problem(name, "negative count")
+            problem(name, _("negative count"))
         elif number_ is not None:
             values[name] = number_
     _add_negative(cell(NEGATIVE, parse_int), row, values, problem)
@@ -274,30 +281,42 @@ def check_day_row(
         if base not in values:
             problem(
                 name,
-                f"a percentage needs its base column ({base.replace('_', ' ')}) to become a total",
+                _(
+                    "a percentage needs its base column (%(column)s) to become a total",
+                    column=base.replace("_", " "),
+                ),
             )
             continue
         values[part] = _count(share * values[base] / 100)
     for part, base in PART_OF_BASE:
         if values.get(part, 0) > values.get(base, 0):
-            problem(part if part in row else base, f"more than the {base.replace('_', ' ')}")
+            problem(
+                part if part in row else base,
+                _("more than the %(column)s", column=base.replace("_", " ")),
+            )
     if values.get("nps_promoters", 0) + values.get("nps_detractors", 0) > values.get(
         "nps_responses", 0
     ):
         problem(
             "nps_responses" if "nps_responses" in row else "agent",
-            "promoters and detractors together exceed the NPS responses",
+            _("promoters and detractors together exceed the NPS responses"),
         )
     if "nps" in row and not ("nps_promoters" in row and "nps_detractors" in row):
         problem(
             "nps",
-            "an NPS score cannot be added up; export promoters, detractors and responses instead",
+            _(
+                "an NPS score cannot be added up; export promoters, detractors and responses "
+                "instead"
+            ),
         )
     for base, results in BASE_NEEDS:
         # No responses need no results (0 positive of 0); some responses do.
         if values.get(base) and not any(name in row for name in results):
-            needed = " or ".join(name.replace("_", " ") for name in results)
-            problem(base, f"a count of responses needs its results beside it ({needed})")
+            needed = _(" or ").join(name.replace("_", " ") for name in results)
+            problem(
+                base,
+                _("a count of responses needs its results beside it (%(columns)s)", columns=needed),
+            )
     if user is not None and day is not None and channel:
         result.key = (user.id, day, channel)
     result.values = values
@@ -313,13 +332,13 @@ def _add_negative(
         return
     positive = values.get("csat_positive", 0)
     if negative < 0:
-        problem(NEGATIVE, "negative count")
+        problem(NEGATIVE, _("negative count"))
     elif "csat_positive" not in row:
-        problem(NEGATIVE, "bad ratings need the good ones beside them (csat positive)")
+        problem(NEGATIVE, _("bad ratings need the good ones beside them (csat positive)"))
     elif "csat_responses" not in values:
         values["csat_responses"] = positive + negative
     elif positive + negative > values["csat_responses"]:
-        problem(NEGATIVE, "good and bad ratings together are more than the csat responses")
+        problem(NEGATIVE, _("good and bad ratings together are more than the csat responses"))
 
 
 def channel_of(value: object) -> str:
@@ -397,7 +416,11 @@ def add_up(
             continue
         for name, value in zip(TOTAL_COLUMNS, totals, strict=True):
             if value > MAX_TOTAL:
-                reason = f"the total for {day} ({channel}) is too large to store"
+                reason = _(
+                    "the total for %(day)s (%(channel)s) is too large to store",
+                    day=day,
+                    channel=channel,
+                )
                 problems.append(Problem.at(None, label(name), value, reason))
     if problems:
         raise TableError(problems)

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from qa_app.auth.models import AgentIdentity, User
 from qa_app.extensions import db
@@ -43,15 +45,23 @@ class NameMatch:
     source: str
 
     def __str__(self) -> str:
-        return (
-            f"matched '{self.value}' by name; link their {self.source} id to be sure"
-            f" (agent {self.agent_id})"
+        return _(
+            "matched '%(value)s' by name; link their %(source)s id to be sure (agent %(agent)s)",
+            value=self.value,
+            source=self.source,
+            agent=self.agent_id,
         )
 
 
 def shared_name(count: int, name: str, source: str) -> str:
     """Why a display name several of the importer's agents have matches none of them."""
-    return f"{count} of your agents are called '{name}'; add their {source} ids"
+    return ngettext(
+        "%(num)d of your agents is called '%(name)s'; add their %(source)s ids",
+        "%(num)d of your agents are called '%(name)s'; add their %(source)s ids",
+        count,
+        name=name,
+        source=source,
+    )
 
 
 class AgentMatches(dict[str, User]):
@@ -63,6 +73,7 @@ class AgentMatches(dict[str, User]):
         self.source = source
         self.how: dict[str, MatchedBy] = {}
         self.refused: dict[str, str] = {}
+        self._unknown: str | None = None
 
     def add(self, value: str, agent: User, how: MatchedBy) -> None:
         """Record that `value` names `agent`, matched `how`."""
@@ -77,7 +88,11 @@ class AgentMatches(dict[str, User]):
 
     def reason(self, value: str) -> str:
         """Why `value` names none of the importer's agents."""
-        return self.refused.get(value, UNKNOWN_AGENT)
+        if value in self.refused:
+            return self.refused[value]
+        if self._unknown is None:  # translated once: a file of another team's agents
+            self._unknown = str(UNKNOWN_AGENT)  # is unknown on every row
+        return self._unknown
 
     def name_matches(self) -> list[NameMatch]:
         """The values matched by display name only, in the order of the values."""
@@ -90,7 +105,7 @@ class AgentMatches(dict[str, User]):
 
 def refusal(agents: object, value: str) -> str:
     """Why `value` names no agent in `agents` (an `AgentMatches`, or a plain mapping)."""
-    return agents.reason(value) if isinstance(agents, AgentMatches) else UNKNOWN_AGENT
+    return agents.reason(value) if isinstance(agents, AgentMatches) else str(UNKNOWN_AGENT)
 
 
 def match_agents(keys: Iterable[object], user: User, source: str) -> AgentMatches:

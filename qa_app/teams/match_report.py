@@ -17,7 +17,7 @@ SHOWN_NAMES = 10
 
 def unknown_agents(problems: Iterable[Problem]) -> list[Problem]:
     """The problems of a refused import that are agent values nobody has (one per value)."""
-    return [problem for problem in problems if problem.reason.startswith(UNKNOWN_AGENT)]
+    return [problem for problem in problems if problem.reason.startswith(str(UNKNOWN_AGENT))]
 
 
 def flash_name_matches(matches: Sequence[NameMatch]) -> None:

@@ -8,6 +8,7 @@ them at once. The one thing kept is reading the evaluations a supervisor scored
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from qa_app.auth.models import CENTRE_WIDE_ROLES, EVALUATOR_ROLES, Role, User
 from qa_app.extensions import db
@@ -63,4 +64,4 @@ def can_score(user: User, agent_id: int) -> bool:
 # (active or not), or someone who is not an agent: all the same, so that an import's answer
 # tells nothing about people out of the importer's sight. The look-up itself is
 # `teams.identities.match_agents`.
-UNKNOWN_AGENT = "unknown agent (none of your agents has this id, e-mail or name)"
+UNKNOWN_AGENT = _l("unknown agent (none of your agents has this id, e-mail or name)")

@@ -15,19 +15,23 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from qa_app.day_range import check_day
 from qa_app.uploads.dates import NOT_A_DATE as NOT_A_DATE  # the date parsers' messages
 from qa_app.uploads.dates import NOT_A_DATETIME as NOT_A_DATETIME
 from qa_app.uploads.dates import read_date, read_datetime
 from qa_app.uploads.units import SECONDS_PER, DurationUnit
 
-EMPTY = "empty"
-NOT_A_NUMBER = "not a number"
-NOT_WHOLE = "not a whole number"
-AMBIGUOUS = "ambiguous number (thousands separator or decimal comma?); write it without one"
-NOT_A_DURATION = "not a duration (use seconds or hh:mm:ss)"
-NOT_A_BOOL = "not yes or no (use yes/no, true/false or 1/0)"
-TOO_LARGE = "too large (no figure of a contact centre has more than 15 digits)"
+# Reasons told in the reader's language when shown (lazy: made at import, read later).
+EMPTY = _l("empty")
+NOT_A_NUMBER = _l("not a number")
+NOT_WHOLE = _l("not a whole number")
+AMBIGUOUS = _l("ambiguous number (thousands separator or decimal comma?); write it without one")
+NOT_A_DURATION = _l("not a duration (use seconds or hh:mm:ss)")
+NOT_A_BOOL = _l("not yes or no (use yes/no, true/false or 1/0)")
+TOO_LARGE = _l("too large (no figure of a contact centre has more than 15 digits)")
 # Decimal arithmetic keeps 28 digits: larger figures would fail when rounded, and the
 # database's INTEGER holds 10 digits anyway.
 MAX_MAGNITUDE = Decimal(10) ** 15
@@ -154,7 +158,7 @@ def parse_duration(value: object, unit: DurationUnit | None = None) -> Decimal:
     milliseconds, minutes, hours or fractions of a day). A value that says its own unit
     (a clock, "PT…", "…s") is read by it whatever `unit` is."""
     if isinstance(value, date):  # includes datetime
-        raise ValueError("a date, not a duration")
+        raise ValueError(_("a date, not a duration"))
     text = value.strip() if isinstance(value, str) else None
     if isinstance(value, timedelta):
         seconds = Decimal(value.days * 86400 + value.seconds) + Decimal(value.microseconds) / 10**6
@@ -165,7 +169,7 @@ def parse_duration(value: object, unit: DurationUnit | None = None) -> Decimal:
         negative, first, second, third, fraction = clock.groups()
         hours, minutes, secs = (first, second, third) if third else ("0", first, second)
         if int(secs) >= 60 or (third and int(minutes) >= 60):
-            raise ValueError("minutes and seconds must be below 60")
+            raise ValueError(_("minutes and seconds must be below 60"))
         seconds = Decimal(int(hours) * 3600 + int(minutes) * 60 + int(secs))
         seconds += Decimal(f"0.{fraction}") if fraction else 0
         seconds = -seconds if negative else seconds
@@ -193,7 +197,7 @@ def parse_duration(value: object, unit: DurationUnit | None = None) -> Decimal:
         if unit is not None and unit != "seconds":
             seconds *= SECONDS_PER[unit]
     if seconds < 0:
-        raise ValueError("negative duration")
+        raise ValueError(_("negative duration"))
     _bounded(seconds)
     return seconds
 
@@ -229,9 +233,9 @@ def parse_percentage(value: object) -> Decimal:
         value = value.strip().removesuffix("%")
     number = _to_decimal(value, integer=False)
     if number < 0:
-        raise ValueError("negative percentage")
+        raise ValueError(_("negative percentage"))
     if number > 100:
-        raise ValueError("more than 100%")
+        raise ValueError(_("more than 100%"))
     return number
 
 

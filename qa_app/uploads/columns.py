@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from qa_app.uploads.reader import Problem, Table, TableError, TableStream, normalise_header
 from qa_app.uploads.units import header_without_unit
 
-CHOOSE_COLUMN = (
+CHOOSE_COLUMN = _l(
     "remove the others from the file, or save a column mapping for this source that names "
     "the one to use"
 )
@@ -46,12 +49,27 @@ def map_columns(
             found[field] = matches[0]
         elif matches:
             columns = ", ".join(f'"{headers[index]}"' for index in matches)
-            what = "the agent" if field == "agent" else f'"{field}"'
-            reason = f"columns {columns} could each be {what}; {CHOOSE_COLUMN}"
+            if field == "agent":
+                reason = _(
+                    "columns %(columns)s could each be the agent; %(advice)s",
+                    columns=columns,
+                    advice=CHOOSE_COLUMN,
+                )
+            else:
+                reason = _(
+                    'columns %(columns)s could each be "%(field)s"; %(advice)s',
+                    columns=columns,
+                    field=field,
+                    advice=CHOOSE_COLUMN,
+                )
             problems.append(Problem(None, None, None, reason))
         elif field in required:
             accepted = ", ".join(f'"{name}"' for name in names)
-            reason = f'missing column "{field}" (accepted names: {accepted})'
+            reason = _(
+                'missing column "%(field)s" (accepted names: %(accepted)s)',
+                field=field,
+                accepted=accepted,
+            )
             problems.append(Problem(None, None, None, reason))
     if problems:
         raise TableError(problems)

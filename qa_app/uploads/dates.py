@@ -17,29 +17,24 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from qa_app.day_range import check_day
 from qa_app.errors import RuleError
 
-EMPTY = "empty"
-NOT_A_DATE = "not a date (use YYYY-MM-DD or DD.MM.YYYY)"
-NOT_A_DATETIME = "not a date and time (use YYYY-MM-DD hh:mm)"
-NO_SUCH_DATE = "no such date"
-NO_SUCH_TIME = "no such time of day"
-CHOOSE_ORDER = (
-    'choose the date order ("Date order" on the import page, --date-order day-first or '
-    "month-first on the command line, date_order in the API)"
+# Reasons told in the reader's language when shown (lazy: made at import, read later).
+EMPTY = _l("empty")
+NOT_A_DATE = _l("not a date (use YYYY-MM-DD or DD.MM.YYYY)")
+NOT_A_DATETIME = _l("not a date and time (use YYYY-MM-DD hh:mm)")
+NO_SUCH_DATE = _l("no such date")
+NO_SUCH_TIME = _l("no such time of day")
+UNDECIDED = _l(
+    'a slash date whose order is not decided; choose the date order ("Date order" on the '
+    "import page, --date-order day-first or month-first on the command line, date_order in "
+    "the API)"
 )
-AMBIGUOUS_ORDER = (
-    '"{value}" is {day_first} read day first and {month_first} read month first, and no '
-    "date in the column settles the order; " + CHOOSE_ORDER
-)
-UNDECIDED = "a slash date whose order is not decided; " + CHOOSE_ORDER
-MIXED_ORDER = (
-    'the column has dates written day first ("{day_first}") and month first '
-    '("{month_first}"); export the dates in one order'
-)
-NOT_IN_ORDER = "no such date read {order} (the chosen date order)"
-WRONG_WEEKDAY = "the weekday does not match the date"
+WRONG_WEEKDAY = _l("the weekday does not match the date")
 
 # The date order as every way in names it ("" or absent: decided from the column's values).
 DATE_ORDERS: dict[str, bool] = {"day-first": True, "month-first": False}
@@ -128,13 +123,22 @@ class DayOrderEvidence:
         if day_first is not None:
             return day_first
         if self.day_first and self.month_first:
-            reason = MIXED_ORDER.format(day_first=self.day_first, month_first=self.month_first)
+            reason = _(
+                'the column has dates written day first ("%(day_first)s") and month first '
+                '("%(month_first)s"); export the dates in one order',
+                day_first=self.day_first,
+                month_first=self.month_first,
+            )
             raise DateOrderError(reason, self.month_first)
         if self.day_first or self.month_first:
             return bool(self.day_first)
         if self.ambiguous:
             a, b, year = _slash_parts(self.ambiguous) or (0, 0, 0)
-            reason = AMBIGUOUS_ORDER.format(
+            reason = _(
+                '"%(value)s" is %(day_first)s read day first and %(month_first)s read month '
+                "first, and no date in the column settles the order; choose the date order "
+                '("Date order" on the import page, --date-order day-first or month-first on '
+                "the command line, date_order in the API)",
                 value=self.ambiguous,
                 day_first=date(year, b, a).isoformat(),
                 month_first=date(year, a, b).isoformat(),
@@ -151,7 +155,7 @@ def settle_day_first(values: Iterable[object], day_first: bool | None) -> bool |
     return evidence.decide(day_first)
 
 
-def _day(text: str, day_first: bool | None, reason: str) -> date:
+def _day(text: str, day_first: bool | None, reason: object) -> date:
     """The date part of a numeric date."""
     if (found := _YEAR_FIRST.fullmatch(text)) or (found := _DOTTED.fullmatch(text)):
         year, month, day = int(found["y"]), int(found["m"]), int(found["d"])
@@ -161,7 +165,11 @@ def _day(text: str, day_first: bool | None, reason: str) -> date:
             raise ValueError(UNDECIDED)
         day, month = (a, b) if day_first is not False else (b, a)
         if day_first is not None and (month > 12 or day > 31):
-            raise ValueError(NOT_IN_ORDER.format(order="day first" if day_first else "month first"))
+            raise ValueError(
+                _("no such date read day first (the chosen date order)")
+                if day_first
+                else _("no such date read month first (the chosen date order)")
+            )
     else:
         raise ValueError(reason)
     try:
@@ -170,7 +178,7 @@ def _day(text: str, day_first: bool | None, reason: str) -> date:
         raise ValueError(NO_SUCH_DATE) from None
 
 
-def read_when(value: object, *, day_first: bool | None, tz: tzinfo, reason: str) -> datetime:
+def read_when(value: object, *, day_first: bool | None, tz: tzinfo, reason: object) -> datetime:
     """A datetime from a workbook's date cell or from text: naive when no zone is written (a
     local time), else aware and converted to `tz`. ValueError says why not."""
     if isinstance(value, datetime):
@@ -178,12 +186,12 @@ def read_when(value: object, *, day_first: bool | None, tz: tzinfo, reason: str)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
     if isinstance(value, time):
-        raise ValueError("a time of day without a date")
+        raise ValueError(_("a time of day without a date"))
     if value is None or isinstance(value, str) and not value.strip():
         raise ValueError(EMPTY)
     if isinstance(value, int | float) and not isinstance(value, bool):
         # An Excel serial number (46082) in a cell not formatted as a date: too easy to misread.
-        raise ValueError("a number, not a date (format the column as a date in Excel)")
+        raise ValueError(_("a number, not a date (format the column as a date in Excel)"))
     if not isinstance(value, str):
         raise ValueError(reason)
     text = value.strip()

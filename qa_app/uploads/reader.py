@@ -1,8 +1,10 @@
 """Read the CSV and XLSX files that phone and ticket systems export (cells: qa_app.uploads.cells).
 
-Pure (no Flask, no database) so the interaction import and the per-agent statistics import
-share one reader. Every failure is a TableError listing Problems a user can act on (which
-row, which column, why), never a traceback.
+Pure (no database, no request) so the interaction import and the per-agent statistics
+import share one reader. Every failure is a TableError listing Problems a user can act on
+(which row, which column, why), never a traceback. Reasons go through Flask-Babel's gettext
+in the language of whoever reads them (the request's, the CLI's QA_DEFAULT_LOCALE); outside
+an app they stay English.
 """
 
 from __future__ import annotations
@@ -19,8 +21,12 @@ from decimal import Decimal
 from typing import Any, NoReturn
 
 import openpyxl
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from qa_app.errors import RuleError
+from qa_app.uploads.counts import count_text
 from qa_app.uploads.units import header_without_unit
 from qa_app.uploads.xlsx_safety import (
     EXCEL_MAX_COLUMNS,
@@ -48,11 +54,11 @@ NOT_UTF8 = re.compile("[\udc80-\udcff]")
 UTF8_CHARACTER = re.compile("[^\x00-\x7f\udc80-\udcff]")
 # Files people upload by mistake, recognised by their first bytes.
 BINARY_SIGNATURES = {
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"GIF8": "a GIF image",
-    b"%PDF": "a PDF document",
-    b"\x1f\x8b": "a gzip archive",
+    b"\x89PNG": _l("this is a PNG image, not a CSV file"),
+    b"\xff\xd8\xff": _l("this is a JPEG image, not a CSV file"),
+    b"GIF8": _l("this is a GIF image, not a CSV file"),
+    b"%PDF": _l("this is a PDF document, not a CSV file"),
+    b"\x1f\x8b": _l("this is a gzip archive, not a CSV file"),
 }
 
 
@@ -76,10 +82,28 @@ class Problem:
         return cls(row, column, text, reason)
 
     def __str__(self) -> str:
-        where = [f"row {self.row}"] if self.row is not None else []
-        where += [f'column "{self.column}"'] if self.column is not None else []
-        place = ", ".join(where) + (f' ("{self.value}")' if self.value is not None else "")
-        return f"{place.lstrip()}: {self.reason}" if place else self.reason
+        """The problem as one sentence, row, column and value placed as the reader's
+        language places them (translated when shown, not when found)."""
+        row, column, value = self.row is not None, self.column is not None, self.value is not None
+        parts = {"row": self.row, "column": self.column, "value": self.value}
+        reason = str(self.reason)
+        if row and column and value:
+            return _(
+                'row %(row)s, column "%(column)s" ("%(value)s"): %(reason)s', **parts, reason=reason
+            )
+        if row and column:
+            return _('row %(row)s, column "%(column)s": %(reason)s', **parts, reason=reason)
+        if row and value:
+            return _('row %(row)s ("%(value)s"): %(reason)s', **parts, reason=reason)
+        if row:
+            return _("row %(row)s: %(reason)s", **parts, reason=reason)
+        if column and value:
+            return _('column "%(column)s" ("%(value)s"): %(reason)s', **parts, reason=reason)
+        if column:
+            return _('column "%(column)s": %(reason)s', **parts, reason=reason)
+        if value:
+            return _('("%(value)s"): %(reason)s', **parts, reason=reason)
+        return reason
 
 
 class Problems(list[Problem]):
@@ -130,9 +154,27 @@ class Problems(list[Problem]):
                 continue
             problem = self[index]
             listed = ", ".join(str(row) for row in rows) + (", …" if count > len(rows) else "")
-            reason = f"{problem.reason}: {self.unit}s {listed} ({count} {self.unit}s)"
+            reason = self._grouped_reason(problem.reason, listed, count)
             self[index] = Problem(problem.row, problem.column, problem.value, reason)
         self._groups.clear()
+
+    def _grouped_reason(self, reason: str, listed: str, count: int) -> str:
+        """A reason told once for `count` rows (or items), `listed` naming the first few."""
+        if self.unit == "item":
+            return ngettext(
+                "%(reason)s: items %(listed)s (%(num)d item)",
+                "%(reason)s: items %(listed)s (%(num)d items)",
+                count,
+                reason=reason,
+                listed=listed,
+            )
+        return ngettext(
+            "%(reason)s: rows %(listed)s (%(num)d row)",
+            "%(reason)s: rows %(listed)s (%(num)d rows)",
+            count,
+            reason=reason,
+            listed=listed,
+        )
 
 
 class TableError(RuleError, ValueError):
@@ -149,7 +191,10 @@ class TableError(RuleError, ValueError):
         self.total = self.problems.total
         lines = [str(problem) for problem in self.problems[:SHOWN_PROBLEMS]]
         if self.total > SHOWN_PROBLEMS:
-            lines.append(f"… and {self.total - SHOWN_PROBLEMS} more problems")
+            more = self.total - SHOWN_PROBLEMS
+            lines.append(
+                ngettext("… and %(num)d more problem", "… and %(num)d more problems", more)
+            )
         super().__init__("; ".join(lines))
 
 
@@ -184,19 +229,31 @@ class TableStream:
         if self.problems:
             raise TableError(self.problems)
         if not self.count:
-            _fail("the file has a header row but no data rows")
+            _fail(_("the file has a header row but no data rows"))
 
 
-def _fail(reason: str) -> NoReturn:
-    """Raise a file-level TableError."""
-    raise TableError([Problem(None, None, None, reason)])
+def longer_than(limit: int) -> str:
+    """The reason a text over `limit` characters is refused, in the reader's language."""
+    return ngettext("longer than %(num)d character", "longer than %(num)d characters", limit)
+
+
+def _fail(reason: object) -> NoReturn:
+    """Raise a file-level TableError (a lazy reason is told in the reader's language now)."""
+    raise TableError([Problem(None, None, None, str(reason))])
+
+
+def _bytes(n: int) -> str:
+    """A count of bytes in words."""
+    return ngettext("%(count)s byte", "%(count)s bytes", n, count=count_text(n))
 
 
 def _size(n: int) -> str:
     """Bytes in words a user can compare."""
     if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.1f} MB"
-    return f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} bytes"
+        return _("%(size)s MB", size=count_text(n / (1024 * 1024), "#,##0.0"))
+    if n >= 1024:
+        return _("%(size)s KB", size=count_text(n / 1024, "#,##0.0"))
+    return _bytes(n)
 
 
 def read_table(
@@ -242,16 +299,19 @@ def stream_table(
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension in ("xlsm", "xltm"):
         _fail(MACROS)
+    if extension == "xls":
+        _fail(
+            _("unsupported file type; upload CSV or XLSX (save .xls files as .xlsx in Excel first)")
+        )
     if extension not in ("csv", "txt", "tsv", "xlsx"):
-        hint = " (save .xls files as .xlsx in Excel first)" if extension == "xls" else ""
-        _fail(f"unsupported file type; upload CSV or XLSX{hint}")
+        _fail(_("unsupported file type; upload CSV or XLSX"))
     if len(data) > max_bytes:
         size, limit = _size(len(data)), _size(max_bytes)
         if size == limit:  # "2.0 KB; the limit is 2.0 KB" would puzzle anyone
-            size, limit = f"{len(data):,} bytes", f"{max_bytes:,} bytes"
-        _fail(f"the file is {size}; the limit is {limit}")
+            size, limit = _bytes(len(data)), _bytes(max_bytes)
+        _fail(_("the file is %(size)s; the limit is %(limit)s", size=size, limit=limit))
     if not data:
-        _fail("the file is empty")
+        _fail(_("the file is empty"))
     finder = _HeaderFinder(header_names)
     if extension == "xlsx":
         table = _read_xlsx(data, max_rows, sheet, finder)
@@ -326,7 +386,12 @@ def _check_headers(values: list[str], row: int) -> list[str]:
     """Header names with trailing blanks dropped; blank or repeated names are a TableError."""
     names = list(values)
     if len(names) > EXCEL_MAX_COLUMNS:
-        _fail(f"more than {EXCEL_MAX_COLUMNS:,} columns; this is not a table export")
+        _fail(
+            _(
+                "more than %(count)s columns; this is not a table export",
+                count=count_text(EXCEL_MAX_COLUMNS),
+            )
+        )
     while names and not names[-1]:
         names.pop()  # Excel writes empty trailing columns once a cell there was touched
     problems: list[Problem] = []
@@ -334,14 +399,20 @@ def _check_headers(values: list[str], row: int) -> list[str]:
     for index, name in enumerate(names, start=1):
         key = normalise_header(name)
         if not key:
-            problems.append(Problem(row, None, None, f"column {index} has no name"))
+            problems.append(
+                Problem(row, None, None, _("column %(index)d has no name", index=index))
+            )
         elif CONTROL_CHARACTERS.search(name):
-            reason = f"column {index}'s name contains a control character"
+            reason = _("column %(index)d's name contains a control character", index=index)
             problems.append(Problem.at(row, None, name, reason))
         elif len(name) > MAX_CELL_CHARS:
-            problems.append(Problem.at(row, None, name, "column name is too long"))
+            problems.append(Problem.at(row, None, name, _("column name is too long")))
         elif key in seen:
-            reason = f"duplicate column name (columns {seen[key]} and {index})"
+            reason = _(
+                "duplicate column name (columns %(first)d and %(second)d)",
+                first=seen[key],
+                second=index,
+            )
             problems.append(Problem(row, name, None, reason))
         else:
             seen[key] = index
@@ -360,7 +431,12 @@ def _fit(
         used = max((i + 1 for i, value in enumerate(values) if value not in ("", None)), default=0)
     if used > width:
         # Usually an unquoted value that contains the separator, e.g. "12,5" in a comma file.
-        reason = f"{used} values but the header has {width} columns (unquoted separator?)"
+        reason = ngettext(
+            "%(used)d values but the header has %(num)d column (unquoted separator?)",
+            "%(used)d values but the header has %(num)d columns (unquoted separator?)",
+            width,
+            used=used,
+        )
         problems.append(Problem(row, None, None, reason))
     fitted = values if len(values) == width else values[:width] + [blank] * (width - len(values))
     # A CSV row holds only text (blank ""); a worksheet row also numbers and dates.
@@ -374,9 +450,13 @@ def _fit(
         if not isinstance(value, str):
             continue
         if len(value) > MAX_CELL_CHARS:
-            problems.append(Problem.at(row, name, value, "longer than 10,000 characters"))
+            reason = _("longer than %(count)s characters", count=count_text(MAX_CELL_CHARS))
+            problems.append(Problem.at(row, name, value, reason))
         elif control := CONTROL_CHARACTERS.search(value):
-            reason = f"contains a control character (U+{ord(control.group()):04X}); remove it"
+            code_point = f"U+{ord(control.group()):04X}"
+            reason = _(
+                "contains a control character (%(character)s); remove it", character=code_point
+            )
             problems.append(Problem.at(row, name, value, reason))
     return fitted
 
@@ -386,17 +466,22 @@ def _finish(
 ) -> Table:
     """The Table, or every problem found while reading it."""
     if headers is None:
-        _fail("the file is empty")
+        _fail(_("the file is empty"))
     if problems:
         raise TableError(problems)
     if not rows:
-        _fail("the file has a header row but no data rows")
+        _fail(_("the file has a header row but no data rows"))
     return Table(headers, rows)
 
 
 def _too_many(max_rows: int) -> NoReturn:
     """Refuse a file with more data rows than allowed."""
-    _fail(f"more than {max_rows:,} data rows; split the file or import a shorter period")
+    _fail(
+        _(
+            "more than %(count)s data rows; split the file or import a shorter period",
+            count=count_text(max_rows),
+        )
+    )
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -408,12 +493,12 @@ def _decode(data: bytes) -> tuple[str, str]:
         try:
             return data.decode("utf-16"), "UTF-16"
         except UnicodeDecodeError:
-            _fail("the file starts like UTF-16 text but is not valid UTF-16")
+            _fail(_("the file starts like UTF-16 text but is not valid UTF-16"))
     if wide := _utf16_without_mark(data):
         try:
             return data.decode(wide), "UTF-16 (without byte order mark)"
         except UnicodeDecodeError:
-            _fail("the file looks like UTF-16 text without a byte order mark but is not valid")
+            _fail(_("the file looks like UTF-16 text without a byte order mark but is not valid"))
     try:
         return data.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError:
@@ -423,15 +508,19 @@ def _decode(data: bytes) -> tuple[str, str]:
         bad = NOT_UTF8.search(text)
         assert bad is not None  # the strict decoding above failed
         line = text.count("\n", 0, bad.start()) + 1
+        byte = f"0x{ord(bad.group()) - 0xDC00:02X}"
         raise TableError(
             [
                 Problem(
                     line,
                     None,
                     None,
-                    f"byte 0x{ord(bad.group()) - 0xDC00:02X} is not UTF-8, though the file "
-                    "is UTF-8 elsewhere (a value pasted from another program?); save the "
-                    'file again as "CSV UTF-8"',
+                    _(
+                        "byte %(byte)s is not UTF-8, though the file is UTF-8 elsewhere (a "
+                        'value pasted from another program?); save the file again as "CSV '
+                        'UTF-8"',
+                        byte=byte,
+                    ),
                 )
             ]
         )
@@ -480,23 +569,23 @@ def _sniff(text: str) -> str:
 def _stream_csv(data: bytes, max_rows: int, finder: _HeaderFinder) -> TableStream:
     """Delimited text as a TableStream, numbering rows by the line each record starts on."""
     if data.startswith(ZIP_MAGIC):
-        _fail("this is an Excel (XLSX) file, not CSV; upload it with the .xlsx extension")
+        _fail(_("this is an Excel (XLSX) file, not CSV; upload it with the .xlsx extension"))
     if data.startswith(OLE_MAGIC):
-        _fail("this is an old Excel (.xls) file, not CSV; save it as CSV or XLSX")
-    for signature, kind in BINARY_SIGNATURES.items():
+        _fail(_("this is an old Excel (.xls) file, not CSV; save it as CSV or XLSX"))
+    for signature, reason in BINARY_SIGNATURES.items():
         if data.startswith(signature):
-            _fail(f"this is {kind}, not a CSV file")
+            _fail(reason)
     text, encoding = _decode(data)
     sample = text[:4096]
     # A few are damage, named with their row and column below; many are a binary file.
     if len(CONTROL_CHARACTERS.findall(sample)) > max(len(sample) // 20, 4):
-        _fail("this is not a text (CSV) file: it holds binary data")
+        _fail(_("this is not a text (CSV) file: it holds binary data"))
     problems: list[Problem] = []
     records = _csv_records(text, problems)
     # Looking ahead only to find the header: a plain file's rows are read as they come.
     looked_at = list(itertools.islice(records, 1 if finder.names is None else HEADER_SEARCH))
     if not looked_at:
-        _fail("the file is empty")
+        _fail(_("the file is empty"))
     at = _header_at(finder, looked_at)
     first = looked_at[at]
     headers = _check_headers(list(first[1]), first[0])
@@ -529,9 +618,11 @@ def _csv_records(text: str, problems: list[Problem]) -> Iterator[tuple[int, list
             if any(values):
                 yield start, values
     except csv.Error as exc:
-        reason = 'quotes do not match (end a quoted value with " and double any " inside)'
+        reason = _('quotes do not match (end a quoted value with " and double any " inside)')
         if "field limit" in str(exc):
-            reason = "a value is longer than 10,000 characters"
+            reason = _(
+                "a value is longer than %(count)s characters", count=count_text(MAX_CELL_CHARS)
+            )
         problems.append(Problem(end + 1, None, None, reason))
         raise TableError(problems) from exc
 
@@ -545,19 +636,25 @@ def _read_xlsx(data: bytes, max_rows: int, sheet: str | None, finder: _HeaderFin
         try:
             workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many types on malformed input
-            raise TableError([Problem(None, None, None, UNREADABLE_XLSX)]) from exc
+            raise TableError([Problem(None, None, None, str(UNREADABLE_XLSX))]) from exc
         try:
             sheets = {worksheet.title: worksheet for worksheet in workbook.worksheets}
             if not sheets:
-                _fail("the workbook has no worksheets")
+                _fail(_("the workbook has no worksheets"))
             if sheet is not None and sheet not in sheets:
-                _fail(f'no worksheet named "{sheet}"; the workbook has: {", ".join(sheets)}')
+                _fail(
+                    _(
+                        'no worksheet named "%(sheet)s"; the workbook has: %(sheets)s',
+                        sheet=sheet,
+                        sheets=", ".join(sheets),
+                    )
+                )
             chosen = sheets[sheet] if sheet else next(iter(sheets.values()))
             return _read_sheet(chosen, max_rows, finder)
         except TableError:
             raise
         except Exception as exc:  # e.g. invalid XML or entities refused by defusedxml
-            raise TableError([Problem(None, None, None, UNREADABLE_XLSX)]) from exc
+            raise TableError([Problem(None, None, None, str(UNREADABLE_XLSX))]) from exc
         finally:
             workbook.close()
 
@@ -593,12 +690,12 @@ def _read_sheet(worksheet: Any, max_rows: int, finder: _HeaderFinder) -> Table:
     rows: list[tuple[int, list[object]]] = []
     problems: list[Problem] = []
     if headers is None:
-        _fail(f'the worksheet "{worksheet.title}" is empty')
+        _fail(_('the worksheet "%(sheet)s" is empty', sheet=worksheet.title))
     # max_col: cells right of the header (side notes, sums) are not data, and this bounds work.
     cells_by_row = worksheet.iter_rows(min_row=header_row + 1, max_col=len(headers))
     for number, cells in enumerate(cells_by_row, start=header_row + 1):
         if number > EXCEL_MAX_ROWS:
-            _fail("the worksheet claims more rows than Excel allows; it is damaged")
+            _fail(_("the worksheet claims more rows than Excel allows; it is damaged"))
         if cells is skipped:
             continue  # openpyxl gives one tuple of empty cells for every row the sheet skips
         skipped = cells

@@ -31,7 +31,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 from config import ConfigError
+from qa_app.uploads.counts import count_text
 
 EXCEL_MAX_COLUMNS = 16_384
 # Real workbooks expand 5-20x when unzipped; a zip bomb expands thousands of times.
@@ -82,54 +87,93 @@ DECLARABLE = {
     "utf-16-be": {"utf-16", "utf-16-be"},
 }
 
-UNREADABLE_XLSX = (
+# The reasons a workbook is refused, told in the reader's language when shown.
+UNREADABLE_XLSX = _l(
     "could not read this XLSX file; it may be damaged (open it in Excel and save it again)"
 )
-UNSAFE = "this XLSX file unpacks to far more data than its size suggests; refused as unsafe"
-DOCTYPE = (
+UNSAFE = _l("this XLSX file unpacks to far more data than its size suggests; refused as unsafe")
+DOCTYPE = _l(
     "this XLSX file declares XML entities (a document type declaration), which Excel never "
     "writes; refused as unsafe"
 )
-MACROS = "this is a macro-enabled workbook (.xlsm); save it in Excel as an Excel Workbook (.xlsx)"
-AS_CSV = "; save the sheet as CSV (UTF-8) and upload that"
-TOO_LARGE = f"this XLSX file unpacks to more than {MAX_EXPANDED_BYTES // 2**20} MB" + AS_CSV
-TOO_MANY_ELEMENTS = (
-    f"this XLSX file is too large to read as a workbook (more than {MAX_ELEMENTS:,} XML "
-    f"elements, about {MAX_ELEMENTS // 2:,} cells)" + AS_CSV
+MACROS = _l(
+    "this is a macro-enabled workbook (.xlsm); save it in Excel as an Excel Workbook (.xlsx)"
 )
-TOO_MANY_CELLS = f"a worksheet of this XLSX file has more than {MAX_CELLS:,} cells" + AS_CSV
-TOO_MANY_ROWS = f"a worksheet of this XLSX file has more than {MAX_ROWS:,} rows" + AS_CSV
-TOO_MANY_STRINGS = f"this XLSX file has more than {MAX_SHARED_STRINGS:,} different texts" + AS_CSV
+TOO_LARGE = _l(
+    "this XLSX file unpacks to more than %(size)d MB; save the sheet as CSV (UTF-8) and "
+    "upload that",
+    size=MAX_EXPANDED_BYTES // 2**20,
+)
+# The figures are grouped in the reader's language, so these are made when shown.
+TOO_MANY_ELEMENTS = LazyString(
+    lambda: _(
+        "this XLSX file is too large to read as a workbook (more than %(elements)s XML "
+        "elements, about %(cells)s cells); save the sheet as CSV (UTF-8) and upload that",
+        elements=count_text(MAX_ELEMENTS),
+        cells=count_text(MAX_ELEMENTS // 2),
+    )
+)
+TOO_MANY_CELLS = LazyString(
+    lambda: _(
+        "a worksheet of this XLSX file has more than %(count)s cells; save the sheet as CSV "
+        "(UTF-8) and upload that",
+        count=count_text(MAX_CELLS),
+    )
+)
+TOO_MANY_ROWS = LazyString(
+    lambda: _(
+        "a worksheet of this XLSX file has more than %(count)s rows; save the sheet as CSV "
+        "(UTF-8) and upload that",
+        count=count_text(MAX_ROWS),
+    )
+)
+TOO_MANY_STRINGS = LazyString(
+    lambda: _(
+        "this XLSX file has more than %(count)s different texts; save the sheet as CSV "
+        "(UTF-8) and upload that",
+        count=count_text(MAX_SHARED_STRINGS),
+    )
+)
+Fail = Callable[[object], NoReturn]
 
 
 def _support_part_too_large(name: str) -> str:
-    return (
-        f'the part "{name[:80]}" of this XLSX file has more than {MAX_SUPPORT_ELEMENTS:,} XML '
-        "elements, which no real workbook has; refused as unsafe"
+    return _(
+        'the part "%(part)s" of this XLSX file has more than %(count)s XML elements, which no '
+        "real workbook has; refused as unsafe",
+        part=name[:80],
+        count=count_text(MAX_SUPPORT_ELEMENTS),
     )
 
 
 def _encoding_refused(name: str, encoding: str) -> str:
-    return (
-        f'the part "{name[:80]}" of this XLSX file is saved as {encoding[:40]}, which Excel never '
-        "writes (only UTF-8 or UTF-16); open the file in Excel and save it again"
+    return _(
+        'the part "%(part)s" of this XLSX file is saved as %(encoding)s, which Excel never '
+        "writes (only UTF-8 or UTF-16); open the file in Excel and save it again",
+        part=name[:80],
+        encoding=encoding[:40],
     )
 
 
-def check_workbook(data: bytes, fail: Callable[[str], NoReturn]) -> None:
+def check_workbook(data: bytes, fail: Fail) -> None:
     """Call `fail` with the reason when `data` is not a workbook openpyxl may safely open."""
     if data.startswith(OLE_MAGIC):
         # Excel also wraps password-protected workbooks in this format.
         fail(
-            "this is an old Excel 97-2003 (.xls) file or a password-protected workbook; "
-            "save it as .xlsx without a password, or as CSV"
+            _(
+                "this is an old Excel 97-2003 (.xls) file or a password-protected workbook; "
+                "save it as .xlsx without a password, or as CSV"
+            )
         )
     if not data.startswith(ZIP_MAGIC):
-        looks_text = not any(byte < 9 for byte in data[:512])
-        hint = (
-            " (it looks like a text or CSV file; upload it with a .csv name)" if looks_text else ""
-        )
-        fail(f"this is not an XLSX workbook{hint}")
+        if not any(byte < 9 for byte in data[:512]):
+            fail(
+                _(
+                    "this is not an XLSX workbook (it looks like a text or CSV file; upload "
+                    "it with a .csv name)"
+                )
+            )
+        fail(_("this is not an XLSX workbook"))
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
@@ -166,7 +210,7 @@ class _Counts:
     row_cells: int = 0  # in the row still open
 
 
-def _check_archive(archive: zipfile.ZipFile, size: int, fail: Callable[[str], NoReturn]) -> None:
+def _check_archive(archive: zipfile.ZipFile, size: int, fail: Fail) -> None:
     members = archive.infolist()
     # zipfile stops at each member's declared size, so the declared sizes bound the work.
     expanded = sum(member.file_size for member in members)
@@ -194,7 +238,7 @@ def _looks_like_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
     return re.match(rb"\s*<[?!A-Za-z_]", head.replace(b"\x00", b"")) is not None
 
 
-def _workbook_parts(archive: zipfile.ZipFile, fail: Callable[[str], NoReturn]) -> set[str]:
+def _workbook_parts(archive: zipfile.ZipFile, fail: Fail) -> set[str]:
     """The workbook parts named in [Content_Types].xml (openpyxl parses them whole, whatever
     their root element); refuses macro-enabled workbooks."""
     try:
@@ -220,9 +264,7 @@ def _workbook_parts(archive: zipfile.ZipFile, fail: Callable[[str], NoReturn]) -
     return parts
 
 
-def _decoder(
-    name: str, head: bytes, fail: Callable[[str], NoReturn]
-) -> tuple[codecs.IncrementalDecoder, str, int]:
+def _decoder(name: str, head: bytes, fail: Fail) -> tuple[codecs.IncrementalDecoder, str, int]:
     """The decoder the XML parser would use for a part starting with `head`, its encoding,
     and the length of the byte order mark to skip."""
     if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
@@ -239,9 +281,7 @@ def _decoder(
     return codecs.getincrementaldecoder(encoding)("strict"), encoding, 0
 
 
-def _check_declaration(
-    name: str, text: str, encoding: str, fail: Callable[[str], NoReturn]
-) -> None:
+def _check_declaration(name: str, text: str, encoding: str, fail: Fail) -> None:
     """Refuse a part whose XML declaration names another encoding than its bytes are in."""
     declared = DECLARED.match(text)
     if declared is None:
@@ -259,7 +299,7 @@ def _scan_part(
     member: zipfile.ZipInfo,
     counts: _Counts,
     support: bool,
-    fail: Callable[[str], NoReturn],
+    fail: Fail,
 ) -> None:
     """Stream one XML part as the parser will read it: no DTD, no huge text node, and no more
     elements, cells, rows or shared strings than the limits allow. A `support` part (styles,
@@ -286,7 +326,12 @@ def _scan_part(
                 cut = max(buffer.rfind("<"), 0)
                 segment, carry = buffer[:cut], buffer[cut:]
                 if len(carry) > MAX_TEXT_RUN:
-                    fail("a cell of this XLSX file holds more than 1 MB of text; refused as unsafe")
+                    fail(
+                        _(
+                            "a cell of this XLSX file holds more than 1 MB of text; refused "
+                            "as unsafe"
+                        )
+                    )
                 _count(segment, counts, name, fail)
                 chunk = stream.read(CHUNK)
             carry += decoder.decode(b"", final=True)
@@ -295,7 +340,7 @@ def _scan_part(
     _count(carry, counts, name, fail)
 
 
-def _count(segment: str, counts: _Counts, name: str, fail: Callable[[str], NoReturn]) -> None:
+def _count(segment: str, counts: _Counts, name: str, fail: Fail) -> None:
     """Add what `segment` costs to `counts`; fail on a DTD or on any limit passed."""
     if "<!DOCTYPE" in segment or "<!ENTITY" in segment:
         fail(DOCTYPE)
@@ -316,8 +361,11 @@ def _count(segment: str, counts: _Counts, name: str, fail: Callable[[str], NoRet
         counts.row_cells = (counts.row_cells if index == 0 else 0) + cells
         if counts.row_cells > EXCEL_MAX_COLUMNS:
             fail(
-                f"a row of this XLSX file has more than {EXCEL_MAX_COLUMNS:,} cells; "
-                "this is not a table export"
+                _(
+                    "a row of this XLSX file has more than %(count)s cells; this is not a table "
+                    "export",
+                    count=count_text(EXCEL_MAX_COLUMNS),
+                )
             )
     if counts.cells > MAX_CELLS:
         fail(TOO_MANY_CELLS)

@@ -285,7 +285,7 @@ def test_the_cli_tells_a_refused_file(runner: Any, org: Organisation, tmp_path: 
     result = runner.invoke(args=["import-interactions", str(path)])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[1:] == [
-        "Nothing was imported: 2 problem(s) in zendesk.csv:",
+        "Nothing was imported: 2 problems in zendesk.csv:",
         f'  row 2, column "Assignee" ("Anna Smith"): {UNKNOWN_AGENT}',
         f'  row 3, column "Assignee" ("Ben Jones"): {UNKNOWN_AGENT}',
     ]

@@ -893,7 +893,7 @@ def test_cli_reports_every_problem_on_stderr_and_exits_1(
     path = write(tmp_path, f"{HEAD}\nghost;{NOV_2};1;60\nA-1;{NOV_3};-2;60\n", name="bad.csv")
     result = runner.invoke(args=["import-stats", str(path)])
     assert result.exit_code == 1
-    assert "Nothing was imported: 2 problem(s) in bad.csv:" in result.stderr
+    assert "Nothing was imported: 2 problems in bad.csv:" in result.stderr
     assert f'  row 2, column "Agent" ("ghost"): {UNKNOWN}' in result.stderr.splitlines()
     assert '  row 3, column "Calls Handled" ("-2"): negative count' in result.stderr.splitlines()
     assert "Imported" not in result.stdout

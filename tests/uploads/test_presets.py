@@ -130,7 +130,7 @@ def test_without_known_names_the_first_row_is_the_header_as_before() -> None:
     with pytest.raises(TableError) as caught:
         read_table(TITLED, "x.csv", max_bytes=10_000, max_rows=10)
     assert str(caught.value.problems[0]) == (
-        "row 4: 3 values but the header has 1 columns (unquoted separator?)"
+        "row 4: 3 values but the header has 1 column (unquoted separator?)"
     )
 
 

@@ -6,6 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import get_timezone
+from flask_babel import gettext as _
 
 from qa_app.api.errors import ApiError
 from qa_app.stats.services import period_bounds
@@ -15,10 +16,13 @@ ID = "int(max=2147483647)"
 
 
 def not_found(what: str) -> ApiError:
-    """404: the record does not exist, or it is outside the caller's scope (no probing)."""
-    return ApiError(
-        404, "not_found", f"There is no {what} with this id, or it is not yours to see."
-    )
+    """404: the record (`what`: "agent" or "evaluation") does not exist, or it is outside
+    the caller's scope (no probing)."""
+    if what == "agent":
+        message = _("There is no agent with this id, or it is not yours to see.")
+    else:
+        message = _("There is no evaluation with this id, or it is not yours to see.")
+    return ApiError(404, "not_found", message)
 
 
 def within_period(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from qa_app.api import representations
@@ -84,7 +85,7 @@ def create_interactions() -> ResponseReturnValue:
     except TableError as error:
         raise validation_error(error) from None
     except sa.exc.IntegrityError:
-        raise conflict("Another request stored some of these interactions meanwhile.") from None
+        raise conflict(_("Another request stored some of these interactions meanwhile.")) from None
     created = sum(1 for item in stored if item.created)
     body = {
         "data": [

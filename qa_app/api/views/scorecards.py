@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from qa_app.api import representations
@@ -54,5 +55,8 @@ def scorecard_version(slug: str, number: int) -> ResponseReturnValue:
             .options(joinedload(ScorecardVersion.scorecard))
         )
     if version is None:
-        raise ApiError(404, "not_found", f"Scorecard '{slug[:64]}' has no version {number}.")
+        message = _(
+            "Scorecard '%(slug)s' has no version %(number)s.", slug=slug[:64], number=number
+        )
+        raise ApiError(404, "not_found", message)
     return representations.scorecard_version(version)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from qa_app.api import representations
@@ -39,5 +40,5 @@ def post_stats() -> ResponseReturnValue:
     except TableError as error:
         raise validation_error(error) from None
     except sa.exc.IntegrityError:
-        raise conflict("Another request stored some of these agent-days meanwhile.") from None
+        raise conflict(_("Another request stored some of these agent-days meanwhile.")) from None
     return representations.stats_report(report)

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import gettext as _
+
 from qa_app.channels import CHANNELS
 from qa_app.errors import RuleError
 from qa_app.uploads.cells import ReadOptions
@@ -57,7 +59,9 @@ class PresetError(RuleError, ValueError):
     """A shipped preset file that is not valid: names the file and the key."""
 
     def __init__(self, file: str, key: str, reason: str) -> None:
-        super().__init__(f"preset {file}: {key}: {reason}")
+        super().__init__(
+            _("preset %(file)s: %(key)s: %(reason)s", file=file, key=key, reason=reason)
+        )
         self.file, self.key, self.reason = file, key, reason
 
 
@@ -164,7 +168,7 @@ def _keys(header: str) -> set[str]:
 def _text(file: str, data: Mapping[str, Any], key: str, default: str | None = None) -> str:
     value = data.get(key, default)
     if not isinstance(value, str) or not value.strip():
-        raise PresetError(file, key, "must be a non-empty text")
+        raise PresetError(file, key, _("must be a non-empty text"))
     return value.strip()
 
 
@@ -172,7 +176,8 @@ def _choice(file: str, data: Mapping[str, Any], key: str, allowed: Iterable[str]
     value = _text(file, data, key)
     allowed = tuple(allowed)
     if value not in allowed:
-        raise PresetError(file, key, f'"{value}" is not one of {", ".join(allowed)}')
+        reason = _('"%(value)s" is not one of %(choices)s', value=value, choices=", ".join(allowed))
+        raise PresetError(file, key, reason)
     return value
 
 
@@ -181,7 +186,7 @@ def _table(file: str, data: Mapping[str, Any], key: str) -> dict[str, str]:
     if not isinstance(value, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
-        raise PresetError(file, key, 'must be a table of "text" = "text"')
+        raise PresetError(file, key, _('must be a table of "text" = "text"'))
     return value
 
 
@@ -191,10 +196,11 @@ def parse_preset(file: str, data: Mapping[str, Any]) -> Preset:
     layout = _choice(file, data, "layout", LAYOUTS)
     source = _text(file, data, "source")
     if not source.startswith(("https://", "http://")):
-        raise PresetError(file, "source", "must be the URL of the layout's documentation")
+        raise PresetError(file, "source", _("must be the URL of the layout's documentation"))
     note = str(data.get("note", "")).strip()
     if layout == "representative" and not note:
-        raise PresetError(file, "note", "a representative layout must say what is not verified")
+        reason = _("a representative layout must say what is not verified")
+        raise PresetError(file, "note", reason)
     return _reading(
         file,
         data,
@@ -215,15 +221,18 @@ def parse_profile(source: str, data: Mapping[str, Any], file: str | None = None)
     timezone = data.get("timezone")
     if timezone is not None:
         if not isinstance(timezone, str) or not timezone.strip():
-            raise PresetError(where, "timezone", "must be a time zone name, e.g. Europe/Berlin")
+            reason = _("must be a time zone name, e.g. Europe/Berlin")
+            raise PresetError(where, "timezone", reason)
         try:
             ZoneInfo(timezone.strip())
         except (ZoneInfoNotFoundError, ValueError):
-            reason = f'"{timezone}" is not a time zone name (e.g. Europe/Berlin, UTC)'
+            reason = _(
+                '"%(value)s" is not a time zone name (e.g. Europe/Berlin, UTC)', value=timezone
+            )
             raise PresetError(where, "timezone", reason) from None
     headers = data.get("headers", [])
     if not isinstance(headers, list) or not all(isinstance(name, str) for name in headers):
-        raise PresetError(where, "headers", "must be a list of header names")
+        raise PresetError(where, "headers", _("must be a list of header names"))
     return _reading(
         where,
         data,
@@ -244,10 +253,11 @@ def _check_keys(
 ) -> None:
     for key in data:
         if key not in known:
-            raise PresetError(file, key, f"unknown key (known: {', '.join(sorted(known))})")
+            reason = _("unknown key (known: %(known)s)", known=", ".join(sorted(known)))
+            raise PresetError(file, key, reason)
     for key in required:
         if key not in data:
-            raise PresetError(file, key, "missing")
+            raise PresetError(file, key, _("missing"))
 
 
 def _reading(file: str, data: Mapping[str, Any], **about: Any) -> Preset:
@@ -255,57 +265,70 @@ def _reading(file: str, data: Mapping[str, Any], **about: Any) -> Preset:
     kind: Kind = _choice(file, data, "kind", KINDS)  # type: ignore[assignment]  # checked
     headers = _table(file, data, "columns")
     if not headers:
-        raise PresetError(file, "columns", "names no column")
+        raise PresetError(file, "columns", _("names no column"))
     for header, field in headers.items():
         if field not in FIELDS[kind]:
-            raise PresetError(file, f"columns.{header}", f'"{field}" is not a {kind} field')
+            reason = _('"%(field)s" is not a %(kind)s field', field=field, kind=kind)
+            raise PresetError(file, f"columns.{header}", reason)
     if "agent" not in headers.values():
-        raise PresetError(file, "columns", "names no column for the agent")
+        raise PresetError(file, "columns", _("names no column for the agent"))
     seen: dict[str, str] = {}
     for header in headers:
         key = normalise_header(header)
         if key in seen:
-            raise PresetError(file, f"columns.{header}", f'the same column as "{seen[key]}"')
+            reason = _('the same column as "%(column)s"', column=seen[key])
+            raise PresetError(file, f"columns.{header}", reason)
         seen[key] = header
     ignore = data.get("ignore", [])
     if not isinstance(ignore, list) or not all(isinstance(name, str) for name in ignore):
-        raise PresetError(file, "ignore", "must be a list of header names")
+        raise PresetError(file, "ignore", _("must be a list of header names"))
     for name in ignore:
         if normalise_header(name) in seen:
-            raise PresetError(file, f"ignore.{name}", "is also in columns")
+            raise PresetError(file, f"ignore.{name}", _("is also in columns"))
     units: dict[str, DurationUnit] = {}
     for field, unit in _table(file, data, "units").items():
         if field not in FIELDS[kind]:
-            raise PresetError(file, f"units.{field}", f'"{field}" is not a {kind} field')
+            reason = _('"%(field)s" is not a %(kind)s field', field=field, kind=kind)
+            raise PresetError(file, f"units.{field}", reason)
         if unit not in DURATION_UNITS:
-            raise PresetError(file, f"units.{field}", f'"{unit}" is not one of {DURATION_UNITS}')
+            reason = _('"%(value)s" is not one of %(choices)s', value=unit, choices=DURATION_UNITS)
+            raise PresetError(file, f"units.{field}", reason)
         units[field] = unit  # checked just above: a DurationUnit
     duration_unit = data.get("duration_unit")
     if duration_unit is not None and duration_unit not in DURATION_UNITS:
-        reason = f'"{duration_unit}" is not one of {", ".join(DURATION_UNITS)}'
+        reason = _(
+            '"%(value)s" is not one of %(choices)s',
+            value=duration_unit,
+            choices=", ".join(DURATION_UNITS),
+        )
         raise PresetError(file, "duration_unit", reason)
     date_order = data.get("date_order", "iso")
     orders = {"day-first": True, "month-first": False, "iso": None}
     if date_order not in orders:
-        raise PresetError(file, "date_order", f'"{date_order}" is not one of {", ".join(orders)}')
+        reason = _(
+            '"%(value)s" is not one of %(choices)s', value=date_order, choices=", ".join(orders)
+        )
+        raise PresetError(file, "date_order", reason)
     timestamps = _choice(file, {"timestamps": "local", **data}, "timestamps", TIMESTAMPS)
     channels: dict[str, str] = {}
     for word, channel in _table(file, data, "channels").items():
         if channel not in CHANNELS:
-            reason = f'"{channel}" is not one of {", ".join(CHANNELS)}'
+            reason = _(
+                '"%(value)s" is not one of %(choices)s', value=channel, choices=", ".join(CHANNELS)
+            )
             raise PresetError(file, f"channels.{word}", reason)
         channels[word.strip().casefold()] = channel
     if channels and "channel" not in headers.values():
-        raise PresetError(file, "channels", "the preset names no channel column")
+        raise PresetError(file, "channels", _("the preset names no channel column"))
     day_from_title = data.get("day_from_title")
     if day_from_title is not None and not (isinstance(day_from_title, str) and day_from_title):
-        raise PresetError(file, "day_from_title", "must be the label of a title line")
+        raise PresetError(file, "day_from_title", _("must be the label of a title line"))
     blanks = data.get("blanks", [])
     if not isinstance(blanks, list) or not all(isinstance(mark, str) for mark in blanks):
-        raise PresetError(file, "blanks", "must be a list of texts")
+        raise PresetError(file, "blanks", _("must be a list of texts"))
     min_match = data.get("min_match", MIN_MATCH)
     if not isinstance(min_match, int) or isinstance(min_match, bool) or min_match < 2:
-        raise PresetError(file, "min_match", "must be a whole number of at least 2")
+        raise PresetError(file, "min_match", _("must be a whole number of at least 2"))
     return Preset(
         kind=kind,
         headers=headers,
@@ -327,7 +350,9 @@ def load_preset(path: Path) -> Preset:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
-        raise PresetError(path.name, "(file)", f"not valid TOML: {error}") from None
+        raise PresetError(
+            path.name, "(file)", _("not valid TOML: %(error)s", error=error)
+        ) from None
     return parse_preset(path.name, data)
 
 
@@ -391,9 +416,11 @@ def day_in_titles(preset: Preset, titles: Sequence[str]) -> str:
         head, colon, rest = title.partition(":")
         if colon and normalise_header(head) == label and rest.strip():
             return rest.strip()
-    reason = (
-        f'the file looks like the export "{preset.title}", whose day is given by a title '
-        f'line "{preset.day_from_title}: …" above the header; the file has none'
+    reason = _(
+        'the file looks like the export "%(export)s", whose day is given by a title line '
+        '"%(label)s: …" above the header; the file has none',
+        export=preset.title,
+        label=preset.day_from_title,
     )
     raise TableError([Problem(None, None, None, reason)])
 
