@@ -41,7 +41,9 @@ TRANSLATED = [language for language in LANGUAGES if language != "en"]
 # Every placeholder a message may carry: %(name)s, %(num)d … and {name} (JavaScript strings).
 PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]?\d*(?:\.\d+)?[sdifr]|\{\w*\}")
 # A count written before a word, in a message that is not ngettext: "%(n)d agents".
-COUNT_WITH_NOUN = re.compile(r"%\(\w+\)d (?:[^\W\d]{2,}s\b|more\b)")
+# A count followed by a plural noun ("%(n)d agents") or "more"; a position ("column
+# %(index)d has no name") is an ordinal, not a count, and needs no plural.
+COUNT_WITH_NOUN = re.compile(r"%\((?!index\b|position\b)\w+\)d (?:[^\W\d]{2,}s\b|more\b)")
 
 Key = tuple[str | None, str]  # (context, msgid)
 

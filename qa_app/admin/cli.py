@@ -10,7 +10,6 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
-from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from qa_app.admin.identities import import_identities
@@ -101,7 +100,9 @@ def link_ids_command(file: Path, dry_run: bool) -> None:
             click.echo(f"  {problem}", err=True)
         if error.total > len(error.problems):
             more = error.total - len(error.problems)
-            click.echo("  " + _("… and %(num)d more", num=more), err=True)
+            click.echo(
+                "  " + ngettext("… and %(num)d more.", "… and %(num)d more.", more), err=True
+            )
         sys.exit(1)
     db.session.commit()
     verb = "Would add" if dry_run else "Added"

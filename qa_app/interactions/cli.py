@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import get_timezone, ngettext
-from flask_babel import gettext as _
 
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
@@ -56,7 +55,7 @@ def refuse(error: TableError, name: str) -> NoReturn:
         click.echo(f"  {problem}", err=True)
     if error.total > len(error.problems):
         more = error.total - len(error.problems)
-        click.echo("  " + _("… and %(num)d more", num=more), err=True)
+        click.echo("  " + ngettext("… and %(num)d more.", "… and %(num)d more.", more), err=True)
     sys.exit(1)
 
 
