@@ -239,12 +239,14 @@ def parse_percentage(value: object) -> Decimal:
     return number
 
 
-_TRUE = frozenset({"true", "yes", "y", "1", "ja", "j", "wahr", "on"})
-_FALSE = frozenset({"false", "no", "n", "0", "nein", "falsch", "off"})
+# Also the centre's languages: German, Polish, Finnish and Norwegian.
+_TRUE = frozenset({"true", "yes", "y", "1", "ja", "j", "wahr", "on", "tak", "kyllä", "k"})
+_FALSE = frozenset({"false", "no", "n", "0", "nein", "falsch", "off", "nie", "ei", "nei"})
 
 
 def parse_bool(value: object) -> bool:
-    """Yes/no from a checkbox, 1/0, or yes/no, true/false (also German ja/nein, wahr/falsch)."""
+    """Yes/no from a checkbox, 1/0, or yes/no, true/false (also ja/nein, wahr/falsch,
+    tak/nie, kyllä/ei, ja/nei)."""
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float) and value in (0, 1):

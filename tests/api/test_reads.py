@@ -124,6 +124,10 @@ def test_performance_is_exactly_the_agent_pages_figures(
     end = max(today, date(2026, 11, 30))
     answer = api_as(org.supervisor_a).get(f"{V1}/agents/{a1.id}/performance?from={start}&to={end}")
     assert answer.status_code == 200, answer.json
+    backwards = api_as(org.supervisor_a).get(
+        f"{V1}/agents/{a1.id}/performance?from={end}&to={start}"
+    )
+    assert _bad_parameter(backwards, "from") == "after 'to'"  # the translatable reason
     expected = _picture(app, a1, start, end)
     assert answer.json == {"agent_id": a1.id, "from": str(start), "to": str(end), **expected}
     # The numbers themselves: AHT = Σ handle / Σ contacts, never a mean of daily AHTs.

@@ -59,7 +59,7 @@ def test_the_issue_s_systems_are_shipped() -> None:
         ({"columns": {"Agent": "agent", "agent_": "agent"}}, "columns.agent_",
          'the same column as "Agent"'),
         ({"units": {"handle_seconds": "jiffies"}}, "units.handle_seconds",
-         '"jiffies" is not one of'),
+         '"jiffies" is not one of seconds, milliseconds, minutes, hours, day_fraction'),
         ({"channels": {"voice": "phone"}}, "channels", "the preset names no channel column"),
         ({"date_order": "sideways"}, "date_order", '"sideways" is not one of'),
         ({"ignore": ["Agent ID"]}, "ignore.Agent ID", "is also in columns"),

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from qa_app.api import representations
@@ -49,7 +50,7 @@ def agent_performance(agent_id: int) -> ResponseReturnValue:
     end = end or datetime.now(tz).date()
     start = start or default_start(end)
     if start > end:
-        raise invalid("from", start.isoformat(), f"after 'to' ({end.isoformat()})")
+        raise invalid("from", start.isoformat(), _("after 'to'"))
     # An agent's own token counts only the evaluations released to them, as their page does.
     filters = ReportFilters(
         start, end, tz, agent_id=agent_id, statuses=countable_statuses(current_user)

@@ -291,7 +291,11 @@ def _reading(file: str, data: Mapping[str, Any], **about: Any) -> Preset:
             reason = _('"%(field)s" is not a %(kind)s field', field=field, kind=kind)
             raise PresetError(file, f"units.{field}", reason)
         if unit not in DURATION_UNITS:
-            reason = _('"%(value)s" is not one of %(choices)s', value=unit, choices=DURATION_UNITS)
+            reason = _(
+                '"%(value)s" is not one of %(choices)s',
+                value=unit,
+                choices=", ".join(DURATION_UNITS),
+            )
             raise PresetError(file, f"units.{field}", reason)
         units[field] = unit  # checked just above: a DurationUnit
     duration_unit = data.get("duration_unit")
