@@ -19,6 +19,8 @@ from collections.abc import Hashable, Mapping, Sequence
 from enum import StrEnum
 from itertools import combinations
 
+from qa_app.stats.evidence import quantile
+
 DEFAULT_TOLERANCE_POINTS = 5.0
 DEFAULT_RESAMPLES = 1000
 DEFAULT_SEED = 20261207
@@ -184,12 +186,4 @@ def alpha_interval(
     if len(draws) < resamples / 2:
         return None
     tail = (1 - confidence) / 2
-    return _quantile(draws, tail), _quantile(draws, 1 - tail)
-
-
-def _quantile(ordered: Sequence[float], q: float) -> float:
-    """The q-quantile of sorted values, linear between ranks (numpy's default)."""
-    position = q * (len(ordered) - 1)
-    below = int(position)
-    above = min(below + 1, len(ordered) - 1)
-    return ordered[below] + (ordered[above] - ordered[below]) * (position - below)
+    return quantile(draws, tail), quantile(draws, 1 - tail)

@@ -120,10 +120,10 @@ def bootstrap_interval(
         for _ in range(resamples)
     )
     tail = (1 - confidence) / 2
-    return _quantile(draws, tail), _quantile(draws, 1 - tail)
+    return quantile(draws, tail), quantile(draws, 1 - tail)
 
 
-def _quantile(ordered: Sequence[float], q: float) -> float:
+def quantile(ordered: Sequence[float], q: float) -> float:
     """The q-quantile of sorted values, linear between ranks (numpy's default)."""
     position = q * (len(ordered) - 1)
     below = int(position)
@@ -210,12 +210,12 @@ def evaluations_needed(spread: float, half_width: float, confidence: float = CON
     (`MAX_EVALUATIONS_NEEDED` at most); 1 when there is no spread."""
     if spread <= 0:
         return 1
-    quantile = (1 + confidence) / 2
+    upper = (1 + confidence) / 2
     # t > z, so no n below the normal approximation's can do: start there and step up.
-    z = float(scipy_stats.norm.ppf(quantile))
+    z = float(scipy_stats.norm.ppf(upper))
     n = max(2, math.ceil((z * spread / half_width) ** 2))
     while n < MAX_EVALUATIONS_NEEDED:
-        if float(scipy_stats.t.ppf(quantile, n - 1)) * spread / math.sqrt(n) <= half_width:
+        if float(scipy_stats.t.ppf(upper, n - 1)) * spread / math.sqrt(n) <= half_width:
             return n
         n += 1
     return MAX_EVALUATIONS_NEEDED

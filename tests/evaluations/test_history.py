@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale, gettext
 
 from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import User
@@ -56,9 +57,9 @@ def _page(client: FlaskClient, path: str) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
-def _changes(page: str) -> list[str]:
-    """The change lines of the "Changes" list."""
-    part = page[page.index(">Changes<") :]
+def _changes(page: str, heading: str = "Changes") -> list[str]:
+    """The change lines of the "Changes" list (its heading in the page's language)."""
+    part = page[page.index(f">{heading}<") :]
     return [re.sub(r"\s+", " ", line).strip() for line in re.findall(r"<li>(.*?)</li>", part)]
 
 
@@ -123,7 +124,11 @@ def test_a_german_reader_gets_german_numbers(
     with app.app_context():
         db.session.get(User, org.agent_a1.id).locale = "de"
         db.session.commit()
-    lines = _changes(_page(sign_in_as(org.agent_a1), f"/evaluations/{rescored}/history"))
+    with app.test_request_context(), force_locale("de"):
+        heading = gettext("Changes")
+    assert heading != "Changes"  # the page is in German, heading and all
+    page = _page(sign_in_as(org.agent_a1), f"/evaluations/{rescored}/history")
+    lines = _changes(page, heading)
     assert any(line.endswith("83,3 → 50,0") for line in lines), lines
 
 

@@ -9,10 +9,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_date
 from flask import Flask
 from flask.testing import FlaskClient
 
 from qa_app.auth.models import Role, User
+from qa_app.day_range import FIRST_DAY
 from qa_app.extensions import db
 from qa_app.interactions.importer import import_interactions
 from qa_app.stats.importer import import_stats
@@ -144,7 +146,9 @@ def test_a_period_outside_the_range_is_a_400_not_a_500(
     for path in ("/dashboard/team", "/dashboard/centre"):
         answer = manager.get(f"{path}?start={day}&end={day}")
         assert answer.status_code == 400
-        assert "Choose a day from 2000-01-01 to " in answer.get_data(as_text=True)
+        # The first day in the reader's format: the manager reads US English, M/d/yyyy.
+        first = format_date(FIRST_DAY, "M/d/yyyy", locale="en")
+        assert f"Choose a day from {first} to " in answer.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])

@@ -30,8 +30,11 @@ from wtforms import HiddenField, PasswordField, StringField
 from wtforms.fields.core import UnboundField
 
 import qa_app
+from qa_app.auth.models import User
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
+from qa_app.scorecards.models import Scorecard
+from qa_app.scorecards.texts import SCORECARD_LANGUAGES
 from qa_app.stats.forms import mapping_form_class
 from qa_app.training.models import TrainingModule
 from tests.conftest import Organisation
@@ -447,11 +450,16 @@ def _api_interaction(ctx: Context, text: str, field: str, api_as: Any) -> Sweep:
 DRAFT = "/scorecards/test-call/draft"
 
 
-def _edit_draft(ctx: Context, path: str, data: dict[str, Any]) -> Any:
+def _start_draft(ctx: Context) -> FlaskClient:
+    """The manager, with a draft of test-call open."""
     manager = ctx.as_("manager")
     if manager.get(DRAFT).status_code != 200:
         submit(manager, "/scorecards/test-call", "/scorecards/test-call/draft/start", {})
-    return submit(manager, path, path, data)
+    return manager
+
+
+def _edit_draft(ctx: Context, path: str, data: dict[str, Any]) -> Any:
+    return submit(_start_draft(ctx), path, path, data)
 
 
 def _draft_then_published(ctx: Context) -> Sweep:
@@ -460,7 +468,9 @@ def _draft_then_published(ctx: Context) -> Sweep:
     _catalogue_has(ctx, "greeting-opening")  # named by test-call: publishing checks it
     before = read([(manager, DRAFT), (manager, DRAFT + "/preview")])
     response = submit(manager, DRAFT, DRAFT + "/publish", {})
-    assert stored(response).endswith("/scorecards/test-call")
+    assert stored(response).endswith("/scorecards/test-call"), manager.get(DRAFT).get_data(
+        as_text=True
+    )[-3000:]
     assert "Published version 2" in manager.get("/scorecards/test-call").get_data(as_text=True)
     pages = [(manager, "/scorecards/test-call"), (manager, "/scorecards/test-call/versions/2")]
     pages.append((ctx.as_("supervisor_a"), "/scorecards/test-call/versions/2"))
@@ -510,6 +520,57 @@ def _scorecard_slug(ctx: Context, text: str) -> Sweep:
 def _section_title(ctx: Context, text: str) -> Sweep:
     stored(_edit_draft(ctx, DRAFT + "/sections/0", {"title": text}))
     return _draft_then_published(ctx)
+
+
+# The translations of a scorecard's texts (issue 20): one field per language and text,
+# shown by the builder for the languages other than the card's own.
+TRANSLATION_FORMS = {
+    "DraftSettingsForm": ("settings", ("name", "description")),
+    "SectionForm": ("sections/0", ("title",)),
+    "CriterionForm": ("sections/0/criteria/0", ("label", "guidance")),
+}
+TRANSLATED_FIELDS = [
+    f"qa_app.scorecards.forms.{form}.{text}_{language}"
+    for form, (_path, texts) in TRANSLATION_FORMS.items()
+    for text in texts
+    for language in SCORECARD_LANGUAGES
+]
+
+
+@sweeps(*TRANSLATED_FIELDS)
+def _translation(ctx: Context, text: str, field: str) -> Sweep:
+    """A translation typed in the builder: shown escaped in its input, on the builder's
+    pages and, once published, to readers of that language. English is a translation of a
+    card written in another language, so for `_en` the card's language becomes German."""
+    name, language = field.rsplit("_", 1)
+    form = next(form for form, (_path, texts) in TRANSLATION_FORMS.items() if name in texts)
+    path = f"{DRAFT}/{TRANSLATION_FORMS[form][0]}"
+    _catalogue_has(ctx, "greeting-opening")  # the criterion names it
+    _start_draft(ctx)
+    if language == "en":
+        with ctx.app.app_context():
+            scorecard = db.session.scalar(sa.select(Scorecard).where(Scorecard.slug == "test-call"))
+            scorecard.draft = {**scorecard.draft, "language": "de"}
+            db.session.commit()
+    own = {
+        "DraftSettingsForm": {
+            "name": "Test call",
+            "description": "Inbound calls.",  # a translation needs the card's own text
+            "channels": ["phone"],
+            "pass_mark": 80,
+        },
+        "SectionForm": {"title": "Opening"},
+        "CriterionForm": CRITERION,
+    }[form]
+    stored(_edit_draft(ctx, path, {**own, field: text}))
+    editor = read([(ctx.as_("manager"), path)])
+    sweep = _draft_then_published(ctx)
+    sweep.responses.extend(editor)
+    for who in ("manager", "supervisor_a"):  # the published pages, read in that language
+        with ctx.app.app_context():
+            db.session.get_one(User, ctx.id(who)).locale = language
+            db.session.commit()
+    return sweep
 
 
 CRITERION = {
