@@ -142,6 +142,7 @@ def register_request_hooks(app: Flask) -> None:
     from qa_app.auth.models import Role
     from qa_app.channels import channel_name
     from qa_app.evaluations.models import DisputeStatus, EvaluationStatus
+    from qa_app.interactions.outcomes import nps_group
     from qa_app.labels import label_of
     from qa_app.main.navigation import nav_items
     from qa_app.notifications.services import unread_for_current_user
@@ -173,6 +174,7 @@ def register_request_hooks(app: Flask) -> None:
         action_label=action_label,
         entity_label=entity_label,
         composite_flag_label=composite_flag_label,
+        nps_group=nps_group,
     )
 
 

@@ -9,7 +9,7 @@ whole and nothing is queried per evaluation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 
@@ -43,8 +43,11 @@ def count_evaluations(filters: ReportFilters) -> int:
     return db.session.scalar(query) or 0
 
 
-def evaluation_rows(filters: ReportFilters) -> Iterator[EvaluationRow]:
-    """The evaluations, by id, with agent, team, evaluator and scorecard names."""
+def evaluation_rows(
+    filters: ReportFilters, texts: Mapping[int, VersionTexts]
+) -> Iterator[EvaluationRow]:
+    """The evaluations, by id, with agent, team, evaluator and scorecard names (the
+    scorecard's as `texts` give it, see `version_texts`)."""
     agent, evaluator = aliased(User), aliased(User)
     columns = {
         "id": Evaluation.id,
@@ -77,16 +80,16 @@ def evaluation_rows(filters: ReportFilters) -> Iterator[EvaluationRow]:
         .order_by(Evaluation.id)
         .execution_options(yield_per=YIELD_PER)
     )
-    names = {version_id: texts.name for version_id, texts in version_texts(filters).items()}
     for row in db.session.execute(query.add_columns(ScorecardVersion.id.label("version_id"))):
         values = row._asdict()
-        values["scorecard"] = names.get(values.pop("version_id"), row.scorecard)
+        shown = texts.get(values.pop("version_id"))
+        values["scorecard"] = shown.name if shown is not None else row.scorecard
         values["submitted_at"] = _local(row.submitted_at, filters.tz)
         values["interaction_at"] = _local(row.interaction_at, filters.tz)
         yield EvaluationRow(**values)
 
 
-def answer_rows(filters: ReportFilters) -> Iterator[AnswerRow]:
+def answer_rows(filters: ReportFilters, texts: Mapping[int, VersionTexts]) -> Iterator[AnswerRow]:
     """Every answer of the evaluations, by evaluation id, in scorecard order."""
     query = (
         sa.select(
@@ -118,7 +121,6 @@ def answer_rows(filters: ReportFilters) -> Iterator[AnswerRow]:
         )
         .execution_options(yield_per=YIELD_PER)
     )
-    texts = version_texts(filters)
     for *row, version_id in db.session.execute(query):
         answer = AnswerRow(*row)
         found = texts.get(version_id)
@@ -128,7 +130,9 @@ def answer_rows(filters: ReportFilters) -> Iterator[AnswerRow]:
         yield answer
 
 
-def criterion_columns(filters: ReportFilters) -> list[CriterionColumn]:
+def criterion_columns(
+    filters: ReportFilters, texts: Mapping[int, VersionTexts]
+) -> list[CriterionColumn]:
     """Every criterion key of the scorecard versions the evaluations were scored on, once:
     labelled as in the latest of those versions, placed where it first comes in scorecard
     (by name), section and criterion order."""
@@ -152,7 +156,6 @@ def criterion_columns(filters: ReportFilters) -> list[CriterionColumn]:
         .where(ScorecardCriterion.version_id.in_(versions))
         .order_by(ScorecardCriterion.version_id)
     ).all()
-    texts = version_texts(filters)
     latest = {row.key: row for row in rows}  # later versions overwrite earlier ones
     place: dict[str, tuple[str, int, int]] = {}
     for row in rows:

@@ -29,6 +29,7 @@ from qa_app.exports.queries import (
     criterion_columns,
     evaluation_rows,
     training_rows,
+    version_texts,
 )
 from qa_app.exports.rows import (
     AgentSummary,
@@ -144,13 +145,14 @@ def export_evaluations(
     """Write the evaluations workbook to `out` in `language` (default: the current one);
     the number of data rows of each sheet, by its English name."""
     with written_in(language), export_directory(current_app.config["SCRATCH_DIR"]) as scratch:
+        texts = version_texts(filters)  # the scorecards' texts in the workbook's language
         return write_evaluations_workbook(
             out,
             scratch=scratch,
             summaries=agent_summaries(filters),
             kpi_columns=kpi_columns(),
-            criteria=criterion_columns(filters),
-            evaluations=with_answers(evaluation_rows(filters), answer_rows(filters)),
+            criteria=criterion_columns(filters, texts),
+            evaluations=with_answers(evaluation_rows(filters, texts), answer_rows(filters, texts)),
             matrix=criteria_matrix(filters, no_team=_("No team"), all_teams=_("All teams")),
             training=training_rows(filters),
             today=datetime.now(filters.tz).date(),
@@ -193,14 +195,15 @@ def _export_feedback(agent: User, filters: ReportFilters, out: str | IO[bytes]) 
         kpis=kpi_comparisons(performance),
         min_evaluations=performance.min_evaluations,
     )
-    criteria = criterion_columns(own)
+    texts = version_texts(own)
+    criteria = criterion_columns(own, texts)
     with export_directory(current_app.config["SCRATCH_DIR"]) as scratch:
         return write_feedback_workbook(
             out,
             scratch=scratch,
             overview=overview,
             criteria=criteria,
-            evaluations=with_answers(evaluation_rows(own), answer_rows(own)),
+            evaluations=with_answers(evaluation_rows(own, texts), answer_rows(own, texts)),
             comparisons=criterion_comparisons(agent, own, criteria),
             description=_description(own),
             language=workbook_language(),

@@ -29,7 +29,7 @@ from wtforms.validators import (
 
 from qa_app.channels import CHANNEL_LABELS, CHANNELS
 from qa_app.i18n import format_number
-from qa_app.interactions.outcomes import CSAT_RANGE, NPS_RANGE, csat_positive_from
+from qa_app.interactions.outcomes import CSAT_RANGE, NPS_RANGE, csat_positive_from, read_csat
 from qa_app.uploads.transaction import UPLOAD_ACCEPT, FileOrHeld, date_order_field
 from qa_app.web.forms import LocaleDateTimeField, strip_whitespace, to_choices
 
@@ -108,10 +108,11 @@ class InteractionForm(FlaskForm):
     def outcomes(self, positive_from: float) -> dict[str, Any]:
         """The customer outcomes entered, each None when unknown; a score without an
         explicit answer counts as positive from `positive_from`."""
-        score = None if self.csat_score.data is None else float(self.csat_score.data)
-        positive = YES_NO_VALUES[self.csat_positive.data]
-        if positive is None and score is not None:
-            positive = score >= positive_from
+        score, from_score = read_csat(
+            None if self.csat_score.data is None else float(self.csat_score.data), positive_from
+        )
+        given = YES_NO_VALUES[self.csat_positive.data]
+        positive = from_score if given is None else given
         return {
             "csat_score": score,
             "csat_positive": positive,

@@ -33,6 +33,7 @@ OUTCOME_FIELDS = ("csat_score", "csat_positive", "nps_score", "resolved_first_co
 CSAT_RANGE = (0, 100)
 NPS_RANGE = (0, 10)
 DETRACTOR_AT_MOST = 6
+PROMOTER_FROM = 9
 DEFAULT_CSAT_POSITIVE_FROM = 4
 DEFAULT_REPEAT_CONTACT_DAYS = 7
 LOOKUP_CHUNK = 1000
@@ -136,6 +137,15 @@ def _number(
 def is_detractor(nps_score: int | None) -> bool | None:
     """Whether an NPS answer is a detractor's (0–6); None when there is no answer."""
     return None if nps_score is None else nps_score <= DETRACTOR_AT_MOST
+
+
+def nps_group(nps_score: int | None) -> str | None:
+    """ "detractor" (0–6), "passive" (7–8) or "promoter" (9–10); None without an answer."""
+    if nps_score is None:
+        return None
+    if nps_score <= DETRACTOR_AT_MOST:
+        return "detractor"
+    return "promoter" if nps_score >= PROMOTER_FROM else "passive"
 
 
 def repeat_contacts(

@@ -22,6 +22,7 @@ from qa_app.interactions.importer import ImportReport, import_interactions
 from qa_app.interactions.models import Interaction
 from qa_app.interactions.outcomes import (
     is_detractor,
+    nps_group,
     read_csat,
     read_nps,
     read_yes_no,
@@ -360,3 +361,9 @@ def test_the_api_refuses_outcomes_that_are_not_answers(
         (d["item"], d["field"], d["reason"]) for d in out_of_range.json["error"]["details"]
     ] == [(1, "nps_score", "an NPS answer is between 0 and 10")]
     assert outcomes(app) == {}
+
+
+def test_nps_answers_fall_into_three_groups() -> None:
+    assert [nps_group(n) for n in (None, 0, 6, 7, 8, 9, 10)] == [
+        None, "detractor", "detractor", "passive", "passive", "promoter", "promoter"
+    ]  # fmt: skip
