@@ -100,7 +100,7 @@ def measure(url: str, requests: int) -> dict[str, Any]:
             assert response.status_code == 200, f"{path}: {response.status_code}"
             counts.append(len(statements))
         pages[name] = {"path": path, **summary_ms(durations), "queries": max(counts)}
-        print(f"  {name:<17} {pages[name]}", flush=True)
+        print(f"  {name:<18} {pages[name]}", flush=True)
     with app.app_context():
         from qa_app.evaluations.models import Evaluation
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from qa_app.audit.changes import Vocabulary, event_changes
 from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import User
 from qa_app.evaluations.models import Assignment, Sample
@@ -154,6 +155,9 @@ def test_each_agent_gets_what_they_still_need(scored: dict[str, Any], app_contex
     }
     assert "per_agent" not in event.after
     assert event.after["assigned"] == sum(expected.values())
+    lines = [line.text for line in event_changes(None, event.after, Vocabulary("en", {}))]
+    assert "As many as each agent still needs – Interval ± points: 5" in lines
+    assert "As many as each agent still needs – At most, in all: 1,000" in lines
 
 
 def test_the_maximum_total_goes_to_the_most_needed_first(
