@@ -89,6 +89,8 @@ class Config:
         self.COMPOSITE_QA_WEIGHT = _int(env, "COMPOSITE_QA_WEIGHT", 60)
         self.COMPOSITE_KPI_WEIGHT = _int(env, "COMPOSITE_KPI_WEIGHT", 40)
         self.MIN_EVALUATIONS = _int(env, "MIN_EVALUATIONS", 3)
+        # ± points of the interval "How many evaluations are enough?" and sampling aim for.
+        self.EVALUATIONS_NEEDED_HALF_WIDTH = _int(env, "EVALUATIONS_NEEDED_HALF_WIDTH", 5)
         self.IMPORT_MAX_ROWS = _int(env, "IMPORT_MAX_ROWS", 200_000)
         self.PROXY_FIX_HOPS = _int(env, "PROXY_FIX_HOPS", 0)
         self.MAX_CONTENT_LENGTH = _int(env, "MAX_UPLOAD_MB", 16) * 1024 * 1024

@@ -4,8 +4,9 @@
 
 Each page is requested through the Flask test client by a signed-in user of the generated
 centre: the agent page `/stats/agents/<id>` and `/dashboard/team` as the first team's
-supervisor, `/dashboard/centre` as the manager, and the evaluation form
-`/evaluations/<id>/edit` of one of that supervisor's drafts. A few warm-up requests, then
+supervisor, `/dashboard/centre` as the manager, the evaluation form `/evaluations/<id>/edit`
+of one of that supervisor's drafts, and how many evaluations are enough (`/stats/needed`)
+for the supervisor's first team over all its evaluations. A few warm-up requests, then
 `--requests` timed ones; SQL statements are counted with a `before_cursor_execute`
 listener. Scaling ratio = p95 on the largest database / p95 on the smallest.
 """
@@ -65,6 +66,8 @@ def targets(app: Flask) -> dict[str, tuple[str, str]]:
         "agent page": (supervisor.email, f"/stats/agents/{agent_id}"),
         "team dashboard": (supervisor.email, "/dashboard/team"),
         "centre dashboard": ("manager@bench.test", "/dashboard/centre"),
+        # Every evaluation the first team ever had: the heaviest period the page can ask for.
+        "evaluations needed": (supervisor.email, "/stats/needed?start=2000-01-01"),
         "evaluation form": (supervisor.email, f"/evaluations/{draft_id}/edit"),
     }
 
@@ -97,7 +100,7 @@ def measure(url: str, requests: int) -> dict[str, Any]:
             assert response.status_code == 200, f"{path}: {response.status_code}"
             counts.append(len(statements))
         pages[name] = {"path": path, **summary_ms(durations), "queries": max(counts)}
-        print(f"  {name:<17} {pages[name]}", flush=True)
+        print(f"  {name:<18} {pages[name]}", flush=True)
     with app.app_context():
         from qa_app.evaluations.models import Evaluation
 

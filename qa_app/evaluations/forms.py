@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
@@ -28,6 +30,7 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from qa_app.channels import CHANNEL_LABELS
+from qa_app.evaluations.sample_needs import HALF_WIDTH_RANGE, MAX_TOTAL, ReachTarget
 from qa_app.evaluations.sampling import (
     MAX_DURATION_SECONDS,
     MAX_PER_AGENT,
@@ -41,6 +44,7 @@ from qa_app.evaluations.services import TEXT_LIMIT
 from qa_app.web.forms import (
     LocaleDateField,
     MultiCheckboxField,
+    required_data,
     strip_whitespace,
     to_choices,
     within_day_range,
@@ -148,16 +152,51 @@ class ResolveForm(FlaskForm):
     submit = SubmitField(_l("Decide"))
 
 
+# How a sample decides each agent's number of evaluations.
+FIXED = "fixed"
+TO_REACH = "to_reach"
+DEFAULT_MAX_TOTAL = 100
+
+
 class SampleForm(FlaskForm):
-    """Which team, period and how many evaluations per agent to draw."""
+    """Which team, period and how many evaluations per agent to draw: a fixed number, or what
+    each agent still needs for an interval of ±H points this month."""
 
     team_id = SelectField(_l("Team"), coerce=int, validators=[DataRequired()])
     period_start = LocaleDateField(_l("From"), validators=[DataRequired(), within_day_range])
     period_end = LocaleDateField(_l("To"), validators=[DataRequired(), within_day_range])
+    allocation = RadioField(
+        _l("How many per agent"),
+        default=FIXED,
+        choices=to_choices(
+            [
+                (FIXED, _l("The same number for every agent")),
+                (TO_REACH, _l("As many as each agent still needs to reach ±H points this month")),
+            ]
+        ),
+        validators=[AnyOf([FIXED, TO_REACH])],
+    )
     per_agent = IntegerField(
         _l("Evaluations per agent"),
         default=4,
-        validators=[DataRequired(), NumberRange(1, MAX_PER_AGENT)],
+        validators=[Optional(), NumberRange(1, MAX_PER_AGENT)],
+    )
+    half_width = IntegerField(
+        _l("Interval half-width H (points)"),
+        validators=[Optional(), NumberRange(*HALF_WIDTH_RANGE)],
+        description=_l(
+            "Counts the evaluations submitted in the month the period ends in, as the page "
+            "“How many evaluations are enough?” shows them."
+        ),
+    )
+    max_total = IntegerField(
+        _l("At most, in all"),
+        default=DEFAULT_MAX_TOTAL,
+        validators=[Optional(), NumberRange(1, MAX_TOTAL)],
+        description=_l(
+            "When the agents need more than this, those whose pass or fail is not known yet "
+            "come first, then those who need the most."
+        ),
     )
     seed = IntegerField(
         _l("Random seed"),
@@ -238,6 +277,31 @@ class SampleForm(FlaskForm):
             raise ValidationError(
                 _l("The longest duration is shorter than the shortest (%(low)d s).", low=low)
             )
+
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
+        """The fields and, for the chosen way of counting, the numbers it needs (an empty
+        optional field stops its own validators, so they are checked here)."""
+        valid = super().validate(extra_validators)
+        if self.allocation.data == TO_REACH:
+            needed = [
+                (self.half_width, _l("Choose the interval half-width to reach.")),
+                (self.max_total, _l("Choose the most evaluations to draw in all.")),
+            ]
+        else:
+            needed = [(self.per_agent, _l("Choose how many evaluations each agent gets."))]
+        for field, message in needed:
+            if field.data is None and not field.errors:
+                field.errors = [*field.errors, message]
+                valid = False
+        return valid
+
+    def how_many(self) -> int | ReachTarget:
+        """The validated number per agent, or the target to reach."""
+        if self.allocation.data == TO_REACH:
+            return ReachTarget(
+                required_data(self.half_width.data), required_data(self.max_total.data)
+            )
+        return required_data(self.per_agent.data)
 
     def filters(self) -> SampleFilters:
         """The validated filters."""

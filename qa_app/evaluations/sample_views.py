@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone, ngettext
 from flask_login import current_user
@@ -14,7 +14,8 @@ from qa_app.auth.access import role_required
 from qa_app.auth.models import EVALUATOR_ROLES
 from qa_app.evaluations.blueprint import bp
 from qa_app.evaluations.forms import SampleForm
-from qa_app.evaluations.sampling import draw_sample
+from qa_app.evaluations.sample_needs import ReachTarget
+from qa_app.evaluations.sampling import SampleResult, draw_sample
 from qa_app.extensions import db
 from qa_app.teams.models import Team
 from qa_app.teams.scope import teams_visible_to
@@ -37,15 +38,17 @@ def sample() -> ResponseReturnValue:
         form.period_end.data = today - timedelta(days=1)
         form.period_start.data = today - timedelta(days=30)
         form.due_on.data = today + timedelta(days=DUE_IN_DAYS)
+        form.half_width.data = current_app.config["EVALUATIONS_NEEDED_HALF_WIDTH"]
     if form.validate_on_submit():
         team = db.session.get_one(Team, form.team_id.data)
         seed = form.seed.data if form.seed.data is not None else secrets.randbelow(2**31)
+        how_many = form.how_many()
         with committing() as outcome:
             result = draw_sample(
                 team,
                 required_data(form.period_start.data),
                 required_data(form.period_end.data),
-                required_data(form.per_agent.data),
+                how_many,
                 seed,
                 current_user,
                 filters=form.filters(),
@@ -59,9 +62,10 @@ def sample() -> ResponseReturnValue:
                 seed=seed,
             )
         if outcome.saved:
-            short = sum(
-                1 for n in result.per_agent.values() if n < required_data(form.per_agent.data)
-            )
+            if isinstance(how_many, ReachTarget):
+                _explain_allocation(result)
+                return redirect(url_for("evaluations.queue"))
+            short = sum(1 for n in result.per_agent.values() if n < how_many)
             if short:
                 flash(
                     ngettext(
@@ -73,3 +77,32 @@ def sample() -> ResponseReturnValue:
                 )
             return redirect(url_for("evaluations.queue"))
     return render_template("evaluations/sample.html", form=form)
+
+
+def _explain_allocation(result: SampleResult) -> None:
+    """Say who got fewer evaluations than they need for ±H, and why."""
+    allocation = result.allocation
+    if allocation is None:
+        return
+    if allocation.short_of_total:
+        flash(
+            ngettext(
+                "The most in all was reached: %(num)d agent got fewer evaluations than they "
+                "need (those whose pass or fail is not known yet were served first, then those "
+                "who need the most).",
+                "The most in all was reached: %(num)d agents got fewer evaluations than they "
+                "need (those whose pass or fail is not known yet were served first, then those "
+                "who need the most).",
+                len(allocation.short_of_total),
+            ),
+            "warning",
+        )
+    if allocation.short_of_interactions:
+        flash(
+            ngettext(
+                "%(num)d agent had fewer interactions left to draw than they need.",
+                "%(num)d agents had fewer interactions left to draw than they need.",
+                len(allocation.short_of_interactions),
+            ),
+            "warning",
+        )

@@ -21,6 +21,13 @@ from qa_app.database import lowercase
 from qa_app.errors import RuleError
 from qa_app.evaluations.models import Assignment, Evaluation, Sample
 from qa_app.evaluations.queue import submitted_by_assignee
+from qa_app.evaluations.sample_needs import (
+    Allocation,
+    ReachTarget,
+    allocate,
+    month_of,
+    still_needed,
+)
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
 from qa_app.interactions.outcomes import DETRACTOR_AT_MOST
@@ -264,17 +271,19 @@ def _open_load(evaluator_ids: list[int]) -> dict[int, int]:
 
 @dataclass(frozen=True)
 class SampleResult:
-    """The sample row and how many interactions went to each agent."""
+    """The sample row, how many interactions went to each agent, and, for a sample to reach
+    ±H, who got fewer than they need and why."""
 
     sample: Sample
     per_agent: dict[int, int]
+    allocation: Allocation | None = None
 
 
 def draw_sample(
     team: Team,
     start: date,
     end: date,
-    per_agent: int,
+    per_agent: int | ReachTarget,
     seed: int,
     actor: User,
     *,
@@ -283,13 +292,16 @@ def draw_sample(
 ) -> SampleResult:
     """Assign up to `per_agent` unassigned, unevaluated interactions of each active agent of
     the team in [start, end] that pass `filters` to the team's supervisors, least loaded
-    first, due on `due_on`. Every problem with the request is refused at once, before
-    anything is written; the same seed and filters draw the same sample again."""
+    first, due on `due_on`; with a ReachTarget, as many as each agent still needs for ±H in
+    the month `end` is in (see `allocate`). Every problem with the request is refused at
+    once, before anything is written; the same seed and filters draw the same sample again."""
     filters = filters or SampleFilters()
     problems = filters.problems()
     if end < start:
         problems.insert(0, str(_l("The period ends before it starts.")))
-    if not 1 <= per_agent <= MAX_PER_AGENT:
+    if isinstance(per_agent, ReachTarget):
+        problems[:0] = per_agent.problems()
+    elif not 1 <= per_agent <= MAX_PER_AGENT:
         problems.insert(
             0,
             str(
@@ -349,11 +361,19 @@ def draw_sample(
         by_agent[agent_id].append((interaction_id, (channel, occurred_at.isocalendar()[:2])))
         channel_of[interaction_id] = channel
 
+    allocation = None
+    if isinstance(per_agent, ReachTarget):
+        allocation = _allocate_to_reach(team, end, per_agent, by_agent)
+        quota = allocation.counts
+    else:
+        quota = dict.fromkeys(by_agent, per_agent)
+
     sample = Sample(
         team_id=team.id,
         period_start=start,
         period_end=end,
-        per_agent=per_agent,
+        # A sample to reach ±H records the most that one agent got.
+        per_agent=per_agent if isinstance(per_agent, int) else max(quota.values(), default=0),
         seed=seed,
         created_by_id=actor.id,
     )
@@ -367,9 +387,11 @@ def draw_sample(
         ).all()
     )
     counts: dict[int, int] = {}
-    for agent_id in sorted(by_agent):
+    for agent_id in sorted(quota):
         # Seeded per agent: adding an agent to the team does not reshuffle the others.
-        picked = stratified_pick(by_agent[agent_id], per_agent, random.Random(f"{seed}:{agent_id}"))
+        picked = stratified_pick(
+            by_agent[agent_id], quota[agent_id], random.Random(f"{seed}:{agent_id}")
+        )
         counts[agent_id] = len(picked)
         for interaction_id in picked:
             evaluator = min(supervisors, key=lambda s: (load.get(s.id, 0), s.id))
@@ -390,11 +412,37 @@ def draw_sample(
         after={
             "team_id": team.id,
             "period": [start.isoformat(), end.isoformat()],
-            "per_agent": per_agent,
+            **(
+                {"to_reach": per_agent.as_record(*month_of(end))}
+                if isinstance(per_agent, ReachTarget)
+                else {"per_agent": per_agent}
+            ),
             "seed": seed,
             "assigned": sum(counts.values()),
             **({"filters": filters.as_record()} if filters.as_record() else {}),
             **({"due_on": due_on.isoformat()} if due_on else {}),
         },
     )
-    return SampleResult(sample, counts)
+    return SampleResult(sample, counts, allocation)
+
+
+def _allocate_to_reach(
+    team: Team,
+    end: date,
+    target: ReachTarget,
+    by_agent: dict[int, list[tuple[int, tuple[Hashable, Hashable]]]],
+) -> Allocation:
+    """Each agent's evaluations still needed for ±H in the month `end` is in, within the
+    interactions they have to draw and the maximum total; refused while the team's spread is
+    not known."""
+    needs = still_needed(team, *month_of(end), target.half_width)
+    known = [(agent_id, need) for agent_id, need in needs if need is not None]
+    if needs and not known:
+        raise SamplingError(
+            _l(
+                "No agent of the team has two scored evaluations this month yet, so the spread "
+                "of their scores is not known: draw a fixed number per agent first."
+            )
+        )
+    available = {agent_id: len(candidates) for agent_id, candidates in by_agent.items()}
+    return allocate(known, available, target.max_total)

@@ -111,7 +111,7 @@ def performance_by_agent(
 
 def qa_by_agent(filters: ReportFilters) -> dict[int, MeanWithInterval]:
     """Only the QA average of each agent with evaluations in the filters (one GROUP BY)."""
-    sums = _evaluation_sums(filters)
+    sums = evaluation_sums(filters)
     rows = db.session.execute(
         sa.select(sums.c.agent_id, sums.c.scored, sums.c.score_sum, sums.c.score_squares)
     )
@@ -121,7 +121,7 @@ def qa_by_agent(filters: ReportFilters) -> dict[int, MeanWithInterval]:
     }
 
 
-def _evaluation_sums(filters: ReportFilters) -> sa.Subquery:
+def evaluation_sums(filters: ReportFilters) -> sa.Subquery:
     """Per agent: evaluations, and the n, Σ score and Σ score² of those with a score (DESIGN.md:
     each evaluation once, all-N/A ones left out), the Σ of their versions' pass marks,
     pass/fail counts and critical failures."""
@@ -149,7 +149,7 @@ def _evaluation_sums(filters: ReportFilters) -> sa.Subquery:
 def _agent_rows(filters: ReportFilters, *, idle_agents: bool) -> list[sa.Row]:
     """The agents of the filters with their evaluation sums, by team and name; without
     `idle_agents`, only those with evaluations or statistics in the period."""
-    sums = _evaluation_sums(filters)
+    sums = evaluation_sums(filters)
     summed = [column for column in sums.c if column.name != "agent_id"]
     conditions: list[sa.ColumnElement[bool]] = [User.id.in_(filters.agent_ids())]
     if not idle_agents:

@@ -1,15 +1,26 @@
-"""Forms for statistics uploads, column mappings and KPI targets."""
+"""Forms for statistics uploads, column mappings, KPI targets and how many evaluations are
+enough."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, FloatField, HiddenField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    ValidationError,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from qa_app.evaluations.sample_needs import HALF_WIDTH_RANGE
 from qa_app.uploads.transaction import UPLOAD_ACCEPT, FileOrHeld, date_order_field
-from qa_app.web.forms import strip_whitespace, to_choices
+from qa_app.web.forms import LocaleDateField, strip_whitespace, to_choices, within_day_range
 
 SOURCE = [DataRequired(), Length(max=40), Regexp(r"^[A-Za-z0-9_. -]+$")]
 
@@ -69,3 +80,22 @@ def mapping_form_class(columns: list[str]) -> type[FlaskForm]:
             StringField(name, validators=[Optional(), Length(max=120)], filters=[strip_whitespace]),
         )
     return ColumnMappingForm
+
+
+class NeededForm(FlaskForm):
+    """The team, period and interval half-width of "How many evaluations are enough?"."""
+
+    class Meta:
+        csrf = False
+
+    team_id = SelectField(_l("Team"), coerce=int, validators=[Optional()])
+    start = LocaleDateField(_l("From"), validators=[Optional(), within_day_range])
+    end = LocaleDateField(_l("To"), validators=[Optional(), within_day_range])
+    half_width = IntegerField(
+        _l("Interval ± points"), validators=[Optional(), NumberRange(*HALF_WIDTH_RANGE)]
+    )
+
+    def validate_end(self, field: LocaleDateField) -> None:
+        """The period must not end before it starts."""
+        if self.start.data and field.data and field.data < self.start.data:
+            raise ValidationError(_l("The period ends before it starts."))

@@ -17,6 +17,7 @@ from qa_app.auth.models import Role, User
 from qa_app.evaluations.permissions import countable_statuses
 from qa_app.extensions import db
 from qa_app.profiles.forms import editor_context, refused_file_editor
+from qa_app.stats import needed_views  # noqa: F401  (its routes join the blueprint)
 from qa_app.stats.agent_performance import agent_performance
 from qa_app.stats.blueprint import bp
 from qa_app.stats.daily_rows import StatsReport

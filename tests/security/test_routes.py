@@ -145,6 +145,7 @@ ROUTES: dict[str, Route] = {
     "stats.me": Route("GET", "/stats/me", AGENT),
     # Agent A1's page: their own, their supervisor's and the centre-wide roles'.
     "stats.agent": Route("GET", "/stats/agents/{agent_a1}", ALL),
+    "stats.needed": Route("GET", "/stats/needed", READERS),
     "dashboards.team": Route("GET", "/dashboard/team", READERS),
     "dashboards.centre": Route("GET", "/dashboard/centre", EDITORS),
     "training.index": Route("GET", "/training/", COACHED),
