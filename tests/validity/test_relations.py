@@ -68,10 +68,11 @@ def test_a_relation_is_the_difference_of_rates_with_newcombes_interval_and_fishe
 
 
 def test_unknown_outcomes_and_other_outcomes_count_on_no_side() -> None:
+    unknown_csat = {Outcome.CSAT_POSITIVE: None, Outcome.REPEAT_CONTACT: True}
     rows = [
-        AnswerOutcome(1, "greeting", 1.0, {Outcome.CSAT_POSITIVE: None, Outcome.REPEAT_CONTACT: True}),
+        AnswerOutcome(1, "greeting", 1.0, unknown_csat),
         AnswerOutcome(1, "greeting", 0.0, {Outcome.REPEAT_CONTACT: False}),
-    ]  # fmt: skip
+    ]
     (repeat,) = criterion_relations(rows)
     assert repeat.outcome == Outcome.REPEAT_CONTACT
     assert (repeat.met_positive, repeat.met_n, repeat.not_met_positive, repeat.not_met_n) == (
