@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from qa_app.extensions import db
 from qa_app.i18n import format_number, format_share
@@ -143,13 +144,17 @@ def reading_notes(report: ValidityReport) -> list[str]:
             "reaches %(share)s of its scale: yes on a yes/no criterion, 4 or 5 on a 1–5 scale.",
             share=format_share(MET_FROM),
         ),
-        _(
+        ngettext(
             "Flags control the false discovery rate (Benjamini–Hochberg at %(q)s over the "
-            "%(m)d relations tested at once): when many criteria are compared, a few would "
+            "%(num)d relation tested at once): when many criteria are compared, a few would "
             "look related by chance alone; of the relations flagged as clear, about 1 in 20 "
             "at most is expected to be such a fluke.",
+            "Flags control the false discovery rate (Benjamini–Hochberg at %(q)s over the "
+            "%(num)d relations tested at once): when many criteria are compared, a few would "
+            "look related by chance alone; of the relations flagged as clear, about 1 in 20 "
+            "at most is expected to be such a fluke.",
+            report.tests,
             q=format_share(FALSE_DISCOVERY_RATE),
-            m=report.tests,
         ),
         _(
             "No relation over enough data: the 95%% interval of the difference includes zero "
