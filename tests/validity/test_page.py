@@ -276,6 +276,13 @@ def test_the_workbook_is_reachable_from_the_page_and_the_exports_page(
     _status, document = page(manager)
     (form,) = document.xpath("//form[@data-download='validity']")
     assert form.get("action") == "/exports/validity"
+    # The page's own form, as a browser sends it, downloads the workbook of its filters.
+    fields = {field.get("name"): field.get("value") for field in form.xpath(".//input")}
+    assert fields["start"] == PERIOD[0].isoformat()
+    response = manager.post("/exports/validity", data=fields)
+    response.get_data()
+    response.close()
+    assert response.status_code == 200 and response.mimetype == XLSX
     exports = lxml.html.fromstring(manager.get("/exports/").get_data(as_text=True))
     assert exports.xpath("//a[@href='/exports/validity']")
     listed = lxml.html.fromstring(manager.get("/exports/validity").get_data(as_text=True))
