@@ -109,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.stats.views import bp as stats_bp
     from qa_app.teams.views import bp as teams_bp
     from qa_app.training.views import bp as training_bp
+    from qa_app.validity.views import bp as validity_bp
 
     for blueprint in (
         auth_bp,
@@ -125,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
         coaching_bp,
         exports_bp,
         dashboards_bp,
+        validity_bp,
         api_tokens_bp,
         privacy_bp,
         profiles_bp,

@@ -26,7 +26,7 @@ from qa_app.dashboards.panels import (
     queue_count_in,
 )
 from qa_app.dashboards.team import SORT_KEYS, heat_map, team_table
-from qa_app.stats.filter_form import DashboardForm, set_filter_choices
+from qa_app.stats.filter_form import DashboardForm, read_dashboard_form
 from qa_app.stats.kpis import KPIS
 
 TEAM_READERS = (Role.ADMIN, Role.MANAGER, Role.SUPERVISOR)
@@ -35,17 +35,7 @@ CENTRE_READERS = (Role.ADMIN, Role.MANAGER)
 
 def _form() -> tuple[DashboardForm, bool]:
     """The filter form read from the query string; whether its values are usable."""
-    form = DashboardForm(request.args)
-    set_filter_choices(form, current_user)
-    valid = form.validate() if request.args else True
-    if not valid:
-        # Show the errors, but still the default view rather than nothing: a refused field
-        # (a day out of range, a team id that is no choice) is never used.
-        form.start.data = form.end.data = None
-        for field in form:
-            if field.errors:
-                field.data = field.default
-    return form, valid
+    return read_dashboard_form(request.args, current_user)
 
 
 @bp.route("/team")

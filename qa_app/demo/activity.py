@@ -41,6 +41,13 @@ EVALUATIONS_PER_MONTH = 4
 HELD_BACK_DAYS = 7
 # Share of contacts from the customer of the agent's contact before (repeat contacts).
 REPEAT_SHARE = 0.15
+# On evaluated contacts the customers' answers follow these criteria (met or not), and not
+# the others, so that the criterion validity page shows a clear relation for empathy and
+# resolution and none for a scripted closing line. The share of evaluated contacts whose
+# customer answered the CSAT survey, and of those with a first-contact resolution flag.
+CUSTOMERS_CARE_ABOUT = ("empathy", "resolution")
+EVALUATED_CSAT_SHARE = 0.9
+EVALUATED_FCR_SHARE = 0.6
 # Criterion keys (across the shipped scorecards) that a weakness pulls down.
 WEAKNESSES = {
     "empathy": ("empathy", "tone", "personalisation", "apology"),
@@ -115,6 +122,22 @@ def _customer_answers(
         interaction.resolved_first_contact = rng.random() < mood
 
 
+def _answers_follow_criteria(
+    interaction: Interaction, normalised: Mapping[str, float | None], rng: random.Random
+) -> None:
+    """The customer's answers on an evaluated contact: likelier positive, and resolved, where
+    empathy and resolution were met (r ≥ 0.75); the other criteria play no part."""
+    met = [(normalised.get(key) or 0.0) >= 0.75 for key in CUSTOMERS_CARE_ABOUT]
+    chance = 0.25 + 0.3 * sum(met)
+    interaction.csat_score = interaction.csat_positive = interaction.resolved_first_contact = None
+    if rng.random() < EVALUATED_CSAT_SHARE:
+        positive = rng.random() < chance
+        interaction.csat_score = float(rng.choice((4, 5)) if positive else rng.choice((1, 2, 3)))
+        interaction.csat_positive = positive
+    if rng.random() < EVALUATED_FCR_SHARE:
+        interaction.resolved_first_contact = rng.random() < 0.3 + 0.5 * met[-1]
+
+
 def _answer(criterion: Mapping[str, Any], profile: AgentProfile, rng: random.Random) -> object:
     """A plausible answer: the agent's level, minus a weakness, plus noise."""
     if criterion.get("na_allowed") and rng.random() < 0.35:
@@ -181,6 +204,7 @@ def seed_activity(seed: int, today: date) -> ActivitySummary:  # noqa: C901 - on
     # The customers' answers come from their own generator, so the rest of the demo stays
     # the same whatever they are.
     answers = random.Random(f"outcomes:{seed}")
+    evaluated_answers = random.Random(f"evaluated outcomes:{seed}")
     for agent in agents:
         last_customer: str | None = None
         team = next(team for team in teams if team.id == agent.team_id)
@@ -231,7 +255,10 @@ def seed_activity(seed: int, today: date) -> ActivitySummary:  # noqa: C901 - on
                 )
                 continue
             held = team.release_mode == "manual" and age <= HELD_BACK_DAYS
-            _evaluate(interaction, version, supervisor, manager, profile, age, rng, summary, held)
+            result = _evaluate(
+                interaction, version, supervisor, manager, profile, age, rng, summary, held
+            )
+            _answers_follow_criteria(interaction, result.normalised, evaluated_answers)
     db.session.flush()
     return summary
 
@@ -246,7 +273,7 @@ def _evaluate(
     rng: random.Random,
     summary: ActivitySummary,
     held: bool = False,
-) -> None:
+) -> EvaluationScore:
     definition = version.definition
     answers = {c["key"]: _answer(c, profile, rng) for _, c in iter_criteria(definition)}
     result = score_evaluation(definition, answers)
@@ -295,7 +322,7 @@ def _evaluate(
     )
     summary.evaluations += 1
     if age <= 10:
-        return  # still new feedback for the agent (or, held, not released yet)
+        return result  # still new feedback for the agent (or, held, not released yet)
     roll = rng.random()
     # Auto-failed evaluations are the ones agents challenge most.
     if manager is not None and roll < (0.3 if result.auto_failed else 0.05):
@@ -303,6 +330,7 @@ def _evaluate(
     elif roll < 0.95:
         evaluation.status = EvaluationStatus.ACKNOWLEDGED
         evaluation.acknowledged_at = submitted + timedelta(days=rng.randint(0, 4))
+    return result
 
 
 def _dispute(

@@ -44,3 +44,13 @@ class FeedbackForm(WorkbookLanguageForm):
 
     agent_id = SelectField(_l("Agent"), coerce=int, validators=[DataRequired()])
     submit = SubmitField(_l("Download feedback workbook"))
+
+
+class ValidityExportForm(WorkbookLanguageForm):
+    """The criterion validity workbook: period, team, scorecard and channel, each "all" by
+    default (choices set by the view)."""
+
+    team_id = SelectField(_l("Team"), coerce=int, validators=[InputRequired()])
+    scorecard = SelectField(_l("Scorecard"))
+    channel = SelectField(_l("Channel"))
+    submit = SubmitField(_l("Download workbook"))

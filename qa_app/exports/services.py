@@ -43,6 +43,7 @@ from qa_app.exports.rows import (
 from qa_app.exports.scratch import export_directory
 from qa_app.exports.sheet_language import SheetLanguage, sheet_language
 from qa_app.exports.sheets import DECIMAL, DURATION, PERCENT, SECONDS_PER_DAY, WHOLE
+from qa_app.exports.validity_workbook import write_validity_workbook
 from qa_app.exports.workbook import write_evaluations_workbook
 from qa_app.labels import label_of
 from qa_app.stats.agent_performance import (
@@ -55,6 +56,7 @@ from qa_app.stats.display import composite_flags_text, kpi_label
 from qa_app.stats.filters import ReportFilters
 from qa_app.stats.kpis import KPIS, KpiDefinition, KpiTotals
 from qa_app.training.models import ItemStatus, PlanStatus
+from qa_app.validity.report import reading_notes, validity_report
 
 NUMBER_FORMATS = {"seconds": DURATION, "per_hour": DECIMAL, "percent": PERCENT, "score": WHOLE}
 # The stored values the sheets name in the reader's language.
@@ -159,6 +161,24 @@ def export_evaluations(
             description=_description(filters),
             language=workbook_language(),
             progress=progress,
+        )
+
+
+def export_validity(
+    filters: ReportFilters, out: str | IO[bytes], *, language: str | None = None
+) -> dict[str, int]:
+    """Write the criterion validity workbook (the figures of the criterion validity page) to
+    `out` in `language` (default: the current one)."""
+    with written_in(language), export_directory(current_app.config["SCRATCH_DIR"]) as scratch:
+        report = validity_report(filters)
+        return write_validity_workbook(
+            out,
+            scratch=scratch,
+            report=report,
+            notes=reading_notes(report),
+            labels=(_("No team"), _("All teams shown")),
+            description=_description(filters),
+            language=workbook_language(),
         )
 
 

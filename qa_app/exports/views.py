@@ -28,15 +28,23 @@ from qa_app.database import snapshot_read
 from qa_app.exports.blueprint import bp
 from qa_app.exports.download_names import download_name
 from qa_app.exports.feedback_workbook import FEEDBACK_SHEETS, OVERVIEW
-from qa_app.exports.forms import ExportForm, FeedbackForm, PeriodForm, WorkbookLanguageForm
+from qa_app.exports.forms import (
+    ExportForm,
+    FeedbackForm,
+    PeriodForm,
+    ValidityExportForm,
+    WorkbookLanguageForm,
+)
 from qa_app.exports.services import (
     export_evaluations,
     export_feedback,
+    export_validity,
     feedback_filters,
     record_export,
     workbook_language,
 )
 from qa_app.exports.training_sheet import TRAINING
+from qa_app.exports.validity_workbook import CRITERIA_OUTCOMES, SCORE_OUTCOMES, VALIDITY_SHEETS
 from qa_app.exports.workbook import (
     ANSWERS,
     CHART,
@@ -75,6 +83,15 @@ FEEDBACK_SHEET_TEXTS = {
     CHART: _l("those averages as a bar chart, printed on a page of its own"),
 }
 
+VALIDITY_SHEET_TEXTS = {
+    CRITERIA_OUTCOMES: _l(
+        "each criterion against CSAT, first-contact resolution and repeat contacts: the rates "
+        "when met and not met, the difference with its interval (95%), the p-value and the "
+        "verdict"
+    ),
+    SCORE_OUTCOMES: _l("the QA score's correlation with CSAT and FCR per team, with intervals"),
+}
+
 
 def sheet_list(sheets: Sequence[str], texts: Mapping[str, object]) -> list[tuple[str, str]]:
     """Each sheet of a workbook, in order, named in the page's language, with what it
@@ -89,7 +106,7 @@ def index() -> ResponseReturnValue:
     """The evaluations workbook: choose the filters, then download it."""
     form = _export_form()
     if form.validate_on_submit():
-        filters = _export_filters(form)
+        filters = _export_filters(form, form.agent_id.data or None)
         language = form.language.data
         return send_workbook(
             lambda out: export_evaluations(filters, out, language=language),
@@ -141,6 +158,28 @@ def feedback() -> ResponseReturnValue:
     return page, 400 if form.errors else 200
 
 
+@bp.route("/validity", methods=["GET", "POST"])
+@role_required(*EXPORTERS)
+def validity() -> ResponseReturnValue:
+    """The criterion validity workbook: the figures of the criterion validity page."""
+    form = ValidityExportForm()
+    set_filter_choices(form, current_user)
+    _default_period(form)
+    _language_choices(form)
+    if form.validate_on_submit():
+        filters = _export_filters(form)
+        language = form.language.data
+        return send_workbook(
+            lambda out: export_validity(filters, out, language=language),
+            download_name("qa-criterion-validity", filters.start.isoformat(),
+                          filters.end.isoformat()),
+            lambda rows: record_export("export.validity", filters, rows, via="web"),
+        )  # fmt: skip
+    sheets = sheet_list(VALIDITY_SHEETS, VALIDITY_SHEET_TEXTS)
+    page = render_template("exports/validity.html", form=form, sheets=sheets)
+    return page, 400 if form.errors else 200
+
+
 def _export_form() -> ExportForm:
     """The form with the teams, agents, scorecards and channels the user may choose."""
     form = ExportForm()
@@ -151,7 +190,9 @@ def _export_form() -> ExportForm:
     return form
 
 
-def _export_filters(form: ExportForm) -> ReportFilters:
+def _export_filters(
+    form: ExportForm | ValidityExportForm, agent_id: int | None = None
+) -> ReportFilters:
     """The filters chosen, within the user's scope ("all" is None)."""
     scorecard_id = db.session.scalar(
         sa.select(Scorecard.id).where(Scorecard.slug == form.scorecard.data)
@@ -161,7 +202,7 @@ def _export_filters(form: ExportForm) -> ReportFilters:
         required_data(form.end.data),
         get_timezone(),
         team_id=form.team_id.data or None,
-        agent_id=form.agent_id.data or None,
+        agent_id=agent_id,
         scorecard_id=scorecard_id,
         channel=form.channel.data or None,
         scope=scope_of(current_user),

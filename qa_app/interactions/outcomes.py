@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
@@ -148,8 +148,19 @@ def nps_group(nps_score: int | None) -> str | None:
     return "promoter" if nps_score >= PROMOTER_FROM else "passive"
 
 
+class Contact(Protocol):
+    """What `repeat_contacts` reads of an interaction (a row of a query will do)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def customer_ref(self) -> str | None: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+
+
 def repeat_contacts(
-    interactions: Iterable[Interaction], days: int | None = None
+    interactions: Iterable[Contact], days: int | None = None
 ) -> dict[int, bool | None]:
     """Interaction id → whether its customer contacted the centre again within `days`
     (default `repeat_contact_days()`) after it: any later interaction with the same customer
@@ -160,7 +171,7 @@ def repeat_contacts(
     window = timedelta(days=repeat_contact_days() if days is None else days)
     asked = list(interactions)
     found: dict[int, bool | None] = {i.id: None for i in asked if not i.customer_ref}
-    by_ref: dict[str, list[Interaction]] = defaultdict(list)
+    by_ref: dict[str, list[Contact]] = defaultdict(list)
     for interaction in asked:
         if interaction.customer_ref:
             by_ref[interaction.customer_ref].append(interaction)

@@ -74,3 +74,20 @@ class DashboardForm(FlaskForm):
             channel=self.channel.data or None,
             scope=scope_of(user),
         )
+
+
+def read_dashboard_form(args: Any, user: User) -> tuple[DashboardForm, bool]:
+    """The filter form read from a query string, and whether its values are usable.
+
+    When they are not, the errors show, but still the default view rather than nothing: a
+    refused field (a day out of range, a team id that is no choice) is never used.
+    """
+    form = DashboardForm(args)
+    set_filter_choices(form, user)
+    valid = form.validate() if args else True
+    if not valid:
+        form.start.data = form.end.data = None
+        for field in form:
+            if field.errors:
+                field.data = field.default
+    return form, valid

@@ -169,6 +169,8 @@ ROUTES: dict[str, Route] = {
     "coaching.acknowledge": Route("POST", "/coaching/{session_id}/acknowledge", AGENT),
     "exports.index": Route("GET", "/exports/", READERS),
     "exports.feedback": Route("GET", "/exports/feedback", READERS),
+    "exports.validity": Route("GET", "/exports/validity", READERS),
+    "validity.index": Route("GET", "/validity/", READERS),
     "audit_trail.index": Route("GET", "/audit/", EDITORS),
     "audit_trail.export": Route("POST", "/audit/export", EDITORS),
     "api_tokens.mine": Route("GET", "/account/tokens", ALL),

@@ -514,6 +514,12 @@ FORM_POSTS: dict[str, FormPost] = {
     "exports.feedback": FormPost(
         "supervisor_a", "/exports/feedback", {**PERIOD, "agent_id": "{agent_a1}"}, status=200
     ),
+    "exports.validity": FormPost(
+        "supervisor_a",
+        "/exports/validity",
+        {**PERIOD, "team_id": "0", "scorecard": "", "channel": ""},
+        status=200,
+    ),
     "audit_trail.export": FormPost(
         "manager", "/audit/export", {**PERIOD, "actor_id": "{supervisor_a}"}, status=200
     ),

@@ -1,0 +1,1 @@
+"""Criterion validity: do our criteria matter to customers?"""
