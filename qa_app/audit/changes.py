@@ -144,6 +144,7 @@ FIELD_LABELS: dict[str, Any] = {
     "display_name": _l("Name"),
     "role": _l("Role"),
     "external_id": _l("External id"),
+    "qa_lead": _l("QA lead"),
     "active": _l("Active"),
     "name": _l("Name"),
     "release_mode": _l("Release"),

@@ -35,6 +35,7 @@ from qa_app.evaluations.models import Evaluation, EvaluationStatus
 from qa_app.evaluations.services import Edit, submit
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
+from qa_app.notifications import events
 from qa_app.scorecards.models import ScorecardVersion
 from qa_app.scoring import EvaluationScore, iter_criteria, score_evaluation
 
@@ -146,6 +147,7 @@ def create_session(organiser: User, new: NewSession, today: date) -> Calibration
         },
         actor_id=organiser.id,
     )
+    events.calibration_invited(session)
     return session
 
 
@@ -318,6 +320,7 @@ def close_session(session: CalibrationSession, actor: User) -> None:
         after={"status": SessionStatus.CLOSED.value},
         actor_id=actor.id,
     )
+    events.calibration_closed(session)
 
 
 def promote_benchmark(item: CalibrationItem, actor: User) -> Evaluation:
