@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask_babel import get_timezone
+from flask_babel import get_timezone, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
@@ -102,10 +102,11 @@ class NewSessionForm(FlaskForm):
             raise ValidationError(_l("Tick at least one interaction to calibrate on."))
         if len(chosen) > MAX_ITEMS:
             raise ValidationError(
-                _l(
-                    "You ticked %(chosen)d interactions; a session holds at most %(most)d.",
+                lazy_ngettext(
+                    "A session holds at most %(num)d interaction; you ticked %(chosen)d.",
+                    "A session holds at most %(num)d interactions; you ticked %(chosen)d.",
+                    MAX_ITEMS,
                     chosen=len(chosen),
-                    most=MAX_ITEMS,
                 )
             )
 
@@ -118,7 +119,11 @@ class NewSessionForm(FlaskForm):
             raise ValidationError(_l("Invite at least two evaluators (the expert counts)."))
         if len(people) > MAX_PARTICIPANTS:
             raise ValidationError(
-                _l("A session takes at most %(most)d participants.", most=MAX_PARTICIPANTS)
+                lazy_ngettext(
+                    "A session takes at most %(num)d participant.",
+                    "A session takes at most %(num)d participants.",
+                    MAX_PARTICIPANTS,
+                )
             )
 
     def validate_due_on(self, field: LocaleDateField) -> None:

@@ -60,6 +60,7 @@ def test_leaving_the_supervisor_role_drops_the_qa_lead(
     supervisor = org.supervisor_none
     path = f"/admin/users/{supervisor.id}"
     assert post_form(admin, path, form_for(supervisor, qa_lead="y")).status_code == 302
+    assert get_user(app, supervisor.id).qa_lead is True
     assert post_form(admin, path, form_for(supervisor, role="manager")).status_code == 302
     user = get_user(app, supervisor.id)
     assert (user.role, user.qa_lead) == ("manager", False)

@@ -304,7 +304,7 @@ def test_more_than_twenty_interactions_are_refused(
     data["interaction_ids"] = [str(i) for i in ids]
     response = post_form(sign_in_as(org.manager), "/calibration/new", data)
     assert response.status_code == 400
-    assert "You ticked 21 interactions; a session holds at most 20." in response.get_data(
+    assert "A session holds at most 20 interactions; you ticked 21." in response.get_data(
         as_text=True
     )
     assert _sessions(app) == 0
