@@ -258,6 +258,36 @@ def side_by_side(session: CalibrationSession, viewer: User) -> dict[int, list[Ot
     return dict(table)
 
 
+def session_for_page(session_id: int) -> CalibrationSession | None:
+    """A session with what its page shows loaded at once: interactions with their agents,
+    participants with their users (the page's queries do not grow with them)."""
+    return db.session.scalar(
+        sa.select(CalibrationSession)
+        .where(CalibrationSession.id == session_id)
+        .options(
+            sa.orm.selectinload(CalibrationSession.items)
+            .joinedload(CalibrationItem.interaction)
+            .joinedload(Interaction.agent),
+            sa.orm.selectinload(CalibrationSession.participants).joinedload(
+                CalibrationParticipant.user
+            ),
+            sa.orm.joinedload(CalibrationSession.version),
+            sa.orm.joinedload(CalibrationSession.expert),
+            sa.orm.joinedload(CalibrationSession.created_by),
+        )
+    )
+
+
+def my_scores(session: CalibrationSession, user: User) -> dict[int, CalibrationScore]:
+    """Item id → the user's scoring (draft or submitted) in the session, in one query."""
+    scores = db.session.scalars(
+        sa.select(CalibrationScore)
+        .join(CalibrationItem, CalibrationItem.id == CalibrationScore.item_id)
+        .where(CalibrationItem.session_id == session.id, CalibrationScore.user_id == user.id)
+    )
+    return {score.item_id: score for score in scores}
+
+
 def my_progress(session: CalibrationSession, user: User) -> Progress | None:
     """The viewer's own progress in the session (None when not taking part)."""
     if participant(session, user) is None:

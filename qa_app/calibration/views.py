@@ -25,6 +25,8 @@ from qa_app.calibration.pages import (
     evaluators,
     latest_versions,
     my_progress,
+    my_scores,
+    session_for_page,
     session_lists,
     side_by_side,
     submitted_counts,
@@ -70,7 +72,7 @@ def session_or_404(session_id: int) -> CalibrationSession:
     """A session the user may open; others' are 404 exactly like missing ones: the session
     routes take any signed-in role so that an agent (or an administrator) learns nothing,
     not even that calibration exists."""
-    session = db.session.get(CalibrationSession, session_id)
+    session = session_for_page(session_id)
     if session is None or not can_view(current_user, session):
         abort(404)
     return session
@@ -197,7 +199,7 @@ def session(session_id: int) -> ResponseReturnValue:
     """A session: its interactions with my progress on each; everyone's progress for its
     organiser; everyone's answers side by side once I may see them (services.sees_others)."""
     calibration = session_or_404(session_id)
-    mine = {item.id: score_of(item, current_user) for item in calibration.items}
+    mine = my_scores(calibration, current_user)
     counts = submitted_counts([calibration.id])
     progress = my_progress(calibration, current_user)
     today = today_local()

@@ -570,3 +570,30 @@ def test_the_overdue_flag_on_my_list(
         db.session.commit()
     assert "overdue" in sign_in_as(org.supervisor_a).get("/calibration/").get_data(as_text=True)
     assert "overdue" not in sign_in_as(org.supervisor_b).get("/calibration/").get_data(as_text=True)
+
+
+# --- queries ------------------------------------------------------------------------------
+
+
+def test_the_pages_queries_do_not_grow_with_sessions_or_interactions(
+    app: Flask,
+    org: Organisation,
+    make_calibration: Callable[..., int],
+    sign_in_as: Callable[[User], FlaskClient],
+) -> None:
+    from tests.support.queries import page_queries
+
+    manager = sign_in_as(org.manager)
+    small = make_calibration(
+        interactions=1, title="Small", scores={org.supervisor_a.id: [CLOSE[0]]}
+    )
+    one_session = page_queries(app, manager, "/calibration/")
+    small_page = page_queries(app, manager, f"/calibration/{small}")
+    large = make_calibration(interactions=4, title="Large", scores={org.supervisor_a.id: CLOSE * 2})
+    make_calibration(interactions=2, title="Closed", close=True)
+    assert page_queries(app, manager, "/calibration/") == one_session
+    assert page_queries(app, manager, f"/calibration/{large}") == small_page
+    participant = sign_in_as(org.supervisor_a)  # reads everyone's answers: submitted all
+    assert page_queries(app, participant, f"/calibration/{large}") == page_queries(
+        app, participant, f"/calibration/{small}"
+    )
