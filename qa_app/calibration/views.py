@@ -58,6 +58,7 @@ from qa_app.interactions.models import Interaction
 from qa_app.scoring import AnswerError, iter_criteria
 from qa_app.teams.scope import agents_visible_to, teams_visible_to
 from qa_app.web.forms import PostForm, to_choices
+from qa_app.web.params import LARGEST_ID
 from qa_app.web.transaction import committing
 
 __all__ = ["bp"]
@@ -120,8 +121,8 @@ def new() -> ResponseReturnValue:
     candidates = candidate_interactions(
         current_user,
         InteractionFilter(
-            team_id=form.team_id.data or None,
-            agent_id=form.agent_id.data or None,
+            team_id=_offered(form.team_id),
+            agent_id=_offered(form.agent_id),
             start=form.period_start.data,
             end=form.period_end.data,
             channel=form.channel.data or None,
@@ -171,14 +172,22 @@ def _create(
     )
 
 
+def _offered(field: Any) -> int | None:
+    """A filter's choice when it is one the form offers (never a number the database could
+    not hold); None for "all" and anything else."""
+    offered = {choice.value for choice in field.choices}
+    return field.data if field.data and field.data in offered else None
+
+
 def _ticked_ids() -> list[int]:
+    """The interactions ticked before (listed again even when the filter leaves them out)."""
     values = request.form.getlist("interaction_ids") if request.method == "POST" else []
-    return [int(value) for value in values if value.isdigit()]
+    return [int(value) for value in values if value.isdigit() and int(value) <= LARGEST_ID]
 
 
 def _fill_choices(form: NewSessionForm) -> None:
     form.scorecard_id.choices = to_choices(
-        (scorecard.id, scorecard.name) for scorecard, _version in latest_versions()
+        (scorecard.id, version.display_name) for scorecard, version in latest_versions()
     )
     teams = db.session.scalars(teams_visible_to(current_user)).all()
     form.team_id.choices = to_choices([(0, _("All teams")), *((t.id, t.name) for t in teams)])

@@ -597,3 +597,22 @@ def test_the_pages_queries_do_not_grow_with_sessions_or_interactions(
     assert page_queries(app, participant, f"/calibration/{large}") == page_queries(
         app, participant, f"/calibration/{small}"
     )
+
+
+def test_a_filter_or_tick_no_database_could_hold_is_ignored(
+    org: Organisation,
+    scorecard_id: int,
+    calls: dict[str, int],
+    sign_in_as: Callable[[User], FlaskClient],
+) -> None:
+    """A tampered number (beyond PostgreSQL's integer) names nothing: never a 500."""
+    huge = str(2**63)
+    manager = sign_in_as(org.manager)
+    data = {"team_id": huge, "agent_id": huge, "interaction_ids": [huge], "show": "y"}
+    shown = post_form(manager, "/calibration/new", data)
+    assert shown.status_code == 200
+    assert "CAL-a1" in shown.get_data(as_text=True)  # no filter applied
+    created = post_form(
+        manager, "/calibration/new", {**_new_session(org, scorecard_id, calls), **data}
+    )
+    assert created.status_code == 400
