@@ -118,6 +118,9 @@ class Config:
         self.PUBLIC_URL = env.get("PUBLIC_URL") or None
 
         self.DISPUTE_WINDOW_DAYS = _int(env, "DISPUTE_WINDOW_DAYS", 7)
+        # The tolerance band a new calibration session proposes (points on the 0–100 scale,
+        # DESIGN.md "Calibration"); each session keeps the one it was created with.
+        self.CALIBRATION_TOLERANCE_POINTS = _int(env, "CALIBRATION_TOLERANCE_POINTS", 5)
         # An open dispute older than this is flagged as overdue on its deciders' pages.
         self.DISPUTE_OVERDUE_DAYS = _int(env, "DISPUTE_OVERDUE_DAYS", 5)
         # Customer outcomes on interactions (qa_app.interactions.outcomes): the lowest CSAT
@@ -150,6 +153,11 @@ class Config:
         if self.SMTP_TLS not in SMTP_TLS_MODES:
             raise ConfigError(
                 f"SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)}, got {self.SMTP_TLS!r}"
+            )
+        if not 0 <= self.CALIBRATION_TOLERANCE_POINTS <= 100:
+            raise ConfigError(
+                "CALIBRATION_TOLERANCE_POINTS is points on the 0–100 scale: a whole number "
+                f"from 0 to 100, got {self.CALIBRATION_TOLERANCE_POINTS}"
             )
         if self.SMTP_HOST and not self.SMTP_SENDER:
             raise ConfigError(

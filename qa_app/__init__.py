@@ -94,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.api.views import bp as api_bp
     from qa_app.audit_trail.views import bp as audit_trail_bp
     from qa_app.auth.views import bp as auth_bp
+    from qa_app.calibration.views import bp as calibration_bp
     from qa_app.coaching.views import bp as coaching_bp
     from qa_app.dashboards.views import bp as dashboards_bp
     from qa_app.disputes.views import bp as disputes_bp
@@ -124,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
         stats_bp,
         training_bp,
         coaching_bp,
+        calibration_bp,
         exports_bp,
         dashboards_bp,
         validity_bp,

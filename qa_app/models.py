@@ -3,6 +3,13 @@
 from qa_app.api.models import ApiToken
 from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import AgentIdentity, Role, SignInThrottle, User, UserSession
+from qa_app.calibration.models import (
+    CalibrationAnswer,
+    CalibrationItem,
+    CalibrationParticipant,
+    CalibrationScore,
+    CalibrationSession,
+)
 from qa_app.coaching.models import CoachingSession
 from qa_app.evaluations.models import (
     Answer,
@@ -28,6 +35,11 @@ __all__ = [
     "Answer",
     "Assignment",
     "AuditEvent",
+    "CalibrationAnswer",
+    "CalibrationItem",
+    "CalibrationParticipant",
+    "CalibrationScore",
+    "CalibrationSession",
     "CoachingSession",
     "ColumnMapping",
     "Dispute",

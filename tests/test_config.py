@@ -97,3 +97,14 @@ def test_the_served_app_freezes_its_start_up_objects(tmp_path: Path) -> None:
     )
     assert int(result.stdout) > 10_000
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize("value", ["-1", "101"])
+def test_calibration_tolerance_is_points_on_the_scale(value: str) -> None:
+    config = DevelopmentConfig({"CALIBRATION_TOLERANCE_POINTS": value})
+    with pytest.raises(ConfigError, match="CALIBRATION_TOLERANCE_POINTS"):
+        config.validate()
+
+
+def test_calibration_tolerance_defaults_to_five_points() -> None:
+    assert DevelopmentConfig({}).CALIBRATION_TOLERANCE_POINTS == 5

@@ -35,6 +35,7 @@ RULE_ERRORS = [
     "qa_app.admin.services.AdminRuleError",
     "qa_app.teams.services.TeamRuleError",
     "qa_app.api.tokens.TokenRuleError",
+    "qa_app.calibration.services.CalibrationError",
     "qa_app.coaching.sessions.SessionRuleError",
     "qa_app.evaluations.sampling.SamplingError",
     "qa_app.evaluations.assignments.ReassignmentError",

@@ -69,6 +69,10 @@ class UserForm(FlaskForm):
             "The agent's login or id in the phone or ticket system, used to match statistics."
         ),
     )
+    qa_lead = BooleanField(
+        _l("QA lead"),
+        description=_l("A supervisor who is a QA lead runs calibration sessions, as managers do."),
+    )
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
@@ -90,6 +94,13 @@ class UserForm(FlaskForm):
         existing = db.session.scalar(sa.select(User.id).where(User.external_id == field.data))
         if existing is not None and (self.user is None or existing != self.user.id):
             raise ValidationError(_l("Another user already has this external id."))
+
+    def validate_qa_lead(self, field: Any) -> None:
+        """Only supervisors are named QA leads (managers run calibration anyway)."""
+        if field.data and self.role.data != Role.SUPERVISOR:
+            raise ValidationError(
+                _l("Only supervisors are named QA leads; managers run calibration sessions anyway.")
+            )
 
     def validate_team_id(self, field: Any) -> None:
         """Only agents belong to a team."""

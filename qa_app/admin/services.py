@@ -36,6 +36,7 @@ class UserData:
     role: Role
     team_id: int | None = None
     external_id: str | None = None
+    qa_lead: bool = False
 
 
 def temporary_password() -> str:
@@ -51,6 +52,7 @@ def user_snapshot(user: User) -> dict[str, Any]:
         "role": user.role,
         "team_id": user.team_id,
         "external_id": user.external_id,
+        "qa_lead": user.qa_lead,
         "active": user.active,
     }
 
@@ -67,6 +69,7 @@ def create_user(data: UserData, password: str | None = None) -> tuple[User, str 
         role=data.role.value,
         team_id=data.team_id if data.role == Role.AGENT else None,
         external_id=data.external_id or None,
+        qa_lead=data.qa_lead and data.role == Role.SUPERVISOR,
         password_hash=hash_password(password or temporary or ""),
         must_change_password=temporary is not None,
     )
@@ -111,7 +114,7 @@ def _check_teams_keep_a_supervisor(user: User) -> None:
 
 
 def update_user(user: User, data: UserData, actor: User) -> None:
-    """Change a user's e-mail, name, role, team and external id.
+    """Change a user's e-mail, name, role, team, external id and QA-lead flag.
 
     Leaving the agent role clears the team; leaving the supervisor role drops supervised teams.
     """
@@ -124,6 +127,8 @@ def update_user(user: User, data: UserData, actor: User) -> None:
     user.role = data.role.value
     user.team_id = data.team_id if data.role == Role.AGENT else None
     user.external_id = data.external_id or None
+    # Only supervisors are QA leads: leaving the role drops it.
+    user.qa_lead = data.qa_lead and data.role == Role.SUPERVISOR
     if data.role != Role.SUPERVISOR:
         user.supervised_teams.clear()
     old, new = changed_fields(before, user_snapshot(user))

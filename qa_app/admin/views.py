@@ -35,6 +35,7 @@ def _user_data(form: UserForm) -> UserData:
         role=Role(form.role.data),
         team_id=form.team_id.data or None,
         external_id=form.external_id.data or None,
+        qa_lead=bool(form.qa_lead.data),
     )
 
 

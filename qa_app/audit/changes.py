@@ -25,6 +25,10 @@ NOTHING = "–"
 # What each recorded action means, as a person would say it.
 ACTION_LABELS: dict[str, Any] = {
     "evaluation.started": _l("Evaluation started"),
+    "calibration.created": _l("Calibration session created"),
+    "calibration.scored": _l("Calibration interaction submitted"),
+    "calibration.closed": _l("Calibration session closed"),
+    "calibration.promoted": _l("Calibration benchmark promoted to an evaluation"),
     "evaluation.saved": _l("Draft saved"),
     "evaluation.submitted": _l("Evaluation submitted"),
     "evaluation.released": _l("Feedback released to the agent"),
@@ -93,6 +97,7 @@ ACTION_LABELS: dict[str, Any] = {
 # The kinds of record the trail names (AuditEvent.entity_type).
 ENTITY_LABELS: dict[str, Any] = {
     "evaluation": _l("Evaluation"),
+    "calibration_session": _l("Calibration session"),
     "user": _l("User"),
     "team": _l("Team"),
     "centre": _l("Whole centre"),
@@ -140,6 +145,7 @@ FIELD_LABELS: dict[str, Any] = {
     "display_name": _l("Name"),
     "role": _l("Role"),
     "external_id": _l("External id"),
+    "qa_lead": _l("QA lead"),
     "active": _l("Active"),
     "name": _l("Name"),
     "release_mode": _l("Release"),

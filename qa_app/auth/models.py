@@ -66,6 +66,8 @@ class User(UserMixin, Model):
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     locale: Mapped[str | None] = mapped_column(sa.String(10))
+    # A supervisor named as a QA lead runs calibration sessions (managers always may).
+    qa_lead: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set once when a departed agent is anonymised (qa_app.privacy); never cleared.

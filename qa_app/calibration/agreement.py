@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Mapping, Sequence
 from enum import StrEnum
 from itertools import combinations
+from typing import TypeVar
 
 from qa_app.stats.evidence import quantile
 
@@ -26,6 +27,7 @@ DEFAULT_RESAMPLES = 1000
 DEFAULT_SEED = 20261207
 
 Value = float  # an answer on its level's scale (r for criteria, the score for the overall)
+K = TypeVar("K", bound=Hashable)  # a criterion key, or (interaction, key) pairs
 Units = Sequence[Sequence[Value | None]]  # one row per unit (interaction), one value per rater
 
 
@@ -40,8 +42,8 @@ class Level(StrEnum):
 
 
 def deviations(
-    answers: Mapping[Hashable, float | None], benchmark: Mapping[Hashable, float | None]
-) -> dict[Hashable, float]:
+    answers: Mapping[K, float | None], benchmark: Mapping[K, float | None]
+) -> dict[K, float]:
     """Per criterion answered by both: 100 × (r − r_benchmark), in points."""
     return {
         key: 100 * (r - bench)
@@ -51,9 +53,9 @@ def deviations(
 
 
 def alignment(
-    answers: Mapping[Hashable, float | None],
-    benchmark: Mapping[Hashable, float | None],
-    weights: Mapping[Hashable, float],
+    answers: Mapping[K, float | None],
+    benchmark: Mapping[K, float | None],
+    weights: Mapping[K, float],
 ) -> float | None:
     """1 − Σ w·|r − r_bench| / Σ w over the criteria answered by both (1 = identical);
     None when they answered no criterion in common."""
@@ -65,8 +67,8 @@ def alignment(
 
 
 def within_tolerance(
-    answers: Mapping[Hashable, float | None],
-    benchmark: Mapping[Hashable, float | None],
+    answers: Mapping[K, float | None],
+    benchmark: Mapping[K, float | None],
     tolerance: float = DEFAULT_TOLERANCE_POINTS,
 ) -> float | None:
     """The share of criteria answered by both whose deviation is at most `tolerance`

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from qa_app.evaluations.answers import FormAnswers, read_form, to_form_value
 from qa_app.evaluations.models import Evaluation
@@ -87,3 +88,15 @@ def problem_messages(
             text = _("This answer is not valid.")
         messages.setdefault(key, []).append(text)
     return messages
+
+
+def refused_answers_message(problems: int, *, submitting: bool) -> str:
+    """What the scoring form flashes when the engine refuses its answers (the evaluation
+    form's and the calibration scoring form's)."""
+    if not submitting:
+        return _("Some answers are not valid; nothing was saved.")
+    return ngettext(
+        "%(num)d criterion needs an answer or a correction before submitting.",
+        "%(num)d criteria need an answer or a correction before submitting.",
+        problems,
+    )

@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale, get_timezone, ngettext
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -30,7 +30,12 @@ from qa_app.evaluations import (  # noqa: F401  (their routes join the blueprint
 )
 from qa_app.evaluations.answers import read_form
 from qa_app.evaluations.blueprint import bp
-from qa_app.evaluations.form_state import FormState, problem_messages, state_from_evaluation
+from qa_app.evaluations.form_state import (
+    FormState,
+    problem_messages,
+    refused_answers_message,
+    state_from_evaluation,
+)
 from qa_app.evaluations.forms import EvaluationTextsForm, StartEvaluationForm
 from qa_app.evaluations.history import (
     comparison,
@@ -160,16 +165,7 @@ def edit(evaluation_id: int) -> ResponseReturnValue:
     except AnswerError as error:
         db.session.rollback()
         state.errors.update(problem_messages(definition, error.problems))
-        flash(
-            ngettext(
-                "%(num)d criterion needs an answer or a correction before submitting.",
-                "%(num)d criteria need an answer or a correction before submitting.",
-                len(error.problems),
-            )
-            if submitting
-            else _("Some answers are not valid; nothing was saved."),
-            "danger",
-        )
+        flash(refused_answers_message(len(error.problems), submitting=submitting), "danger")
         return _render_form(evaluation, form, state), 400
     except (StaleEvaluation, sa.orm.exc.StaleDataError):
         db.session.rollback()

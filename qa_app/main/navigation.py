@@ -18,6 +18,7 @@ NAVIGATION = [
     ("disputes.index", _l("Disputes"), frozenset({Role.MANAGER, Role.SUPERVISOR})),
     ("training.index", _l("Training"), frozenset({Role.MANAGER, Role.SUPERVISOR})),
     ("coaching.index", _l("Coaching"), frozenset({Role.MANAGER, Role.SUPERVISOR})),
+    ("calibration.index", _l("Calibration"), frozenset({Role.MANAGER, Role.SUPERVISOR})),
     ("stats.import", _l("Statistics"), frozenset({Role.ADMIN, Role.MANAGER})),
     ("exports.index", _l("Exports"), frozenset({Role.ADMIN, Role.MANAGER, Role.SUPERVISOR})),
     ("feedback.inbox", _l("My feedback"), frozenset({Role.AGENT})),

@@ -17,6 +17,7 @@ from qa_app.notifications.models import NotificationKind
 from qa_app.notifications.services import notify
 
 if TYPE_CHECKING:
+    from qa_app.calibration.models import CalibrationSession
     from qa_app.coaching.models import CoachingSession
     from qa_app.evaluations.models import Dispute, Evaluation
     from qa_app.training.models import TrainingPlan
@@ -125,5 +126,47 @@ def assignments_due(evaluator: User, count: int, today: date) -> None:
         NotificationKind.ASSIGNMENTS_DUE,
         {"count": count},
         ("evaluations.queue", {}),
+        reminder_on=today,
+    )
+
+
+def _calibration_people(session: CalibrationSession) -> list[User]:
+    return [p.user for p in session.participants]
+
+
+def calibration_invited(session: CalibrationSession) -> None:
+    """Participants (the organiser aside): they are invited to score a calibration session."""
+    with db.session.no_autoflush:
+        notify(
+            [user for user in _calibration_people(session) if user.id != session.created_by_id],
+            NotificationKind.CALIBRATION_INVITED,
+            {
+                "organiser_id": session.created_by_id,
+                "title": session.title,
+                "due_on": session.due_on.isoformat() if session.due_on else None,
+                "count": len(session.items),
+            },
+            ("calibration.session", {"session_id": session.id}),
+        )
+
+
+def calibration_closed(session: CalibrationSession) -> None:
+    """Participants: the session is closed, everyone's answers and the results are ready."""
+    with db.session.no_autoflush:
+        notify(
+            _calibration_people(session),
+            NotificationKind.CALIBRATION_CLOSED,
+            {"title": session.title},
+            ("calibration.session", {"session_id": session.id}),
+        )
+
+
+def calibration_due(evaluator: User, count: int, today: date) -> None:
+    """Participant (daily): sessions due by tomorrow, or overdue, wait for their scoring."""
+    notify(
+        [evaluator],
+        NotificationKind.CALIBRATION_DUE,
+        {"count": count},
+        ("calibration.index", {}),
         reminder_on=today,
     )

@@ -20,7 +20,7 @@ from qa_app.notifications.models import NotificationKind
 from qa_app.scorecards.texts import localized
 
 # Parameters that hold a user's id: shown as that user's current display name.
-USER_PARAMS = ("agent_id", "coach_id", "evaluator_id", "resolver_id")
+USER_PARAMS = ("agent_id", "coach_id", "evaluator_id", "resolver_id", "organiser_id")
 
 
 def user_ids(params_list: Iterable[Mapping[str, Any]]) -> set[int]:
@@ -107,6 +107,41 @@ def text(kind: str, params: Mapping[str, Any], names: Mapping[int, str]) -> str:
             return ngettext(
                 "%(num)d assigned interaction is waiting for you to score it.",
                 "%(num)d assigned interactions are waiting for you to score them.",
+                count,
+            )
+        case NotificationKind.CALIBRATION_INVITED if params.get("due_on"):
+            return ngettext(
+                "%(organiser)s invited you to the calibration session “%(title)s”: score "
+                "%(num)d interaction by %(day)s.",
+                "%(organiser)s invited you to the calibration session “%(title)s”: score "
+                "%(num)d interactions by %(day)s.",
+                count,
+                organiser=name("organiser_id"),
+                title=str(params.get("title") or "–"),
+                day=_day(params.get("due_on")),
+            )
+        case NotificationKind.CALIBRATION_INVITED:
+            return ngettext(
+                "%(organiser)s invited you to the calibration session “%(title)s”: score "
+                "%(num)d interaction.",
+                "%(organiser)s invited you to the calibration session “%(title)s”: score "
+                "%(num)d interactions.",
+                count,
+                organiser=name("organiser_id"),
+                title=str(params.get("title") or "–"),
+            )
+        case NotificationKind.CALIBRATION_CLOSED:
+            return _(
+                "The calibration session “%(title)s” is closed: everyone's answers and the "
+                "results are ready.",
+                title=str(params.get("title") or "–"),
+            )
+        case NotificationKind.CALIBRATION_DUE:
+            return ngettext(
+                "%(num)d calibration session is due by tomorrow or overdue, and waits for "
+                "your scoring.",
+                "%(num)d calibration sessions are due by tomorrow or overdue, and wait for "
+                "your scoring.",
                 count,
             )
     return NotificationKind(kind).label

@@ -25,6 +25,9 @@ class NotificationKind(TitledEnum):
     PLAN_ACKNOWLEDGED = "plan_acknowledged"
     ITEMS_OVERDUE = "items_overdue"
     ASSIGNMENTS_DUE = "assignments_due"
+    CALIBRATION_INVITED = "calibration_invited"
+    CALIBRATION_CLOSED = "calibration_closed"
+    CALIBRATION_DUE = "calibration_due"
 
     __titles__ = {
         "feedback_released": _l("New feedback"),
@@ -35,11 +38,18 @@ class NotificationKind(TitledEnum):
         "plan_acknowledged": _l("Training plan acknowledged"),
         "items_overdue": _l("Training plan items overdue"),
         "assignments_due": _l("Interactions waiting to be scored"),
+        "calibration_invited": _l("Invitation to a calibration session"),
+        "calibration_closed": _l("Calibration results ready"),
+        "calibration_due": _l("Calibration scoring due"),
     }
 
 
 # The reminders `flask notifications remind` sends at most once a day per recipient.
-DAILY_KINDS = (NotificationKind.ITEMS_OVERDUE, NotificationKind.ASSIGNMENTS_DUE)
+DAILY_KINDS = (
+    NotificationKind.ITEMS_OVERDUE,
+    NotificationKind.ASSIGNMENTS_DUE,
+    NotificationKind.CALIBRATION_DUE,
+)
 
 
 def _in(column: str, values: Any) -> str:

@@ -75,6 +75,12 @@ REFERENCES: dict[str, str] = {
     "assignment.evaluator_id": RECORDS_MADE,
     "scorecard_version.published_by_id": RECORDS_MADE,
     "import_profile.updated_by_id": RECORDS_MADE,
+    # Calibration is the evaluator's practice on others' interactions: ids only.
+    "calibration_session.expert_id": RECORDS_MADE,
+    "calibration_session.created_by_id": RECORDS_MADE,
+    "calibration_session.closed_by_id": RECORDS_MADE,
+    "calibration_participant.user_id": RECORDS_MADE,
+    "calibration_score.user_id": RECORDS_MADE,
     # Exists only inside the transaction that anonymises the user: never anything to show.
     "audit_redaction.user_id": "none",
 }

@@ -23,7 +23,8 @@ notifications_group = AppGroup("notifications", help="Notifications: the daily r
     help="The day to remind for (YYYY-MM-DD; default today in the centre's time zone).",
 )
 def remind_command(day: datetime | None) -> None:
-    """Tell coaches of overdue plan items and evaluators of assignments due, once a day:
+    """Tell coaches of overdue plan items, evaluators of assignments due and participants of
+    calibration sessions due by tomorrow, once a day:
     run it daily (a second run on the same day adds nothing). E-mails go out after the
     commit when SMTP is configured."""
     today = day.date() if day is not None else centre_today()
@@ -33,3 +34,4 @@ def remind_command(day: datetime | None) -> None:
         f"Reminders for {today.isoformat()}: {result.overdue_items} about overdue plan items, "
         f"{result.assignments_due} about assignments due; {result.already_sent} already sent."
     )
+    click.echo(f"Calibration: {result.calibration_due} about sessions due by tomorrow.")

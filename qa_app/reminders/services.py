@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from qa_app.auth.models import User
+from qa_app.calibration.models import CalibrationParticipant, CalibrationSession, SessionStatus
 from qa_app.database import serialise
 from qa_app.evaluations.models import Assignment
 from qa_app.evaluations.queue import submitted_by_assignee
@@ -62,6 +63,22 @@ def assignments_due_by_evaluator(today: date) -> dict[int, int]:
     return {evaluator_id: count for evaluator_id, count in rows}
 
 
+def calibration_due_by_participant(today: date) -> dict[int, int]:
+    """Per participant, the open calibration sessions due by tomorrow (or overdue) in which
+    they have not submitted every interaction yet."""
+    rows = db.session.execute(
+        sa.select(CalibrationParticipant.user_id, sa.func.count())
+        .join(CalibrationSession, CalibrationSession.id == CalibrationParticipant.session_id)
+        .where(
+            CalibrationSession.status == SessionStatus.OPEN,
+            CalibrationSession.due_on <= today + timedelta(days=1),
+            CalibrationParticipant.submitted_at.is_(None),
+        )
+        .group_by(CalibrationParticipant.user_id)
+    )
+    return {user_id: count for user_id, count in rows}
+
+
 @dataclass(frozen=True)
 class Reminded:
     """How many reminders `remind` added, and how many it found already sent today."""
@@ -69,6 +86,7 @@ class Reminded:
     overdue_items: int
     assignments_due: int
     already_sent: int
+    calibration_due: int = 0
 
 
 def remind(today: date) -> Reminded:
@@ -90,6 +108,11 @@ def remind(today: date) -> Reminded:
             assignments_due_by_evaluator(today),
             events.assignments_due,
         ),
+        (
+            NotificationKind.CALIBRATION_DUE,
+            calibration_due_by_participant(today),
+            events.calibration_due,
+        ),
     ]
     ids = {user_id for _, counts, _ in wanted for user_id in counts}
     users = {user.id: user for user in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
@@ -106,5 +129,8 @@ def remind(today: date) -> Reminded:
             send(user, count, today)
             added[kind] += 1
     return Reminded(
-        added[NotificationKind.ITEMS_OVERDUE], added[NotificationKind.ASSIGNMENTS_DUE], skipped
+        added[NotificationKind.ITEMS_OVERDUE],
+        added[NotificationKind.ASSIGNMENTS_DUE],
+        skipped,
+        added[NotificationKind.CALIBRATION_DUE],
     )

@@ -377,6 +377,7 @@ def test_create_user_shows_a_temporary_password_once(
                 "role": "agent",
                 "team_id": org.team_a.id,
                 "external_id": "ACD-1001",
+                "qa_lead": False,
                 "active": True,
             },
         }

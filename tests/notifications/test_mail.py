@@ -216,3 +216,24 @@ def test_smtp_settings_come_from_the_environment() -> None:
         "pw",
         "qa@example.test",
     )
+
+
+def test_a_calibration_invitation_is_mailed_to_the_participants(
+    app: Flask, org: Organisation, inbox: Inbox
+) -> None:
+    """The organiser knows; the others read the session's title and its link."""
+    from tests.calibration.conftest import build_session
+
+    with app.app_context():
+        session = build_session(org, participants=[org.supervisor_a, org.manager], title="Dec")
+        db.session.commit()
+        session_id = session.id
+    assert [message["To"] for message in inbox.messages] == [org.supervisor_a.email]
+    message = inbox.messages[0]
+    assert message["Subject"] == "QA Coach: Invitation to a calibration session"
+    body = message.get_content()
+    assert (
+        f"{org.manager.display_name} invited you to the calibration session “Dec”: score "
+        "2 interactions." in body
+    )
+    assert f"https://qa.example.test/calibration/{session_id}" in body

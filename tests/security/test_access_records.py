@@ -211,6 +211,14 @@ UNOWNED = {
     "profiles.edit",
     "profiles.download",
     "profiles.delete",
+    # A calibration session belongs to its organiser and participants, not to a team's agent
+    # (its pages are 404 to agents whoever's calls it holds): tests/security/test_routes.py
+    # and tests/calibration/test_views.py cover who opens it.
+    "calibration.session",
+    "calibration.score",
+    "calibration.live_score",
+    "calibration.close",
+    "calibration.promote",
 }
 
 

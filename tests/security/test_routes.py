@@ -33,6 +33,11 @@ TOKEN = "/account/tokens/{token_id}"
 USER_TOKENS = "/admin/users/{agent_a1}/tokens"
 PROFILE = "/import-profiles/{profile_id}"
 NOTE = "/notifications/{notification_id}"
+CAL = "/calibration/{calibration_id}"
+CAL_ITEM = CAL + "/items/{calibration_item_id}"
+# A session page is 404 to whoever may not open it (agents above all: calibration never
+# reaches them); the open session of `_calibration_ids` has supervisors A and B taking part.
+CAL_HIDDEN = {"admin": 404, "agent": 404}
 # Endpoints served by Flask and Bootstrap-Flask for static files.
 STATIC_ENDPOINTS = {"static", "bootstrap.static"}
 
@@ -163,6 +168,18 @@ ROUTES: dict[str, Route] = {
     "training.acknowledge": Route("POST", PLAN + "/acknowledge", AGENT),
     "training.close": Route("POST", PLAN + "/close", EVALUATORS),
     "training.discard": Route("POST", PLAN + "/discard", EVALUATORS),
+    "calibration.index": Route("GET", "/calibration/", EVALUATORS),
+    # Supervisor A is no QA lead: only managers and QA leads open sessions.
+    "calibration.new": Route("GET", "/calibration/new", EVALUATORS, {"supervisor": 403}),
+    "calibration.session": Route("GET", CAL, ALL, CAL_HIDDEN),
+    "calibration.score": Route("GET", CAL_ITEM, ALL, {**CAL_HIDDEN, "manager": 404}),
+    "calibration.live_score": Route(
+        "POST", CAL_ITEM + "/score", ALL, {**CAL_HIDDEN, "manager": 404}
+    ),
+    "calibration.close": Route("POST", CAL + "/close", ALL, {**CAL_HIDDEN, "supervisor": 403}),
+    "calibration.promote": Route(
+        "POST", CAL_ITEM + "/promote", ALL, {**CAL_HIDDEN, "supervisor": 403}
+    ),
     "coaching.index": Route("GET", "/coaching/", COACHED),
     "coaching.new": Route("GET", "/coaching/agents/{agent_a1}/new", EVALUATORS),
     "coaching.detail": Route("GET", "/coaching/{session_id}", COACHED),
@@ -302,6 +319,29 @@ def _profile_id(app: Flask) -> int:
         return profile.id
 
 
+def _calibration_ids(app: Flask, org: Organisation, *, closed: bool = False) -> dict[str, int]:
+    """An open calibration session with supervisors A and B taking part (the manager
+    organises it) and its first interaction; `closed`: one closed with the manager as the
+    expert, who scored everything (for promoting)."""
+    from qa_app.extensions import db
+    from tests.calibration.conftest import build_session
+
+    expert = {"greeting": True, "empathy": 4}
+    with app.app_context():
+        if closed:
+            session = build_session(
+                org,
+                expert=org.manager,
+                scores={org.manager.id: [expert, expert]},
+                close=True,
+                title="Closed calibration",
+            )
+        else:
+            session = build_session(org, title="Open calibration")
+        db.session.commit()
+        return {"calibration_id": session.id, "calibration_item_id": session.items[0].id}
+
+
 def _notification_id(app: Flask, recipient: Any) -> int:
     """The id of the newest notification of `recipient` (the records give agent A1 some)."""
     from qa_app.extensions import db
@@ -358,6 +398,8 @@ def test_access(
         values["profile_id"] = _profile_id(app)
     if "{notification_id}" in route.path:
         values["notification_id"] = _notification_id(app, org.agent_a1)
+    if "{calibration_id}" in route.path:
+        values.update(_calibration_ids(app, org))
     client = app.test_client()
     if who != ANONYMOUS:
         assert sign_in(client, org.member(SIGNED_IN_AS[Role(who)]).email).status_code == 302

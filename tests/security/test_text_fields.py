@@ -673,6 +673,61 @@ def _session_text(ctx: Context, text: str, field: str) -> Sweep:
     return Sweep([(ctx.as_("supervisor_a"), session), (ctx.as_("agent_a1"), session)])
 
 
+# --- calibration ----------------------------------------------------------------------------
+
+
+@sweeps("qa_app.calibration.forms.NewSessionForm.title")
+def _calibration_title(ctx: Context, text: str) -> Sweep:
+    """Shown on the lists, the session page and in the participants' invitations."""
+    data = {
+        "title": text,
+        "scorecard_id": str(ctx.records["scorecard_id"]),
+        "interaction_ids": [str(ctx.records["interaction_id"])],
+        "participant_ids": [str(ctx.id("supervisor_a")), str(ctx.id("supervisor_b"))],
+        "expert_id": "0",
+        "tolerance_points": "5",
+        "submit": "y",
+    }
+    session = stored(submit(ctx.as_("manager"), "/calibration/new", "/calibration/new", data))
+    return Sweep(
+        [
+            (ctx.as_("manager"), "/calibration/"),
+            (ctx.as_("manager"), session),
+            (ctx.as_("supervisor_a"), "/calibration/"),
+            (ctx.as_("supervisor_a"), session),
+            (ctx.as_("supervisor_a"), "/notifications/"),
+        ]
+    )
+
+
+def _calibration_scored(ctx: Context, **fields: str) -> tuple[str, str]:
+    """Supervisor A submits the one interaction of a session with `fields` among the
+    answers (the session page then shows everyone's answers); (session, scoring) pages."""
+    from tests.calibration.conftest import build_session
+
+    with ctx.app.app_context():
+        calibration = build_session(ctx.org, interactions=1, title="Sweep")
+        db.session.commit()
+        session = f"/calibration/{calibration.id}"
+        scoring = f"{session}/items/{calibration.items[0].id}"
+        db.session.remove()
+    data = {"answer-greeting": "yes", "answer-empathy": "4", "submit": "y", "final": "y"}
+    stored(submit(ctx.as_("supervisor_a"), scoring, scoring, {**data, **fields}))
+    return session, scoring
+
+
+@sweeps("qa_app.calibration.forms.ScoringForm.overall_comment")
+def _calibration_overall_comment(ctx: Context, text: str) -> Sweep:
+    session, _scoring = _calibration_scored(ctx, overall_comment=text)
+    return Sweep([(ctx.as_("supervisor_a"), session)])
+
+
+@sweeps("calibration scoring form: comment-<criterion key>")
+def _calibration_comment(ctx: Context, text: str) -> Sweep:
+    session, _scoring = _calibration_scored(ctx, **{"comment-empathy": text})
+    return Sweep([(ctx.as_("supervisor_a"), session)])
+
+
 # --- statistics -----------------------------------------------------------------------------
 
 

@@ -29,6 +29,7 @@ from tests.security.test_routes import (
     ANONYMOUS,
     ROUTES,
     SIGNED_IN_AS,
+    _calibration_ids,
     _open_draft,
     _path,
     _profile_id,
@@ -200,6 +201,7 @@ def test_no_get_changes_the_database(
     taken after signing in (which writes its session and an audit row)."""
     ids = {**org.members(), **records, "scorecard": _open_draft(app, records["scorecard_id"])}
     ids["profile_id"] = _profile_id(app)
+    ids.update(_calibration_ids(app, org))
     user = None if role == ANONYMOUS else org.member(SIGNED_IN_AS[Role(role)])
     client, _ = _browser(app, user)
     headers = {}
@@ -499,6 +501,40 @@ FORM_POSTS: dict[str, FormPost] = {
     "coaching.acknowledge": FormPost(
         "agent_a1", "/coaching/{session_id}/acknowledge", {"comment": "Agreed."}
     ),
+    "calibration.new": FormPost(
+        "manager",
+        "/calibration/new",
+        {
+            "title": "December calibration",
+            "scorecard_id": "{scorecard_id}",
+            "team_id": "0",
+            "agent_id": "0",
+            "interaction_ids": ["{new_interaction_id}"],
+            "participant_ids": ["{supervisor_a}", "{manager}"],
+            "expert_id": "0",
+            "tolerance_points": "5",
+            "submit": "y",
+        },
+    ),
+    "calibration.score": FormPost(
+        "supervisor_a",
+        "/calibration/{calibration_id}/items/{calibration_item_id}",
+        {"answer-greeting": "yes", "save": "y"},
+    ),
+    "calibration.live_score": FormPost(
+        "supervisor_a",
+        "/calibration/{calibration_id}/items/{calibration_item_id}/score",
+        {"answer-greeting": "yes"},
+        status=200,
+        writes=False,
+    ),
+    "calibration.close": FormPost(
+        "manager", "/calibration/{calibration_id}/close", {"confirm": "y"}
+    ),
+    "calibration.promote": FormPost(
+        "manager",
+        "/calibration/{closed_calibration_id}/items/{closed_calibration_item_id}/promote",
+    ),
     "notifications.open_notification": FormPost(
         "agent_a1", "/notifications/{notification_id}/open"
     ),
@@ -584,6 +620,8 @@ def scene(
 
     make_token(org.agent_a1)
     profile_id = _profile_id(app)
+    calibration = _calibration_ids(app, org)
+    closed = _calibration_ids(app, org, closed=True)
     agent_a3 = make_user(Role.AGENT, org.team_a, email="a3@example.test")
     agent_gone = make_user(Role.AGENT, org.team_a, email="gone@example.test", active=False)
     with app.app_context():
@@ -639,6 +677,9 @@ def scene(
             ),
             "draft_lock": db.session.get(Evaluation, records["draft_id"]).lock_version,
             "disputed_lock": db.session.get(Evaluation, records["disputed_id"]).lock_version,
+            **calibration,
+            "closed_calibration_id": closed["calibration_id"],
+            "closed_calibration_item_id": closed["calibration_item_id"],
         }
 
 
