@@ -14,13 +14,14 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 
 from qa_app.auth.models import User
 from qa_app.calibration.agreement import Level, krippendorff_alpha
 from qa_app.calibration.models import CalibrationAnswer, CalibrationScore, CalibrationSession
 from qa_app.calibration.results import session_results
 from qa_app.extensions import db
-from qa_app.i18n import format_number
+from qa_app.i18n import format_number, format_share
 from qa_app.scorecards.models import Scorecard
 from tests.calibration.conftest import build_session
 from tests.conftest import Organisation
@@ -287,3 +288,18 @@ def test_agreement_page_without_sessions(app: Flask, org: Organisation, sign_in_
     response = sign_in_as(org.supervisor_none).get("/calibration/agreement")
     assert response.status_code == 200
     assert 'data-empty="sessions"' in response.get_data(True)
+
+
+def test_results_speak_the_readers_locale(
+    app: Flask, org: Organisation, sign_in_as: SignIn
+) -> None:
+    session_id = expert_session(app, org, close=True)
+    with app.app_context():
+        db.session.get_one(User, org.manager.id).locale = "de"
+        db.session.commit()
+    page = sign_in_as(org.manager).get(f"/calibration/{session_id}/results").get_data(True)
+    with app.test_request_context(), force_locale("de"):
+        expected = format_share(1 - 0.5 / 6, 1)
+    assert "," in expected
+    assert cell(page, f'data-participant="{org.supervisor_a.id}"', "alignment") == expected
+    assert cell(page, f'data-participant="{org.supervisor_b.id}"', "score_deviation") == "+33,3"
