@@ -211,6 +211,9 @@ UNOWNED = {
     "profiles.edit",
     "profiles.download",
     "profiles.delete",
+    # A calibration session belongs to its organiser and participants, not to an agent's
+    # team (tests/calibration/test_results_pages.py covers who may open its results).
+    "calibration.results",
 }
 
 
