@@ -68,7 +68,11 @@ def results(session_id: int) -> ResponseReturnValue:
     if not services.can_view(current_user, session):
         abort(404)
     if not services.sees_others(current_user, session):
-        return render_template("calibration/results_waiting.html", session=session)
+        return render_template(
+            "calibration/results_waiting.html",
+            session=session,
+            taking_part=services.participant(session, current_user) is not None,
+        )
     figures = session_results(session)
     items = db.session.scalars(
         sa.select(CalibrationItem)

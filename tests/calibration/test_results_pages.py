@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from flask_babel import force_locale
 
 from qa_app.auth.models import User
+from qa_app.calibration import services
 from qa_app.calibration.agreement import Level, krippendorff_alpha
 from qa_app.calibration.models import CalibrationAnswer, CalibrationScore, CalibrationSession
 from qa_app.calibration.results import session_results
@@ -117,20 +118,27 @@ def _name(app: Flask, user_id: int) -> str:
 
 
 def test_results_follow_the_blind_rule(app: Flask, org: Organisation, sign_in_as: SignIn) -> None:
-    # Open; A has submitted everything, B nothing; the manager organised it (not scoring).
+    # Open; A has submitted everything, B one call of two; the manager organised it (not
+    # scoring).
     with app.app_context():
-        session_id = build_session(
+        session = build_session(
             org,
             participants=[org.supervisor_a, org.supervisor_b],
             scores={org.supervisor_a.id: CLOSE},
-        ).id
+        )
+        b = db.session.get_one(User, org.supervisor_b.id)
+        services.save_score(session.items[0], b, FAR[0], {}, None, final=True)
+        session_id = session.id
         db.session.commit()
     path = f"/calibration/{session_id}/results"
-    for waiting in (org.supervisor_b, org.manager):
+    for waiting, sentence in (
+        (org.supervisor_b, "when you have submitted all your interactions or the session closes"),
+        (org.manager, "The results appear when the session closes."),  # organiser, not scoring
+    ):
         response = sign_in_as(waiting).get(path)
         assert response.status_code == 200
         page = response.get_data(True)
-        assert 'data-blind="waiting"' in page
+        assert 'data-blind="waiting"' in page and sentence in page
         assert "data-participant" not in page and "data-item" not in page
     seen = sign_in_as(org.supervisor_a).get(path).get_data(True)
     assert "data-blind" not in seen and f'data-participant="{org.supervisor_a.id}"' in seen
