@@ -20,10 +20,11 @@ from qa_app.auth.models import User
 from qa_app.calibration import services
 from qa_app.calibration.agreement import Level, krippendorff_alpha
 from qa_app.calibration.models import CalibrationAnswer, CalibrationScore, CalibrationSession
-from qa_app.calibration.results import session_results
+from qa_app.calibration.results import Drift, session_results
 from qa_app.extensions import db
 from qa_app.i18n import format_number, format_share
 from qa_app.scorecards.models import Scorecard
+from qa_app.stats.performance import MeanWithInterval
 from tests.calibration.conftest import build_session
 from tests.conftest import Organisation
 
@@ -311,3 +312,16 @@ def test_results_speak_the_readers_locale(
     assert "," in expected
     assert cell(page, f'data-participant="{org.supervisor_a.id}"', "alignment") == expected
     assert cell(page, f'data-participant="{org.supervisor_b.id}"', "score_deviation") == "+33,3"
+
+
+@pytest.mark.parametrize(
+    ("deviation", "reading"),
+    [
+        (MeanWithInterval(6.0, 8, 2.0, 10.0), "higher"),
+        (MeanWithInterval(-6.0, 8, -10.0, -2.0), "lower"),
+        (MeanWithInterval(1.0, 8, -3.0, 5.0), "in_line"),
+        (MeanWithInterval(12.0, 1), "too_few"),
+    ],
+)
+def test_drift_reading(deviation: MeanWithInterval, reading: str) -> None:
+    assert Drift(1, deviation).reading == reading
