@@ -19,8 +19,7 @@ from qa_app.calibration.results import evaluator_drift
 from qa_app.dashboards.centre import evaluator_consistency
 from qa_app.extensions import db
 from qa_app.stats.filters import ReportFilters
-from tests.calibration.conftest import build_session
-from tests.calibration.test_results_pages import CLOSE, EXPERT, FAR
+from tests.calibration.test_results_pages import expert_session
 from tests.conftest import Organisation
 from tests.support.exports_data import WEEK, seed_export_data
 from tests.support.queries import page_queries
@@ -41,21 +40,6 @@ def methods(page: str, *user_ids: int) -> list[str]:
     return [found[str(user_id)] for user_id in user_ids]
 
 
-def calibrate(app: Flask, org: Organisation, **kwargs: Any) -> int:
-    """A closed session, committed: the manager the expert, A close to them, B far."""
-    with app.app_context():
-        session = build_session(
-            org,
-            participants=[org.supervisor_a, org.supervisor_b],
-            expert=org.manager,
-            scores={org.manager.id: EXPERT, org.supervisor_a.id: CLOSE, org.supervisor_b.id: FAR},
-            close=True,
-            **kwargs,
-        )
-        db.session.commit()
-        return session.id
-
-
 def test_rows_say_which_method_they_use(
     app: Flask,
     org: Organisation,
@@ -68,9 +52,9 @@ def test_rows_say_which_method_they_use(
     assert methods(before, a, b) == ["centre", "centre"]
     assert "from calibration: same interactions as the benchmark" not in before
     # A session closed long before the period changes nothing.
-    calibrate(app, org, closed_at=datetime.now(UTC) - timedelta(days=200))
+    expert_session(app, org, close=True, closed_at=datetime.now(UTC) - timedelta(days=200))
     assert methods(client.get("/dashboard/centre").get_data(True), a, b) == ["centre"] * 2
-    calibrate(app, org, title="This week")
+    expert_session(app, org, close=True, title="This week")
     after = client.get("/dashboard/centre").get_data(True)
     assert methods(after, a, b) == ["calibration", "calibration"]
     assert "from calibration: same interactions as the benchmark" in after
@@ -87,7 +71,7 @@ def test_row_figures_are_evaluator_drift(
     org: Organisation,
     data: dict[str, Any],
 ) -> None:
-    session_id = calibrate(app, org)
+    session_id = expert_session(app, org, close=True)
     with app.test_request_context():
         _centre, rows = evaluator_consistency(ReportFilters(WEEK[0], WEEK[1]))
         expected = evaluator_drift([db.session.get_one(CalibrationSession, session_id)])
@@ -105,8 +89,8 @@ def test_query_count_does_not_grow_with_sessions(
     sign_in_as: SignIn,
 ) -> None:
     client = sign_in_as(org.manager)
-    calibrate(app, org)
+    expert_session(app, org, close=True)
     one = page_queries(app, client, "/dashboard/centre")
     for number in range(3):
-        calibrate(app, org, title=f"More {number}")
+        expert_session(app, org, close=True, title=f"More {number}")
     assert page_queries(app, client, "/dashboard/centre") == one
