@@ -13,6 +13,7 @@ data always give the same interval.
 
 from __future__ import annotations
 
+import math
 import random
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Mapping, Sequence
@@ -131,18 +132,23 @@ def _coincidences(units: Units) -> dict[tuple[Value, Value], float]:
 def _difference(level: Level, totals: Mapping[Value, float]) -> dict[tuple[Value, Value], float]:
     """δ²(c, k) for every pair of the values present, by the level of measurement."""
     values = sorted(totals)
+    # Ordinal: the values between c and k, counting c and k by half, from running sums
+    # (before[i]: the count of the values below the i-th), so V values cost V², not V³.
+    before = [0.0]
+    for value in values:
+        before.append(before[-1] + totals[value])
     found: dict[tuple[Value, Value], float] = {}
-    for c in values:
-        for k in values:
+    for i, c in enumerate(values):
+        for j, k in enumerate(values):
             if level == Level.NOMINAL:
                 found[(c, k)] = 0.0 if c == k else 1.0
             elif level == Level.INTERVAL:
                 found[(c, k)] = (c - k) ** 2
             elif level == Level.RATIO:
                 found[(c, k)] = ((c - k) / (c + k)) ** 2 if c + k else 0.0
-            else:  # ordinal: the values between c and k, counting c and k by half
-                low, high = min(c, k), max(c, k)
-                between = sum(n for g, n in totals.items() if low <= g <= high)
+            else:
+                low, high = min(i, j), max(i, j)
+                between = before[high + 1] - before[low]
                 found[(c, k)] = (between - (totals[c] + totals[k]) / 2) ** 2
     return found
 
@@ -150,7 +156,11 @@ def _difference(level: Level, totals: Mapping[Value, float]) -> dict[tuple[Value
 def krippendorff_alpha(units: Units, level: Level) -> float | None:
     """α = 1 − (n − 1) · Σ o_ck δ²_ck / Σ n_c n_k δ²_ck over the pairable values; None when
     it is undefined (fewer than two pairable values, or no variation at all to agree on)."""
-    matrix = _coincidences(units)
+    return _alpha_of_matrix(_coincidences(units), level)
+
+
+def _alpha_of_matrix(matrix: Mapping[tuple[Value, Value], float], level: Level) -> float | None:
+    """α from a coincidence matrix (see krippendorff_alpha)."""
     totals: dict[Value, float] = defaultdict(float)
     for (c, _k), count in matrix.items():
         totals[c] += count
@@ -162,6 +172,70 @@ def krippendorff_alpha(units: Units, level: Level) -> float | None:
     expected = sum(totals[c] * totals[k] * delta[(c, k)] for c in totals for k in totals)
     if expected == 0:
         return None
+    return 1 - (n - 1) * observed / expected
+
+
+def _bootstrap_alphas(
+    pairable: Sequence[Sequence[Value | None]], level: Level, rng: random.Random, resamples: int
+) -> list[float]:
+    """α of each of `resamples` draws of the units with replacement (the draws α's
+    definition would make: rng.choices of the units), without recounting every unit in
+    every draw: each unit's coincidences, or for interval data its sums, are computed once
+    and added up with the number of times the draw holds it."""
+    indices = range(len(pairable))
+    if level == Level.INTERVAL:
+        sums = [_interval_sums(unit) for unit in pairable]
+        draws = (
+            _interval_alpha(Counter(rng.choices(indices, k=len(pairable))), sums)
+            for _ in range(resamples)
+        )
+    else:
+        parts = [_coincidences([unit]) for unit in pairable]
+        draws = (
+            _alpha_of_matrix(
+                _weighted(Counter(rng.choices(indices, k=len(pairable))), parts), level
+            )
+            for _ in range(resamples)
+        )
+    return [alpha for alpha in draws if alpha is not None]
+
+
+def _weighted(
+    times: Mapping[int, int], parts: Sequence[Mapping[tuple[Value, Value], float]]
+) -> dict[tuple[Value, Value], float]:
+    matrix: dict[tuple[Value, Value], float] = defaultdict(float)
+    for index, count in times.items():
+        for pair, weight in parts[index].items():
+            matrix[pair] += count * weight
+    return matrix
+
+
+# One unit's share of interval α: m, Σx, Σx², its observed disagreement Σ_{i≠j}(x_i − x_j)²
+# / (m − 1) = (2mΣx² − 2(Σx)²) / (m − 1), and its lowest and highest value.
+IntervalSums = tuple[int, float, float, float, float, float]
+
+
+def _interval_sums(unit: Sequence[Value | None]) -> IntervalSums:
+    present = [v for v in unit if v is not None]
+    m, total, squares = len(present), sum(present), sum(v * v for v in present)
+    observed = sum((a - b) ** 2 for a, b in combinations(present, 2)) * 2 / (m - 1)
+    return m, total, squares, observed, min(present), max(present)
+
+
+def _interval_alpha(times: Mapping[int, int], sums: Sequence[IntervalSums]) -> float | None:
+    """Interval α of a draw from its units' sums: Σ n_c n_k (c − k)² = 2nΣx² − 2(Σx)²."""
+    n = total = squares = observed = 0.0
+    low, high = math.inf, -math.inf
+    for index, count in times.items():
+        m, unit_total, unit_squares, unit_observed, unit_low, unit_high = sums[index]
+        n += count * m
+        total += count * unit_total
+        squares += count * unit_squares
+        observed += count * unit_observed
+        low, high = min(low, unit_low), max(high, unit_high)
+    if n < 2 or low == high:  # no variation at all: α is undefined
+        return None
+    expected = 2 * n * squares - 2 * total * total
     return 1 - (n - 1) * observed / expected
 
 
@@ -180,11 +254,7 @@ def alpha_interval(
     if len(pairable) < 2:
         return None
     rng = random.Random(seed)  # noqa: S311 - reproducible resampling, not a secret
-    draws = sorted(
-        alpha
-        for _ in range(resamples)
-        if (alpha := krippendorff_alpha(rng.choices(pairable, k=len(pairable)), level)) is not None
-    )
+    draws = sorted(_bootstrap_alphas(pairable, level, rng, resamples))
     if len(draws) < resamples / 2:
         return None
     tail = (1 - confidence) / 2

@@ -340,21 +340,42 @@ def closed_sessions(
     scorecard_id: int, start: date | None = None, end: date | None = None
 ) -> list[CalibrationSession]:
     """The closed sessions on a scorecard's versions, closed in [start, end) when given."""
+    return closed_between(
+        None if start is None else datetime(start.year, start.month, start.day),
+        None if end is None else datetime(end.year, end.month, end.day),
+        scorecard_id=scorecard_id,
+    )
+
+
+def closed_between(
+    start: datetime | None,
+    end: datetime | None,
+    *,
+    scorecard_id: int | None = None,
+    among: sa.Select[CalibrationSession] | None = None,
+) -> list[CalibrationSession]:
+    """The sessions closed in [start, end), on one scorecard's versions when given, among the
+    sessions `among` selects (a user's visible_sessions) when given; their versions and
+    interactions loaded with them, so that many sessions cost no query each."""
     query = (
         sa.select(CalibrationSession)
         .join(ScorecardVersion, ScorecardVersion.id == CalibrationSession.scorecard_version_id)
-        .where(
-            ScorecardVersion.scorecard_id == scorecard_id,
-            CalibrationSession.status == SessionStatus.CLOSED,
+        .where(CalibrationSession.status == SessionStatus.CLOSED)
+        .options(
+            sa.orm.contains_eager(CalibrationSession.version),
+            sa.orm.selectinload(CalibrationSession.items),
         )
         .order_by(CalibrationSession.closed_at, CalibrationSession.id)
     )
+    if scorecard_id is not None:
+        query = query.where(ScorecardVersion.scorecard_id == scorecard_id)
+    if among is not None:
+        visible = among.with_only_columns(CalibrationSession.id).order_by(None)
+        query = query.where(CalibrationSession.id.in_(visible))
     if start is not None:
-        query = query.where(
-            CalibrationSession.closed_at >= datetime(start.year, start.month, start.day)
-        )
+        query = query.where(CalibrationSession.closed_at >= start)
     if end is not None:
-        query = query.where(CalibrationSession.closed_at < datetime(end.year, end.month, end.day))
+        query = query.where(CalibrationSession.closed_at < end)
     return list(db.session.scalars(query))
 
 
@@ -480,6 +501,14 @@ class Drift:
         if high < 0:
             return "harsh"
         return None
+
+    @property
+    def reading(self) -> str:
+        """The words of the pages: "higher" or "lower" than the benchmark when the whole
+        interval lies on one side, "in_line" when it holds 0, "too_few" below two scores."""
+        if self.deviation.low is None or self.deviation.high is None:
+            return "too_few"
+        return {"lenient": "higher", "harsh": "lower"}.get(self.tendency or "", "in_line")
 
 
 def evaluator_drift(sessions: Sequence[CalibrationSession]) -> dict[int, Drift]:

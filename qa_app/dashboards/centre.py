@@ -6,12 +6,13 @@ the filtered evaluations (see `stats.filters.ReportFilters`), never rows pulled 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
 from qa_app.auth.models import User
+from qa_app.calibration.results import Drift, closed_between, evaluator_drift
 from qa_app.evaluations.models import Answer, Dispute, DisputeStatus, Evaluation
 from qa_app.extensions import db
 from qa_app.i18n import local_midnight
@@ -236,6 +237,14 @@ class EvaluatorRow:
     spread: float | None  # standard deviation of their scores
     difference: float | None  # their mean − the centre's mean
     z: float | None  # difference ÷ its standard error
+    # From calibration sessions closed in the period: their deviation from the benchmark on
+    # the same interactions, which replaces the comparison with the centre's mean.
+    calibration: Drift | None = None
+
+    @property
+    def method(self) -> str:
+        """ "calibration" when the row's figure comes from calibration, else "centre"."""
+        return "centre" if self.calibration is None else "calibration"
 
     @property
     def tendency(self) -> str | None:
@@ -245,9 +254,19 @@ class EvaluatorRow:
         return "harsh" if self.z < 0 else "lenient"
 
 
+def calibration_drift(filters: ReportFilters) -> dict[int, Drift]:
+    """Each evaluator's drift from the benchmark in the calibration sessions closed within
+    the filters' period (on their scorecard when one is chosen); teams and channels do not
+    apply, since everyone in a session scored the same interactions."""
+    start, end = filters.bounds()
+    return evaluator_drift(closed_between(start, end, scorecard_id=filters.scorecard_id))
+
+
 def evaluator_consistency(filters: ReportFilters) -> tuple[MeanWithInterval, list[EvaluatorRow]]:
     """Each evaluator's mean score and spread against the centre's, with the z of the
-    difference (the centre's spread over √n), so harsh and lenient scorers stand out."""
+    difference (the centre's spread over √n), so harsh and lenient scorers stand out; where
+    calibration sessions of the period compared the evaluator with a benchmark, that drift
+    (`calibration_drift`) is the row's method instead."""
     conditions = filters.evaluation_conditions()
     n, total, squares = db.session.execute(sa.select(*_score_sums()).where(*conditions)).one()
     centre = mean_with_interval_from_sums(int(n), float(total), float(squares))
@@ -277,4 +296,5 @@ def evaluator_consistency(filters: ReportFilters) -> tuple[MeanWithInterval, lis
                 z,
             )
         )
-    return centre, evaluators
+    drift = calibration_drift(filters)
+    return centre, [replace(row, calibration=drift.get(row.evaluator_id)) for row in evaluators]

@@ -219,6 +219,7 @@ UNOWNED = {
     "calibration.live_score",
     "calibration.close",
     "calibration.promote",
+    "calibration.results",
 }
 
 

@@ -153,6 +153,11 @@ ROUTES: dict[str, Route] = {
     "stats.needed": Route("GET", "/stats/needed", READERS),
     "dashboards.team": Route("GET", "/dashboard/team", READERS),
     "dashboards.centre": Route("GET", "/dashboard/centre", EDITORS),
+    # Calibration figures: evaluators only; a session's results 404 for an evaluator outside it.
+    "calibration.results": Route(
+        "GET", "/calibration/{calibration_id}/results", EVALUATORS, {Role.SUPERVISOR.value: 404}
+    ),
+    "calibration.agreement": Route("GET", "/calibration/agreement", EVALUATORS),
     "training.index": Route("GET", "/training/", COACHED),
     "training.catalogue": Route("GET", "/training/catalogue", COACHED),
     "training.follow_up": Route("GET", "/training/follow-up", EVALUATORS),
@@ -352,6 +357,26 @@ def _notification_id(app: Flask, recipient: Any) -> int:
         return db.session.scalar(newest.where(Notification.recipient_id == recipient.id))
 
 
+def _calibration_id(app: Flask, org: Organisation) -> int:
+    """The id of a new closed calibration session on agent A1's calls, scored by supervisor B
+    and the manager (supervisor A, the signed-in supervisor, takes no part)."""
+    from qa_app.extensions import db
+    from tests.calibration.conftest import build_session
+
+    answers = [{"greeting": True, "empathy": 4}]
+    with app.app_context():
+        session = build_session(
+            org,
+            participants=[org.supervisor_b, org.manager],
+            interactions=1,
+            scores={org.supervisor_b.id: answers, org.manager.id: answers},
+            close=True,
+            title="Route check",
+        )
+        db.session.commit()
+        return session.id
+
+
 def _check_token_route(
     route: Route, who: str, app: Flask, org: Organisation, values: dict[str, Any], make_token: Any
 ) -> None:
@@ -396,6 +421,8 @@ def test_access(
         values["identity_id"] = _identity_id(app, org.agent_b1)
     if "{profile_id}" in route.path:
         values["profile_id"] = _profile_id(app)
+    if "{calibration_id}" in route.path:
+        values["calibration_id"] = _calibration_id(app, org)
     if "{notification_id}" in route.path:
         values["notification_id"] = _notification_id(app, org.agent_a1)
     if "{calibration_id}" in route.path:
