@@ -26,7 +26,7 @@ NOTHING = "–"
 ACTION_LABELS: dict[str, Any] = {
     "evaluation.started": _l("Evaluation started"),
     "calibration.created": _l("Calibration session created"),
-    "calibration.scored": _l("Calibration interaction submitted"),
+    "calibration.scored": _l("Calibration scoring submitted"),
     "calibration.closed": _l("Calibration session closed"),
     "calibration.promoted": _l("Calibration benchmark promoted to an evaluation"),
     "evaluation.saved": _l("Draft saved"),

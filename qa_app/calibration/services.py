@@ -233,7 +233,7 @@ def save_score(
         raise CalibrationError(_l("This calibration session is closed."))
     score = score_of(item, user)
     if score is not None and score.submitted_at is not None:
-        raise CalibrationError(_l("You have submitted this interaction; it cannot change."))
+        raise CalibrationError(_l("You have submitted your scoring of this interaction; it cannot change."))
     definition = session.version.definition
     result = score_evaluation(definition, answers, partial=not final)
     if score is None:
@@ -340,7 +340,7 @@ def promote_benchmark(item: CalibrationItem, actor: User) -> Evaluation:
         raise CalibrationError(_l("This benchmark is already an evaluation."))
     expert_score = score_of(item, session.expert)
     if expert_score is None or expert_score.submitted_at is None:
-        raise CalibrationError(_l("The expert did not submit this interaction."))
+        raise CalibrationError(_l("The expert did not submit a scoring of this interaction."))
     interaction = item.interaction
     if interaction.agent_id == session.expert_id:
         raise CalibrationError(_l("The expert cannot evaluate their own interaction."))

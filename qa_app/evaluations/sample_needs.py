@@ -76,8 +76,8 @@ class ReachTarget:
             found.append(
                 str(
                     lazy_ngettext(
-                        "Choose at most 1 to %(num)d evaluation in all.",
-                        "Choose at most 1 to %(num)d evaluations in all.",
+                        "Choose between 1 and %(num)d evaluation in all.",
+                        "Choose between 1 and %(num)d evaluations in all.",
                         MAX_TOTAL,
                     )
                 )

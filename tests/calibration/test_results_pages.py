@@ -249,7 +249,7 @@ def test_agreement_page_alpha_equals_the_units_alpha(
             assert alpha == pytest.approx(_package_alpha(units, Level.INTERVAL), abs=1e-9)
             assert cell(page, f'data-month="{month}"', "alpha") == format_number(alpha, 3)
     assert "nominal: the same answer or not" in page
-    assert "Over 2 closed sessions" in page
+    assert "Across 2 closed sessions" in page
     assert page.count("<circle") == 2  # one point a month on the chart
     assert "p. 241" in page
     # Drift: one row per compared evaluator, with its words.
@@ -267,7 +267,7 @@ def test_agreement_page_filters_by_period(
         .get(f"/calibration/agreement?scorecard_id={card}&start=2026-11-01&end=2026-11-30")
         .get_data(True)
     )
-    assert "Over 1 closed session:" in page
+    assert "Across 1 closed session:" in page
     assert 'data-month="2026-11-01"' in page and 'data-month="2026-10-01"' not in page
     bad = sign_in_as(org.manager).get("/calibration/agreement?start=2026-12-01&end=2026-01-01")
     assert bad.status_code == 400
@@ -284,11 +284,11 @@ def test_agreement_page_shows_only_sessions_the_reader_may_open(
         close=True,
         title="Without A",
     )
-    assert "Over 3 closed sessions" in sign_in_as(org.manager).get(
+    assert "Across 3 closed sessions" in sign_in_as(org.manager).get(
         "/calibration/agreement"
     ).get_data(True)
     mine = sign_in_as(org.supervisor_a).get("/calibration/agreement").get_data(True)
-    assert "Over 2 closed sessions" in mine and "Without A" not in mine
+    assert "Across 2 closed sessions" in mine and "Without A" not in mine
     assert sign_in_as(org.agent_a1).get("/calibration/agreement").status_code == 403
     assert sign_in_as(org.admin).get("/calibration/agreement").status_code == 403
 

@@ -73,8 +73,8 @@ def test_the_month_a_sample_counts(day: date, month: tuple[date, date]) -> None:
     [
         (ReachTarget(0, 10), "Choose an interval of ±1 to ±50 points; ±0 is not one."),
         (ReachTarget(51, 10), "±51 is not one."),
-        (ReachTarget(5, 0), "Choose at most 1 to 1000 evaluations in all."),
-        (ReachTarget(5, 1001), "Choose at most 1 to 1000 evaluations in all."),
+        (ReachTarget(5, 0), "Choose between 1 and 1000 evaluations in all."),
+        (ReachTarget(5, 1001), "Choose between 1 and 1000 evaluations in all."),
     ],
 )
 def test_a_target_out_of_range_is_named(target: ReachTarget, words: str) -> None:
