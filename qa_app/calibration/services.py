@@ -15,6 +15,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from qa_app.audit.services import record_event
 from qa_app.auth.models import EVALUATOR_ROLES, Role, User
@@ -162,19 +163,37 @@ def _check_new(new: NewSession, today: date) -> None:
     if not new.title.strip():
         raise CalibrationError(_l("Give the session a title."))
     if len(new.title.strip()) > TITLE_LENGTH:
-        raise CalibrationError(_l("The title is longer than 120 characters."))
+        raise CalibrationError(
+            lazy_ngettext(
+                "The title is longer than %(num)d character.",
+                "The title is longer than %(num)d characters.",
+                TITLE_LENGTH,
+            )
+        )
     interactions = _unique(new.interactions)
     if not interactions:
         raise CalibrationError(_l("Choose at least one interaction to calibrate on."))
     if len(interactions) > MAX_ITEMS:
-        raise CalibrationError(_l("A session holds at most 20 interactions."))
+        raise CalibrationError(
+            lazy_ngettext(
+                "A session holds at most %(num)d interaction.",
+                "A session holds at most %(num)d interactions.",
+                MAX_ITEMS,
+            )
+        )
     people = {user.id: user for user in new.participants}
     if new.expert is not None:
         people.setdefault(new.expert.id, new.expert)
     if len(people) < 2:
         raise CalibrationError(_l("Invite at least two evaluators (the expert counts)."))
     if len(people) > MAX_PARTICIPANTS:
-        raise CalibrationError(_l("A session takes at most 50 participants."))
+        raise CalibrationError(
+            lazy_ngettext(
+                "A session takes at most %(num)d participant.",
+                "A session takes at most %(num)d participants.",
+                MAX_PARTICIPANTS,
+            )
+        )
     for user in people.values():
         if not user.active or user.role not in EVALUATOR_ROLES:
             raise CalibrationError(
@@ -233,7 +252,9 @@ def save_score(
         raise CalibrationError(_l("This calibration session is closed."))
     score = score_of(item, user)
     if score is not None and score.submitted_at is not None:
-        raise CalibrationError(_l("You have submitted your scoring of this interaction; it cannot change."))
+        raise CalibrationError(
+            _l("You have submitted your scoring of this interaction; it cannot change.")
+        )
     definition = session.version.definition
     result = score_evaluation(definition, answers, partial=not final)
     if score is None:
