@@ -44,3 +44,10 @@ class FeedbackForm(WorkbookLanguageForm):
 
     agent_id = SelectField(_l("Agent"), coerce=int, validators=[DataRequired()])
     submit = SubmitField(_l("Download feedback workbook"))
+
+
+class CalibrationExportForm(WorkbookLanguageForm):
+    """The calibration workbook: sessions closed in the period, one scorecard or all."""
+
+    scorecard = SelectField(_l("Scorecard"))
+    submit = SubmitField(_l("Download calibration workbook"))

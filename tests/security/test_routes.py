@@ -168,6 +168,10 @@ ROUTES: dict[str, Route] = {
     "coaching.acknowledge": Route("POST", "/coaching/{session_id}/acknowledge", AGENT),
     "exports.index": Route("GET", "/exports/", READERS),
     "exports.feedback": Route("GET", "/exports/feedback", READERS),
+    # Managers and QA leads; supervisor A is not a QA lead.
+    "exports.calibration": Route(
+        "GET", "/exports/calibration", EVALUATORS, {Role.SUPERVISOR.value: 403}
+    ),
     "audit_trail.index": Route("GET", "/audit/", EDITORS),
     "audit_trail.export": Route("POST", "/audit/export", EDITORS),
     "api_tokens.mine": Route("GET", "/account/tokens", ALL),

@@ -514,6 +514,9 @@ FORM_POSTS: dict[str, FormPost] = {
     "exports.feedback": FormPost(
         "supervisor_a", "/exports/feedback", {**PERIOD, "agent_id": "{agent_a1}"}, status=200
     ),
+    "exports.calibration": FormPost(
+        "manager", "/exports/calibration", {**PERIOD, "scorecard": ""}, status=200
+    ),
     "audit_trail.export": FormPost(
         "manager", "/audit/export", {**PERIOD, "actor_id": "{supervisor_a}"}, status=200
     ),
