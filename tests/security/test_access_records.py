@@ -211,6 +211,9 @@ UNOWNED = {
     "profiles.edit",
     "profiles.download",
     "profiles.delete",
+    # A calibration session belongs to its organiser and participants, not to an agent:
+    # tests/api/test_calibration.py covers who may read it (agents never).
+    "api.calibration_session",
 }
 
 
