@@ -7,8 +7,10 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import IO
 
 import click
 import sqlalchemy as sa
@@ -62,10 +64,7 @@ def export_evaluations_command(
 ) -> None:
     """Write the Summary, Evaluations, Answers, Criteria and Training sheets and the Chart to
     OUT (.xlsx), in the centre's language or --lang."""
-    if out.suffix.lower() != ".xlsx":
-        raise click.BadParameter("the file name must end in .xlsx", param_hint="OUT")
-    if not out.parent.is_dir():
-        raise click.BadParameter(f"no folder {out.parent}", param_hint="OUT")
+    _check_out(out)
     tz = get_timezone()
     last = end.date() if end else datetime.now(tz).date()
     first = start.date() if start else default_start(last)
@@ -81,20 +80,10 @@ def export_evaluations_command(
         scorecard_id=_scorecard_id(slug),
         channel=channel,
     )
-    # Written beside OUT and renamed at the end: a failed export leaves no half file.
-    partial = out.with_name(f".{out.name}.partial")
-    try:
-        with snapshot_read(db.session), partial.open("wb") as handle:
-            total = count_evaluations(filters)
-            with click.progressbar(
-                length=total, label="Writing evaluations", file=sys.stderr
-            ) as bar:
-                rows = export_evaluations(filters, handle, progress=bar.update, language=language)
-        os.replace(partial, out)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            partial.unlink()
-        raise
+    with snapshot_read(db.session), written_to(out) as handle:
+        total = count_evaluations(filters)
+        with click.progressbar(length=total, label="Writing evaluations", file=sys.stderr) as bar:
+            rows = export_evaluations(filters, handle, progress=bar.update, language=language)
     record_export("export.evaluations", filters, rows, via="cli")
     db.session.commit()
     click.echo(
@@ -102,6 +91,29 @@ def export_evaluations_command(
         + ", ".join(f"{sheet} {count} rows" for sheet, count in rows.items())
         + "."
     )
+
+
+def _check_out(out: Path) -> None:
+    """OUT must be an .xlsx file in an existing folder."""
+    if out.suffix.lower() != ".xlsx":
+        raise click.BadParameter("the file name must end in .xlsx", param_hint="OUT")
+    if not out.parent.is_dir():
+        raise click.BadParameter(f"no folder {out.parent}", param_hint="OUT")
+
+
+@contextlib.contextmanager
+def written_to(out: Path) -> Iterator[IO[bytes]]:
+    """A file written beside OUT and renamed to it at the end: a failed export leaves no
+    half file."""
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        with partial.open("wb") as handle:
+            yield handle
+        os.replace(partial, out)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+        raise
 
 
 def _language(code: str | None) -> str:
@@ -170,10 +182,7 @@ def export_calibration_command(
 ) -> None:
     """Write the Sessions, Calibration, Participants and Agreement sheets of the calibration
     sessions closed in the period (default: every one up to today) to OUT (.xlsx)."""
-    if out.suffix.lower() != ".xlsx":
-        raise click.BadParameter("the file name must end in .xlsx", param_hint="OUT")
-    if not out.parent.is_dir():
-        raise click.BadParameter(f"no folder {out.parent}", param_hint="OUT")
+    _check_out(out)
     tz = get_timezone()
     last = end.date() if end else datetime.now(tz).date()
     first = start.date() if start else None
@@ -181,15 +190,8 @@ def export_calibration_command(
         raise click.ClickException("--from is after --to.")
     language = _language(language)
     filters = CalibrationFilters(first, last, tz, scorecard_id=_scorecard_id(slug))
-    partial = out.with_name(f".{out.name}.partial")
-    try:
-        with snapshot_read(db.session), partial.open("wb") as handle:
-            rows = export_calibration(filters, handle, language=language)
-        os.replace(partial, out)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            partial.unlink()
-        raise
+    with snapshot_read(db.session), written_to(out) as handle:
+        rows = export_calibration(filters, handle, language=language)
     record_event("export.calibration", "export", None, after=export_audit(filters, rows, "cli"))
     db.session.commit()
     click.echo(
