@@ -18,13 +18,13 @@ from qa_app.stats.services import period_bounds
 
 def calibrated_scorecards(scorecard_id: int | None = None) -> list[Scorecard]:
     """The scorecards with a closed session (only `scorecard_id` when given), by name."""
-    query = (
-        sa.select(Scorecard)
-        .join(ScorecardVersion, ScorecardVersion.scorecard_id == Scorecard.id)
+    calibrated = (
+        sa.select(ScorecardVersion.scorecard_id)
         .join(CalibrationSession, CalibrationSession.scorecard_version_id == ScorecardVersion.id)
         .where(CalibrationSession.status == SessionStatus.CLOSED)
-        .distinct()
     )
+    # Ids first: PostgreSQL compares no JSON column, so DISTINCT over scorecards fails.
+    query = sa.select(Scorecard).where(Scorecard.id.in_(calibrated))
     if scorecard_id is not None:
         query = query.where(Scorecard.id == scorecard_id)
     return sorted(db.session.scalars(query), key=lambda card: (card.name, card.id))
