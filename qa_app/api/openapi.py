@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from qa_app.api.calibration_schemas import CALIBRATION_SCHEMAS
 from qa_app.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from qa_app.api.schemas import ID, SCHEMAS, Schema, ref, values
 from qa_app.auth.models import Role
+from qa_app.calibration.models import SessionStatus
 from qa_app.channels import CHANNELS
 from qa_app.evaluations.models import EvaluationStatus
 from qa_app.scorecards.models import SCORECARD_STATUSES
@@ -64,6 +66,7 @@ PARAMETERS: dict[str, Schema] = {
     "EvaluationId": _path("evaluation_id", PATH_ID, "The evaluation's id."),
     "Slug": _path("slug", {"type": "string"}, "The scorecard's slug."),
     "VersionNumber": _path("number", PATH_ID, "The version number (1 is the first)."),
+    "SessionId": _path("session_id", PATH_ID, "The calibration session's id."),
 }  # fmt: skip
 
 
@@ -207,6 +210,34 @@ PATHS: dict[str, Schema] = {
         "their own, once issued; supervisors their teams' (drafts included); managers all.",
         COACHED, ("200", ref("TrainingPlanPage")),
         parameters=("Team", "Agent", "plan_status", *PAGE))},
+    "/calibration/sessions": {"get": _operation(
+        "listCalibrationSessions", "Calibration sessions",
+        "Calibration sessions the token owner may open, by id: managers all; supervisors "
+        "those they run or take part in; agents and administrators none (an empty list). "
+        "The period is when a session closed.",
+        ALL, ("200", ref("CalibrationSessionPage")),
+        parameters=("calibration_status", "calibration_scorecard", "From", "To", *PAGE))},
+    "/calibration/sessions/{session_id}": {
+        "parameters": [_param("SessionId")],
+        "get": _operation(
+            "getCalibrationSession", "One calibration session",
+            "A session, its interactions and each participant's progress; with its results "
+            "(each participant's answers beside the benchmark, deviations in points, "
+            "alignment = 1 - sum w|r - r_bench| / sum w over criteria answered by both, the "
+            "share within the tolerance band, critical-fail agreement, score deviation) only "
+            "once the token owner may see everyone's answers: the session is closed, or they "
+            "submitted every interaction of it. Blind scoring: null before. 404 for sessions "
+            "outside the token owner's, and for every session to agents.",
+            ALL, ("200", ref("CalibrationSessionDetail")), errors=(401, 403, 404)),
+    },
+    "/calibration/agreement": {"get": _operation(
+        "calibrationAgreement", "Calibration agreement",
+        "Krippendorff's alpha per criterion (nominal for yes/no, ordinal for scales and "
+        "points) and for the overall score (interval), with its bootstrap 95% interval and "
+        "percent agreement, over the scorecard's closed sessions in the period that the token "
+        "owner may see in full. No such session (and always for agents): an empty list.",
+        ALL, ("200", ref("CalibrationAgreement")),
+        parameters=("required_scorecard", "From", "To"))},
     "/openapi.json": {"get": {
         "operationId": "openapi", "summary": "This document",
         "description": "Public: it describes the API and holds no data.",
@@ -220,6 +251,11 @@ PARAMETERS.update(
     external_ref=_query("external_ref", {"type": "string"}, "Only this call or ticket id."),
     evaluation_status=_status("status", EvaluationStatus),
     plan_status=_status("status", PlanStatus),
+    calibration_status=_status("status", SessionStatus),
+    calibration_scorecard=_query("scorecard", {"type": "string"},
+                                 "Only sessions on this scorecard (its slug)."),
+    required_scorecard=_query("scorecard", {"type": "string"}, "The scorecard (its slug).")
+    | {"required": True},
     scorecard_status=_status("status", SCORECARD_STATUSES),
     dry_run=_query("dry_run", {"type": "boolean", "default": False},
                    "Check only: report what would be stored, store nothing."),
@@ -258,6 +294,6 @@ def openapi_document() -> dict[str, Any]:
             },
             "parameters": PARAMETERS,
             "responses": _responses(),
-            "schemas": SCHEMAS,
+            "schemas": SCHEMAS | CALIBRATION_SCHEMAS,
         },
     }

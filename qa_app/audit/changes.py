@@ -88,6 +88,7 @@ ACTION_LABELS: dict[str, Any] = {
     "export.evaluations": _l("Evaluations exported"),
     "export.feedback": _l("Feedback workbook exported"),
     "export.validity": _l("Criterion validity workbook exported"),
+    "export.calibration": _l("Calibration workbook exported"),
     "export.audit_trail": _l("Audit trail exported"),
     "privacy.data_downloaded": _l("Personal data downloaded"),
     "privacy.data_exported": _l("Personal data exported"),

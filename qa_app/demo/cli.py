@@ -13,6 +13,7 @@ from qa_app.audit.services import record_event
 from qa_app.auth.models import Role, User
 from qa_app.database import utcnow
 from qa_app.demo.activity import seed_activity
+from qa_app.demo.calibration import seed_calibration
 from qa_app.demo.organisation import has_users, seed_demo
 from qa_app.demo.stats import seed_stats
 from qa_app.demo.training import seed_training
@@ -45,6 +46,7 @@ def seed_demo_command(seed: int, if_empty: bool) -> None:
     activity = seed_activity(seed, today)
     stat_rows = seed_stats(seed, today)
     training = seed_training(today)
+    calibration = seed_calibration(seed, today)
     if summary.created_users or summary.created_teams or activity.interactions or stat_rows:
         record_event(
             "demo.seeded",
@@ -59,6 +61,7 @@ def seed_demo_command(seed: int, if_empty: bool) -> None:
                 "agent_days": stat_rows,
                 "training_plans": training.plans,
                 "coaching_sessions": training.sessions,
+                "calibration_sessions": calibration.sessions,
             },
         )
     db.session.commit()
@@ -68,6 +71,11 @@ def seed_demo_command(seed: int, if_empty: bool) -> None:
         f"{stat_rows} agent-days of statistics, {training.plans} training plans and "
         f"{training.sessions} coaching sessions created."
     )
+    if calibration.sessions:
+        click.echo(
+            f"Calibration: {calibration.sessions} sessions ({calibration.scorings} scorings); "
+            "the first supervisor is a QA lead and their expert."
+        )
     click.echo(f"Demo logins (password {password}):")
     shown = [login for login in summary.logins if login.role != Role.AGENT]
     shown += [login for login in summary.logins if login.role == Role.AGENT][:2]

@@ -54,3 +54,10 @@ class ValidityExportForm(WorkbookLanguageForm):
     scorecard = SelectField(_l("Scorecard"))
     channel = SelectField(_l("Channel"))
     submit = SubmitField(_l("Download workbook"))
+
+
+class CalibrationExportForm(WorkbookLanguageForm):
+    """The calibration workbook: sessions closed in the period, one scorecard or all."""
+
+    scorecard = SelectField(_l("Scorecard"))
+    submit = SubmitField(_l("Download calibration workbook"))

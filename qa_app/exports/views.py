@@ -22,13 +22,29 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from qa_app.audit.services import record_event
 from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
+from qa_app.calibration.selection import calibrated_scorecards
+from qa_app.calibration.services import can_organise
 from qa_app.database import snapshot_read
 from qa_app.exports.blueprint import bp
+from qa_app.exports.calibration_export import (
+    CalibrationFilters,
+    export_audit,
+    export_calibration,
+)
+from qa_app.exports.calibration_workbook import (
+    AGREEMENT,
+    CALIBRATION,
+    CALIBRATION_SHEETS,
+    PARTICIPANTS,
+    SESSIONS,
+)
 from qa_app.exports.download_names import download_name
 from qa_app.exports.feedback_workbook import FEEDBACK_SHEETS, OVERVIEW
 from qa_app.exports.forms import (
+    CalibrationExportForm,
     ExportForm,
     FeedbackForm,
     PeriodForm,
@@ -82,6 +98,22 @@ FEEDBACK_SHEET_TEXTS = {
     CRITERIA: _l("the agent's average per criterion beside the team's, weakest first"),
     CHART: _l("those averages as a bar chart, printed on a page of its own"),
 }
+CALIBRATION_SHEET_TEXTS = {
+    SESSIONS: _l("one row per session: closed, scorecard version, benchmark, participants"),
+    CALIBRATION: _l(
+        "each participant's answer per interaction and criterion beside the benchmark, the "
+        "deviation in points and whether it is within the tolerance; an overall row per "
+        "interaction"
+    ),
+    PARTICIPANTS: _l(
+        "per session and participant: alignment, share within the tolerance, "
+        "critical-fail agreement, score deviation"
+    ),
+    AGREEMENT: _l(
+        "Krippendorff's alpha per criterion and for the overall score, with its "
+        "interval (95%) and the percent agreement"
+    ),
+}
 
 VALIDITY_SHEET_TEXTS = {
     CRITERIA_OUTCOMES: _l(
@@ -91,6 +123,12 @@ VALIDITY_SHEET_TEXTS = {
     ),
     SCORE_OUTCOMES: _l("the QA score's correlation with CSAT and FCR per team, with intervals"),
 }
+
+
+@bp.context_processor
+def export_tabs() -> dict[str, object]:
+    """Whether the Calibration workbook tab shows (managers and QA leads)."""
+    return {"can_export_calibration": current_user.is_authenticated and can_organise(current_user)}
 
 
 def sheet_list(sheets: Sequence[str], texts: Mapping[str, object]) -> list[tuple[str, str]]:
@@ -177,6 +215,43 @@ def validity() -> ResponseReturnValue:
         )  # fmt: skip
     sheets = sheet_list(VALIDITY_SHEETS, VALIDITY_SHEET_TEXTS)
     page = render_template("exports/validity.html", form=form, sheets=sheets)
+    return page, 400 if form.errors else 200
+
+
+@bp.route("/calibration", methods=["GET", "POST"])
+@role_required(Role.MANAGER, Role.SUPERVISOR)
+def calibration() -> ResponseReturnValue:
+    """The calibration workbook (managers: every session; QA leads: the sessions they
+    organised or took part in)."""
+    if not can_organise(current_user):
+        abort(403)
+    form = CalibrationExportForm()
+    form.scorecard.choices = to_choices(
+        [
+            ("", _("All scorecards")),
+            *((str(card.id), card.name) for card in calibrated_scorecards()),
+        ]
+    )
+    _default_period(form)
+    _language_choices(form)
+    if form.validate_on_submit():
+        filters = CalibrationFilters(
+            required_data(form.start.data),
+            required_data(form.end.data),
+            get_timezone(),
+            scorecard_id=int(form.scorecard.data) if form.scorecard.data else None,
+            reader=current_user,
+        )
+        language = form.language.data
+        return send_workbook(
+            lambda out: export_calibration(filters, out, language=language),
+            download_name("qa-calibration", str(filters.start), str(filters.end)),
+            lambda rows: record_event(
+                "export.calibration", "export", None, after=export_audit(filters, rows, "web")
+            ),
+        )
+    sheets = sheet_list(CALIBRATION_SHEETS, CALIBRATION_SHEET_TEXTS)
+    page = render_template("exports/calibration.html", form=form, sheets=sheets)
     return page, 400 if form.errors else 200
 
 

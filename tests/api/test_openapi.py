@@ -18,6 +18,7 @@ from referencing.jsonschema import DRAFT202012
 from qa_app.api.openapi import openapi_document
 from qa_app.auth.models import User
 from qa_app.extensions import db
+from tests.calibration.conftest import build_session
 from tests.conftest import ApiClient, Organisation
 
 DOCUMENT = openapi_document()
@@ -178,6 +179,21 @@ def test_real_answers_match_the_document(
     assert call("agent_a1", "GET", "/training-plans").status_code == 200
     assert call("manager", "GET", "/training-plans").status_code == 200
     assert call("admin", "GET", "/training-plans").status_code == 403
+
+    with app.app_context():
+        scores = {org.supervisor_a.id: [{"greeting": True, "empathy": 4}],
+                  org.supervisor_b.id: [{"greeting": False, "empathy": 2}]}  # fmt: skip
+        session_id = build_session(org, interactions=1, scores=scores, close=True).id
+        db.session.commit()
+    one_session = "/calibration/sessions/{session_id}"
+    assert call("supervisor_a", "GET", "/calibration/sessions").status_code == 200
+    assert call("agent_a1", "GET", "/calibration/sessions").status_code == 200
+    path = f"/calibration/sessions/{session_id}"
+    assert call("supervisor_a", "GET", one_session, path).json["results"] is not None
+    assert call("agent_a1", "GET", one_session, path).status_code == 404
+    agreement = "/calibration/agreement"
+    assert call("manager", "GET", agreement, agreement + "?scorecard=test-call").status_code == 200
+    assert call("manager", "GET", agreement).status_code == 400
 
     # Every documented operation answered successfully at least once.
     succeeded = {(method, template) for method, template, status in calls.answered if status < 300}

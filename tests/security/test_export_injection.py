@@ -4,9 +4,10 @@ Each payload is written into every such field at once (names, e-mail, team, scor
 section and criterion texts, references, comments, training texts), stored as hostile as
 the database allows (no form filter trimming it first). Then every export is made — the
 evaluations workbook from the web and from the command line, the feedback workbook, the
-scorecard download — and read back: no cell is a formula (no <f> element in any sheet's
-XML), every field's text is there exactly as typed, with the quote-prefix style wherever a
-spreadsheet would read it as a formula, and control characters never break the file.
+calibration workbook, the scorecard download — and read back: no cell is a formula (no <f>
+element in any sheet's XML), every field's text is there exactly as typed, with the
+quote-prefix style wherever a spreadsheet would read it as a formula, and control characters
+never break the file.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from qa_app.auth.models import User
+from qa_app.calibration import services as calibration
+from qa_app.calibration.models import CalibrationAnswer
 from qa_app.evaluations import services
 from qa_app.evaluations.models import Answer, Evaluation
 from qa_app.extensions import db
@@ -293,3 +296,51 @@ def test_the_audit_trail_workbook_runs_no_formula(
     response.close()
     assert response.status_code == 200 and response.mimetype == XLSX
     check_workbook(data, hostile["payload"], [("Audit trail", "Person")])
+
+
+CALIBRATION_WORKBOOK = [
+    ("Sessions", "Session"),
+    ("Sessions", "Scorecard"),
+    ("Calibration", "Session"),
+    ("Calibration", "Interaction"),
+    ("Calibration", "Participant"),
+    ("Calibration", "Criterion"),
+    ("Calibration", "Comment"),
+    ("Participants", "Session"),
+    ("Participants", "Participant"),
+    ("Agreement", "Scorecard"),
+    ("Agreement", "Criterion"),
+]
+
+
+def test_the_calibration_workbook_runs_no_formula(
+    app: Flask, org: Organisation, hostile: dict[str, Any], tmp_path: Path
+) -> None:
+    """`export calibration`: a closed session on the hostile scorecard and call, its title,
+    the participants' names and every comment the payload."""
+    payload = hostile["payload"]
+    with app.app_context():
+        evaluation = db.session.get_one(Evaluation, hostile["evaluation_id"])
+        manager = db.session.get_one(User, org.manager.id)
+        people = [db.session.get_one(User, u.id) for u in (org.supervisor_a, org.supervisor_b)]
+        session = calibration.create_session(
+            manager,
+            calibration.NewSession(
+                "Hostile", evaluation.version, [evaluation.interaction], people, expert=manager
+            ),
+            datetime.now(UTC).date(),
+        )
+        comments = {"greeting": payload, "empathy": payload}
+        for user, empathy in ((manager, 4), *zip(people, (2, 5), strict=True)):
+            answers = {"greeting": True, "empathy": empathy}
+            calibration.save_score(session.items[0], user, answers, comments, "x", final=True)
+        calibration.close_session(session, manager)
+        # Written as stored by any route, untrimmed: the services strip what forms send.
+        session.title = payload
+        for answer in db.session.scalars(sa.select(CalibrationAnswer)):
+            answer.comment = payload
+        db.session.commit()
+    out = tmp_path / "calibration.xlsx"
+    result = app.test_cli_runner().invoke(args=["export", "calibration", str(out)])
+    assert result.exit_code == 0, result.output
+    check_workbook(out.read_bytes(), payload, CALIBRATION_WORKBOOK)

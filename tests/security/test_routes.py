@@ -56,9 +56,15 @@ class Route:
     auth: str = "session"
 
 
-def api_route(method: str, path: str, allowed: frozenset[Role] | None) -> Route:
+def api_route(
+    method: str,
+    path: str,
+    allowed: frozenset[Role] | None,
+    exceptions: dict[str, int] | None = None,
+) -> Route:
     """A JSON API route under /api/v1, called with a bearer token."""
-    return Route(method, "/api/v1" + path, allowed, auth="token" if allowed else "session")
+    auth = "token" if allowed else "session"
+    return Route(method, "/api/v1" + path, allowed, exceptions or {}, auth=auth)
 
 
 ROUTES: dict[str, Route] = {
@@ -193,6 +199,10 @@ ROUTES: dict[str, Route] = {
     "exports.feedback": Route("GET", "/exports/feedback", READERS),
     "exports.validity": Route("GET", "/exports/validity", READERS),
     "validity.index": Route("GET", "/validity/", READERS),
+    # Managers and QA leads; supervisor A is not a QA lead.
+    "exports.calibration": Route(
+        "GET", "/exports/calibration", EVALUATORS, {Role.SUPERVISOR.value: 403}
+    ),
     "audit_trail.index": Route("GET", "/audit/", EDITORS),
     "audit_trail.export": Route("POST", "/audit/export", EDITORS),
     "api_tokens.mine": Route("GET", "/account/tokens", ALL),
@@ -225,6 +235,15 @@ ROUTES: dict[str, Route] = {
     "api.scorecards": api_route("GET", "/scorecards", READERS),
     "api.scorecard_version": api_route("GET", "/scorecards/{scorecard}/versions/1", READERS),
     "api.training_plans": api_route("GET", "/training-plans", COACHED),
+    # Calibration: agents' and administrators' lists are empty, every session 404 to them
+    # (there is none here: tests/api/test_calibration.py reads real ones).
+    "api.calibration_sessions": api_route("GET", "/calibration/sessions", ALL),
+    "api.calibration_session": api_route(
+        "GET", "/calibration/sessions/999999", ALL, {role.value: 404 for role in Role}
+    ),
+    "api.calibration_agreement": api_route(
+        "GET", "/calibration/agreement?scorecard={scorecard}", ALL
+    ),
     # The manager scored the disputed evaluation: they may not decide the dispute.
     "disputes.resolve": Route(
         "GET", "/disputes/{dispute_id}", EVALUATORS, {Role.MANAGER.value: 403}
@@ -392,6 +411,8 @@ def _check_token_route(
     if who == ANONYMOUS:
         assert response.status_code == 401
         assert response.json["error"]["code"] == "unauthorized"
+    elif who in route.exceptions:
+        assert response.status_code == route.exceptions[who], response.json
     elif Role(who) in route.allowed:
         # An empty batch is refused as such (422): the token and the role were accepted.
         assert response.status_code in (200, 201, 422), response.json

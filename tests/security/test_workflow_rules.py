@@ -556,6 +556,9 @@ FORM_POSTS: dict[str, FormPost] = {
         {**PERIOD, "team_id": "0", "scorecard": "", "channel": ""},
         status=200,
     ),
+    "exports.calibration": FormPost(
+        "manager", "/exports/calibration", {**PERIOD, "scorecard": ""}, status=200
+    ),
     "audit_trail.export": FormPost(
         "manager", "/audit/export", {**PERIOD, "actor_id": "{supervisor_a}"}, status=200
     ),

@@ -4,6 +4,7 @@ to the blueprint."""
 from qa_app.api.blueprint import bp
 from qa_app.api.views import (
     agents,
+    calibration,
     document,
     evaluations,
     interactions,
@@ -15,6 +16,7 @@ from qa_app.api.views import (
 __all__ = [
     "agents",
     "bp",
+    "calibration",
     "document",
     "evaluations",
     "interactions",
