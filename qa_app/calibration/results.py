@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 import sqlalchemy as sa
 
@@ -336,15 +336,9 @@ class Agreement:
     values: int  # answers in those
 
 
-def closed_sessions(
-    scorecard_id: int, start: date | None = None, end: date | None = None
-) -> list[CalibrationSession]:
-    """The closed sessions on a scorecard's versions, closed in [start, end) when given."""
-    return closed_between(
-        None if start is None else datetime(start.year, start.month, start.day),
-        None if end is None else datetime(end.year, end.month, end.day),
-        scorecard_id=scorecard_id,
-    )
+def closed_sessions(scorecard_id: int) -> list[CalibrationSession]:
+    """Every closed session on a scorecard's versions, in the order they closed."""
+    return closed_between(None, None, scorecard_id=scorecard_id)
 
 
 def closed_between(
@@ -438,6 +432,11 @@ def agreement_table(
     return table
 
 
+def month_of(moment: datetime, tz: tzinfo) -> date:
+    """The first day of the month `moment` falls in, in the centre's time zone `tz`."""
+    return moment.astimezone(tz).date().replace(day=1)
+
+
 @dataclass(frozen=True)
 class MonthAgreement:
     month: date  # its first day
@@ -445,13 +444,15 @@ class MonthAgreement:
     overall: Agreement
 
 
-def agreement_by_month(sessions: Sequence[CalibrationSession]) -> list[MonthAgreement]:
+def agreement_by_month(
+    sessions: Sequence[CalibrationSession], tz: tzinfo = UTC
+) -> list[MonthAgreement]:
     """The overall score's α per month of closing, so the centre sees whether calibration
     brings its evaluators together."""
     months: dict[date, list[CalibrationSession]] = defaultdict(list)
     for session in sessions:
         if session.closed_at is not None:
-            months[session.closed_at.date().replace(day=1)].append(session)
+            months[month_of(session.closed_at, tz)].append(session)
     found = []
     for month in sorted(months):
         scorings = load_scorings(s.id for s in months[month])
@@ -511,7 +512,7 @@ class Drift:
         return {"lenient": "higher", "harsh": "lower"}.get(self.tendency or "", "in_line")
 
 
-def evaluator_drift(sessions: Sequence[CalibrationSession]) -> dict[int, Drift]:
+def evaluator_drift(sessions: Sequence[CalibrationSession], tz: tzinfo = UTC) -> dict[int, Drift]:
     """Each compared evaluator's deviation from the benchmark over the sessions: no team
     confounds it, since everyone scored the same interactions."""
     scorings = load_scorings(s.id for s in sessions)
@@ -522,7 +523,9 @@ def evaluator_drift(sessions: Sequence[CalibrationSession]) -> dict[int, Drift]:
     monthly: dict[int, dict[date, list[float]]] = defaultdict(lambda: defaultdict(list))
     for session in sessions:
         criteria = criteria_of(session.version.definition)
-        month = (session.closed_at or datetime.min).date().replace(day=1)
+        if session.closed_at is None:
+            continue  # open: no benchmark to compare with yet
+        month = month_of(session.closed_at, tz)
         for item in session.items:
             unit = by_unit.get((session.id, item.id), [])
             bench = benchmark_of(session, unit, criteria)

@@ -146,12 +146,12 @@ def agreement() -> ResponseReturnValue:
     sessions = closed_between(
         start, end, scorecard_id=chosen, among=services.visible_sessions(current_user)
     )
-    drift = evaluator_drift(sessions)
+    drift = evaluator_drift(sessions, tz)
     labels: dict[str, str] = {}
     for session in sessions:
         labels = {**criterion_labels(session.version.definition), **labels}
     labels[OVERALL] = _("Overall score")
-    months = agreement_by_month(sessions)
+    months = agreement_by_month(sessions, tz)
     names = names_of(drift)
     lowest = [v for m in months for v in (m.overall.low, m.overall.alpha) if v is not None]
     return render_template(

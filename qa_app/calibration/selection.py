@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from qa_app.auth.models import User
 from qa_app.calibration.models import CalibrationSession, SessionStatus
-from qa_app.calibration.results import closed_sessions
-from qa_app.calibration.services import sees_others
+from qa_app.calibration.results import closed_between
+from qa_app.calibration.services import visible_sessions
 from qa_app.extensions import db
 from qa_app.scorecards.models import Scorecard, ScorecardVersion
 from qa_app.stats.services import period_bounds
@@ -37,16 +37,15 @@ def closed_in(
     tz: tzinfo,
     reader: User | None = None,
 ) -> list[CalibrationSession]:
-    """results.closed_sessions of the scorecard closed from `start` to `end` (days of `tz`,
-    both included, either open), those `reader` may see in full (None: the command line,
-    every session)."""
+    """The scorecard's sessions closed from `start` to `end` (days of `tz`, both included,
+    either open), of those `reader` may open (None: the command line, every session). A
+    closed session shows everything to everyone who may open it (services.sees_others), so
+    the visible sessions are the ones seen in full: one query for all of them."""
     low = period_bounds(start, start, tz)[0] if start is not None else None
     high = period_bounds(end, end, tz)[1] if end is not None else None
-    return [
-        session
-        for session in closed_sessions(scorecard_id)
-        if session.closed_at is not None
-        and (low is None or session.closed_at >= low)
-        and (high is None or session.closed_at < high)
-        and (reader is None or sees_others(reader, session))
-    ]
+    return closed_between(
+        low,
+        high,
+        scorecard_id=scorecard_id,
+        among=visible_sessions(reader) if reader is not None else None,
+    )

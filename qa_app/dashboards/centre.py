@@ -259,7 +259,9 @@ def calibration_drift(filters: ReportFilters) -> dict[int, Drift]:
     the filters' period (on their scorecard when one is chosen); teams and channels do not
     apply, since everyone in a session scored the same interactions."""
     start, end = filters.bounds()
-    return evaluator_drift(closed_between(start, end, scorecard_id=filters.scorecard_id))
+    return evaluator_drift(
+        closed_between(start, end, scorecard_id=filters.scorecard_id), filters.tz
+    )
 
 
 def evaluator_consistency(filters: ReportFilters) -> tuple[MeanWithInterval, list[EvaluatorRow]]:

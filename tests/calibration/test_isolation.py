@@ -43,7 +43,7 @@ from qa_app.stats.agent_performance import agent_performance, performance_by_age
 from qa_app.stats.filters import ReportFilters
 from qa_app.training.proposals import propose
 from tests.calibration.conftest import build_session
-from tests.conftest import Organisation
+from tests.conftest import Organisation, csrf_token
 
 # The agent's real evaluations: greeting yes, empathy 4. The calibration scores them far
 # lower (every "no" and the scale's minimum), so any leak would move every figure.
@@ -111,7 +111,12 @@ def surfaces(app: Flask, org: Organisation, sign_in_as: Any, api_as: Any, runner
         found["teams compared"] = repr(teams_compared(centre))
         found["monthly trends"] = repr(monthly_trend_by_team(centre))
         found["weakest criteria"] = repr(weakest_criteria(centre))
-        found["evaluator consistency"] = repr(evaluator_consistency(centre))
+        # The evaluators' rows gain their calibration drift (an evaluator's figure, which a
+        # session is meant to change); the agents' scores behind them must not move.
+        centre_qa, evaluators = evaluator_consistency(centre)
+        found["evaluator consistency"] = repr(
+            (centre_qa, [replace(row, calibration=None) for row in evaluators])
+        )
         proposal = propose(db.session.get_one(User, a1.id), START, END, END, tz)
         found["training proposal"] = repr((proposal.areas, proposal.items))
         found["evaluations workbook"] = workbook_cells(centre)
@@ -245,6 +250,7 @@ def test_an_agent_reaches_no_calibration_route(
     agent = sign_in_as(org.agent_a1)
     token = api_as(org.agent_a1)
     paths = calibration_paths(app, session_id, item_id)
+    form_token = csrf_token(agent, "/notifications/")
     assert ("GET", f"/api/v1/calibration/sessions/{session_id}") in paths
     for method, path in paths:
         if path.startswith("/api/"):
@@ -255,7 +261,9 @@ def test_an_agent_reaches_no_calibration_route(
                 assert "Isolation" not in body and '"id"' not in body, (method, path)
                 continue
         else:
-            response = agent.open(path, method=method)
+            # Posts carry a valid CSRF token, so that the refusal is the route's own.
+            data = {"csrf_token": form_token} if method == "POST" else None
+            response = agent.open(path, method=method, data=data)
             body = response.get_data(as_text=True)
         assert response.status_code in (403, 404), (method, path, response.status_code)
         assert "Isolation" not in body, (method, path)

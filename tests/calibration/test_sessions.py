@@ -234,3 +234,37 @@ def test_agreement_over_sessions_matches_alpha_of_the_same_units(ctx: Any, org: 
     drift = evaluator_drift([first, second])
     assert set(drift) == {org.supervisor_a.id, org.supervisor_b.id}
     assert drift[org.supervisor_b.id].deviation.n == 4
+
+
+def test_months_are_the_centres_months(ctx: Any, org: Any) -> None:
+    """A session closed at 23:30 UTC on 31 October closed in November in Helsinki."""
+    from zoneinfo import ZoneInfo
+
+    late = expert_session(
+        org, close=True, closed_at=datetime(2026, 10, 31, 23, 30, tzinfo=UTC), title="Late"
+    )
+    helsinki = ZoneInfo("Europe/Helsinki")
+    assert [m.month.month for m in agreement_by_month([late])] == [10]
+    assert [m.month.month for m in agreement_by_month([late], helsinki)] == [11]
+    drift = evaluator_drift([late], helsinki)[org.supervisor_b.id]
+    assert [month.month for month in drift.by_month] == [11]
+
+
+def test_the_selection_of_closed_sessions_counts_days_in_the_centres_zone(
+    ctx: Any, org: Any
+) -> None:
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from qa_app.calibration.selection import closed_in
+
+    late = expert_session(
+        org, close=True, closed_at=datetime(2026, 10, 31, 23, 30, tzinfo=UTC), title="Late"
+    )
+    card = late.version.scorecard_id
+    helsinki = ZoneInfo("Europe/Helsinki")
+    november = (date(2026, 11, 1), date(2026, 11, 30))
+    assert [s.id for s in closed_in(card, *november, helsinki)] == [late.id]
+    assert closed_in(card, *november, UTC) == []
+    outsider = db.session.get_one(User, org.supervisor_none.id)
+    assert closed_in(card, *november, helsinki, outsider) == []
