@@ -24,6 +24,7 @@ def create_app(config: Config | type[Config] | None = None) -> Flask:
     app.config.from_object(config)
 
     prepare_scratch(app)
+    prepare_cache_dir(app)
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
@@ -47,12 +48,28 @@ def prepare_scratch(app: Flask) -> None:
     sweep(app.config["SCRATCH_DIR"])
 
 
+def prepare_cache_dir(app: Flask) -> None:
+    """The filesystem cache's private directory (instance/cache unless QA_CACHE_DIR says)."""
+    if app.config["CACHE_TYPE"] != "FileSystemCache":
+        return
+    path = app.config.get("CACHE_DIR") or os.path.join(app.instance_path, "cache")
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create the cache directory {path!r}: {exc}. "
+            "Set QA_CACHE_DIR to a directory the app may write, or QA_CACHE=redis."
+        ) from exc
+    app.config["CACHE_DIR"] = path
+
+
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to this app and configure the database engine."""
     from qa_app import models  # noqa: F401  (every model known before the engine is used)
     from qa_app.database import configure_engine
-    from qa_app.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+    from qa_app.extensions import babel, bootstrap, cache, csrf, db, login_manager, migrate
     from qa_app.i18n import (
+        format_clock,
         format_day,
         format_moment,
         format_month,
@@ -70,6 +87,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     babel.init_app(app, locale_selector=select_locale)
     bootstrap.init_app(app)
+    cache.init_app(app)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     app.jinja_env.filters.update(
@@ -78,6 +96,7 @@ def register_extensions(app: Flask) -> None:
         day=format_day,
         moment=format_moment,
         month=format_month,
+        clock=format_clock,
     )
 
 

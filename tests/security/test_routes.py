@@ -147,6 +147,7 @@ ROUTES: dict[str, Route] = {
     "stats.agent": Route("GET", "/stats/agents/{agent_a1}", ALL),
     "dashboards.team": Route("GET", "/dashboard/team", READERS),
     "dashboards.centre": Route("GET", "/dashboard/centre", EDITORS),
+    "dashboards.refresh_centre": Route("POST", "/dashboard/centre/refresh", EDITORS),
     "training.index": Route("GET", "/training/", COACHED),
     "training.catalogue": Route("GET", "/training/catalogue", COACHED),
     "training.follow_up": Route("GET", "/training/follow-up", EVALUATORS),
