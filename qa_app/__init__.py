@@ -29,6 +29,7 @@ def create_app(config: Config | type[Config] | None = None) -> Flask:
     register_blueprints(app)
     register_request_hooks(app)
     register_commands(app)
+    register_health_checks(app)
     return app
 
 
@@ -66,6 +67,7 @@ def prepare_cache_dir(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to this app and configure the database engine."""
     from qa_app import models  # noqa: F401  (every model known before the engine is used)
+    from qa_app.api.token_limits import init_token_failure_limit
     from qa_app.database import configure_engine
     from qa_app.extensions import babel, bootstrap, cache, csrf, db, login_manager, migrate
     from qa_app.i18n import (
@@ -88,6 +90,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     bootstrap.init_app(app)
     cache.init_app(app)
+    init_token_failure_limit(app)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     app.jinja_env.filters.update(
@@ -169,12 +172,14 @@ def register_request_hooks(app: Flask) -> None:
     from qa_app.stats.display import composite_flag_label, kpi_label, kpi_value
     from qa_app.training.models import ItemStatus, PlanStatus
     from qa_app.web.error_pages import register_error_handlers
+    from qa_app.web.metrics import register_metrics
     from qa_app.web.nul_guard import register_nul_guard
     from qa_app.web.security import register_security_headers, trust_reverse_proxy
     from qa_app.web.templating import register_template_helpers
 
     # The statuses templates name with status_label(): evaluations, disputes, plans, items.
     statuses = (EvaluationStatus, DisputeStatus, PlanStatus, ItemStatus)
+    register_metrics(app)  # first: its timer starts before every other hook
     register_error_handlers(app, json_errors=(is_api_request, http_error_response))
     register_nul_guard(app, checked_elsewhere=is_api_request)
     register_security_headers(app)
@@ -195,6 +200,13 @@ def register_request_hooks(app: Flask) -> None:
         composite_flag_label=composite_flag_label,
         nps_group=nps_group,
     )
+
+
+def register_health_checks(app: Flask) -> None:
+    """What /healthz checks (qa_app.web.health): the database, the cache, the job queue."""
+    from qa_app.main.health import register_health_checks as register_main_checks
+
+    register_main_checks(app)
 
 
 def register_commands(app: Flask) -> None:
