@@ -36,10 +36,13 @@ def cache_health(app: Flask) -> str:
     writes and reads back one short-lived value."""
     if app.config["CACHE_TYPE"] == "NullCache":
         return NOT_CONFIGURED
+    # A key of its own for each check: two servers checking at once never read each other's.
     value = secrets.token_hex(8)
+    key = f"healthz:{value}"
     try:
-        if not cache.set("healthz", value, timeout=60) or cache.get("healthz") != value:
+        if not cache.set(key, value, timeout=60) or cache.get(key) != value:
             return "unwritable"
+        cache.delete(key)
     except (RedisError, OSError):
         return "unreachable"
     return OK

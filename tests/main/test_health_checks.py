@@ -89,3 +89,35 @@ def test_redis_is_the_cache_when_redis_url_is_set() -> None:
     config = ProductionConfig({"REDIS_URL": "redis://127.0.0.1:6379/0"})
     assert (config.QA_CACHE, config.CACHE_TYPE) == ("redis", "RedisCache")
     assert ProductionConfig({}).CACHE_TYPE == "FileSystemCache"
+
+
+def test_two_servers_checking_the_cache_at_once_are_both_ok(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both checks write before either reads back (a barrier in get): one shared key would
+    # make one of them read the other's value and report a healthy cache as unwritable.
+    import threading
+
+    from qa_app.main.health import cache_health
+
+    use_cache(app, CACHE_TYPE="SimpleCache")
+    both_written = threading.Barrier(2, timeout=10)
+    read = cache.get
+
+    def get_after_both_wrote(key: str) -> object:
+        both_written.wait()
+        return read(key)
+
+    monkeypatch.setattr(cache, "get", get_after_both_wrote)
+    states: list[str] = []
+
+    def check() -> None:
+        with app.app_context():
+            states.append(cache_health(app))
+
+    threads = [threading.Thread(target=check) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert states == ["ok", "ok"]
