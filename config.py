@@ -198,9 +198,10 @@ class Config:
                 "QA_CACHE is redis but REDIS_URL is not set: set REDIS_URL to the Redis server, "
                 "for example redis://127.0.0.1:6379/0, or choose QA_CACHE=filesystem."
             )
-        if self.REDIS_URL and not self.REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        # Both the cache (redis-py) and the API token limit (limits) read these two forms.
+        if self.REDIS_URL and not self.REDIS_URL.startswith(("redis://", "rediss://")):
             raise ConfigError(
-                f"REDIS_URL must start with redis://, rediss:// or unix://, got {self.REDIS_URL!r}"
+                f"REDIS_URL must start with redis:// or rediss://, got {self.REDIS_URL!r}"
             )
         if not 1 <= self.CACHE_MINUTES <= 60:
             raise ConfigError(f"CACHE_MINUTES must be between 1 and 60, got {self.CACHE_MINUTES}")

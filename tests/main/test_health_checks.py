@@ -72,6 +72,7 @@ def test_a_check_that_raises_is_a_failed_part_not_a_500(app: Flask) -> None:
         ({"QA_CACHE": "memcached"}, "QA_CACHE must be one of"),
         ({"QA_CACHE": "redis"}, "REDIS_URL is not set"),
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must start with"),
+        ({"REDIS_URL": "unix:///run/redis.sock"}, "REDIS_URL must start with"),
         ({"CACHE_MINUTES": "0"}, "CACHE_MINUTES must be between 1 and 60"),
         ({"QA_METRICS": "maybe"}, "QA_METRICS must be on or off"),
     ],
