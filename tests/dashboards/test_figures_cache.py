@@ -159,9 +159,14 @@ def test_two_instances_share_the_figures(
     org: Organisation,
     make_evaluation: Callable[..., Any],
 ) -> None:
-    first, second = two_instances
+    assert_figures_shared(*two_instances, make_evaluation)
+
+
+def assert_figures_shared(first: Flask, second: Flask, make_evaluation: Callable[..., Any]) -> None:
+    """Figures computed by `first` are what `second` serves, though an evaluation came since."""
     make_evaluation("released")
-    filters = ReportFilters(datetime.now(UTC).date().replace(day=1), datetime.now(UTC).date())
+    today = datetime.now(UTC).date()
+    filters = ReportFilters(today.replace(day=1), today)
     with first.test_request_context():
         computed = centre_figures(filters, "centre")
     make_evaluation("released")
