@@ -22,6 +22,16 @@ WEAK_SECRET_KEYS = frozenset(
 # How notification e-mails reach the SMTP server: STARTTLS, TLS from the start, or plain.
 SMTP_TLS_MODES = ("starttls", "ssl", "off")
 
+# Where the centre dashboard's figures are cached (QA_CACHE), as Flask-Caching names them:
+# files in instance/ shared by one machine's workers, Redis shared by several machines, one
+# process's memory, or nothing.
+CACHE_BACKENDS = {
+    "filesystem": "FileSystemCache",
+    "redis": "RedisCache",
+    "simple": "SimpleCache",
+    "none": "NullCache",
+}
+
 
 class ConfigError(RuntimeError):
     """The environment does not describe a configuration the app can start with."""
@@ -43,6 +53,15 @@ def _int(environ: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    raw = (environ.get(name) or "").strip().lower()
+    if raw in ("", "0", "off", "false", "no"):
+        return False
+    if raw in ("1", "on", "true", "yes"):
+        return True
+    raise ConfigError(f"{name} must be on or off, got {raw!r}")
 
 
 class Config:
@@ -81,6 +100,11 @@ class Config:
         # From one client address, over all e-mail addresses; 0 turns it off. Behind a reverse
         # proxy set PROXY_FIX_HOPS, or every user shares the proxy's address.
         self.SIGN_IN_MAX_FAILURES_PER_ADDRESS = _int(env, "SIGN_IN_MAX_FAILURES_PER_ADDRESS", 30)
+        # Failed API token attempts from one client address within the window; then 429 until
+        # the window has passed. Counted in Redis when REDIS_URL is set (every instance), else
+        # in each process's memory. 0 turns it off.
+        self.API_TOKEN_MAX_FAILURES = _int(env, "API_TOKEN_MAX_FAILURES", 20)
+        self.API_TOKEN_FAILURE_MINUTES = _int(env, "API_TOKEN_FAILURE_MINUTES", 15)
         self.PASSWORD_MIN_LENGTH = _int(env, "PASSWORD_MIN_LENGTH", 10)
         self.PASSWORD_HASH_METHOD = env.get("PASSWORD_HASH_METHOD") or "scrypt"
 
@@ -96,6 +120,22 @@ class Config:
         self.MAX_CONTENT_LENGTH = _int(env, "MAX_UPLOAD_MB", 16) * 1024 * 1024
         # Exports' temporary files (private, mode 0700); empty: instance/scratch.
         self.SCRATCH_DIR = env.get("QA_SCRATCH_DIR") or None
+
+        # Redis, shared by every app instance: the cache and the API token limit use it when set.
+        self.REDIS_URL = env.get("REDIS_URL") or None
+        backend = (env.get("QA_CACHE") or ("redis" if self.REDIS_URL else "filesystem")).strip()
+        self.QA_CACHE = backend.lower()
+        # The centre dashboard's figures are at most this old (and "as of" the time shown).
+        self.CACHE_MINUTES = _int(env, "CACHE_MINUTES", 10)
+        self.CACHE_TYPE = CACHE_BACKENDS.get(self.QA_CACHE, "NullCache")
+        self.CACHE_DEFAULT_TIMEOUT = self.CACHE_MINUTES * 60
+        self.CACHE_KEY_PREFIX = "qa-coach:"
+        self.CACHE_NO_NULL_WARNING = True  # QA_CACHE=none turns the cache off on purpose
+        self.CACHE_REDIS_URL = self.REDIS_URL
+        # Files of the filesystem cache; empty: instance/cache.
+        self.CACHE_DIR = env.get("QA_CACHE_DIR") or None
+        # Prometheus metrics at /metrics (qa_app.web.metrics); off: /metrics is a 404.
+        self.METRICS_ENABLED = _flag(env, "QA_METRICS")
 
         # Each has a catalogue in qa_app/translations (en_GB: English words, British formats).
         self.LANGUAGES = ["en", "en_GB", "de", "pl", "fi", "nb"]
@@ -159,6 +199,28 @@ class Config:
                 "CALIBRATION_TOLERANCE_POINTS is points on the 0–100 scale: a whole number "
                 f"from 0 to 100, got {self.CALIBRATION_TOLERANCE_POINTS}"
             )
+        if self.QA_CACHE not in CACHE_BACKENDS:
+            raise ConfigError(
+                f"QA_CACHE must be one of {', '.join(CACHE_BACKENDS)}, got {self.QA_CACHE!r}"
+            )
+        if self.QA_CACHE == "redis" and not self.REDIS_URL:
+            raise ConfigError(
+                "QA_CACHE is redis but REDIS_URL is not set: set REDIS_URL to the Redis server, "
+                "for example redis://127.0.0.1:6379/0, or choose QA_CACHE=filesystem."
+            )
+        # Both the cache (redis-py) and the API token limit (limits) read these two forms.
+        if self.REDIS_URL and not self.REDIS_URL.startswith(("redis://", "rediss://")):
+            raise ConfigError(
+                f"REDIS_URL must start with redis:// or rediss://, got {self.REDIS_URL!r}"
+            )
+        if not 1 <= self.CACHE_MINUTES <= 60:
+            raise ConfigError(f"CACHE_MINUTES must be between 1 and 60, got {self.CACHE_MINUTES}")
+        if self.API_TOKEN_MAX_FAILURES < 0 or self.API_TOKEN_FAILURE_MINUTES < 1:
+            raise ConfigError(
+                "API_TOKEN_MAX_FAILURES must be 0 (off) or more and API_TOKEN_FAILURE_MINUTES "
+                f"at least 1, got {self.API_TOKEN_MAX_FAILURES} and "
+                f"{self.API_TOKEN_FAILURE_MINUTES}"
+            )
         if self.SMTP_HOST and not self.SMTP_SENDER:
             raise ConfigError(
                 "SMTP_HOST is set but SMTP_SENDER is not: set SMTP_SENDER to the address "
@@ -197,6 +259,10 @@ class TestingConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
             env.get("TEST_DATABASE_URL") or "sqlite://"
         )
+        # Figures computed on every view, as before the cache: tests of figures see each
+        # change at once. The cache's own tests turn it on (tests/dashboards/test_figures_cache).
+        if not env.get("QA_CACHE"):
+            self.QA_CACHE, self.CACHE_TYPE = "none", CACHE_BACKENDS["none"]
         # Cheap hashes keep factories fast; production keeps scrypt.
         self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name
 

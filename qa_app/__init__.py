@@ -24,10 +24,12 @@ def create_app(config: Config | type[Config] | None = None) -> Flask:
     app.config.from_object(config)
 
     prepare_scratch(app)
+    prepare_cache_dir(app)
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
     register_commands(app)
+    register_health_checks(app)
     return app
 
 
@@ -47,12 +49,29 @@ def prepare_scratch(app: Flask) -> None:
     sweep(app.config["SCRATCH_DIR"])
 
 
+def prepare_cache_dir(app: Flask) -> None:
+    """The filesystem cache's private directory (instance/cache unless QA_CACHE_DIR says)."""
+    if app.config["CACHE_TYPE"] != "FileSystemCache":
+        return
+    path = app.config.get("CACHE_DIR") or os.path.join(app.instance_path, "cache")
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create the cache directory {path!r}: {exc}. "
+            "Set QA_CACHE_DIR to a directory the app may write, or QA_CACHE=redis."
+        ) from exc
+    app.config["CACHE_DIR"] = path
+
+
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to this app and configure the database engine."""
     from qa_app import models  # noqa: F401  (every model known before the engine is used)
+    from qa_app.api.token_limits import init_token_failure_limit
     from qa_app.database import configure_engine
-    from qa_app.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+    from qa_app.extensions import babel, bootstrap, cache, csrf, db, login_manager, migrate
     from qa_app.i18n import (
+        format_clock,
         format_day,
         format_moment,
         format_month,
@@ -70,6 +89,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     babel.init_app(app, locale_selector=select_locale)
     bootstrap.init_app(app)
+    cache.init_app(app)
+    init_token_failure_limit(app)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     app.jinja_env.filters.update(
@@ -78,6 +99,7 @@ def register_extensions(app: Flask) -> None:
         day=format_day,
         moment=format_moment,
         month=format_month,
+        clock=format_clock,
     )
 
 
@@ -154,12 +176,14 @@ def register_request_hooks(app: Flask) -> None:
     from qa_app.stats.display import composite_flag_label, kpi_label, kpi_value
     from qa_app.training.models import ItemStatus, PlanStatus
     from qa_app.web.error_pages import register_error_handlers
+    from qa_app.web.metrics import register_metrics
     from qa_app.web.nul_guard import register_nul_guard
     from qa_app.web.security import register_security_headers, trust_reverse_proxy
     from qa_app.web.templating import register_template_helpers
 
     # The statuses templates name with status_label(): evaluations, disputes, plans, items.
     statuses = (EvaluationStatus, DisputeStatus, PlanStatus, ItemStatus)
+    register_metrics(app)  # first: its timer starts before every other hook
     register_error_handlers(app, json_errors=(is_api_request, http_error_response))
     register_nul_guard(app, checked_elsewhere=is_api_request)
     register_security_headers(app)
@@ -180,6 +204,13 @@ def register_request_hooks(app: Flask) -> None:
         composite_flag_label=composite_flag_label,
         nps_group=nps_group,
     )
+
+
+def register_health_checks(app: Flask) -> None:
+    """What /healthz checks (qa_app.web.health): the database, the cache, the job queue."""
+    from qa_app.main.health import register_health_checks as register_main_checks
+
+    register_main_checks(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -174,6 +174,15 @@ def format_moment(moment: datetime | None) -> str:
     return format_datetime(to_user_timezone(moment), moment_pattern(), locale=_locale())
 
 
+def format_clock(moment: datetime | None) -> str:
+    """A time of day in the user's time zone and the locale's short form ("14:05",
+    "2:05 PM", fi "14.05"); "–" for none."""
+    if moment is None:
+        return "–"
+    pattern = _locale().time_formats["short"].pattern
+    return format_datetime(to_user_timezone(moment), pattern, locale=_locale())
+
+
 def format_wall_clock(moment: datetime) -> str:
     """A wall-clock date and time as typed into a form, in the locale's form, with no time
     zone conversion ("31.12.2026, 14:30")."""

@@ -19,6 +19,7 @@ from flask_babel import refresh
 
 from qa_app.api.errors import ApiError
 from qa_app.api.models import ApiToken
+from qa_app.api.token_limits import count_failure, refuse_when_over_limit
 from qa_app.api.tokens import needs_touch, record_use, token_for_secret
 from qa_app.auth.access import ALL_ROLES
 from qa_app.auth.models import Role, User
@@ -57,6 +58,19 @@ def authenticate(header: str | None) -> ApiToken:
     return token
 
 
+def _authenticate_counted(header: str | None) -> ApiToken:
+    """authenticate(), refused while the client's address is over its failed-token limit; a
+    header that names no valid token counts as a failure (no header at all does not)."""
+    address = request.remote_addr or "unknown"
+    refuse_when_over_limit(address)
+    try:
+        return authenticate(header)
+    except ApiError:
+        if header:
+            count_failure(address)
+        raise
+
+
 def _act_as(token: ApiToken) -> User:
     """Make the token's owner the current user; record the use (own short transaction)."""
     now = utcnow()
@@ -84,7 +98,7 @@ def token_required(*roles: Role) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            owner = _act_as(authenticate(request.headers.get("Authorization")))
+            owner = _act_as(_authenticate_counted(request.headers.get("Authorization")))
             if owner.role not in allowed:
                 message = _(
                     "Tokens of users with the role %(role)s may not use this endpoint.",

@@ -31,6 +31,10 @@ ERRORS = {
     413: ("PayloadTooLarge", "The body is too large, or holds too many items."),
     415: ("UnsupportedMediaType", "The body is not sent as application/json."),
     422: ("ValidationFailed", "Nothing was stored: the details list each item's problems."),
+    429: (
+        "TooManyFailures",
+        "Too many failed token attempts from this address: wait Retry-After seconds.",
+    ),
 }
 SCOPE = (
     "Agents see only themselves and their own records; supervisors the agents of the teams "
@@ -104,7 +108,7 @@ def _operation(
     responses: dict[str, Schema] = {status: {"description": "OK", "content": _json(schema)}}
     for other in also_ok:
         responses[other] = {"description": "OK", "content": _json(schema)}
-    for code in errors:
+    for code in (*errors, 429):
         responses[str(code)] = {"$ref": f"#/components/responses/{ERRORS[code][0]}"}
     responses["default"] = {"$ref": "#/components/responses/Error"}
     operation: Schema = {

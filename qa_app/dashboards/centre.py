@@ -149,9 +149,14 @@ def monthly_trend_by_team(
     # the end, so the last month takes everything after its first midnight. Grouped outside
     # a subquery, so that PostgreSQL groups by the column, not by a second copy of the CASE
     # with its own parameters.
-    month = sa.case(
-        *((Evaluation.submitted_at < edge, index) for index, edge in enumerate(edges[1:])),
-        else_=len(edges) - 1,
+    # One month has no edge to compare with, and a CASE without WHEN is no SQL.
+    month: sa.ColumnElement[int] = (
+        sa.case(
+            *((Evaluation.submitted_at < edge, index) for index, edge in enumerate(edges[1:])),
+            else_=len(edges) - 1,
+        )
+        if len(edges) > 1
+        else sa.literal(0)
     )
     scores = (
         sa.select(
@@ -189,9 +194,31 @@ class CriterionAverage:
     n: int
 
 
+@dataclass(frozen=True)
+class CriterionSums:
+    """A criterion's mean r and n, with its stored label: numbers only, before the label is
+    put in the reader's language (what the centre dashboard's cache keeps)."""
+
+    key: str
+    stored_label: str
+    mean: float
+    n: int
+
+
 def weakest_criteria(filters: ReportFilters, limit: int = 10) -> list[CriterionAverage]:
     """The criteria with the lowest mean r across the filtered evaluations (at least two
     answers each), weakest first."""
+    return criteria_in_reader_language(weakest_criteria_sums(filters, limit))
+
+
+def criteria_in_reader_language(rows: list[CriterionSums]) -> list[CriterionAverage]:
+    """The criteria's averages labelled in the reader's language."""
+    labels = labels_in_reader_language({row.key: row.stored_label for row in rows})
+    return [CriterionAverage(row.key, labels[row.key], row.mean, row.n) for row in rows]
+
+
+def weakest_criteria_sums(filters: ReportFilters, limit: int = 10) -> list[CriterionSums]:
+    """weakest_criteria's figures, with the labels as stored."""
     # Summed per criterion and scorecard version first, labelled afterwards: a label looked up
     # per answer row costs a subquery for each of a centre's million answers.
     per_version = (
@@ -222,9 +249,7 @@ def weakest_criteria(filters: ReportFilters, limit: int = 10) -> list[CriterionA
         .order_by(mean, per_version.c.key)
         .limit(limit)
     )
-    rows = found.all()
-    labels = labels_in_reader_language({key: name or key for key, name, _m, _n in rows})
-    return [CriterionAverage(key, labels[key], float(m), int(n)) for key, _name, m, n in rows]
+    return [CriterionSums(key, name or key, float(m), int(n)) for key, name, m, n in found]
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from flask import render_template, request
+from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_login import current_user
@@ -12,12 +13,8 @@ from flask_login import current_user
 from qa_app.auth.access import role_required
 from qa_app.auth.models import Role
 from qa_app.dashboards.blueprint import bp
-from qa_app.dashboards.centre import (
-    evaluator_consistency,
-    monthly_trend_by_team,
-    teams_compared,
-    weakest_criteria,
-)
+from qa_app.dashboards.centre import criteria_in_reader_language
+from qa_app.dashboards.figures import centre_figures
 from qa_app.dashboards.panels import (
     open_disputes_in,
     overdue_items_in,
@@ -27,7 +24,9 @@ from qa_app.dashboards.panels import (
 )
 from qa_app.dashboards.team import SORT_KEYS, heat_map, team_table
 from qa_app.stats.filter_form import DashboardForm, read_dashboard_form
+from qa_app.stats.filters import ReportFilters
 from qa_app.stats.kpis import KPIS
+from qa_app.web.forms import PostForm
 
 TEAM_READERS = (Role.ADMIN, Role.MANAGER, Role.SUPERVISOR)
 CENTRE_READERS = (Role.ADMIN, Role.MANAGER)
@@ -67,24 +66,44 @@ def team() -> ResponseReturnValue:
     ), (200 if valid else 400)
 
 
+def _viewer_scope(filters: ReportFilters) -> str:
+    """Whose figures: the whole centre's, or (a limited scope) this viewer's own."""
+    return "centre" if filters.scope is None else f"user:{current_user.id}"
+
+
 @bp.route("/centre")
 @role_required(*CENTRE_READERS)
 def centre() -> ResponseReturnValue:
     """Teams compared, each team's monthly trend, the weakest criteria, evaluator
-    consistency and dispute rates."""
+    consistency and dispute rates: figures up to CACHE_MINUTES old, with their time."""
     form, valid = _form()
     filters = form.filters(current_user)
-    months, trends = monthly_trend_by_team(filters)
-    centre_qa, evaluators = evaluator_consistency(filters)
+    figures = centre_figures(filters, _viewer_scope(filters))
     return render_template(
         "dashboards/centre.html",
         form=form,
         filters=filters,
-        teams=teams_compared(filters),
-        months=months,
-        trend_start=max(months[0], filters.start),
-        trends=trends,
-        weakest=weakest_criteria(filters),
-        centre_qa=centre_qa,
-        evaluators=evaluators,
+        teams=figures.teams,
+        months=figures.months,
+        trend_start=max(figures.months[0], filters.start),
+        trends=figures.trends,
+        weakest=criteria_in_reader_language(figures.weakest),
+        centre_qa=figures.centre_qa,
+        evaluators=figures.evaluators,
+        computed_at=figures.computed_at,
+        refresh_form=PostForm(),
     ), (200 if valid else 400)
+
+
+@bp.route("/centre/refresh", methods=["POST"])
+@role_required(*CENTRE_READERS)
+def refresh_centre() -> ResponseReturnValue:
+    """Compute the centre dashboard's figures for the filters in the query string anew, then
+    show them."""
+    if PostForm().validate_on_submit():
+        form, valid = _form()
+        if valid:
+            filters = form.filters(current_user)
+            centre_figures(filters, _viewer_scope(filters), refresh=True)
+    query: dict[str, Any] = request.args.to_dict()
+    return redirect(url_for("dashboards.centre", **query))

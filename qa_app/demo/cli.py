@@ -18,6 +18,7 @@ from qa_app.demo.organisation import has_users, seed_demo
 from qa_app.demo.stats import seed_stats
 from qa_app.demo.training import seed_training
 from qa_app.extensions import db
+from qa_app.progress import progress_bar
 from qa_app.scorecards.services import has_scorecards
 from qa_app.training.catalogue import sync_library
 
@@ -36,17 +37,26 @@ def seed_demo_command(seed: int, if_empty: bool) -> None:
             click.echo("The database already has users; demo data not seeded.")
             return
     password = current_app.config["DEMO_PASSWORD"]
-    summary = seed_demo(seed=seed, password=password)
-    if not has_scorecards():
-        # The demo evaluations need the shipped scorecards; `make run` syncs them first.
-        sync_library(Path(current_app.config["SCORECARDS_DIR"]))
-    # The UTC date: everything seeded lies before today's midnight in UTC, so in the past
-    # wherever the server's clock is set (a local date can be a day ahead of UTC's).
-    today = utcnow().date()
-    activity = seed_activity(seed, today)
-    stat_rows = seed_stats(seed, today)
-    training = seed_training(today)
-    calibration = seed_calibration(seed, today)
+    # Six steps: people, scorecards, six months of activity, statistics, training,
+    # calibration.
+    with progress_bar(6, "Seeding the demo centre") as advance:
+        summary = seed_demo(seed=seed, password=password)
+        advance(1)
+        if not has_scorecards():
+            # The demo evaluations need the shipped scorecards; `make run` syncs them first.
+            sync_library(Path(current_app.config["SCORECARDS_DIR"]))
+        advance(1)
+        # The UTC date: everything seeded lies before today's midnight in UTC, so in the past
+        # wherever the server's clock is set (a local date can be a day ahead of UTC's).
+        today = utcnow().date()
+        activity = seed_activity(seed, today)
+        advance(1)
+        stat_rows = seed_stats(seed, today)
+        advance(1)
+        training = seed_training(today)
+        advance(1)
+        calibration = seed_calibration(seed, today)
+        advance(1)
     if summary.created_users or summary.created_teams or activity.interactions or stat_rows:
         record_event(
             "demo.seeded",

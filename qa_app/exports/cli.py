@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +29,7 @@ from qa_app.exports.calibration_export import (
 from qa_app.exports.queries import count_evaluations
 from qa_app.exports.services import export_evaluations, record_export
 from qa_app.extensions import db
+from qa_app.progress import progress_bar
 from qa_app.scorecards.models import Scorecard
 from qa_app.stats.filters import ReportFilters, default_start
 from qa_app.teams.models import Team
@@ -82,8 +82,8 @@ def export_evaluations_command(
     )
     with snapshot_read(db.session), written_to(out) as handle:
         total = count_evaluations(filters)
-        with click.progressbar(length=total, label="Writing evaluations", file=sys.stderr) as bar:
-            rows = export_evaluations(filters, handle, progress=bar.update, language=language)
+        with progress_bar(total, "Writing evaluations") as advance:
+            rows = export_evaluations(filters, handle, progress=advance, language=language)
     record_export("export.evaluations", filters, rows, via="cli")
     db.session.commit()
     click.echo(

@@ -17,6 +17,7 @@ from qa_app.auth.models import Role, User
 from qa_app.extensions import db
 from qa_app.interactions.importer import import_interactions
 from qa_app.profiles.services import read_profile_file
+from qa_app.progress import estimated_rows, progress_bar
 from qa_app.uploads.cells import ReadOptions
 from qa_app.uploads.dates import DATE_ORDERS
 from qa_app.uploads.fields import Kind
@@ -113,20 +114,23 @@ def import_interactions_command(
             f"{file.name} is {size:,} bytes; the limit is {limit:,} bytes (MAX_UPLOAD_MB)."
         )
     profile = load_profile(profile_file, source, "interactions")
-    try:
-        report = import_interactions(
-            file.read_bytes(),
-            file.name,
-            source=source,
-            actor=system_actor(),
-            dry_run=dry_run,
-            max_bytes=limit,
-            max_rows=config["IMPORT_MAX_ROWS"],
-            options=ReadOptions(day_first=DATE_ORDERS.get(date_order or ""), tz=get_timezone()),
-            profile=profile,
-        )
-    except TableError as error:
-        refuse(error, file.name)
+    data = file.read_bytes()
+    with progress_bar(estimated_rows(data), "Checking rows") as advance:
+        try:
+            report = import_interactions(
+                data,
+                file.name,
+                source=source,
+                actor=system_actor(),
+                dry_run=dry_run,
+                max_bytes=limit,
+                max_rows=config["IMPORT_MAX_ROWS"],
+                options=ReadOptions(day_first=DATE_ORDERS.get(date_order or ""), tz=get_timezone()),
+                profile=profile,
+                progress=advance,
+            )
+        except TableError as error:
+            refuse(error, file.name)
     db.session.commit()
     verb = "Would import" if dry_run else "Imported"
     click.echo(

@@ -10,7 +10,7 @@ nothing. The row checks (`check_interactions`) are shared with the JSON API's
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -41,7 +41,7 @@ from qa_app.uploads.cells import (
     parse_datetime,
     parse_duration_seconds,
 )
-from qa_app.uploads.columns import header_of, map_columns, named_rows
+from qa_app.uploads.columns import NamedRow, header_of, map_columns, named_rows
 from qa_app.uploads.dates import DateOrderError, settle_day_first
 from qa_app.uploads.fields import FIELD_ALIASES
 from qa_app.uploads.presets import Preset, preset_rows
@@ -309,6 +309,16 @@ def _report(
     )
 
 
+_Row = tuple[int, NamedRow]
+
+
+def _counted(rows: Iterable[_Row], progress: Callable[[int], None]) -> Iterator[_Row]:
+    """The rows, calling progress(1) as each is checked."""
+    for row in rows:
+        yield row
+        progress(1)
+
+
 def import_interactions(
     data: bytes,
     filename: str,
@@ -321,6 +331,7 @@ def import_interactions(
     dry_run: bool = False,
     options: ReadOptions = DEFAULT_OPTIONS,
     profile: Preset | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Read, check and (unless `dry_run` or any row is bad) insert the file's interactions,
     their times read with `options` in the centre's zone `tz` (see `local_moment`; the
@@ -365,8 +376,9 @@ def import_interactions(
             preset_unit = preset.units.get("duration") if preset else None
             duration_unit = unit_from_header(label("duration")) or preset_unit or duration_unit
         matched: dict[str, AgentMatches] = {}
+        rows = named_rows(table, columns)
         records, problems = check_interactions(
-            named_rows(table, columns),
+            _counted(rows, progress) if progress is not None else rows,
             label,
             actor,
             read_moment=local_moment(options),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, render_template
+from flask import Flask, current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_login import current_user
@@ -12,9 +12,7 @@ from qa_app.auth.models import Role
 from qa_app.coaching.sessions import pending_sessions
 from qa_app.evaluations.permissions import countable_statuses
 from qa_app.evaluations.summaries import latest_feedback, work_summary
-from qa_app.extensions import db
 from qa_app.main.blueprint import bp
-from qa_app.main.health import database_health
 from qa_app.main.services import recent_audit_events, users_by_role
 from qa_app.stats.agent_performance import agent_performance
 from qa_app.stats.filters import ReportFilters, default_start
@@ -23,6 +21,7 @@ from qa_app.stats.services import monthly_qa
 from qa_app.teams.overview import active_agent_count, team_overviews, visible_agents_by_team
 from qa_app.training.plans import centre_today, progress
 from qa_app.training.summaries import current_plan, items_due_soon, overdue_items
+from qa_app.web.health import run_health_checks
 
 
 @bp.route("/")
@@ -78,8 +77,8 @@ def index() -> ResponseReturnValue:
 @bp.route("/healthz")
 @public
 def health() -> ResponseReturnValue:
-    """For load balancers: 200 when the database answers and can save, else 503 and why."""
-    state = database_health(db.session)
-    return jsonify(status="ok" if state == "ok" else "error", database=state), (
-        200 if state == "ok" else 503
-    )
+    """For load balancers: 200 when every part is healthy (the database answers and can
+    save, the cache answers, the queue …), else 503; each part's state by name."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # proxy method
+    healthy, states = run_health_checks(app)
+    return jsonify(status="ok" if healthy else "error", **states), (200 if healthy else 503)

@@ -11,7 +11,12 @@ from flask.cli import AppGroup
 from qa_app.database import snapshot_read
 from qa_app.extensions import db
 from qa_app.maintenance.backup import BackupError, create_backup, restore_backup
-from qa_app.maintenance.integrity import IntegrityReport, check_integrity
+from qa_app.maintenance.integrity import (
+    IntegrityReport,
+    check_integrity,
+    scored_evaluation_count,
+)
+from qa_app.progress import progress_bar
 
 backup_group = AppGroup("backup", help="Back up and restore the database.")
 integrity_group = AppGroup("integrity", help="Check stored scores against their answers.")
@@ -21,10 +26,14 @@ integrity_group = AppGroup("integrity", help="Check stored scores against their 
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 def backup_create_command(out: Path) -> None:
     """Write a consistent copy of the database to OUT, while the app keeps running."""
-    try:
-        made = create_backup(db.engine.url, out)
-    except BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
+    # One step: SQLite's copy must be one snapshot (a copy in steps restarts whenever the app
+    # writes meanwhile), and pg_dump tells no progress; the bar shows it is under way.
+    with progress_bar(1, f"Backing up to {out.name}") as advance:
+        try:
+            made = create_backup(db.engine.url, out)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        advance(1)
     click.echo(f"Backed up the {made.kind} database to {out} ({made.size:,} bytes).")
 
 
@@ -67,7 +76,9 @@ def integrity_check_command(limit: int) -> None:
 
 def _check(limit: int) -> IntegrityReport:
     with snapshot_read(db.session):
-        return check_integrity(db.session, limit=limit)
+        total = scored_evaluation_count(db.session)
+        with progress_bar(total, "Checking evaluations") as advance:
+            return check_integrity(db.session, limit=limit, progress=advance)
 
 
 def _report(report: IntegrityReport) -> None:

@@ -14,7 +14,7 @@ versions are read once, and the engine's results are cached for answers that rec
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,10 +83,22 @@ class _Version:
     kinds: Mapping[str, str]
 
 
+def scored_evaluation_count(session: DatabaseSession) -> int:
+    """How many evaluations check_integrity recomputes (a progress bar's length)."""
+    return (
+        session.scalar(sa.select(sa.func.count()).select_from(_evaluation_rows().subquery())) or 0
+    )
+
+
 def check_integrity(
-    session: DatabaseSession, *, limit: int = 20, batch: int = BATCH
+    session: DatabaseSession,
+    *,
+    limit: int = 20,
+    batch: int = BATCH,
+    progress: Callable[[int], None] | None = None,
 ) -> IntegrityReport:
-    """Recompute every scored evaluation and report where the database disagrees."""
+    """Recompute every scored evaluation and report where the database disagrees; `progress`
+    is called with 1 after each evaluation."""
     report = IntegrityReport(limit=limit)
     versions = _versions(session, report)
     report.versions = len(versions)
@@ -100,6 +112,8 @@ def check_integrity(
     for evaluation, answered in _with_answers(evaluations, answers):
         report.evaluations += 1
         _check_evaluation(evaluation, answered, versions, score, report)
+        if progress is not None:
+            progress(1)
     for mismatch in _dispute_mismatches(session):
         report.add(mismatch)
     return report

@@ -4,7 +4,6 @@ statistics in, figures out."""
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from qa_app.interactions.cli import (
     refuse,
     system_actor,
 )
+from qa_app.progress import estimated_rows, progress_bar
 from qa_app.stats.agent_performance import agent_performance
 from qa_app.stats.filters import ReportFilters, default_start
 from qa_app.stats.importer import import_stats
@@ -61,19 +61,18 @@ def import_stats_command(
             f"{file.name} is {size:,} bytes; the limit is "
             f"{config['STATS_MAX_MB']} MB (STATS_MAX_MB)."
         )
-    with click.progressbar(
-        length=max(1, size // 60), label="Checking rows", file=sys.stderr
-    ) as bar:
+    data = file.read_bytes()
+    with progress_bar(estimated_rows(data), "Checking rows") as advance:
         try:
             report = import_stats(
-                file.read_bytes(),
+                data,
                 file.name,
                 source=source,
                 actor=system_actor(),
                 dry_run=dry_run,
                 max_bytes=size + 1,
                 max_rows=config["STATS_MAX_ROWS"],
-                progress=bar.update,
+                progress=advance,
                 options=ReadOptions(day_first=DATE_ORDERS.get(date_order or ""), tz=get_timezone()),
                 profile=profile,
             )

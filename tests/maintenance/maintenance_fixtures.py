@@ -3,12 +3,31 @@ SQL behind the app's back, read the evaluations' scores."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import flask_migrate
 import sqlalchemy as sa
 from flask import Flask
 
+from qa_app import create_app
 from qa_app.extensions import db
+from tests.conftest import make_config
+
+
+@contextmanager
+def own_sqlite_app(path: Path) -> Iterator[Flask]:
+    """An app on its own migrated SQLite file at `path`, whatever database the suite runs on
+    (backups need a file)."""
+    application = create_app(make_config(f"sqlite:///{path}"))
+    with application.app_context():
+        flask_migrate.upgrade()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def run_command(app: Flask, *args: str) -> Any:

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import flask_migrate
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -20,7 +19,12 @@ from qa_app.extensions import db
 from qa_app.maintenance import backup
 from qa_app.maintenance.backup import BackupError
 from tests.conftest import make_config
-from tests.maintenance.maintenance_fixtures import evaluation_scores, execute_sql, run_command
+from tests.maintenance.maintenance_fixtures import (
+    evaluation_scores,
+    execute_sql,
+    own_sqlite_app,
+    run_command,
+)
 
 
 def _dialect(app: Flask) -> str:
@@ -77,13 +81,8 @@ TEAM_INSERT = (
 @pytest.fixture
 def sqlite_app(tmp_path: Path) -> Iterator[Flask]:
     """An app on its own migrated SQLite file, whatever database the suite runs on."""
-    application = create_app(make_config(f"sqlite:///{tmp_path / 'own.sqlite'}"))
-    with application.app_context():
-        flask_migrate.upgrade()
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with own_sqlite_app(tmp_path / "own.sqlite") as application:
+        yield application
 
 
 def _team_names(app: Flask) -> set[str]:

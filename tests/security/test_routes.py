@@ -164,6 +164,7 @@ ROUTES: dict[str, Route] = {
         "GET", "/calibration/{calibration_id}/results", EVALUATORS, {Role.SUPERVISOR.value: 404}
     ),
     "calibration.agreement": Route("GET", "/calibration/agreement", EVALUATORS),
+    "dashboards.refresh_centre": Route("POST", "/dashboard/centre/refresh", EDITORS),
     "training.index": Route("GET", "/training/", COACHED),
     "training.catalogue": Route("GET", "/training/catalogue", COACHED),
     "training.follow_up": Route("GET", "/training/follow-up", EVALUATORS),

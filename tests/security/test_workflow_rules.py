@@ -255,6 +255,7 @@ IDENTITIES_CSV = "E-mail,Source,External ID\na2@example.test,genesys,G-2\n"
 FORM_POSTS: dict[str, FormPost] = {
     "auth.login": FormPost(ANONYMOUS, "/login", {"email": "a1@example.test", "password": PASSWORD}),
     "auth.logout": FormPost("agent_a1", "/logout", writes=False),
+    "dashboards.refresh_centre": FormPost("manager", "/dashboard/centre/refresh", writes=False),
     "auth.change_password": FormPost(
         "agent_a1",
         "/account/password",
