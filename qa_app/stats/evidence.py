@@ -116,7 +116,8 @@ def bootstrap_interval(
 ) -> tuple[float, float]:
     """The percentile bootstrap interval of mean(after) − mean(before): each side resampled
     with replacement `resamples` times from `seed` (NumPy's generator, all draws at once),
-    the interval's ends NumPy's quantiles of the differences."""
+    the interval's ends NumPy's quantiles of the differences. Each side is sorted first, so
+    the same values in any order (as databases return rows) give the same interval."""
     rng = numpy.random.default_rng(seed)
     draws = _resampled_means(after, resamples, rng) - _resampled_means(before, resamples, rng)
     return _percentile_ends(draws, confidence)
@@ -125,7 +126,7 @@ def bootstrap_interval(
 def _resampled_means(
     values: Sequence[float], resamples: int, rng: numpy.random.Generator
 ) -> NDArray[numpy.float64]:
-    data = numpy.asarray(values, dtype=numpy.float64)
+    data = numpy.sort(numpy.asarray(values, dtype=numpy.float64))
     picks = rng.integers(0, len(data), size=(resamples, len(data)))
     means: NDArray[numpy.float64] = data[picks].mean(axis=1)
     return means
@@ -166,7 +167,7 @@ def _ratio_of_totals(pairs: Sequence[tuple[float, float]]) -> float:
 def _resampled_ratios(
     pairs: Sequence[tuple[float, float]], resamples: int, rng: numpy.random.Generator
 ) -> NDArray[numpy.float64]:
-    data = numpy.asarray(pairs, dtype=numpy.float64)
+    data = numpy.asarray(sorted(pairs), dtype=numpy.float64)  # any order: the same interval
     picks = rng.integers(0, len(data), size=(resamples, len(data)))
     ratios: NDArray[numpy.float64] = data[picks, 0].sum(axis=1) / data[picks, 1].sum(axis=1)
     return ratios

@@ -196,6 +196,17 @@ def test_the_ratio_bootstrap_is_reproducible_with_its_seed() -> None:
     assert first.estimate == pytest.approx(24100 / 57 - 32190 / 70)
 
 
+def test_the_same_values_in_another_order_give_the_same_interval() -> None:
+    """Databases return rows in no set order: the seeded bootstrap must not depend on it."""
+    before, after = [50.0, 25.0, 75.0, 50.0, 0.0, 50.0], [75.0, 100.0, 50.0, 75.0, 100.0]
+    first = mean_difference(before, after)
+    assert first.method == "bootstrap"
+    assert first == mean_difference(before[::-1], [after[i] for i in (3, 0, 4, 2, 1)])
+    days = [(4830.0, 10.0), (6120.0, 12.0), (3710.0, 8.0), (5390.0, 11.0)]
+    later = [(4000.0, 10.0), (4310.0, 9.0), (3770.0, 11.0), (4580.0, 10.0)]
+    assert ratio_difference(days, later) == ratio_difference(days[::-1], later[::-1])
+
+
 def test_the_periods_are_equally_long_on_both_sides() -> None:
     window = follow_up_window(ISSUED, ISSUED.date(), now=NOW, today=TODAY, days=30)
     assert window.issued_at - window.before_from == window.after_until - window.issued_at
