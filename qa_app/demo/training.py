@@ -26,7 +26,7 @@ from qa_app.training.proposals import propose
 STORIES = (
     ("acknowledged", 24, True),
     ("issued", 2, False),
-    ("closed", 100, False),
+    ("closed", 100, True),
     ("closed", 95, True),
     ("draft", 0, False),
     ("draft", 0, False),
