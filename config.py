@@ -178,6 +178,9 @@ class Config:
         self.TRAINING_DUE_DAYS = _int(env, "TRAINING_DUE_DAYS", 14)
         # The agent's home lists plan items due within this many days (and overdue ones).
         self.TRAINING_DUE_SOON_DAYS = _int(env, "TRAINING_DUE_SOON_DAYS", 14)
+        # "Did coaching work?": days compared on each side of a plan's issue (shorter while
+        # the plan is younger, so that both sides always have the same length).
+        self.FOLLOW_UP_DAYS = _int(env, "FOLLOW_UP_DAYS", 60)
         self.SCORECARDS_DIR = env.get("SCORECARDS_DIR") or str(
             Path(__file__).resolve().parent / "scorecards"
         )

@@ -84,6 +84,19 @@ def format_number(value: float | int | None, digits: int = 1) -> str:
     return format_decimal(value, format=f"#,##0.{'0' * digits}" if digits else "#,##0")
 
 
+def format_signed(value: float | None, digits: int = 0) -> str:
+    """A change with its sign in the user's locale ("+11", "−8" where the locale writes that
+    minus); zero, as shown, without a sign; "–" for no data."""
+    if value is None:
+        return "–"
+    shown = format_number(abs(value), digits)
+    if round(abs(value), digits) == 0:
+        return shown
+    locale = get_locale()
+    sign = locale.number_symbols["latn"]["plusSign" if value > 0 else "minusSign"]
+    return sign + shown
+
+
 def format_share(value: float | None, digits: int = 0) -> str:
     """A fraction (0..1) as a percentage in the user's locale ("82,5 %"); "–" for no data."""
     if value is None:

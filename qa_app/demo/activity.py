@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from qa_app.auth.models import Role, User
+from qa_app.demo.training import coaching_that_works
 from qa_app.evaluations.answers import stored_value
 from qa_app.evaluations.models import (
     Answer,
@@ -156,6 +157,24 @@ def _answer(criterion: Mapping[str, Any], profile: AgentProfile, rng: random.Ran
     return int(round(low + ratio * (high - low)))
 
 
+def _after_coaching(
+    definition: Mapping[str, Any],
+    answers: dict[str, object],
+    profile: AgentProfile,
+    coaching: random.Random,
+) -> dict[str, object]:
+    """The answers of an agent whose coaching worked: the weak criteria answered again at the
+    agent's level without the weakness (N/A stays N/A)."""
+    recovered = replace(profile, weak_keys=frozenset())
+    result = dict(answers)
+    for _, criterion in iter_criteria(definition):
+        key = criterion["key"]
+        if key in profile.weak_keys and answers.get(key) is not None:
+            again = _answer(criterion, recovered, coaching)
+            result[key] = answers[key] if again is None else again
+    return result
+
+
 def _latest_versions() -> dict[str, ScorecardVersion]:
     versions: dict[str, ScorecardVersion] = {}
     rows = db.session.execute(
@@ -205,6 +224,10 @@ def seed_activity(seed: int, today: date) -> ActivitySummary:  # noqa: C901 - on
     # the same whatever they are.
     answers = random.Random(f"outcomes:{seed}")
     evaluated_answers = random.Random(f"evaluated outcomes:{seed}")
+    # Coaching that works (qa_app.demo.training): weak criteria recover from the plan's issue
+    # on, drawn from their own generator so that everything else stays as it was.
+    recovered_from = coaching_that_works(today)
+    coaching = random.Random(f"coaching:{seed}")
     for agent in agents:
         last_customer: str | None = None
         team = next(team for team in teams if team.id == agent.team_id)
@@ -255,8 +278,18 @@ def seed_activity(seed: int, today: date) -> ActivitySummary:  # noqa: C901 - on
                 )
                 continue
             held = team.release_mode == "manual" and age <= HELD_BACK_DAYS
+            recovering = agent.id in recovered_from and day >= recovered_from[agent.id]
             result = _evaluate(
-                interaction, version, supervisor, manager, profile, age, rng, summary, held
+                interaction,
+                version,
+                supervisor,
+                manager,
+                profile,
+                age,
+                rng,
+                summary,
+                held,
+                coaching if recovering else None,
             )
             _answers_follow_criteria(interaction, result.normalised, evaluated_answers)
     db.session.flush()
@@ -273,10 +306,16 @@ def _evaluate(
     rng: random.Random,
     summary: ActivitySummary,
     held: bool = False,
+    coaching: random.Random | None = None,
 ) -> EvaluationScore:
     definition = version.definition
     answers = {c["key"]: _answer(c, profile, rng) for _, c in iter_criteria(definition)}
     result = score_evaluation(definition, answers)
+    # The main generator's draws below follow the answers as they were before coaching.
+    untouched = result.normalised
+    if coaching is not None:
+        answers = _after_coaching(definition, answers, profile, coaching)
+        result = score_evaluation(definition, answers)
     # Scored one to three days later, but never after the day before `today`: a contact
     # of yesterday was scored the same evening (a later time could lie in the future).
     days_later = rng.randint(1, 3)
@@ -303,8 +342,11 @@ def _evaluate(
     )
     for key, value in answers.items():
         ratio = result.normalised.get(key)
+        draw = rng.random() if untouched.get(key) == 1 else None
+        if ratio == 1 and draw is None and coaching is not None:
+            draw = coaching.random()
         comment = None
-        if ratio is not None and (ratio < 0.5 or (ratio == 1 and rng.random() < 0.1)):
+        if ratio is not None and (ratio < 0.5 or (ratio == 1 and draw is not None and draw < 0.1)):
             comment = CRITERION_COMMENTS["low" if ratio < 0.5 else "high"]
         evaluation.answers.append(
             Answer(

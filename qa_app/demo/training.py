@@ -19,18 +19,41 @@ from qa_app.training import plans
 from qa_app.training.models import ItemStatus, TrainingPlan
 from qa_app.training.proposals import propose
 
-# (state, days since the plan was issued) for the demo agents in the order they were created:
-# the first two, whose logins seed-demo prints, have a plan to work on.
+# (state, days since the plan was issued, whether the coaching works) for the demo agents in
+# the order they were created: the first two, whose logins seed-demo prints, have a plan to
+# work on. Where it works, the agent's weak criteria recover from the day of issue on
+# (qa_app.demo.activity), so "Did coaching work?" shows changes and no changes side by side.
 STORIES = (
-    ("acknowledged", 24),
-    ("issued", 2),
-    ("closed", 100),
-    ("closed", 95),
-    ("draft", 0),
-    ("draft", 0),
-    ("acknowledged", 40),
-    ("issued", 6),
+    ("acknowledged", 24, True),
+    ("issued", 2, False),
+    ("closed", 100, True),
+    ("closed", 95, True),
+    ("draft", 0, False),
+    ("draft", 0, False),
+    ("acknowledged", 40, True),
+    ("issued", 6, False),
 )
+
+
+def story_agents() -> list[User]:
+    """The demo agents the STORIES are told of, in their order."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.role == Role.AGENT, User.active.is_(True), User.team_id.is_not(None))
+            .where(User.email.like(f"%@{DEMO_DOMAIN}"))
+            .order_by(User.id)
+        )
+    )
+
+
+def coaching_that_works(today: date) -> dict[int, date]:
+    """Agent id → the day their plan is issued, for the agents whose coaching works."""
+    return {
+        agent.id: today - timedelta(days=age)
+        for agent, (_state, age, works) in zip(story_agents(), STORIES, strict=False)
+        if works
+    }
 
 
 @dataclass(frozen=True)
@@ -79,14 +102,8 @@ def seed_training(today: date) -> TrainingSummary:
     """Create the demo plans and sessions once (nothing when any plan exists)."""
     if db.session.scalar(sa.select(TrainingPlan.id).limit(1)) is not None:
         return TrainingSummary()
-    agents = db.session.scalars(
-        sa.select(User)
-        .where(User.role == Role.AGENT, User.active.is_(True), User.team_id.is_not(None))
-        .where(User.email.like(f"%@{DEMO_DOMAIN}"))
-        .order_by(User.id)
-    ).all()
     created, sessions = 0, 0
-    for agent, (state, age) in zip(agents, STORIES, strict=False):
+    for agent, (state, age, _works) in zip(story_agents(), STORIES, strict=False):
         if agent.team is None or not agent.team.supervisors:  # the query keeps team members
             continue
         coach = min(agent.team.supervisors, key=lambda user: user.id)  # the one who scores

@@ -7,6 +7,8 @@ from SciPy.
 - **Difference of means** (before vs after a plan): Welch's t interval when both sides have
   at least `WELCH_MIN_N` values, else a percentile bootstrap from a fixed seed (the same
   data always give the same interval); none below `MIN_N` on either side ("too few").
+- **Difference of ratios of totals** (a KPI before vs after a plan, DESIGN.md "KPI math"):
+  Σ numerator / Σ denominator on each side, with a percentile bootstrap over the days.
 - **Difference of proportions** (a CSAT-positive rate when a criterion is met vs not):
   Newcombe's hybrid score interval (method 10), built from the two Wilson intervals.
 - **Correlation** (QA score vs CSAT or FCR): Pearson's r with the Fisher z interval.
@@ -18,12 +20,13 @@ from SciPy.
 from __future__ import annotations
 
 import math
-import random
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy
+from numpy.typing import NDArray
 from scipy import stats as scipy_stats
 
 CONFIDENCE = 0.95
@@ -112,15 +115,62 @@ def bootstrap_interval(
     resamples: int = BOOTSTRAP_RESAMPLES,
 ) -> tuple[float, float]:
     """The percentile bootstrap interval of mean(after) − mean(before): each side resampled
-    with replacement `resamples` times from `seed`."""
-    rng = random.Random(seed)  # noqa: S311 - reproducible resampling, not a secret
-    draws = sorted(
-        statistics.fmean(rng.choices(after, k=len(after)))
-        - statistics.fmean(rng.choices(before, k=len(before)))
-        for _ in range(resamples)
-    )
+    with replacement `resamples` times from `seed` (NumPy's generator, all draws at once),
+    the interval's ends NumPy's quantiles of the differences. Each side is sorted first, so
+    the same values in any order (as databases return rows) give the same interval."""
+    rng = numpy.random.default_rng(seed)
+    draws = _resampled_means(after, resamples, rng) - _resampled_means(before, resamples, rng)
+    return _percentile_ends(draws, confidence)
+
+
+def _resampled_means(
+    values: Sequence[float], resamples: int, rng: numpy.random.Generator
+) -> NDArray[numpy.float64]:
+    data = numpy.sort(numpy.asarray(values, dtype=numpy.float64))
+    picks = rng.integers(0, len(data), size=(resamples, len(data)))
+    means: NDArray[numpy.float64] = data[picks].mean(axis=1)
+    return means
+
+
+def _percentile_ends(draws: NDArray[numpy.float64], confidence: float) -> tuple[float, float]:
     tail = (1 - confidence) / 2
-    return quantile(draws, tail), quantile(draws, 1 - tail)
+    low, high = numpy.quantile(draws, [tail, 1 - tail])
+    return float(low), float(high)
+
+
+def ratio_difference(
+    before: Sequence[tuple[float, float]],
+    after: Sequence[tuple[float, float]],
+    *,
+    confidence: float = CONFIDENCE,
+    seed: int = BOOTSTRAP_SEED,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+) -> Difference:
+    """Σ numerator / Σ denominator after − the same before, where each pair is one day's (or
+    one agent-day's) numerator and denominator (> 0) of a KPI: the ratio of totals, never a
+    mean of daily ratios. The interval is a percentile bootstrap over the days, each side's
+    days resampled with replacement from `seed`; none below `MIN_N` days on either side."""
+    n_before, n_after = len(before), len(after)
+    if min(n_before, n_after) < MIN_N:
+        return Difference(None, None, None, n_before, n_after, "")
+    estimate = _ratio_of_totals(after) - _ratio_of_totals(before)
+    rng = numpy.random.default_rng(seed)
+    draws = _resampled_ratios(after, resamples, rng) - _resampled_ratios(before, resamples, rng)
+    low, high = _percentile_ends(draws, confidence)
+    return Difference(estimate, low, high, n_before, n_after, "bootstrap")
+
+
+def _ratio_of_totals(pairs: Sequence[tuple[float, float]]) -> float:
+    return sum(numerator for numerator, _ in pairs) / sum(denominator for _, denominator in pairs)
+
+
+def _resampled_ratios(
+    pairs: Sequence[tuple[float, float]], resamples: int, rng: numpy.random.Generator
+) -> NDArray[numpy.float64]:
+    data = numpy.asarray(sorted(pairs), dtype=numpy.float64)  # any order: the same interval
+    picks = rng.integers(0, len(data), size=(resamples, len(data)))
+    ratios: NDArray[numpy.float64] = data[picks, 0].sum(axis=1) / data[picks, 1].sum(axis=1)
+    return ratios
 
 
 def quantile(ordered: Sequence[float], q: float) -> float:

@@ -7,6 +7,9 @@ import math
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+
+from scipy import stats as scipy_stats
 
 ATTAINMENT_CAP = 1.25
 # In the composite each attainment counts up to the target only: beating a KPI target cannot
@@ -15,13 +18,6 @@ COMPOSITE_ATTAINMENT_CAP = 1.0
 DEFAULT_QA_WEIGHT = 60.0
 DEFAULT_KPI_WEIGHT = 40.0
 DEFAULT_MIN_EVALUATIONS = 3
-
-# Two-sided 95% Student t quantiles t(0.975, df) for df = 1..30; beyond, the normal 1.96.
-_T95 = (
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -186,7 +182,13 @@ def stdev_from_sums(n: int, total: float, squares: float) -> float | None:
 def _with_interval(
     mean: float, n: int, stdev: float, bounds: tuple[float, float]
 ) -> MeanWithInterval:
-    t = _T95[n - 2] if n - 1 <= len(_T95) else 1.96
-    half = t * stdev / math.sqrt(n)
+    half = t95(n - 1) * stdev / math.sqrt(n)
     low, high = bounds
     return MeanWithInterval(mean, n, max(low, mean - half), min(high, mean + half))
+
+
+@lru_cache(maxsize=1024)
+def t95(degrees_of_freedom: int) -> float:
+    """The two-sided 95 % Student t quantile t(0.975, df), from SciPy (cached: dashboards ask
+    for the same few degrees of freedom once per agent)."""
+    return float(scipy_stats.t.ppf(0.975, degrees_of_freedom))

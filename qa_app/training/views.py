@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_babel import gettext as _
@@ -13,10 +13,12 @@ from flask_login import current_user
 
 from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
+from qa_app.database import utcnow
 from qa_app.evaluations.permissions import countable_statuses
 from qa_app.extensions import db
 from qa_app.teams.scope import teams_visible_to
 from qa_app.training import (
+    followup,
     plan_actions,  # noqa: F401  (its routes join the blueprint)
     plans,
 )
@@ -46,6 +48,8 @@ from qa_app.web.params import int_arg
 from qa_app.web.transaction import committing
 
 PER_PAGE = 25
+# Days compared on each side of a plan's issue that the follow-up page accepts.
+MIN_COMPARE_DAYS, MAX_COMPARE_DAYS = 7, 365
 
 
 def _today() -> date:
@@ -150,7 +154,13 @@ def detail(plan_id: int) -> ResponseReturnValue:
         coach=coach,
         is_agent=current_user.id == plan.agent_id,
         comparisons=(
-            compare_items(plan.items, statuses=countable_statuses(current_user))
+            compare_items(
+                plan.items,
+                statuses=countable_statuses(current_user),
+                now=utcnow(),
+                today=_today(),
+                days=current_app.config["FOLLOW_UP_DAYS"],
+            )
             if plan.issued_at
             else {}
         ),
@@ -168,11 +178,18 @@ def detail(plan_id: int) -> ResponseReturnValue:
 @bp.route("/follow-up")
 @role_required(*COACH_ROLES)
 def follow_up() -> ResponseReturnValue:
-    """Did coaching work? Each focus area of the plans issued in a period, before and after."""
+    """Did coaching work? Each focus area of the plans issued in a period, before and after,
+    with its change and 95 % interval; and each focus area over all those plans together."""
     teams = db.session.scalars(teams_visible_to(current_user)).all()
     team_id = int_arg("team")
     asked = int_arg("days")
     days = 180 if asked is None else min(max(asked, 7), 730)
+    asked_window = int_arg("compare")
+    compare_days = (
+        current_app.config["FOLLOW_UP_DAYS"]
+        if asked_window is None
+        else min(max(asked_window, MIN_COMPARE_DAYS), MAX_COMPARE_DAYS)
+    )
     since = _today() - timedelta(days=days)
     in_scope = visible_plans(current_user).with_only_columns(TrainingPlan.id).order_by(None)
     query = (
@@ -194,17 +211,24 @@ def follow_up() -> ResponseReturnValue:
             TrainingPlan.agent_id.in_(sa.select(User.id).where(User.team_id == team_id))
         )
     items = db.session.scalars(query.limit(500)).unique().all()
-    comparisons = compare_items(items, statuses=countable_statuses(current_user))
-    measured = [c for c in comparisons.values() if c.improved is not None]
+    result = followup.follow_up(
+        items,
+        statuses=countable_statuses(current_user),
+        now=utcnow(),
+        today=_today(),
+        days=compare_days,
+    )
     return render_template(
         "training/follow_up.html",
         items=items,
-        comparisons=comparisons,
-        improved=sum(1 for c in measured if c.improved),
-        measured=len(measured),
+        comparisons=result.by_item,
+        pooled=result.pooled,
         teams=teams,
         team_id=team_id,
         days=days,
+        compare_days=compare_days,
+        min_compare_days=MIN_COMPARE_DAYS,
+        max_compare_days=MAX_COMPARE_DAYS,
     )
 
 

@@ -1,6 +1,6 @@
 """The demo centre shows every workflow (issue 19, item 16): nothing in it happens in the
-future, one team holds evaluations back for release, one team has two supervisors, and every
-open dispute has someone who may decide it."""
+future, one team holds evaluations back for release, one team has two supervisors, every
+open dispute has someone who may decide it, and coaching worked for some focus areas only."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from qa_app.evaluations.models import Dispute, DisputeStatus, Evaluation, Evalua
 from qa_app.evaluations.permissions import can_resolve
 from qa_app.extensions import db
 from qa_app.teams.models import Team
+from tests.conftest import sign_in
 
 # Columns that hold a deadline or an expiry, which lie ahead by design.
 AHEAD_BY_DESIGN = {"due_on", "expires_at", "locked_until"}
@@ -103,3 +104,18 @@ def test_a_team_has_two_supervisors_and_each_open_dispute_a_decider(demo: Flask)
                 assert "supervisor04@demo.test" in deciders
                 assert "supervisor@demo.test" not in deciders
         assert any(d.evaluation.agent.team_id == team.id for d in disputes)
+
+
+def test_did_coaching_work_shows_a_change_no_change_and_too_few(demo: Flask) -> None:
+    """Coaching worked for some focus areas and not for others (issue 23): the manager's
+    follow-up page reads "better", "no clear change" and "too few … to tell"."""
+    browser = demo.test_client()
+    assert sign_in(browser, "manager@demo.test", demo.config["DEMO_PASSWORD"]).status_code == 302
+    page = browser.get("/training/follow-up").get_data(as_text=True)
+    for verdict, words in (
+        ("better", ">better (+"),
+        ("no_clear_change", ">no clear change (interval "),
+        ("too_few", ">too few evaluations "),
+    ):
+        assert f'data-verdict="{verdict}"' in page, verdict
+        assert words in page, verdict

@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl.utils.datetime import from_excel
+from scipy import stats as scipy_stats
 
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
@@ -141,8 +142,9 @@ KPI_LABELS = {
 }
 PERCENT_KPIS = ("csat_pct", "fcr_pct")
 XLSX_DIGITS = 1e-15  # openpyxl writes floats with 16 significant digits, repr has up to 17
-# Two-sided 95% Student t quantiles t(0.975, n − 1) for the n used here.
-T95 = {2: 12.706, 3: 4.303, 4: 3.182}
+# Two-sided 95% Student t quantiles t(0.975, n − 1) for the n used here, from SciPy (the
+# printed tables' 12.706, 4.303 and 3.182 to three decimals).
+T95 = {n: float(scipy_stats.t.ppf(0.975, n - 1)) for n in (2, 3, 4)}
 QA_WEIGHT, KPI_WEIGHT, MIN_EVALUATIONS = 60, 40, 3
 AGENTS = ("agent_a1", "agent_a2", "agent_b1", "agent_b2", "agent_solo")
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from scipy import stats as scipy_stats
 
 from qa_app import create_app
 from qa_app.audit.models import AuditEvent
@@ -46,6 +47,9 @@ from qa_app.stats.services import (
 from tests.conftest import Organisation, make_config
 
 NOV_1, NOV_30 = date(2026, 11, 1), date(2026, 11, 30)
+
+# Two-sided 95 % Student t quantiles t(0.975, df), from SciPy here independently of the app.
+T975 = {df: float(scipy_stats.t.ppf(0.975, df)) for df in (1, 2, 4, 10, 29, 30, 31, 120)}
 
 
 def day(n: int) -> date:
@@ -665,27 +669,32 @@ def test_one_value_has_a_mean_but_no_interval() -> None:
 
 
 def test_two_values_use_t_with_one_degree_of_freedom() -> None:
-    # 40, 50: mean 45, s = √50 = 7.0711, s/√2 = 5, t(0.975, 1) = 12.706 → ± 63.53
-    # → 45 − 63.53 = −18.53 clipped to 0; 45 + 63.53 = 108.53 clipped to 100
+    # 40, 50: mean 45, s = √50 = 7.0711, s/√2 = 5, t(0.975, 1) = 12.7062 → ± 63.531
+    # → 45 − 63.531 = −18.531 clipped to 0; 45 + 63.531 = 108.531 clipped to 100
     result = mean_with_interval([40, 50])
     assert (result.mean, result.n, result.low, result.high) == (45.0, 2, 0, 100)
-    # inside wide bounds the same interval is ± 63.53
+    # inside wide bounds the same interval is ± 63.531
     wide = mean_with_interval([40, 50], bounds=(-1000, 1000))
-    assert (wide.low, wide.high) == pytest.approx((45 - 63.53, 45 + 63.53))
-    assert wide.half_width == pytest.approx(63.53)
+    assert (wide.low, wide.high) == pytest.approx((45 - 63.531, 45 + 63.531), abs=5e-4)
+    assert wide.half_width == pytest.approx(5 * T975[1], abs=1e-12)
 
 
 @pytest.mark.parametrize(
-    ("n", "t"),
-    [(2, 12.706), (3, 4.303), (5, 2.776), (11, 2.228), (30, 2.045), (31, 2.042), (32, 1.96)],
-)
-def test_known_t_values(n: int, t: float) -> None:
+    ("n", "printed"),
+    # The printed t table's values to three decimals; beyond 30 degrees of freedom t stays
+    # above the normal 1.96 (t(0.975, 31) = 2.0395, t(0.975, 120) = 1.9799).
+    [(2, 12.706), (3, 4.303), (5, 2.776), (11, 2.228), (30, 2.045), (31, 2.042), (32, 2.040),
+     (121, 1.980)],
+)  # fmt: skip
+def test_known_t_values(n: int, printed: float) -> None:
+    t = T975[n - 1]
+    assert round(t, 3) == printed
     values = [50.0 + (i % 2) * 2 + i / 1000 for i in range(n)]
     result = mean_with_interval(values)
     s = statistics.stdev(values)
     assert result.mean == pytest.approx(statistics.fmean(values))
-    assert result.half_width == pytest.approx(t * s / math.sqrt(n))
-    assert result.high - result.mean == pytest.approx(t * s / math.sqrt(n))
+    assert result.half_width == pytest.approx(t * s / math.sqrt(n), rel=1e-12)
+    assert result.high - result.mean == pytest.approx(t * s / math.sqrt(n), rel=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -697,9 +706,9 @@ def test_known_t_values(n: int, t: float) -> None:
         ([90, 100], (0, 100), (95.0, 31.47, 100)),
         # identical values: no spread, the interval is the mean
         ([80, 80, 80], (0, 100), (80.0, 80.0, 80.0)),
-        # 70, 80, 90: s = 10, ± 4.303·10/√3 = 24.84 → [55.16, 100 (clipped from 104.84)]
+        # 70, 80, 90: s = 10, ± 4.3027·10/√3 = 24.84 → [55.16, 100 (clipped from 104.84)]
         ([70, 80, 90], (0, 100), (80.0, 55.16, 100)),
-        # other bounds, e.g. a 0..1 ratio: 0.5, 0.7 → 0.6 ± 12.706·0.1 → [0, 1]
+        # other bounds, e.g. a 0..1 ratio: 0.5, 0.7 → 0.6 ± 12.7062·0.1 → [0, 1]
         ([0.5, 0.7], (0, 1), (0.6, 0, 1)),
     ],
 )
@@ -766,8 +775,9 @@ EXPECTED_INDEX = 100 * (360 / 300 + (40 / 6) / 8 + 90 / 85 + 1.25 + 80 / 75) / 5
 EXPECTED_K = 100 * (1 + (40 / 6) / 8 + 1 + 1 + 1) / 5
 # (60 × 80 + 40 × 96.67) / 100 = 86.67
 EXPECTED_COMPOSITE = (60 * 80 + 40 * EXPECTED_K) / 100
-# QA 70, 80, 90: mean 80, s = 10, ± 4.303 × 10 / √3 = 24.84 → [55.16, 100]
-EXPECTED_LOW = 80 - 4.303 * 10 / math.sqrt(3)
+# QA 70, 80, 90: mean 80, s = 10, ± t(0.975, 2) × 10 / √3 = 4.3027 × 5.7735 = 24.84
+# → [55.16, 100]
+EXPECTED_LOW = 80 - T975[2] * 10 / math.sqrt(3)
 
 
 def test_agent_picture(app: Flask, org: Organisation, scored: list[int]) -> None:

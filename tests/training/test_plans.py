@@ -267,7 +267,8 @@ def test_overdue_items_are_flagged_to_agent_and_coach(
 def test_follow_up_compares_before_and_after_the_plan(
     app: Flask, org: Organisation, records: dict[str, int]
 ) -> None:
-    """Before: answers from the evidence period until issue; after: since issue."""
+    """Before: answers in the days before issue; after: as many days since issue. Two
+    answers on a side are too few for any verdict."""
     issued = datetime.now(UTC) - timedelta(days=5)
     with app.app_context():
         plan = db.session.get(TrainingPlan, records["plan_id"])
@@ -311,21 +312,25 @@ def test_follow_up_compares_before_and_after_the_plan(
                 )
             )
         db.session.commit()
-        comparisons = compare_items(plan.items, statuses=SCORED)
+        now, today = datetime.now(UTC), datetime.now(UTC).date()
+        comparisons = compare_items(plan.items, statuses=SCORED, now=now, today=today, days=60)
         empathy = comparisons[item.id]
+        # The plan is 5 days old: 5 days on each side, so the evaluation 10 days before the
+        # issue is left out.
         assert (empathy.before, empathy.before_n, empathy.after, empathy.after_n) == (
             0.75,
-            2,
+            1,
             1.0,
             1,
         )
-        assert empathy.improved is None  # one evaluation after the plan is no verdict yet
+        assert empathy.verdict == "too_few"  # one evaluation after the plan is no verdict yet
         aht = comparisons[kpi.id]
-        assert (aht.before, aht.before_n, aht.after, aht.after_n) == (480, 20, 400, 10)
-        assert aht.improved is True  # lower handle time is better
+        # AHT from summed days; n counts the days with figures on each side (5 days each).
+        assert (aht.before, aht.before_n, aht.after, aht.after_n) == (480, 2, 400, 1)
+        assert aht.verdict == "too_few"
         assert manual.id not in comparisons
 
-        # A second evaluation after the plan (empathy 5 → r 1) gives a verdict.
+        # A second evaluation after the plan (empathy 5 → r 1): still too few to tell.
         agent = db.session.get(User, org.agent_a1.id)
         supervisor = db.session.get(User, org.supervisor_a.id)
         interaction = create_interaction(
@@ -338,8 +343,9 @@ def test_follow_up_compares_before_and_after_the_plan(
         edit = services.Edit({"greeting": True, "empathy": 5}, {}, {}, evaluation.lock_version)
         services.submit(evaluation, edit, supervisor)
         db.session.commit()
-        empathy = compare_items(plan.items, statuses=SCORED)[item.id]
-        assert (empathy.after, empathy.after_n, empathy.improved) == (1.0, 2, True)
+        now = datetime.now(UTC)
+        empathy = compare_items(plan.items, statuses=SCORED, now=now, today=today, days=60)[item.id]
+        assert (empathy.after, empathy.after_n, empathy.verdict) == (1.0, 2, "too_few")
 
 
 def test_follow_up_page_for_the_team(
