@@ -103,8 +103,8 @@ class Config:
         # The job queue (qa_app.jobs): Redis when REDIS_URL is given, else a SQLite file.
         self.REDIS_URL = env.get("REDIS_URL") or None
         self.JOBS_BACKEND = (
-            env.get("JOBS_BACKEND") or ("redis" if self.REDIS_URL else "sqlite")
-        ).strip().lower()
+            (env.get("JOBS_BACKEND") or ("redis" if self.REDIS_URL else "sqlite")).strip().lower()
+        )
         self.JOBS_SQLITE_PATH = env.get("JOBS_SQLITE_PATH") or None  # empty: instance/jobs.sqlite
         # Finished jobs' files (exports), shared by every app server; empty: instance/job-results.
         self.JOB_RESULTS_DIR = env.get("JOB_RESULTS_DIR") or None

@@ -86,9 +86,10 @@ def register_jobs(app: Flask) -> None:
     """The job queue (qa_app.jobs) and the kinds of job the features run on it."""
     from qa_app.exports.jobs import register_export_jobs
     from qa_app.jobs import queue
+    from qa_app.jobs.services import execute_job, expire_results
 
     register_export_jobs()
-    queue.init_app(app)
+    queue.init_app(app, execute_job, expire_results)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -37,7 +37,7 @@ KIND_TITLES = {
 XLSX_SUFFIX = ".xlsx"
 
 
-class StarterGone(RuleError):
+class StarterGone(RuleError, ValueError):
     """The user who started the job was deactivated before it ran."""
 
 

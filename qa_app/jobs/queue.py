@@ -88,10 +88,11 @@ def make_huey(config: dict[str, Any], instance_path: str) -> Huey:
     return SqliteHuey(filename=path, **options)
 
 
-def init_app(app: Flask) -> None:
-    """Create the queue for `app` and its tasks; each task runs in an app context."""
-    from qa_app.jobs.services import execute_job, expire_results
-
+def init_app(
+    app: Flask, execute_job: Callable[[int], None], expire_results: Callable[[], int]
+) -> None:
+    """Create the queue for `app` and its two tasks (running a job by its id, deleting
+    expired results: jobs.services), each run in an app context."""
     if not app.config.get("JOB_RESULTS_DIR"):
         app.config["JOB_RESULTS_DIR"] = str(Path(app.instance_path) / "job-results")
     huey = make_huey(app.config, app.instance_path)

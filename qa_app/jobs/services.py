@@ -37,7 +37,7 @@ PROGRESS_EVERY = 250
 RECENT_JOBS = 20
 
 
-class JobQueueUnavailable(RuleError):
+class JobQueueUnavailable(RuleError, ValueError):
     """The job could not be handed to the worker (the queue's storage did not answer)."""
 
 

@@ -75,6 +75,8 @@ REFERENCES: dict[str, str] = {
     "assignment.evaluator_id": RECORDS_MADE,
     "scorecard_version.published_by_id": RECORDS_MADE,
     "import_profile.updated_by_id": RECORDS_MADE,
+    # Jobs the user started (exports): the kind, filters and progress, no one's data.
+    "job.started_by_id": RECORDS_MADE,
     # Exists only inside the transaction that anonymises the user: never anything to show.
     "audit_redaction.user_id": "none",
 }

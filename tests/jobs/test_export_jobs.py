@@ -181,9 +181,7 @@ def test_progress_only_grows_and_reaches_every_row(
         write(job_id, done)
         # Read back on a connection of its own, as the page's JSON would see it.
         with db.engine.connect() as connection:
-            seen.append(
-                connection.scalar(sa.select(Job.rows_done).where(Job.id == job_id)) or 0
-            )
+            seen.append(connection.scalar(sa.select(Job.rows_done).where(Job.id == job_id)) or 0)
 
     monkeypatch.setattr(services, "PROGRESS_EVERY", 1)
     monkeypatch.setattr(services, "write_progress", recording)

@@ -105,10 +105,14 @@ def test_a_queued_export_waits_in_the_storage_and_the_consumer_runs_it(
     assert job_queue(queued_app).huey.pending_count() == 1
     assert browser.get(f"/jobs/{job_id}/status").get_json()["status"] == "queued"
     # A restarted web process (another app on the same storage) still has it queued.
-    assert job_queue(create_app(make_config(queued_app.config["SQLALCHEMY_DATABASE_URI"], **{
-        key: queued_app.config[key]
-        for key in ("JOBS_BACKEND", "JOBS_SQLITE_PATH", "REDIS_URL", "JOB_RESULTS_DIR")
-    }))).huey.pending_count() == 1
+    settings = ("JOBS_BACKEND", "JOBS_SQLITE_PATH", "REDIS_URL", "JOB_RESULTS_DIR")
+    restarted = create_app(
+        make_config(
+            queued_app.config["SQLALCHEMY_DATABASE_URI"],
+            **{key: queued_app.config[key] for key in settings},
+        )
+    )
+    assert job_queue(restarted).huey.pending_count() == 1
     assert run_consumer_until(queued_app, job_id) == "done"
     status = browser.get(f"/jobs/{job_id}/status").get_json()
     assert status["percent"] == 100

@@ -9,6 +9,7 @@ answer 401 in JSON, never a redirect to the sign-in page.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,6 +34,9 @@ TOKEN = "/account/tokens/{token_id}"
 USER_TOKENS = "/admin/users/{agent_a1}/tokens"
 PROFILE = "/import-profiles/{profile_id}"
 NOTE = "/notifications/{notification_id}"
+JOB = "/jobs/{job_id}"
+# The job is the manager's: to the supervisor and the agent it does not exist.
+NOT_THEIR_JOB = {"supervisor": 404, "agent": 404}
 # Endpoints served by Flask and Bootstrap-Flask for static files.
 STATIC_ENDPOINTS = {"static", "bootstrap.static"}
 
@@ -186,6 +190,10 @@ ROUTES: dict[str, Route] = {
     "notifications.mark_read": Route(
         "POST", NOTE + "/read", ALL, {role: 404 for role in ("admin", "manager", "supervisor")}
     ),
+    "jobs.index": Route("GET", "/jobs/", ALL),
+    "jobs.detail": Route("GET", JOB, ALL, NOT_THEIR_JOB),
+    "jobs.status": Route("GET", JOB + "/status", ALL, NOT_THEIR_JOB),
+    "jobs.download": Route("GET", JOB + "/download", ALL, NOT_THEIR_JOB),
     "privacy.anonymise": Route("GET", "/admin/users/{agent_b1}/anonymise", ADMIN),
     "api_tokens.for_user": Route("GET", USER_TOKENS, ADMIN),
     "api_tokens.revoke_for_user": Route("POST", USER_TOKENS + "/{token_id}/revoke", ADMIN),
@@ -309,6 +317,31 @@ def _notification_id(app: Flask, recipient: Any) -> int:
         return db.session.scalar(newest.where(Notification.recipient_id == recipient.id))
 
 
+def _job_id(app: Flask, starter: Any) -> int:
+    """A finished export job of `starter`, with its result file."""
+    from qa_app.database import utcnow
+    from qa_app.extensions import db
+    from qa_app.jobs.models import Job
+    from qa_app.jobs.services import results_dir
+
+    with app.app_context():
+        (results_dir() / "routes-test.xlsx").write_bytes(b"PK")
+        job = Job(
+            kind="evaluations_workbook",
+            started_by_id=starter.id,
+            params={},
+            language="en",
+            status="done",
+            result_file="routes-test.xlsx",
+            result_name="qa-evaluations.xlsx",
+            finished_at=utcnow(),
+            expires_at=utcnow(),
+        )
+        db.session.add(job)
+        db.session.commit()
+        return job.id
+
+
 def _check_token_route(
     route: Route, who: str, app: Flask, org: Organisation, values: dict[str, Any], make_token: Any
 ) -> None:
@@ -341,6 +374,7 @@ def test_access(
     org: Organisation,
     records: dict[str, int],
     make_token: Any,
+    tmp_path: Path,
 ) -> None:
     route = ROUTES[endpoint]
     values = {**org.members(), **records, "scorecard": _open_draft(app, records["scorecard_id"])}
@@ -355,6 +389,9 @@ def test_access(
         values["profile_id"] = _profile_id(app)
     if "{notification_id}" in route.path:
         values["notification_id"] = _notification_id(app, org.agent_a1)
+    if "{job_id}" in route.path:
+        app.config["JOB_RESULTS_DIR"] = str(tmp_path)
+        values["job_id"] = _job_id(app, org.manager)
     client = app.test_client()
     if who != ANONYMOUS:
         assert sign_in(client, org.member(SIGNED_IN_AS[Role(who)]).email).status_code == 302
@@ -362,6 +399,7 @@ def test_access(
     if route.method == "POST":
         data["csrf_token"] = csrf_token(client, "/login" if who == ANONYMOUS else "/account")
     response = client.open(_path(route, values), method=route.method, data=data)
+    response.close()  # a download's file, as a WSGI server closes it
 
     if route.allowed is None:
         expected_ok = True
