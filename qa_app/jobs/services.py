@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 # UPDATE per 250 evaluations costs nothing beside writing them.
 PROGRESS_EVERY = 250
 RECENT_JOBS = 20
+# A partial result file this old belongs to a job whose worker was killed.
+PARTIAL_MAX_AGE = timedelta(days=1)
 
 
 class JobQueueUnavailable(RuleError, ValueError):
@@ -111,12 +113,16 @@ def write_progress(job_id: int, done: int) -> None:
 
 def execute_job(job_id: int) -> None:
     """Run a queued job (in the worker): its kind's runner, in the starter's language."""
-    job = db.session.get(Job, job_id)
-    if job is None or job.status != JobStatus.QUEUED:
-        return  # gone, or already taken by another worker
-    job.status = JobStatus.RUNNING
-    job.started_at = utcnow()
+    # Taken in one UPDATE, so that two workers handed the same id never both run it.
+    taken = db.session.execute(
+        sa.update(Job)
+        .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
+        .values(status=JobStatus.RUNNING, started_at=utcnow())
+    )
     db.session.commit()
+    job = db.session.get(Job, job_id)
+    if job is None or taken.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult
+        return  # gone, or already taken by another worker
     kind = KINDS[job.kind]
     folder = results_dir()
     name = secrets.token_hex(16) + kind.suffix
@@ -185,6 +191,11 @@ def expire_results(now: datetime | None = None) -> int:
         job.result_file = None
         job.expired_at = now
     db.session.commit()
+    # What a killed worker was writing: no job will ever finish it.
+    for partial in folder.glob(".*.partial"):
+        if partial.stat().st_mtime < (now - PARTIAL_MAX_AGE).timestamp():
+            with contextlib.suppress(FileNotFoundError):
+                partial.unlink()
     return len(jobs)
 
 

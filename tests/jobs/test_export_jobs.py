@@ -252,3 +252,76 @@ def test_a_small_export_below_the_threshold_still_downloads_at_once(
     response.close()
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Job.id))) == 0
+
+
+def start_feedback(client: FlaskClient, agent_id: int) -> Any:
+    """POST the feedback workbook form for one agent and the seeded week."""
+    form = {"agent_id": str(agent_id), "start": WEEK[0].isoformat(), "end": WEEK[1].isoformat()}
+    return post_form(client, "/exports/feedback", form, token_from="/exports/feedback")
+
+
+def test_a_feedback_workbook_job_downloads_and_is_audited_with_its_job(
+    app: Flask, org: Organisation, data: dict[str, Any], results: Path, sign_in_as: Any
+) -> None:
+    supervisor = sign_in_as(org.supervisor_a)
+    job_id = job_id_of(start_feedback(supervisor, org.agent_a1.id))
+    job = the_job(app, job_id)
+    assert job.status == "done", job.error_message
+    assert job.rows_done == job.rows_total > 0
+    download = supervisor.get(f"/jobs/{job_id}/download")
+    assert download.status_code == 200
+    assert "qa-feedback" in download.headers["Content-Disposition"]
+    assert openpyxl.load_workbook(io.BytesIO(download.data)).sheetnames[0] == "Overview"
+    download.close()
+    with app.app_context():
+        event = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "export.feedback")
+        ).one()
+        assert (event.entity_id, event.actor_id) == (org.agent_a1.id, org.supervisor_a.id)
+        assert event.after["job"] == job_id
+
+
+def test_a_job_whose_starter_was_deactivated_meanwhile_fails_and_says_so(
+    app: Flask, org: Organisation, data: dict[str, Any], results: Path, sign_in_as: Any
+) -> None:
+    from qa_app.auth.models import User
+
+    with app.app_context():
+        job = Job(
+            kind=export_jobs.EVALUATIONS_WORKBOOK,
+            started_by_id=org.manager.id,
+            params={
+                "filters": {
+                    "start": WEEK[0].isoformat(),
+                    "end": WEEK[1].isoformat(),
+                    "team_id": None,
+                    "agent_id": None,
+                    "scorecard_id": None,
+                    "channel": None,
+                }
+            },
+            language="en",
+            rows_total=6,
+        )
+        db.session.add(job)
+        db.session.get(User, org.manager.id).active = False  # type: ignore[union-attr]
+        db.session.commit()
+        job_id = job.id
+        services.execute_job(job_id)
+        services.execute_job(job_id)  # handed over twice: runs once, stays failed
+    job = the_job(app, job_id)
+    assert job.status == "failed"
+    assert job.error_message == "The account that started this export is no longer active."
+    assert files_in(results) == []
+
+
+def test_a_partial_file_left_by_a_killed_worker_is_swept_after_a_day(
+    app: Flask, results: Path
+) -> None:
+    results.mkdir(parents=True)
+    (results / ".abc.xlsx.partial").write_bytes(b"half")
+    with app.app_context():
+        services.expire_results()
+        assert files_in(results) == [".abc.xlsx.partial"]  # may still be being written
+        services.expire_results(utcnow() + timedelta(days=1, minutes=1))
+    assert files_in(results) == []
