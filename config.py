@@ -111,6 +111,8 @@ class Config:
         self.JOB_RESULTS_DAYS = _int(env, "JOB_RESULTS_DAYS", 7)
         # An export of at least this many evaluations runs as a job (0: every export).
         self.EXPORT_JOB_MIN_EVALUATIONS = _int(env, "EXPORT_JOB_MIN_EVALUATIONS", 1000)
+        # A confirmed statistics file of at least this many MB is imported by the worker.
+        self.STATS_IMPORT_JOB_MIN_MB = _int(env, "STATS_IMPORT_JOB_MIN_MB", 2)
 
         # Each has a catalogue in qa_app/translations (en_GB: English words, British formats).
         self.LANGUAGES = ["en", "en_GB", "de", "pl", "fi", "nb"]
@@ -183,6 +185,11 @@ class Config:
             raise ConfigError(
                 "EXPORT_JOB_MIN_EVALUATIONS must be 0 (every export runs as a job) or more, "
                 f"got {self.EXPORT_JOB_MIN_EVALUATIONS}"
+            )
+        if self.STATS_IMPORT_JOB_MIN_MB < 0:
+            raise ConfigError(
+                "STATS_IMPORT_JOB_MIN_MB must be 0 (every confirmed import runs as a job) or "
+                f"more, got {self.STATS_IMPORT_JOB_MIN_MB}"
             )
         if self.SMTP_HOST and not self.SMTP_SENDER:
             raise ConfigError(

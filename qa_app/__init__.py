@@ -87,8 +87,10 @@ def register_jobs(app: Flask) -> None:
     from qa_app.exports.jobs import register_export_jobs
     from qa_app.jobs import queue
     from qa_app.jobs.services import execute_job, expire_results
+    from qa_app.stats.import_job import register_import_jobs
 
     register_export_jobs()
+    register_import_jobs()
     queue.init_app(app, execute_job, expire_results)
 
 

@@ -51,6 +51,7 @@ RULE_ERRORS = [
     "qa_app.uploads.reader.TableError",
     "qa_app.jobs.services.JobQueueUnavailable",
     "qa_app.exports.jobs.StarterGone",
+    "qa_app.stats.import_job.ImportStarterGone",
 ]
 
 

@@ -1,6 +1,6 @@
 """jobs: long work run by the worker, with progress and results
 
-Issue 22: exports (and later imports, backups, integrity checks) started from the web run
+Issue 22: large exports and statistics imports started from the web run
 on a job queue; this table is each job's record: who started it, its progress, its outcome
 and its result file. A new table only.
 
@@ -35,6 +35,7 @@ def upgrade():
         sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('error_message', sa.Text(), nullable=True),
+        sa.Column('result_message', sa.Text(), nullable=True),
         sa.Column('result_file', sa.String(length=64), nullable=True),
         sa.Column('result_name', sa.String(length=255), nullable=True),
         sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),

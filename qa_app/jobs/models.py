@@ -67,6 +67,8 @@ class Job(Model):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error_message: Mapped[str | None] = mapped_column(sa.Text)
+    # What a job that made no file did ("Imported 120 agent-days …"), in the starter's language.
+    result_message: Mapped[str | None] = mapped_column(sa.Text)
     # The result: a file name inside JOB_RESULTS_DIR, and the name it is downloaded as.
     result_file: Mapped[str | None] = mapped_column(sa.String(64))
     result_name: Mapped[str | None] = mapped_column(sa.String(255))

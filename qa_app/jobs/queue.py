@@ -32,9 +32,10 @@ EXPIRY_SCHEDULE = {"minute": "*/10"}
 @dataclass(frozen=True)
 class JobOutcome:
     """What a finished job hands back: the name its result file is downloaded as (None: the
-    job made no file), and the rows it counted (for the page)."""
+    job made no file), and what it did in words (for its page)."""
 
     download_name: str | None = None
+    message: str | None = None
 
 
 # A kind of job: reads its Job row, writes its result (if any) to the open file, reports

@@ -43,6 +43,27 @@ class JobQueueUnavailable(RuleError, ValueError):
     """The job could not be handed to the worker (the queue's storage did not answer)."""
 
 
+def keep_upload(data: bytes) -> str:
+    """Keep an uploaded file for a job (in the shared JOB_RESULTS_DIR, private, under a random
+    name); its name, for the job's params. The job removes it when it has run."""
+    name = secrets.token_hex(16) + ".upload"
+    path = results_dir() / name
+    with path.open("xb") as handle:
+        path.chmod(0o600)
+        handle.write(data)
+    return name
+
+
+def take_upload(name: str) -> bytes:
+    """The kept upload's bytes; the file is removed (a job reads its input once)."""
+    path = results_dir() / Path(name).name
+    try:
+        return path.read_bytes()
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
 def results_dir() -> Path:
     """The folder job results are kept in (shared by every app server), created private."""
     folder = Path(current_app.config["JOB_RESULTS_DIR"])
@@ -135,6 +156,7 @@ def execute_job(job_id: int) -> None:
             job.status = JobStatus.DONE
             job.rows_done = job.rows_total
             job.finished_at = utcnow()
+            job.result_message = outcome.message
             if outcome.download_name is not None:
                 os.replace(partial, final)
                 job.result_file = name

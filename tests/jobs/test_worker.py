@@ -163,6 +163,7 @@ print(type(huey).__name__, "ok")
         ({"JOBS_BACKEND": "redis"}, "JOBS_BACKEND=redis needs REDIS_URL"),
         ({"JOB_RESULTS_DAYS": "0"}, "JOB_RESULTS_DAYS must be at least 1"),
         ({"EXPORT_JOB_MIN_EVALUATIONS": "-1"}, "EXPORT_JOB_MIN_EVALUATIONS must be 0"),
+        ({"STATS_IMPORT_JOB_MIN_MB": "-2"}, "STATS_IMPORT_JOB_MIN_MB must be 0"),
     ],
 )
 def test_job_settings_are_checked(environ: dict[str, str], message: str) -> None:
