@@ -10,6 +10,7 @@ from typing import IO
 
 from flask import current_app
 from flask_babel import get_timezone, ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from qa_app.auth.models import User
@@ -18,6 +19,7 @@ from qa_app.extensions import db
 from qa_app.jobs.models import Job
 from qa_app.jobs.queue import JobOutcome, register_kind
 from qa_app.jobs.services import keep_upload, start_job, take_upload
+from qa_app.stats.daily_rows import StatsReport
 from qa_app.stats.importer import import_stats
 from qa_app.uploads.cells import ReadOptions
 from qa_app.uploads.dates import DATE_ORDERS
@@ -81,7 +83,12 @@ def run_statistics_import(job: Job, _out: IO[bytes], progress: Callable[[int], N
             day_first=DATE_ORDERS.get(params["date_order"] or ""), tz=get_timezone()
         ),
     )
-    message = (
+    return JobOutcome(message=import_summary(report))
+
+
+def import_summary(report: StatsReport) -> str:
+    """What an import stored, and how the file was read, in words (the page's message)."""
+    return (
         ngettext(
             "Imported %(num)d agent-day (%(replaced)d replaced).",
             "Imported %(num)d agent-days (%(replaced)d replaced).",
@@ -90,8 +97,20 @@ def run_statistics_import(job: Job, _out: IO[bytes], progress: Callable[[int], N
         )
         + recognised_as(report.recognised)
         + read_as(report.encoding)
+        + "".join(" " + note for note in import_notes(report))
     )
-    return JobOutcome(message=message)
+
+
+def import_notes(report: StatsReport) -> list[str]:
+    """What the result says about how the file's figures were read, beyond its counts."""
+    if not report.fcr_from_contacts:
+        return []
+    return [
+        _(
+            "The file gives FCR as a percentage but has no column of FCR-eligible contacts, "
+            "so each day's FCR was taken as a share of its contacts handled, as AHT is."
+        )
+    ]
 
 
 def register_import_jobs() -> None:

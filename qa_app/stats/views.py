@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale, get_timezone, ngettext
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,10 +20,9 @@ from qa_app.jobs.services import JobQueueUnavailable, submit
 from qa_app.profiles.forms import editor_context, refused_file_editor
 from qa_app.stats.agent_performance import agent_performance
 from qa_app.stats.blueprint import bp
-from qa_app.stats.daily_rows import StatsReport
 from qa_app.stats.filters import ReportFilters, default_start
 from qa_app.stats.forms import StatsImportForm, TargetForm, mapping_form_class
-from qa_app.stats.import_job import runs_as_job, start_import_job
+from qa_app.stats.import_job import import_notes, import_summary, runs_as_job, start_import_job
 from qa_app.stats.importer import ALIASES, import_stats
 from qa_app.stats.kpis import KPI_BY_KEY, KPIS
 from qa_app.stats.models import ColumnMapping
@@ -34,7 +33,7 @@ from qa_app.teams.scope import can_see_agent, teams_visible_to
 from qa_app.uploads import held
 from qa_app.uploads.cells import ReadOptions
 from qa_app.uploads.reader import Problem
-from qa_app.uploads.transaction import day_first_of, read_as, recognised_as, run_upload
+from qa_app.uploads.transaction import day_first_of, run_upload
 from qa_app.web.forms import required_data
 from qa_app.web.params import date_arg, int_arg
 
@@ -65,18 +64,7 @@ def import_file() -> ResponseReturnValue:
             options=ReadOptions(day_first=day_first_of(form), tz=get_timezone()),
         )
         if report is not None and not report.dry_run:
-            flash(
-                ngettext(
-                    "Imported %(num)d agent-day (%(replaced)d replaced).",
-                    "Imported %(num)d agent-days (%(replaced)d replaced).",
-                    report.agent_days,
-                    replaced=report.replaced,
-                )
-                + recognised_as(report.recognised)
-                + read_as(report.encoding)
-                + "".join(" " + note for note in _import_notes(report)),
-                "success",
-            )
+            flash(import_summary(report), "success")
             flash_name_matches(report.name_matches)
             return redirect(url_for("stats.import"))
         if problems:
@@ -87,7 +75,7 @@ def import_file() -> ResponseReturnValue:
         report=report,
         problems=problems,
         unknown=unknown_agents(problems),
-        notes=_import_notes(report) if report else [],
+        notes=import_notes(report) if report else [],
         **(editor_context(editor) if editor else {}),
     ), (400 if problems else 200)
 
@@ -120,18 +108,6 @@ def _start_import_job(form: StatsImportForm) -> ResponseReturnValue:
     except JobQueueUnavailable as exc:
         flash(exc.message, "danger")
     return redirect(url_for("jobs.detail", job_id=job_id), 303)
-
-
-def _import_notes(report: StatsReport) -> list[str]:
-    """What the result says about how the file's figures were read, beyond its counts."""
-    if not report.fcr_from_contacts:
-        return []
-    return [
-        _(
-            "The file gives FCR as a percentage but has no column of FCR-eligible contacts, "
-            "so each day's FCR was taken as a share of its contacts handled, as AHT is."
-        )
-    ]
 
 
 @bp.route("/mappings", methods=["GET", "POST"])

@@ -73,6 +73,14 @@ def the_job(app: Flask, job_id: int) -> Job:
         return job
 
 
+def audit_event(app: Flask, action: str) -> AuditEvent:
+    """The one audit event of `action`, detached."""
+    with app.app_context():
+        event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).one()
+        db.session.expunge(event)
+        return event
+
+
 def files_in(folder: Path) -> list[str]:
     return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
 
@@ -98,13 +106,10 @@ def test_an_export_job_runs_reaches_100_percent_and_downloads_with_its_audit_eve
     assert book.sheetnames == SHEETS
     assert book["Evaluations"].max_row == 7  # header and six evaluations
     download.close()
-    with app.app_context():
-        event = db.session.scalars(
-            sa.select(AuditEvent).where(AuditEvent.action == "export.evaluations")
-        ).one()
-        assert event.actor_id == org.manager.id
-        assert event.after["job"] == job_id
-        assert event.after["rows"]["Evaluations"] == 6
+    event = audit_event(app, "export.evaluations")
+    assert event.actor_id == org.manager.id
+    assert event.after["job"] == job_id
+    assert event.after["rows"]["Evaluations"] == 6
     listed = manager.get("/jobs/").get_data(as_text=True)
     assert f"/jobs/{job_id}/download" in listed
     # One result file, under a random name: not the download name, nothing half-written.
@@ -273,12 +278,9 @@ def test_a_feedback_workbook_job_downloads_and_is_audited_with_its_job(
     assert "qa-feedback" in download.headers["Content-Disposition"]
     assert openpyxl.load_workbook(io.BytesIO(download.data)).sheetnames[0] == "Overview"
     download.close()
-    with app.app_context():
-        event = db.session.scalars(
-            sa.select(AuditEvent).where(AuditEvent.action == "export.feedback")
-        ).one()
-        assert (event.entity_id, event.actor_id) == (org.agent_a1.id, org.supervisor_a.id)
-        assert event.after["job"] == job_id
+    event = audit_event(app, "export.feedback")
+    assert (event.entity_id, event.actor_id) == (org.agent_a1.id, org.supervisor_a.id)
+    assert event.after["job"] == job_id
 
 
 def test_a_job_whose_starter_was_deactivated_meanwhile_fails_and_says_so(

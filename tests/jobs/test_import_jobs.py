@@ -11,12 +11,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import User
 from qa_app.extensions import db
 from qa_app.stats.models import AgentDailyStat
 from tests.conftest import Organisation, post_form
-from tests.jobs.test_export_jobs import files_in, job_id_of, the_job
+from tests.jobs.test_export_jobs import audit_event, files_in, job_id_of, the_job
 from tests.uploads.test_held_uploads import STATS, check, confirm, kept
 
 BAD = STATS + "A-1;2026-11-03;eighty;0:05:00;8:00:00\n"
@@ -56,12 +55,9 @@ def test_a_confirmed_import_runs_as_a_job_and_says_what_it_imported(
     assert stored(app) == 1
     assert "Imported 1 agent-day" in client.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert kept(scratch) == [] and files_in(results) == []  # the upload is gone once read
-    with app.app_context():
-        event = db.session.scalars(
-            sa.select(AuditEvent).where(AuditEvent.action == "stats.imported")
-        ).one()
-        assert event.actor_id == org.manager.id
-        assert event.after["job"] == job_id
+    event = audit_event(app, "stats.imported")
+    assert event.actor_id == org.manager.id
+    assert event.after["job"] == job_id
 
 
 def test_a_refused_file_imports_nothing_and_the_job_says_why(
