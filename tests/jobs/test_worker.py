@@ -176,3 +176,15 @@ def test_redis_url_chooses_the_shared_queue() -> None:
     config.validate()
     assert config.JOBS_BACKEND == "redis"
     assert Config({}).JOBS_BACKEND == "sqlite"
+
+
+def test_the_worker_command_refuses_the_immediate_backend_and_expire_runs_once(
+    app: Flask, runner: Any, tmp_path: Path
+) -> None:
+    app.config["JOB_RESULTS_DIR"] = str(tmp_path / "results")
+    refused = runner.invoke(args=["jobs", "worker"])
+    assert refused.exit_code == 1
+    assert "no worker is needed" in refused.output
+    expired = runner.invoke(args=["jobs", "expire"])
+    assert expired.exit_code == 0, expired.output
+    assert expired.output == "0 expired results deleted.\n"
