@@ -9,7 +9,6 @@ answer 401 in JSON, never a redirect to the sign-in page.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -317,31 +316,6 @@ def _notification_id(app: Flask, recipient: Any) -> int:
         return db.session.scalar(newest.where(Notification.recipient_id == recipient.id))
 
 
-def _job_id(app: Flask, starter: Any) -> int:
-    """A finished export job of `starter`, with its result file."""
-    from qa_app.database import utcnow
-    from qa_app.extensions import db
-    from qa_app.jobs.models import Job
-    from qa_app.jobs.services import results_dir
-
-    with app.app_context():
-        (results_dir() / "routes-test.xlsx").write_bytes(b"PK")
-        job = Job(
-            kind="evaluations_workbook",
-            started_by_id=starter.id,
-            params={},
-            language="en",
-            status="done",
-            result_file="routes-test.xlsx",
-            result_name="qa-evaluations.xlsx",
-            finished_at=utcnow(),
-            expires_at=utcnow(),
-        )
-        db.session.add(job)
-        db.session.commit()
-        return job.id
-
-
 def _check_token_route(
     route: Route, who: str, app: Flask, org: Organisation, values: dict[str, Any], make_token: Any
 ) -> None:
@@ -374,7 +348,6 @@ def test_access(
     org: Organisation,
     records: dict[str, int],
     make_token: Any,
-    tmp_path: Path,
 ) -> None:
     route = ROUTES[endpoint]
     values = {**org.members(), **records, "scorecard": _open_draft(app, records["scorecard_id"])}
@@ -389,9 +362,6 @@ def test_access(
         values["profile_id"] = _profile_id(app)
     if "{notification_id}" in route.path:
         values["notification_id"] = _notification_id(app, org.agent_a1)
-    if "{job_id}" in route.path:
-        app.config["JOB_RESULTS_DIR"] = str(tmp_path)
-        values["job_id"] = _job_id(app, org.manager)
     client = app.test_client()
     if who != ANONYMOUS:
         assert sign_in(client, org.member(SIGNED_IN_AS[Role(who)]).email).status_code == 302
