@@ -27,7 +27,11 @@ run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) scorecards sync
 	$(FLASK) seed-demo --if-empty
-	@echo "QA Coach on http://$(HOST):$(PORT)/login"
+	@echo "QA Coach on http://$(HOST):$(PORT)/login (with its job worker)"
+	@# The job worker runs beside the web server; whichever way the server stops (Ctrl-C,
+	@# a signal to make), the shell's EXIT trap stops the worker too.
+	$(FLASK) jobs worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # One pytest worker per core (pytest-xdist); TEST_WORKERS=0 runs in this process.

@@ -19,6 +19,11 @@ WEAK_SECRET_KEYS = frozenset(
 )
 
 
+# Where jobs wait for the worker: a SQLite file under instance/ (one server), Redis (several
+# servers), or inside the request that starts them (the test suite).
+JOBS_BACKENDS = ("sqlite", "redis", "immediate")
+
+
 # How notification e-mails reach the SMTP server: STARTTLS, TLS from the start, or plain.
 SMTP_TLS_MODES = ("starttls", "ssl", "off")
 
@@ -136,6 +141,18 @@ class Config:
         self.CACHE_DIR = env.get("QA_CACHE_DIR") or None
         # Prometheus metrics at /metrics (qa_app.web.metrics); off: /metrics is a 404.
         self.METRICS_ENABLED = _flag(env, "QA_METRICS")
+        # The job queue (qa_app.jobs): Redis when REDIS_URL is given, else a SQLite file.
+        self.JOBS_BACKEND = (
+            (env.get("JOBS_BACKEND") or ("redis" if self.REDIS_URL else "sqlite")).strip().lower()
+        )
+        self.JOBS_SQLITE_PATH = env.get("JOBS_SQLITE_PATH") or None  # empty: instance/jobs.sqlite
+        # Finished jobs' files (exports), shared by every app server; empty: instance/job-results.
+        self.JOB_RESULTS_DIR = env.get("JOB_RESULTS_DIR") or None
+        self.JOB_RESULTS_DAYS = _int(env, "JOB_RESULTS_DAYS", 7)
+        # An export of at least this many evaluations runs as a job (0: every export).
+        self.EXPORT_JOB_MIN_EVALUATIONS = _int(env, "EXPORT_JOB_MIN_EVALUATIONS", 1000)
+        # A confirmed statistics file of at least this many MB is imported by the worker.
+        self.STATS_IMPORT_JOB_MIN_MB = _int(env, "STATS_IMPORT_JOB_MIN_MB", 2)
 
         # Each has a catalogue in qa_app/translations (en_GB: English words, British formats).
         self.LANGUAGES = ["en", "en_GB", "de", "pl", "fi", "nb"]
@@ -224,6 +241,29 @@ class Config:
                 f"at least 1, got {self.API_TOKEN_MAX_FAILURES} and "
                 f"{self.API_TOKEN_FAILURE_MINUTES}"
             )
+        if self.JOBS_BACKEND not in JOBS_BACKENDS:
+            raise ConfigError(
+                f"JOBS_BACKEND must be one of {', '.join(JOBS_BACKENDS)}, got {self.JOBS_BACKEND!r}"
+            )
+        if self.JOBS_BACKEND == "redis" and not self.REDIS_URL:
+            raise ConfigError(
+                "JOBS_BACKEND=redis needs REDIS_URL, for example redis://127.0.0.1:6379/0."
+            )
+        if self.JOB_RESULTS_DAYS < 1:
+            raise ConfigError(
+                f"JOB_RESULTS_DAYS must be at least 1 (days a job's result is kept), "
+                f"got {self.JOB_RESULTS_DAYS}"
+            )
+        if self.EXPORT_JOB_MIN_EVALUATIONS < 0:
+            raise ConfigError(
+                "EXPORT_JOB_MIN_EVALUATIONS must be 0 (every export runs as a job) or more, "
+                f"got {self.EXPORT_JOB_MIN_EVALUATIONS}"
+            )
+        if self.STATS_IMPORT_JOB_MIN_MB < 0:
+            raise ConfigError(
+                "STATS_IMPORT_JOB_MIN_MB must be 0 (every confirmed import runs as a job) or "
+                f"more, got {self.STATS_IMPORT_JOB_MIN_MB}"
+            )
         if self.SMTP_HOST and not self.SMTP_SENDER:
             raise ConfigError(
                 "SMTP_HOST is set but SMTP_SENDER is not: set SMTP_SENDER to the address "
@@ -266,6 +306,8 @@ class TestingConfig(Config):
         # change at once. The cache's own tests turn it on (tests/dashboards/test_figures_cache).
         if not env.get("QA_CACHE"):
             self.QA_CACHE, self.CACHE_TYPE = "none", CACHE_BACKENDS["none"]
+        # Jobs run inside the request that starts them unless a test asks for a real queue.
+        self.JOBS_BACKEND = (env.get("TEST_JOBS_BACKEND") or "immediate").strip().lower()
         # Cheap hashes keep factories fast; production keeps scrypt.
         self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name
 

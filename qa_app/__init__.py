@@ -26,6 +26,7 @@ def create_app(config: Config | type[Config] | None = None) -> Flask:
     prepare_scratch(app)
     prepare_cache_dir(app)
     register_extensions(app)
+    register_jobs(app)
     register_blueprints(app)
     register_request_hooks(app)
     register_commands(app)
@@ -103,6 +104,18 @@ def register_extensions(app: Flask) -> None:
     )
 
 
+def register_jobs(app: Flask) -> None:
+    """The job queue (qa_app.jobs) and the kinds of job the features run on it."""
+    from qa_app.exports.jobs import register_export_jobs
+    from qa_app.jobs import queue
+    from qa_app.jobs.services import execute_job, expire_results
+    from qa_app.stats.import_job import register_import_jobs
+
+    register_export_jobs()
+    register_import_jobs()
+    queue.init_app(app, execute_job, expire_results)
+
+
 def register_blueprints(app: Flask) -> None:
     """Attach every feature's blueprint (each declares its URL prefix in blueprint.py).
 
@@ -124,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.exports.views import bp as exports_bp
     from qa_app.feedback.views import bp as feedback_bp
     from qa_app.interactions.views import bp as interactions_bp
+    from qa_app.jobs.views import bp as jobs_bp
     from qa_app.main.views import bp as main_bp
     from qa_app.notifications.views import bp as notifications_bp
     from qa_app.privacy.views import bp as privacy_bp
@@ -156,6 +170,7 @@ def register_blueprints(app: Flask) -> None:
         profiles_bp,
         notifications_bp,
         audit_trail_bp,
+        jobs_bp,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
@@ -220,6 +235,7 @@ def register_commands(app: Flask) -> None:
     from qa_app.demo.cli import seed_demo_command
     from qa_app.exports.cli import export_group
     from qa_app.interactions.cli import import_interactions_command
+    from qa_app.jobs.cli import jobs_group
     from qa_app.maintenance.cli import backup_group, integrity_group
     from qa_app.privacy.cli import privacy_group
     from qa_app.reminders.cli import notifications_group
@@ -241,5 +257,6 @@ def register_commands(app: Flask) -> None:
         backup_group,
         integrity_group,
         notifications_group,
+        jobs_group,
     ):
         app.cli.add_command(command)

@@ -20,6 +20,7 @@ from qa_app.evaluations.models import (
     Sample,
 )
 from qa_app.interactions.models import Interaction
+from qa_app.jobs.models import Job
 from qa_app.main.models import HealthProbe
 from qa_app.notifications.models import Notification, NotificationSetting
 from qa_app.profiles.models import ImportProfile
@@ -48,6 +49,7 @@ __all__ = [
     "HealthProbe",
     "ImportProfile",
     "Interaction",
+    "Job",
     "KpiTarget",
     "KpiTrainingModule",
     "Notification",

@@ -605,6 +605,46 @@ def coaching_session(app: Flask, org: Organisation, disputed_evaluation: Any) ->
         return session
 
 
+def finished_job(starter_id: int, result_file: str) -> Any:
+    """A finished export job of `starter_id` with a result file (in JOB_RESULTS_DIR), added
+    and flushed."""
+    from qa_app.database import utcnow
+    from qa_app.jobs.models import Job
+    from qa_app.jobs.services import results_dir
+
+    (results_dir() / result_file).write_bytes(b"PK")
+    job = Job(
+        kind="evaluations_workbook",
+        started_by_id=starter_id,
+        params={},
+        language="en",
+        status="done",
+        result_file=result_file,
+        result_name="qa-evaluations.xlsx",
+        finished_at=utcnow(),
+        expires_at=utcnow(),
+    )
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+@pytest.fixture
+def job_results(app: Flask, tmp_path: Path) -> Path:
+    """Job results of this test in a folder of its own."""
+    app.config["JOB_RESULTS_DIR"] = str(tmp_path / "job-results")
+    return tmp_path / "job-results"
+
+
+@pytest.fixture
+def manager_job(app: Flask, org: Organisation, job_results: Path) -> int:
+    """The id of a finished export job of the manager, with its result file."""
+    with app.app_context():
+        job_id = int(finished_job(org.manager.id, "manager.xlsx").id)
+        db.session.commit()
+        return job_id
+
+
 @pytest.fixture
 def records(
     scorecard_id: int,
@@ -615,6 +655,7 @@ def records(
     open_dispute: Any,
     plan_item: Any,
     coaching_session: Any,
+    manager_job: int,
 ) -> dict[str, int]:
     """Every evaluation record at once, by id, for the tests that walk all of them (the
     route matrix, the record kinds of a parametrised rule). Made in the order the ids
@@ -631,6 +672,7 @@ def records(
         "plan_id": plan_item.plan_id,
         "item_id": plan_item.id,
         "session_id": coaching_session.id,
+        "job_id": manager_job,
     }
 
 

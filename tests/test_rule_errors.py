@@ -50,6 +50,9 @@ RULE_ERRORS = [
     "qa_app.uploads.presets.PresetError",
     "qa_app.profiles.services.ProfileError",
     "qa_app.uploads.reader.TableError",
+    "qa_app.jobs.services.JobQueueUnavailable",
+    "qa_app.exports.jobs.StarterGone",
+    "qa_app.stats.import_job.ImportStarterGone",
 ]
 
 

@@ -7,7 +7,7 @@ supervisor hands it to the agent, so it holds only what the agent may read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -79,15 +79,17 @@ def write_feedback_workbook(
     comparisons: Sequence[CriterionComparison],
     description: str = "",
     language: SheetLanguage = SheetLanguage(),  # noqa: B008 - frozen: one shared default
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
     """Write the sheets of FEEDBACK_SHEETS to `out` in `language`; the number of data rows
-    of each sheet that holds rows, by the sheet's English name."""
+    of each sheet that holds rows, by the sheet's English name. `progress` hears of each
+    evaluation written."""
     translate = language.translate
     workbook = new_workbook(translate(N_("QA feedback")), description, scratch, language)
     try:
         overview_rows = write_overview(workbook, overview, translate)
         evaluation_sheet, answer_sheet = write_evaluations(
-            workbook, criteria, evaluations, translate
+            workbook, criteria, evaluations, translate, progress
         )
         criteria_sheet = write_comparisons(workbook, comparisons, translate)
         chart_sheet(workbook, CHART, _criteria_chart(criteria_sheet, translate))

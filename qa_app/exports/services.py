@@ -195,15 +195,25 @@ def feedback_filters(agent: User, filters: ReportFilters) -> ReportFilters:
 
 
 def export_feedback(
-    agent: User, filters: ReportFilters, out: str | IO[bytes], *, language: str | None = None
+    agent: User,
+    filters: ReportFilters,
+    out: str | IO[bytes],
+    *,
+    language: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
     """Write an agent's feedback workbook for the period of `filters` to `out` in
-    `language` (default: the current one)."""
+    `language` (default: the current one); `progress` hears of each evaluation written."""
     with written_in(language):
-        return _export_feedback(agent, filters, out)
+        return _export_feedback(agent, filters, out, progress)
 
 
-def _export_feedback(agent: User, filters: ReportFilters, out: str | IO[bytes]) -> dict[str, int]:
+def _export_feedback(
+    agent: User,
+    filters: ReportFilters,
+    out: str | IO[bytes],
+    progress: Callable[[int], None] | None,
+) -> dict[str, int]:
     own = feedback_filters(agent, filters)
     performance = agent_performance(own)
     overview = FeedbackOverview(
@@ -227,6 +237,7 @@ def _export_feedback(agent: User, filters: ReportFilters, out: str | IO[bytes]) 
             comparisons=criterion_comparisons(agent, own, criteria),
             description=_description(own),
             language=workbook_language(),
+            progress=progress,
         )
 
 
@@ -281,12 +292,11 @@ def record_export(
     via: str,
     entity: tuple[str, int | None] = ("export", None),
     actor_id: int | None = None,
+    job_id: int | None = None,
 ) -> AuditEvent:
-    """Audit an export: who (the signed-in user, or none for the CLI), filters, rows."""
-    return record_event(
-        action,
-        entity[0],
-        entity[1],
-        actor_id=actor_id,
-        after={"via": via, "filters": filters.describe(), "rows": rows},
-    )
+    """Audit an export: who (the signed-in user, the job's starter, or none for the CLI),
+    filters, rows, and the job that wrote it (if one did)."""
+    after: dict[str, object] = {"via": via, "filters": filters.describe(), "rows": rows}
+    if job_id is not None:
+        after["job"] = job_id
+    return record_event(action, entity[0], entity[1], actor_id=actor_id, after=after)

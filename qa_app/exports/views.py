@@ -12,10 +12,20 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
-from typing import IO
+from typing import IO, Any
 
 import sqlalchemy as sa
-from flask import Response, abort, current_app, render_template, request, send_file
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
@@ -51,6 +61,13 @@ from qa_app.exports.forms import (
     ValidityExportForm,
     WorkbookLanguageForm,
 )
+from qa_app.exports.jobs import (
+    EVALUATIONS_WORKBOOK,
+    FEEDBACK_WORKBOOK,
+    filter_params,
+    runs_as_job,
+)
+from qa_app.exports.queries import count_evaluations
 from qa_app.exports.services import (
     export_evaluations,
     export_feedback,
@@ -71,6 +88,7 @@ from qa_app.exports.workbook import (
 )
 from qa_app.extensions import db
 from qa_app.i18n import supported_languages
+from qa_app.jobs.services import JobQueueUnavailable, start_job, submit
 from qa_app.scorecards.models import Scorecard
 from qa_app.stats.filter_form import set_filter_choices
 from qa_app.stats.filters import ReportFilters, default_start, scope_of
@@ -146,6 +164,11 @@ def index() -> ResponseReturnValue:
     if form.validate_on_submit():
         filters = _export_filters(form, form.agent_id.data or None)
         language = form.language.data
+        total = count_evaluations(filters)
+        if runs_as_job(total):
+            return start_export_job(
+                EVALUATIONS_WORKBOOK, {"filters": filter_params(filters)}, total, language
+            )
         return send_workbook(
             lambda out: export_evaluations(filters, out, language=language),
             download_name("qa-evaluations", filters.start.isoformat(), filters.end.isoformat()),
@@ -176,10 +199,14 @@ def feedback() -> ResponseReturnValue:
             get_timezone(),
             scope=scope_of(current_user),
         )
+        language = form.language.data
+        total = count_evaluations(feedback_filters(agent, filters))
+        if runs_as_job(total):
+            params = {"filters": filter_params(filters), "agent_id": agent.id}
+            return start_export_job(FEEDBACK_WORKBOOK, params, total, language)
         name = download_name(
             "qa-feedback", agent.display_name, filters.start.isoformat(), filters.end.isoformat()
         )
-        language = form.language.data
         return send_workbook(
             lambda out: export_feedback(agent, filters, out, language=language),
             name,
@@ -305,6 +332,20 @@ def _language_choices(form: WorkbookLanguageForm) -> None:
     form.language.choices = to_choices(supported_languages())
     if not form.language.data:
         form.language.data = str(get_locale())
+
+
+def start_export_job(
+    kind: str, params: dict[str, Any], total: int, language: str | None
+) -> ResponseReturnValue:
+    """Queue the export as a job and show its page, which follows its progress."""
+    job = start_job(kind, current_user, params, total=total, language=language or str(get_locale()))
+    job_id = job.id
+    db.session.commit()
+    try:
+        submit(job_id)
+    except JobQueueUnavailable as exc:
+        flash(exc.message, "danger")
+    return redirect(url_for("jobs.detail", job_id=job_id), 303)
 
 
 def send_workbook(

@@ -81,6 +81,8 @@ REFERENCES: dict[str, str] = {
     "calibration_session.closed_by_id": RECORDS_MADE,
     "calibration_participant.user_id": RECORDS_MADE,
     "calibration_score.user_id": RECORDS_MADE,
+    # Jobs the user started (exports): the kind, filters and progress, no one's data.
+    "job.started_by_id": RECORDS_MADE,
     # Exists only inside the transaction that anonymises the user: never anything to show.
     "audit_redaction.user_id": "none",
 }

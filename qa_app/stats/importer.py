@@ -106,10 +106,12 @@ def import_stats(
     progress: Callable[[int], None] | None = None,
     options: ReadOptions = DEFAULT_OPTIONS,
     profile: Preset | None = None,
+    job_id: int | None = None,
 ) -> StatsReport:
     """Check and (unless `dry_run` or any row is bad) store the file's agent-days, its dates
     and durations read with `options` and, given, by the import `profile` (else the one
-    saved for the source or the file's shape; see `check_stats_file`).
+    saved for the source or the file's shape; see `check_stats_file`). `job_id` names the
+    job that runs the import in its audit event.
 
     Raises TableError with the problems; nothing is written then. The session's open
     transaction is committed first; the file is read and checked in a read-only one
@@ -134,7 +136,8 @@ def import_stats(
             report.recognised = preset.title if preset else None
             report.name_matches = agents.name_matches()
             return report
-    origin = {"file": filename[:200]} | ({"recognised": preset.title} if preset else {})
+    origin: dict[str, object] = {"file": filename[:200]}
+    origin |= ({"recognised": preset.title} if preset else {}) | ({"job": job_id} if job_id else {})
     report = save_days(days, rows=rows, source=source, actor=actor, dry_run=False, origin=origin)
     report.encoding = encoding
     report.recognised = preset.title if preset else None

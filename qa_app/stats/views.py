@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_timezone, ngettext
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,13 +16,14 @@ from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
 from qa_app.evaluations.permissions import countable_statuses
 from qa_app.extensions import db
+from qa_app.jobs.services import JobQueueUnavailable, submit
 from qa_app.profiles.forms import editor_context, refused_file_editor
 from qa_app.stats import needed_views  # noqa: F401  (its routes join the blueprint)
 from qa_app.stats.agent_performance import agent_performance
 from qa_app.stats.blueprint import bp
-from qa_app.stats.daily_rows import StatsReport
 from qa_app.stats.filters import ReportFilters, default_start
 from qa_app.stats.forms import StatsImportForm, TargetForm, mapping_form_class
+from qa_app.stats.import_job import import_notes, import_summary, runs_as_job, start_import_job
 from qa_app.stats.importer import ALIASES, import_stats
 from qa_app.stats.kpis import KPI_BY_KEY, KPIS
 from qa_app.stats.models import ColumnMapping
@@ -30,9 +31,10 @@ from qa_app.stats.services import criterion_breakdown, monthly_qa, save_target, 
 from qa_app.teams.match_report import flash_name_matches, unknown_agents
 from qa_app.teams.models import Team
 from qa_app.teams.scope import can_see_agent, teams_visible_to
+from qa_app.uploads import held
 from qa_app.uploads.cells import ReadOptions
 from qa_app.uploads.reader import Problem
-from qa_app.uploads.transaction import day_first_of, read_as, recognised_as, run_upload
+from qa_app.uploads.transaction import day_first_of, run_upload
 from qa_app.web.forms import required_data
 from qa_app.web.params import date_arg, int_arg
 
@@ -50,6 +52,8 @@ def import_file() -> ResponseReturnValue:
     if request.method == "GET" and request.args.get("source"):
         form.source.data = request.args["source"][:40]
     if form.validate_on_submit():
+        if not form.dry_run.data and runs_as_job(_upload_size(form)):
+            return _start_import_job(form)
         report, problems = run_upload(
             form,
             import_stats,
@@ -61,18 +65,7 @@ def import_file() -> ResponseReturnValue:
             options=ReadOptions(day_first=day_first_of(form), tz=get_timezone()),
         )
         if report is not None and not report.dry_run:
-            flash(
-                ngettext(
-                    "Imported %(num)d agent-day (%(replaced)d replaced).",
-                    "Imported %(num)d agent-days (%(replaced)d replaced).",
-                    report.agent_days,
-                    replaced=report.replaced,
-                )
-                + recognised_as(report.recognised)
-                + read_as(report.encoding)
-                + "".join(" " + note for note in _import_notes(report)),
-                "success",
-            )
+            flash(import_summary(report), "success")
             flash_name_matches(report.name_matches)
             return redirect(url_for("stats.import"))
         if problems:
@@ -83,21 +76,39 @@ def import_file() -> ResponseReturnValue:
         report=report,
         problems=problems,
         unknown=unknown_agents(problems),
-        notes=_import_notes(report) if report else [],
+        notes=import_notes(report) if report else [],
         **(editor_context(editor) if editor else {}),
     ), (400 if problems else 200)
 
 
-def _import_notes(report: StatsReport) -> list[str]:
-    """What the result says about how the file's figures were read, beyond its counts."""
-    if not report.fcr_from_contacts:
-        return []
-    return [
-        _(
-            "The file gives FCR as a percentage but has no column of FCR-eligible contacts, "
-            "so each day's FCR was taken as a share of its contacts handled, as AHT is."
-        )
-    ]
+def _upload_size(form: StatsImportForm) -> int:
+    """The size of the form's file (chosen now, or kept since its dry run)."""
+    stream = form.file.data.stream
+    stream.seek(0, 2)
+    size = int(stream.tell())
+    stream.seek(0)
+    return size
+
+
+def _start_import_job(form: StatsImportForm) -> ResponseReturnValue:
+    """Hand a large confirmed file to the worker and show the job's page."""
+    upload = form.file.data
+    job = start_import_job(
+        upload.read(),
+        upload.filename or "upload.csv",
+        source=required_data(form.source.data),
+        date_order=form.date_order.data or "",
+        user=current_user,
+        language=str(get_locale()),
+    )
+    job_id = job.id
+    db.session.commit()
+    held.release(current_app.config["SCRATCH_DIR"], form.held.data or "")
+    try:
+        submit(job_id)
+    except JobQueueUnavailable as exc:
+        flash(exc.message, "danger")
+    return redirect(url_for("jobs.detail", job_id=job_id), 303)
 
 
 @bp.route("/mappings", methods=["GET", "POST"])

@@ -20,7 +20,7 @@ from flask import Flask
 from qa_app.auth.models import User
 from qa_app.extensions import db
 from qa_app.teams.models import Team
-from tests.conftest import Organisation
+from tests.conftest import Organisation, finished_job
 
 # The agents whose records are "own", "same team" and "other team" from agent A1's side (and
 # from supervisor A's: A1 and A2 are both in their team, B1 is not).
@@ -169,4 +169,6 @@ def _agent_records(
     ids["notification"] = db.session.scalar(
         sa.select(sa.func.min(Notification.id)).where(Notification.recipient_id == agent.id)
     )
+    # A finished job the agent started, with its result file: theirs and the admin's alone.
+    ids["job"] = finished_job(agent.id, f"{agent_key}.xlsx").id
     return ids

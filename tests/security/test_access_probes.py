@@ -58,7 +58,7 @@ OUT_OF_SIGHT = {
 
 @pytest.fixture
 def world(
-    app: Flask, org: Organisation, make_scorecard: Any, make_evaluation: Any
+    app: Flask, org: Organisation, make_scorecard: Any, make_evaluation: Any, job_results: Any
 ) -> dict[str, Any]:
     """A1's, A2's and B1's records (tests/security/access_world.py)."""
     return build_world(app, org, make_scorecard, make_evaluation)

@@ -54,6 +54,10 @@ ADMIN_ONLY = expect(admin=CENTRE)
 NOBODY_ELSES = expect(
     admin=NONE, manager=NONE, supervisor_a=NONE, supervisor_none=NONE, agent_a1=OWN
 )
+# A job is its starter's, and the admin's to look into.
+STARTER_AND_ADMIN = expect(
+    admin=CENTRE, manager=NONE, supervisor_a=NONE, supervisor_none=NONE, agent_a1=OWN
+)
 
 
 @dataclass(frozen=True)
@@ -177,6 +181,9 @@ RECORD_ROUTES: dict[tuple[str, str], RecordRoute] = {
     ("notifications.mark_read", "POST"): RecordRoute(
         "/notifications/{notification}/read", NOBODY_ELSES
     ),
+    ("jobs.detail", "GET"): RecordRoute("/jobs/{job}", STARTER_AND_ADMIN),
+    ("jobs.status", "GET"): RecordRoute("/jobs/{job}/status", STARTER_AND_ADMIN),
+    ("jobs.download", "GET"): RecordRoute("/jobs/{job}/download", STARTER_AND_ADMIN),
     ("api.agent_performance", "GET"): RecordRoute(
         "/api/v1/agents/{agent}/performance", READ_ALL, auth="token"
     ),
@@ -300,6 +307,7 @@ def check_viewer(
     for relation, expected in zip(RELATIONS, answers, strict=True):
         path = route.path.format(**ids[relation])
         response = client.open(path, method=method, headers=headers, data=data)
+        response.close()  # a download's file, as a WSGI server closes it
         if not _matches(expected, response, route.auth):
             got = response.status_code, response.headers.get("Location", "")
             wrong.append(
@@ -311,7 +319,7 @@ def check_viewer(
 
 @pytest.fixture
 def world(
-    app: Flask, org: Organisation, make_scorecard: Any, make_evaluation: Any
+    app: Flask, org: Organisation, make_scorecard: Any, make_evaluation: Any, job_results: Any
 ) -> dict[str, Any]:
     """A1's, A2's and B1's records (tests/security/access_world.py)."""
     return build_world(app, org, make_scorecard, make_evaluation)

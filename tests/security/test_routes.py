@@ -38,6 +38,9 @@ CAL_ITEM = CAL + "/items/{calibration_item_id}"
 # A session page is 404 to whoever may not open it (agents above all: calibration never
 # reaches them); the open session of `_calibration_ids` has supervisors A and B taking part.
 CAL_HIDDEN = {"admin": 404, "agent": 404}
+JOB = "/jobs/{job_id}"
+# The job is the manager's: to the supervisor and the agent it does not exist.
+NOT_THEIR_JOB = {"supervisor": 404, "agent": 404}
 # Endpoints served by Flask and Bootstrap-Flask for static files.
 STATIC_ENDPOINTS = {"static", "bootstrap.static"}
 
@@ -222,6 +225,10 @@ ROUTES: dict[str, Route] = {
     "notifications.mark_read": Route(
         "POST", NOTE + "/read", ALL, {role: 404 for role in ("admin", "manager", "supervisor")}
     ),
+    "jobs.index": Route("GET", "/jobs/", ALL),
+    "jobs.detail": Route("GET", JOB, ALL, NOT_THEIR_JOB),
+    "jobs.status": Route("GET", JOB + "/status", ALL, NOT_THEIR_JOB),
+    "jobs.download": Route("GET", JOB + "/download", ALL, NOT_THEIR_JOB),
     "privacy.anonymise": Route("GET", "/admin/users/{agent_b1}/anonymise", ADMIN),
     "api_tokens.for_user": Route("GET", USER_TOKENS, ADMIN),
     "api_tokens.revoke_for_user": Route("POST", USER_TOKENS + "/{token_id}/revoke", ADMIN),
@@ -456,6 +463,7 @@ def test_access(
     if route.method == "POST":
         data["csrf_token"] = csrf_token(client, "/login" if who == ANONYMOUS else "/account")
     response = client.open(_path(route, values), method=route.method, data=data)
+    response.close()  # a download's file, as a WSGI server closes it
 
     if route.allowed is None:
         expected_ok = True
