@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from qa_app.jobs.queue import job_queue
+from qa_app.jobs.queue import job_queue, note_worker_seen
 from qa_app.jobs.services import expire_results
 
 jobs_group = AppGroup("jobs", help="The job queue: its worker and its results.")
@@ -28,6 +28,7 @@ def worker_command(workers: int) -> None:
         )
     expired = expire_results()
     click.echo(f"Job worker ({backend}, {workers} at a time); {expired} expired results deleted.")
+    note_worker_seen(job_queue().huey)
     consumer = job_queue().huey.create_consumer(
         workers=workers, worker_type="thread", periodic=True, check_worker_health=True
     )

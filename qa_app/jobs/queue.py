@@ -11,13 +11,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
 from flask import Flask, current_app
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
+from qa_app.database import utcnow
 from qa_app.jobs.models import Job
+from qa_app.web.health import OK, register_health_check
+from qa_app.web.metrics import QUEUE_DEPTH
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +31,10 @@ BACKENDS = ("sqlite", "redis", "immediate")
 EXTENSION = "qa_jobs"
 # How often the worker deletes expired results (it also does so when it starts).
 EXPIRY_SCHEDULE = {"minute": "*/10"}
+# The worker says it is alive every minute (and when it starts) in the queue's own storage,
+# which every app server reads; /healthz calls the queue down when none spoke for longer.
+WORKER_SEEN_KEY = "worker-seen"
+WORKER_SILENT_MINUTES = 3
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,7 @@ class JobQueue:
     huey: Huey
     run_job: Any
     expire_results: Any
+    heartbeat: Any = None
 
 
 def make_huey(config: dict[str, Any], instance_path: str) -> Huey:
@@ -114,7 +123,36 @@ def init_app(
         expire_results=huey.periodic_task(crontab(**EXPIRY_SCHEDULE), name="expire_results")(
             expire_job_results
         ),
+        heartbeat=huey.periodic_task(crontab(minute="*"), name="worker_seen")(
+            lambda: note_worker_seen(huey)
+        ),
     )
+    register_health_check(app, "queue", lambda: queue_health(app))
+
+
+def note_worker_seen(huey: Huey, now: datetime | None = None) -> None:
+    """Record that a worker is running (the periodic heartbeat, and the worker's start)."""
+    huey.put(WORKER_SEEN_KEY, (now or utcnow()).isoformat())
+
+
+def queue_health(app: Flask, now: datetime | None = None) -> str:
+    """ "ok" when a worker spoke within WORKER_SILENT_MINUTES (always, when jobs run inside
+    their request), else what is wrong in a few words; the queue's depth goes to /metrics."""
+    queue = job_queue(app)
+    if app.config["JOBS_BACKEND"] == "immediate":
+        return OK
+    try:
+        QUEUE_DEPTH.set(queue.huey.pending_count())
+        seen = queue.huey.get(WORKER_SEEN_KEY, peek=True)
+    except Exception as error:  # noqa: BLE001 - a storage that fails is a queue that is down
+        log.warning("job queue storage unreachable: %s", error)
+        return "unreachable"
+    if seen is None:
+        return "no worker seen"
+    silent = (now or utcnow()) - datetime.fromisoformat(seen)
+    if silent > timedelta(minutes=WORKER_SILENT_MINUTES):
+        return f"no worker seen for {int(silent.total_seconds() // 60)} minutes"
+    return OK
 
 
 def job_queue(app: Flask | None = None) -> JobQueue:

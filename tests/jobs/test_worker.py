@@ -188,3 +188,32 @@ def test_the_worker_command_refuses_the_immediate_backend_and_expire_runs_once(
     expired = runner.invoke(args=["jobs", "expire"])
     assert expired.exit_code == 0, expired.output
     assert expired.output == "0 expired results deleted.\n"
+
+
+def test_healthz_reports_the_queue_down_until_a_worker_speaks(queued_app: Flask) -> None:
+    """/healthz: 503 with no worker seen, ok once one speaks (the worker's start and its
+    heartbeat), down again when it has been silent too long; the depth goes to /metrics."""
+    from datetime import timedelta
+
+    from qa_app.database import utcnow
+    from qa_app.jobs.queue import WORKER_SILENT_MINUTES, note_worker_seen, queue_health
+    from qa_app.web.metrics import QUEUE_DEPTH
+
+    client = queued_app.test_client()
+    response = client.get("/healthz")
+    assert (response.status_code, response.json["queue"]) == (503, "no worker seen")
+    huey = job_queue(queued_app).huey
+    note_worker_seen(huey)
+    response = client.get("/healthz")
+    assert (response.status_code, response.json["queue"]) == (200, "ok")
+    later = utcnow() + timedelta(minutes=WORKER_SILENT_MINUTES + 2)
+    assert queue_health(queued_app, later).startswith("no worker seen for ")
+    huey.enqueue(job_queue(queued_app).run_job.s(0))
+    queue_health(queued_app)
+    assert QUEUE_DEPTH._value.get() == 1  # noqa: SLF001 - the gauge's current value
+
+
+def test_the_worker_heartbeat_is_a_periodic_task(queued_app: Flask) -> None:
+    queue = job_queue(queued_app)
+    assert queue.heartbeat is not None
+    assert any(task.name == "worker_seen" for task in queue.huey._registry.periodic_tasks)  # noqa: SLF001

@@ -23,7 +23,7 @@ def test_a_working_cache_is_ok(app: Flask) -> None:
         "status": "ok",
         "database": "ok",
         "cache": "ok",
-        "queue": "not configured",
+        "queue": "ok",  # the tests' jobs run inside their request: no worker to wait for
     }
 
 
