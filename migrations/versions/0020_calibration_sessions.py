@@ -109,14 +109,19 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calibration_answer')),
     sa.UniqueConstraint('score_id', 'criterion_key', name=op.f('uq_calibration_answer_score_id'))
     )
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('qa_lead', sa.Boolean(), server_default=sa.false(), nullable=False))
+    # In place, not in batch mode: SQLite would copy and DROP the user table, which every
+    # table refers to (foreign keys are on).
+    op.add_column('user', sa.Column('qa_lead', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 
 def downgrade():
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.drop_column('qa_lead')
+    if op.get_bind().dialect.name == 'sqlite':
+        # Not batch mode: it would copy and DROP the user table, which every table refers to
+        # (foreign keys are on). SQLite 3.35 and later drop a plain column in place.
+        op.execute('ALTER TABLE "user" DROP COLUMN qa_lead')
+    else:
+        op.drop_column('user', 'qa_lead')
 
     op.drop_table('calibration_answer')
     with op.batch_alter_table('calibration_score', schema=None) as batch_op:

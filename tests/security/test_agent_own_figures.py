@@ -29,6 +29,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from scipy import stats as scipy_stats
 
 from qa_app.auth.models import User
 from qa_app.evaluations import services
@@ -45,7 +46,9 @@ from tests.stats.test_agent_figures_everywhere import page, qa_shown
 CATALOGUE = Path(__file__).resolve().parents[2] / "scorecards" / "training.toml"
 # t(0.975, n − 1) for the n of the agent's released evaluations, to the three decimals of
 # the printed tables.
-T95 = {6: 2.571}
+# Student's t quantile for 6 scores (5 degrees of freedom), from SciPy as the app takes it;
+# the printed tables' 2.571 is this rounded.
+T95 = {6: float(scipy_stats.t.ppf(0.975, 5))}
 CRITERIA = {"greeting": "Greeting", "empathy": "Empathy"}
 
 

@@ -20,7 +20,14 @@ from qa_app.interactions.importer import import_interactions
 from qa_app.stats.importer import import_stats
 from qa_app.uploads.reader import TableError
 from tests.conftest import Organisation, sign_in
-from tests.security.test_routes import ROUTES, SIGNED_IN_AS, _open_draft, _path, _profile_id
+from tests.security.test_routes import (
+    ROUTES,
+    SIGNED_IN_AS,
+    _calibration_ids,
+    _open_draft,
+    _path,
+    _profile_id,
+)
 
 EXTREME_DAYS = ["0001-01-01", "1999-12-31", "9999-12-31", "2999-01-01"]
 OUTSIDE = "outside the days this app accepts (2000-01-01 to "
@@ -93,6 +100,7 @@ def test_no_page_answers_huge_numbers_with_a_server_error(
     # query, and with each id in its path made huge.
     values = {**org.members(), **records, "scorecard": _open_draft(app, records["scorecard_id"])}
     values["profile_id"] = _profile_id(app)
+    values.update(_calibration_ids(app, org))
     client = _signed_in(app, org, role)
     seen = {}
     for endpoint, route in sorted(ROUTES.items()):

@@ -162,10 +162,10 @@ ROUTES: dict[str, Route] = {
     "stats.needed": Route("GET", "/stats/needed", READERS),
     "dashboards.team": Route("GET", "/dashboard/team", READERS),
     "dashboards.centre": Route("GET", "/dashboard/centre", EDITORS),
-    # Calibration figures: evaluators only; a session's results 404 for an evaluator outside it.
-    "calibration.results": Route(
-        "GET", "/calibration/{calibration_id}/results", EVALUATORS, {Role.SUPERVISOR.value: 404}
-    ),
+    # Calibration figures: evaluators only. Supervisor A takes part in the open session, so
+    # its results page answers (with "results appear when…"); an evaluator outside a session
+    # gets 404 (tests/calibration/test_results_pages.py).
+    "calibration.results": Route("GET", "/calibration/{calibration_id}/results", EVALUATORS),
     "calibration.agreement": Route("GET", "/calibration/agreement", EVALUATORS),
     "dashboards.refresh_centre": Route("POST", "/dashboard/centre/refresh", EDITORS),
     "training.index": Route("GET", "/training/", COACHED),
