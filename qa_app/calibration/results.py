@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
 
 import sqlalchemy as sa
@@ -234,6 +234,7 @@ def session_results(session: CalibrationSession) -> SessionResults:
     pair_weights: dict[tuple[int, str], float] = {}
     critical: dict[int, list[bool]] = defaultdict(list)
     score_dev: dict[int, list[float]] = defaultdict(list)
+    compared_items: dict[int, int] = defaultdict(int)  # interactions beside a benchmark
     for item in session.items:
         scorings = by_item.get(item.id, [])
         bench = benchmark_of(session, scorings, criteria)
@@ -273,6 +274,7 @@ def session_results(session: CalibrationSession) -> SessionResults:
         if bench is None:
             continue
         for s in others:
+            compared_items[s.user_id] += 1
             for key in weights:
                 mine[s.user_id][(item.id, key)] = s.r.get(key)
             if bench.auto_failed is not None:
@@ -283,7 +285,7 @@ def session_results(session: CalibrationSession) -> SessionResults:
     participants = tuple(
         ParticipantResult(
             user_id=user_id,
-            interactions=len(critical.get(user_id, [])) or len(score_dev.get(user_id, [])),
+            interactions=compared_items[user_id],
             alignment=alignment(mine[user_id], bench_all, pair_weights),
             within_tolerance=within_tolerance(mine[user_id], bench_all, session.tolerance_points),
             critical_agreement=(
@@ -313,10 +315,7 @@ def _flag_widest(rows: list[CriterionRow], tolerance: float) -> list[CriterionRo
         key=lambda i: -(rows[i].spread or 0),
     )[:MOST_SPREAD]
     chosen = set(wide)
-    return [
-        CriterionRow(**{**row.__dict__, "flagged": True}) if i in chosen else row
-        for i, row in enumerate(rows)
-    ]
+    return [replace(row, flagged=True) if i in chosen else row for i, row in enumerate(rows)]
 
 
 # --- many sessions ------------------------------------------------------------------------

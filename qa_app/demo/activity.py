@@ -8,6 +8,7 @@ have something real to show. Scores come from the scoring engine, never made up.
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -47,6 +48,14 @@ REPEAT_SHARE = 0.15
 # resolution and none for a scripted closing line. The share of evaluated contacts whose
 # customer answered the CSAT survey, and of those with a first-contact resolution flag.
 CUSTOMERS_CARE_ABOUT = ("empathy", "resolution")
+# A scripted closing line: said on every other contact whoever the agent and whatever the
+# customer then answers (counted per scorecard within each answer: positive, not positive,
+# none), so that
+# it is no proxy for the skill empathy and resolution follow and the page shows "no
+# relation" for it, not a chance one. Only its stored answer changes: the generators' draws
+# follow the answers as first drawn.
+SCRIPTED = frozenset({"closing"})
+SCRIPTED_EVERY = 2  # the one contact in this many without the closing line
 EVALUATED_CSAT_SHARE = 0.9
 EVALUATED_FCR_SHARE = 0.6
 # Criterion keys (across the shipped scorecards) that a weakness pulls down.
@@ -139,6 +148,33 @@ def _answers_follow_criteria(
         interaction.resolved_first_contact = rng.random() < 0.3 + 0.5 * met[-1]
 
 
+@dataclass
+class Outcomes:
+    """The customers' answers on evaluated contacts: their generator, and how many contacts
+    of each answer (positive, not positive, none) have had the scripted closing so far."""
+
+    rng: random.Random
+    said: defaultdict[tuple[str, bool | None], list[int]] = field(
+        default_factory=lambda: defaultdict(lambda: [0])
+    )
+
+
+def _script(definition: Mapping[str, Any], answers: dict[str, object], counted: list[int]) -> bool:
+    """Set the scripted criteria's answers: met on all but every SCRIPTED_EVERY-th contact of
+    the same customer answer. True when an answer changed."""
+    changed = False
+    for _, criterion in iter_criteria(definition):
+        if criterion["key"] not in SCRIPTED or answers.get(criterion["key"]) is None:
+            continue
+        counted[0] += 1
+        low, high = criterion_bounds(criterion)
+        met = counted[0] % SCRIPTED_EVERY != 0
+        value: object = met if criterion["kind"] == "yes_no" else (high if met else low)
+        changed = changed or answers[criterion["key"]] != value
+        answers[criterion["key"]] = value
+    return changed
+
+
 def _answer(criterion: Mapping[str, Any], profile: AgentProfile, rng: random.Random) -> object:
     """A plausible answer: the agent's level, minus a weakness, plus noise."""
     if criterion.get("na_allowed") and rng.random() < 0.35:
@@ -214,7 +250,15 @@ def seed_activity(seed: int, today: date) -> ActivitySummary:  # noqa: C901 - on
         return summary
     rng = random.Random(f"activity:{seed}")
     teams = list(db.session.scalars(sa.select(Team).order_by(Team.id)))
-    agents = [a for team in teams for a in team.agents if a.active and a.role == Role.AGENT]
+    # Agents by name in code-point order, in Python: a database's collation (PostgreSQL's
+    # locale, SQLite's bytes) would otherwise give names with accents another order, and with
+    # it other profiles, so that the demo differed between databases.
+    agents = [
+        a
+        for team in teams
+        for a in sorted(team.agents, key=lambda user: (user.display_name, user.id))
+        if a.active and a.role == Role.AGENT
+    ]
     profiles = _profiles(agents, rng)
     manager = db.session.scalar(
         sa.select(User).where(User.role == Role.MANAGER, User.active.is_(True)).limit(1)
@@ -223,7 +267,7 @@ def seed_activity(seed: int, today: date) -> ActivitySummary:  # noqa: C901 - on
     # The customers' answers come from their own generator, so the rest of the demo stays
     # the same whatever they are.
     answers = random.Random(f"outcomes:{seed}")
-    evaluated_answers = random.Random(f"evaluated outcomes:{seed}")
+    outcomes = Outcomes(random.Random(f"evaluated outcomes:{seed}"))
     # Coaching that works (qa_app.demo.training): weak criteria recover from the plan's issue
     # on, drawn from their own generator so that everything else stays as it was.
     recovered_from = coaching_that_works(today)
@@ -279,7 +323,7 @@ def seed_activity(seed: int, today: date) -> ActivitySummary:  # noqa: C901 - on
                 continue
             held = team.release_mode == "manual" and age <= HELD_BACK_DAYS
             recovering = agent.id in recovered_from and day >= recovered_from[agent.id]
-            result = _evaluate(
+            _evaluate(
                 interaction,
                 version,
                 supervisor,
@@ -290,8 +334,8 @@ def seed_activity(seed: int, today: date) -> ActivitySummary:  # noqa: C901 - on
                 summary,
                 held,
                 coaching if recovering else None,
+                outcomes,
             )
-            _answers_follow_criteria(interaction, result.normalised, evaluated_answers)
     db.session.flush()
     return summary
 
@@ -307,6 +351,7 @@ def _evaluate(
     summary: ActivitySummary,
     held: bool = False,
     coaching: random.Random | None = None,
+    outcomes: Outcomes | None = None,
 ) -> EvaluationScore:
     definition = version.definition
     answers = {c["key"]: _answer(c, profile, rng) for _, c in iter_criteria(definition)}
@@ -316,6 +361,11 @@ def _evaluate(
     if coaching is not None:
         answers = _after_coaching(definition, answers, profile, coaching)
         result = score_evaluation(definition, answers)
+    if outcomes is not None:
+        _answers_follow_criteria(interaction, result.normalised, outcomes.rng)
+        counted = outcomes.said[(definition.get("slug", ""), interaction.csat_positive)]
+        if _script(definition, answers, counted):
+            result = score_evaluation(definition, answers)
     # Scored one to three days later, but never after the day before `today`: a contact
     # of yesterday was scored the same evening (a later time could lie in the future).
     days_later = rng.randint(1, 3)

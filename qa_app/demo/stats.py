@@ -44,12 +44,13 @@ def demo_weaknesses() -> dict[int, str | None]:
     """Each team agent's QA weakness, derived exactly as `demo_activity._profiles` does."""
     # Same order as seed_activity (teams by id, then agents by name): the weakness follows
     # the index in that list, so every agent in a team counts, demo or not.
-    ids = db.session.scalars(
-        sa.select(User.id)
+    # Sorted in Python, as seed_activity sorts them: not by the database's collation.
+    rows = db.session.execute(
+        sa.select(Team.id, User.display_name, User.id)
         .join(Team, User.team_id == Team.id)
         .where(User.role == Role.AGENT, User.active.is_(True))
-        .order_by(Team.id, User.display_name)
-    )
+    ).all()
+    ids = [agent_id for _team, _name, agent_id in sorted(rows)]
     names = list(WEAKNESSES)
     return {
         agent_id: names[index % len(names)] if index % 3 != 2 else None

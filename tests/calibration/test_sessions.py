@@ -58,6 +58,7 @@ def test_results_compare_each_participant_with_the_expert(ctx: Any, org: Any) ->
     # FAR: greeting wrong twice (1 + 1), empathy |1 − .75|·2 + |1 − .25|·2 = 2.
     assert far.alignment == pytest.approx(1 - 4 / 6, abs=1e-12)
     assert close.within_tolerance == pytest.approx(3 / 4)
+    assert (close.interactions, far.interactions) == (2, 2)  # both beside the expert's
     assert far.within_tolerance == 0
     rows = {(r.item_id, r.key): r for r in results.criteria}
     first, second = (item.id for item in session.items)
