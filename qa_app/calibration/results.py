@@ -401,11 +401,16 @@ def units_by_criterion(
 
 
 def agreement_table(
-    sessions: Sequence[CalibrationSession], *, resamples: int | None = None
+    sessions: Sequence[CalibrationSession],
+    *,
+    resamples: int | None = None,
+    scorings: Sequence[Scoring] | None = None,
 ) -> list[Agreement]:
     """α with its bootstrap interval and percent agreement per criterion, then the overall
-    score (interval level), over the given closed sessions."""
-    scorings = load_scorings(s.id for s in sessions)
+    score (interval level), over the given closed sessions (their `scorings` when the caller
+    has loaded them already)."""
+    if scorings is None:
+        scorings = load_scorings(s.id for s in sessions)
     units, infos = units_by_criterion(sessions, scorings)
     table: list[Agreement] = []
     for key, rows in units.items():
@@ -444,18 +449,30 @@ class MonthAgreement:
 
 
 def agreement_by_month(
-    sessions: Sequence[CalibrationSession], tz: tzinfo = UTC
+    sessions: Sequence[CalibrationSession],
+    tz: tzinfo = UTC,
+    scorings: Sequence[Scoring] | None = None,
 ) -> list[MonthAgreement]:
     """The overall score's α per month of closing, so the centre sees whether calibration
-    brings its evaluators together."""
+    brings its evaluators together (from `scorings` when the caller has loaded them)."""
+    if scorings is None:
+        scorings = load_scorings(s.id for s in sessions)
+    by_session: dict[int, list[Scoring]] = defaultdict(list)
+    for scoring in scorings:
+        by_session[scoring.session_id].append(scoring)
     months: dict[date, list[CalibrationSession]] = defaultdict(list)
     for session in sessions:
         if session.closed_at is not None:
             months[month_of(session.closed_at, tz)].append(session)
     found = []
     for month in sorted(months):
-        scorings = load_scorings(s.id for s in months[month])
-        units, _infos = units_by_criterion(months[month], scorings)
+        # In load_scorings' order, so that the bootstrap draws the units as it always has.
+        in_month = [
+            one
+            for session_id in sorted(s.id for s in months[month])
+            for one in by_session[session_id]
+        ]
+        units, _infos = units_by_criterion(months[month], in_month)
         rows = units[OVERALL]
         interval = alpha_interval(rows, Level.INTERVAL)
         pairable = [row for row in rows if sum(v is not None for v in row) >= 2]
@@ -511,10 +528,15 @@ class Drift:
         return {"lenient": "higher", "harsh": "lower"}.get(self.tendency or "", "in_line")
 
 
-def evaluator_drift(sessions: Sequence[CalibrationSession], tz: tzinfo = UTC) -> dict[int, Drift]:
+def evaluator_drift(
+    sessions: Sequence[CalibrationSession],
+    tz: tzinfo = UTC,
+    scorings: Sequence[Scoring] | None = None,
+) -> dict[int, Drift]:
     """Each compared evaluator's deviation from the benchmark over the sessions: no team
-    confounds it, since everyone scored the same interactions."""
-    scorings = load_scorings(s.id for s in sessions)
+    confounds it, since everyone scored the same interactions (`scorings`: loaded already)."""
+    if scorings is None:
+        scorings = load_scorings(s.id for s in sessions)
     by_unit: dict[tuple[int, int], list[Scoring]] = defaultdict(list)
     for s in scorings:
         by_unit[(s.session_id, s.item_id)].append(s)

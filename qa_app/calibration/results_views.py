@@ -27,6 +27,7 @@ from qa_app.calibration.results import (
     agreement_table,
     closed_between,
     evaluator_drift,
+    load_scorings,
     session_results,
 )
 from qa_app.calibration.results_forms import AgreementForm
@@ -146,19 +147,20 @@ def agreement() -> ResponseReturnValue:
     sessions = closed_between(
         start, end, scorecard_id=chosen, among=services.visible_sessions(current_user)
     )
-    drift = evaluator_drift(sessions, tz)
+    scorings = load_scorings(s.id for s in sessions)  # once, for all three figures
+    drift = evaluator_drift(sessions, tz, scorings)
     labels: dict[str, str] = {}
     for session in sessions:
         labels = {**criterion_labels(session.version.definition), **labels}
     labels[OVERALL] = _("Overall score")
-    months = agreement_by_month(sessions, tz)
+    months = agreement_by_month(sessions, tz, scorings)
     names = names_of(drift)
     lowest = [v for m in months for v in (m.overall.low, m.overall.alpha) if v is not None]
     return render_template(
         "calibration/agreement.html",
         form=form,
         sessions=sessions,
-        table=agreement_table(sessions),
+        table=agreement_table(sessions, scorings=scorings),
         labels=labels,
         months=months,
         # The chart's lowest line: 0, or lower (by tenths) when an α or its interval is.

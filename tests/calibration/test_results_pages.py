@@ -325,3 +325,27 @@ def test_results_speak_the_readers_locale(
 )
 def test_drift_reading(deviation: MeanWithInterval, reading: str) -> None:
     assert Drift(1, deviation).reading == reading
+
+
+def test_agreement_page_reads_the_scorings_once_whatever_the_months(
+    app: Flask, org: Organisation, sign_in_as: SignIn
+) -> None:
+    """α per criterion, drift and α per month come from one load of the sessions' scorings:
+    one query of the scores and one of their answers, not three and one more a month."""
+    two_months(app, org)
+    browser = sign_in_as(org.manager)
+    with app.app_context():
+        engine = db.engine
+    read: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "FROM calibration_answer" in statement or "FROM calibration_score" in statement:
+            read.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        page = browser.get(f"/calibration/agreement?scorecard_id={_scorecard_id(app)}")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    assert page.status_code == 200
+    assert len(read) == 2, read
