@@ -7,8 +7,11 @@ except under CI=true, where they fail instead (`.ci/run` starts a throw-away clu
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
@@ -77,10 +80,31 @@ def _worker_database(url: str) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+_PRIVATE_FOLDERS: list[Path] = []
+
+
+def private_folder() -> Path:
+    """This test process's own folder for what the app keeps on disk (removed at exit).
+
+    Without it every pytest-xdist worker (and `make run`'s demo) shares instance/, and one
+    worker's running export shows up in another's check that an export leaves nothing behind.
+    """
+    if not _PRIVATE_FOLDERS:
+        folder = Path(tempfile.mkdtemp(prefix="qa-tests-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _PRIVATE_FOLDERS.append(folder)
+    return _PRIVATE_FOLDERS[0]
+
+
 def make_config(database_url: str, **overrides: Any) -> TestingConfig:
-    """A TestingConfig pointing at `database_url`."""
+    """A TestingConfig pointing at `database_url`, keeping its files in `private_folder()`."""
     config = TestingConfig({})
     config.SQLALCHEMY_DATABASE_URI = database_url
+    folder = private_folder()
+    config.SCRATCH_DIR = str(folder / "scratch")
+    config.CACHE_DIR = str(folder / "cache")
+    config.JOB_RESULTS_DIR = str(folder / "job-results")
+    config.JOBS_SQLITE_PATH = str(folder / "jobs.sqlite")
     for key, value in overrides.items():
         setattr(config, key, value)
     return config
