@@ -267,9 +267,10 @@ def expire_results(now: datetime | None = None) -> int:
         job.expired_at = now
     db.session.commit()
     # What a killed worker was writing: no job will ever finish it.
+    # Another server's worker may tidy at the same minute, or the job rename its file.
     for partial in folder.glob(".*.partial"):
-        if partial.stat().st_mtime < (now - PARTIAL_MAX_AGE).timestamp():
-            with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(FileNotFoundError):
+            if partial.stat().st_mtime < (now - PARTIAL_MAX_AGE).timestamp():
                 partial.unlink()
     return len(jobs)
 

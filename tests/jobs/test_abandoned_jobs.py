@@ -151,3 +151,17 @@ def test_a_job_of_a_killed_worker_is_failed_once_it_has_been_silent(
         db.session.refresh(job)
         assert job.status == "failed"
         assert "the worker running it stopped" in str(job.error_message)
+
+
+def test_tidying_survives_a_partial_file_removed_under_it(
+    app: Flask, job_results: Path, monkeypatch: Any
+) -> None:
+    """Two servers' workers tidy at the same minute, or a job renames its `.partial` between
+    the listing and the look at its age: the file is gone, and tidying goes on."""
+    from qa_app.jobs.services import expire_results
+
+    job_results.mkdir(parents=True)
+    gone = job_results / ".gone.xlsx.partial"
+    monkeypatch.setattr(Path, "glob", lambda self, pattern: iter([gone]))
+    with app.app_context():
+        assert expire_results(utcnow()) == 0
