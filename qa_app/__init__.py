@@ -108,12 +108,15 @@ def register_jobs(app: Flask) -> None:
     """The job queue (qa_app.jobs) and the kinds of job the features run on it."""
     from qa_app.exports.jobs import register_export_jobs
     from qa_app.jobs import queue
-    from qa_app.jobs.services import execute_job, expire_results
+    from qa_app.jobs.metrics import job_metrics
+    from qa_app.jobs.services import execute_job, tidy
     from qa_app.stats.import_job import register_import_jobs
+    from qa_app.web.metrics import register_metrics_source
 
     register_export_jobs()
     register_import_jobs()
-    queue.init_app(app, execute_job, expire_results)
+    queue.init_app(app, execute_job, tidy)
+    register_metrics_source(app, "jobs", job_metrics)
 
 
 def register_blueprints(app: Flask) -> None:

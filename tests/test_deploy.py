@@ -131,3 +131,12 @@ def test_the_gunicorn_settings_load() -> None:
     )
     assert settings["bind"] == "127.0.0.1:8000"
     assert callable(settings["child_exit"])
+
+
+def test_the_worker_unit_stops_the_worker_gracefully() -> None:
+    # Huey's consumer finishes its running jobs on SIGINT and stops at once on SIGTERM
+    # (systemd's default), cutting a running export or import off.
+    unit = (ROOT / "deploy" / "qa-coach-worker.service").read_text(encoding="utf-8")
+    assert re.findall(r"^KillSignal=(\S+)$", unit, flags=re.MULTILINE) == ["SIGINT"]
+    [timeout] = re.findall(r"^TimeoutStopSec=(\d+)$", unit, flags=re.MULTILINE)
+    assert int(timeout) >= 60

@@ -215,13 +215,18 @@ def benchmark_of(
     return BenchmarkScoring(r, score, None if failed is None else bool(failed))
 
 
-def session_results(session: CalibrationSession) -> SessionResults:
-    """Every figure of one session's results page, sheet and API answer."""
+def session_results(
+    session: CalibrationSession, scorings: Iterable[Scoring] | None = None
+) -> SessionResults:
+    """Every figure of one session's results page, sheet and API answer; from `scorings`
+    when given (load_scorings of many sessions at once: those of other sessions are
+    ignored), else read for this session."""
     criteria = criteria_of(session.version.definition)
     weights = {c.key: c.weight for c in criteria}
     by_item: dict[int, list[Scoring]] = defaultdict(list)
-    for scoring in load_scorings([session.id]):
-        by_item[scoring.item_id].append(scoring)
+    for scoring in load_scorings([session.id]) if scorings is None else scorings:
+        if scoring.session_id == session.id:
+            by_item[scoring.item_id].append(scoring)
     compared = tuple(
         p.user_id
         for p in session.participants
@@ -349,7 +354,8 @@ def closed_between(
 ) -> list[CalibrationSession]:
     """The sessions closed in [start, end), on one scorecard's versions when given, among the
     sessions `among` selects (a user's visible_sessions) when given; their versions and
-    interactions loaded with them, so that many sessions cost no query each."""
+    interactions and participants loaded with them, so that many sessions cost no query
+    each."""
     query = (
         sa.select(CalibrationSession)
         .join(ScorecardVersion, ScorecardVersion.id == CalibrationSession.scorecard_version_id)
@@ -357,6 +363,7 @@ def closed_between(
         .options(
             sa.orm.contains_eager(CalibrationSession.version),
             sa.orm.selectinload(CalibrationSession.items),
+            sa.orm.selectinload(CalibrationSession.participants),
         )
         .order_by(CalibrationSession.closed_at, CalibrationSession.id)
     )

@@ -32,8 +32,6 @@ from qa_app.calibration.models import (
 from qa_app.database import utcnow
 from qa_app.errors import RuleError
 from qa_app.evaluations.answers import engine_value, stored_value
-from qa_app.evaluations.models import Evaluation, EvaluationStatus
-from qa_app.evaluations.services import Edit, submit
 from qa_app.extensions import db
 from qa_app.interactions.models import Interaction
 from qa_app.notifications import events
@@ -342,63 +340,3 @@ def close_session(session: CalibrationSession, actor: User) -> None:
         actor_id=actor.id,
     )
     events.calibration_closed(session)
-
-
-def promote_benchmark(item: CalibrationItem, actor: User) -> Evaluation:
-    """Copy the expert's scoring of the interaction into a normal evaluation of its agent,
-    scored by the expert and submitted by the manager (released as the team's setting
-    says); the only way calibration reaches an agent. Audited."""
-    session = item.session
-    if actor.role != Role.MANAGER:
-        raise CalibrationError(_l("Only a manager promotes a benchmark to an evaluation."))
-    if session.is_open:
-        raise CalibrationError(_l("Close the session before promoting its benchmark."))
-    if session.expert is None:
-        raise CalibrationError(
-            _l("Only an expert's answers can be promoted; a consensus has no evaluator.")
-        )
-    if item.promoted_evaluation_id is not None:
-        raise CalibrationError(_l("This benchmark is already an evaluation."))
-    expert_score = score_of(item, session.expert)
-    if expert_score is None or expert_score.submitted_at is None:
-        raise CalibrationError(_l("The expert did not submit a scoring of this interaction."))
-    interaction = item.interaction
-    if interaction.agent_id == session.expert_id:
-        raise CalibrationError(_l("The expert cannot evaluate their own interaction."))
-    taken = db.session.scalar(
-        sa.select(Evaluation.id).where(
-            Evaluation.interaction_id == interaction.id,
-            Evaluation.evaluator_id == session.expert_id,
-        )
-    )
-    if taken is not None:
-        raise CalibrationError(_l("The expert has already evaluated this interaction."))
-    evaluation = Evaluation(
-        interaction_id=interaction.id,
-        agent_id=interaction.agent_id,
-        evaluator_id=session.expert_id,
-        scorecard_version_id=session.scorecard_version_id,
-        status=EvaluationStatus.DRAFT,
-    )
-    db.session.add(evaluation)
-    db.session.flush()
-    answers, comments = stored_answers(expert_score)
-    submit(
-        evaluation,
-        Edit(
-            answers,
-            comments,
-            {"overall_comment": expert_score.overall_comment},
-            evaluation.lock_version,
-        ),
-        actor,
-    )
-    item.promoted_evaluation_id = evaluation.id
-    record_event(
-        "calibration.promoted",
-        "calibration_session",
-        session.id,
-        after={"interaction_id": interaction.id, "evaluation_id": evaluation.id},
-        actor_id=actor.id,
-    )
-    return evaluation

@@ -31,6 +31,7 @@ from qa_app.calibration.pages import (
     side_by_side,
     submitted_counts,
 )
+from qa_app.calibration.promotion import promote_benchmark
 from qa_app.calibration.services import (
     CalibrationError,
     NewSession,
@@ -40,7 +41,6 @@ from qa_app.calibration.services import (
     close_session,
     create_session,
     participant,
-    promote_benchmark,
     save_score,
     score_of,
     sees_others,

@@ -37,6 +37,19 @@ def submitted_by_assignee() -> sa.Exists:
     )
 
 
+def open_assignments_by_agent(agent_ids: list[int]) -> dict[int, int]:
+    """How many open assignments (drawn, not yet scored by their evaluator) each agent has."""
+    if not agent_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Interaction.agent_id, sa.func.count(Assignment.id))
+        .join(Interaction, Interaction.id == Assignment.interaction_id)
+        .where(Interaction.agent_id.in_(agent_ids), ~submitted_by_assignee())
+        .group_by(Interaction.agent_id)
+    )
+    return {agent_id: int(count) for agent_id, count in rows}
+
+
 def open_assignments(user: User) -> list[QueueItem]:
     """The user's assignments without a submitted evaluation, oldest interaction first."""
     own = sa.orm.aliased(Evaluation)

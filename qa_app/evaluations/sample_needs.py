@@ -97,23 +97,34 @@ class ReachTarget:
 @dataclass(frozen=True)
 class Allocation:
     """How many evaluations each agent gets, and who got fewer than they need: for want of
-    interactions to draw, or because the maximum total ran out."""
+    interactions to draw, or because the maximum total ran out; `pending_counted`: the open
+    assignments (already drawn, not yet scored) counted towards the needs."""
 
     counts: dict[int, int]
     short_of_interactions: tuple[int, ...]
     short_of_total: tuple[int, ...]
+    pending_counted: int = 0
 
 
 def allocate(
-    needs: Sequence[tuple[int, int]], available: Mapping[int, int], max_total: int
+    needs: Sequence[tuple[int, int]],
+    available: Mapping[int, int],
+    max_total: int,
+    pending: Mapping[int, int] | None = None,
 ) -> Allocation:
-    """Give each agent, in the order of `needs` (most needed first), what they still need, as
-    far as their interactions to draw and what is left of `max_total` allow."""
+    """Give each agent, in the order of `needs` (most needed first), what they still need
+    beyond their `pending` open assignments (evaluations on their way), as far as their
+    interactions to draw and what is left of `max_total` allow."""
+    pending = pending or {}
     left = max_total
     counts: dict[int, int] = {}
     short_of_interactions: list[int] = []
     short_of_total: list[int] = []
-    for agent_id, need in needs:
+    counted = 0
+    for agent_id, still in needs:
+        on_the_way = min(pending.get(agent_id, 0), max(still, 0))
+        counted += on_the_way
+        need = still - on_the_way
         if need <= 0:
             continue
         can = min(need, available.get(agent_id, 0))
@@ -125,4 +136,4 @@ def allocate(
         left -= given
         if given:
             counts[agent_id] = given
-    return Allocation(counts, tuple(short_of_interactions), tuple(short_of_total))
+    return Allocation(counts, tuple(short_of_interactions), tuple(short_of_total), counted)

@@ -84,6 +84,17 @@ def _explain_allocation(result: SampleResult) -> None:
     allocation = result.allocation
     if allocation is None:
         return
+    if allocation.pending_counted:
+        flash(
+            ngettext(
+                "%(num)d evaluation already assigned and not yet scored was counted towards "
+                "what the agents need, so it was not drawn again.",
+                "%(num)d evaluations already assigned and not yet scored were counted towards "
+                "what the agents need, so they were not drawn again.",
+                allocation.pending_counted,
+            ),
+            "info",
+        )
     if allocation.short_of_total:
         flash(
             ngettext(

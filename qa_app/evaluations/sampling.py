@@ -20,7 +20,7 @@ from qa_app.channels import CHANNELS
 from qa_app.database import lowercase
 from qa_app.errors import RuleError
 from qa_app.evaluations.models import Assignment, Evaluation, Sample
-from qa_app.evaluations.queue import submitted_by_assignee
+from qa_app.evaluations.queue import open_assignments_by_agent, submitted_by_assignee
 from qa_app.evaluations.sample_needs import (
     Allocation,
     ReachTarget,
@@ -445,4 +445,7 @@ def _allocate_to_reach(
             )
         )
     available = {agent_id: len(candidates) for agent_id, candidates in by_agent.items()}
-    return allocate(known, available, target.max_total)
+    # Drawn earlier and not scored yet: those evaluations are on their way, so a second
+    # sample to reach ±H in the same month does not draw them again.
+    pending = open_assignments_by_agent([agent_id for agent_id, _ in known])
+    return allocate(known, available, target.max_total, pending)

@@ -78,15 +78,7 @@ def start_evaluation(evaluator: User, interaction: Interaction, scorecard: Score
     version = latest_version(scorecard)
     if version is None or scorecard.is_archived:
         raise EvaluationRuleError(_l("This scorecard has no active published version."))
-    evaluation = Evaluation(
-        interaction_id=interaction.id,
-        agent_id=interaction.agent_id,
-        evaluator_id=evaluator.id,
-        scorecard_version_id=version.id,
-        status=EvaluationStatus.DRAFT,
-    )
-    db.session.add(evaluation)
-    db.session.flush()
+    evaluation = new_draft(interaction, evaluator.id, version.id)
     record_event(
         "evaluation.started",
         "evaluation",
@@ -94,6 +86,21 @@ def start_evaluation(evaluator: User, interaction: Interaction, scorecard: Score
         after={"interaction_id": interaction.id, "version_id": version.id},
         actor_id=evaluator.id,
     )
+    return evaluation
+
+
+def new_draft(interaction: Interaction, evaluator_id: int, version_id: int) -> Evaluation:
+    """A new draft evaluation of the interaction's agent (added and flushed: it has an id);
+    the caller has checked that the evaluator may score it and records the event."""
+    evaluation = Evaluation(
+        interaction_id=interaction.id,
+        agent_id=interaction.agent_id,
+        evaluator_id=evaluator_id,
+        scorecard_version_id=version_id,
+        status=EvaluationStatus.DRAFT,
+    )
+    db.session.add(evaluation)
+    db.session.flush()
     return evaluation
 
 

@@ -8,6 +8,7 @@ so it names the interaction (its id and reference) but not its agent.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -27,7 +28,14 @@ from qa_app.calibration.models import (
     CalibrationScore,
     CalibrationSession,
 )
-from qa_app.calibration.results import OVERALL, SessionResults, agreement_table, session_results
+from qa_app.calibration.results import (
+    OVERALL,
+    Scoring,
+    SessionResults,
+    agreement_table,
+    load_scorings,
+    session_results,
+)
 from qa_app.calibration.selection import calibrated_scorecards, closed_in
 from qa_app.exports.calibration_workbook import (
     AgreementSheetRow,
@@ -98,7 +106,11 @@ def export_calibration(
     with written_in(language), export_directory(current_app.config["SCRATCH_DIR"]) as scratch:
         groups = chosen_sessions(filters)
         sessions = [session for group in groups for session in group.sessions]
-        results = {session.id: session_results(session) for session in sessions}
+        scorings = load_scorings(session.id for session in sessions)  # once, for all
+        by_session: dict[int, list[Scoring]] = defaultdict(list)
+        for scoring in scorings:
+            by_session[scoring.session_id].append(scoring)
+        results = {s.id: session_results(s, by_session[s.id]) for s in sessions}
         names = _names(sessions)
         return write_calibration_workbook(
             out,

@@ -1,6 +1,7 @@
 """`flask --app run jobs worker`: the process that runs the jobs the web starts (beside
-the web server under `make run`, as its own service in production); `jobs expire` deletes
-expired results once (the worker also does so when it starts and every ten minutes)."""
+the web server under `make run`, as its own service in production); `jobs expire` tidies
+once — deletes expired results and fails the running jobs whose worker is gone — as the
+worker does when it starts and every five minutes."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from qa_app.jobs.queue import job_queue, note_worker_seen
-from qa_app.jobs.services import expire_results
+from qa_app.jobs.services import tidy
 
 jobs_group = AppGroup("jobs", help="The job queue: its worker and its results.")
 
@@ -17,8 +18,8 @@ jobs_group = AppGroup("jobs", help="The job queue: its worker and its results.")
 @jobs_group.command("worker")
 @click.option("--workers", default=2, show_default=True, help="Jobs run at the same time.")
 def worker_command(workers: int) -> None:
-    """Run the jobs the web starts, until stopped (Ctrl-C or SIGTERM finishes the running
-    jobs first)."""
+    """Run the jobs the web starts, until stopped: Ctrl-C (SIGINT) lets the running jobs
+    finish first; SIGTERM stops at once, and a job cut off is marked failed within minutes."""
     if workers < 1:
         raise click.BadParameter("at least 1", param_hint="--workers")
     backend = current_app.config["JOBS_BACKEND"]
@@ -26,8 +27,11 @@ def worker_command(workers: int) -> None:
         raise click.ClickException(
             "JOBS_BACKEND=immediate runs every job inside its request: no worker is needed."
         )
-    expired = expire_results()
-    click.echo(f"Job worker ({backend}, {workers} at a time); {expired} expired results deleted.")
+    expired, abandoned = tidy()
+    click.echo(
+        f"Job worker ({backend}, {workers} at a time); {expired} expired results deleted, "
+        f"{abandoned} jobs of a stopped worker marked failed."
+    )
     note_worker_seen(job_queue().huey)
     consumer = job_queue().huey.create_consumer(
         workers=workers, worker_type="thread", periodic=True, check_worker_health=True
@@ -37,5 +41,8 @@ def worker_command(workers: int) -> None:
 
 @jobs_group.command("expire")
 def expire_command() -> None:
-    """Delete the job results whose time is up."""
-    click.echo(f"{expire_results()} expired results deleted.")
+    """Delete the job results whose time is up; fail the jobs whose worker is gone."""
+    expired, abandoned = tidy()
+    click.echo(
+        f"{expired} expired results deleted, {abandoned} jobs of a stopped worker marked failed."
+    )

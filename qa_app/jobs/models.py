@@ -66,6 +66,8 @@ class Job(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # How long the job ran (started to finished), for /metrics on every app server alike.
+    run_seconds: Mapped[float | None] = mapped_column(sa.Float)
     error_message: Mapped[str | None] = mapped_column(sa.Text)
     # What a job that made no file did ("Imported 120 agent-days …"), in the starter's language.
     result_message: Mapped[str | None] = mapped_column(sa.Text)

@@ -8,8 +8,11 @@ Each feature registers the kinds of job it runs (`register_kind`) when the app i
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,7 +24,6 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from qa_app.database import utcnow
 from qa_app.jobs.models import Job
 from qa_app.web.health import OK, register_health_check
-from qa_app.web.metrics import QUEUE_DEPTH
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +31,19 @@ log = logging.getLogger(__name__)
 # request that starts it (the test suite's default; never for a real server).
 BACKENDS = ("sqlite", "redis", "immediate")
 EXTENSION = "qa_jobs"
-# How often the worker deletes expired results (it also does so when it starts).
-EXPIRY_SCHEDULE = {"minute": "*/10"}
+# How often the worker tidies (it also does so when it starts): deletes expired results, and
+# fails the running jobs whose worker is gone (so one is seen within 5 + 5 minutes).
+EXPIRY_SCHEDULE = {"minute": "*/5"}
 # The worker says it is alive every minute (and when it starts) in the queue's own storage,
 # which every app server reads; /healthz calls the queue down when none spoke for longer.
 WORKER_SEEN_KEY = "worker-seen"
 WORKER_SILENT_MINUTES = 3
+# Each running job is noted in the same storage every HEARTBEAT_SECONDS (a thread beside the
+# job: the app's database may be locked by the job's own writes); a running job not noted
+# for JOB_SILENT_MINUTES lost its worker (killed, machine gone) and is marked failed.
+JOB_SEEN_PREFIX = "job-seen-"
+HEARTBEAT_SECONDS = 30
+JOB_SILENT_MINUTES = 5
 
 
 @dataclass(frozen=True)
@@ -99,10 +108,11 @@ def make_huey(config: dict[str, Any], instance_path: str) -> Huey:
 
 
 def init_app(
-    app: Flask, execute_job: Callable[[int], None], expire_results: Callable[[], int]
+    app: Flask, execute_job: Callable[[int], None], tidy: Callable[[], tuple[int, int]]
 ) -> None:
-    """Create the queue for `app` and its two tasks (running a job by its id, deleting
-    expired results: jobs.services), each run in an app context."""
+    """Create the queue for `app` and its tasks (running a job by its id; tidying: deleting
+    expired results and failing jobs whose worker is gone, jobs.services), each run in an
+    app context."""
     if not app.config.get("JOB_RESULTS_DIR"):
         app.config["JOB_RESULTS_DIR"] = str(Path(app.instance_path) / "job-results")
     huey = make_huey(app.config, app.instance_path)
@@ -113,9 +123,11 @@ def init_app(
 
     def expire_job_results() -> None:
         with app.app_context():
-            expired = expire_results()
+            expired, abandoned = tidy()
             if expired:
                 log.info("deleted %d expired job results", expired)
+            if abandoned:
+                log.warning("%d running jobs had lost their worker: marked failed", abandoned)
 
     app.extensions[EXTENSION] = JobQueue(
         huey=huey,
@@ -135,14 +147,56 @@ def note_worker_seen(huey: Huey, now: datetime | None = None) -> None:
     huey.put(WORKER_SEEN_KEY, (now or utcnow()).isoformat())
 
 
+def note_job_seen(huey: Huey, job_id: int, now: datetime | None = None) -> None:
+    """Record that the job `job_id` is being run right now."""
+    huey.put(f"{JOB_SEEN_PREFIX}{job_id}", (now or utcnow()).isoformat())
+
+
+def job_last_seen(huey: Huey, job_id: int) -> datetime | None:
+    """When the job was last noted running (None: never, or no longer)."""
+    seen = huey.get(f"{JOB_SEEN_PREFIX}{job_id}", peek=True)
+    return None if seen is None else datetime.fromisoformat(seen)
+
+
+def forget_job(huey: Huey, job_id: int) -> None:
+    """The job has ended: its note goes."""
+    huey.delete(f"{JOB_SEEN_PREFIX}{job_id}")
+
+
+@contextmanager
+def heartbeat(huey: Huey, job_id: int, every: float = HEARTBEAT_SECONDS) -> Iterator[None]:
+    """Note the job as running now and every `every` seconds until the block ends (from a
+    thread of its own, so that a job busy in one long statement is still seen)."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while True:
+            try:
+                note_job_seen(huey, job_id)
+            except Exception as error:  # noqa: BLE001 - a missed beat is retried, never fatal
+                log.warning("job %s: heartbeat not written: %s", job_id, error)
+            if stop.wait(every):
+                return
+
+    note_job_seen(huey, job_id)
+    thread = threading.Thread(target=beat, name=f"job-{job_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        with contextlib.suppress(Exception):
+            forget_job(huey, job_id)
+
+
 def queue_health(app: Flask, now: datetime | None = None) -> str:
     """ "ok" when a worker spoke within WORKER_SILENT_MINUTES (always, when jobs run inside
-    their request), else what is wrong in a few words; the queue's depth goes to /metrics."""
+    their request), else what is wrong in a few words."""
     queue = job_queue(app)
     if app.config["JOBS_BACKEND"] == "immediate":
         return OK
     try:
-        QUEUE_DEPTH.set(queue.huey.pending_count())
         seen = queue.huey.get(WORKER_SEEN_KEY, peek=True)
     except Exception as error:  # noqa: BLE001 - a storage that fails is a queue that is down
         log.warning("job queue storage unreachable: %s", error)

@@ -27,7 +27,14 @@ from qa_app.database import utcnow
 from qa_app.errors import RuleError
 from qa_app.extensions import db
 from qa_app.jobs.models import FINISHED, Job, JobStatus
-from qa_app.jobs.queue import KINDS, enqueue
+from qa_app.jobs.queue import (
+    JOB_SILENT_MINUTES,
+    KINDS,
+    enqueue,
+    heartbeat,
+    job_last_seen,
+    job_queue,
+)
 
 log = logging.getLogger(__name__)
 
@@ -150,12 +157,13 @@ def execute_job(job_id: int) -> None:
     final = folder / name
     partial = folder / f".{name}.partial"
     try:
-        with force_locale(job.language):
+        with force_locale(job.language), heartbeat(job_queue().huey, job.id):
             with partial.open("wb") as out:
                 outcome = kind.run(job, out, progress_writer(job.id, job.rows_total))
             job.status = JobStatus.DONE
             job.rows_done = job.rows_total
             job.finished_at = utcnow()
+            job.run_seconds = _run_seconds(job)
             job.result_message = outcome.message
             if outcome.download_name is not None:
                 os.replace(partial, final)
@@ -195,7 +203,52 @@ def _record_failure(job_id: int, error: Exception) -> None:
     job.status = JobStatus.FAILED
     job.error_message = message
     job.finished_at = utcnow()
+    job.run_seconds = _run_seconds(job)
     db.session.commit()
+
+
+def _run_seconds(job: Job) -> float | None:
+    """How long the finished job ran, in seconds (None if it never started)."""
+    if job.started_at is None or job.finished_at is None:
+        return None
+    return max((job.finished_at - job.started_at).total_seconds(), 0.0)
+
+
+def fail_abandoned(now: datetime | None = None) -> int:
+    """Mark failed the running jobs whose worker is gone — not noted running for
+    JOB_SILENT_MINUTES (killed, out of memory, machine lost) — with the reason in the
+    starter's language; how many. A job whose worker is still running is never touched,
+    whichever machine runs it: its heartbeat is in the queue's shared storage. Nothing of a
+    failed job was saved: imports write in one transaction, results are renamed at the end."""
+    now = now or utcnow()
+    silent = timedelta(minutes=JOB_SILENT_MINUTES)
+    huey = job_queue().huey
+    running = db.session.scalars(sa.select(Job).where(Job.status == JobStatus.RUNNING)).all()
+    abandoned = 0
+    for job in running:
+        try:
+            seen = job_last_seen(huey, job.id) or job.started_at
+        except Exception as error:  # noqa: BLE001 - storage down: decide nothing now
+            log.warning("job queue storage unreachable, running jobs left alone: %s", error)
+            break
+        if seen is None or now - seen <= silent:
+            continue
+        with force_locale(job.language):
+            job.error_message = _(
+                "The job stopped because the worker running it stopped (job %(id)d). "
+                "Nothing was saved. Start it again.",
+                id=job.id,
+            )
+        job.status = JobStatus.FAILED
+        job.finished_at = now
+        abandoned += 1
+    db.session.commit()
+    return abandoned
+
+
+def tidy(now: datetime | None = None) -> tuple[int, int]:
+    """The worker's housekeeping: (expired results deleted, abandoned jobs failed)."""
+    return expire_results(now), fail_abandoned(now)
 
 
 def expire_results(now: datetime | None = None) -> int:
@@ -214,9 +267,10 @@ def expire_results(now: datetime | None = None) -> int:
         job.expired_at = now
     db.session.commit()
     # What a killed worker was writing: no job will ever finish it.
+    # Another server's worker may tidy at the same minute, or the job rename its file.
     for partial in folder.glob(".*.partial"):
-        if partial.stat().st_mtime < (now - PARTIAL_MAX_AGE).timestamp():
-            with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(FileNotFoundError):
+            if partial.stat().st_mtime < (now - PARTIAL_MAX_AGE).timestamp():
                 partial.unlink()
     return len(jobs)
 

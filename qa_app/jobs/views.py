@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import abort, jsonify, render_template, send_file
 from flask.typing import ResponseReturnValue
-from flask_babel import format_timedelta
+from flask_babel import format_timedelta, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -44,8 +44,11 @@ def progress_texts(job: Job) -> dict[str, Any]:
         "rows_done": job.rows_done,
         "rows_total": job.rows_total,
         "percent": round(share * 100, 1),
-        "rows_text": _(
+        # The plural agrees with the total; both numbers are written the reader's way.
+        "rows_text": ngettext(
+            "%(done)s of %(total)s row",
             "%(done)s of %(total)s rows",
+            job.rows_total,
             done=format_number(job.rows_done, 0),
             total=format_number(job.rows_total, 0),
         ),

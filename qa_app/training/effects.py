@@ -147,7 +147,11 @@ def shown_effect(
 
 def _with_unit(value: float, unit: str, digits: int) -> str:
     signed = format_signed(value, digits)
-    count = round(abs(value))
+    shown = round(abs(value), digits)
+    # The form agrees with the number as shown. A number with decimals ("1.4") takes the
+    # plural in English, German, Finnish and Norwegian; gettext counts whole numbers only,
+    # so it is asked for 2 (Polish's own form for fractions, "1,4 punktu", has no slot).
+    count = int(shown) if float(shown).is_integer() else 2
     if unit == "seconds":
         return ngettext("%(value)s second", "%(value)s seconds", count, value=signed)
     if unit == "contacts_per_hour":

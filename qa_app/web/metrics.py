@@ -1,29 +1,34 @@
 """Prometheus metrics at `/metrics`, when QA_METRICS is on (else there is no such page: 404).
 
-The metric objects live here, so that any part records into them: the request hooks below
-(latency by endpoint, counts by status), and the job queue (job durations, failures, queue
-depth). Under gunicorn each worker is a process of its own: set PROMETHEUS_MULTIPROC_DIR to an
-empty directory before the app starts (deploy/qa-coach-web.service does) and every worker
-writes its values there, which /metrics adds up; deploy/gunicorn.conf.py tells
-prometheus_client when a worker has gone. Without it the figures are one worker's only.
+Two kinds of figure. The request hooks below record each request's latency and status in
+this process's metric objects; under gunicorn each worker is a process of its own, so set
+PROMETHEUS_MULTIPROC_DIR to an empty directory before the app starts
+(deploy/qa-coach-web.service does) and every worker writes its values there, which /metrics
+adds up (deploy/gunicorn.conf.py tells prometheus_client when a worker has gone).
+Figures that belong to the whole installation rather than to one process — the job queue's
+durations, failures and depth — are read when /metrics is asked, from the database and the
+queue (`register_metrics_source`), so every app server reports the same values whichever
+worker or machine ran the jobs.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Iterable
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
     Counter,
-    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
 )
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 # Seconds; a dashboard at a million evaluations takes about one, an export request less.
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -39,19 +44,27 @@ REQUESTS = Counter(
     "Requests answered, by endpoint and status code.",
     ["endpoint", "method", "status"],
 )
-# For the job queue to record into: kind is the job's name (export_evaluations …).
-JOB_SECONDS = Histogram(
-    "qa_coach_job_seconds",
-    "Time a job ran, by kind and outcome (done, failed).",
-    ["kind", "outcome"],
-    buckets=(0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0),
-)
-JOB_FAILURES = Counter("qa_coach_job_failures", "Jobs that failed, by kind.", ["kind"])
-QUEUE_DEPTH = Gauge(
-    "qa_coach_queue_depth",
-    "Jobs waiting in the queue when last counted.",
-    multiprocess_mode="mostrecent",
-)
+# Sources of figures read at scrape time (see the module's docstring), by name.
+MetricsSource = Callable[[], Iterable[Metric]]
+SOURCES = "metrics_sources"
+
+
+def register_metrics_source(app: Flask, name: str, source: MetricsSource) -> None:
+    """Have /metrics also report what `source` reads when it is asked (in an app context)."""
+    app.extensions.setdefault(SOURCES, {})[name] = source
+
+
+class _Sources(Collector):
+    """The registered sources of the current app, as one prometheus_client collector."""
+
+    def collect(self) -> Iterable[Metric]:
+        for name, source in current_app.extensions.get(SOURCES, {}).items():
+            try:
+                metrics = list(source())
+            except Exception:  # noqa: BLE001 - one unreadable source must not hide the rest
+                current_app.logger.exception("metrics source %s failed", name)
+                continue
+            yield from metrics
 
 
 def _endpoint() -> str:
@@ -83,7 +96,10 @@ def register_metrics(app: Flask) -> None:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)
-        response = Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+        read_now = CollectorRegistry(auto_describe=False)
+        read_now.register(_Sources())
+        body = generate_latest(registry) + generate_latest(read_now)
+        response = Response(body, mimetype=CONTENT_TYPE_LATEST)
         response.headers["Cache-Control"] = "no-store"
         return response
 

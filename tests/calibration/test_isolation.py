@@ -26,7 +26,7 @@ from flask import Flask
 from flask_babel import get_timezone
 
 from qa_app.auth.models import User
-from qa_app.calibration import services
+from qa_app.calibration import promotion
 from qa_app.calibration.models import CalibrationSession
 from qa_app.dashboards.centre import (
     evaluator_consistency,
@@ -194,7 +194,7 @@ def test_promoting_the_benchmark_adds_exactly_that_evaluation(
     before = surfaces(app, org, sign_in_as, api_as, runner)
     with app.app_context():
         session = db.session.get_one(CalibrationSession, session_id)
-        promoted = services.promote_benchmark(
+        promoted = promotion.promote_benchmark(
             session.items[0], db.session.get_one(User, org.manager.id)
         )
         db.session.commit()

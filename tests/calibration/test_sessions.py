@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from qa_app.auth.models import Role, User
-from qa_app.calibration import services
+from qa_app.calibration import promotion, services
 from qa_app.calibration.agreement import Level, krippendorff_alpha
 from qa_app.calibration.models import CalibrationSession
 from qa_app.calibration.results import (
@@ -196,14 +196,14 @@ def test_promoting_the_benchmark_makes_one_audited_evaluation(ctx: Any, org: Any
     sup_a = db.session.get_one(User, org.supervisor_a.id)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Evaluation)) == 0
     with pytest.raises(services.CalibrationError):
-        services.promote_benchmark(session.items[0], sup_a)
-    evaluation = services.promote_benchmark(session.items[0], manager)
+        promotion.promote_benchmark(session.items[0], sup_a)
+    evaluation = promotion.promote_benchmark(session.items[0], manager)
     assert evaluation.evaluator_id == org.manager.id
     assert evaluation.agent_id == org.agent_a1.id
     assert evaluation.score == pytest.approx(100 * (1 + 2 * 0.75) / 3)
     assert session.items[0].promoted_evaluation_id == evaluation.id
     with pytest.raises(services.CalibrationError, match="already"):
-        services.promote_benchmark(session.items[0], manager)
+        promotion.promote_benchmark(session.items[0], manager)
     from qa_app.audit.models import AuditEvent
 
     actions = set(db.session.scalars(sa.select(AuditEvent.action)))

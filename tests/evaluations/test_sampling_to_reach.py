@@ -56,6 +56,13 @@ def test_allocate_never_more_than_there_are_interactions() -> None:
     assert result.short_of_total == ()
 
 
+def test_allocate_counts_open_assignments_as_on_their_way() -> None:
+    result = allocate([(1, 5), (2, 3), (3, 4)], {1: 10, 2: 10, 3: 10}, 100, {1: 3, 2: 7})
+    assert result.counts == {1: 2, 3: 4}
+    assert result.pending_counted == 3 + 3  # never more than the need
+    assert (result.short_of_interactions, result.short_of_total) == ((), ())
+
+
 @pytest.mark.parametrize(
     ("day", "month"),
     [
@@ -158,6 +165,23 @@ def test_each_agent_gets_what_they_still_need(scored: dict[str, Any], app_contex
     lines = [line.text for line in event_changes(None, event.after, Vocabulary("en", {}))]
     assert "As many as each agent still needs – Interval ± points: 5" in lines
     assert "As many as each agent still needs – At most, in all: 1,000" in lines
+
+
+def test_a_second_sample_in_the_month_does_not_draw_what_is_on_its_way(
+    scored: dict[str, Any], app_context: None
+) -> None:
+    expected = still(scored)
+    x1, x2 = scored["x1"].id, scored["x2"].id
+    first = reach(scored, max_total=expected[x2] + 2)  # x1 gets 2 of what it needs
+    db.session.flush()
+    assert first.per_agent == {x2: expected[x2], x1: 2}
+    again = reach(scored, seed=8)
+    db.session.flush()
+    # Nothing is scored yet: the first sample's assignments count, only x1's rest is drawn.
+    assert again.per_agent == {x1: expected[x1] - 2}
+    assert again.allocation.pending_counted == expected[x2] + 2
+    assert set(drawn(again)) == {x1}
+    assert not set(drawn(again)[x1]) & set(drawn(first)[x1])
 
 
 def test_the_maximum_total_goes_to_the_most_needed_first(

@@ -187,17 +187,19 @@ def test_the_worker_command_refuses_the_immediate_backend_and_expire_runs_once(
     assert "no worker is needed" in refused.output
     expired = runner.invoke(args=["jobs", "expire"])
     assert expired.exit_code == 0, expired.output
-    assert expired.output == "0 expired results deleted.\n"
+    assert expired.output == (
+        "0 expired results deleted, 0 jobs of a stopped worker marked failed.\n"
+    )
 
 
 def test_healthz_reports_the_queue_down_until_a_worker_speaks(queued_app: Flask) -> None:
     """/healthz: 503 with no worker seen, ok once one speaks (the worker's start and its
-    heartbeat), down again when it has been silent too long; the depth goes to /metrics."""
+    heartbeat), down again when it has been silent too long; /metrics reads the depth."""
     from datetime import timedelta
 
     from qa_app.database import utcnow
+    from qa_app.jobs.metrics import job_metrics
     from qa_app.jobs.queue import WORKER_SILENT_MINUTES, note_worker_seen, queue_health
-    from qa_app.web.metrics import QUEUE_DEPTH
 
     client = queued_app.test_client()
     response = client.get("/healthz")
@@ -209,8 +211,9 @@ def test_healthz_reports_the_queue_down_until_a_worker_speaks(queued_app: Flask)
     later = utcnow() + timedelta(minutes=WORKER_SILENT_MINUTES + 2)
     assert queue_health(queued_app, later).startswith("no worker seen for ")
     huey.enqueue(job_queue(queued_app).run_job.s(0))
-    queue_health(queued_app)
-    assert QUEUE_DEPTH._value.get() == 1  # noqa: SLF001 - the gauge's current value
+    with queued_app.app_context():
+        [depth] = [m for m in job_metrics() if m.name == "qa_coach_queue_depth"]
+    assert [sample.value for sample in depth.samples] == [1]
 
 
 def test_the_worker_heartbeat_is_a_periodic_task(queued_app: Flask) -> None:

@@ -111,6 +111,13 @@ def test_the_words_of_each_verdict() -> None:
     assert effect_words(csat) == "better (+4.3 percentage points, 95 % interval +1.0 to +7.5)"
     days = shown_effect(Difference(None, None, None, 9, 1, ""), "seconds")
     assert effect_words(days) == "too few days with figures after the plan to tell (n = 1)"
+    # The form agrees with the number shown: 1.4 is plural, 1.0 and +1 singular.
+    small = shown_effect(Difference(1.4, 0.2, 2.6, 30, 30, "welch"), "percentage_points")
+    assert effect_words(small) == "better (+1.4 percentage points, 95 % interval +0.2 to +2.6)"
+    one = shown_effect(Difference(1.04, 0.2, 2.6, 30, 30, "welch"), "percentage_points")
+    assert effect_words(one) == "better (+1.0 percentage point, 95 % interval +0.2 to +2.6)"
+    whole = shown_effect(Difference(1.4, 1.1, 2.0, 30, 30, "welch"), POINTS)
+    assert effect_words(whole) == "better (+1 point, 95 % interval +1 to +2)"
 
 
 def test_signed_numbers_in_the_readers_locale(app: Flask) -> None:
