@@ -21,6 +21,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import flask_migrate
@@ -61,6 +62,7 @@ TOKEN_LIMIT = 3
 WRONG = "The e-mail address or the password is wrong."
 LOCKED = "Too many failed sign-in attempts"
 STATS = "Agent;Date;Calls Handled;AHT;Staffed Time\nA-1;2026-11-02;80;0:05:00;8:00:00\n"
+CONTROL_SOCKET = re.compile(r"Control socket listening at (\S+)")
 HELD_INPUT = re.compile(r'<input type="hidden" name="held" value="([0-9a-f]{32})">')
 
 
@@ -314,6 +316,18 @@ def test_a_file_checked_on_one_instance_is_imported_on_the_other(
     )  # fmt: skip
     assert confirmed.status_code == 302, confirmed.text[:800]
     assert _statistics_rows(seeded[0]) == 1
+
+
+def test_each_instance_keeps_a_control_socket_of_its_own(servers: AppServers) -> None:
+    """gunicornc reaches each instance on one machine (deploy/gunicorn.conf.py names the
+    socket after the address; gunicorn's default path is one for all)."""
+    sockets = []
+    for log in servers.log_files[:2]:
+        found = CONTROL_SOCKET.search(log.read_text("utf-8"))
+        assert found, f"no control socket in {log.name}"
+        sockets.append(Path(found.group(1)))
+    assert sockets[0] != sockets[1]
+    assert all(socket.is_socket() for socket in sockets)
 
 
 def _engine(url: str) -> sa.Engine:
