@@ -3,7 +3,8 @@
     python -m bench.two_servers bench/out/b10k.sqlite --requests 500 --clients 8
     python -m bench.two_servers postgresql://postgres@127.0.0.1:PORT/b10k --requests 500
 
-Starts two gunicorn instances (deploy/gunicorn.conf.py, `--web-workers` each) and one
+Starts two gunicorn instances (deploy/gunicorn.conf.py, `--web-workers` each; `--instances 1
+--web-workers 4` puts the same workers behind one for comparison) and one
 `flask jobs worker` with production settings on the database (made by bench.generate) and
 one Redis (`--redis URL`, or a throw-away redis-server), exactly as
 tests/deploy/test_two_servers.py does. Then `--clients` browsers in threads, each from an
@@ -125,7 +126,7 @@ def shared_redis(url: str | None, folder: Path) -> Iterator[str]:
 
 
 def run(
-    url: str, requests: int, clients: int, web_workers: int, redis: str | None
+    url: str, requests: int, clients: int, web_workers: int, redis: str | None, instances: int = 2
 ) -> dict[str, Any]:
     """Start the servers, drive them, stop them; the figures."""
     people = supervisors_with_tokens(url, clients)
@@ -133,12 +134,12 @@ def run(
         folder = Path(scratch)
         with shared_redis(redis, folder) as redis_url:
             env = production_environment(url, redis_url, folder, SECRET_KEY)
-            with app_servers(env, folder, web_workers=web_workers) as servers:
+            with app_servers(env, folder, instances=instances, web_workers=web_workers) as servers:
                 results, errors, elapsed = drive(servers.urls, people, requests)
                 if errors:
                     print(servers.logs()[-3000:], file=sys.stderr)
     return {
-        "instances": 2,
+        "instances": instances,
         "web_workers_per_instance": web_workers,
         "clients": clients,
         **load_figures(results, errors, elapsed),
@@ -153,10 +154,10 @@ def drive(
     results: list[tuple[str, float, int]] = []
     errors: list[str] = []
     lock = threading.Lock()
-    per_browser = requests // len(browsers)
+    share, extra = divmod(requests, len(browsers))
 
     def work(browser: Browser) -> None:
-        for number in range(per_browser):
+        for number in range(share + (browsers.index(browser) < extra)):
             try:
                 kind, seconds, status = browser.step(number)
             except (httpx.HTTPError, KeyError) as error:
@@ -179,10 +180,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--clients", type=int, default=8, help="browsers at the same time")
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers each")
     parser.add_argument("--redis", help="redis://… (default: a throw-away redis-server)")
+    parser.add_argument(
+        "--instances", type=int, default=2, help="app servers (1: the same load on one)"
+    )
     args = parser.parse_args(argv)
     url = database_url(args.database)
-    figures = run(url, args.requests, args.clients, args.web_workers, args.redis)
-    write_figures("two_servers", url, figures)
+    figures = run(url, args.requests, args.clients, args.web_workers, args.redis, args.instances)
+    name = "two_servers" if args.instances == 2 else f"servers_{args.instances}"
+    write_figures(name, url, figures)
 
 
 if __name__ == "__main__":

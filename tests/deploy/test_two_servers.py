@@ -167,7 +167,9 @@ class Browser:
             cookie.secure = False
         return response
 
-    def post(self, base: str, path: str, data: dict[str, Any], token_from: str, **kwargs: Any):
+    def post(
+        self, base: str, path: str, data: dict[str, Any], token_from: str, **kwargs: Any
+    ) -> requests.Response:
         """POST a form to `path` on `base`, with the CSRF token of the page `token_from`
         (read from the same instance)."""
         page = self.get(base, token_from)
