@@ -14,8 +14,9 @@ import resource
 import statistics
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -145,6 +146,37 @@ def summary_ms(values: list[float]) -> dict[str, float]:
         "p95_ms": round(percentile(values, 0.95) * 1000, 2),
         "mean_ms": round(statistics.fmean(values) * 1000, 2),
         "n": len(values),
+    }
+
+
+def each_in_a_thread(work: Callable[[Any], None], items: Iterable[Any]) -> float:
+    """Run `work(item)` for every item at once, one thread each; the seconds until all end."""
+    started = time.perf_counter()
+    threads = [threading.Thread(target=work, args=(item,)) for item in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
+def load_figures(
+    results: list[tuple[str, float, int]], errors: list[str], elapsed: float
+) -> dict[str, Any]:
+    """The figures of a load run from its (kind, seconds, status) results and its errors:
+    throughput, p50/p95 over all and per kind, and the errors (a few of them spelt out)."""
+    by_kind = {
+        kind: summary_ms([s for k, s, _ in results if k == kind])
+        for kind in sorted({kind for kind, _, _ in results})
+    }
+    return {
+        "requests": len(results),
+        "seconds": round(elapsed, 1),
+        "requests_per_second": round(len(results) / elapsed, 1),
+        **{k: v for k, v in summary_ms([s for _, s, _ in results]).items() if k != "n"},
+        "by_kind": by_kind,
+        "errors": len(errors),
+        "error_samples": errors[:10],
     }
 
 

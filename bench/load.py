@@ -31,8 +31,9 @@ from bench.common import (
     ROOT,
     SECRET_KEY,
     database_url,
+    each_in_a_thread,
+    load_figures,
     make_app,
-    summary_ms,
     write_figures,
 )
 
@@ -177,29 +178,11 @@ def run(url: str, requests: int, users: int, max_seconds: float) -> dict[str, An
                         f"{what}: HTTP {status}" for what, _, status in done if status >= 400
                     )
 
-        started = time.perf_counter()
-        threads = [threading.Thread(target=work, args=(person,)) for person in crowd]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
+        elapsed = each_in_a_thread(work, crowd)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    by_kind: dict[str, Any] = {}
-    for what in sorted({what for what, _, _ in results}):
-        by_kind[what] = summary_ms([s for w, s, _ in results if w == what])
-    return {
-        "users": users,
-        "requests": len(results),
-        "seconds": round(elapsed, 1),
-        "requests_per_second": round(len(results) / elapsed, 1),
-        **{k: v for k, v in summary_ms([s for _, s, _ in results]).items() if k != "n"},
-        "by_kind": by_kind,
-        "errors": len(errors),
-        "error_samples": errors[:10],
-    }
+    return {"users": users, **load_figures(results, errors, elapsed)}
 
 
 def main(argv: Sequence[str] | None = None) -> None:

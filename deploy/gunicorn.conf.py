@@ -10,6 +10,16 @@ graceful_timeout = 30
 accesslog = "-"
 # The app trusts X-Forwarded-* through PROXY_FIX_HOPS; gunicorn's own check is for nginx here.
 forwarded_allow_ips = "127.0.0.1"
+# gunicorn's control socket (`gunicornc -s PATH`), one per instance, named after its address:
+# gunicorn's default path is the same for every instance on a machine, so the last one
+# started took it over, and once that one stopped the others had none. Under systemd it goes
+# to the unit's RuntimeDirectory.
+control_socket = os.path.join(
+    os.environ.get("RUNTIME_DIRECTORY")
+    or os.environ.get("XDG_RUNTIME_DIR")
+    or os.path.expanduser("~/.gunicorn"),
+    "gunicorn-" + bind.replace(":", "-").replace("/", "_") + ".ctl",
+)
 
 
 def child_exit(server, worker):  # noqa: ARG001 - gunicorn's hook signature

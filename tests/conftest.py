@@ -70,8 +70,13 @@ def _worker_database(url: str) -> str:
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker:
         return url
+    return fresh_database(url, worker)
+
+
+def fresh_database(url: str, suffix: str) -> str:
+    """An empty database named after `url`'s with `_<suffix>`, on the same server."""
     base = sa.make_url(url)
-    name = f"{base.database}_{worker}"
+    name = f"{base.database}_{suffix}"
     engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
