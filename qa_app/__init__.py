@@ -109,10 +109,12 @@ def register_jobs(app: Flask) -> None:
     from qa_app.exports.jobs import register_export_jobs
     from qa_app.jobs import queue
     from qa_app.jobs.services import execute_job, expire_results
+    from qa_app.maintenance.jobs import register_maintenance_jobs
     from qa_app.stats.import_job import register_import_jobs
 
     register_export_jobs()
     register_import_jobs()
+    register_maintenance_jobs()
     queue.init_app(app, execute_job, expire_results)
 
 
@@ -139,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.interactions.views import bp as interactions_bp
     from qa_app.jobs.views import bp as jobs_bp
     from qa_app.main.views import bp as main_bp
+    from qa_app.maintenance.views import bp as maintenance_bp
     from qa_app.notifications.views import bp as notifications_bp
     from qa_app.privacy.views import bp as privacy_bp
     from qa_app.profiles.views import bp as profiles_bp
@@ -171,6 +174,7 @@ def register_blueprints(app: Flask) -> None:
         notifications_bp,
         audit_trail_bp,
         jobs_bp,
+        maintenance_bp,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
