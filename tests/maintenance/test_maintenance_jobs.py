@@ -286,3 +286,28 @@ def test_the_maintenance_page_is_in_the_administrators_navigation(
 ) -> None:
     assert 'href="/maintenance/"' in sign_in_as(org.admin).get("/").get_data(as_text=True)
     assert 'href="/maintenance/"' not in sign_in_as(org.manager).get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("change", ["deactivated", "no longer an administrator"])
+def test_a_maintenance_job_whose_starter_lost_the_admin_role_fails_and_says_so(
+    app: Flask, org: Organisation, results: Path, change: str
+) -> None:
+    with app.app_context():
+        job = Job(kind="backup", started_by_id=org.admin.id, params={}, language="en", rows_total=1)
+        db.session.add(job)
+        admin = db.session.get(User, org.admin.id)
+        assert admin is not None
+        if change == "deactivated":
+            admin.active = False
+        else:
+            admin.role = Role.MANAGER.value
+        db.session.commit()
+        job_id = job.id
+        services.execute_job(job_id)
+    job = the_job(app, job_id)
+    assert job.status == "failed"
+    assert job.error_message == (
+        "The account that started this job is no longer an active administrator."
+    )
+    assert files_in(results) == []
+    assert audit_events(app, "backup.created") == []
