@@ -110,11 +110,13 @@ def register_jobs(app: Flask) -> None:
     from qa_app.jobs import queue
     from qa_app.jobs.metrics import job_metrics
     from qa_app.jobs.services import execute_job, tidy
+    from qa_app.maintenance.jobs import register_maintenance_jobs
     from qa_app.stats.import_job import register_import_jobs
     from qa_app.web.metrics import register_metrics_source
 
     register_export_jobs()
     register_import_jobs()
+    register_maintenance_jobs()
     queue.init_app(app, execute_job, tidy)
     register_metrics_source(app, "jobs", job_metrics)
 
@@ -142,6 +144,7 @@ def register_blueprints(app: Flask) -> None:
     from qa_app.interactions.views import bp as interactions_bp
     from qa_app.jobs.views import bp as jobs_bp
     from qa_app.main.views import bp as main_bp
+    from qa_app.maintenance.views import bp as maintenance_bp
     from qa_app.notifications.views import bp as notifications_bp
     from qa_app.privacy.views import bp as privacy_bp
     from qa_app.profiles.views import bp as profiles_bp
@@ -174,6 +177,7 @@ def register_blueprints(app: Flask) -> None:
         notifications_bp,
         audit_trail_bp,
         jobs_bp,
+        maintenance_bp,
     ):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -93,6 +93,8 @@ ACTION_LABELS: dict[str, Any] = {
     "privacy.data_downloaded": _l("Personal data downloaded"),
     "privacy.data_exported": _l("Personal data exported"),
     "demo.seeded": _l("Demo data loaded"),
+    "backup.created": _l("Database backed up"),
+    "integrity.checked": _l("Integrity check run"),
 }
 
 # The kinds of record the trail names (AuditEvent.entity_type).
@@ -210,6 +212,11 @@ FIELD_LABELS: dict[str, Any] = {
     "action": _l("Action"),
     "entity_type": _l("Record"),
     "entity_id": _l("Record id"),
+    "database": _l("Database"),
+    "size": _l("Size in bytes"),
+    "job": _l("Job"),
+    "evaluations": _l("Evaluations"),
+    "problems": _l("Mismatches"),
 }
 
 # Payload keys that hold a record's id: shown as its name when the vocabulary knows it.

@@ -62,20 +62,23 @@ Runner = Callable[[Job, IO[bytes], Callable[[int], None]], JobOutcome]
 
 @dataclass(frozen=True)
 class JobKind:
-    """A registered kind: its runner, its title (lazily translated) and the suffix of its
-    result file."""
+    """A registered kind: its runner, its title (lazily translated), the suffix of its
+    result file, and whether only its starter may see it (administrators too, otherwise)."""
 
     run: Runner
     title: Any
     suffix: str = ""
+    starter_only: bool = False
 
 
 KINDS: dict[str, JobKind] = {}
 
 
-def register_kind(name: str, run: Runner, title: Any, suffix: str = "") -> None:
+def register_kind(
+    name: str, run: Runner, title: Any, suffix: str = "", *, starter_only: bool = False
+) -> None:
     """Make a kind of job known to the web (which starts it) and the worker (which runs it)."""
-    KINDS[name] = JobKind(run, title, suffix)
+    KINDS[name] = JobKind(run, title, suffix, starter_only)
 
 
 def kind_title(name: str) -> str:

@@ -276,11 +276,13 @@ def expire_results(now: datetime | None = None) -> int:
 
 
 def visible_job(job_id: int, user: User) -> Job | None:
-    """The job if `user` started it or is an administrator; None otherwise (a 404)."""
+    """The job if `user` started it or is an administrator (for kinds not kept to their
+    starter); None otherwise (a 404)."""
     job = db.session.get(Job, job_id)
-    if job is None:
-        return None
-    if job.started_by_id != user.id and user.role != Role.ADMIN:
+    if job is None or job.started_by_id == user.id:
+        return job
+    kind = KINDS.get(job.kind)
+    if user.role != Role.ADMIN or (kind is not None and kind.starter_only):
         return None
     return job
 

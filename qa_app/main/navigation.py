@@ -29,6 +29,7 @@ NAVIGATION = [
     ("admin.users", _l("Users"), frozenset({Role.ADMIN})),
     ("teams.index", _l("Teams"), frozenset({Role.ADMIN})),
     ("audit_trail.index", _l("Audit trail"), frozenset({Role.ADMIN, Role.MANAGER})),
+    ("maintenance.index", _l("Maintenance"), frozenset({Role.ADMIN})),
 ]
 
 

@@ -14,7 +14,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,11 @@ PG_CUSTOM_MAGIC = b"PGDMP"
 PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 # A table every QA Coach database has: a SQLite file without it is some other program's.
 MARKER_TABLE = "alembic_version"
+# SQLite pages copied per step when progress is reported (4 MiB with the default page size).
+PAGES_PER_STEP = 1024
+
+# Told how many of the source's pages are copied so far, and how many there are in all.
+PageProgress = Callable[[int, int], None]
 
 
 class BackupError(Exception):
@@ -59,15 +64,16 @@ def file_kind(path: Path) -> str:
     raise BackupError(f"{path} is neither a SQLite database nor a pg_dump custom-format file.")
 
 
-def create_backup(url: sa.URL, out: Path) -> BackupFile:
-    """Write a consistent copy of the database at `url` to `out`; safe while the app runs."""
+def create_backup(url: sa.URL, out: Path, progress: PageProgress | None = None) -> BackupFile:
+    """Write a consistent copy of the database at `url` to `out`; safe while the app runs.
+    `progress` hears of SQLite's pages as they are copied (pg_dump tells no progress)."""
     kind = _kind(url)
     if not out.parent.is_dir():
         raise BackupError(f"No folder {out.parent}.")
     with _written_atomically(out) as partial:
         if kind == "sqlite":
             with _sqlite_errors():
-                _sqlite_backup(_sqlite_path(url), partial)
+                _sqlite_backup(_sqlite_path(url), partial, progress)
         else:
             _run_pg("pg_dump", url, ["--format=custom", "--file", str(partial)])
     return BackupFile(out, kind, out.stat().st_size)
@@ -154,19 +160,43 @@ def _read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
 
 
-def _sqlite_backup(database: Path, out: Path) -> None:
+def _sqlite_backup(database: Path, out: Path, progress: PageProgress | None = None) -> None:
     if not database.is_file():
         raise BackupError(f"No SQLite database at {database}.")
     source = _read_only(database)
     target = sqlite3.connect(out)
     try:
-        # The backup API copies a consistent snapshot while other connections keep writing.
-        source.backup(target)
+        if progress is None:
+            # The backup API copies a consistent snapshot while other connections keep writing.
+            source.backup(target)
+        else:
+            _sqlite_backup_in_steps(source, target, progress)
         # One self-contained file: no -wal or -shm beside it needed to open it.
         target.execute("PRAGMA journal_mode = DELETE")
     finally:
         target.close()
         source.close()
+
+
+def _sqlite_backup_in_steps(
+    source: sqlite3.Connection, target: sqlite3.Connection, progress: PageProgress
+) -> None:
+    """Copy in steps of PAGES_PER_STEP pages, reporting each, from one snapshot.
+
+    Between two steps SQLite restarts a copy whose source another connection changed, so
+    under steady writes a copy in steps would never end. The source's read transaction,
+    held across the steps, pins its snapshot (WAL: writers go on; the copy is what the
+    database held when it began, as the one-step copy is)."""
+    source.execute("BEGIN")
+    try:
+        source.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        source.backup(
+            target,
+            pages=PAGES_PER_STEP,
+            progress=lambda _status, remaining, total: progress(total - remaining, total),
+        )
+    finally:
+        source.rollback()
 
 
 def _check_sqlite_backup(source: Path) -> None:

@@ -318,3 +318,42 @@ def test_restore_into_a_folder_that_does_not_exist_is_a_clear_error(
 
     assert result.exit_code == 1
     assert "SQLite: unable to open database file. Nothing was restored." in result.output
+
+
+def test_a_backup_in_steps_reports_its_pages_and_copies_one_snapshot_under_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The web's backup reports SQLite's pages as it copies them. Another connection writes
+    between every two steps (SQLite restarts a stepped copy whose source changed, for ever
+    under steady writes): the copy still ends, counts only upwards, and holds the database
+    as it was when it began."""
+    source = tmp_path / "live.sqlite"
+    writer = sqlite3.connect(source)
+    writer.execute("PRAGMA journal_mode = WAL")
+    writer.execute("CREATE TABLE note (body BLOB)")
+    writer.executemany("INSERT INTO note VALUES (?)", [(os.urandom(400),) for _ in range(2000)])
+    writer.commit()
+    monkeypatch.setattr(backup, "PAGES_PER_STEP", 16)
+    seen: list[tuple[int, int]] = []
+
+    def progress(copied: int, total: int) -> None:
+        seen.append((copied, total))
+        if len(seen) > 500:
+            raise RuntimeError("the copy keeps starting over")
+        writer.execute("INSERT INTO note VALUES (x'00')")
+        writer.commit()
+
+    out = tmp_path / "copy.sqlite"
+    try:
+        backup.create_backup(sa.make_url(f"sqlite:///{source}"), out, progress)
+    finally:
+        writer.close()
+    copied = [step[0] for step in seen]
+    assert len(seen) > 10
+    assert copied == sorted(copied)
+    assert seen[-1][0] == seen[-1][1]
+    connection = sqlite3.connect(out)
+    try:
+        assert connection.execute("SELECT count(*) FROM note").fetchone() == (2000,)
+    finally:
+        connection.close()

@@ -563,6 +563,8 @@ FORM_POSTS: dict[str, FormPost] = {
     "audit_trail.export": FormPost(
         "manager", "/audit/export", {**PERIOD, "actor_id": "{supervisor_a}"}, status=200
     ),
+    "maintenance.backup": FormPost("admin", "/maintenance/backup"),
+    "maintenance.integrity_check": FormPost("admin", "/maintenance/integrity-check"),
 }
 # Posted beside every form's own fields: a form that lacks one of them must not store it.
 # Text values are marked "xtra" (found anywhere they land); ids point at people and records
