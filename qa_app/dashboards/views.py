@@ -7,14 +7,14 @@ from typing import Any
 
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_timezone
+from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 
 from qa_app.auth.access import role_required
 from qa_app.auth.models import Role
 from qa_app.dashboards.blueprint import bp
 from qa_app.dashboards.centre import criteria_in_reader_language
-from qa_app.dashboards.figures import centre_figures
+from qa_app.dashboards.figures import centre_figures, centre_fragment, fragment_key
 from qa_app.dashboards.panels import (
     open_disputes_in,
     overdue_items_in,
@@ -78,18 +78,28 @@ def centre() -> ResponseReturnValue:
     consistency and dispute rates: figures up to CACHE_MINUTES old, with their time."""
     form, valid = _form()
     filters = form.filters(current_user)
-    figures = centre_figures(filters, _viewer_scope(filters))
+    scope = _viewer_scope(filters)
+    figures = centre_figures(filters, scope)
+
+    def render_figures() -> str:
+        return render_template(
+            "dashboards/_centre_figures.html",
+            filters=filters,
+            teams=figures.teams,
+            months=figures.months,
+            trend_start=max(figures.months[0], filters.start),
+            trends=figures.trends,
+            weakest=criteria_in_reader_language(figures.weakest),
+            centre_qa=figures.centre_qa,
+            evaluators=figures.evaluators,
+        )
+
+    key = fragment_key(filters, scope, figures.computed_at, str(get_locale()), str(get_timezone()))
     return render_template(
         "dashboards/centre.html",
         form=form,
         filters=filters,
-        teams=figures.teams,
-        months=figures.months,
-        trend_start=max(figures.months[0], filters.start),
-        trends=figures.trends,
-        weakest=criteria_in_reader_language(figures.weakest),
-        centre_qa=figures.centre_qa,
-        evaluators=figures.evaluators,
+        figures_html=centre_fragment(key, render_figures),
         computed_at=figures.computed_at,
         refresh_form=PostForm(),
     ), (200 if valid else 400)

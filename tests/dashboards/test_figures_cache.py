@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, template_rendered
 from flask.testing import FlaskClient
 
 from qa_app import create_app
 from qa_app.auth.models import User
 from qa_app.dashboards import figures
-from qa_app.dashboards.figures import centre_figures, figures_key
+from qa_app.dashboards.figures import centre_figures, figures_key, fragment_key
 from qa_app.extensions import cache, db
 from qa_app.stats.filters import ReportFilters
 from tests.conftest import Organisation, make_config, post_form
@@ -217,3 +217,137 @@ def test_a_period_within_one_month_has_a_trend(
     # The trend's month is a CASE over the month edges; one month has none (was a 500).
     manager = sign_in_as(org.manager)
     assert manager.get("/dashboard/centre?start=2026-11-01&end=2026-11-30").status_code == 200
+
+
+FRAGMENT = "dashboards/_centre_figures.html"
+
+
+@pytest.fixture
+def renders(cached_app: Flask) -> Iterator[list[str]]:
+    """The names of the templates rendered while the test runs, in order."""
+    names: list[str] = []
+
+    def record(sender: Flask, template: Any, context: dict[str, Any], **extra: Any) -> None:
+        names.append(template.name)
+
+    with template_rendered.connected_to(record, cached_app):
+        yield names
+
+
+@pytest.fixture
+def computations(monkeypatch: pytest.MonkeyPatch) -> list[ReportFilters]:
+    """The filters of every computation of the centre's figures while the test runs."""
+    done: list[ReportFilters] = []
+    compute = figures.compute_centre_figures
+
+    def counted(filters: ReportFilters) -> figures.CentreFigures:
+        done.append(filters)
+        return compute(filters)
+
+    monkeypatch.setattr(figures, "compute_centre_figures", counted)
+    return done
+
+
+@pytest.fixture
+def manager(
+    cached_app: Flask,
+    org: Organisation,
+    make_evaluation: Callable[..., Any],
+    sign_in_as: Callable[[User], FlaskClient],
+) -> FlaskClient:
+    """The manager signed in, in a centre with one released evaluation."""
+    make_evaluation("released")
+    return sign_in_as(org.manager)
+
+
+def figures_part(page: str) -> str:
+    """The figures of a centre page: from the teams panel to the end of the content."""
+    return page.split('<section class="mb-4" aria-labelledby="teams-heading"', 1)[1]
+
+
+def test_the_rendered_figures_are_kept_beside_them(
+    cached_app: Flask,
+    manager: FlaskClient,
+    renders: list[str],
+) -> None:
+    first = manager.get("/dashboard/centre").get_data(as_text=True)
+    assert renders.count(FRAGMENT) == 1
+    second = manager.get("/dashboard/centre").get_data(as_text=True)
+    # Formatting every team's and evaluator's numbers again is what grew with the centre.
+    assert renders.count(FRAGMENT) == 1
+    assert renders.count("dashboards/centre.html") == 2
+    assert figures_part(second) == figures_part(first)
+    assert evaluations_shown(cached_app, manager) == 1
+
+
+def test_each_language_renders_the_one_computation_of_the_figures(
+    cached_app: Flask,
+    org: Organisation,
+    manager: FlaskClient,
+    renders: list[str],
+    computations: list[ReportFilters],
+) -> None:
+    english = manager.get("/dashboard/centre").get_data(as_text=True)
+    with cached_app.app_context():
+        user = db.session.get(User, org.manager.id)
+        assert user is not None
+        user.locale = "de"
+        db.session.commit()
+    german = manager.get("/dashboard/centre").get_data(as_text=True)
+    assert len(computations) == 1
+    assert renders.count(FRAGMENT) == 2  # one rendering per language, never another's
+    assert "Teams compared" in figures_part(english)
+    assert "Teams im Vergleich" in figures_part(german)
+    assert "Teams compared" not in figures_part(german)
+    assert evaluations_shown(cached_app, manager) == 1
+
+
+def test_another_time_zone_is_not_served_the_first_ones_rendering(
+    cached_app: Flask,
+    manager: FlaskClient,
+    renders: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    babel = cached_app.extensions["babel"]
+    manager.get("/dashboard/centre")
+    monkeypatch.setattr(babel, "default_timezone", "Europe/Helsinki")  # the centre's QA_TIMEZONE
+    manager.get("/dashboard/centre")
+    assert renders.count(FRAGMENT) == 2
+    monkeypatch.setattr(babel, "default_timezone", "UTC")
+    manager.get("/dashboard/centre")
+    assert renders.count(FRAGMENT) == 2
+
+
+def test_a_refresh_renders_the_new_figures(
+    cached_app: Flask,
+    manager: FlaskClient,
+    make_evaluation: Callable[..., Any],
+    renders: list[str],
+) -> None:
+    assert evaluations_shown(cached_app, manager) == 1
+    make_evaluation("released")
+    response = post_form(manager, "/dashboard/centre/refresh", token_from="/dashboard/centre")
+    assert response.status_code == 302
+    assert evaluations_shown(cached_app, manager) == 2
+    assert renders.count(FRAGMENT) == 2
+
+
+def test_the_rendering_key_holds_the_computation_language_and_zone() -> None:
+    filters = ReportFilters(datetime(2026, 11, 1).date(), datetime(2026, 11, 30).date())
+    at = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+    later = datetime(2026, 12, 7, 10, 1, tzinfo=UTC)
+    keys = {
+        fragment_key(filters, "centre", at, "en", "UTC"),
+        fragment_key(filters, "centre", later, "en", "UTC"),
+        fragment_key(filters, "centre", at, "de", "UTC"),
+        fragment_key(filters, "centre", at, "en_GB", "UTC"),
+        fragment_key(filters, "centre", at, "en", "Europe/Helsinki"),
+        fragment_key(filters, "user:3", at, "en", "UTC"),
+        fragment_key(
+            ReportFilters(filters.start, filters.end, team_id=1), "centre", at, "en", "UTC"
+        ),
+    }
+    assert len(keys) == 7
+    assert fragment_key(filters, "centre", at, "en", "UTC") == fragment_key(
+        ReportFilters(filters.start, filters.end), "centre", at, "en", "UTC"
+    )
