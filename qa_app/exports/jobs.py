@@ -25,7 +25,7 @@ from qa_app.exports.services import (
 )
 from qa_app.extensions import db
 from qa_app.jobs.models import Job
-from qa_app.jobs.queue import JobOutcome, register_kind
+from qa_app.jobs.queue import JobOutcome, evaluations_words, register_kind
 from qa_app.stats.filters import ReportFilters, scope_of
 
 EVALUATIONS_WORKBOOK = "evaluations_workbook"
@@ -128,7 +128,12 @@ def register_export_jobs() -> None:
         run_evaluations_workbook,
         KIND_TITLES[EVALUATIONS_WORKBOOK],
         XLSX_SUFFIX,
+        progress_words=evaluations_words,
     )
     register_kind(
-        FEEDBACK_WORKBOOK, run_feedback_workbook, KIND_TITLES[FEEDBACK_WORKBOOK], XLSX_SUFFIX
+        FEEDBACK_WORKBOOK,
+        run_feedback_workbook,
+        KIND_TITLES[FEEDBACK_WORKBOOK],
+        XLSX_SUFFIX,
+        progress_words=evaluations_words,
     )

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from flask import Flask, current_app
+from flask_babel import ngettext
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 from qa_app.database import utcnow
@@ -60,31 +61,68 @@ class JobOutcome:
 Runner = Callable[[Job, IO[bytes], Callable[[int], None]], JobOutcome]
 
 
+# How a kind counts its progress on its page: (done, total) already written the reader's way
+# and the total as a number for the plural → "120 of 400 evaluations".
+ProgressWords = Callable[[str, str, int], str]
+
+
+def rows_words(done: str, total: str, count: int) -> str:
+    """Progress in rows of a file (imports): the default."""
+    return ngettext(
+        "%(done)s of %(total)s row", "%(done)s of %(total)s rows", count, done=done, total=total
+    )
+
+
+def evaluations_words(done: str, total: str, count: int) -> str:
+    """Progress in evaluations (workbooks, checks)."""
+    return ngettext(
+        "%(done)s of %(total)s evaluation",
+        "%(done)s of %(total)s evaluations",
+        count,
+        done=done,
+        total=total,
+    )
+
+
 @dataclass(frozen=True)
 class JobKind:
     """A registered kind: its runner, its title (lazily translated), the suffix of its
-    result file, and whether only its starter may see it (administrators too, otherwise)."""
+    result file, whether only its starter may see it (administrators too, otherwise), and
+    the words of its progress."""
 
     run: Runner
     title: Any
     suffix: str = ""
     starter_only: bool = False
+    progress_words: ProgressWords = rows_words
 
 
 KINDS: dict[str, JobKind] = {}
 
 
 def register_kind(
-    name: str, run: Runner, title: Any, suffix: str = "", *, starter_only: bool = False
+    name: str,
+    run: Runner,
+    title: Any,
+    suffix: str = "",
+    *,
+    starter_only: bool = False,
+    progress_words: ProgressWords = rows_words,
 ) -> None:
     """Make a kind of job known to the web (which starts it) and the worker (which runs it)."""
-    KINDS[name] = JobKind(run, title, suffix, starter_only)
+    KINDS[name] = JobKind(run, title, suffix, starter_only, progress_words)
 
 
 def kind_title(name: str) -> str:
     """A kind of job as the pages name it."""
     kind = KINDS.get(name)
     return str(kind.title) if kind else name
+
+
+def progress_words(name: str, done: str, total: str, count: int) -> str:
+    """A kind of job's progress in its own words (rows for a kind no longer known)."""
+    kind = KINDS.get(name)
+    return (kind.progress_words if kind else rows_words)(done, total, count)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import abort, jsonify, render_template, send_file
 from flask.typing import ResponseReturnValue
-from flask_babel import format_timedelta, ngettext
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,7 +17,7 @@ from qa_app.auth.access import role_required
 from qa_app.i18n import format_number, format_share
 from qa_app.jobs.blueprint import bp
 from qa_app.jobs.models import FINISHED, Job, JobStatus
-from qa_app.jobs.queue import kind_title
+from qa_app.jobs.queue import kind_title, progress_words
 from qa_app.jobs.services import recent_jobs, result_path, seconds_left, share_done, visible_job
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -44,13 +44,12 @@ def progress_texts(job: Job) -> dict[str, Any]:
         "rows_done": job.rows_done,
         "rows_total": job.rows_total,
         "percent": round(share * 100, 1),
-        # The plural agrees with the total; both numbers are written the reader's way.
-        "rows_text": ngettext(
-            "%(done)s of %(total)s row",
-            "%(done)s of %(total)s rows",
+        # In the kind's own unit; the plural agrees with the total.
+        "rows_text": progress_words(
+            job.kind,
+            format_number(job.rows_done, 0),
+            format_number(job.rows_total, 0),
             job.rows_total,
-            done=format_number(job.rows_done, 0),
-            total=format_number(job.rows_total, 0),
         ),
         "percent_text": format_share(share),
         "estimate_text": (

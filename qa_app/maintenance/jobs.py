@@ -32,7 +32,7 @@ from qa_app.exports.services import workbook_language
 from qa_app.extensions import db
 from qa_app.i18n import format_number
 from qa_app.jobs.models import Job
-from qa_app.jobs.queue import JobOutcome, register_kind
+from qa_app.jobs.queue import JobOutcome, evaluations_words, register_kind
 from qa_app.jobs.services import results_dir, start_job
 from qa_app.maintenance.backup import BackupError, create_backup
 from qa_app.maintenance.integrity import (
@@ -213,5 +213,24 @@ def recent_maintenance_jobs(limit: int = 10) -> list[tuple[Job, str]]:
 
 def register_maintenance_jobs() -> None:
     """Make the backup (kept to its starter) and the integrity check known to the queue."""
-    register_kind(BACKUP, run_backup, KIND_TITLES[BACKUP], starter_only=True)
-    register_kind(INTEGRITY_CHECK, run_integrity_check, KIND_TITLES[INTEGRITY_CHECK], REPORT_SUFFIX)
+    register_kind(
+        BACKUP, run_backup, KIND_TITLES[BACKUP], starter_only=True, progress_words=_parts_words
+    )
+    register_kind(
+        INTEGRITY_CHECK,
+        run_integrity_check,
+        KIND_TITLES[INTEGRITY_CHECK],
+        REPORT_SUFFIX,
+        progress_words=evaluations_words,
+    )
+
+
+def _parts_words(done: str, total: str, count: int) -> str:
+    """A backup's progress: SQLite's pages copied (pg_dump's whole copy is one part)."""
+    return ngettext(
+        "%(done)s of %(total)s part of the database copied",
+        "%(done)s of %(total)s parts of the database copied",
+        count,
+        done=done,
+        total=total,
+    )

@@ -235,7 +235,7 @@ def test_a_running_job_page_reloads_without_javascript_and_names_its_script(
     page = manager.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert '<noscript><meta http-equiv="refresh"' in page
     assert "js/job-progress.js" in page
-    assert "100 of 400 rows" in page
+    assert "100 of 400 evaluations" in page  # the export's own unit
     status = manager.get(f"/jobs/{job_id}/status").get_json()
     assert status["percent"] == 25
     assert status["finished"] is False
@@ -327,3 +327,12 @@ def test_a_partial_file_left_by_a_killed_worker_is_swept_after_a_day(
         assert files_in(results) == [".abc.xlsx.partial"]  # may still be being written
         services.expire_results(utcnow() + timedelta(days=1, minutes=1))
     assert files_in(results) == []
+
+
+def test_each_kind_counts_its_progress_in_its_own_words(app_context: None) -> None:
+    from qa_app.jobs.queue import progress_words
+
+    assert progress_words(export_jobs.EVALUATIONS_WORKBOOK, "0", "1", 1) == "0 of 1 evaluation"
+    assert progress_words("statistics_import", "10", "20", 20) == "10 of 20 rows"
+    assert progress_words("backup", "3", "13", 13) == "3 of 13 parts of the database copied"
+    assert progress_words("a kind since removed", "1", "1", 1) == "1 of 1 row"
