@@ -107,12 +107,16 @@ def register_extensions(app: Flask) -> None:
 def register_jobs(app: Flask) -> None:
     """The job queue (qa_app.jobs) and the kinds of job the features run on it."""
     from qa_app.exports.jobs import register_export_jobs
+    from qa_app.interactions.import_job import register_interaction_import_jobs
     from qa_app.jobs import queue
     from qa_app.jobs.services import execute_job, expire_results
     from qa_app.stats.import_job import register_import_jobs
+    from qa_app.training.generate_job import register_generate_jobs
 
     register_export_jobs()
     register_import_jobs()
+    register_interaction_import_jobs()
+    register_generate_jobs()
     queue.init_app(app, execute_job, expire_results)
 
 

@@ -53,6 +53,7 @@ RULE_ERRORS = [
     "qa_app.jobs.services.JobQueueUnavailable",
     "qa_app.exports.jobs.StarterGone",
     "qa_app.stats.import_job.ImportStarterGone",
+    "qa_app.interactions.import_job.ImportStarterGone",
 ]
 
 
