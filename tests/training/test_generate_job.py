@@ -12,7 +12,9 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 
+from qa_app.audit.changes import Vocabulary, event_changes
 from qa_app.audit.models import AuditEvent
 from qa_app.auth.models import Role, User
 from qa_app.extensions import db
@@ -32,6 +34,7 @@ from tests.support.job_runs import (
 from tests.training.test_proposals import catalogue, evidence, score  # noqa: F401 - fixtures
 
 PATH = "/training/draft-plans"
+GERMAN = Vocabulary("de")
 
 
 def propose_drafts(client: FlaskClient, team_id: int | str) -> Any:
@@ -92,6 +95,10 @@ def test_a_supervisor_proposes_drafts_for_their_team_as_a_job(
     ]  # what `flask training generate` proposes for A1 (tests/training/test_proposals.py)
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert "Proposed 1 draft plan" in page and "Draft training plans" in page
+    with app.test_request_context(), force_locale("de"):
+        # The event's job reads as the trail's other fields do, in the reader's language.
+        lines = [line.text for line in event_changes(None, event.after, GERMAN)]
+    assert f"Auftrag: {job_id}" in lines
 
 
 @pytest.mark.usefixtures("evidence")
