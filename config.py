@@ -153,6 +153,8 @@ class Config:
         self.EXPORT_JOB_MIN_EVALUATIONS = _int(env, "EXPORT_JOB_MIN_EVALUATIONS", 1000)
         # A confirmed statistics file of at least this many MB is imported by the worker.
         self.STATS_IMPORT_JOB_MIN_MB = _int(env, "STATS_IMPORT_JOB_MIN_MB", 2)
+        # A confirmed interaction file of at least this many MB is imported by the worker.
+        self.INTERACTION_IMPORT_JOB_MIN_MB = _int(env, "INTERACTION_IMPORT_JOB_MIN_MB", 2)
 
         # Each has a catalogue in qa_app/translations (en_GB: English words, British formats).
         self.LANGUAGES = ["en", "en_GB", "de", "pl", "fi", "nb"]
@@ -259,11 +261,12 @@ class Config:
                 "EXPORT_JOB_MIN_EVALUATIONS must be 0 (every export runs as a job) or more, "
                 f"got {self.EXPORT_JOB_MIN_EVALUATIONS}"
             )
-        if self.STATS_IMPORT_JOB_MIN_MB < 0:
-            raise ConfigError(
-                "STATS_IMPORT_JOB_MIN_MB must be 0 (every confirmed import runs as a job) or "
-                f"more, got {self.STATS_IMPORT_JOB_MIN_MB}"
-            )
+        for name in ("STATS_IMPORT_JOB_MIN_MB", "INTERACTION_IMPORT_JOB_MIN_MB"):
+            if getattr(self, name) < 0:
+                raise ConfigError(
+                    f"{name} must be 0 (every confirmed import runs as a job) or more, "
+                    f"got {getattr(self, name)}"
+                )
         if self.SMTP_HOST and not self.SMTP_SENDER:
             raise ConfigError(
                 "SMTP_HOST is set but SMTP_SENDER is not: set SMTP_SENDER to the address "

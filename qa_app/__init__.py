@@ -107,15 +107,19 @@ def register_extensions(app: Flask) -> None:
 def register_jobs(app: Flask) -> None:
     """The job queue (qa_app.jobs) and the kinds of job the features run on it."""
     from qa_app.exports.jobs import register_export_jobs
+    from qa_app.interactions.import_job import register_interaction_import_jobs
     from qa_app.jobs import queue
     from qa_app.jobs.metrics import job_metrics
     from qa_app.jobs.services import execute_job, tidy
     from qa_app.maintenance.jobs import register_maintenance_jobs
     from qa_app.stats.import_job import register_import_jobs
+    from qa_app.training.generate_job import register_generate_jobs
     from qa_app.web.metrics import register_metrics_source
 
     register_export_jobs()
     register_import_jobs()
+    register_interaction_import_jobs()
+    register_generate_jobs()
     register_maintenance_jobs()
     queue.init_app(app, execute_job, tidy)
     register_metrics_source(app, "jobs", job_metrics)

@@ -55,6 +55,7 @@ RULE_ERRORS = [
     "qa_app.stats.import_job.ImportStarterGone",
     "qa_app.maintenance.jobs.MaintenanceStarterGone",
     "qa_app.maintenance.jobs.BackupFailed",
+    "qa_app.interactions.import_job.ImportStarterGone",
 ]
 
 

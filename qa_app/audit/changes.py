@@ -209,6 +209,7 @@ FIELD_LABELS: dict[str, Any] = {
     "kpis_changed": _l("KPI mapping changed"),
     "columns": _l("Columns"),
     "actor_id": _l("Person"),
+    "job": _l("Job"),  # the job that did the work (an export, an import, draft plans)
     "action": _l("Action"),
     "entity_type": _l("Record"),
     "entity_id": _l("Record id"),

@@ -19,12 +19,9 @@ from flask import (
     Response,
     abort,
     current_app,
-    flash,
-    redirect,
     render_template,
     request,
     send_file,
-    url_for,
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, get_timezone
@@ -88,7 +85,8 @@ from qa_app.exports.workbook import (
 )
 from qa_app.extensions import db
 from qa_app.i18n import supported_languages
-from qa_app.jobs.services import JobQueueUnavailable, start_job, submit
+from qa_app.jobs.handover import hand_over
+from qa_app.jobs.services import start_job
 from qa_app.scorecards.models import Scorecard
 from qa_app.stats.filter_form import set_filter_choices
 from qa_app.stats.filters import ReportFilters, default_start, scope_of
@@ -339,13 +337,7 @@ def start_export_job(
 ) -> ResponseReturnValue:
     """Queue the export as a job and show its page, which follows its progress."""
     job = start_job(kind, current_user, params, total=total, language=language or str(get_locale()))
-    job_id = job.id
-    db.session.commit()
-    try:
-        submit(job_id)
-    except JobQueueUnavailable as exc:
-        flash(exc.message, "danger")
-    return redirect(url_for("jobs.detail", job_id=job_id), 303)
+    return hand_over(job)
 
 
 def send_workbook(

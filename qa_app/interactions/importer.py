@@ -332,13 +332,15 @@ def import_interactions(
     options: ReadOptions = DEFAULT_OPTIONS,
     profile: Preset | None = None,
     progress: Callable[[int], None] | None = None,
+    job_id: int | None = None,
 ) -> ImportReport:
     """Read, check and (unless `dry_run` or any row is bad) insert the file's interactions,
     their times read with `options` in the centre's zone `tz` (see `local_moment`; the
     order of slash dates decided for the column first) and a plain number of the duration in
     the unit its header names, else `options.duration_unit`. Read by the import `profile`
     when it is given, else by the one saved for the source or for files of its shape, else by
-    the preset of the export it is recognised as, else by the usual column names.
+    the preset of the export it is recognised as, else by the usual column names. `job_id`
+    names the job that runs the import in its audit event.
 
     Raises TableError with the problems; nothing is written then. The session's open
     transaction is committed first; the file is read and checked in a read-only one
@@ -417,6 +419,7 @@ def import_interactions(
             "new": report.new,
             "already_imported": report.already_imported,
             **({"recognised": recognised} if recognised else {}),
+            **({"job": job_id} if job_id else {}),
         },
     )
     return report

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_timezone, ngettext
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,6 +17,7 @@ from qa_app.extensions import db
 from qa_app.i18n import local_to_utc
 from qa_app.interactions.blueprint import bp
 from qa_app.interactions.forms import ImportForm, InteractionForm
+from qa_app.interactions.import_job import import_summary, runs_as_job, start_import_job
 from qa_app.interactions.importer import import_interactions
 from qa_app.interactions.models import Interaction
 from qa_app.interactions.outcomes import csat_positive_from, repeat_contact_days, repeat_contacts
@@ -28,6 +29,7 @@ from qa_app.interactions.services import (
     interaction_or_404,
     visible_interactions,
 )
+from qa_app.jobs.handover import start_import_from_form
 from qa_app.profiles.forms import editor_context, refused_file_editor
 from qa_app.scorecards.models import Scorecard
 from qa_app.scorecards.services import active_scorecards, scorecard_for_channel
@@ -35,7 +37,7 @@ from qa_app.teams.match_report import flash_name_matches, unknown_agents
 from qa_app.teams.scope import agents_visible_to, can_score
 from qa_app.uploads.cells import ReadOptions
 from qa_app.uploads.reader import Problem
-from qa_app.uploads.transaction import day_first_of, read_as, recognised_as, run_upload
+from qa_app.uploads.transaction import day_first_of, run_upload, upload_size
 from qa_app.web.forms import required_data, to_choices
 from qa_app.web.params import int_arg
 
@@ -153,6 +155,8 @@ def import_file() -> ResponseReturnValue:
     if request.method == "GET" and request.args.get("source"):
         form.source.data = request.args["source"][:40]
     if form.validate_on_submit():
+        if not form.dry_run.data and runs_as_job(upload_size(form)):
+            return start_import_from_form(form, start_import_job)
         report, problems = run_upload(
             form,
             import_interactions,
@@ -164,22 +168,7 @@ def import_file() -> ResponseReturnValue:
             max_rows=current_app.config["IMPORT_MAX_ROWS"],
         )
         if report is not None and not report.dry_run:
-            flash(
-                ngettext(
-                    "Imported %(num)d interaction.",
-                    "Imported %(num)d interactions.",
-                    report.new,
-                )
-                + " "
-                + ngettext(
-                    "%(num)d was already imported.",
-                    "%(num)d were already imported.",
-                    report.already_imported,
-                )
-                + recognised_as(report.recognised)
-                + read_as(report.encoding),
-                "success",
-            )
+            flash(import_summary(report), "success")
             flash_name_matches(report.name_matches)
             return redirect(url_for("interactions.index"))
         if problems:

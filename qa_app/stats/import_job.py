@@ -16,9 +16,10 @@ from flask_babel import lazy_gettext as _l
 from qa_app.auth.models import User
 from qa_app.errors import RuleError
 from qa_app.extensions import db
+from qa_app.jobs.handover import kept_import
 from qa_app.jobs.models import Job
 from qa_app.jobs.queue import JobOutcome, register_kind
-from qa_app.jobs.services import keep_upload, start_job, take_upload
+from qa_app.jobs.services import start_job, take_upload
 from qa_app.stats.daily_rows import StatsReport
 from qa_app.stats.importer import import_stats
 from qa_app.uploads.cells import ReadOptions
@@ -51,12 +52,7 @@ def start_import_job(
     data: bytes, filename: str, *, source: str, date_order: str, user: User, language: str
 ) -> Job:
     """Keep the file and record its import as a job (the caller commits and submits)."""
-    params = {
-        "upload": keep_upload(data),
-        "filename": filename,
-        "source": source,
-        "date_order": date_order,
-    }
+    params = kept_import(data, filename, source=source, date_order=date_order)
     return start_job(STATISTICS_IMPORT, user, params, total=estimated_rows(data), language=language)
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,7 +16,7 @@ from qa_app.auth.access import role_required
 from qa_app.auth.models import Role, User
 from qa_app.evaluations.permissions import countable_statuses
 from qa_app.extensions import db
-from qa_app.jobs.services import JobQueueUnavailable, submit
+from qa_app.jobs.handover import start_import_from_form
 from qa_app.profiles.forms import editor_context, refused_file_editor
 from qa_app.stats import needed_views  # noqa: F401  (its routes join the blueprint)
 from qa_app.stats.agent_performance import agent_performance
@@ -31,10 +31,9 @@ from qa_app.stats.services import criterion_breakdown, monthly_qa, save_target, 
 from qa_app.teams.match_report import flash_name_matches, unknown_agents
 from qa_app.teams.models import Team
 from qa_app.teams.scope import can_see_agent, teams_visible_to
-from qa_app.uploads import held
 from qa_app.uploads.cells import ReadOptions
 from qa_app.uploads.reader import Problem
-from qa_app.uploads.transaction import day_first_of, run_upload
+from qa_app.uploads.transaction import day_first_of, run_upload, upload_size
 from qa_app.web.forms import required_data
 from qa_app.web.params import date_arg, int_arg
 
@@ -52,8 +51,8 @@ def import_file() -> ResponseReturnValue:
     if request.method == "GET" and request.args.get("source"):
         form.source.data = request.args["source"][:40]
     if form.validate_on_submit():
-        if not form.dry_run.data and runs_as_job(_upload_size(form)):
-            return _start_import_job(form)
+        if not form.dry_run.data and runs_as_job(upload_size(form)):
+            return start_import_from_form(form, start_import_job)
         report, problems = run_upload(
             form,
             import_stats,
@@ -79,36 +78,6 @@ def import_file() -> ResponseReturnValue:
         notes=import_notes(report) if report else [],
         **(editor_context(editor) if editor else {}),
     ), (400 if problems else 200)
-
-
-def _upload_size(form: StatsImportForm) -> int:
-    """The size of the form's file (chosen now, or kept since its dry run)."""
-    stream = form.file.data.stream
-    stream.seek(0, 2)
-    size = int(stream.tell())
-    stream.seek(0)
-    return size
-
-
-def _start_import_job(form: StatsImportForm) -> ResponseReturnValue:
-    """Hand a large confirmed file to the worker and show the job's page."""
-    upload = form.file.data
-    job = start_import_job(
-        upload.read(),
-        upload.filename or "upload.csv",
-        source=required_data(form.source.data),
-        date_order=form.date_order.data or "",
-        user=current_user,
-        language=str(get_locale()),
-    )
-    job_id = job.id
-    db.session.commit()
-    held.release(current_app.config["SCRATCH_DIR"], form.held.data or "")
-    try:
-        submit(job_id)
-    except JobQueueUnavailable as exc:
-        flash(exc.message, "danger")
-    return redirect(url_for("jobs.detail", job_id=job_id), 303)
 
 
 @bp.route("/mappings", methods=["GET", "POST"])

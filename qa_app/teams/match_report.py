@@ -22,20 +22,25 @@ def unknown_agents(problems: Iterable[Problem]) -> list[Problem]:
 
 def flash_name_matches(matches: Sequence[NameMatch]) -> None:
     """Warn, after an import, about the agents it matched by their display name only."""
+    warning = name_matches_warning(matches)
+    if warning:
+        flash(warning, "warning")
+
+
+def name_matches_warning(matches: Sequence[NameMatch]) -> str | None:
+    """The warning about the agents an import matched by their display name only (None:
+    there were none); flashed after an import in the request, part of a job's result."""
     if not matches:
-        return
+        return None
     names = ", ".join(f"“{match.value}”" for match in matches[:SHOWN_NAMES])
     if len(matches) > SHOWN_NAMES:
         names += " …"
-    flash(
-        ngettext(
-            "%(num)d agent was matched by their name only (%(names)s); link their "
-            "%(source)s ids to be sure.",
-            "%(num)d agents were matched by their name only (%(names)s); link their "
-            "%(source)s ids to be sure.",
-            len(matches),
-            names=names,
-            source=matches[0].source,
-        ),
-        "warning",
+    return ngettext(
+        "%(num)d agent was matched by their name only (%(names)s); link their "
+        "%(source)s ids to be sure.",
+        "%(num)d agents were matched by their name only (%(names)s); link their "
+        "%(source)s ids to be sure.",
+        len(matches),
+        names=names,
+        source=matches[0].source,
     )

@@ -18,7 +18,7 @@ from qa_app.extensions import db
 from qa_app.scorecards.definition import DefinitionError
 from qa_app.teams.models import Team
 from qa_app.training.catalogue import sync_library
-from qa_app.training.proposals import propose_plan
+from qa_app.training.proposals import propose_plans
 
 scorecards_group = AppGroup("scorecards", help="Scorecard and training-catalogue files.")
 
@@ -95,8 +95,8 @@ def training_generate_command(
     today = datetime.now(tz).date()
     period = (today - timedelta(days=days - 1), today) if days else None
     counts = {"created": 0, "no_gap": 0, "open_plan": 0, "no_modules": 0}
-    for agent in agents:
-        outcome = propose_plan(agent, today, None, tz, period)
+    for outcome in propose_plans(agents, today, None, tz, period):
+        agent = outcome.agent
         counts[outcome.result] += 1
         if outcome.result == "created":
             assert outcome.plan is not None and outcome.proposal is not None

@@ -42,6 +42,14 @@ class NewPlanForm(FlaskForm):
             raise ValidationError(_l("The end is before the start."))
 
 
+class DraftPlansForm(FlaskForm):
+    """Propose draft plans for every agent of a team (0: of all the coach's teams) who has no
+    open plan, as a job."""
+
+    team_id = SelectField(_l("Team"), coerce=int, default=0)
+    submit = SubmitField(_l("Propose draft plans"))
+
+
 class ItemForm(FlaskForm):
     """Add a catalogue module to a plan."""
 

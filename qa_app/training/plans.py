@@ -105,8 +105,12 @@ def create_plan(
     end: date,
     actor: User | None,
     items: Sequence[ProposedItem] = (),
+    *,
+    job_id: int | None = None,
 ) -> TrainingPlan:
-    """A draft plan for the agent with the given items; refused when one is already open."""
+    """A draft plan for the agent with the given items; refused when one is already open.
+    `job_id` names the job that proposed it (the web's "Propose draft plans") in its audit
+    event."""
     existing = open_plan(agent.id)
     if existing is not None:
         raise PlanRuleError(
@@ -159,6 +163,7 @@ def create_plan(
              "priority": round(item.focus.priority, 4), "due_on": item.due_on.isoformat()}
             for item in items
         ],
+        **({"job": job_id} if job_id else {}),
     )  # fmt: skip
     return plan
 

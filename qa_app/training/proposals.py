@@ -11,6 +11,7 @@ average that took in a held-back evaluation would reveal its score before its re
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta, tzinfo
 from typing import Any
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from qa_app.auth.models import User
+from qa_app.database import snapshot_read
 from qa_app.evaluations.models import VISIBLE_TO_AGENT, Answer, Evaluation
 from qa_app.extensions import db
 from qa_app.scorecards.models import ScorecardVersion
@@ -178,6 +180,9 @@ class Proposal:
     end: date
     areas: list[FocusArea]
     items: list[ProposedItem]
+    # Whether any criterion had the answers a focus area needs (TRAINING_MIN_ANSWERS): without,
+    # "no gap" means too few evaluations to tell, not a clean record.
+    enough_answers: bool = True
 
 
 def propose(
@@ -190,7 +195,9 @@ def propose(
     available = set(
         db.session.scalars(sa.select(TrainingModule.key).where(TrainingModule.active.is_(True)))
     )
-    return Proposal(agent, start, end, areas, propose_items(areas, available, rules, today))
+    enough = any(evidence.n >= rules.min_answers for evidence in criteria)
+    items = propose_items(areas, available, rules, today)
+    return Proposal(agent, start, end, areas, items, enough_answers=enough)
 
 
 @dataclass(frozen=True)
@@ -203,15 +210,19 @@ class Outcome:
     plan: TrainingPlan | None = None
     proposal: Proposal | None = None
 
+    @property
+    def too_few_answers(self) -> bool:
+        """No gap found because no criterion had enough answers to judge (see Proposal)."""
+        return (
+            self.result == "no_gap"
+            and self.proposal is not None
+            and not self.proposal.enough_answers
+        )
 
-def propose_plan(
-    agent: User,
-    today: date,
-    actor: User | None,
-    tz: tzinfo = UTC,
-    period: tuple[date, date] | None = None,
-) -> Outcome:
-    """Propose a draft plan for one agent unless they have an open plan or no gap."""
+
+def _assess(agent: User, today: date, tz: tzinfo, period: tuple[date, date] | None) -> Outcome:
+    """What a proposal for the agent would be, writing nothing: `created` (with its items,
+    not yet created), or why there is none."""
     existing = open_plan(agent.id)
     if existing is not None:
         return Outcome(agent, "open_plan", existing)
@@ -221,5 +232,56 @@ def propose_plan(
         return Outcome(agent, "no_gap", proposal=proposal)
     if not proposal.items:
         return Outcome(agent, "no_modules", proposal=proposal)
-    plan = create_plan(agent, start, end, actor, proposal.items)
-    return Outcome(agent, "created", plan, proposal)
+    return Outcome(agent, "created", proposal=proposal)
+
+
+def _create(outcome: Outcome, actor: User | None, job_id: int | None = None) -> Outcome:
+    """Create the draft plan an assessed outcome proposes (an agent given an open plan
+    meanwhile is skipped as having one)."""
+    if outcome.result != "created" or outcome.proposal is None:
+        return outcome
+    existing = open_plan(outcome.agent.id)
+    if existing is not None:
+        return Outcome(outcome.agent, "open_plan", existing)
+    proposal = outcome.proposal
+    plan = create_plan(
+        outcome.agent, proposal.start, proposal.end, actor, proposal.items, job_id=job_id
+    )
+    return Outcome(outcome.agent, "created", plan, proposal)
+
+
+def propose_plan(
+    agent: User,
+    today: date,
+    actor: User | None,
+    tz: tzinfo = UTC,
+    period: tuple[date, date] | None = None,
+) -> Outcome:
+    """Propose a draft plan for one agent unless they have an open plan or no gap."""
+    return _create(_assess(agent, today, tz, period), actor)
+
+
+def propose_plans(
+    agents: Sequence[User],
+    today: date,
+    actor: User | None,
+    tz: tzinfo = UTC,
+    period: tuple[date, date] | None = None,
+    *,
+    progress: Callable[[int], None] | None = None,
+    job_id: int | None = None,
+) -> list[Outcome]:
+    """Propose draft plans for many agents (`training generate` and its job on the web),
+    never issuing one; one outcome per agent, in their order.
+
+    The evidence is read first, in one snapshot that blocks no writer (`progress(1)` after
+    each agent), then the drafts are created in the session's transaction, left open for
+    the caller to commit: all of them or, when anything fails, none. `job_id` names the job
+    that proposes them in their audit events."""
+    with snapshot_read(db.session):
+        assessed = []
+        for agent in agents:
+            assessed.append(_assess(agent, today, tz, period))
+            if progress is not None:
+                progress(1)
+    return [_create(outcome, actor, job_id) for outcome in assessed]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_timezone
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,6 +17,8 @@ from qa_app.auth.models import Role, User
 from qa_app.database import utcnow
 from qa_app.evaluations.permissions import countable_statuses
 from qa_app.extensions import db
+from qa_app.jobs.handover import hand_over
+from qa_app.teams.models import Team
 from qa_app.teams.scope import teams_visible_to
 from qa_app.training import (
     followup,
@@ -27,11 +30,13 @@ from qa_app.training.followup import compare_items
 from qa_app.training.forms import (
     AcknowledgeForm,
     ClosePlanForm,
+    DraftPlansForm,
     ItemForm,
     ItemStatusForm,
     NewPlanForm,
     PlanNotesForm,
 )
+from qa_app.training.generate_job import agents_to_propose_for, start_draft_plans_job
 from qa_app.training.models import (
     OPEN_PLAN,
     ItemStatus,
@@ -81,15 +86,45 @@ def index() -> ResponseReturnValue:
         per_page=PER_PAGE,
         error_out=False,
     )
+    drafts_form = None
+    if current_user.role in COACH_ROLES:
+        drafts_form = DraftPlansForm()
+        drafts_form.team_id.choices = _team_choices(teams)
     return render_template(
         "training/index.html",
         page=page,
+        drafts_form=drafts_form,
         status=status,
         statuses=list(PlanStatus),
         teams=teams if current_user.role != Role.AGENT else [],
         team_id=team_id,
         progress_of=lambda plan: plans.progress(plan, today),
     )
+
+
+def _team_choices(teams: Sequence[Team]) -> list[tuple[int, str]]:
+    """The teams a coach may propose plans for: all of theirs (0), or one."""
+    return [(0, _("All my teams")), *((team.id, team.name) for team in teams)]
+
+
+@bp.route("/draft-plans", methods=["POST"])
+@role_required(*COACH_ROLES)
+def propose_drafts() -> ResponseReturnValue:
+    """Propose a draft plan for every agent of a team (or of all the coach's teams) without
+    an open plan, as a job; its page follows the progress and says what was proposed."""
+    form = DraftPlansForm()
+    form.team_id.choices = _team_choices(db.session.scalars(teams_visible_to(current_user)).all())
+    if not form.validate_on_submit():
+        abort(404)  # a team out of the coach's sight (the CSRF check answers before this)
+    team_id = form.team_id.data or None
+    agents = agents_to_propose_for(current_user, team_id)
+    if not agents:
+        flash(_("There are no active agents to propose plans for."), "info")
+        return redirect(url_for("training.index"))
+    job = start_draft_plans_job(
+        current_user, team_id, agents=len(agents), language=str(get_locale())
+    )
+    return hand_over(job)
 
 
 @bp.route("/agents/<int:agent_id>/new", methods=["GET", "POST"])

@@ -85,6 +85,15 @@ class FileOrHeld(FileRequired):
         raise StopValidation()
 
 
+def upload_size(form: FlaskForm) -> int:
+    """The size in bytes of the form's file (chosen now, or kept since its dry run)."""
+    stream = form.file.data.stream
+    stream.seek(0, 2)
+    size = int(stream.tell())
+    stream.seek(0)
+    return size
+
+
 def run_upload(
     form: FlaskForm,
     importer: Callable[..., Report],

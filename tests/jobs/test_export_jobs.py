@@ -25,6 +25,7 @@ from qa_app.jobs import services
 from qa_app.jobs.models import Job
 from tests.conftest import Organisation, post_form
 from tests.support.exports_data import WEEK, seed_export_data
+from tests.support.job_runs import record_progress
 
 SHEETS = ["Summary", "Evaluations", "Answers", "Criteria", "Training", "Chart"]
 
@@ -179,17 +180,7 @@ def test_progress_only_grows_and_reaches_every_row(
     sign_in_as: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    seen: list[int] = []
-    write = services.write_progress
-
-    def recording(job_id: int, done: int) -> None:
-        write(job_id, done)
-        # Read back on a connection of its own, as the page's JSON would see it.
-        with db.engine.connect() as connection:
-            seen.append(connection.scalar(sa.select(Job.rows_done).where(Job.id == job_id)) or 0)
-
-    monkeypatch.setattr(services, "PROGRESS_EVERY", 1)
-    monkeypatch.setattr(services, "write_progress", recording)
+    seen = record_progress(monkeypatch)
     job_id = job_id_of(start_export(sign_in_as(org.manager)))
     assert seen == [1, 2, 3, 4, 5, 6]
     job = the_job(app, job_id)

@@ -172,6 +172,10 @@ ROUTES: dict[str, Route] = {
     "training.catalogue": Route("GET", "/training/catalogue", COACHED),
     "training.follow_up": Route("GET", "/training/follow-up", EVALUATORS),
     "training.new_plan": Route("GET", "/training/agents/{agent_a2}/new", EVALUATORS),
+    # Starts a job: 303 to the job's page.
+    "training.propose_drafts": Route(
+        "POST", "/training/draft-plans", EVALUATORS, {"manager": 303, "supervisor": 303}
+    ),
     "training.detail": Route("GET", PLAN, COACHED),
     "training.add_item": Route("POST", PLAN + "/items", EVALUATORS),
     "training.edit_item": Route("GET", PLAN + "/items/{item_id}", EVALUATORS),

@@ -480,6 +480,10 @@ FORM_POSTS: dict[str, FormPost] = {
         "/training/agents/{agent_a3}/new",
         {"period_start": "2026-08-01", "period_end": "2026-10-31", "blank": "y"},
     ),
+    # Supervisor A's team: A1 and A2 have open plans, A3 too few evaluations (a job).
+    "training.propose_drafts": FormPost(
+        "supervisor_a", "/training/draft-plans", {"team_id": "{team_a}"}, status=303
+    ),
     "training.add_item": FormPost(
         "supervisor_a", PLAN + "/items", {"module_id": "{free_module_id}", "due_on": "2026-12-31"}
     ),
