@@ -215,7 +215,6 @@ FIELD_LABELS: dict[str, Any] = {
     "entity_id": _l("Record id"),
     "database": _l("Database"),
     "size": _l("Size in bytes"),
-    "job": _l("Job"),
     "evaluations": _l("Evaluations"),
     "problems": _l("Mismatches"),
 }

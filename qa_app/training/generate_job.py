@@ -156,4 +156,13 @@ def draft_plans_summary(outcomes: Sequence[Outcome]) -> str:
 
 def register_generate_jobs() -> None:
     """Make the proposing of draft plans known to the queue."""
-    register_kind(DRAFT_PLANS, run_draft_plans, _l("Draft training plans"))
+    register_kind(
+        DRAFT_PLANS, run_draft_plans, _l("Draft training plans"), progress_words=_agents_words
+    )
+
+
+def _agents_words(done: str, total: str, count: int) -> str:
+    """The job's progress: agents looked at."""
+    return ngettext(
+        "%(done)s of %(total)s agent", "%(done)s of %(total)s agents", count, done=done, total=total
+    )

@@ -326,4 +326,5 @@ def test_each_kind_counts_its_progress_in_its_own_words(app_context: None) -> No
     assert progress_words(export_jobs.EVALUATIONS_WORKBOOK, "0", "1", 1) == "0 of 1 evaluation"
     assert progress_words("statistics_import", "10", "20", 20) == "10 of 20 rows"
     assert progress_words("backup", "3", "13", 13) == "3 of 13 parts of the database copied"
+    assert progress_words("training_draft_plans", "2", "5", 5) == "2 of 5 agents"
     assert progress_words("a kind since removed", "1", "1", 1) == "1 of 1 row"
