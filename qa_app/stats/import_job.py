@@ -22,6 +22,7 @@ from qa_app.jobs.queue import JobOutcome, register_kind
 from qa_app.jobs.services import start_job, take_upload
 from qa_app.stats.daily_rows import StatsReport
 from qa_app.stats.importer import import_stats
+from qa_app.teams.match_report import name_matches_warning
 from qa_app.uploads.cells import ReadOptions
 from qa_app.uploads.dates import DATE_ORDERS
 from qa_app.uploads.transaction import read_as, recognised_as
@@ -79,7 +80,8 @@ def run_statistics_import(job: Job, _out: IO[bytes], progress: Callable[[int], N
             day_first=DATE_ORDERS.get(params["date_order"] or ""), tz=get_timezone()
         ),
     )
-    return JobOutcome(message=import_summary(report))
+    warning = name_matches_warning(report.name_matches)
+    return JobOutcome(message=import_summary(report) + (" " + warning if warning else ""))
 
 
 def import_summary(report: StatsReport) -> str:

@@ -60,6 +60,19 @@ def test_a_confirmed_import_runs_as_a_job_and_says_what_it_imported(
     assert event.after["job"] == job_id
 
 
+def test_agents_matched_by_name_only_are_named_in_the_jobs_result(
+    app: Flask, org: Organisation, sign_in_as: Any, folders: tuple[Path, Path]
+) -> None:
+    # In the request the page warns about them; a job's result must say it too.
+    with app.app_context():
+        name = db.session.get_one(User, org.agent_a1.id).display_name
+    client = sign_in_as(org.manager)
+    _, token = check(client, "/stats/import", STATS.replace("A-1", name))
+    job = the_job(app, job_id_of(confirm(client, "/stats/import", token)))
+    assert job.status == "done", job.error_message
+    assert f"1 agent was matched by their name only (“{name}”)" in (job.result_message or "")
+
+
 def test_a_refused_file_imports_nothing_and_the_job_says_why(
     app: Flask, org: Organisation, sign_in_as: Any, folders: tuple[Path, Path]
 ) -> None:
