@@ -235,7 +235,7 @@ def fail_abandoned(now: datetime | None = None) -> int:
             continue
         with force_locale(job.language):
             job.error_message = _(
-                "The job stopped because the worker running it stopped (job %(id)d). "
+                "The job was cut off: the worker running it stopped (job %(id)d). "
                 "Nothing was saved. Start it again.",
                 id=job.id,
             )

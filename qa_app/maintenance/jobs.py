@@ -186,14 +186,16 @@ def integrity_summary(report: IntegrityReport) -> str:
             report.evaluations,
         )
     found = ngettext(
-        "%(num)d mismatch found in %(evaluations)s evaluations checked.",
-        "%(num)d mismatches found in %(evaluations)s evaluations checked.",
+        "%(num)d mismatch found. Evaluations checked: %(evaluations)s.",
+        "%(num)d mismatches found. Evaluations checked: %(evaluations)s.",
         report.problems,
         evaluations=format_number(report.evaluations, 0),
     )
     if report.problems > len(report.first):
-        found += " " + _(
-            "The report lists the first %(listed)s.", listed=format_number(len(report.first), 0)
+        found += " " + ngettext(
+            "The report lists the first %(num)d mismatch.",
+            "The report lists the first %(num)d mismatches.",
+            len(report.first),
         )
     return found
 

@@ -18,6 +18,7 @@ from qa_app.jobs.queue import kind_title
 from qa_app.jobs.services import JobQueueUnavailable, result_path, submit, visible_job
 from qa_app.maintenance.blueprint import bp
 from qa_app.maintenance.jobs import (
+    REPORT_ROWS,
     recent_maintenance_jobs,
     start_backup,
     start_integrity_check,
@@ -36,6 +37,7 @@ def index() -> ResponseReturnValue:
     return render_template(
         "maintenance/index.html",
         form=PostForm(),
+        report_limit=REPORT_ROWS,
         jobs=jobs,
         kind_title=kind_title,
         job_status=lambda status: JobStatus(status).label,

@@ -13,6 +13,7 @@ from datetime import date
 from typing import IO, Any
 
 from flask_babel import get_timezone, ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from qa_app.auth.models import User
@@ -113,9 +114,12 @@ def draft_plans_summary(outcomes: Sequence[Outcome]) -> str:
             "Proposed %(num)d draft plan: review it and issue it from its page.",
             "Proposed %(num)d draft plans: review each and issue it from its page.",
             created,
-        ),
-        ngettext("Skipped %(num)d agent.", "Skipped %(num)d agents.", skipped),
+        )
+        if created
+        else _("No draft plan was proposed.")
     ]
+    if skipped:
+        sentences.append(ngettext("Skipped %(num)d agent.", "Skipped %(num)d agents.", skipped))
     reasons = [
         (
             open_plans,

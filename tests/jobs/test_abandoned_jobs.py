@@ -72,7 +72,7 @@ def test_only_running_jobs_silent_too_long_are_failed(app: Flask, org: Organisat
         failed = db.session.get(Job, silent)
         assert failed is not None
         assert failed.error_message == (
-            f"The job stopped because the worker running it stopped (job {silent}). "
+            f"The job was cut off: the worker running it stopped (job {silent}). "
             "Nothing was saved. Start it again."
         )
         assert failed.finished_at == now

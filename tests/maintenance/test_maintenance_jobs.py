@@ -242,7 +242,7 @@ def test_the_integrity_check_reports_a_planted_mismatch(
     job = the_job(app, job_id)
     assert job.status == "done", job.error_message
     assert job.rows_total == job.rows_done == 3  # submitted, released, disputed
-    assert job.result_message == "1 mismatch found in 3 evaluations checked."
+    assert job.result_message == "1 mismatch found. Evaluations checked: 3."
     assert REPORT_NAME.fullmatch(job.result_name or ""), job.result_name
     assert job.result_message in admin.get(f"/jobs/{job_id}").get_data(as_text=True)
     _, data = download(admin, job_id)

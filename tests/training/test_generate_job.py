@@ -112,7 +112,7 @@ def test_a_manager_proposes_for_every_team_and_hears_why_agents_were_skipped(
     job = the_job(app, job_id_of(propose_drafts(sign_in_as(org.manager), 0)))
     assert job.status == "done", job.error_message
     assert job.result_message == (
-        "Proposed 0 draft plans: review each and issue it from its page. Skipped 4 agents. "
+        "No draft plan was proposed. Skipped 4 agents. "
         "1 agent already has an open plan. "
         "2 agents had too few evaluations in the period to tell. "
         "1 agent showed no gap in the period."
@@ -226,7 +226,7 @@ def test_all_my_teams_follows_the_teams_the_supervisor_has_when_it_runs(
     job = run_recorded(app, job_id)
     assert job.status == "done"
     assert job.result_message is not None
-    assert job.result_message.startswith("Proposed 0 draft plans")
+    assert job.result_message.startswith("No draft plan was proposed.")
     assert plans(app) == []
 
 
@@ -252,3 +252,13 @@ def test_a_starter_who_no_longer_coaches_proposes_nothing(
     job = run_recorded(app, job_id)
     assert (job.status, job.error_message) == ("failed", message)
     assert plans(app) == []
+
+
+def test_the_summary_says_only_what_happened(app_context: None) -> None:
+    from qa_app.training.generate_job import draft_plans_summary
+
+    made = proposals.Outcome(User(display_name="A"), "created")
+    assert draft_plans_summary([made, made]) == (
+        "Proposed 2 draft plans: review each and issue it from its page."
+    )
+    assert draft_plans_summary([]) == "No draft plan was proposed."
