@@ -20,6 +20,7 @@ from qa_app.calibration.results import OVERALL, agreement_table, session_results
 from qa_app.extensions import db
 from tests.calibration.conftest import build_session
 from tests.conftest import Organisation
+from tests.support.queries import statements_run
 
 EXPERT = [{"greeting": True, "empathy": 4}, {"greeting": False, "empathy": 2}]
 CLOSE = [{"greeting": True, "empathy": 4}, {"greeting": False, "empathy": 3}]
@@ -187,30 +188,12 @@ def test_the_workbook_speaks_the_language_asked_for(
     assert dates[0].number_format == "dd.mm.yyyy hh:mm"
 
 
-def statements_of_export(app: Flask, runner: Any, out: Path) -> int:
-    """How many SQL statements `export calibration` runs."""
-    count = 0
-
-    def counter(*_: Any) -> None:
-        nonlocal count
-        count += 1
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", counter)
-    try:
-        export(runner, out)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", counter)
-    return count
-
-
 def test_the_workbooks_queries_do_not_grow_with_its_sessions(
     app: Flask, runner: Any, org: Organisation, tmp_path: Path
 ) -> None:
     expert_session(app, org)
-    one = statements_of_export(app, runner, tmp_path / "one.xlsx")
+    one = statements_run(app, lambda: export(runner, tmp_path / "one.xlsx"))
     for title in ("Second", "Third"):
         expert_session(app, org, title=title)
-    three = statements_of_export(app, runner, tmp_path / "three.xlsx")
+    three = statements_run(app, lambda: export(runner, tmp_path / "three.xlsx"))
     assert three == one
