@@ -278,6 +278,7 @@ def seed_activity(seed: int, today: date) -> ActivitySummary:  # noqa: C901 - on
         # The team's first supervisor scores; a second one (by id) decides the disputes.
         supervisor = min(team.supervisors, key=lambda user: user.id, default=None)
         profile = profiles[agent.id]
+        evaluated: list[Evaluation] = []
         for day_offset in sorted(rng.sample(range(MONTHS * 30), MONTHS * INTERACTIONS_PER_MONTH)):
             day = start + timedelta(days=day_offset)
             if day.weekday() >= 5:
@@ -335,9 +336,28 @@ def seed_activity(seed: int, today: date) -> ActivitySummary:  # noqa: C901 - on
                 held,
                 coaching if recovering else None,
                 outcomes,
+                evaluated,
             )
+        _keep_news(evaluated)
     db.session.flush()
     return summary
+
+
+def _keep_news(evaluated: list[Evaluation]) -> None:
+    """Leave every agent something new to read, whatever the weekday the demo is seeded on.
+
+    Which contacts fall in the last ten days (and so stay unread) moves with the weekday,
+    since weekend contacts move to the Friday before: on some days an agent's recent
+    contacts all wait in the queue. Then the agent's newest acknowledged evaluation is
+    left unread instead. No draw changes, so the rest of the demo stays as it was.
+    """
+    if any(e.status == EvaluationStatus.RELEASED for e in evaluated):
+        return
+    read = [e for e in evaluated if e.status == EvaluationStatus.ACKNOWLEDGED]
+    if read:
+        newest = max(read, key=lambda evaluation: evaluation.created_at)
+        newest.status = EvaluationStatus.RELEASED
+        newest.acknowledged_at = None
 
 
 def _evaluate(
@@ -352,6 +372,7 @@ def _evaluate(
     held: bool = False,
     coaching: random.Random | None = None,
     outcomes: Outcomes | None = None,
+    evaluated: list[Evaluation] | None = None,
 ) -> EvaluationScore:
     definition = version.definition
     answers = {c["key"]: _answer(c, profile, rng) for _, c in iter_criteria(definition)}
@@ -409,6 +430,8 @@ def _evaluate(
         )
     db.session.add(evaluation)
     db.session.flush()
+    if evaluated is not None:
+        evaluated.append(evaluation)
     db.session.add(
         _revision(evaluation.id, 1, result, answers, "submitted", supervisor.id, submitted)
     )

@@ -4,7 +4,8 @@ open dispute has someone who may decide it, and coaching worked for some focus a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,10 +14,13 @@ from flask import Flask
 
 from qa_app.auth.models import User
 from qa_app.database import UTCDateTime, utcnow
+from qa_app.demo.activity import seed_activity
+from qa_app.demo.organisation import seed_demo
 from qa_app.evaluations.models import Dispute, DisputeStatus, Evaluation, EvaluationStatus
 from qa_app.evaluations.permissions import can_resolve
 from qa_app.extensions import db
 from qa_app.teams.models import Team
+from qa_app.training.catalogue import sync_library
 from tests.conftest import sign_in
 
 # Columns that hold a deadline or an expiry, which lie ahead by design.
@@ -119,3 +123,32 @@ def test_did_coaching_work_shows_a_change_no_change_and_too_few(demo: Flask) -> 
     ):
         assert f'data-verdict="{verdict}"' in page, verdict
         assert words in page, verdict
+
+
+def test_every_agent_has_new_feedback_whatever_the_weekday(app: Flask) -> None:
+    """Which contacts fall in the last ten days moves with the weekday the demo is seeded
+    on; on every day of a week each agent with released feedback still has some unread,
+    so the agent's first page always has something new to read."""
+    with app.app_context():
+        seed_demo()
+        sync_library(Path(app.config["SCORECARDS_DIR"]))
+        db.session.commit()
+        for offset in range(7):
+            today = date(2026, 12, 7) + timedelta(days=offset)
+            attempt = db.session.begin_nested()
+            seed_activity(1, today)
+            per_agent = db.session.execute(
+                sa.select(User.email, Evaluation.status)
+                .join(Evaluation, Evaluation.agent_id == User.id)
+                .where(Evaluation.released_at.is_not(None))
+            ).all()
+            attempt.rollback()
+            statuses: dict[str, set[str]] = {}
+            for email, status in per_agent:
+                statuses.setdefault(email, set()).add(status)
+            assert len(statuses) >= 25, today  # nearly every agent has released feedback
+            unread = {
+                email for email, seen in statuses.items() if EvaluationStatus.RELEASED in seen
+            }
+            assert "agent@demo.test" in unread, today
+            assert unread == set(statuses), (today, sorted(set(statuses) - unread))
