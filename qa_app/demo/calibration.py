@@ -1,9 +1,10 @@
 """Demo calibration: a dozen closed sessions over the last months and one open session.
 
 The disagreement is the kind a centre finds in its first calibrations: one lenient evaluator
-(LENIENT_SUPERVISOR) whose scores run about eight points above the expert's, and one
+(LENIENT_SUPERVISOR) whose scores run about ten points above the expert's, and one
 criterion (READ_DIFFERENTLY, the empathy scale) that each evaluator reads in their own way,
-so its agreement is the lowest. The first supervisor is a QA lead and the expert.
+so its agreement is the lowest. The others read it a step below the expert, so they come out
+a little harsh, never lenient. The first supervisor is a QA lead and the expert.
 
 Sessions go through the real services (create, score, submit, close); only their dates are
 moved into the past. The answers come from a generator of their own, so the rest of the
@@ -42,7 +43,7 @@ READ_DIFFERENTLY = "empathy"
 QA_LEAD_SUPERVISOR = 1  # supervisor@demo.test: QA lead, and the expert of every session
 LENIENT_SUPERVISOR = 3  # supervisor03@demo.test
 # How each evaluator reads the empathy scale, in scale steps from the expert's reading.
-EMPATHY_READING = {2: -1, 3: 1, 4: 1, "manager": -1}
+EMPATHY_READING = {2: -1, 3: 1, 4: -1, "manager": -1}
 # How often an answer the expert would give N/A is N/A.
 NOT_APPLICABLE = {"de_escalation": 0.6, "hold_etiquette": 0.5, "transfer_etiquette": 0.4}
 
@@ -216,6 +217,10 @@ def seed_calibration(seed: int, today: date) -> CalibrationDemo:
     lead.qa_lead = True
     lenient = next(u for u in others if u.email == demo_email(Role.SUPERVISOR, LENIENT_SUPERVISOR))
     rng = random.Random(f"calibration:{seed}")
+    # The calls are picked with a generator of their own: which calls a fortnight holds
+    # moves with the day the demo is seeded on, and the answers (drawn from `rng`) must not,
+    # or the lenient evaluator and the criterion read differently would change with it.
+    picks = random.Random(f"calibration calls:{seed}")
     taken: set[int] = set()
     sessions = scorings = 0
     # Six months of demo calls: the first session takes calls of its first fortnight.
@@ -223,7 +228,7 @@ def seed_calibration(seed: int, today: date) -> CalibrationDemo:
     for number in range(CLOSED_SESSIONS + 1):
         is_open = number == CLOSED_SESSIONS
         opened = today - timedelta(days=5) if is_open else first + timedelta(DAYS_BETWEEN * number)
-        calls = _calls(opened, rng, taken)
+        calls = _calls(opened, picks, taken)
         if not calls:
             continue
         organiser = manager if number % 3 else lead

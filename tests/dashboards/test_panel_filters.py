@@ -95,7 +95,10 @@ def centre(
         cards = {card.slug: card for card in db.session.scalars(sa.select(Scorecard))}
         for number, side in enumerate(SIDES):
             agent = db.session.get(User, agents[side.name].id)
-            when = datetime.now(UTC) - timedelta(days=side.days_ago, hours=1)
+            now = datetime.now(UTC)
+            when = now - timedelta(days=side.days_ago, hours=1)
+            if not side.days_ago:  # this month's, even in the first hour of a month
+                when = max(when, now.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
             evaluation = make_evaluation(
                 "disputed",
                 commit=False,

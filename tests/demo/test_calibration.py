@@ -71,6 +71,6 @@ def test_one_criterion_is_read_differently_and_one_evaluator_is_lenient(demo: Fl
         lenient = next(d for u, d in drift.items() if emails[u] == "supervisor03@demo.test")
         assert lenient.deviation.low is not None and lenient.deviation.low > 0
         assert lenient.tendency == "lenient"
-        assert 5 < (lenient.deviation.mean or 0) < 11  # "about eight points"
+        assert 5 < (lenient.deviation.mean or 0) < 11  # "about ten points"
         fair = [d for u, d in drift.items() if emails[u] != "supervisor03@demo.test"]
         assert all(d.tendency != "lenient" for d in fair)
