@@ -79,14 +79,16 @@ class DashboardForm(FlaskForm):
 def read_dashboard_form(args: Any, user: User) -> tuple[DashboardForm, bool]:
     """The filter form read from a query string, and whether its values are usable.
 
-    When they are not, the errors show, but still the default view rather than nothing: a
-    refused field (a day out of range, a team id that is no choice) is never used.
+    When they are not, the errors show, and the choices that were accepted still apply: a
+    refused field (a day out of range, a team id that is no choice) is never used, and a
+    refused day drops the whole period (a period is a pair) for the default one.
     """
     form = DashboardForm(args)
     set_filter_choices(form, user)
     valid = form.validate() if args else True
     if not valid:
-        form.start.data = form.end.data = None
+        if form.start.errors or form.end.errors:
+            form.start.data = form.end.data = None
         for field in form:
             if field.errors:
                 field.data = field.default

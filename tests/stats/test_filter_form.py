@@ -54,3 +54,30 @@ def test_the_team_choices_load_no_team_objects(app: Flask, org: Organisation) ->
             sa.event.remove(Team, "load", record)
         assert len(form.team_id.choices or []) == 3
         assert loaded == []
+
+
+@pytest.mark.parametrize(
+    ("query", "kept"),
+    [
+        # A team that is no choice of the supervisor's is dropped; the period stays.
+        ({"start": "2026-11-01", "end": "2026-11-30", "team_id": "team_b"}, True),
+        # A refused day drops the whole period, never half of it.
+        ({"start": "2026-11-01", "end": "2026-10-01"}, False),
+        ({"start": "2026-11-01", "end": "not a day"}, False),
+    ],
+)
+def test_a_refused_choice_drops_only_itself(
+    app: Flask, org: Organisation, query: dict[str, str], kept: bool
+) -> None:
+    with app.test_request_context():
+        supervisor = db.session.get(User, org.supervisor_a.id)
+        assert supervisor is not None
+        args = MultiDict({k: str(org.team_b.id) if v == "team_b" else v for k, v in query.items()})
+        form, valid = read_dashboard_form(args, supervisor)
+        assert not valid
+        filters = form.filters(supervisor)
+        assert filters.team_id is None
+        period = (filters.start.isoformat(), filters.end.isoformat())
+        assert (period == ("2026-11-01", "2026-11-30")) is kept
+        if not kept:
+            assert period[0] != "2026-11-01"  # the default period, not a half-kept one
